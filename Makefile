@@ -1,0 +1,45 @@
+# salesops task runner: `make run` and `make test` are all you need.
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+DB_FILE := data/salesops.duckdb
+PORT ?= 8501
+
+.PHONY: run test test-fast lint format bench demo setup clean
+
+$(VENV)/.installed: requirements.txt
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "error: $(PYTHON) not found — install Python 3.11 (or run: make PYTHON=python3 …)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	@touch $@
+
+setup: $(VENV)/.installed
+
+$(DB_FILE): | $(VENV)/.installed
+	$(PY) -m salesops demo --db duckdb:///$(DB_FILE) --if-missing
+
+demo: $(VENV)/.installed
+	$(PY) -m salesops demo --db duckdb:///$(DB_FILE)
+
+run: $(VENV)/.installed $(DB_FILE)
+	$(VENV)/bin/streamlit run app.py --server.port $(PORT)
+
+test: $(VENV)/.installed
+	$(PY) -m pytest -q
+
+test-fast: $(VENV)/.installed
+	$(PY) -m pytest -q -m "not slow and not browser"
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(VENV)/.installed
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+bench: $(VENV)/.installed
+	$(PY) bench/run.py --scale small
+
+clean:
+	rm -rf $(VENV) .pytest_cache

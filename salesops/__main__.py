@@ -1,0 +1,5 @@
+import sys
+
+from salesops.cli import main
+
+sys.exit(main())

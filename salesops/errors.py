@@ -1,0 +1,39 @@
+"""Named exceptions. Each carries a message (what is wrong) and a hint (what to do)."""
+
+from __future__ import annotations
+
+
+class SalesopsError(Exception):
+    """Base class: ``str(err)`` is a complete, user-facing sentence pair."""
+
+    def __init__(self, message: str, hint: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return f"{self.message} {self.hint}".strip()
+
+
+class StoreError(SalesopsError):
+    """The store cannot be opened or used."""
+
+
+class BadDatabaseURL(StoreError):
+    """SALESOPS_DB_URL is not a usable SQLAlchemy URL."""
+
+
+class DatabaseUnavailable(StoreError):
+    """The database cannot be reached or opened."""
+
+
+class DatabaseLocked(StoreError):
+    """Another process holds the DuckDB file."""
+
+
+class SchemaTooNew(StoreError):
+    """The database was written by a newer salesops."""
+
+
+class InvalidFilter(SalesopsError):
+    """A filter value (grain, metric, date range …) is not allowed."""

@@ -1,0 +1,231 @@
+"""The store's tables as SQLAlchemy Core metadata.
+
+Conventions: ids are strings (CRM ids are strings: Salesforce ``006…``, HubSpot record ids);
+money is integer cents (``*_cents`` BIGINT); dates are DATE, instants TIMESTAMP.
+``team_id`` on deals, leads and activities is the team at the time of the event, so a rep who
+changes team keeps their history with the old team.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    Sequence,
+    String,
+    Table,
+    Text,
+)
+
+#: Bump when the tables change; a database with a higher number is refused (SchemaTooNew).
+SCHEMA_VERSION = 1
+
+metadata = MetaData()
+
+meta = Table(
+    "meta",
+    metadata,
+    Column("key", String, primary_key=True),
+    Column("value", String, nullable=False),
+)
+
+#: Insert-only log of writes: max(version) is the data version caches key on.
+change_version_seq = Sequence("change_version_seq")
+changes = Table(
+    "changes",
+    metadata,
+    Column("version", BigInteger, change_version_seq, primary_key=True, autoincrement=False),
+    Column("changed_at", DateTime, nullable=False),
+    Column("what", String, nullable=False),
+)
+
+teams = Table(
+    "teams",
+    metadata,
+    Column("team_id", String, primary_key=True),
+    Column("name", String, nullable=False),
+    Column("region", String, nullable=False),
+    Column("manager", String),
+)
+
+reps = Table(
+    "reps",
+    metadata,
+    Column("rep_id", String, primary_key=True),
+    Column("name", String, nullable=False),
+    Column("team_id", String, nullable=False),
+    Column("role", String, nullable=False),  # AE, SDR, …
+    Column("hire_date", Date),
+    Column("ramp_months", Integer, nullable=False, default=0),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("fte", Float, nullable=False, default=1.0),  # capacity weight: 0.5 = part-time
+    Column("email", String),
+)
+
+quotas = Table(
+    "quotas",
+    metadata,
+    Column("rep_id", String, nullable=False),
+    Column("period_type", String, nullable=False),  # week / month / quarter / year
+    Column("period_start", Date, nullable=False),
+    Column("amount_cents", BigInteger, nullable=False),  # the ramped quota, as assigned
+    PrimaryKeyConstraint("rep_id", "period_type", "period_start"),
+)
+
+#: Funnel stages a lead can reach, in order.
+LEAD_STAGES = ("lead", "mql", "sql", "opportunity", "won")
+
+leads = Table(
+    "leads",
+    metadata,
+    Column("lead_id", String, primary_key=True),
+    Column("rep_id", String),
+    Column("team_id", String),
+    Column("source", String, nullable=False),
+    Column("created_at", Date, nullable=False),
+    Column("furthest_stage", String, nullable=False),  # one of LEAD_STAGES
+)
+
+#: Deal outcomes.
+OUTCOMES = ("open", "won", "lost")
+
+deals = Table(
+    "deals",
+    metadata,
+    Column("deal_id", String, primary_key=True),
+    Column("name", String),
+    Column("rep_id", String, nullable=False),
+    Column("team_id", String),
+    Column("account", String),
+    Column("product", String),
+    Column("stage", String, nullable=False),
+    Column("outcome", String, nullable=False),  # open / won / lost
+    Column("amount_cents", BigInteger),  # NULL: amount unknown
+    Column("probability", Float),  # 0..1, the stage probability
+    Column("forecast_category", String),
+    Column("created_date", Date, nullable=False),
+    Column("close_date", Date),  # actual close (won/lost) or expected close (open)
+    Column("lead_source", String),
+    Column("deal_type", String),
+)
+
+deal_stage_history = Table(
+    "deal_stage_history",
+    metadata,
+    Column("deal_id", String, nullable=False),
+    Column("stage", String, nullable=False),
+    Column("entered_at", Date, nullable=False),
+    PrimaryKeyConstraint("deal_id", "stage", "entered_at"),
+)
+
+#: Changes to a deal's close date or amount, for "what changed this week" (push / pull-in).
+deal_changes = Table(
+    "deal_changes",
+    metadata,
+    Column("deal_id", String, nullable=False),
+    Column("changed_at", Date, nullable=False),
+    Column("field", String, nullable=False),  # close_date / amount_cents
+    Column("old_value", String),
+    Column("new_value", String),
+)
+
+activities = Table(
+    "activities",
+    metadata,
+    Column("activity_id", String, primary_key=True),
+    Column("rep_id", String, nullable=False),
+    Column("team_id", String),
+    Column("type", String, nullable=False),  # call / email / meeting / demo
+    Column("occurred_at", Date, nullable=False),
+    Column("deal_id", String),
+)
+
+comp_plans = Table(
+    "comp_plans",
+    metadata,
+    Column("plan_id", String, nullable=False),
+    Column("name", String, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("spec", Text, nullable=False),  # the plan as JSON (docs/COMP_PLANS.md)
+    PrimaryKeyConstraint("plan_id", "version"),
+)
+
+tools = Table(
+    "tools",
+    metadata,
+    Column("tool_id", String, primary_key=True),
+    Column("name", String, nullable=False),
+    Column("category", String, nullable=False),  # CRM, email, dialer, …
+)
+
+survey_rounds = Table(
+    "survey_rounds",
+    metadata,
+    Column("round_id", String, primary_key=True),
+    Column("name", String, nullable=False),
+    Column("opens_on", Date, nullable=False),
+    Column("closes_on", Date, nullable=False),
+    Column("tool_ids", Text, nullable=False),  # JSON list
+    Column("anonymous", Boolean, nullable=False, default=True),
+)
+
+#: One link per invited rep. The link knows the rep (to send it) but the answers never point
+#: back to it: a response row stores only the round, the tool and the team.
+survey_invites = Table(
+    "survey_invites",
+    metadata,
+    Column("token", String, primary_key=True),
+    Column("round_id", String, nullable=False),
+    Column("rep_id", String),
+    Column("team_id", String),
+    Column("used", Boolean, nullable=False, default=False),
+)
+
+survey_responses = Table(
+    "survey_responses",
+    metadata,
+    Column("response_id", String, primary_key=True),
+    Column("round_id", String, nullable=False),
+    Column("tool_id", String, nullable=False),
+    Column("team_id", String),
+    Column("satisfaction", Integer, nullable=False),  # 1..5
+    Column("ease", Integer, nullable=False),  # 1..5
+    Column("recommend", Integer, nullable=False),  # 0..10
+    Column("usage", String),  # daily / weekly / monthly / rarely
+    Column("likes", Text),
+    Column("dislikes", Text),
+    Column("submitted_on", Date, nullable=False),
+)
+
+import_log_id = Sequence("import_log_id_seq")
+
+import_log = Table(
+    "import_log",
+    metadata,
+    Column("import_id", Integer, import_log_id, primary_key=True, autoincrement=False),
+    Column("imported_at", DateTime, nullable=False),
+    Column("file_name", String),
+    Column("table_name", String, nullable=False),
+    Column("preset", String),
+    Column("rows_added", Integer, nullable=False),
+    Column("rows_updated", Integer, nullable=False),
+    Column("rows_rejected", Integer, nullable=False),
+)
+
+#: Persisted forecast fits, keyed on (series, grain, horizon, data version).
+forecast_cache = Table(
+    "forecast_cache",
+    metadata,
+    Column("cache_key", String, primary_key=True),
+    Column("data_version", BigInteger, nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("payload", Text, nullable=False),
+)

@@ -1,0 +1,177 @@
+"""The store: engine from a URL, schema on first use, data version, and clear errors."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+
+import pytest
+import sqlalchemy as sa
+
+from salesops import schema, store
+from salesops.errors import BadDatabaseURL, DatabaseLocked, DatabaseUnavailable, SchemaTooNew
+
+
+def test_open_store_creates_every_table_and_records_the_schema_version(tmp_path):
+    """A new file gets all tables of the design and the current schema version."""
+    engine = store.open_store(f"duckdb:///{tmp_path / 'a.duckdb'}")
+    names = set(sa.inspect(engine).get_table_names())
+    for table in (
+        "teams",
+        "reps",
+        "quotas",
+        "leads",
+        "deals",
+        "deal_stage_history",
+        "activities",
+        "comp_plans",
+        "tools",
+        "survey_responses",
+        "import_log",
+    ):
+        assert table in names
+    with engine.connect() as conn:
+        v = conn.execute(sa.select(schema.meta.c.value).where(schema.meta.c.key == "schema_version")).scalar_one()
+    assert int(v) == schema.SCHEMA_VERSION
+
+
+def test_open_store_creates_the_folder_of_a_duckdb_file(tmp_path):
+    """A DuckDB path in a folder that does not exist yet works (the folder is created)."""
+    engine = store.open_store(f"duckdb:///{tmp_path / 'new' / 'dir' / 'x.duckdb'}")
+    assert store.data_version(engine) == 0
+
+
+def test_every_write_bumps_the_data_version(empty_engine):
+    """data_version grows with each write, and a failed write leaves it (and the data) alone."""
+    v0 = store.data_version(empty_engine)
+    store.write(
+        empty_engine, lambda c: c.execute(sa.insert(schema.tools).values(tool_id="x", name="X", category="c")), "t"
+    )
+    v1 = store.data_version(empty_engine)
+    assert v1 > v0
+
+    def broken(conn):
+        conn.execute(sa.insert(schema.tools).values(tool_id="y", name="Y", category="c"))
+        raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError):
+        store.write(empty_engine, broken, "t")
+    assert store.data_version(empty_engine) == v1
+    assert store.table_counts(empty_engine)["tools"] == 1
+    assert store.last_updated(empty_engine) is not None
+
+
+def test_concurrent_writes_from_threads_all_land(empty_engine):
+    """Twenty threads writing at once (as Streamlit sessions would) all succeed, none lost."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def one(i):
+        store.write(
+            empty_engine,
+            lambda c: c.execute(sa.insert(schema.tools).values(tool_id=f"t{i}", name="T", category="c")),
+            "t",
+        )
+
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(one, range(20)))
+    assert store.table_counts(empty_engine)["tools"] == 20
+    assert store.data_version(empty_engine) == 20
+
+
+@pytest.mark.parametrize("url", ["not a url", "nosuchdialect://x/y"])
+def test_a_malformed_url_gets_a_clear_message(url):
+    """A URL that is not a SQLAlchemy URL (or names no known driver) says what to use instead."""
+    with pytest.raises(BadDatabaseURL) as err:
+        store.open_store(url)
+    assert "duckdb:///" in err.value.hint
+
+
+def test_an_unreachable_database_gets_a_clear_message(tmp_path):
+    """A path that cannot be a database file (a folder) is explained, not a traceback."""
+    folder = tmp_path / "afolder.duckdb"
+    folder.mkdir()
+    with pytest.raises(DatabaseUnavailable) as err:
+        store.open_store(f"duckdb:///{folder}")
+    assert "SALESOPS_DB_URL" in err.value.hint
+
+
+def test_a_file_that_is_not_duckdb_is_explained(tmp_path):
+    """A text file where the database should be is named as such."""
+    bad = tmp_path / "bad.duckdb"
+    bad.write_text("hello, not a database")
+    with pytest.raises(DatabaseUnavailable) as err:
+        store.open_store(f"duckdb:///{bad}")
+    assert "not a DuckDB database" in err.value.message
+
+
+def test_a_database_written_by_a_newer_schema_is_refused(tmp_path):
+    """A schema version above ours stops with 'upgrade salesops', and nothing is changed."""
+    url = f"duckdb:///{tmp_path / 'n.duckdb'}"
+    engine = store.open_store(url)
+    with engine.begin() as conn:
+        conn.execute(sa.update(schema.meta).where(schema.meta.c.key == "schema_version").values(value="999"))
+    engine.dispose()
+    with pytest.raises(SchemaTooNew) as err:
+        store.open_store(url)
+    assert "newer salesops" in err.value.message and "Upgrade" in err.value.hint
+
+
+def test_a_file_locked_by_another_process_is_explained(tmp_path):
+    """While another process holds the DuckDB file, opening it says who holds it and what to do."""
+    path = tmp_path / "locked.duckdb"
+    store.open_store(f"duckdb:///{path}").dispose()
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent(f"""
+            import duckdb, sys, time
+            c = duckdb.connect({str(path)!r})
+            print("ready", flush=True)
+            time.sleep(30)
+        """),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "ready"
+        with pytest.raises(DatabaseLocked) as err:
+            store.open_store(f"duckdb:///{path}")
+        assert "locked by another program" in err.value.message
+        assert "make run" in err.value.hint
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def test_the_cli_prints_one_clear_line_not_a_traceback(tmp_path):
+    """`python -m salesops info --db <bad>` exits 2 with 'error:' and 'hint:' lines only."""
+    res = subprocess.run([sys.executable, "-m", "salesops", "info", "--db", "bogus"], capture_output=True, text=True)
+    assert res.returncode == 2
+    assert res.stderr.startswith("error: ") and "hint: " in res.stderr
+    assert "Traceback" not in res.stderr
+
+
+def test_the_library_never_imports_streamlit():
+    """`import salesops` and all its modules work without loading streamlit."""
+    code = textwrap.dedent("""
+        import importlib, pkgutil, sys
+        import salesops
+        for m in pkgutil.iter_modules(salesops.__path__):
+            if m.name != "__main__":
+                importlib.import_module(f"salesops.{m.name}")
+        assert "streamlit" not in sys.modules, [k for k in sys.modules if k.startswith("streamlit")]
+    """)
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_bulk_insert_and_read_frame_round_trip(empty_engine):
+    """A frame bulk-loaded into a table reads back the same."""
+    import pandas as pd
+
+    frame = pd.DataFrame({"tool_id": ["a", "b"], "name": ["A", "B"], "category": ["x", "y"]})
+    store.write(empty_engine, lambda c: store.bulk_insert(c, schema.tools, frame), "t")
+    back = store.read_frame(empty_engine, sa.select(schema.tools).order_by(schema.tools.c.tool_id))
+    pd.testing.assert_frame_equal(back, frame)
