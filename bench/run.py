@@ -1,0 +1,196 @@
+"""The benchmark: is every page interactive at scale?
+
+    python bench/run.py [--scale small|medium|large] [--out BENCHMARKS.md] [--reps 5]
+
+Builds (or reuses) a demo store at that scale in its own file (bench/<scale>.duckdb), then measures,
+with a warm-up and several repetitions (median and max):
+
+* each page's data calls: the first call and warm (the library functions the page calls);
+* the same page queries in plain pandas on the same data (tables loaded into memory first), and
+  the ratio library ÷ pandas;
+* each page's whole server-side run through AppTest, warm;
+* the comp recompute for all reps; importing 100k and 1M deal rows;
+* one Prophet fit and all team series cold; the cached forecast page path;
+* peak memory of the process (it is the app process for the AppTest runs).
+
+Budgets (issue 9) are printed next to each figure; a missed budget is marked ✗.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import os
+import platform
+import resource
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+TODAY = date(2026, 11, 24)
+os.environ.setdefault("SALESOPS_TODAY", TODAY.isoformat())
+
+from bench import reference, workloads  # noqa: E402
+from salesops import demo, store  # noqa: E402
+
+
+@dataclass
+class Row:
+    group: str
+    name: str
+    first_ms: float | None
+    median_ms: float
+    max_ms: float
+    budget_ms: float | None = None
+    pandas_ms: float | None = None
+    note: str = ""
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool | None:
+        if self.budget_ms is None:
+            return None
+        within = self.median_ms <= self.budget_ms
+        if self.pandas_ms is not None:
+            within = within and self.median_ms <= self.pandas_ms
+        return within
+
+
+def timed(fn: Callable[[], object], reps: int, warmup: int = 1) -> tuple[float, float, float]:
+    """(first_ms, median_ms, max_ms): the first call, then ``reps`` warm calls after ``warmup``."""
+    t = time.perf_counter()
+    fn()
+    first = (time.perf_counter() - t) * 1000
+    for _ in range(max(0, warmup - 1)):
+        fn()
+    runs = []
+    for _ in range(reps):
+        t = time.perf_counter()
+        fn()
+        runs.append((time.perf_counter() - t) * 1000)
+    return first, statistics.median(runs), max(runs)
+
+
+def prepare_store(scale: str, path: Path):
+    """Open bench/<scale>.duckdb, building the demo into it unless it already holds that scale."""
+    url = f"duckdb:///{path}"
+    engine = store.open_store(url)
+    with engine.connect() as conn:
+        import sqlalchemy as sa
+
+        built = conn.execute(sa.text("SELECT what FROM changes WHERE what LIKE 'demo%' ORDER BY version DESC LIMIT 1")).scalar()
+    if built != f"demo seed=7 scale={scale}":
+        t = time.perf_counter()
+        demo.build_demo(engine, seed=7, scale=scale, today=TODAY)
+        print(f"built the {scale} demo in {time.perf_counter() - t:.1f} s", flush=True)
+    return engine, url
+
+
+def run(scale: str, reps: int, out: Path | None, import_rows: list[int], db: Path | None) -> list[Row]:
+    path = db or ROOT / "bench" / f"{scale}.duckdb"
+    engine, url = prepare_store(scale, path)
+    os.environ["SALESOPS_DB_URL"] = url
+    counts = store.table_counts(engine)
+    rows: list[Row] = []
+
+    # 1. Page data calls vs the plain-pandas reference on the same data.
+    frames = reference.load_frames(engine)
+    for page, calls in workloads.page_calls(engine, TODAY).items():
+        ref = reference.page_reference(page, frames, TODAY)
+        lib_first, lib_med, lib_max = timed(lambda calls=calls: [c() for c in calls.values()], reps)
+        pd_med = None
+        if ref is not None:
+            _, pd_med, _ = timed(ref, reps)
+        rows.append(Row("page data calls (warm)", page, lib_first, lib_med, lib_max, 150, pd_med, note=", ".join(calls)))
+        print(f"  {page:14s} first {lib_first:8.1f} ms  warm {lib_med:8.1f} ms  pandas {pd_med or float('nan'):8.1f} ms", flush=True)
+    del frames
+    gc.collect()
+
+    # 2. Whole page runs through AppTest (server side, warm cache).
+    for page, (ms_first, ms_med, ms_max) in workloads.apptest_runs(ROOT, reps).items():
+        rows.append(Row("whole page run (AppTest, warm)", page, ms_first, ms_med, ms_max, 1000))
+        print(f"  AppTest {page:14s} first {ms_first:8.1f} ms  warm {ms_med:8.1f} ms", flush=True)
+
+    # 3. Comp recompute for all reps.
+    comp = workloads.comp_recompute(engine, TODAY)
+    if comp is not None:
+        n_reps, fn = comp
+        rows.append(Row("comp", f"recompute payouts, {n_reps:,} reps", *timed(fn, reps * 4), 50))
+
+    # 4. Forecasts.
+    for name, (res, budget) in workloads.forecast_timings(engine, TODAY, reps).items():
+        rows.append(Row("forecast", name, *res, budget))
+
+    # 5. Imports, into a scratch store.
+    for n in import_rows:
+        res = workloads.import_timing(engine, path.parent / f"import_{scale}.duckdb", n)
+        if res is not None:
+            rows.append(Row("import", f"{n:,} deal rows", None, res, res, 10_000 if n <= 100_000 else 60_000))
+
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    rows.append(Row("memory", "peak RSS of the app process (MB)", None, peak_mb, peak_mb, note="in-process AppTest runs"))
+    engine.dispose()
+    if out:
+        out.write_text(render(rows, scale, counts, reps))
+        print(f"wrote {out}")
+    return rows
+
+
+def _fmt(x: float | None) -> str:
+    return "" if x is None else (f"{x:,.0f}" if x >= 100 else f"{x:,.1f}")
+
+
+def render(rows: list[Row], scale: str, counts: dict, reps: int) -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        model = next(line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name"))
+    except (OSError, StopIteration):
+        model = cpu
+    lines = [
+        "# Benchmarks",
+        "",
+        f"Latest run: {datetime.now():%Y-%m-%d %H:%M}, scale **{scale}** "
+        f"({counts['deals']:,} deals, {counts['activities']:,} activities, {counts['reps']:,} reps, "
+        f"{counts['leads']:,} leads), {reps} repetitions after a warm-up; times in ms (median / max).",
+        f"Machine: {os.cpu_count()} cores, {model}, Python {platform.python_version()}, {platform.system()}.",
+        "",
+        "Reproduce: `python bench/run.py --scale medium --out BENCHMARKS.md` (builds bench/medium.duckdb "
+        "on the first run, ~1 min). `make test` runs a one-repetition smoke of `--scale small`.",
+        "",
+        "| group | what | first | median | max | budget | pandas ref. | ratio | ok |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | :-: |",
+    ]
+    for r in rows:
+        ratio = f"{r.median_ms / r.pandas_ms:.2f}" if r.pandas_ms else ""
+        ok = {True: "✓", False: "✗", None: ""}[r.ok]
+        lines.append(
+            f"| {r.group} | {r.name} | {_fmt(r.first_ms)} | {_fmt(r.median_ms)} | {_fmt(r.max_ms)} | "
+            f"{_fmt(r.budget_ms)} | {_fmt(r.pandas_ms)} | {ratio} | {ok} |"
+        )
+    lines += ["", "Notes:", ""] + [f"- **{r.name}**: {r.note}" for r in rows if r.note]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--scale", choices=demo.SCALES, default="small")
+    p.add_argument("--out", type=Path, default=None, help="write the Markdown table here (e.g. BENCHMARKS.md)")
+    p.add_argument("--reps", type=int, default=5, help="repetitions after the warm-up (default 5)")
+    p.add_argument("--import-rows", default="100000,1000000", help="comma-separated import sizes (default 100000,1000000)")
+    p.add_argument("--db", type=Path, default=None, help="store file (default bench/<scale>.duckdb)")
+    args = p.parse_args(argv)
+    sizes = [int(x) for x in args.import_rows.split(",") if x.strip()]
+    run(args.scale, args.reps, args.out, sizes, args.db)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
+
