@@ -96,12 +96,22 @@ def leaderboard(f, scope: Scope) -> pd.DataFrame:
 def fairness(f, scope: Scope) -> pd.DataFrame:
     lead = f["leads"]
     s, e = pd.Timestamp(scope.start), pd.Timestamp(scope.end)
-    n = lead[(lead.created_at >= s) & (lead.created_at <= e)].groupby(["team_id", "rep_id"]).size().rename("n").reset_index()
+    n = (
+        lead[(lead.created_at >= s) & (lead.created_at <= e)]
+        .groupby(["team_id", "rep_id"])
+        .size()
+        .rename("n")
+        .reset_index()
+    )
 
     def gini(x):
         x = x.sort_values().to_numpy()
         k = len(x)
-        return 0.0 if k == 0 or x.sum() == 0 else (2 * ((pd.Series(range(1, k + 1)) * x).sum()) / (k * x.sum())) - (k + 1) / k
+        return (
+            0.0
+            if k == 0 or x.sum() == 0
+            else (2 * ((pd.Series(range(1, k + 1)) * x).sum()) / (k * x.sum())) - (k + 1) / k
+        )
 
     return n.groupby("team_id").n.apply(gini)
 

@@ -85,7 +85,9 @@ def prepare_store(scale: str, path: Path):
     with engine.connect() as conn:
         import sqlalchemy as sa
 
-        built = conn.execute(sa.text("SELECT what FROM changes WHERE what LIKE 'demo%' ORDER BY version DESC LIMIT 1")).scalar()
+        built = conn.execute(
+            sa.text("SELECT what FROM changes WHERE what LIKE 'demo%' ORDER BY version DESC LIMIT 1")
+        ).scalar()
     if built != f"demo seed=7 scale={scale}":
         t = time.perf_counter()
         demo.build_demo(engine, seed=7, scale=scale, today=TODAY)
@@ -108,8 +110,13 @@ def run(scale: str, reps: int, out: Path | None, import_rows: list[int], db: Pat
         pd_med = None
         if ref is not None:
             _, pd_med, _ = timed(ref, reps)
-        rows.append(Row("page data calls (warm)", page, lib_first, lib_med, lib_max, 150, pd_med, note=", ".join(calls)))
-        print(f"  {page:14s} first {lib_first:8.1f} ms  warm {lib_med:8.1f} ms  pandas {pd_med or float('nan'):8.1f} ms", flush=True)
+        rows.append(
+            Row("page data calls (warm)", page, lib_first, lib_med, lib_max, 150, pd_med, note=", ".join(calls))
+        )
+        print(
+            f"  {page:14s} first {lib_first:8.1f} ms  warm {lib_med:8.1f} ms  pandas {pd_med or float('nan'):8.1f} ms",
+            flush=True,
+        )
     del frames
     gc.collect()
 
@@ -135,7 +142,9 @@ def run(scale: str, reps: int, out: Path | None, import_rows: list[int], db: Pat
             rows.append(Row("import", f"{n:,} deal rows", None, res, res, 10_000 if n <= 100_000 else 60_000))
 
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    rows.append(Row("memory", "peak RSS of the app process (MB)", None, peak_mb, peak_mb, note="in-process AppTest runs"))
+    rows.append(
+        Row("memory", "peak RSS of the app process (MB)", None, peak_mb, peak_mb, note="in-process AppTest runs")
+    )
     engine.dispose()
     if out:
         out.write_text(render(rows, scale, counts, reps))
@@ -183,7 +192,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--scale", choices=demo.SCALES, default="small")
     p.add_argument("--out", type=Path, default=None, help="write the Markdown table here (e.g. BENCHMARKS.md)")
     p.add_argument("--reps", type=int, default=5, help="repetitions after the warm-up (default 5)")
-    p.add_argument("--import-rows", default="100000,1000000", help="comma-separated import sizes (default 100000,1000000)")
+    p.add_argument(
+        "--import-rows", default="100000,1000000", help="comma-separated import sizes (default 100000,1000000)"
+    )
     p.add_argument("--db", type=Path, default=None, help="store file (default bench/<scale>.duckdb)")
     args = p.parse_args(argv)
     sizes = [int(x) for x in args.import_rows.split(",") if x.strip()]
@@ -193,4 +204,3 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
-

@@ -175,3 +175,32 @@ def test_bulk_insert_and_read_frame_round_trip(empty_engine):
     store.write(empty_engine, lambda c: store.bulk_insert(c, schema.tools, frame), "t")
     back = store.read_frame(empty_engine, sa.select(schema.tools).order_by(schema.tools.c.tool_id))
     pd.testing.assert_frame_equal(back, frame)
+
+
+def test_readers_are_safe_while_a_writer_writes(demo_url, tmp_path):
+    """Threads reading KPIs while another thread writes never fail and never see half a write."""
+    from concurrent.futures import ThreadPoolExecutor
+    from datetime import date
+
+    from salesops.metrics import headline
+    from salesops.scope import Scope
+
+    engine = store.open_store(demo_url)
+    scope = Scope(date(2026, 1, 1), date(2026, 6, 30), "quarter")
+    expected = headline(engine, scope)
+
+    def writer(i):
+        store.write(
+            engine, lambda c: c.execute(sa.insert(schema.tools).values(tool_id=f"rw{i}", name="T", category="c")), "t"
+        )
+        store.write(engine, lambda c: c.execute(sa.delete(schema.tools).where(schema.tools.c.tool_id == f"rw{i}")), "t")
+
+    def reader(_):
+        return headline(engine, scope)
+
+    with ThreadPoolExecutor(6) as pool:
+        writes = [pool.submit(writer, i) for i in range(10)]
+        reads = [pool.submit(reader, i) for i in range(30)]
+        assert all(f.result() == expected for f in reads)
+        for f in writes:
+            f.result()
