@@ -1,13 +1,319 @@
-"""Team performance (not built yet): says plainly what it will show."""
+"""Team performance: attainment against quota, KPI tiles, pacing, the funnel, what changed, drill-down."""
 
+from dataclasses import replace
+
+import altair as alt
 import streamlit as st
 
 from pages import common
+from salesops import changes, charts, funnel, metrics
 
-common.engine()
+D = metrics.DEFINITIONS
+CHANGES_SHOWN = 500
 
+scope = common.scope()
+present = common.presentation()
 st.title("Team performance")
-st.info(
-    "This page is being built. It will show attainment against quota per team and rep, KPI tiles with deltas, pacing, the funnel, what changed this week, and drill-down to deals.",
-    icon=":material/construction:",
+st.caption(f"{scope.label()} · {scope.grain} view · quota of {scope.quota_start:%d %b %Y} – {scope.quota_end:%d %b %Y}")
+
+now, prev, last_year = common.load(metrics.compare_kpis, scope)
+if now.won_count + now.lost_count == 0 and now.open_pipeline_cents == 0 and now.quota_cents == 0:
+    common.empty_state("deals or quotas")
+    st.stop()
+
+
+def tile(col, label: str, value: str, now_v, prev_v, ly_v, rate: bool = False, inverse: bool = False) -> None:
+    """A KPI tile: delta against the previous period; the same period last year as a caption."""
+    delta = common.delta_pts if rate else common.delta_pct
+    col.metric(label, value, delta(now_v, prev_v), help=D[label], delta_color="inverse" if inverse else "normal")
+    col.caption(f"vs last year: {delta(now_v, ly_v) or '—'}")
+
+
+def days(x) -> str:
+    return "—" if x is None else f"{x:.0f} days"
+
+
+def ratio(x) -> str:
+    return "—" if x is None else f"{x:.1f}×"
+
+
+row1 = st.columns(4)
+tile(row1[0], "Won revenue", common.money(now.won_cents), now.won_cents, prev.won_cents, last_year.won_cents)
+tile(row1[1], "Win rate", common.pct(now.win_rate), now.win_rate, prev.win_rate, last_year.win_rate, rate=True)
+tile(
+    row1[2],
+    "Average deal size",
+    common.money(now.avg_deal_cents),
+    now.avg_deal_cents,
+    prev.avg_deal_cents,
+    last_year.avg_deal_cents,
 )
+tile(
+    row1[3],
+    "Sales cycle",
+    days(now.avg_cycle_days),
+    now.avg_cycle_days,
+    prev.avg_cycle_days,
+    last_year.avg_cycle_days,
+    inverse=True,
+)
+row2 = st.columns(4)
+tile(
+    row2[0],
+    "Open pipeline",
+    common.money(now.open_pipeline_cents),
+    now.open_pipeline_cents,
+    prev.open_pipeline_cents,
+    last_year.open_pipeline_cents,
+)
+tile(row2[1], "Pipeline coverage", ratio(now.coverage), now.coverage, prev.coverage, last_year.coverage)
+tile(
+    row2[2],
+    "Weighted pipeline",
+    common.money(now.weighted_pipeline_cents),
+    now.weighted_pipeline_cents,
+    prev.weighted_pipeline_cents,
+    last_year.weighted_pipeline_cents,
+)
+tile(
+    row2[3],
+    "Activities per rep",
+    "—" if now.activities_per_rep is None else f"{now.activities_per_rep:.0f}",
+    now.activities_per_rep,
+    prev.activities_per_rep,
+    last_year.activities_per_rep,
+)
+
+# ---- pacing ---------------------------------------------------------------------------------------
+st.subheader("Pacing")
+pace = common.load(metrics.pacing, scope, common.today())
+cols = st.columns(4)
+cols[0].metric(
+    "Attainment",
+    common.pct(pace.attainment),
+    common.delta_pts(now.attainment, prev.attainment),
+    help=D["Attainment"],
+)
+cols[0].caption(f"{common.money(pace.won_cents)} of {common.money(pace.quota_cents)} quota")
+verdict = "—" if pace.on_track is None else "On track" if pace.on_track else "Behind"
+cols[1].metric("Pacing", verdict, help=D["Pacing"])
+cols[1].caption(
+    f"{common.pct(pace.elapsed_share)} of the period elapsed · projected {common.money(pace.projected_cents)}"
+)
+cols[2].metric("Pipeline needed", common.money(pace.pipeline_needed_cents), help=D["Pipeline needed"])
+cols[2].caption(
+    f"remaining quota {common.money(pace.remaining_quota_cents)} at a "
+    f"{common.pct(pace.historical_win_rate)} historical win rate"
+)
+cols[3].metric("Pipeline gap", common.money(pace.pipeline_gap_cents), help=D["Pipeline needed"])
+cols[3].caption(f"open pipeline due {common.money(pace.open_due_cents)}")
+
+# ---- attainment -------------------------------------------------------------------------------------
+st.subheader("Attainment")
+teams = common.load(metrics.attainment_by_team, scope)
+reps = common.load(metrics.attainment_by_rep, scope)
+dist = metrics.attainment_distribution(reps)
+left, right = st.columns([3, 2])
+with left:
+    st.dataframe(
+        teams[["team", "region", "won_cents", "quota_cents", "attainment", "win_rate", "share_at_quota"]].assign(
+            won=teams["won_cents"] / 100, quota=teams["quota_cents"] / 100
+        )[["team", "region", "won", "quota", "attainment", "win_rate", "share_at_quota"]],
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "team": "Team",
+            "region": "Region",
+            "won": st.column_config.NumberColumn("Won", format="dollar", help=D["Won revenue"]),
+            "quota": st.column_config.NumberColumn("Quota", format="dollar", help=D["Quota"]),
+            "attainment": st.column_config.ProgressColumn(
+                "Attainment", format="percent", min_value=0.0, max_value=1.5, help=D["Attainment"]
+            ),
+            "win_rate": st.column_config.NumberColumn("Win rate", format="percent", help=D["Win rate"]),
+            "share_at_quota": st.column_config.NumberColumn("Reps at quota", format="percent", help=D["Reps at quota"]),
+        },
+    )
+    if not present:
+        common.csv_download(teams, "attainment_by_team.csv", key="perf_csv_teams", label="Download team attainment")
+with right:
+    low, high = dist.healthy_low, dist.healthy_high
+    st.metric(
+        "Reps at quota",
+        common.pct(dist.share_at_or_above),
+        help=D["Reps at quota"],
+    )
+    st.caption(
+        f"{dist.at_or_above} of {dist.reps_with_quota} reps with quota · healthy: {low:.0%}–{high:.0%} "
+        f"({'within' if dist.verdict == 'healthy' else dist.verdict} the benchmark)"
+    )
+    colour = alt.condition(
+        alt.FieldOneOfPredicate(field="bucket", oneOf=["100–120%", ">120%"]),
+        alt.value(charts.GOOD),
+        alt.value(charts.NEUTRAL),
+    )
+    st.altair_chart(
+        alt.Chart(dist.buckets)
+        .mark_bar()
+        .encode(
+            x=alt.X("bucket:N", sort=None, title="Attainment"),
+            y=alt.Y("reps:Q", title="Reps"),
+            color=colour,
+            tooltip=["bucket", "reps", alt.Tooltip("share:Q", format=".0%")],
+        )
+        .properties(height=220, title="Reps by attainment"),
+        width="stretch",
+    )
+
+# ---- drill-down -----------------------------------------------------------------------------------------
+
+
+@st.fragment
+def drill_down() -> None:
+    st.subheader("Drill down: team → reps → deals")
+    names = dict(zip(teams["team_id"], teams["team"]))
+    options = list(names)
+    if not options:
+        common.empty_state("teams")
+        return
+    default = options.index(scope.team_id) if scope.team_id in options else 0
+    team_id = st.selectbox("Team", options, index=default, key="perf_drill_team", format_func=lambda t: names.get(t, t))
+    team_reps = common.load(metrics.attainment_by_rep, replace(scope, team_id=team_id, region=None))
+    shown = team_reps.assign(won=team_reps["won_cents"] / 100, quota=team_reps["quota_cents"] / 100)
+    shown["rep"] = shown["name"] + shown["ramping"].map({True: " (ramping)", False: ""})
+    st.dataframe(
+        shown[["rep", "role", "won", "quota", "attainment", "bucket", "won_count", "lost_count", "win_rate"]],
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "rep": "Rep",
+            "role": "Role",
+            "won": st.column_config.NumberColumn("Won", format="dollar"),
+            "quota": st.column_config.NumberColumn("Quota", format="dollar"),
+            "attainment": st.column_config.ProgressColumn(
+                "Attainment", format="percent", min_value=0.0, max_value=1.5, help=D["Attainment"]
+            ),
+            "bucket": "Bucket",
+            "won_count": "Won deals",
+            "lost_count": "Lost deals",
+            "win_rate": st.column_config.NumberColumn("Win rate", format="percent"),
+        },
+    )
+    st.caption("Ramping reps are measured against their ramped quota. A rep's won revenue is all their deals.")
+    if not present:
+        common.csv_download(team_reps, f"reps_{team_id}.csv", key="perf_csv_reps", label="Download reps")
+    if team_reps.empty:
+        return
+    rep_names = dict(zip(team_reps["rep_id"], team_reps["name"]))
+    rep_id = st.selectbox(
+        "Rep", list(rep_names), key="perf_drill_rep", format_func=lambda r: f"{rep_names.get(r, r)} ({r})"
+    )
+    deals = common.load(metrics.rep_deals, scope, rep_id)
+    st.dataframe(
+        deals.assign(amount=deals["amount_cents"].astype("Float64") / 100).drop(columns=["amount_cents"]),
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "amount": st.column_config.NumberColumn("Amount", format="dollar"),
+            "probability": st.column_config.NumberColumn("Probability", format="percent"),
+        },
+    )
+    if not present:
+        common.csv_download(deals, f"deals_{rep_id}.csv", key="perf_csv_deals", label="Download deals")
+
+
+drill_down()
+
+# ---- funnel ------------------------------------------------------------------------------------------------
+st.subheader("Funnel: lead → MQL → SQL → opportunity → won")
+fun = common.load(funnel.funnel, scope)
+if fun.empty:
+    common.empty_state("leads")
+else:
+    for flag in funnel.funnel_flags(fun).itertuples():
+        st.warning(f"**{flag.team}** · {flag.label} step: {flag.flag}", icon=":material/filter_alt:")
+    team_ids = [t for t in dict.fromkeys(fun["team_id"]) if t != funnel.COMPANY]
+    team_names = dict(zip(fun["team_id"], fun["team"]))
+    flagged = list(dict.fromkeys(funnel.funnel_flags(fun)["team_id"]))
+    pick = (
+        scope.team_id if scope.team_id in team_ids else (flagged[0] if flagged else team_ids[0] if team_ids else None)
+    )
+    if team_ids:
+        chosen = st.selectbox(
+            "Funnel of",
+            team_ids,
+            index=team_ids.index(pick),
+            key="perf_funnel_team",
+            format_func=lambda t: team_names.get(t, t),
+        )
+        both = fun[fun["team_id"].isin([chosen, funnel.COMPANY])]
+        st.altair_chart(
+            alt.Chart(both)
+            .mark_bar()
+            .encode(
+                x=alt.X("label:N", sort=list(funnel.STAGE_LABELS.values()), title=None),
+                xOffset="team:N",
+                y=alt.Y("overall_conversion:Q", axis=alt.Axis(format="%"), title="Share of leads reaching the stage"),
+                color=alt.Color("team:N", title=None),
+                tooltip=["team", "label", "count", alt.Tooltip("step_conversion:Q", format=".0%")],
+            )
+            .properties(height=240),
+            width="stretch",
+        )
+        table = both.assign(value=both["value_cents"].astype("Float64") / 100)
+        st.dataframe(
+            table[
+                [
+                    "team",
+                    "label",
+                    "count",
+                    "value",
+                    "step_conversion",
+                    "company_step_conversion",
+                    "overall_conversion",
+                    "flag",
+                ]
+            ],
+            hide_index=True,
+            width="stretch",
+            column_config={
+                "team": "Team",
+                "label": "Stage",
+                "count": st.column_config.NumberColumn(
+                    "Count", help="Leads created in the range that reached the stage."
+                ),
+                "value": st.column_config.NumberColumn(
+                    "Value",
+                    format="dollar",
+                    help="Opportunity: deals created in the range; won: those of them won. Leads carry no amount.",
+                ),
+                "step_conversion": st.column_config.NumberColumn("Step conversion", format="percent"),
+                "company_step_conversion": st.column_config.NumberColumn("Company step", format="percent"),
+                "overall_conversion": st.column_config.NumberColumn("Overall", format="percent"),
+                "flag": "Flag",
+            },
+        )
+        if not present:
+            common.csv_download(fun, "funnel.csv", key="perf_csv_funnel", label="Download funnel")
+
+# ---- what changed ---------------------------------------------------------------------------------------------
+week_start, week_end = changes.week_of(scope)
+st.subheader(f"What changed: week of {week_start:%d %b} – {week_end:%d %b %Y}")
+counts = common.load(changes.change_counts, scope)
+cols = st.columns(len(counts))
+for col, rec in zip(cols, counts.itertuples()):
+    col.metric(rec.kind.capitalize(), f"{rec.deals}", help=f"{common.money(rec.amount_cents)} of current deal value")
+listed = common.load(changes.week_changes, scope, CHANGES_SHOWN)
+if listed.empty:
+    st.caption("No deal was created, closed, moved or re-valued in this week.")
+else:
+    total = int(counts["deals"].sum())
+    if total > len(listed):
+        st.caption(f"The first {len(listed)} of {total} changes; pick a team to see all of its changes.")
+    st.dataframe(
+        listed.assign(amount=listed["amount_cents"].astype("Float64") / 100).drop(columns=["amount_cents"]),
+        hide_index=True,
+        width="stretch",
+        column_config={"amount": st.column_config.NumberColumn("Amount", format="dollar")},
+    )
+    if not present:
+        common.csv_download(listed, f"changes_{week_start}.csv", key="perf_csv_changes", label="Download changes")

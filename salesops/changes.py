@@ -1,0 +1,128 @@
+"""What changed in a week: the list a manager walks through in the weekly review.
+
+Definitions (docs/METRICS.md, "What changed"):
+
+* the week is the Monday-to-Sunday week containing the scope's end, cut at the scope's end (so the
+  current week is "week to date");
+* created: deals with a created date in the week; won / lost: deals with that outcome and a close
+  date in the week;
+* pushed / pulled in: a ``close_date`` change logged in the week whose new date is later / earlier
+  than the old one; amount up / down: an ``amount_cents`` change logged in the week;
+* deals count for the team they carry (deals.team_id, the team at the time).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from salesops.queries import scope_filter
+from salesops.scope import Scope, period_start
+
+#: Kinds of change, in the order the review walks through them.
+KINDS = ("created", "won", "lost", "pushed", "pulled in", "amount up", "amount down")
+
+CHANGE_COLUMNS = [
+    "kind", "on", "deal_id", "name", "account", "rep_id", "rep", "team_id", "stage", "outcome",
+    "amount_cents", "old_value", "new_value", "days_moved", "amount_change_cents",
+]  # fmt: skip
+
+
+def week_of(scope: Scope) -> tuple[date, date]:
+    """(Monday, last day) of the week reviewed for a scope: the week of its end, cut at the end."""
+    return period_start(scope.end, "week"), scope.end
+
+
+def week_changes(engine: Engine, scope: Scope, limit: int | None = None) -> pd.DataFrame:
+    """Every deal created, won, lost, pushed, pulled in or re-valued in the scope's review week.
+
+    Columns: kind (one of KINDS), on (date), deal_id, name, account, rep_id, rep, team_id, stage,
+    outcome, amount_cents (current, None if unknown), old_value, new_value (text, for changes),
+    days_moved (close-date changes: new − old in days), amount_change_cents (amount changes).
+    Sorted by kind (in KINDS order), then date and deal; at most ``limit`` rows when given
+    (:func:`change_counts` gives the totals).
+    """
+    start, end = week_of(scope)
+    where, params = scope_filter(scope, alias="d")
+    order = " ".join(f"WHEN '{k}' THEN {i}" for i, k in enumerate(KINDS))
+    sql = sa.text(
+        f"""
+        WITH ev AS (
+            SELECT 'created' AS kind, d.created_date AS "on", d.deal_id,
+                   NULL AS old_value, NULL AS new_value, NULL AS days_moved, NULL AS amount_change_cents
+            FROM deals d WHERE d.created_date BETWEEN :start AND :end {where}
+            UNION ALL
+            SELECT d.outcome, d.close_date, d.deal_id, NULL, NULL, NULL, NULL
+            FROM deals d WHERE d.outcome IN ('won', 'lost') AND d.close_date BETWEEN :start AND :end {where}
+            UNION ALL
+            SELECT CASE
+                       WHEN c.field = 'close_date' AND TRY_CAST(c.new_value AS DATE) > TRY_CAST(c.old_value AS DATE) THEN 'pushed'
+                       WHEN c.field = 'close_date' AND TRY_CAST(c.new_value AS DATE) < TRY_CAST(c.old_value AS DATE) THEN 'pulled in'
+                       WHEN c.field = 'amount_cents' AND TRY_CAST(c.new_value AS BIGINT) > TRY_CAST(c.old_value AS BIGINT) THEN 'amount up'
+                       WHEN c.field = 'amount_cents' AND TRY_CAST(c.new_value AS BIGINT) < TRY_CAST(c.old_value AS BIGINT) THEN 'amount down'
+                   END,
+                   c.changed_at, c.deal_id, c.old_value, c.new_value,
+                   CASE WHEN c.field = 'close_date'
+                        THEN TRY_CAST(c.new_value AS DATE) - TRY_CAST(c.old_value AS DATE) END,
+                   CASE WHEN c.field = 'amount_cents'
+                        THEN TRY_CAST(c.new_value AS BIGINT) - TRY_CAST(c.old_value AS BIGINT) END
+            FROM deal_changes c JOIN deals d ON d.deal_id = c.deal_id
+            WHERE c.changed_at BETWEEN :start AND :end {where}
+        )
+        SELECT ev.kind, ev."on", ev.deal_id, d.name, d.account, d.rep_id, r.name AS rep, d.team_id, d.stage,
+               d.outcome, d.amount_cents, ev.old_value, ev.new_value, ev.days_moved, ev.amount_change_cents
+        FROM ev JOIN deals d ON d.deal_id = ev.deal_id
+        LEFT JOIN reps r ON r.rep_id = d.rep_id
+        WHERE ev.kind IS NOT NULL
+        ORDER BY CASE ev.kind {order} END, ev."on", ev.deal_id
+        LIMIT :limit
+        """  # noqa: S608 - kinds are this module's constants, filter from scope_filter, values bound
+    )
+    with engine.connect() as conn:
+        res = conn.execute(sql, {"start": start, "end": end, "limit": limit if limit is not None else 2**62, **params})
+        frame = pd.DataFrame(res.fetchall(), columns=list(res.keys()))
+    if frame.empty:
+        return pd.DataFrame(columns=CHANGE_COLUMNS)
+    for col in ("amount_cents", "days_moved", "amount_change_cents"):
+        frame[col] = pd.to_numeric(frame[col]).astype("Int64")
+    return frame[CHANGE_COLUMNS]
+
+
+def change_counts(engine: Engine, scope: Scope) -> pd.DataFrame:
+    """How many deals of each kind changed in the review week: kind, deals, amount_cents.
+
+    Counted in SQL (the same rules as :func:`week_changes`); every kind is listed, zeros included.
+    """
+    start, end = week_of(scope)
+    where, params = scope_filter(scope, alias="d")
+    sql = sa.text(
+        f"""
+        WITH ev AS (
+            SELECT 'created' AS kind, d.amount_cents FROM deals d
+            WHERE d.created_date BETWEEN :start AND :end {where}
+            UNION ALL
+            SELECT d.outcome, d.amount_cents FROM deals d
+            WHERE d.outcome IN ('won', 'lost') AND d.close_date BETWEEN :start AND :end {where}
+            UNION ALL
+            SELECT CASE
+                       WHEN c.field = 'close_date' AND TRY_CAST(c.new_value AS DATE) > TRY_CAST(c.old_value AS DATE) THEN 'pushed'
+                       WHEN c.field = 'close_date' AND TRY_CAST(c.new_value AS DATE) < TRY_CAST(c.old_value AS DATE) THEN 'pulled in'
+                       WHEN c.field = 'amount_cents' AND TRY_CAST(c.new_value AS BIGINT) > TRY_CAST(c.old_value AS BIGINT) THEN 'amount up'
+                       WHEN c.field = 'amount_cents' AND TRY_CAST(c.new_value AS BIGINT) < TRY_CAST(c.old_value AS BIGINT) THEN 'amount down'
+                   END, d.amount_cents
+            FROM deal_changes c JOIN deals d ON d.deal_id = c.deal_id
+            WHERE c.changed_at BETWEEN :start AND :end {where}
+        )
+        SELECT kind, COUNT(*) AS deals, COALESCE(SUM(amount_cents), 0) AS amount_cents
+        FROM ev WHERE kind IS NOT NULL GROUP BY kind
+        """  # noqa: S608 - filter from scope_filter, values bound
+    )
+    with engine.connect() as conn:
+        rows = {
+            r.kind: (int(r.deals), int(r.amount_cents))
+            for r in conn.execute(sql, {"start": start, "end": end, **params})
+        }
+    return pd.DataFrame([(k, *rows.get(k, (0, 0))) for k in KINDS], columns=["kind", "deals", "amount_cents"])
