@@ -34,13 +34,12 @@ PAGES = {
 }
 SURVEY_PAGE = st.Page("pages/survey.py", title="Tool survey", icon=":material/rate_review:", url_path="survey")
 
+# Static CSS of our own (no user text): Streamlit sizes in rem, so a larger root scales it all.
 PRESENTATION_CSS = """
 <style>
-html, body, [class*="st-"] { font-size: 1.15rem; }
-[data-testid="stMetricValue"] { font-size: 3rem !important; }
-[data-testid="stMetricLabel"] p { font-size: 1.2rem !important; }
-[data-testid="stDataFrame"], [data-testid="stTable"] { font-size: 1.3rem !important; }
-h1 { font-size: 2.6rem !important; }
+html { font-size: 21px; }
+[data-testid="stMetricValue"] { font-size: 3rem; }
+header[data-testid="stHeader"] { display: none; }
 </style>
 """
 

@@ -48,7 +48,7 @@ def trend_chart(frame: pd.DataFrame, x: str, y: str, title: str = "", target: st
 
     ``frame`` columns: ``x`` (period label, in order), ``y`` (dollars), optionally ``target``.
     """
-    base = alt.Chart(frame).encode(x=alt.X(f"{x}:N", sort=None, title=None))
+    base = alt.Chart(frame).encode(x=alt.X(f"{x}:N", sort=None, title=None, axis=alt.Axis(labelAngle=0)))
     bars = base.mark_bar(color=TEAM_PALETTE[0]).encode(
         y=alt.Y(f"{y}:Q", axis=money_axis()), tooltip=[x, alt.Tooltip(f"{y}:Q", format="$,.0f")]
     )
