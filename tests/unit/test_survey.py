@@ -1,0 +1,267 @@
+"""Survey results: CSAT, NPS, ease, response rate, trend, suppression, themes, text cleaning, CLI."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import random
+from datetime import date
+
+import pandas as pd
+import pytest
+
+from salesops import cli, schema, store, survey
+from salesops.survey import Answer, InvalidAnswer, UnknownRound
+
+_IDS = (f"{i:06d}" for i in itertools.count())
+
+
+def _insert(engine, table, rows):
+    store.write(engine, lambda c: store.bulk_insert(c, table, pd.DataFrame(rows)), "test")
+
+
+def _answer(round_id, tool, team, sat, ease, rec, likes="", dislikes=""):
+    return dict(
+        response_id="S" + next(_IDS),
+        round_id=round_id,
+        tool_id=tool,
+        team_id=team,
+        satisfaction=sat,
+        ease=ease,
+        recommend=rec,
+        usage="daily",
+        likes=likes,
+        dislikes=dislikes,
+        submitted_on=date(2026, 5, 2),
+    )
+
+
+@pytest.fixture
+def survey_engine(empty_engine):
+    """Two rounds: 'A' (older) and 'B'; tool crm answered 6 times in B, dialer 4 times in B."""
+    e = empty_engine
+    _insert(e, schema.teams, [dict(team_id=t, name=f"Team {t}", region="R") for t in ("T1", "T2", "T3")])
+    _insert(
+        e,
+        schema.tools,
+        [dict(tool_id="crm", name="CRM", category="CRM"), dict(tool_id="dialer", name="Dialer", category="Dialer")],
+    )
+    _insert(
+        e,
+        schema.survey_rounds,
+        [
+            dict(
+                round_id="A",
+                name="Round A",
+                opens_on=date(2025, 11, 1),
+                closes_on=date(2025, 11, 20),
+                tool_ids='["crm", "dialer"]',
+                anonymous=True,
+            ),
+            dict(
+                round_id="B",
+                name="Round B",
+                opens_on=date(2026, 5, 1),
+                closes_on=date(2026, 5, 20),
+                tool_ids='["crm", "dialer"]',
+                anonymous=True,
+            ),
+        ],
+    )
+    _insert(
+        e,
+        schema.survey_invites,
+        [dict(token=f"b{i}", round_id="B", rep_id=f"R{i}", team_id="T1", used=i < 6) for i in range(8)],
+    )
+    _insert(
+        e,
+        schema.survey_invites,
+        [dict(token=f"a{i}", round_id="A", rep_id=f"R{i}", team_id="T1", used=True) for i in range(5)],
+    )
+    rows = []
+    # Round B, crm: satisfaction 5,4,3,2,1,4; ease 1,2,3,4,5,5; recommend 10,9,9,8,3,0.
+    for sat, ease, rec in zip([5, 4, 3, 2, 1, 4], [1, 2, 3, 4, 5, 5], [10, 9, 9, 8, 3, 0]):
+        rows.append(_answer("B", "crm", "T1", sat, ease, rec))
+    for _ in range(4):  # dialer in B: only 4 answers
+        rows.append(_answer("B", "dialer", "T1", 2, 2, 2))
+    # Round A, crm: satisfaction 5,4,4,3,4 (mean 4.0, CSAT 4/5 = 80 %), recommend all 9 (NPS 100).
+    for sat in [5, 4, 4, 3, 4]:
+        rows.append(_answer("A", "crm", "T1", sat, 4, 9))
+    _insert(e, schema.survey_responses, rows)
+    return e
+
+
+def test_csat_nps_ease_and_response_rate_match_the_hand_computed_values(survey_engine):
+    """CRM in round B: CSAT 3/6, NPS (3−2)/6, mean ease 20/6, response rate 6 answers ÷ 8 links."""
+    r = survey.tool_results(survey_engine, "B").set_index("tool_id")
+    crm = r.loc["crm"]
+    assert crm["answers"] == 6 and crm["links"] == 8
+    assert crm["response_rate"] == pytest.approx(0.75)
+    assert crm["csat"] == pytest.approx(3 / 6)  # 5, 4, 4 are 4–5
+    assert crm["nps"] == pytest.approx(100 * (3 - 2) / 6)  # promoters 10,9,9; detractors 3,0
+    assert crm["mean_ease"] == pytest.approx(20 / 6)  # 1+2+3+4+5+5
+    assert crm["mean_satisfaction"] == pytest.approx(19 / 6)  # 5+4+3+2+1+4
+
+
+def test_a_tool_with_fewer_than_five_answers_shows_no_scores(survey_engine):
+    """The dialer has 4 answers in round B: its scores are empty and the note says why."""
+    dialer = survey.tool_results(survey_engine, "B").set_index("tool_id").loc["dialer"]
+    assert dialer["answers"] == 4 and not dialer["shown"]
+    assert all(pd.isna(dialer[c]) for c in ("csat", "nps", "mean_satisfaction", "mean_ease"))
+    assert "fewer than 5" in dialer["note"]
+
+
+def test_a_tool_whose_scores_fell_between_rounds_is_flagged(survey_engine):
+    """CRM fell from mean 4.0 / CSAT 80 % (A) to 19/6 / 50 % (B): flagged in B, not in A."""
+    r = survey.tool_results(survey_engine)
+    crm = r[r["tool_id"] == "crm"].set_index("round_id")
+    assert list(crm.index) == ["A", "B"]  # oldest first
+    assert not crm.loc["A", "fell"] and crm.loc["B", "fell"]
+    assert crm.loc["B", "csat_change"] == pytest.approx(0.5 - 0.8)
+    assert crm.loc["B", "satisfaction_change"] == pytest.approx(19 / 6 - 4.0)
+
+
+def test_an_unknown_round_is_refused_with_the_known_ones(survey_engine):
+    """Asking for a round that does not exist names the rounds that do."""
+    with pytest.raises(UnknownRound, match="Known rounds: A, B"):
+        survey.tool_results(survey_engine, "Z")
+
+
+@pytest.mark.parametrize(
+    ("answers", "expected"),
+    [
+        ([6, 7, 8], ["", "", ""]),  # nobody small: all shown
+        ([10, 3, 12], ["complementary", "small", ""]),  # one small team: the next-smallest hides too
+        ([2, 2, 9, 9], ["small", "small", "complementary", ""]),  # two small teams hold 4 < 5 together
+        ([1, 1, 1, 1, 1, 20], ["small"] * 5 + [""]),  # five small teams hold 5 together: enough
+        ([3, 20], ["small", "complementary"]),  # two teams, one small: both hidden
+        ([3], ["small"]),  # one team, small
+        ([4, 9, 9], ["small", "complementary", ""]),  # ties: the first of the smallest shown hides
+    ],
+)
+def test_suppression_hides_small_groups_and_their_complements(answers, expected):
+    """Every rule of suppress(): small groups, a lone hidden group, hidden groups too small together."""
+    assert survey.suppress(answers) == expected
+
+
+def test_no_small_group_can_be_worked_out_by_subtracting_from_the_total():
+    """For many random breakdowns, the hidden groups are never exactly one and hold at least 5 together."""
+    rng = random.Random(3)
+    for _ in range(2000):
+        answers = [rng.randint(0, 12) for _ in range(rng.randint(1, 8))]
+        status = survey.suppress(answers)
+        hidden = [n for n, s in zip(answers, status) if s]
+        shown = [n for n, s in zip(answers, status) if not s]
+        assert all(n >= 5 for n in shown)
+        if hidden and shown:  # total − shown = the hidden groups together: never one, never small
+            assert len(hidden) >= 2 and sum(hidden) >= 5, answers
+
+
+def test_team_breakdown_applies_complementary_suppression_to_the_subtraction_case(empty_engine):
+    """CRM answered by T1 (6), T2 (7) and T3 (3): T3 hidden as small and T1 as its complement, so
+    total − T2 gives only T1+T3 together (9 answers), never T3 alone."""
+    e = empty_engine
+    _insert(e, schema.teams, [dict(team_id=t, name=f"Team {t}", region="R") for t in ("T1", "T2", "T3")])
+    _insert(e, schema.tools, [dict(tool_id="crm", name="CRM", category="CRM")])
+    _insert(
+        e,
+        schema.survey_rounds,
+        [
+            dict(
+                round_id="B",
+                name="B",
+                opens_on=date(2026, 5, 1),
+                closes_on=date(2026, 5, 9),
+                tool_ids='["crm"]',
+                anonymous=True,
+            )
+        ],
+    )
+    rows = [_answer("B", "crm", team, 4, 4, 9) for team, n in (("T1", 6), ("T2", 7), ("T3", 3)) for _ in range(n)]
+    _insert(e, schema.survey_responses, rows)
+    b = survey.team_breakdown(e, "B").set_index("team_id")
+    assert b["shown"].to_dict() == {"T1": False, "T2": True, "T3": False}
+    assert "small team" in b.loc["T1", "note"] and "fewer than 5" in b.loc["T3", "note"]
+    assert pd.isna(b.loc["T1", "csat"]) and pd.isna(b.loc["T3", "nps"])
+    assert b.loc["T2", "csat"] == 1.0
+    # The overall figure stays visible (16 answers), yet T3 cannot be derived from it.
+    assert survey.tool_results(e, "B").iloc[0]["answers"] == 16
+
+
+def test_themes_group_frequent_phrases_and_give_example_comments():
+    """Ten dislikes: 'calls drop' in 5, 'slow to connect' in 4, 'great' in 2; stopwords never a theme."""
+    comments = ["calls drop all the time"] * 4 + ["slow to connect"] * 3
+    comments += ["calls drop and it is slow to connect", "great", "great"]
+    th = survey.themes(comments)
+    assert list(zip(th["theme"], th["mentions"])) == [("calls drop", 5), ("slow to connect", 4), ("great", 2)]
+    assert th.iloc[0]["share"] == pytest.approx(0.5)
+    assert th.iloc[0]["examples"] == "calls drop all the time | calls drop and it is slow to connect"
+
+
+def test_themes_need_at_least_ten_comments():
+    """Nine comments give no themes at all (no examples either): too few to stay anonymous."""
+    assert survey.themes(["calls drop"] * 9).empty
+    assert not survey.themes(["calls drop"] * 10).empty
+
+
+def test_tool_themes_respect_the_comment_minimum_per_group(survey_engine):
+    """Round B's CRM has 6 answers and no comments: no themes, not an error."""
+    assert survey.tool_themes(survey_engine, "B", "crm", "dislikes").empty
+    assert survey.all_themes(survey_engine, "B", "likes").empty
+
+
+def test_clean_text_strips_tags_and_control_characters_but_keeps_comparisons():
+    """Tags and control characters go, newlines become spaces, 'a < b' stays as typed."""
+    assert survey.clean_text("<b>great</b>  tool\x00\x07") == "great tool"
+    assert survey.clean_text("slow\nto\tload ") == "slow to load"
+    assert survey.clean_text("a < b and c > d") == "a < b and c > d"
+    assert survey.clean_text('<img src=x onerror="alert(1)">ok<!-- hidden -->') == "ok"
+    assert survey.clean_text(None) == ""
+
+
+def test_clean_text_refuses_text_over_the_length_limit():
+    """1000 characters pass; 1001 are refused with the limit in the message."""
+    assert len(survey.clean_text("x" * 1000)) == 1000
+    with pytest.raises(InvalidAnswer, match="limit is 1000"):
+        survey.clean_text("x" * 1001)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (dict(satisfaction=6), "Satisfaction with CRM must be a whole number from 1 to 5"),
+        (dict(satisfaction=0), "from 1 to 5"),
+        (dict(ease=2.5), "Ease of use of CRM"),
+        (dict(recommend=11), "from 0 to 10"),
+        (dict(recommend=-1), "from 0 to 10"),
+        (dict(recommend=True), "from 0 to 10"),
+        (dict(usage="hourly"), "must be one of daily, weekly, monthly, rarely"),
+    ],
+)
+def test_out_of_range_answers_are_refused_naming_the_tool_and_field(change, message):
+    """Each rating is checked against its scale; usage against the allow-list."""
+    base = dict(tool_id="crm", satisfaction=4, ease=4, recommend=9, usage="daily")
+    with pytest.raises(InvalidAnswer, match=message):
+        survey.validate_answer(Answer(**{**base, **change}), "CRM")
+
+
+def test_survey_results_cli_prints_csv_and_json_and_refuses_an_unknown_round(demo_url, capsys):
+    """`survey-results` lists every tool of a round; json works; a bad round exits 2 with a hint."""
+    assert cli.main(["survey-results", "--db", demo_url, "--round", "2026-H2"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("round_id,round,opens_on,tool_id") and out.count("\n") == 7  # header + 6 tools
+    assert cli.main(["survey-results", "--db", demo_url, "--by", "team", "--format", "json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert {r["round_id"] for r in rows} == {"2026-H2"} and len(rows) == 6 * 11
+    assert cli.main(["survey-results", "--db", demo_url, "--round", "1999"]) == 2
+    assert "No survey round '1999'" in capsys.readouterr().err
+
+
+def test_the_demo_dialer_is_the_least_liked_tool_and_is_flagged_as_falling(demo_engine):
+    """The planted disliked tool: lowest CSAT in every round, flagged in the later rounds, dropped calls as a theme."""
+    r = survey.tool_results(demo_engine)
+    worst = r.loc[r.groupby("round_id")["csat"].idxmin(), "tool_id"]
+    assert set(worst) == {"dialer"}
+    assert r[(r["tool_id"] == "dialer")]["fell"].tolist() == [False, True, True]
+    themes = survey.tool_themes(demo_engine, "2026-H2", "dialer", "dislikes")
+    assert {"calls drop", "slow to connect"} <= set(themes["theme"])
