@@ -1,13 +1,213 @@
-"""Forecasts (not built yet): says plainly what it will show."""
+"""Forecasts: Prophet forecasts of won revenue, their backtested track record, and the chance of making quota."""
 
+import pandas as pd
 import streamlit as st
 
 from pages import common
+from salesops import forecast, forecast_charts, forecast_store
 
-common.engine()
+engine = common.engine()
+scope = common.scope()
+today = common.today()
+present = common.presentation()
+
+if scope.team_id:
+    by, series = "team", scope.team_id
+elif scope.region:
+    by, series = "region", scope.region
+else:
+    by, series = "company", None
 
 st.title("Forecasts")
-st.info(
-    "This page is being built. It will show Prophet forecasts of won revenue with an 80% interval, the backtested track record, and the chance of reaching quota.",
-    icon=":material/construction:",
+
+cols = st.columns([1, 1, 1])
+grain = cols[0].segmented_control(
+    "Forecast by", ["week", "month"], default="week", key="forecast_grain", format_func=str.capitalize
 )
+grain = grain or "week"
+default_h = forecast.default_horizon(today, grain)
+horizon = cols[1].number_input(
+    f"Horizon ({grain}s ahead)",
+    min_value=1,
+    max_value=104 if grain == "week" else 24,
+    value=default_h,
+    key=f"forecast_horizon_{grain}",
+    help=f"Counted from the current {grain}. Default: to the end of next quarter ({default_h} {grain}s).",
+)
+country = cols[2].selectbox(
+    "Holidays",
+    ["", *forecast.COUNTRIES],
+    key="forecast_country",
+    format_func=lambda c: "None" if not c else forecast.COUNTRIES[c],
+    help="Model a country's public holidays (computed offline by the holidays package).",
+)
+
+try:
+    result = common.load(forecast_store.forecast_series, by, series, grain, int(horizon), country or None, today)
+except forecast.NotEnoughHistory as exc:
+    if exc.periods == 0:
+        common.empty_state("won deals to forecast")
+    else:
+        st.warning(f"**{exc.message}**\n\n{exc.hint}", icon=":material/hourglass_empty:")
+    st.stop()
+
+st.caption(
+    f"Won revenue of {result.label} per {grain}, {int(horizon)} {grain}s ahead · shaded band: 80% interval "
+    f"(8 in 10 outcomes should land inside) · history up to {forecast.last_complete_period(today, grain)} "
+    f"({grain}s without a sale count as zero)"
+)
+for note in result.notes:
+    st.info(note, icon=":material/info:")
+
+pipeline = common.load(forecast_store.pipeline_by_period, by, series, grain, int(horizon), today)
+left, right = st.columns([2, 1])
+with left:
+    st.altair_chart(
+        forecast_charts.forecast_chart(
+            result.history, result.forecast, pipeline, f"Won revenue per {grain}: actual, forecast and 80% interval"
+        ),
+        width="stretch",
+        key="forecast_chart",
+    )
+with right:
+    acc = result.accuracy
+    st.subheader("Track record")
+    m1, m2 = st.columns(2)
+    m1.metric(
+        "WAPE",
+        common.pct(acc.wape),
+        help="Weighted absolute percentage error over the backtest: Σ|actual − forecast| ÷ Σ actual. Lower is better.",
+    )
+    m2.metric(
+        "MASE",
+        "—" if acc.mase is None else f"{acc.mase:.2f}",
+        help=f"Forecast error ÷ the error of the {acc.baseline} baseline on the same periods. Below 1 beats the baseline.",
+    )
+    m3, m4 = st.columns(2)
+    m3.metric(
+        "MAPE",
+        common.pct(acc.mape),
+        help=f"Mean absolute percentage error over the {acc.mape_points} backtest periods whose actual is not near zero.",
+    )
+    m4.metric(
+        "80% interval coverage",
+        common.pct(acc.coverage),
+        help="Share of actual outcomes that fell inside the 80% interval; well calibrated is about 80%.",
+    )
+    if acc.beats_naive is False:
+        st.warning(result.verdict, icon=":material/warning:")
+    elif acc.beats_naive:
+        st.success(result.verdict, icon=":material/check_circle:")
+    else:
+        st.info(result.verdict)
+    st.caption(
+        f"Rolling-origin backtest: {acc.cutoffs} forecasts made from past dates, {acc.points} {grain}s compared "
+        f"with what happened. Baseline: WAPE {common.pct(acc.naive_wape)}."
+    )
+
+if len(result.backtest):
+    st.altair_chart(
+        forecast_charts.backtest_chart(result.backtest, result.history, "Past forecasts against what happened"),
+        width="stretch",
+        key="forecast_backtest_chart",
+    )
+
+
+@st.fragment
+def target_section() -> None:
+    """The chosen quarter/month against quota: probability, gap, suggested targets, pipeline."""
+    st.subheader("Forecast against target")
+    labels = forecast_store.window_labels(result)
+    if not labels:
+        st.info("The horizon covers no whole month or quarter; lengthen it to compare with a target.")
+        return
+    default = forecast_store.default_window(result, today)
+    c1, c2 = st.columns([1, 2])
+    window = c1.selectbox(
+        "Period", labels, index=labels.index(default) if default in labels else 0, key="forecast_window"
+    )
+    confidence = c2.select_slider(
+        "Confidence of the suggested target",
+        options=[0.5, 0.6, 0.7, 0.8, 0.9],
+        value=0.7,
+        key="forecast_confidence",
+        format_func=lambda c: f"P{round(c * 100)}",
+        help="P70: a target reached in 7 of 10 outcomes of the forecast.",
+    )
+    out = common.load(
+        forecast_store.target_outlook, by, series, grain, int(horizon), country or None, today, window, confidence
+    )
+    k = st.columns(5)
+    k[0].metric("Quota", common.money(out.quota_cents), help="Quota of the reps in this series for the whole period.")
+    k[1].metric(
+        "Chance of reaching quota",
+        common.pct(out.probability),
+        help="Share of Prophet's predictive samples (plus what is already won) that reach the quota.",
+    )
+    k[2].metric(
+        "Expected (P50)",
+        common.money(out.expected_cents),
+        None
+        if out.gap_cents is None
+        else f"{'-' if out.gap_cents > 0 else '+'}{common.money(abs(out.gap_cents))} vs quota",
+        help=f"Won before {out.forecast_from} ({common.money(out.won_to_date_cents)}) + the median forecast of the rest.",
+    )
+    chosen = dict(out.suggested)[round(confidence, 2)]
+    k[3].metric(
+        f"Suggested target (P{round(confidence * 100)})",
+        common.money(chosen),
+        help="The total the forecast reaches with this probability: a realistic target.",
+    )
+    k[4].metric(
+        "Pipeline-weighted",
+        common.money(out.pipeline_cents),
+        help="Won to date + open deals × stage probability expected to close in the period (overdue ones count now).",
+    )
+    if out.quota_cents is None:
+        st.caption(f"No quota is set for {out.label} in this view.")
+    elif out.gap_cents is not None:
+        word = "short of" if out.gap_cents > 0 else "above"
+        st.caption(
+            f"{out.label}: the median forecast is {common.money(abs(out.gap_cents))} {word} quota; "
+            f"the pipeline-weighted view says {common.money(out.pipeline_cents)}."
+        )
+    if not present:
+        table = pd.DataFrame(
+            {
+                "confidence": [f"P{round(c * 100)}" for c, _ in out.suggested],
+                "suggested target": [common.money(v) for _, v in out.suggested],
+            }
+        )
+        st.dataframe(table, hide_index=True, key="forecast_targets")
+
+
+target_section()
+
+if not present:
+    with st.expander("Forecast table"):
+        table = result.forecast.assign(
+            yhat=result.forecast["yhat"].round() / 100,
+            yhat_lower=result.forecast["yhat_lower"].round() / 100,
+            yhat_upper=result.forecast["yhat_upper"].round() / 100,
+        )
+        st.dataframe(table, hide_index=True, key="forecast_table")
+        common.csv_download(table, f"forecast_{by}_{series or 'company'}_{grain}.csv", key="forecast_csv")
+    if st.toggle(
+        "Compare the track record of every team",
+        key="forecast_compare",
+        help="Fits every team (in parallel processes); stored, so it is quick the second time.",
+    ):
+        results = common.load(forecast_store.forecast_all, "team", grain, int(horizon), country or None, today)
+        board = forecast_store.accuracy_table(results)
+        st.dataframe(
+            board.assign(forecast=board["forecast_cents"] / 100).drop(columns=["forecast_cents", "series"]),
+            hide_index=True,
+            key="forecast_compare_table",
+            column_config={
+                "forecast": st.column_config.NumberColumn(f"forecast, next {int(horizon)} {grain}s", format="dollar"),
+                "wape": st.column_config.NumberColumn("WAPE", format="percent"),
+                "mape": st.column_config.NumberColumn("MAPE", format="percent"),
+                "mase": st.column_config.NumberColumn("MASE", format="%.2f"),
+                "coverage": st.column_config.NumberColumn("80% coverage", format="percent"),
+            },
+        )
