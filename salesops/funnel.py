@@ -87,7 +87,8 @@ def funnel(engine: Engine, scope: Scope) -> pd.DataFrame:
     with engine.connect() as conn:
         res = conn.execute(sql, {"start": scope.start, "end": scope.end, **params})
         wide = pd.DataFrame(res.fetchall(), columns=list(res.keys()))
-    if wide.empty:
+    # ROLLUP always yields the company row; with no lead and no deal there is no funnel to show.
+    if wide.empty or not (wide["n_lead"].fillna(0).sum() or wide["opp_cents"].fillna(0).sum()):
         return pd.DataFrame(columns=FUNNEL_COLUMNS)
     return _long(wide)
 

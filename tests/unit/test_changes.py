@@ -1,0 +1,72 @@
+"""What changed in the review week, on the hand-built organisation of test_metrics plus logged changes."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import pytest
+
+from salesops import changes, schema, store
+from salesops.scope import Scope
+from tests.unit.test_metrics import build_org
+
+#: Week of Mon 29 Jun – Tue 30 Jun 2026 (the end of Q2 is a Tuesday).
+WEEK = Scope(date(2026, 4, 1), date(2026, 6, 30), "quarter")
+
+
+@pytest.fixture
+def org(empty_engine):
+    """The metrics organisation plus close-date and amount changes."""
+    build_org(empty_engine)
+    log = pd.DataFrame(
+        {
+            "deal_id": ["8", "9", "9", "1"],
+            "changed_at": [date(2026, 6, 29), date(2026, 6, 30), date(2026, 6, 29), date(2026, 6, 10)],
+            "field": ["close_date", "close_date", "amount_cents", "amount_cents"],
+            "old_value": ["2026-06-20", "2026-09-01", "1200000", "1"],
+            "new_value": ["2026-06-25", "2026-08-15", "1000000", "2000000"],
+        }
+    )
+    store.write(empty_engine, lambda c: store.bulk_insert(c, schema.deal_changes, log), "changes")
+    return empty_engine
+
+
+def test_the_review_week_is_the_week_of_the_scope_end_cut_at_the_end():
+    """Scope ending Tuesday 30 Jun reviews Monday 29 Jun – Tuesday 30 Jun."""
+    assert changes.week_of(WEEK) == (date(2026, 6, 29), date(2026, 6, 30))
+
+
+def test_week_changes_lists_won_pushed_pulled_in_and_amount_changes(org):
+    """Deal 6 won on 30 Jun; 8 pushed 5 days; 9 pulled in 17 days and cut by $2,000; deal 1's June change is outside."""
+    frame = changes.week_changes(org, WEEK)
+    assert list(zip(frame["kind"], frame["deal_id"])) == [
+        ("won", "6"),
+        ("pushed", "8"),
+        ("pulled in", "9"),
+        ("amount down", "9"),
+    ]
+    by_kind = frame.set_index("kind")
+    assert by_kind.loc["pushed", "days_moved"] == 5 and by_kind.loc["pulled in", "days_moved"] == -17
+    assert by_kind.loc["amount down", "amount_change_cents"] == -200_000
+    assert by_kind.loc["pushed", "old_value"] == "2026-06-20" and by_kind.loc["won", "rep"] == "Cat"
+
+
+def test_change_counts_list_every_kind_with_zeros(org):
+    """Counts agree with the list; kinds with nothing this week show zero."""
+    counts = changes.change_counts(org, WEEK).set_index("kind")["deals"].to_dict()
+    assert counts == {"created": 0, "won": 1, "lost": 0, "pushed": 1, "pulled in": 1, "amount up": 0, "amount down": 1}
+
+
+def test_a_team_filter_keeps_only_that_teams_deals_and_limit_cuts_the_list(org):
+    """T1 saw only deal 8's push; a limit of 2 keeps the first two rows of the company list."""
+    t1 = changes.week_changes(org, Scope(WEEK.start, WEEK.end, "quarter", team_id="T1"))
+    assert list(t1["deal_id"]) == ["8"]
+    assert len(changes.week_changes(org, WEEK, limit=2)) == 2
+
+
+def test_a_week_with_no_changes_is_an_empty_list(org):
+    """The first week of April 2025 saw nothing: empty frame, all counts zero."""
+    quiet = Scope(date(2025, 4, 1), date(2025, 4, 6), "week")
+    assert changes.week_changes(org, quiet).empty
+    assert changes.change_counts(org, quiet)["deals"].sum() == 0
