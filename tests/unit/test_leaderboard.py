@@ -1,0 +1,312 @@
+"""Leaderboards: ranking, ties, movement, composite weights, the small-sample rule, cohorts, trends."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from salesops import leaderboard as lb
+from salesops import schema, store
+from salesops.errors import InvalidFilter
+from salesops.scope import Scope
+
+Q2 = Scope(date(2026, 4, 1), date(2026, 6, 30), "quarter")  # previous: 2026-Q1
+
+
+def _insert(engine, table, rows: list[dict]) -> None:
+    store.write(engine, lambda c: store.bulk_insert(c, table, pd.DataFrame(rows)), "test")
+
+
+def _deal(n: int, rep: str, team: str, outcome: str, amount: int, close: date, created: date | None = None) -> dict:
+    return dict(
+        deal_id=f"D{n:03d}",
+        rep_id=rep,
+        team_id=team,
+        stage={"won": "Closed Won", "lost": "Closed Lost"}.get(outcome, "Proposal"),
+        outcome=outcome,
+        amount_cents=amount,
+        created_date=created or close,
+        close_date=close,
+    )
+
+
+def _rep(rep_id: str, team: str, role: str = "AE", hire: date = date(2020, 1, 1), ramp: int = 3) -> dict:
+    return dict(
+        rep_id=rep_id,
+        name=f"Rep {rep_id}",
+        team_id=team,
+        role=role,
+        hire_date=hire,
+        ramp_months=ramp,
+        active=True,
+        fte=1.0,
+    )
+
+
+def _quota(rep_id: str, months: list[int]) -> list[dict]:
+    return [
+        dict(rep_id=rep_id, period_type="month", period_start=date(2026, m, 1), amount_cents=10_000) for m in months
+    ]
+
+
+@pytest.fixture
+def small(empty_engine):
+    """Four AEs and one SDR in two teams; quota $100/month each (D only from April).
+
+    Q2 (current) won: A 30000, B 30000, C 15000 (+1 lost), D 60000 -> attainment 1.0, 1.0, 0.5, 2.0
+    against a quarter quota of 3 x 10000 = 30000. Q1 (previous) won: A 60000 (2.0), C 30000 (1.0),
+    B none but one lost (0.0); D absent (no quota, no deals) -> new. (Scope.previous() of Q2 ends on
+    30 March, the same day three months earlier, so Q1's deals close before then.)
+    """
+    _insert(
+        empty_engine,
+        schema.teams,
+        [dict(team_id="T1", name="East team", region="East"), dict(team_id="T2", name="West team", region="West")],
+    )
+    _insert(
+        empty_engine,
+        schema.reps,
+        [
+            _rep("A", "T1"),
+            _rep("B", "T1"),
+            _rep("C", "T1"),
+            _rep("D", "T2", hire=date(2026, 4, 1)),
+            _rep("S", "T1", "SDR"),
+        ],
+    )
+    _insert(
+        empty_engine,
+        schema.quotas,
+        _quota("A", [1, 2, 3, 4, 5, 6])
+        + _quota("B", [1, 2, 3, 4, 5, 6])
+        + _quota("C", [1, 2, 3, 4, 5, 6])
+        + _quota("D", [4, 5, 6]),
+    )
+    _insert(
+        empty_engine,
+        schema.deals,
+        [
+            _deal(1, "A", "T1", "won", 30_000, date(2026, 5, 10)),
+            _deal(2, "B", "T1", "won", 30_000, date(2026, 6, 30)),
+            _deal(3, "C", "T1", "won", 15_000, date(2026, 4, 1)),
+            _deal(4, "C", "T1", "lost", 9_000, date(2026, 4, 2)),
+            _deal(5, "D", "T2", "won", 60_000, date(2026, 6, 1)),
+            _deal(6, "A", "T1", "won", 60_000, date(2026, 2, 1)),
+            _deal(7, "C", "T1", "won", 30_000, date(2026, 3, 20)),
+            _deal(8, "B", "T1", "lost", 5_000, date(2026, 1, 15)),
+            _deal(9, "A", "T1", "open", 70_000, date(2026, 9, 1), created=date(2026, 5, 1)),
+        ],
+    )
+    acts = [
+        dict(activity_id=f"A{i}", rep_id="S", team_id="T1", type="call", occurred_at=date(2026, 5, 1)) for i in range(5)
+    ]
+    _insert(empty_engine, schema.activities, acts)
+    return empty_engine
+
+
+def test_ties_share_a_rank_and_the_next_rank_skips():
+    """Equal values share the best rank and the next one skips (1, 2, 2, 4); no value stays unranked."""
+    ranks = lb.competition_rank(pd.Series([2.0, 1.0, 1.0, 0.5, np.nan]))
+    assert ranks.tolist() == [1, 2, 2, 4, pd.NA]
+
+
+def test_float_noise_does_not_split_a_tie():
+    """0.1 + 0.2 and 0.3 are the same value for ranking."""
+    assert lb.competition_rank(pd.Series([0.1 + 0.2, 0.3])).tolist() == [1, 1]
+
+
+@pytest.mark.parametrize(
+    ("rank", "prev", "label"),
+    [(2, 5, "▲3"), (4, 3, "▼1"), (2, 2, "–"), (1, None, "new"), (None, 3, "")],
+)
+def test_movement_labels_read_like_a_league_table(rank, prev, label):
+    """Up three places is ▲3, down one ▼1, unchanged –, not ranked before 'new'."""
+    assert lb.movement_label(rank, prev) == label
+
+
+def test_the_board_ranks_attainment_with_ties_and_movement(small):
+    """Q2 attainment D 200%, A 100%, B 100%, C 50%: ranks 1, 2, 2, 4; moves against Q1's A, C, B."""
+    board = lb.board(small, Q2)
+    got = board.set_index("rep_id")
+    assert got.loc[["D", "A", "B", "C"], "rank"].tolist() == [1, 2, 2, 4]
+    assert got.loc["A", "attainment"] == pytest.approx(30_000 / 30_000)
+    assert got.loc["C", "attainment"] == pytest.approx(15_000 / 30_000)
+    # Q1 ranks: A 1 (200%), C 2 (100%), B 3 (0%); D was not there.
+    assert got.loc[["D", "A", "B", "C"], "movement"].tolist() == ["new", "▼1", "▲1", "▼2"]
+    # The SDR has no quota: on the board, unranked, at the bottom.
+    assert pd.isna(got.loc["S", "rank"]) and board["rep_id"].iloc[-1] == "S"
+    assert got.loc["C", "win_rate"] == pytest.approx(0.5)
+    assert got.loc["A", "pipeline_cents"] == 30_000 + 70_000  # deals created in Q2: the won one and the open one
+
+
+def test_other_metrics_rank_by_their_own_column(small):
+    """By won revenue: D 60000 first, A and B tie at 30000, C 15000, the SDR 0 last."""
+    board = lb.board(small, Q2, "won_revenue").set_index("rep_id")
+    assert board.loc[["D", "A", "B", "C", "S"], "rank"].tolist() == [1, 2, 2, 4, 5]
+    by_acts = lb.board(small, Q2, "activities").set_index("rep_id")
+    assert by_acts.loc["S", "rank"] == 1 and by_acts.loc["S", "activities"] == 5
+
+
+def test_the_team_board_uses_the_team_at_the_time_and_the_same_quota(small):
+    """T1: 75000 won of 90000 quota = 83%; T2: 60000 of 30000 = 200%, new this quarter."""
+    teams = lb.board(small, Q2, by="team").set_index("team_id")
+    assert teams.loc["T1", "attainment"] == pytest.approx(75_000 / 90_000)
+    assert teams.loc["T2", "attainment"] == pytest.approx(2.0)
+    assert teams.loc[["T2", "T1"], "rank"].tolist() == [1, 2]
+    assert teams.loc[["T2", "T1"], "movement"].tolist() == ["new", "▼1"]
+    assert teams.loc["T1", "reps"] == 4
+
+
+def test_a_team_filter_keeps_only_that_teams_reps(small):
+    """Scope team T2 leaves only D."""
+    board = lb.board(small, Scope(Q2.start, Q2.end, "quarter", team_id="T2"))
+    assert board["rep_id"].tolist() == ["D"]
+
+
+def test_the_trend_ends_with_the_boards_value_for_a_whole_period(small):
+    """The sparkline's last point is the same attainment as the board (same quota definition)."""
+    board = lb.board(small, Q2).set_index("rep_id")
+    assert board.loc["A", "trend"][-2:] == pytest.approx([2.0, 1.0])  # Q1 200%, Q2 100%
+    assert board.loc["D", "trend"][-2:] == [None, pytest.approx(2.0)]
+
+
+def test_composite_weights_use_percentile_ranks():
+    """Weights 3:1 on won revenue and win rate; percentile ranks 0.25..1 -> scores 43.75..81.25."""
+    frame = pd.DataFrame({"won_cents": [100, 200, 300, 400], "win_rate": [0.4, 0.3, 0.2, 0.1]})
+    # won pct: .25 .5 .75 1; win-rate pct: 1 .75 .5 .25; score = 100 * (3*won + 1*win) / 4
+    score = lb.composite_score(frame, {"won_revenue": 3, "win_rate": 1})
+    assert score.tolist() == pytest.approx([43.75, 56.25, 68.75, 81.25])
+    even = lb.composite_score(frame, {"won_revenue": 1, "win_rate": 1})
+    assert even.tolist() == pytest.approx([62.5] * 4)  # (pct_won + pct_win) / 2 = 1.25 / 2
+
+
+def test_a_missing_component_counts_as_the_bottom():
+    """A rep without a quota gets 0 for attainment in the composite."""
+    frame = pd.DataFrame({"attainment": [1.0, np.nan]})
+    assert lb.composite_score(frame, {"attainment": 1}).tolist() == [100.0, 0.0]
+
+
+def test_the_composite_board_ranks_by_score(small):
+    """Composite of attainment only orders the reps like attainment (ties share the score)."""
+    board = lb.board(small, Q2, "composite", weights=(("attainment", 1.0),)).set_index("rep_id")
+    assert board.loc[["D", "A", "B", "C"], "rank"].tolist() == [1, 2, 2, 4]
+
+
+def _flag_data(engine) -> None:
+    """One team: X 3 of 3 won, Y 20 of 20, Z 2 of 40."""
+    _insert(engine, schema.teams, [dict(team_id="T1", name="One", region="East")])
+    _insert(engine, schema.reps, [_rep("X", "T1"), _rep("Y", "T1"), _rep("Z", "T1")])
+    rows, n = [], 0
+    for rep, won, lost in (("X", 3, 0), ("Y", 20, 0), ("Z", 2, 38)):
+        for i in range(won + lost):
+            n += 1
+            rows.append(_deal(n, rep, "T1", "won" if i < won else "lost", 1_000, date(2026, 5, 1)))
+    _insert(engine, schema.deals, rows)
+
+
+def test_flags_need_a_ci_beyond_the_team_and_enough_deals(empty_engine):
+    """Y (20/20, 95% Wilson low 0.839 > rest 5/43) is top; Z (2/40, high 0.165 < rest 23/23) is under;
+    X (3/3) has too few closed deals to be flagged."""
+    _flag_data(empty_engine)
+    board = lb.board(empty_engine, Q2, "win_rate").set_index("rep_id")
+    assert board.loc["Y", "flag"] == "top"
+    assert board.loc["Z", "flag"] == "under"
+    assert board.loc["X", "flag"] == ""
+    assert board.loc["Y", "team_win_rate"] == pytest.approx(5 / 43)
+    assert board.loc["Y", "win_rate_lo"] == pytest.approx(0.8389, abs=1e-4)
+    assert board.loc["Z", "win_rate_hi"] == pytest.approx(0.1650, abs=1e-3)
+    assert "win rate 5% vs team 100%" in board.loc["Z", "reason"]
+    assert "20 closed deals" in board.loc["Y", "reason"]
+
+
+def test_the_minimum_sample_is_what_keeps_a_three_deal_rep_unflagged(empty_engine):
+    """With the minimum lowered to 3, X (3/3, Wilson low 0.4385 > rest 22/60 = 0.367) would be flagged."""
+    _flag_data(empty_engine)
+    data = lb.load_board_data(empty_engine, Q2, ("win_rate",))
+    board = lb.rank_board(data, "win_rate", min_closed=3).set_index("rep_id")
+    assert board.loc["X", "flag"] == "top"
+
+
+def test_wilson_interval_matches_the_textbook_value():
+    """5 of 10 at 95%: (0.2366, 0.7634); no trials gives no interval."""
+    lo, hi = lb.wilson_interval([5, 0], [10, 0], 0.95)
+    assert lo[0] == pytest.approx(0.2366, abs=1e-4) and hi[0] == pytest.approx(0.7634, abs=1e-4)
+    assert np.isnan(lo[1]) and np.isnan(hi[1])
+
+
+def test_cohorts_follow_hire_date_and_ramp_at_the_scopes_end():
+    """At 2026-06-30: hired in May with a 3-month ramp is ramping; hired 2025-09 first year; 2020 veteran."""
+    hire = pd.Series([date(2026, 5, 1), date(2025, 9, 1), date(2020, 1, 1), None])
+    ramp = pd.Series([3, 3, 3, 3])
+    assert lb.cohort_of(hire, ramp, date(2026, 6, 30)).tolist() == ["ramping", "first_year", "veteran", "veteran"]
+
+
+def test_a_cohort_filter_ranks_within_the_cohort(small):
+    """D (hired 2026-04-01, 3-month ramp) is the only ramping rep at 2026-06-30: rank 1 of 1."""
+    board = lb.board(small, Q2, cohort="ramping")
+    assert board["rep_id"].tolist() == ["D"] and board["rank"].tolist() == [1]
+    vets = lb.board(small, Q2, cohort="veteran", role="AE")
+    assert vets["rep_id"].tolist() == ["A", "B", "C"] and vets["rank"].tolist() == [1, 1, 3]
+
+
+def test_an_unknown_metric_names_the_allowed_ones():
+    """A metric not on the allow-list is refused with the list of allowed metrics."""
+    with pytest.raises(InvalidFilter) as err:
+        lb.check_metric("revenue; DROP TABLE deals")
+    assert "won_revenue" in err.value.hint and "attainment" in err.value.hint
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("attainment=x", "Cannot read"),
+        ("bogus=1", "cannot weigh"),
+        ("attainment=-1", "weight of"),
+        ("attainment=0", "zero"),
+    ],
+)
+def test_bad_weights_are_refused_with_a_reason(text, problem):
+    """Weights must be metric=number pairs over known metrics, not negative, not all zero."""
+    with pytest.raises(InvalidFilter, match=problem):
+        lb.parse_weights(text)
+
+
+def test_bad_board_options_are_refused(small):
+    """An unknown cohort, role or grouping is a named error."""
+    data = lb.load_board_data(small, Q2)
+    for kwargs in ({"cohort": "old"}, {"role": "CEO"}, {"by": "region"}):
+        with pytest.raises(InvalidFilter):
+            lb.rank_board(data, **kwargs)
+
+
+def test_side_by_side_needs_two_to_four_reps_from_the_board(small):
+    """Comparing A and D gives one column each; one rep or an unknown rep is refused."""
+    board = lb.board(small, Q2)
+    table = lb.compare_reps(board, ["A", "D"])
+    assert list(table.columns) == ["Rep A (A)", "Rep D (D)"]
+    assert table.loc["attainment"].tolist() == pytest.approx([1.0, 2.0])
+    with pytest.raises(InvalidFilter):
+        lb.compare_reps(board, ["A"])
+    with pytest.raises(InvalidFilter):
+        lb.compare_reps(board, ["A", "nobody"])
+
+
+def test_the_rep_trend_for_side_by_side_has_every_metric(small):
+    """The long trend has each compared metric for each period; won revenue is 0, not missing, without wins."""
+    long = lb.load_rep_trend(small, Q2, ("A", "D"), periods=2)
+    assert set(long["metric"]) == set(lb.COMPARE_METRICS)
+    a = long[(long.rep_id == "A") & (long.metric == "won_revenue")]["value"].tolist()
+    assert a == [60_000, 30_000]
+    d = long[(long.rep_id == "D") & (long.metric == "won_revenue")]["value"].tolist()
+    assert d == [0, 60_000]
+
+
+def test_an_empty_store_gives_an_empty_board(empty_engine):
+    """No data: both boards are empty frames with their columns."""
+    reps = lb.board(empty_engine, Q2)
+    teams = lb.board(empty_engine, Q2, by="team")
+    assert reps.empty and "rank" in reps.columns
+    assert teams.empty and "team_id" in teams.columns
