@@ -1,0 +1,63 @@
+"""AppTest: the Forecasts page on the demo store and on an empty one."""
+
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.conftest import ROOT
+
+pytestmark = pytest.mark.filterwarnings("ignore:The inplace keyword")
+
+
+def _metrics(at) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def test_the_page_shows_the_forecast_the_track_record_and_the_target(app):
+    """On the demo the page draws both charts, the accuracy figures, a verdict and the quota outlook."""
+    app.switch_page("pages/forecasts.py").run()
+    assert not app.exception, app.exception
+    assert app.title[0].value == "Forecasts"
+    assert len(app.get("vega_lite_chart")) >= 2
+    figures = _metrics(app)
+    for label in ("WAPE", "MASE", "MAPE", "80% interval coverage", "Quota", "Chance of reaching quota"):
+        assert label in figures, label
+    assert figures["WAPE"].endswith("%")
+    assert "Pipeline-weighted" in figures and figures["Suggested target (P70)"].startswith("$")
+    verdicts = [e.value for e in (*app.warning, *app.success)]
+    assert any("baseline for the company" in v for v in verdicts)
+    assert "80% interval" in app.caption[0].value
+
+
+def test_switching_team_forecasts_that_team(app):
+    """Picking a team in the sidebar forecasts that team; a monthly grain and a horizon change keep it working."""
+    app.switch_page("pages/forecasts.py").run()
+    before = _metrics(app)["Quota"]
+    app.selectbox(key="team").set_value("T05").run()
+    assert not app.exception, app.exception
+    assert "team Seattle Mid-Market" in app.caption[0].value
+    assert _metrics(app)["Quota"] != before
+    app.button_group(key="forecast_grain").set_value("month").run()
+    assert not app.exception, app.exception
+    assert "per month" in app.caption[0].value
+    app.select_slider(key="forecast_confidence").set_value(0.9).run()
+    assert "Suggested target (P90)" in _metrics(app)
+
+
+def test_presentation_mode_hides_the_tables_but_keeps_the_figures(app):
+    """In presentation mode the accuracy figures stay; the compare toggle and downloads are gone."""
+    app.toggle(key="present").set_value(True).run()
+    app.switch_page("pages/forecasts.py").run()
+    assert not app.exception, app.exception
+    assert "WAPE" in _metrics(app)
+    assert not [t for t in app.toggle if t.key == "forecast_compare"]
+
+
+def test_an_empty_store_shows_how_to_load_data(monkeypatch, tmp_path):
+    """No won deals: the page shows the empty state instead of a forecast."""
+    monkeypatch.setenv("SALESOPS_DB_URL", f"duckdb:///{tmp_path / 'empty.duckdb'}")
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    at.switch_page("pages/forecasts.py").run()
+    assert not at.exception, at.exception
+    assert any("python -m salesops demo" in i.value for i in at.info)
