@@ -48,14 +48,15 @@ def week_changes(engine: Engine, scope: Scope, limit: int | None = None) -> pd.D
     start, end = week_of(scope)
     where, params = scope_filter(scope, alias="d")
     order = " ".join(f"WHEN '{k}' THEN {i}" for i, k in enumerate(KINDS))
+    cols = "d.deal_id, d.name, d.account, d.rep_id, d.team_id, d.stage, d.outcome, d.amount_cents"
     sql = sa.text(
         f"""
         WITH ev AS (
-            SELECT 'created' AS kind, d.created_date AS "on", d.deal_id,
+            SELECT 'created' AS kind, d.created_date AS "on", {cols},
                    NULL AS old_value, NULL AS new_value, NULL AS days_moved, NULL AS amount_change_cents
             FROM deals d WHERE d.created_date BETWEEN :start AND :end {where}
             UNION ALL
-            SELECT d.outcome, d.close_date, d.deal_id, NULL, NULL, NULL, NULL
+            SELECT d.outcome, d.close_date, {cols}, NULL, NULL, NULL, NULL
             FROM deals d WHERE d.outcome IN ('won', 'lost') AND d.close_date BETWEEN :start AND :end {where}
             UNION ALL
             SELECT CASE
@@ -64,21 +65,24 @@ def week_changes(engine: Engine, scope: Scope, limit: int | None = None) -> pd.D
                        WHEN c.field = 'amount_cents' AND TRY_CAST(c.new_value AS BIGINT) > TRY_CAST(c.old_value AS BIGINT) THEN 'amount up'
                        WHEN c.field = 'amount_cents' AND TRY_CAST(c.new_value AS BIGINT) < TRY_CAST(c.old_value AS BIGINT) THEN 'amount down'
                    END,
-                   c.changed_at, c.deal_id, c.old_value, c.new_value,
+                   c.changed_at, {cols}, c.old_value, c.new_value,
                    CASE WHEN c.field = 'close_date'
                         THEN TRY_CAST(c.new_value AS DATE) - TRY_CAST(c.old_value AS DATE) END,
                    CASE WHEN c.field = 'amount_cents'
                         THEN TRY_CAST(c.new_value AS BIGINT) - TRY_CAST(c.old_value AS BIGINT) END
             FROM deal_changes c JOIN deals d ON d.deal_id = c.deal_id
             WHERE c.changed_at BETWEEN :start AND :end {where}
+        ),
+        top AS (
+            SELECT * FROM ev WHERE kind IS NOT NULL
+            ORDER BY CASE kind {order} END, "on", deal_id
+            LIMIT :limit
         )
-        SELECT ev.kind, ev."on", ev.deal_id, d.name, d.account, d.rep_id, r.name AS rep, d.team_id, d.stage,
-               d.outcome, d.amount_cents, ev.old_value, ev.new_value, ev.days_moved, ev.amount_change_cents
-        FROM ev JOIN deals d ON d.deal_id = ev.deal_id
-        LEFT JOIN reps r ON r.rep_id = d.rep_id
-        WHERE ev.kind IS NOT NULL
-        ORDER BY CASE ev.kind {order} END, ev."on", ev.deal_id
-        LIMIT :limit
+        SELECT top.kind, top."on", top.deal_id, top.name, top.account, top.rep_id, r.name AS rep, top.team_id,
+               top.stage, top.outcome, top.amount_cents, top.old_value, top.new_value, top.days_moved,
+               top.amount_change_cents
+        FROM top LEFT JOIN reps r ON r.rep_id = top.rep_id
+        ORDER BY CASE top.kind {order} END, top."on", top.deal_id
         """  # noqa: S608 - kinds are this module's constants, filter from scope_filter, values bound
     )
     with engine.connect() as conn:
