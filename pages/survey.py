@@ -1,6 +1,129 @@
-"""Tool survey form (not built yet)."""
+"""Tool survey: the form a survey link (?token=…) opens, and nothing else."""
 
 import streamlit as st
 
+from pages import common
+from salesops import survey
+
+
+def link_token() -> str:
+    """The link's token: ``?token=…`` in the URL, or ``survey_token`` in the session (tests)."""
+    return str(st.query_params.get("token") or st.session_state.get("survey_token") or "").strip()
+
+
+def submit_answers(engine, token: str, tools: tuple) -> None:
+    """Submit button callback: collect the answers from the widgets and store them.
+
+    A callback (not code after the button) so the submission happens exactly once, before the
+    script reruns, even when the run is restarted (the router's first-run rerun drops button clicks).
+    The outcome is left in session_state: ``survey_done`` (the token) or ``survey_error`` (a message).
+    """
+    answers, missing = [], []
+    for tool in tools:
+        if st.session_state.get(f"survey_skip_{tool.tool_id}"):
+            continue
+        values = {n: st.session_state.get(f"survey_{n}_{tool.tool_id}") for n in ("sat", "ease", "rec", "usage")}
+        gaps = [label for n, label in LABELS.items() if values[n] is None]
+        if gaps:
+            missing.append(f"{tool.name}: {', '.join(gaps)}")
+            continue
+        answers.append(
+            survey.Answer(
+                tool.tool_id,
+                values["sat"],
+                values["ease"],
+                values["rec"],
+                values["usage"],
+                st.session_state.get(f"survey_likes_{tool.tool_id}", ""),
+                st.session_state.get(f"survey_dislikes_{tool.tool_id}", ""),
+            )
+        )
+    if missing:
+        st.session_state["survey_error"] = (
+            'Please answer every question for each tool you use (or tick "I don\'t use it"). Missing — '
+            + "; ".join(missing)
+        )
+        return
+    try:
+        survey.submit(engine, token, answers)
+    except survey.SurveyError as exc:
+        st.session_state["survey_error"] = f"{exc.message} {exc.hint}"
+    else:
+        st.session_state["survey_done"] = token
+
+
+LABELS = {"sat": "satisfaction", "ease": "ease", "rec": "recommend", "usage": "usage"}
+SCALE5 = [1, 2, 3, 4, 5]
+SCALE10 = list(range(11))
+
+token = link_token()
+engine = common.engine()
 st.title("Tool survey")
-st.info("The survey form is being built.", icon=":material/construction:")
+
+if token and st.session_state.get("survey_done") == token:
+    st.success(
+        "Thank you — your answers are in. They are stored without your name; only your team is kept, "
+        "and results are shown only for groups of 5 answers or more.",
+        icon=":material/check_circle:",
+    )
+    st.stop()
+
+try:
+    form = survey.form_for_token(engine, token)
+except survey.SurveyError as exc:
+    st.warning(f"{exc.message} {exc.hint}", icon=":material/link_off:")
+    st.stop()
+
+st.caption(
+    f"{form.round_name} · open until {form.closes_on:%d %b %Y} · anonymous: your answers are stored with your "
+    "team but never your name, and this link works once."
+)
+
+with st.form("survey_form"):
+    for tool in form.tools:
+        st.subheader(tool.name, divider="gray")
+        st.checkbox(f"I don't use {tool.name}", key=f"survey_skip_{tool.tool_id}")
+        c1, c2 = st.columns(2)
+        c1.radio(
+            "Satisfaction (1 = very dissatisfied, 5 = very satisfied)",
+            SCALE5,
+            index=None,
+            horizontal=True,
+            key=f"survey_sat_{tool.tool_id}",
+        )
+        c2.radio(
+            "Ease of use (1 = very hard, 5 = very easy)",
+            SCALE5,
+            index=None,
+            horizontal=True,
+            key=f"survey_ease_{tool.tool_id}",
+        )
+        st.radio(
+            "How likely would you recommend it to a colleague? (0 = not at all, 10 = extremely likely)",
+            SCALE10,
+            index=None,
+            horizontal=True,
+            key=f"survey_rec_{tool.tool_id}",
+        )
+        st.radio(
+            "How often do you use it?", survey.USAGE, index=None, horizontal=True, key=f"survey_usage_{tool.tool_id}"
+        )
+        c3, c4 = st.columns(2)
+        c3.text_area(
+            "What do you like about it?", max_chars=survey.MAX_TEXT, key=f"survey_likes_{tool.tool_id}", height=90
+        )
+        c4.text_area(
+            "What do you dislike about it?", max_chars=survey.MAX_TEXT, key=f"survey_dislikes_{tool.tool_id}", height=90
+        )
+    st.form_submit_button(
+        "Submit answers",
+        type="primary",
+        key="survey_submit",
+        icon=":material/send:",
+        on_click=submit_answers,
+        args=(engine, token, form.tools),
+    )
+
+error = st.session_state.pop("survey_error", None)
+if error:
+    st.error(error, icon=":material/error:")

@@ -1,13 +1,363 @@
-"""Sales tools (not built yet): says plainly what it will show."""
+"""Sales tools: survey results, tools beside performance, lead fairness, and survey rounds (ops)."""
+
+from datetime import timedelta
+from urllib.parse import urlsplit
 
 import streamlit as st
 
 from pages import common
+from salesops import fairness, queries, survey, tools_charts
+from salesops.errors import SalesopsError
 
-common.engine()
-
+scope = common.scope()
+present = common.presentation()
 st.title("Sales tools")
-st.info(
-    "This page is being built. It will show tool satisfaction survey results (CSAT, NPS, themes) and whether leads are split evenly and fairly.",
-    icon=":material/construction:",
-)
+st.caption(f"{scope.label()} · survey results per round; lead split and performance for the period")
+
+rounds = common.load(survey.load_rounds)
+answered = rounds[rounds["answered"] > 0] if len(rounds) else rounds
+names = dict(zip(rounds["round_id"], rounds["name"])) if len(rounds) else {}
+
+tab_names = ["Survey results", "Tools and performance", "Lead fairness"]
+if not present:
+    tab_names.append("Survey rounds")
+tabs = st.tabs(tab_names)
+
+round_id = None
+if len(answered):
+    with tabs[0]:
+        round_id = st.selectbox(
+            "Survey round",
+            answered["round_id"].tolist(),
+            key="tools_round",
+            format_func=lambda r: f"{names.get(r, r)} ({r})",
+            help="Rounds with at least one answer, newest first.",
+        )
+
+
+def pct_cols(*cols: str) -> dict:
+    return {c: st.column_config.NumberColumn(format="percent") for c in cols}
+
+
+# ---- survey results --------------------------------------------------------------------------
+with tabs[0]:
+    if round_id is None:
+        common.empty_state("survey answers")
+    else:
+        results = common.load(survey.tool_results, round_id)
+        history = common.load(survey.tool_results)
+        fell = results[results["fell"].astype(bool)]
+        if len(fell):
+            st.warning(
+                "Scores fell since the previous round: "
+                + ", ".join(
+                    f"{t} (satisfaction {d:+.2f}, CSAT {c * 100:+.0f} pts)"
+                    for t, d, c in zip(fell["tool"], fell["satisfaction_change"], fell["csat_change"])
+                ),
+                icon=":material/trending_down:",
+            )
+        rows = list(results.itertuples())
+        cols = [c for i in range(0, len(rows), 6) for c in st.columns(6)]
+        for col, row in zip(cols, rows):
+            col.metric(
+                row.tool,
+                common.pct(row.csat) if row.shown else "hidden",
+                common.delta_pts(row.csat, row.csat - row.csat_change) if row.shown else None,
+                help="CSAT: share of answers rating satisfaction 4 or 5. Delta: against the previous round.",
+            )
+            col.caption(
+                f"NPS {row.nps:+.0f} · ease {row.mean_ease:.1f} · {row.answers} answers ({common.pct(row.response_rate)})"
+                if row.shown
+                else f"{row.answers} answers: fewer than {survey.MIN_ANSWERS}, scores hidden"
+            )
+        st.altair_chart(tools_charts.csat_trend_chart(history[history["shown"].astype(bool)]), width="stretch")
+        table = results[
+            ["tool", "category", "answers", "links", "response_rate", "csat", "nps", "mean_satisfaction", "mean_ease"]
+        ]
+        table = table.assign(fell=results["fell"].map({True: "fell", False: ""}), note=results["note"])
+        st.dataframe(
+            table,
+            hide_index=True,
+            width="stretch",
+            column_config={
+                **pct_cols("response_rate", "csat"),
+                "nps": st.column_config.NumberColumn("NPS", format="%+.0f"),
+                "mean_satisfaction": st.column_config.NumberColumn("mean satisfaction", format="%.2f"),
+                "mean_ease": st.column_config.NumberColumn("mean ease", format="%.2f"),
+            },
+            key="tools_results_table",
+        )
+        st.caption(
+            "CSAT = % of answers rating satisfaction 4–5. NPS = % rating 9–10 minus % rating 0–6 (−100 … +100). "
+            "Response rate = answers ÷ links sent. Flagged 'fell' when mean satisfaction dropped by 0.2 or more, "
+            "or CSAT by 10 points or more, since the tool's previous round."
+        )
+        if not present:
+            common.csv_download(results, f"survey-{round_id}.csv", key="tools_results_csv")
+
+        st.subheader("By team")
+        breakdown = common.load(survey.team_breakdown, round_id)
+        st.altair_chart(tools_charts.satisfaction_heatmap(breakdown), width="stretch")
+        st.caption(
+            f"Privacy: a team with fewer than {survey.MIN_ANSWERS} answers shows no scores, and when that would "
+            "leave one hidden team (or hidden teams with fewer than 5 answers together) the next-smallest team is "
+            "hidden too, so no team can be worked out by subtracting the others from the tool's total."
+        )
+
+        st.subheader("What reps like and dislike")
+        c1, c2 = st.columns([2, 1])
+        tool_ids = results["tool_id"].tolist()
+        tool_names = dict(zip(results["tool_id"], results["tool"]))
+        worst = results.sort_values("mean_satisfaction", na_position="last")["tool_id"].iloc[0]
+        tool_id = c1.selectbox(
+            "Tool", tool_ids, index=tool_ids.index(worst), key="tools_theme_tool", format_func=tool_names.get
+        )
+        kind = c2.segmented_control(
+            "Comments", ["dislikes", "likes"], default="dislikes", key="tools_theme_kind", required=True
+        )
+        th = common.load(survey.tool_themes, round_id, tool_id, kind)
+        if th.empty:
+            st.caption(
+                f"Fewer than {survey.MIN_COMMENTS} comments of this kind: themes and examples stay hidden "
+                "so that no one's words can be traced back."
+            )
+        else:
+            st.dataframe(
+                th,
+                hide_index=True,
+                width="stretch",
+                column_config={
+                    **pct_cols("share"),
+                    "examples": st.column_config.TextColumn("example comments", width="large"),
+                },
+                key="tools_themes_table",
+            )
+            st.caption("Themes are frequent words and phrases; comments are shown as typed, as plain text.")
+
+# ---- tools and performance ------------------------------------------------------------------
+with tabs[1]:
+    if round_id is None:
+        common.empty_state("survey answers")
+    else:
+        perf = common.load(survey.tools_vs_performance, scope, round_id)
+        st.info(
+            "Correlation, not cause: teams that like a tool may sell more for other reasons (segment, "
+            "tenure, territory), and a small number of teams makes any pattern fragile. Use this to ask "
+            "questions, not to conclude that a tool drives results.",
+            icon=":material/info:",
+        )
+        if perf.empty:
+            common.empty_state("survey answers for these teams")
+        else:
+            corr = survey.satisfaction_correlation(perf)
+            tools_list = corr["tool"].tolist() or perf["tool"].unique().tolist()
+            tool = st.selectbox("Tool", tools_list, key="tools_perf_tool")
+            st.altair_chart(tools_charts.satisfaction_vs_performance_chart(perf, tool), width="stretch")
+            st.dataframe(
+                corr,
+                hide_index=True,
+                width="stretch",
+                column_config={
+                    "teams": st.column_config.NumberColumn("teams shown"),
+                    "r_attainment": st.column_config.NumberColumn("r with attainment", format="%+.2f"),
+                    "r_win_rate": st.column_config.NumberColumn("r with win rate", format="%+.2f"),
+                },
+                key="tools_corr_table",
+            )
+            st.caption(
+                "r: Pearson correlation across teams (−1 … +1) between a team's mean satisfaction in "
+                f"{names.get(round_id, round_id)} and its attainment / win rate in {scope.label()}. "
+                "Needs 3 teams with scores shown."
+            )
+            view = perf[perf["tool"] == tool].assign(
+                won=perf["won_cents"].map(common.money), quota=perf["quota_cents"].map(common.money)
+            )
+            st.dataframe(
+                view[["team", "answers", "mean_satisfaction", "csat", "won", "quota", "attainment", "win_rate"]],
+                hide_index=True,
+                width="stretch",
+                column_config={
+                    **pct_cols("csat", "attainment", "win_rate"),
+                    "mean_satisfaction": st.column_config.NumberColumn("mean satisfaction", format="%.2f"),
+                },
+                key="tools_perf_table",
+            )
+
+# ---- lead fairness --------------------------------------------------------------------------
+with tabs[2]:
+    weighting = st.segmented_control(
+        "Fair share",
+        ["capacity", "equal"],
+        default="capacity",
+        key="tools_weighting",
+        required=True,
+        format_func={
+            "capacity": "By capacity (FTE, ramp, days)",
+            "equal": "Equal per rep",
+        }.get,
+        help="Capacity: FTE × days employed in the period, ramping days at half weight. Equal: every eligible rep alike.",
+    )
+    teams = common.load(fairness.team_fairness, scope, weighting)
+    if teams.empty:
+        common.empty_state("assigned leads")
+    else:
+        reps = common.load(fairness.rep_fairness, scope, weighting)
+        worst = teams.iloc[0]
+        c = st.columns(3)
+        c[0].metric(
+            "Most uneven team",
+            worst["team"],
+            help="The team with the highest Gini of leads per rep in the period.",
+        )
+        c[1].metric("Its Gini", f"{worst['gini']:.2f}", help="0 = every rep got the same; (n−1)/n = one rep got all.")
+        c[2].metric(
+            "Reps far from fair share",
+            int(teams["flagged"].sum()),
+            help=f"Leads outside {fairness.FLAG_LOW:.2f}–{fairness.FLAG_HIGH:.2f}× the fair share and more than "
+            f"{fairness.FLAG_SIGMAS:.0f} standard deviations from it (beyond what random routing gives).",
+        )
+        left, right = st.columns(2)
+        with left:
+            st.altair_chart(tools_charts.gini_chart(teams.head(25)), width="stretch")
+        with right:
+            team_ids = teams["team_id"].tolist()
+            team_names = dict(zip(teams["team_id"], teams["team"]))
+            pick = st.selectbox(
+                "Team", team_ids, key="tools_fair_team", format_func=team_names.get, help="Most uneven first."
+            )
+            st.altair_chart(
+                tools_charts.leads_vs_fair_share_chart(reps[reps["team_id"] == pick], team_names[pick]),
+                width="stretch",
+            )
+        flagged = reps[reps["flagged"].astype(bool)]
+        st.subheader("Reps far from their fair share")
+        if flagged.empty:
+            st.caption("None: every rep is within the expected range of their fair share.")
+        else:
+            st.dataframe(
+                flagged[["team", "rep", "fte", "ramping", "leads", "fair_share", "ratio", "quality_ratio", "flag"]],
+                hide_index=True,
+                width="stretch",
+                column_config={
+                    "fair_share": st.column_config.NumberColumn("fair share", format="%.1f"),
+                    "ratio": st.column_config.NumberColumn("leads ÷ fair share", format="%.2f"),
+                    "quality_ratio": st.column_config.NumberColumn("quality-adjusted ratio", format="%.2f"),
+                },
+                key="tools_flagged_table",
+            )
+        with st.expander("All teams and reps"):
+            st.dataframe(
+                teams,
+                hide_index=True,
+                width="stretch",
+                column_config={**pct_cols("top_share")},
+                key="tools_teams_table",
+            )
+            st.dataframe(reps, hide_index=True, width="stretch", key="tools_reps_table")
+            if not present:
+                common.csv_download(reps, "lead-fairness.csv", key="tools_fair_csv")
+        trend = common.load(fairness.fairness_trend, scope)
+        top = teams["team_id"].head(5).tolist()
+        st.altair_chart(tools_charts.gini_trend_chart(trend[trend["team_id"].isin(top)]), width="stretch")
+        st.caption(
+            "Trend: the 12 months up to the period's end, for the five most uneven teams. Quality-adjusted "
+            "ratio weighs each lead by its source's historical conversion to won, so a rep handed only weak "
+            "sources shows up even when the counts look even."
+        )
+
+
+def open_round(engine) -> None:
+    """'Open round' callback: create the round from the form's widgets; the outcome goes to session_state.
+
+    A callback so the click is handled once, before the script runs (a rerun would drop it).
+    """
+    state = st.session_state
+    try:
+        opened = survey.open_round(
+            engine,
+            name=state.get("tools_new_name", ""),
+            opens_on=state["tools_new_opens"],
+            closes_on=state["tools_new_closes"],
+            tool_ids=state.get("tools_new_tools", []),
+            team_ids=state.get("tools_new_teams") or None,
+        )
+    except SalesopsError as exc:
+        state["tools_open_outcome"] = ("error", f"{exc.message} {exc.hint}")
+    else:
+        state["tools_links_round"] = opened.round_id
+        state["tools_open_outcome"] = ("ok", f"Opened round {opened.round_id} with {opened.links} links.")
+
+
+# ---- survey rounds (ops) --------------------------------------------------------------------
+if not present:
+    with tabs[3]:
+        st.subheader("Rounds")
+        if len(rounds):
+            st.dataframe(
+                rounds[["round_id", "name", "opens_on", "closes_on", "status", "tools", "links", "answered"]],
+                hide_index=True,
+                width="stretch",
+                key="tools_rounds_table",
+            )
+        else:
+            st.caption("No survey round yet.")
+        tools = common.load(survey.load_tools)
+        teams_all = common.load(queries.load_teams)
+        with st.form("tools_new_round"):
+            st.markdown("**Open a new round** — one private link per active rep; answers are anonymous.")
+            name = st.text_input("Name", value=f"Tool survey {common.today():%B %Y}", key="tools_new_name")
+            picked = st.multiselect(
+                "Tools",
+                tools["tool_id"].tolist(),
+                default=tools["tool_id"].tolist(),
+                format_func=dict(zip(tools["tool_id"], tools["name"])).get,
+                key="tools_new_tools",
+            )
+            d1, d2 = st.columns(2)
+            opens = d1.date_input("Opens", value=common.today(), key="tools_new_opens")
+            closes = d2.date_input("Closes", value=common.today() + timedelta(days=21), key="tools_new_closes")
+            only = st.multiselect(
+                "Only these teams (empty: all)",
+                teams_all["team_id"].tolist(),
+                format_func=dict(zip(teams_all["team_id"], teams_all["name"])).get,
+                key="tools_new_teams",
+            )
+            st.form_submit_button(
+                "Open round",
+                key="tools_open_round",
+                icon=":material/send:",
+                on_click=open_round,
+                args=(common.engine(),),
+            )
+        outcome = st.session_state.pop("tools_open_outcome", None)
+        if outcome:
+            (st.success if outcome[0] == "ok" else st.error)(outcome[1])
+        if len(rounds):
+            st.subheader("Links")
+            link_round = st.selectbox(
+                "Round",
+                rounds["round_id"].tolist(),
+                key="tools_links_round",
+                format_func=lambda r: f"{names.get(r, r)} ({r})",
+            )
+            links = common.load(survey.round_links, link_round)
+            url = urlsplit(st.context.url or "")
+            base = f"{url.scheme}://{url.netloc}" if url.netloc else ""
+            links = links.assign(link=base + "/?token=" + links["token"])
+            st.caption(
+                f"{int(links['used'].sum())} of {len(links)} links used. Each link opens the form only and works "
+                "once; send each rep their own (the CSV has them all)."
+            )
+            st.dataframe(
+                links[["rep", "team_id", "used", "link"]], hide_index=True, width="stretch", key="tools_links_table"
+            )
+            common.csv_download(links, f"survey-links-{link_round}.csv", key="tools_links_csv")
+            unused = links[~links["used"].astype(bool)]
+            if len(unused):
+                who = st.selectbox(
+                    "Link for one rep",
+                    unused.index.tolist(),
+                    format_func=lambda i: f"{unused.at[i, 'rep']} ({unused.at[i, 'team_id']})",
+                    key="tools_link_rep",
+                )
+                st.code(unused.at[who, "link"], language=None)

@@ -1,0 +1,143 @@
+"""AppTest: the Sales tools page — survey results, tools vs performance, lead fairness, survey rounds."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from salesops import schema, store
+from tests.conftest import ROOT, TODAY
+
+
+@pytest.fixture
+def tools(app):
+    """The demo app switched to the Sales tools page."""
+    app.switch_page("pages/tools.py").run()
+    assert not app.exception, app.exception
+    return app
+
+
+def _frames(at) -> list[pd.DataFrame]:
+    return [d.value for d in at.dataframe]
+
+
+def test_the_page_shows_survey_results_with_the_falling_dialer_flagged(tools):
+    """Latest round: one CSAT tile per tool, the dialer lowest and named in the 'fell' warning."""
+    assert tools.title[0].value == "Sales tools"
+    assert [t.label for t in tools.tabs] == [
+        "Survey results",
+        "Tools and performance",
+        "Lead fairness",
+        "Survey rounds",
+    ]
+    tiles = {m.label: m.value for m in tools.metric}
+    assert {"CRM", "Dialer", "Email platform", "Video meetings"} <= set(tiles)
+    assert min(tiles, key=lambda k: float(tiles[k].rstrip("%")) if tiles[k].endswith("%") else 999) == "Dialer"
+    assert any("Dialer" in w.value and "fell" in w.value for w in tools.warning)
+    results = next(f for f in _frames(tools) if "nps" in f.columns)
+    assert len(results) == 6 and results.set_index("tool").loc["Dialer", "fell"] == "fell"
+
+
+def test_themes_show_the_dialers_dislikes_as_plain_text(tools):
+    """The themes table (worst tool preselected) lists dropped calls with example comments."""
+    assert tools.selectbox(key="tools_theme_tool").value == "dialer"
+    themes = next(f for f in _frames(tools) if "theme" in f.columns)
+    assert "calls drop" in set(themes["theme"])
+    assert themes["examples"].str.contains("calls drop").any()
+
+
+def test_picking_an_older_round_changes_the_figures(tools):
+    """Switching to the April 2026 round changes the CSAT tiles."""
+    before = [m.value for m in tools.metric]
+    tools.selectbox(key="tools_round").set_value("2026-H1").run()
+    assert not tools.exception
+    assert [m.value for m in tools.metric] != before
+
+
+def test_tools_and_performance_sits_beside_a_correlation_not_cause_note(tools):
+    """The second tab says 'correlation, not cause' and shows satisfaction with attainment per team."""
+    assert any("Correlation, not cause" in i.value for i in tools.info)
+    perf = next(f for f in _frames(tools) if "attainment" in f.columns and "mean_satisfaction" in f.columns)
+    assert len(perf) == 11 and perf["attainment"].notna().all()
+    tools.selectbox(key="tools_perf_tool").set_value("Dialer").run()
+    assert not tools.exception
+
+
+def test_lead_fairness_shows_the_lopsided_team_first(tools):
+    """Seattle Mid-Market (T05) is the most uneven team, and its reps are listed as far from fair share."""
+    tiles = {m.label: m.value for m in tools.metric}
+    assert tiles["Most uneven team"] == "Seattle Mid-Market"
+    assert float(tiles["Its Gini"]) > 0.4
+    flagged = next(f for f in _frames(tools) if "flag" in f.columns and "quality_ratio" in f.columns)
+    assert (flagged[flagged["team"] == "Seattle Mid-Market"]["flag"] == "too many").sum() == 2
+    tools.segmented_control(key="tools_weighting").set_value("equal").run()
+    assert not tools.exception
+    assert {m.label: m.value for m in tools.metric}["Most uneven team"] == "Seattle Mid-Market"
+
+
+def test_the_team_filter_narrows_lead_fairness_to_that_team(tools):
+    """With team T03 chosen in the sidebar, only that team is in the fairness view."""
+    tools.selectbox(key="team").set_value("T03").run()
+    assert not tools.exception
+    assert {m.label: m.value for m in tools.metric}["Most uneven team"] == "Atlanta SMB"
+
+
+def test_presentation_mode_hides_the_survey_rounds_and_links(tools):
+    """On a shared screen the ops tab (with everyone's private links) is not drawn."""
+    tools.toggle(key="present").set_value(True).run()
+    assert not tools.exception
+    assert "Survey rounds" not in [t.label for t in tools.tabs]
+    assert not any("token=" in c.value for c in tools.code)
+
+
+@pytest.fixture
+def ops_app(monkeypatch, tmp_path):
+    """The app on a small store of its own (3 reps, 2 tools, no rounds), on the Sales tools page."""
+    url = f"duckdb:///{tmp_path / 'ops.duckdb'}"
+    engine = store.open_store(url)
+
+    def fill(conn):
+        store.bulk_insert(conn, schema.teams, pd.DataFrame([dict(team_id="T1", name="Team one", region="R")]))
+        reps = [
+            dict(rep_id=r, name=f"Rep {r}", team_id="T1", role="AE", ramp_months=0, active=True, fte=1.0)
+            for r in ("R1", "R2", "R3")
+        ]
+        store.bulk_insert(conn, schema.reps, pd.DataFrame(reps))
+        tools = [
+            dict(tool_id="crm", name="CRM", category="CRM"),
+            dict(tool_id="dialer", name="Dialer", category="Dialer"),
+        ]
+        store.bulk_insert(conn, schema.tools, pd.DataFrame(tools))
+
+    store.write(engine, fill, "test")
+    engine.dispose()
+    monkeypatch.setenv("SALESOPS_DB_URL", url)
+    monkeypatch.setenv("SALESOPS_TODAY", TODAY.isoformat())
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    at.switch_page("pages/tools.py").run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_ops_open_a_round_and_get_one_link_per_rep(ops_app):
+    """Opening a round from the page creates 3 links; one rep's link is shown ready to copy."""
+    assert any("No survey answers" in i.value for i in ops_app.info)  # empty state before any round
+    ops_app.text_input(key="tools_new_name").set_value("Pilot round")
+    ops_app.multiselect(key="tools_new_tools").set_value(["dialer"])
+    ops_app.button(key="tools_open_round").click().run()
+    assert not ops_app.exception, ops_app.exception
+    assert any("with 3 links" in s.value for s in ops_app.success)
+    links = next(f for f in _frames(ops_app) if "link" in f.columns)
+    assert len(links) == 3 and links["link"].str.contains(r"/\?token=").all()
+    assert "?token=" in ops_app.code[0].value
+    rounds = next(f for f in _frames(ops_app) if "status" in f.columns)
+    assert rounds["name"].tolist() == ["Pilot round"] and rounds["status"].tolist() == ["open"]
+
+
+def test_ops_a_bad_round_is_explained_on_the_page(ops_app):
+    """Opening a round with no tools shows the reason instead of failing."""
+    ops_app.multiselect(key="tools_new_tools").set_value([])
+    ops_app.button(key="tools_open_round").click().run()
+    assert not ops_app.exception
+    assert any("asks about no tool" in e.value for e in ops_app.error)
