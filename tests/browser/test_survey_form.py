@@ -1,0 +1,57 @@
+"""Browser: ops open a survey round on the Sales tools page; a rep fills the form in Chromium and submits it."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from tests.conftest import wait_for_app
+
+pytestmark = pytest.mark.browser
+
+TOOLS = ("crm", "email", "dialer", "engagement", "video", "cpq")  # the demo's tools
+
+
+def _pick(page, key: str, option: str) -> None:
+    page.locator(f".st-key-{key}").get_by_text(option, exact=True).click()
+
+
+def test_a_rep_fills_the_survey_in_chromium_and_the_link_then_refuses_a_second_answer(server, page):
+    """Open a round (ops tab), follow one rep's link, answer every tool, submit, see thanks; reopening is refused."""
+    page.goto(f"{server}/tools")
+    wait_for_app(page, "Sales tools")
+    page.get_by_role("tab", name="Survey rounds").click()
+    page.locator(".st-key-tools_new_name input").fill("Browser test round")
+    page.locator(".st-key-tools_open_round button").click()
+    page.get_by_text("links.", exact=False).first.wait_for(timeout=60_000)
+    wait_for_app(page, "Opened round")
+    link = page.locator('[data-testid="stCode"]').first.inner_text().strip()
+    assert "/?token=" in link
+
+    page.goto(link)
+    wait_for_app(page, "Tool survey")
+    assert page.locator('[data-testid="stSidebar"]').count() == 0  # the form and nothing else
+    for i, tool in enumerate(TOOLS):
+        if tool == "cpq":  # a tool this rep does not use
+            page.locator(f".st-key-survey_skip_{tool}").get_by_text("I don't use", exact=False).click()
+            continue
+        _pick(page, f"survey_sat_{tool}", str(1 + i % 5))
+        _pick(page, f"survey_ease_{tool}", "4")
+        _pick(page, f"survey_rec_{tool}", "10" if tool != "dialer" else "2")
+        _pick(page, f"survey_usage_{tool}", "daily")
+    page.locator(".st-key-survey_likes_crm textarea").fill("<b>pipeline</b> view")
+    page.locator(".st-key-survey_dislikes_dialer textarea").fill("calls drop")
+    if os.environ.get("SALESOPS_SHOTS"):
+        page.screenshot(path=os.environ["SALESOPS_SHOTS"], full_page=True)
+    page.locator(".st-key-survey_submit button").click()
+    wait_for_app(page, "Thank you")
+
+    page.goto(link)
+    wait_for_app(page, "already used")
+    assert page.locator(".st-key-survey_submit").count() == 0
+
+    page.goto(f"{server}/tools")
+    wait_for_app(page, "Sales tools")
+    page.get_by_role("tab", name="Survey rounds").click()
+    page.get_by_text("1 of ", exact=False).first.wait_for(timeout=30_000)
