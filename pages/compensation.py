@@ -1,13 +1,328 @@
-"""Compensation (not built yet): says plainly what it will show."""
+"""Compensation: simulate a plan on the reps' actual attainment, try what-ifs, compare plans, publish the plan document."""
+
+from decimal import Decimal
+from fractions import Fraction
 
 import streamlit as st
 
 from pages import common
+from salesops import comp, comp_charts, comp_doc, comp_engine, comp_store
 
-common.engine()
-
+scope = common.scope()
 st.title("Compensation")
-st.info(
-    "This page is being built. It will show the comp plan simulator: individual/team split, tiers, accelerators, caps, payouts per rep, plan cost and the plan document.",
-    icon=":material/construction:",
+fraction = comp_store.period_fraction(scope)
+st.caption(
+    f"{scope.label()} · pay for {len(scope.periods())} {scope.grain}(s) = {fraction} of the yearly plan, "
+    "on won revenue against quota in this view"
 )
+
+attainment = common.load(comp_store.load_attainment, scope)
+if attainment.empty:
+    common.empty_state("reps with a quota or won deals")
+    st.stop()
+
+hide = common.presentation()
+
+
+def _dec(x: float, places: int = 2) -> Decimal:
+    """A slider's float as the exact decimal the user saw (0.1 stays 0.1)."""
+    return Decimal(str(round(x, places)))
+
+
+def plan_editor() -> comp.CompPlan | None:
+    """The knobs of plan A; returns the plan, or None after showing why it is invalid."""
+    name = st.text_input("Plan name", "Standard plan", key="comp_name", max_chars=120)
+    c1, c2 = st.columns(2)
+    base = c1.number_input("Base salary ($/yr)", 0, 10_000_000, 90_000, step=5_000, key="comp_base")
+    target = c2.number_input("Target variable ($/yr)", 0, 10_000_000, 90_000, step=5_000, key="comp_tv")
+    mode = st.radio(
+        "Team part",
+        ["split", "bonus"],
+        key="comp_team_mode",
+        horizontal=True,
+        format_func={"split": "Individual/team split", "bonus": "Individual + team bonus"}.get,
+    )
+    knobs: dict = {}
+    if mode == "split":
+        share = st.slider("Individual share of variable (%)", 0, 100, 75, step=5, key="comp_split")
+        st.caption(f"Team share: {100 - share}% — paid on the team's won revenue ÷ the team's quota.")
+        knobs["individual_share"] = Decimal(share) / 100
+    else:
+        trigger = st.slider("Team bonus from team attainment (%)", 50, 150, 100, step=5, key="comp_bonus_min")
+        bonus = st.slider("Team bonus (% of target variable)", 0, 50, 10, step=1, key="comp_bonus_pct")
+        knobs |= {"team_bonus_min": Decimal(trigger) / 100, "team_bonus_pct": Decimal(bonus) / 100}
+    mechanic = st.radio(
+        "Mechanic",
+        ["marginal", "whole_tier"],
+        key="comp_mechanic",
+        horizontal=True,
+        format_func={"marginal": "Marginal (each band its rate)", "whole_tier": "Whole tier"}.get,
+        help="Marginal pays each band at its own rate, like tax brackets. Whole tier applies the rate of the highest band reached to everything.",
+    )
+    threshold = st.slider("Threshold: nothing below (% attainment)", 0, 90, 0, step=5, key="comp_threshold")
+    threshold_mode = st.radio(
+        "Once the threshold is cleared, pay",
+        ["retroactive", "excess_only"],
+        key="comp_threshold_mode",
+        horizontal=True,
+        format_func={"retroactive": "from the first dollar", "excess_only": "only the excess"}.get,
+        disabled=threshold == 0,
+    )
+    decel = st.slider(
+        "Multiplier 0–50% (decelerator below 1)", 0.0, 1.0, 1.0, step=0.05, key="comp_decel",
+        help="The 50–100% band is set so that 100% attainment pays exactly the target (marginal plans).",
+    )  # fmt: skip
+    accel = st.slider("Accelerator 100–150%", 0.0, 4.0, 1.5, step=0.1, key="comp_accel")
+    super_accel = st.slider("Accelerator above 150%", 0.0, 5.0, 2.0, step=0.1, key="comp_super")
+    cap = st.slider("Cap (% of target variable, 0 = none)", 0, 500, 300, step=25, key="comp_cap")
+    try:
+        return comp.standard_plan(
+            name=name.strip() or "Untitled plan",
+            base_salary_cents=int(base) * 100,
+            target_variable_cents=int(target) * 100,
+            team_mode=mode,
+            mechanic=mechanic,
+            threshold=Decimal(threshold) / 100,
+            threshold_mode=threshold_mode,
+            decelerator=_dec(decel),
+            accelerator=_dec(accel, 1),
+            super_accelerator=_dec(super_accel, 1),
+            cap_pct=Decimal(cap) / 100 if cap else None,
+            **knobs,
+        )
+    except comp.InvalidPlan as exc:
+        st.error(f"{exc.message} {exc.hint}", icon=":material/error:")
+        return None
+
+
+def show_payouts(plan: comp.CompPlan) -> None:
+    payouts = comp_engine.compute_payouts(plan, attainment, fraction)
+    cost = comp_engine.summarize_payouts(payouts)
+    cols = st.columns(4)
+    cols[0].metric(
+        "Plan cost",
+        common.money(cost.variable_cents),
+        help="Variable pay of all reps in this view for the period (components + team bonus, after the cap).",
+    )
+    cols[1].metric(
+        "Cost ÷ revenue",
+        common.pct(cost.cost_pct_of_revenue, 1),
+        help="Cost as % of revenue: (base salaries + variable pay) ÷ won revenue of these reps in the period.",
+    )
+    cols[2].metric(
+        "Effective rate",
+        common.pct(cost.effective_rate, 1),
+        help="Effective commission rate: variable pay ÷ won revenue, what each booked dollar costs in variable pay.",
+    )
+    cols[3].metric(
+        "At/above quota",
+        f"{cost.at_or_above_quota}/{cost.reps}",
+        help="Reps at or above 100% attainment, of all reps shown.",
+    )
+    st.caption(
+        f"Total variable pay: {comp_doc.dollars(cost.variable_cents)} · base salaries {comp_doc.dollars(cost.base_cents)} · "
+        f"won revenue {comp_doc.dollars(cost.revenue_cents)} · {cost.capped_reps} rep(s) capped"
+    )
+    st.altair_chart(comp_charts.payout_distribution_chart(payouts), width="stretch")
+    if hide:
+        st.info("Individual pay is hidden in presentation mode.", icon=":material/visibility_off:")
+        return
+    st.dataframe(
+        comp_engine.payout_table(payouts),
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "Attainment": st.column_config.NumberColumn(format="percent"),
+            "Team attainment": st.column_config.NumberColumn(format="percent"),
+            **{
+                c: st.column_config.NumberColumn(format="dollar")
+                for c in (
+                    "Individual component",
+                    "Team component",
+                    "Team bonus",
+                    "Cap adjustment",
+                    "Variable pay",
+                    "Base + variable",
+                )
+            },
+        },
+        key="comp_table",
+    )
+    common.csv_download(payouts, "payouts.csv", key="comp_csv", label="Download payouts (CSV, cents)")
+
+
+def _reset_what_if() -> None:
+    """A newly picked rep starts from their actual attainment and their team's."""
+    for k in ("comp_whatif_att", "comp_whatif_team"):
+        st.session_state.pop(k, None)
+
+
+@st.fragment
+def what_if(plan: comp.CompPlan) -> None:
+    if hide:
+        st.info(
+            "The what-if shows one rep's pay, so it is hidden in presentation mode.", icon=":material/visibility_off:"
+        )
+        return
+    labels = {r.rep_id: f"{r.name} ({r.team_id})" for r in attainment.itertuples()}
+    rep_id = st.selectbox("Rep", list(labels), format_func=labels.get, key="comp_whatif_rep", on_change=_reset_what_if)
+    row = attainment.set_index("rep_id").loc[rep_id]
+    actual = row.booked_cents / row.quota_cents if row.quota_cents else 0.0
+    team_actual = row.team_booked_cents / row.team_quota_cents if row.team_quota_cents else 0.0
+    c1, c2 = st.columns(2)
+    att_pct = c1.slider("Their attainment (%)", 0, 250, min(250, round(actual * 100)), key="comp_whatif_att")
+    team_pct = c2.slider("Team attainment (%)", 0, 250, min(250, round(team_actual * 100)), key="comp_whatif_team")
+    if not row.quota_cents:
+        st.warning("This rep has no quota in the period, so attainment-based pay is 0.", icon=":material/warning:")
+    payout = comp_engine.compute_payout(
+        plan,
+        quota_cents=int(row.quota_cents),
+        booked_cents=round(int(row.quota_cents) * att_pct / 100),
+        team_attainment=Fraction(team_pct, 100),
+        period_fraction=fraction,
+    )
+    cols = st.columns(3)
+    cols[0].metric("Individual", comp_doc.dollars(payout.individual_cents))
+    cols[1].metric("Team", comp_doc.dollars(payout.team_cents))
+    cols[2].metric("Team bonus", comp_doc.dollars(payout.team_bonus_cents))
+    cols = st.columns(3)
+    cols[0].metric("Cap adjustment", comp_doc.dollars(payout.cap_adjustment_cents))
+    cols[1].metric("Variable pay", comp_doc.dollars(payout.variable_cents))
+    cols[2].metric("Base + variable", comp_doc.dollars(payout.total_earnings_cents))
+    st.caption(
+        f"Actual: {common.pct(actual)} of a {common.money(row.quota_cents)} quota, team at {common.pct(team_actual)}. "
+        f"Base for the period {comp_doc.dollars(payout.base_cents)}."
+    )
+    if row.quota_cents:
+        curve = comp_engine.payout_curve(
+            plan,
+            int(row.quota_cents),
+            Decimal("2.5"),
+            101,
+            team_attainment=Fraction(team_pct, 100),
+            period_fraction=fraction,
+        )
+        st.altair_chart(
+            comp_charts.payout_curve_chart(
+                curve, (att_pct / 100, payout.variable_cents / 100), "Their pay along the plan"
+            ),
+            width="stretch",
+        )
+
+
+def compare(plan: comp.CompPlan, other: comp.CompPlan) -> None:
+    a = comp_engine.compute_payouts(plan, attainment, fraction)
+    b = comp_engine.compute_payouts(other, attainment, fraction)
+    ca, cb = comp_engine.summarize_payouts(a), comp_engine.summarize_payouts(b)
+    cols = st.columns(3)
+    cols[0].metric("Plan cost — A (your knobs)", common.money(ca.variable_cents))
+    cols[1].metric(
+        f"Plan cost — B ({other.name})",
+        common.money(cb.variable_cents),
+        common.delta_pct(cb.variable_cents, ca.variable_cents),
+    )
+    cols[2].metric(
+        "Effective rate A → B",
+        common.pct(cb.effective_rate, 1),
+        common.delta_pts(cb.effective_rate, ca.effective_rate),
+        help=f"A: {common.pct(ca.effective_rate, 1)}",
+    )
+    diff = comp_engine.compare_payouts(a, b)
+    st.altair_chart(comp_charts.compare_chart(diff), width="stretch")
+    if hide:
+        st.info("Individual pay is hidden in presentation mode.", icon=":material/visibility_off:")
+        return
+    st.dataframe(
+        comp_engine.compare_table(diff),
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "Attainment": st.column_config.NumberColumn(format="percent"),
+            **{c: st.column_config.NumberColumn(format="dollar") for c in ("Plan A", "Plan B", "B − A")},
+        },
+        key="comp_compare_table",
+    )
+
+
+def pick_other_plan() -> comp.CompPlan | None:
+    """Plan B: a saved version, an example plan or an uploaded JSON file."""
+    options: dict[str, tuple[str, object]] = {}
+    for name, text in comp_store.example_plans().items():
+        options[f"Example: {name}"] = ("json", text)
+    saved = common.load(comp_store.list_plans)
+    for r in saved.itertuples():
+        options[f"Saved: {r.name} v{r.version}"] = ("saved", (r.plan_id, int(r.version)))
+    options["Upload a plan file…"] = ("upload", None)
+    choice = st.selectbox("Compare with (plan B)", list(options), key="comp_compare_with")
+    kind, ref = options[choice]
+    try:
+        if kind == "json":
+            return comp.plan_from_json(ref, choice)
+        if kind == "saved":
+            return common.load(comp_store.load_plan, *ref)
+        upload = st.file_uploader("Plan JSON (docs/COMP_PLANS.md)", type=["json"], key="comp_upload")
+        if upload is None:
+            return None
+        return comp.plan_from_json(upload.getvalue().decode("utf-8", errors="replace"), upload.name)
+    except comp.InvalidPlan as exc:
+        st.error(f"{exc.message} {exc.hint}", icon=":material/error:")
+        return None
+
+
+def plan_document(plan: comp.CompPlan) -> None:
+    c1, c2, c3 = st.columns(3)
+    slug = comp.plan_slug(plan.name)
+    c1.download_button(
+        "Plan document (Markdown)", comp_doc.plan_markdown(plan), f"{slug}.md", "text/markdown", key="comp_dl_md",
+        icon=":material/description:",
+    )  # fmt: skip
+    c2.download_button(
+        "Plan document (HTML)", comp_doc.plan_html(plan), f"{slug}.html", "text/html", key="comp_dl_html",
+        icon=":material/code:",
+    )  # fmt: skip
+    c3.download_button(
+        "Plan definition (JSON)", comp.plan_to_json(plan), f"{slug}.json", "application/json", key="comp_dl_json",
+        icon=":material/data_object:",
+    )  # fmt: skip
+    with st.container(border=True):
+        st.markdown(comp_doc.plan_markdown(plan))
+
+
+def save(plan: comp.CompPlan) -> None:
+    st.write("Save this plan as a new version; saved versions can be compared (plan B) and reloaded by the CLI.")
+    if st.button("Save plan version", key="comp_save", icon=":material/save:"):
+        plan_id, version = comp_store.save_plan(common.engine(), plan)
+        st.success(f"Saved {plan.name} as {plan_id} version {version}.", icon=":material/check:")
+    saved = common.load(comp_store.list_plans)
+    if len(saved):
+        st.dataframe(saved, hide_index=True, width="stretch", key="comp_saved")
+
+
+@st.fragment
+def simulator() -> None:
+    left, right = st.columns([1, 2.6], gap="large")
+    with left:
+        st.subheader("Plan A")
+        plan = plan_editor()
+    if plan is None:
+        return
+    with right:
+        tabs = st.tabs(["Payouts", "What-if", "Compare", "Plan document", "Save"])
+        with tabs[0]:
+            show_payouts(plan)
+        with tabs[1]:
+            what_if(plan)
+        with tabs[2]:
+            other = pick_other_plan()
+            if other is not None:
+                compare(plan, other)
+        with tabs[3]:
+            plan_document(plan)
+        with tabs[4]:
+            if hide:
+                st.info("Saving is off in presentation mode.", icon=":material/visibility_off:")
+            else:
+                save(plan)
+
+
+simulator()

@@ -358,12 +358,64 @@ def compare_payouts(a: pd.DataFrame, b: pd.DataFrame, keys: tuple[str, ...] = ("
 
 
 def payout_curve(
-    plan: CompPlan, quota_cents: int, max_attainment: Decimal = Decimal("2"), steps: int = 81
+    plan: CompPlan,
+    quota_cents: int,
+    max_attainment: Decimal = Decimal("2"),
+    steps: int = 81,
+    team_attainment: Fraction | None = None,
+    period_fraction: Fraction | int = 1,
 ) -> pd.DataFrame:
-    """The plan's variable pay from 0 to ``max_attainment`` (team at the rep's attainment): attainment, variable_cents."""
+    """Variable pay from 0 to ``max_attainment``: attainment (float), variable_cents.
+
+    The team is at ``team_attainment`` throughout (None: at the rep's own attainment).
+    """
     levels = [Fraction(max_attainment) * i / (steps - 1) for i in range(steps)]
     frame = pd.DataFrame(
         {"quota_cents": [quota_cents] * steps, "booked_cents": [round_half_up(quota_cents * lv) for lv in levels]}
     )
-    out = compute_payouts(plan, frame)
+    if team_attainment is not None:
+        team = as_fraction(team_attainment)
+        frame["team_booked_cents"] = team.numerator
+        frame["team_quota_cents"] = team.denominator
+    out = compute_payouts(plan, frame, period_fraction)
     return pd.DataFrame({"attainment": [float(lv) for lv in levels], "variable_cents": out["variable_cents"]})
+
+
+#: Display names of the per-rep table (money in dollars for display only; the cents stay exact).
+_TABLE_COLUMNS = {
+    "name": "Rep",
+    "team_id": "Team",
+    "attainment": "Attainment",
+    "team_attainment": "Team attainment",
+    "individual_cents": "Individual component",
+    "team_cents": "Team component",
+    "team_bonus_cents": "Team bonus",
+    "cap_adjustment_cents": "Cap adjustment",
+    "variable_cents": "Variable pay",
+    "total_earnings_cents": "Base + variable",
+}
+
+
+def payout_table(payouts: pd.DataFrame) -> pd.DataFrame:
+    """The per-rep table the page shows: names, attainments (0..1) and money in dollars, highest pay first."""
+    cols = [c for c in _TABLE_COLUMNS if c in payouts.columns]
+    out = payouts.sort_values("variable_cents", ascending=False, kind="stable")[cols].rename(columns=_TABLE_COLUMNS)
+    for col, label in _TABLE_COLUMNS.items():
+        if col.endswith("_cents") and label in out.columns:
+            out[label] = out[label] / 100
+    return out.reset_index(drop=True)
+
+
+def compare_table(diff: pd.DataFrame) -> pd.DataFrame:
+    """The compare tab's table from a compare_payouts frame: rep, team, attainment, plan A, plan B, B − A (dollars)."""
+    out = pd.DataFrame(
+        {
+            "Rep": diff["name"] if "name" in diff.columns else diff["rep_id"],
+            "Team": diff["team_id"] if "team_id" in diff.columns else "",
+            "Attainment": diff["attainment"],
+            "Plan A": diff["a_cents"] / 100,
+            "Plan B": diff["b_cents"] / 100,
+            "B − A": diff["difference_cents"] / 100,
+        }
+    )
+    return out

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from fractions import Fraction
+from pathlib import Path
 
 import pandas as pd
 import sqlalchemy as sa
@@ -146,3 +147,16 @@ def load_plan(engine: Engine, plan_id: str, version: int | None = None) -> CompP
             "List the saved plans on the Compensation page, or save this plan first.",
         )
     return plan_from_json(row.spec, f"saved plan {plan_id} v{row.version}")
+
+
+#: Example plans shipped with salesops (docs/plans/*.json), offered on the page for comparison.
+EXAMPLE_PLAN_DIR = Path(__file__).resolve().parents[1] / "docs" / "plans"
+
+
+def example_plans() -> dict[str, str]:
+    """Example plan files by plan name -> their JSON text (empty when the folder is missing)."""
+    out = {}
+    for path in sorted(EXAMPLE_PLAN_DIR.glob("*.json")):
+        text = path.read_text(encoding="utf-8")
+        out[plan_from_json(text, path.name).name] = text
+    return out

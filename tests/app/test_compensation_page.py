@@ -1,0 +1,102 @@
+"""AppTest: the compensation simulator on the demo store."""
+
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.conftest import ROOT
+
+
+@pytest.fixture
+def comp_page(app):
+    """The app switched to the compensation page."""
+    app.switch_page("pages/compensation.py").run()
+    assert not app.exception, app.exception
+    return app
+
+
+def _metric(at, label: str) -> str:
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def _total_caption(at) -> str:
+    return next(c.value for c in at.caption if c.value.startswith("Total variable pay"))
+
+
+def test_the_page_shows_plan_cost_rates_and_the_distribution(comp_page):
+    """Plan cost, cost as % of revenue and effective rate are shown with a distribution chart."""
+    at = comp_page
+    assert at.title[0].value == "Compensation"
+    assert _metric(at, "Plan cost").startswith("$")
+    assert _metric(at, "Cost ÷ revenue").endswith("%")
+    assert _metric(at, "Effective rate").endswith("%")
+    assert len(at.get("vega_lite_chart")) >= 1
+    assert len(at.dataframe) >= 1  # the per-rep table
+
+
+def test_moving_the_split_slider_changes_the_totals(comp_page):
+    """75/25 → 50/50 changes the total variable pay (individual and team attainments differ)."""
+    at = comp_page
+    before = _total_caption(at)
+    at.slider(key="comp_split").set_value(50).run()
+    assert not at.exception, at.exception
+    assert _total_caption(at) != before
+
+
+def test_the_team_bonus_alternative_and_whole_tier_run(comp_page):
+    """Switching to individual + team bonus and to whole tier recomputes without errors."""
+    at = comp_page
+    before = _total_caption(at)
+    at.radio(key="comp_team_mode").set_value("bonus").run()
+    at.radio(key="comp_mechanic").set_value("whole_tier").run()
+    assert not at.exception, at.exception
+    assert _total_caption(at) != before
+
+
+def test_the_what_if_shows_each_component_for_a_dragged_attainment(comp_page):
+    """Dragging the rep's attainment to 150 % shows a larger variable pay than at 50 %."""
+    at = comp_page
+    at.slider(key="comp_whatif_att").set_value(50).run()
+    low = _metric(at, "Variable pay")
+    at.slider(key="comp_whatif_att").set_value(150).run()
+    high = _metric(at, "Variable pay")
+    assert not at.exception
+    to_cents = lambda s: int(s.replace("$", "").replace(",", "").replace(".", ""))  # noqa: E731
+    assert to_cents(high) > to_cents(low)
+
+
+def test_comparing_with_an_example_plan_shows_the_difference_per_rep(comp_page):
+    """Plan B (an example plan) is compared: costs side by side and a per-rep difference table."""
+    at = comp_page
+    options = at.selectbox(key="comp_compare_with").options
+    at.selectbox(key="comp_compare_with").set_value(next(o for o in options if o.startswith("Example:"))).run()
+    assert not at.exception
+    assert any(m.label.startswith("Plan cost — B") for m in at.metric)
+    assert any("B − A" in d.value.columns for d in at.dataframe)
+
+
+def test_the_plan_document_is_shown_with_its_worked_examples(comp_page):
+    """The plan document tab renders the Markdown, including the worked examples."""
+    text = "\n".join(m.value for m in comp_page.markdown)
+    assert "## Worked examples" in text and "| 130% |" in text
+
+
+def test_presentation_mode_hides_individual_pay(comp_page):
+    """In presentation mode the per-rep tables and the what-if are hidden; aggregates stay."""
+    at = comp_page
+    at.toggle(key="present").set_value(True).run()
+    assert not at.exception
+    assert len(at.dataframe) == 0
+    assert _metric(at, "Plan cost").startswith("$")
+    assert any("hidden in presentation mode" in i.value for i in at.info)
+    assert not any(s.key == "comp_whatif_att" for s in at.slider)
+
+
+def test_an_empty_store_shows_the_empty_state(monkeypatch, tmp_path):
+    """With no data the page says how to load some instead of failing."""
+    monkeypatch.setenv("SALESOPS_DB_URL", f"duckdb:///{tmp_path / 'empty.duckdb'}")
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    at.switch_page("pages/compensation.py").run()
+    assert not at.exception
+    assert any("python -m salesops demo" in i.value for i in at.info)
