@@ -69,7 +69,18 @@ def worked_examples(
 
 
 def _reference_rate(c: Component) -> Decimal:
-    """The rate just below 100 % attainment: what 'reduced' and 'accelerated' are measured against."""
+    """The average rate from 0 to 100 % attainment: what 'decelerator' and 'accelerator' compare with.
+
+    Marginal: the rates weighted by how much of 0–100 % each band covers; whole tier: the rate that
+    applies just below 100 %.
+    """
+    if c.mechanic == "marginal":
+        total = Decimal(0)
+        for band in c.bands:
+            hi = Decimal(1) if band.end is None else min(band.end, Decimal(1))
+            if hi > band.start:
+                total += band.rate * (hi - band.start)
+        return total
     for band in c.bands:
         if band.start < 1 and (band.end is None or band.end >= 1):
             return band.rate

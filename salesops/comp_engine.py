@@ -284,17 +284,16 @@ def compute_payouts(plan: CompPlan, frame: pd.DataFrame, period_fraction: Fracti
         unsure |= has_team & _near(t_att, trigger)
     subtotal = parts["individual"] + parts["team"] + bonus
     cap_adj = np.minimum(0, amounts.cap_cents - subtotal) if amounts.cap_cents is not None else np.zeros(n, np.int64)
-    out = frame.copy()
-    out["attainment"] = np.where(has_att, att, np.nan)
-    out["team_attainment"] = np.where(has_team, t_att, np.nan)
-    out["individual_cents"] = parts["individual"]
-    out["team_cents"] = parts["team"]
-    out["team_bonus_cents"] = bonus
-    out["cap_adjustment_cents"] = cap_adj.astype(np.int64)
-    out["variable_cents"] = (subtotal + cap_adj).astype(np.int64)
-    out["base_cents"] = np.int64(amounts.base_cents)
-    out["target_variable_cents"] = np.int64(amounts.target_variable_cents)
-    out["total_earnings_cents"] = out["base_cents"] + out["variable_cents"]
+    cols = {
+        "individual_cents": parts["individual"],
+        "team_cents": parts["team"],
+        "team_bonus_cents": bonus,
+        "cap_adjustment_cents": cap_adj.astype(np.int64),
+        "variable_cents": (subtotal + cap_adj).astype(np.int64),
+        "base_cents": np.full(n, amounts.base_cents, dtype=np.int64),
+        "target_variable_cents": np.full(n, amounts.target_variable_cents, dtype=np.int64),
+    }
+    cols = {k: np.array(v, dtype=np.int64, copy=True) for k, v in cols.items()}
     for i in np.flatnonzero(unsure):
         team = Fraction(int(t_booked[i]), int(t_quota[i])) if t_quota[i] > 0 else None
         exact = compute_payout(
@@ -304,8 +303,14 @@ def compute_payouts(plan: CompPlan, frame: pd.DataFrame, period_fraction: Fracti
             team_attainment=team if has_team_cols else _SAME,
             period_fraction=period_fraction,
         )
-        for col in PAYOUT_COLUMNS:
-            out.iloc[i, out.columns.get_loc(col)] = getattr(exact, col)
+        for col, values in cols.items():
+            values[i] = getattr(exact, col)
+    out = frame.copy()
+    out["attainment"] = np.where(has_att, att, np.nan)
+    out["team_attainment"] = np.where(has_team, t_att, np.nan)
+    for col, values in cols.items():
+        out[col] = values
+    out["total_earnings_cents"] = cols["base_cents"] + cols["variable_cents"]
     return out
 
 
