@@ -8,7 +8,7 @@ import pytest
 
 from tests.conftest import wait_for_app
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]  # ~15 s: opens a round, fills six tools
 
 TOOLS = ("crm", "email", "dialer", "engagement", "video", "cpq")  # the demo's tools
 
