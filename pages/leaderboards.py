@@ -1,13 +1,313 @@
-"""Leaderboards (not built yet): says plainly what it will show."""
+"""Leaderboards: who is ahead, who moved, who needs help and why — reps and teams side by side."""
 
+from __future__ import annotations
+
+import pandas as pd
 import streamlit as st
 
 from pages import common
+from salesops import diagnosis, leaderboard_charts
+from salesops import leaderboard as lb
 
-common.engine()
+#: Large type for the screen-share board; our own constant CSS, no user text in it.
+PRESENT_CSS = """
+<style>
+[data-testid="stMainBlockContainer"] { padding-top: 2rem !important; }
+.st-key-lb_present_board table, .st-key-lb_present_teams table { font-size: 1.5rem !important; }
+.st-key-lb_present_board td, .st-key-lb_present_teams td { padding: 0.12rem 0.7rem !important; line-height: 1.35 !important; }
+.st-key-lb_present_board th, .st-key-lb_present_teams th {
+  font-size: 1.1rem !important; padding: 0.2rem 0.7rem !important; line-height: 1.2 !important;
+}
+</style>
+"""
+MONEY_COLS = {"won_cents": "Won", "quota_cents": "Quota", "avg_deal_cents": "Avg deal", "pipeline_cents": "Pipeline"}
 
+scope = common.scope()
+present = common.presentation()
 st.title("Leaderboards")
-st.info(
-    "This page is being built. It will show rep and team boards ranked by a metric you choose, rank movement, fair comparison by tenure cohort, and why a rep is behind.",
-    icon=":material/construction:",
+
+# "Hide money" follows presentation mode when that is switched, and is the user's choice otherwise.
+if st.session_state.get("lb_present_seen") != present:
+    st.session_state["lb_present_seen"] = present
+    st.session_state["lb_hide_money"] = present
+
+controls = st.columns([2, 1.4, 1, 1.2] if not present else [2, 1.4, 1.2], vertical_alignment="bottom")
+metric = controls[0].selectbox(
+    "Rank by",
+    list(lb.METRICS),
+    format_func=lambda k: lb.METRICS[k].label,
+    key="lb_metric",
+    help="Attainment against the ramped quota is the fair default: new hires carry a smaller quota.",
 )
+cohort = controls[1].selectbox(
+    "Tenure cohort",
+    list(lb.COHORTS),
+    format_func=lb.COHORTS.get,
+    key="lb_cohort",
+    help="Ramping: still in the ramp months; first year: hired less than a year before the range ends.",
+)
+role = "all"
+if not present:
+    role = controls[2].selectbox(
+        "Role", lb.ROLES, format_func=lambda r: "All roles" if r == "all" else r, key="lb_role"
+    )
+hide = controls[-1].toggle("Hide money", key="lb_hide_money", help="Show amounts as ••• (on in presentation mode).")
+
+
+def _money(frame: pd.DataFrame, hide: bool) -> pd.DataFrame:
+    out = frame.copy()
+    for col, label in MONEY_COLS.items():
+        if col in out:
+            out[label] = [common.money(v, hide) for v in out[col]]
+    return out
+
+
+def _value_text(kind: str, value, hide: bool) -> str:
+    if value is None or pd.isna(value):
+        return "—"
+    if kind == "pct":
+        return common.pct(value)
+    if kind == "money":
+        return common.money(value, hide)
+    if kind == "score":
+        return f"{value:.0f}"
+    return f"{value:,.0f}"
+
+
+def _weights() -> tuple[tuple[str, float], ...]:
+    """Composite weights from the sliders (defaults: attainment 3, win rate, pipeline, activities 1)."""
+    defaults = dict(lb.DEFAULT_WEIGHTS)
+    with st.expander("Composite weights", expanded=not present, icon=":material/tune:"):
+        st.caption(
+            "Each metric becomes a percentile rank within the board (best = 100); the score is their "
+            "weighted mean. A rep without a value (no quota, no closed deal) scores 0 on it."
+        )
+        cols = st.columns(len(lb.COMPONENTS))
+        picked = [
+            (name, float(col.slider(lb.METRICS[name].label, 0, 5, int(defaults.get(name, 0)), key=f"lb_w_{name}")))
+            for name, col in zip(lb.COMPONENTS, cols)
+        ]
+    picked = tuple((k, w) for k, w in picked if w > 0)
+    if not picked:
+        st.warning("Every weight is 0; using the default weights.", icon=":material/warning:")
+        return lb.DEFAULT_WEIGHTS
+    return picked
+
+
+@st.fragment
+def board_section() -> None:
+    weights = _weights() if metric == "composite" else lb.DEFAULT_WEIGHTS
+    data = common.load(lb.load_board_data, scope, lb.trend_metrics(metric, weights))
+    reps = lb.rank_board(data, metric, weights=weights, cohort=cohort, role=role)
+    teams = lb.rank_board(data, metric, by="team", weights=weights)
+    st.session_state["_lb_board"] = reps  # for the other tabs in this run
+    if reps.empty:
+        common.empty_state("reps with deals, activities or quota" + ("" if cohort == "all" else " in this cohort"))
+        return
+    m = lb.METRICS[metric]
+    prev = scope.previous()
+    st.caption(
+        f"{scope.label()} · ranked by **{m.label}** · movement against {prev.start:%d %b} – {prev.end:%d %b %Y} · "
+        f"trend: last {len(data.periods)} {scope.grain}s · ties share a rank"
+    )
+    rep_view = _money(reps, hide).assign(attainment=reps["attainment"] * 100, win_rate=reps["win_rate"] * 100)
+    rep_view["Rep"] = rep_view["name"]
+    rep_view["Team"] = rep_view["team_name"]
+    rep_view["Cohort"] = rep_view["cohort"].map(lb.COHORTS)
+    rep_view["Flag"] = rep_view["flag"].map({"top": "▲ top", "under": "▼ needs help", "": ""})
+    rep_view[m.label] = [_value_text(m.kind, v, hide) for v in reps["value"]]
+    team_view = _money(teams, hide).assign(attainment=teams["attainment"] * 100, win_rate=teams["win_rate"] * 100)
+    team_view[m.label] = [_value_text(m.kind, v, hide) for v in teams["value"]]
+    if present:
+        st.html(PRESENT_CSS)
+        show = ["rank", "movement", "Rep", "attainment"] + ([m.label] if metric != "attainment" else [])
+        left, right = st.columns([3, 2])
+        with left.container(key="lb_present_board"):
+            table = rep_view[show].rename(columns={"rank": "Rank", "movement": "Move", "attainment": "Attainment"})
+            table["Attainment"] = [common.pct(v) for v in reps["attainment"]]
+            table["Rank"] = table["Rank"].astype("string").fillna("")
+            st.table(table, hide_index=True)
+        with right.container(key="lb_present_teams"):
+            tshow = ["rank", "movement", "team_name", "attainment"]
+            ttable = team_view[tshow].rename(
+                columns={"rank": "Rank", "movement": "Move", "team_name": "Team", "attainment": "Attainment"}
+            )
+            ttable["Attainment"] = [common.pct(v) for v in teams["attainment"]]
+            st.table(ttable, hide_index=True)
+    else:
+        left, right = st.columns([3, 2])
+        rep_cols = ["rank", "movement", "Rep", "Team", "Cohort", "attainment"]
+        rep_cols += ([m.label] if metric not in ("attainment",) else []) + ["Won", "win_rate", "won_count"]
+        rep_cols += ["Avg deal", "activities", "Pipeline", "trend", "Flag"]
+        config = {
+            "rank": st.column_config.NumberColumn("#", width="small"),
+            "movement": st.column_config.TextColumn("Move", width="small", help="Against the previous period"),
+            "attainment": st.column_config.ProgressColumn("Attainment", format="%.0f%%", min_value=0, max_value=150),
+            "win_rate": st.column_config.NumberColumn("Win rate", format="%.0f%%"),
+            "won_count": st.column_config.NumberColumn("Deals won"),
+            "activities": st.column_config.NumberColumn("Activities"),
+            "trend": st.column_config.LineChartColumn(f"{m.label}, last {len(data.periods)} {scope.grain}s"),
+        }
+        with left.container(key="lb_rep_board"):
+            st.subheader("Reps", anchor=False)
+            st.dataframe(
+                rep_view,
+                column_order=list(dict.fromkeys(rep_cols)),
+                column_config=config,
+                hide_index=True,
+                key="lb_reps",
+            )
+        with right.container(key="lb_team_board"):
+            st.subheader("Teams", anchor=False)
+            team_cols = ["rank", "movement", "team_name", "reps", "attainment"]
+            team_cols += ([m.label] if metric != "attainment" else []) + ["Won", "win_rate", "trend"]
+            st.dataframe(
+                team_view,
+                column_order=list(dict.fromkeys(team_cols)),
+                column_config={**config, "team_name": "Team", "reps": st.column_config.NumberColumn("Reps")},
+                hide_index=True,
+                key="lb_teams",
+            )
+    flagged = lb.performers(reps)
+    with st.container(key="lb_flags"):
+        if flagged.empty:
+            st.caption(
+                f"No rep is flagged: nobody's win rate is beyond noise against their team "
+                f"(95% Wilson interval, at least {lb.MIN_CLOSED_DEALS} closed deals)."
+            )
+        for row in flagged.itertuples():
+            icon = ":material/trending_up:" if row.flag == "top" else ":material/trending_down:"
+            label = "Top performer" if row.flag == "top" else "Needs help"
+            st.markdown(f"{icon} **{label}: {row.name}** ({row.team_name}) — {row.reason}")
+    if not present:
+        export = reps.drop(columns=["trend", *(MONEY_COLS if hide else [])])
+        c1, c2 = st.columns(2)
+        with c1:
+            common.csv_download(export, "leaderboard_reps.csv", key="lb_csv_reps", label="Download rep board (CSV)")
+        with c2:
+            team_export = teams.drop(columns=["trend", *(MONEY_COLS if hide else [])])
+            common.csv_download(
+                team_export, "leaderboard_teams.csv", key="lb_csv_teams", label="Download team board (CSV)"
+            )
+
+
+def why_section(reps: pd.DataFrame) -> None:
+    """Diagnosis of one rep: stage conversion and days in stage, activity mix, lead quality."""
+    order = pd.concat([lb.performers(reps).query("flag == 'under'"), reps.iloc[::-1]]).drop_duplicates("rep_id")
+    order = order[order["role"] == "AE"] if (order["role"] == "AE").any() else order
+    names = dict(zip(order["rep_id"], order["name"] + " (" + order["team_name"] + ")"))
+    rep_id = st.selectbox(
+        "Rep",
+        list(names),
+        format_func=names.get,
+        key="lb_why_rep",
+        help="Flagged under-performers first, then from the bottom of the board.",
+    )
+    if rep_id is None:
+        return
+    d = common.load(diagnosis.diagnose, scope, rep_id)
+    if d.findings:
+        for f in d.findings:
+            st.warning(f, icon=":material/search:")
+    else:
+        st.success(f"Nothing stands out for {d.name} against the rest of the team.", icon=":material/check_circle:")
+    left, right = st.columns(2)
+    with left:
+        if d.funnel.empty:
+            st.caption("No closed deals in this range: no funnel to compare.")
+        else:
+            st.altair_chart(leaderboard_charts.funnel_chart(d.funnel, d.name), width="stretch")
+            pct_cols = {c: d.funnel[c] * 100 for c in ("conv_rep", "conv_team")}
+            st.dataframe(
+                d.funnel.assign(**pct_cols),
+                hide_index=True,
+                column_config={
+                    "stage": "Stage",
+                    "reached_rep": st.column_config.NumberColumn("Deals (rep)", format="%d"),
+                    "reached_team": st.column_config.NumberColumn("Deals (team)", format="%d"),
+                    "conv_rep": st.column_config.NumberColumn("Moves on (rep)", format="%.0f%%"),
+                    "conv_team": st.column_config.NumberColumn("Moves on (team)", format="%.0f%%"),
+                    "days_rep": st.column_config.NumberColumn("Median days (rep)", format="%.0f"),
+                    "days_team": st.column_config.NumberColumn("Median days (team)", format="%.0f"),
+                    "stall": st.column_config.CheckboxColumn("Stall"),
+                },
+                key="lb_funnel",
+            )
+    with right:
+        st.markdown("**Activity mix** (rep against the team's average per rep)")
+        st.dataframe(
+            d.activities.assign(share_rep=d.activities["share_rep"] * 100, share_team=d.activities["share_team"] * 100),
+            hide_index=True,
+            column_config={
+                "type": "Type",
+                "rep": st.column_config.NumberColumn("Rep", format="%d"),
+                "team_avg": st.column_config.NumberColumn("Team avg", format="%.0f"),
+                "share_rep": st.column_config.NumberColumn("Share (rep)", format="%.0f%%"),
+                "share_team": st.column_config.NumberColumn("Share (team)", format="%.0f%%"),
+            },
+            key="lb_mix",
+        )
+        lead = d.leads.iloc[0]
+        c = st.columns(3)
+        c[0].metric("Leads", f"{lead['leads_rep']:,.0f}", help="Leads created in the range and routed to the rep.")
+        c[1].metric(
+            "Qualified (SQL+)",
+            common.pct(lead["rate_rep"]),
+            common.delta_pts(lead["rate_rep"], lead["rate_company"]),
+            help="Share of the rep's leads that reached SQL or further; delta against the whole company.",
+        )
+        c[2].metric("Company median leads", f"{lead['leads_company_median'] or 0:,.0f}")
+        if lead["red_flag"]:
+            st.error("Plenty of leads, few qualified.", icon=":material/flag:")
+
+
+def compare_section(reps: pd.DataFrame) -> None:
+    names = dict(zip(reps["rep_id"], reps["name"] + " (" + reps["team_name"] + ")"))
+    picked = st.multiselect(
+        "Reps to compare (2–4)",
+        list(names),
+        default=list(names)[:2],
+        format_func=names.get,
+        max_selections=4,
+        key="lb_compare",
+    )
+    if len(picked) < 2:
+        st.info("Pick 2 to 4 reps to compare them side by side.", icon=":material/compare_arrows:")
+        return
+    table = lb.compare_reps(reps, picked)
+    view = pd.DataFrame(
+        {
+            col: [_value_text(lb.METRICS[k].kind, table.loc[k, col], hide) for k in lb.COMPARE_METRICS]
+            + [f"{table.loc['rank', col]:.0f}" if not pd.isna(table.loc["rank", col]) else "—"]
+            for col in table.columns
+        },
+        index=[lb.METRICS[k].label for k in lb.COMPARE_METRICS] + ["Rank"],
+    )
+    st.dataframe(view, key="lb_compare_table")
+    which = st.selectbox(
+        "Trend of", lb.COMPARE_METRICS, format_func=lambda k: lb.METRICS[k].label, key="lb_compare_metric"
+    )
+    if hide and lb.METRICS[which].kind == "money":
+        st.caption("Money is hidden.")
+        return
+    trend = common.load(lb.load_rep_trend, scope, tuple(picked))
+    trend = trend[trend["metric"] == which].assign(name=lambda t: t["rep_id"].map(names))
+    kind = lb.METRICS[which].kind
+    if kind == "money":
+        trend = trend.assign(value=trend["value"] / 100)
+    fmt = {"pct": ".0%", "money": "$,.3~s"}.get(kind, ",.0f")
+    st.altair_chart(leaderboard_charts.compare_chart(trend, lb.METRICS[which].label, fmt), width="stretch")
+
+
+if present:
+    board_section()
+else:
+    tab_board, tab_why, tab_compare = st.tabs(["Board", "Why behind", "Side by side"])
+    with tab_board:
+        board_section()
+    board_now = st.session_state.get("_lb_board")
+    if board_now is not None and not board_now.empty:
+        with tab_why:
+            why_section(board_now)
+        with tab_compare:
+            compare_section(board_now)

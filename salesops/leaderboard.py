@@ -81,6 +81,8 @@ COMPARE_METRICS = (
 )
 CONFIDENCES = {0.9: 1.6448536269514722, 0.95: 1.959963984540054}
 TREND_PERIODS = 8
+#: Trend length per grain when none is asked for: the demo keeps three years of history.
+TREND_PERIODS_BY_GRAIN = {"week": 8, "month": 8, "quarter": 8, "year": 3}
 
 #: Additive columns of the aggregates, for the current (_c) and previous (_p) range.
 _SUMS = ("won_cents", "won_count", "lost_count", "pipeline_cents", "created_count", "activities", "quota_cents")
@@ -351,11 +353,12 @@ def _parts_of(metrics: Iterable[str]) -> tuple[str, ...]:
 
 
 def load_board_data(
-    engine: Engine, scope: Scope, trend_of: tuple[str, ...] = (DEFAULT_METRIC,), periods: int = TREND_PERIODS
+    engine: Engine, scope: Scope, trend_of: tuple[str, ...] = (DEFAULT_METRIC,), periods: int | None = None
 ) -> BoardData:
     """Run the board's two grouped queries for ``scope``: current + previous range per rep, and the
     last ``periods`` grain periods of the sums that the metrics in ``trend_of`` need
-    (see :func:`trend_metrics`)."""
+    (see :func:`trend_metrics`); ``periods`` defaults to :data:`TREND_PERIODS_BY_GRAIN`."""
+    periods = periods or TREND_PERIODS_BY_GRAIN[scope.grain]
     if periods < 1:
         raise InvalidFilter(f"A trend of {periods} periods is empty.", "Ask for 1 period or more.")
     parts = _parts_of(trend_of)
@@ -386,15 +389,14 @@ def load_board_data(
     return BoardData(scope=scope, stats=stats, trend=trend, periods=labels, trend_of=tuple(sorted(set(trend_of))))
 
 
-def load_rep_trend(
-    engine: Engine, scope: Scope, rep_ids: tuple[str, ...], periods: int = TREND_PERIODS
-) -> pd.DataFrame:
+def load_rep_trend(engine: Engine, scope: Scope, rep_ids: tuple[str, ...], periods: int | None = None) -> pd.DataFrame:
     """Every metric of the reps ``rep_ids`` over the last ``periods`` grain periods, for side by side.
 
     Long frame: rep_id, period, metric (a key of :data:`COMPARE_METRICS`), value (NaN = undefined;
     counts and money 0 in a period without events).
     """
     ids = tuple(dict.fromkeys(rep_ids))
+    periods = periods or TREND_PERIODS_BY_GRAIN[scope.grain]
     if not ids:
         return pd.DataFrame(columns=["rep_id", "period", "metric", "value"])
     where, params = scope_filter(scope)

@@ -1,0 +1,95 @@
+"""AppTest: the Leaderboards page on the demo store — board, metric switch, why behind, side by side, presentation."""
+
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.fixture
+def board(app):
+    """The app on the Leaderboards page, year to date (a long window with flags)."""
+    app.switch_page("pages/leaderboards.py").run()
+    app.selectbox(key="grain").set_value("year").run()
+    assert not app.exception, app.exception
+    return app
+
+
+def _frame_with(at, column: str):
+    """The first dataframe on the page that has ``column`` (AppTest does not expose dataframe keys)."""
+    return next(d.value for d in at.dataframe if column in d.value.columns)
+
+
+def _reps(at):
+    return _frame_with(at, "cohort")
+
+
+def test_the_board_ranks_reps_by_attainment_and_shows_teams_beside(board):
+    """The default rep board is ranked by attainment with the stars on top; the team board lists 11 teams."""
+    assert board.title[0].value == "Leaderboards"
+    reps = _reps(board)
+    assert reps["rank"].iloc[0] == 1
+    assert set(reps["rep_id"].head(3)) == {"R0001", "R0037", "R0073"}
+    assert len(_frame_with(board, "reps")) == 11
+    assert any("Top performer" in m.value for m in board.markdown)
+    assert any("Needs help" in m.value for m in board.markdown)
+
+
+def test_changing_the_metric_reorders_the_board(board):
+    """Ranking by activities puts different reps first than ranking by attainment."""
+    before = _reps(board)["rep_id"].head(5).tolist()
+    board.selectbox(key="lb_metric").set_value("activities").run()
+    assert not board.exception
+    after = _reps(board)
+    assert after["rep_id"].head(5).tolist() != before
+    assert after["activities"].is_monotonic_decreasing
+
+
+def test_the_composite_metric_shows_weight_sliders(board):
+    """Composite shows a slider per metric; moving one re-ranks without errors."""
+    board.selectbox(key="lb_metric").set_value("composite").run()
+    assert board.slider(key="lb_w_attainment").value == 3
+    before = _reps(board)["rep_id"].tolist()
+    board.slider(key="lb_w_attainment").set_value(0).run()
+    board.slider(key="lb_w_activities").set_value(5).run()
+    assert not board.exception
+    assert _reps(board)["rep_id"].tolist() != before
+
+
+def test_a_cohort_narrows_the_board(board):
+    """The ramping cohort shows only ramping reps, ranked among themselves."""
+    board.selectbox(key="lb_cohort").set_value("ramping").run()
+    reps = _reps(board)
+    assert len(reps) > 0 and set(reps["cohort"]) == {"ramping"}
+
+
+def test_why_behind_explains_a_struggler(board):
+    """Picking R0013 shows a stall at Proposal among the findings."""
+    board.selectbox(key="lb_why_rep").set_value("R0013").run()
+    assert not board.exception
+    assert any("Proposal" in w.value for w in board.warning)
+    assert len(board.get("vega_lite_chart")) >= 1
+
+
+def test_side_by_side_compares_the_picked_reps(board):
+    """Two reps side by side give one column each and a trend chart."""
+    board.multiselect(key="lb_compare").set_value(["R0001", "R0013"]).run()
+    assert not board.exception
+    table = _frame_with(board, "Jamie Muller (R0001)")
+    assert list(table.columns) == ["Jamie Muller (R0001)", "Ella Patel (R0013)"]
+
+
+def test_presentation_mode_hides_money_and_shows_a_large_board(board):
+    """Presentation mode switches 'Hide money' on and draws the big-type tables."""
+    board.toggle(key="present").set_value(True).run()
+    assert not board.exception
+    assert board.toggle(key="lb_hide_money").value is True
+    table = board.table[0].value
+    assert list(table.columns[:4]) == ["Rank", "Move", "Rep", "Attainment"]
+    assert "$" not in table.to_string()
+
+
+def test_hide_money_masks_amounts_on_the_board(board):
+    """With money hidden the won column shows ••• and no dollar amount."""
+    board.toggle(key="lb_hide_money").set_value(True).run()
+    reps = _reps(board)
+    assert set(reps["Won"]) == {"•••"}
