@@ -62,7 +62,7 @@ def _money(frame: pd.DataFrame, hide: bool) -> pd.DataFrame:
     return out
 
 
-def _value_text(kind: str, value, hide: bool) -> str:
+def _shown(kind: str, value, hide: bool) -> str:
     if value is None or pd.isna(value):
         return "—"
     if kind == "pct":
@@ -115,9 +115,9 @@ def board_section() -> None:
     rep_view["Team"] = rep_view["team_name"]
     rep_view["Cohort"] = rep_view["cohort"].map(lb.COHORTS)
     rep_view["Flag"] = rep_view["flag"].map({"top": "▲ top", "under": "▼ needs help", "": ""})
-    rep_view[m.label] = [_value_text(m.kind, v, hide) for v in reps["value"]]
+    rep_view[m.label] = [_shown(m.kind, v, hide) for v in reps["value"]]
     team_view = _money(teams, hide).assign(attainment=teams["attainment"] * 100, win_rate=teams["win_rate"] * 100)
-    team_view[m.label] = [_value_text(m.kind, v, hide) for v in teams["value"]]
+    team_view[m.label] = [_shown(m.kind, v, hide) for v in teams["value"]]
     if present:
         st.html(PRESENT_CSS)
         show = ["rank", "movement", "Rep", "attainment"] + ([m.label] if metric != "attainment" else [])
@@ -277,7 +277,7 @@ def compare_section(reps: pd.DataFrame) -> None:
     table = lb.compare_reps(reps, picked)
     view = pd.DataFrame(
         {
-            col: [_value_text(lb.METRICS[k].kind, table.loc[k, col], hide) for k in lb.COMPARE_METRICS]
+            col: [_shown(lb.METRICS[k].kind, table.loc[k, col], hide) for k in lb.COMPARE_METRICS]
             + [f"{table.loc['rank', col]:.0f}" if not pd.isna(table.loc["rank", col]) else "—"]
             for col in table.columns
         },
