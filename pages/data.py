@@ -1,13 +1,210 @@
-"""Data (not built yet): says plainly what it will show."""
+"""Data: import a CRM export (upload, column mapping, validation report, confirm) and the import log."""
 
+import hashlib
+
+import pandas as pd
 import streamlit as st
 
 from pages import common
+from salesops import config, ingest, store
+from salesops.ingest_spec import PRESET_NAMES, SPECS, TABLES, BadImportOption
 
-common.engine()
+PRESET_LABELS = {"none": "Any CSV (match columns by name)", "salesforce": "Salesforce", "hubspot": "HubSpot"}
+ERROR_STYLE = "color: #b3261e"
 
+engine = common.engine()
 st.title("Data")
-st.info(
-    "This page is being built. It will show importing CRM exports (Salesforce, HubSpot, any CSV) with a validation report before anything is written.",
-    icon=":material/construction:",
+updated = store.last_updated(engine)
+st.caption(
+    "Bring your own CRM data: upload an export, check the mapping and the report, then import. "
+    "Nothing is written unless the whole file is valid. Data as of "
+    + (f"{updated:%d %b %Y %H:%M}." if updated else "— (no data loaded yet).")
 )
+
+
+def show_report(report: ingest.ImportReport) -> None:
+    """The validation report: how the file was read, the stages, and the problems in red."""
+    for note in report.notes:
+        st.caption(f":material/info: {note}")
+    if report.stages:
+        stages = ingest.stage_summary(report)
+        stages["outcome"] = stages["outcome"].replace("", "no rule")
+        st.markdown("**Stages and their outcome**")
+        st.dataframe(
+            stages.style.map(lambda v: ERROR_STYLE if v == "no rule" else "", subset=["outcome"]),
+            hide_index=True,
+            key="data_stage_table",
+        )
+    if report.ok:
+        st.success(
+            f"{report.rows_read:,} rows are valid and ready to import into **{report.table}**.",
+            icon=":material/check_circle:",
+        )
+        if report.created_teams:
+            st.caption("Teams that will be created: " + ", ".join(report.created_teams))
+        if report.created_reps:
+            st.caption("Reps that will be created: " + ", ".join(report.created_reps))
+        return
+    kinds = ", ".join(f"{kind.replace('_', ' ')}: {n:,}" for kind, n in report.problem_counts)
+    st.error(
+        f"**{report.problem_total:,} problem(s) in {report.rows_rejected:,} row(s) — nothing will be imported.** "
+        f"{kinds}. Fix the file, change the mapping, or add stage rules, and it is checked again.",
+        icon=":material/error:",
+    )
+    problems = report.problems_frame().drop(columns=["kind"])
+    st.dataframe(problems.style.map(lambda _: ERROR_STYLE), hide_index=True, key="data_problems")
+    if report.problem_total > len(report.problems):
+        st.caption(f"The first {len(report.problems)} problems are listed; the counts above cover all of them.")
+
+
+def importer() -> None:
+    c1, c2 = st.columns(2)
+    table = c1.selectbox("Import into", TABLES, index=TABLES.index("deals"), key="data_table")
+    preset_key = c2.selectbox(
+        "Exported from", ["none", *PRESET_NAMES], key="data_preset", format_func=PRESET_LABELS.get
+    )
+    preset = None if preset_key == "none" else preset_key
+    fields_text = ", ".join(f"**`{f.name}`**" if f.required else f"`{f.name}`" for f in SPECS[table].fields)
+    st.caption(
+        f"Fields of **{table}** (bold = required): {fields_text}. Import teams and reps before the deals, "
+        "quotas, leads and activities that point at them."
+    )
+    upload = st.file_uploader(
+        "CSV export",
+        type=["csv", "txt", "tsv"],
+        key="data_file",
+        max_upload_size=config.max_upload_mb(),
+        help=f"Up to {config.max_upload_mb()} MB (SALESOPS_MAX_UPLOAD_MB). UTF-8, UTF-16 or Latin-1; , ; or tab separated.",
+    )
+    if upload is None:
+        st.info(
+            "Upload a CSV export to see how its columns map and what would be imported.", icon=":material/upload_file:"
+        )
+        return
+    data = upload.getvalue()
+    digest = hashlib.sha1(data, usedforsecurity=False).hexdigest()[:10]
+
+    st.subheader("Column mapping")
+    proposed = ingest.preview(data, table, preset)
+    fields = ["", *SPECS[table].names]
+    edited = st.data_editor(
+        proposed,
+        hide_index=True,
+        disabled=["column", "example"],
+        column_config={
+            "column": st.column_config.TextColumn("File column"),
+            "field": st.column_config.SelectboxColumn("Field (empty = ignore)", options=fields, required=False),
+            "example": st.column_config.TextColumn("Example values"),
+        },
+        key=f"data_mapping_{table}_{preset_key}_{digest}",
+    )
+    mapping = tuple(zip(edited["column"], edited["field"].fillna(""))) if len(edited) else ()
+
+    stage_rules: tuple = ()
+    create_reps = False
+    date_order = None
+    with st.expander("Options: stage rules, missing reps, date order", expanded=False):
+        if table == "deals":
+            rules_text = st.text_area(
+                "Stage rules, one per line",
+                key="data_stages",
+                placeholder="Verbal Yes=won\nOn Hold=open",
+                help="STAGE=open|won|lost. They win over the preset's rules.",
+            )
+            stage_rules = tuple(line.strip() for line in rules_text.splitlines() if line.strip())
+        if SPECS[table].rep_ref:
+            create_reps = st.checkbox(
+                "Create reps the file names but the store lacks (in an 'Unassigned' team)", key="data_create_reps"
+            )
+        order = st.radio(
+            "Dates like 03/04/2025 are",
+            ["detect", "month first (US)", "day first (EU)"],
+            key="data_dates",
+            horizontal=True,
+        )
+        date_order = {"detect": None, "month first (US)": "us", "day first (EU)": "eu"}[order]
+
+    st.subheader("Validation report")
+    try:
+        with st.spinner("Checking the file…"):
+            report = common.load(
+                ingest.validate_file,
+                table,
+                data,
+                preset=preset,
+                mapping=mapping,
+                stages=stage_rules,
+                create_missing_reps=create_reps,
+                date_order=date_order,
+                file_name=upload.name,
+            )
+    except BadImportOption as exc:
+        st.error(f"**{exc.message}** {exc.hint}", icon=":material/error:")
+        return
+    show_report(report)
+    if not report.ok:
+        return
+    if st.button(f"Import {report.rows_read:,} rows into {table}", type="primary", key="data_confirm"):
+        bar = st.progress(0.0, text="Starting…")
+        try:
+            done = ingest.import_file(
+                engine,
+                table,
+                data,
+                preset=preset,
+                mapping=mapping,
+                stages=stage_rules,
+                create_missing_reps=create_reps,
+                date_order=date_order,
+                file_name=upload.name,
+                progress=lambda f, text: bar.progress(min(max(f, 0.0), 1.0), text=text),
+            )
+        except ingest.ImportRejected as exc:  # the store changed since the check (another import)
+            bar.empty()
+            show_report(exc.report)
+            return
+        bar.empty()
+        st.session_state["data_last_import"] = (
+            f"Imported **{done.file_name}** into **{done.table}**: {done.rows_added:,} added, "
+            f"{done.rows_updated:,} updated, {done.rows_unchanged:,} unchanged ({done.seconds:.1f} s)."
+            + (f" Created reps: {', '.join(done.created_reps)}." if done.created_reps else "")
+            + (f" Created teams: {', '.join(done.created_teams)}." if done.created_teams else "")
+        )
+        st.rerun()  # so "data as of" and every cached figure follow the import at once
+    if "data_last_import" in st.session_state:
+        st.success(st.session_state["data_last_import"], icon=":material/task_alt:")
+
+
+if common.presentation():
+    st.info("Importing is hidden in presentation mode; the import log is below.", icon=":material/slideshow:")
+else:
+    importer()
+
+st.subheader("Import log")
+log = common.load(ingest.import_history)
+if log.empty:
+    st.info(
+        "No imports yet. The store holds the demo organisation or nothing; upload an export above, "
+        "or run `python -m salesops import TABLE FILE` (docs/IMPORT.md).",
+        icon=":material/inbox:",
+    )
+else:
+    shown = log.assign(
+        preset=log["preset"].fillna("—"), imported_at=pd.to_datetime(log["imported_at"]).dt.strftime("%Y-%m-%d %H:%M")
+    )
+    st.dataframe(
+        shown,
+        hide_index=True,
+        key="data_log",
+        column_config={
+            "import_id": st.column_config.NumberColumn("#"),
+            "imported_at": "When",
+            "file_name": "File",
+            "table_name": "Table",
+            "preset": "Preset",
+            "rows_added": st.column_config.NumberColumn("Added", format="%d"),
+            "rows_updated": st.column_config.NumberColumn("Updated", format="%d"),
+            "rows_rejected": st.column_config.NumberColumn("Rejected", format="%d"),
+        },
+    )
+    common.csv_download(log, "import_log.csv", key="data_log_csv", label="Download the log")

@@ -35,6 +35,7 @@ from salesops.ingest_parse import (
     ROW,
     SourceFile,
     blank_to_na,
+    decode,
     parse_bool,
     parse_dates,
     parse_money,
@@ -72,6 +73,7 @@ __all__ = [
     "import_frame",
     "import_history",
     "propose_mapping",
+    "preview",
     "read_csv",
     "stage_summary",
     "validate_file",
@@ -919,3 +921,22 @@ def format_report(report: ImportReport) -> str:
     else:
         lines.append(f"dry run: {report.rows_read:,} row(s) valid; nothing was written.")
     return "\n".join(lines)
+
+
+def preview(data: bytes, table: str, preset: str | None = None, rows: int = 3) -> pd.DataFrame:
+    """The file's columns with the proposed field and example values: column, field, example.
+
+    Reads only the first lines, so it is cheap for large files; an unreadable or empty file gives
+    an empty frame (the validation report says why).
+    """
+    try:
+        text, _ = decode(data)
+    except UnicodeDecodeError:
+        text = ""
+    source = read_csv("".join(text.splitlines(keepends=True)[: rows + 2]).encode())
+    columns = [col for col in source.frame.columns if col != ROW]
+    if not columns:
+        return pd.DataFrame(columns=["column", "field", "example"])
+    mapping = propose_mapping(table, columns, preset)
+    examples = [", ".join(v for v in source.frame[col].head(rows).fillna("").astype(str) if v)[:60] for col in columns]
+    return pd.DataFrame({"column": columns, "field": [mapping[col] for col in columns], "example": examples})
