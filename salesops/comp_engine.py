@@ -294,15 +294,19 @@ def compute_payouts(plan: CompPlan, frame: pd.DataFrame, period_fraction: Fracti
         "target_variable_cents": np.full(n, amounts.target_variable_cents, dtype=np.int64),
     }
     cols = {k: np.array(v, dtype=np.int64, copy=True) for k, v in cols.items()}
+    memo: dict[tuple[int, int, int, int], Payout] = {}  # many reps on the same edge: compute once
     for i in np.flatnonzero(unsure):
-        team = Fraction(int(t_booked[i]), int(t_quota[i])) if t_quota[i] > 0 else None
-        exact = compute_payout(
-            plan,
-            quota_cents=int(quota[i]),
-            booked_cents=int(booked[i]),
-            team_attainment=team if has_team_cols else _SAME,
-            period_fraction=period_fraction,
-        )
+        key = (int(quota[i]), int(booked[i]), int(t_booked[i]), int(t_quota[i]))
+        exact = memo.get(key)
+        if exact is None:
+            team = Fraction(key[2], key[3]) if key[3] > 0 else None
+            exact = memo[key] = compute_payout(
+                plan,
+                quota_cents=key[0],
+                booked_cents=key[1],
+                team_attainment=team if has_team_cols else _SAME,
+                period_fraction=period_fraction,
+            )
         for col, values in cols.items():
             values[i] = getattr(exact, col)
     out = frame.copy()
