@@ -60,9 +60,16 @@ class Diagnosis:
 
 
 def _frame(result) -> pd.DataFrame:
+    """A result as a DataFrame. DuckDB hands its result over as a whole (no per-row Python);
+    other drivers are read column by column (pandas is slow at reading a list of Row objects)."""
+    cursor = getattr(result, "cursor", None)
+    if cursor is not None and hasattr(cursor, "fetch_df"):
+        return cursor.fetch_df()
     keys = list(result.keys())
     rows = result.fetchall()
-    return pd.DataFrame({k: [r[i] for r in rows] for i, k in enumerate(keys)})
+    if not rows:
+        return pd.DataFrame({k: [] for k in keys})
+    return pd.DataFrame(dict(zip(keys, map(list, zip(*rows)))))
 
 
 _FUNNEL_SQL = """

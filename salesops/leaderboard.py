@@ -317,7 +317,11 @@ def trend_periods(scope: Scope, periods: int = TREND_PERIODS) -> list[tuple[date
 
 
 def _frame(result) -> pd.DataFrame:
-    """A result as a DataFrame, column by column (pandas is slow at reading a list of Row objects)."""
+    """A result as a DataFrame. DuckDB hands its result over as a whole (no per-row Python);
+    other drivers are read column by column (pandas is slow at reading a list of Row objects)."""
+    cursor = getattr(result, "cursor", None)
+    if cursor is not None and hasattr(cursor, "fetch_df"):
+        return cursor.fetch_df()
     keys = list(result.keys())
     rows = result.fetchall()
     if not rows:
