@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
-from salesops import metrics, queries
+from salesops import changes, comp, comp_engine, comp_store, fairness, funnel, metrics, queries, survey
 from salesops.scope import Scope
 
 PAGES = ("home", "performance", "leaderboards", "forecasts", "compensation", "tools")
@@ -20,6 +20,8 @@ PAGES = ("home", "performance", "leaderboards", "forecasts", "compensation", "to
 
 def page_calls(engine, today: date) -> dict[str, dict[str, Callable]]:
     sc = Scope.current(today, "quarter")
+    rounds = survey.load_rounds(engine)
+    last_round = rounds["round_id"].iloc[-1] if len(rounds) else None
     calls: dict[str, dict[str, Callable]] = {
         "home": {
             "load_teams": lambda: queries.load_teams(engine),
@@ -30,6 +32,29 @@ def page_calls(engine, today: date) -> dict[str, dict[str, Callable]]:
             ),
             "headline_trend": lambda: metrics.headline_trend(engine, sc, 8),
         },
+        "performance": {
+            "compare_kpis": lambda: metrics.compare_kpis(engine, sc),
+            "pacing": lambda: metrics.pacing(engine, sc, today),
+            "attainment_by_team": lambda: metrics.attainment_by_team(engine, sc),
+            "attainment_by_rep": lambda: metrics.attainment_by_rep(engine, sc),
+            "funnel": lambda: funnel.funnel(engine, sc),
+            "change_counts": lambda: changes.change_counts(engine, sc),
+            "week_changes": lambda: changes.week_changes(engine, sc, 500),
+        },
+        "compensation": {
+            "load_attainment": lambda: comp_store.load_attainment(engine, sc),
+            "list_plans": lambda: comp_store.list_plans(engine),
+        },
+        "tools": {
+            "load_rounds": lambda: survey.load_rounds(engine),
+            "tool_results×2": lambda: (survey.tool_results(engine, last_round), survey.tool_results(engine)),
+            "team_breakdown": lambda: survey.team_breakdown(engine, last_round),
+            "tool_themes": lambda: survey.tool_themes(engine, last_round, "dialer", "dislikes"),
+            "tools_vs_performance": lambda: survey.tools_vs_performance(engine, sc, last_round),
+            "team_fairness": lambda: fairness.team_fairness(engine, sc, "capacity"),
+            "rep_fairness": lambda: fairness.rep_fairness(engine, sc, "capacity"),
+            "fairness_trend": lambda: fairness.fairness_trend(engine, sc),
+        },
     }
     return calls
 
@@ -38,6 +63,9 @@ def apptest_runs(root: Path, reps: int) -> dict[str, tuple[float, float, float]]
     """Server-side run time of each page through AppTest: (first, median warm, max warm) in ms."""
     from streamlit.testing.v1 import AppTest
 
+    from tests.conftest import use_navigation_router_in_apptest
+
+    use_navigation_router_in_apptest()
     out = {}
     for page in PAGES:
         at = AppTest.from_file(str(root / "app.py"), default_timeout=600)
@@ -57,13 +85,65 @@ def apptest_runs(root: Path, reps: int) -> dict[str, tuple[float, float, float]]
 
 
 def comp_recompute(engine, today: date):
-    """(number of reps, a function recomputing every rep's payout) — or None if comp is absent."""
-    return None
+    """(number of reps, a function recomputing every rep's payout after a slider move)."""
+    sc = Scope.current(today, "quarter")
+    frame = comp_store.load_attainment(engine, sc)
+    plan, fraction = comp.standard_plan(), comp_store.period_fraction(sc)
+    return len(frame), lambda: comp_engine.compute_payouts(plan, frame, fraction)
 
 
 def forecast_timings(engine, today: date, reps: int) -> dict:
     return {}
 
 
-def import_timing(engine, scratch: Path, n: int) -> float | None:
-    return None
+def import_timing(engine, scratch: Path, n: int) -> float:
+    """Milliseconds to import ``n`` deal rows (CRM-shaped text cells) into a store with the org.
+
+    The rows are the demo's deals repeated under new ids, written as an export would carry them:
+    dates as text, amounts as "$1,234.50", reps by id. The scratch store gets the teams and reps
+    first (not timed).
+    """
+    import pandas as pd
+
+    from salesops import ingest, schema, store
+
+    if scratch.exists():
+        scratch.unlink()
+    target = store.open_store(f"duckdb:///{scratch}")
+    teams = store.read_frame(engine, schema.teams.select())
+    reps = store.read_frame(engine, schema.reps.select())
+    store.write(
+        target, lambda c: (store.bulk_insert(c, schema.teams, teams), store.bulk_insert(c, schema.reps, reps)), "bench"
+    )
+    deals = store.read_frame(
+        engine,
+        schema.deals.select()
+        .with_only_columns(
+            schema.deals.c.rep_id,
+            schema.deals.c.stage,
+            schema.deals.c.amount_cents,
+            schema.deals.c.created_date,
+            schema.deals.c.close_date,
+            schema.deals.c.probability,
+        )
+        .limit(n),
+    )
+    reps_needed = -(-n // max(1, len(deals)))
+    frame = pd.concat([deals] * reps_needed, ignore_index=True).iloc[:n]
+    export = pd.DataFrame(
+        {
+            "deal_id": [f"X{i:08d}" for i in range(n)],
+            "rep_id": frame.rep_id,
+            "stage": frame.stage,
+            "amount": (frame.amount_cents.fillna(0) / 100).map("${:,.2f}".format),
+            "created_date": pd.to_datetime(frame.created_date).dt.strftime("%Y-%m-%d"),
+            "close_date": pd.to_datetime(frame.close_date).dt.strftime("%Y-%m-%d"),
+            "probability": (frame.probability.fillna(0) * 100).round().astype(int).astype(str) + "%",
+        }
+    )
+    t = time.perf_counter()
+    ingest.import_frame(target, "deals", export, file_name=f"bench_{n}.csv")
+    ms = (time.perf_counter() - t) * 1000
+    target.dispose()
+    scratch.unlink(missing_ok=True)
+    return ms

@@ -161,7 +161,8 @@ def read_frame(engine: Engine, stmt, params: dict | None = None):
 
     with engine.connect() as conn:
         result = conn.execute(stmt, params or {})
-        return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+        # Plain tuples: pandas builds a frame from Row objects an order of magnitude slower.
+        return pd.DataFrame([tuple(r) for r in result.fetchall()], columns=list(result.keys()))
 
 
 def table_counts(engine: Engine) -> dict[str, int]:

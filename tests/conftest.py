@@ -35,6 +35,32 @@ CHROMIUM_ARGS = [
 os.environ.setdefault("SALESOPS_TODAY", TODAY.isoformat())
 
 
+def use_navigation_router_in_apptest() -> None:
+    """Make AppTest run app.py's st.navigation router directly, as the real server does.
+
+    AppTest re-decides on every run that an app with a ``pages/`` folder is a legacy "v1"
+    multipage app; pages/common.py then switches to the router with a rerun, which would swallow a
+    button click. The real server decides once per process and the first st.navigation call
+    switches it off, so this only brings AppTest in line with it.
+    """
+    from streamlit.runtime import pages_manager
+
+    cls = pages_manager.PagesManager
+    if getattr(cls.__init__, "_salesops_router", False):
+        return
+    original = cls.__init__
+
+    def init(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        cls.uses_pages_directory = False
+
+    init._salesops_router = True
+    cls.__init__ = init
+
+
+use_navigation_router_in_apptest()
+
+
 @pytest.fixture(scope="session")
 def demo_url(tmp_path_factory) -> str:
     """URL of a DuckDB file holding the small demo (seed 7, today 2026-11-24), built once."""
