@@ -137,7 +137,8 @@ def target_section() -> None:
     out = common.load(
         forecast_store.target_outlook, by, series, grain, int(horizon), country or None, today, window, confidence
     )
-    k = st.columns(5)
+    # Five tiles in a row fit on a laptop; presentation mode's large type needs two rows.
+    k = [*st.columns(3), *st.columns(3)] if present else st.columns(5)
     k[0].metric("Quota", common.money(out.quota_cents), help="Quota of the reps in this series for the whole period.")
     k[1].metric(
         "Chance of reaching quota",
@@ -199,15 +200,18 @@ if not present:
     ):
         results = common.load(forecast_store.forecast_all, "team", grain, int(horizon), country or None, today)
         board = forecast_store.accuracy_table(results)
+        board["forecast"] = board["forecast_cents"].map(common.money)
         st.dataframe(
-            board.assign(forecast=board["forecast_cents"] / 100).drop(columns=["forecast_cents", "series"]),
+            board.drop(columns=["forecast_cents", "series"]),
             hide_index=True,
             key="forecast_compare_table",
             column_config={
-                "forecast": st.column_config.NumberColumn(f"forecast, next {int(horizon)} {grain}s", format="dollar"),
+                "label": "series",
+                "forecast": f"forecast, next {int(horizon)} {grain}s",
                 "wape": st.column_config.NumberColumn("WAPE", format="percent"),
                 "mape": st.column_config.NumberColumn("MAPE", format="percent"),
                 "mase": st.column_config.NumberColumn("MASE", format="%.2f"),
                 "coverage": st.column_config.NumberColumn("80% coverage", format="percent"),
+                "beats_naive": st.column_config.CheckboxColumn("beats baseline"),
             },
         )

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -184,7 +184,3 @@ def verdict(acc: Accuracy, what: str) -> str:
         f"Prophet beats the {acc.baseline} baseline for {what}: over {acc.cutoffs} backtests its errors were "
         f"{acc.mase:.2f}× the baseline's."
     )
-
-
-def with_horizon(spec: ForecastSpec, horizon: int) -> ForecastSpec:
-    return replace(spec, horizon=horizon)

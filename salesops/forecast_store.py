@@ -23,9 +23,13 @@ from __future__ import annotations
 import atexit
 import json
 import multiprocessing
+import sys
+import threading
 from concurrent.futures import Executor, ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from importlib.machinery import ModuleSpec
 
 import pandas as pd
 import sqlalchemy as sa
@@ -350,6 +354,28 @@ def write_cached(engine: Engine, results: dict[str, SeriesForecast], version: in
 
 _POOL: ProcessPoolExecutor | None = None
 _POOL_WORKERS = 0
+_POOL_LOCK = threading.Lock()
+
+
+@contextmanager
+def _main_not_rerun():
+    """Keep new worker processes from re-running the parent's main *script*.
+
+    forkserver/spawn workers re-execute ``__main__`` when it was started from a file path. Under
+    ``streamlit run`` that is app.py (a whole page run, opening the locked database); in a script
+    without an ``if __name__ == "__main__"`` guard it is the script. Giving the main module a spec
+    named ``__main__`` while workers start makes multiprocessing skip that step; it is restored at
+    once (callers hold _POOL_LOCK, so sessions do not interleave).
+    """
+    main = sys.modules.get("__main__")
+    if main is None or getattr(main, "__spec__", None) is not None:
+        yield
+        return
+    main.__spec__ = ModuleSpec("__main__", None)
+    try:
+        yield
+    finally:
+        main.__spec__ = None
 
 
 def _pool(workers: int) -> Executor:
@@ -393,8 +419,10 @@ def fit_many(
     workers = workers or config.forecast_workers()
     if workers <= 1 or len(tasks) <= 1:
         return [_fit_task(*t) for t in tasks]
-    pool = _pool(workers)
-    return list(pool.map(_fit_task, *zip(*tasks)))
+    with _POOL_LOCK, _main_not_rerun():
+        pool = _pool(workers)
+        futures = [pool.submit(_fit_task, *t) for t in tasks]  # workers start here, in this thread
+    return [f.result() for f in futures]
 
 
 # ---- the entry points pages and the CLI call ----------------------------------------------------
