@@ -106,16 +106,18 @@ class Scope:
         return (self.end - self.start).days + 1
 
     def previous(self) -> Scope:
-        """The same range one grain period earlier."""
-        return replace(self, start=shift(self.start, self.grain, -1), end=shift(self.end, self.grain, -1))
+        """The same range one grain period earlier (a whole period maps to the whole previous one)."""
+        end = shift(self.end, self.grain, -1)
+        if self.end == period_end(self.end, self.grain):
+            end = period_end(end, self.grain)  # 30 Jun -> 31 Mar, not 30 Mar
+        return replace(self, start=shift(self.start, self.grain, -1), end=end)
 
     def last_year(self) -> Scope:
-        """The same range twelve months earlier."""
-        return replace(
-            self,
-            start=(pd.Timestamp(self.start) - pd.DateOffset(years=1)).date(),
-            end=(pd.Timestamp(self.end) - pd.DateOffset(years=1)).date(),
-        )
+        """The same range twelve months earlier (a range ending on a month's last day keeps doing so)."""
+        end = (pd.Timestamp(self.end) - pd.DateOffset(years=1)).date()
+        if self.end == period_end(self.end, "month"):
+            end = period_end(end, "month")  # 29 Feb 2028 -> 28 Feb 2027, 28 Feb 2029 -> 29 Feb 2028
+        return replace(self, start=(pd.Timestamp(self.start) - pd.DateOffset(years=1)).date(), end=end)
 
     def elapsed_share(self, today: date) -> float:
         """Share of the quota window elapsed at ``today`` (0..1), for pacing."""
