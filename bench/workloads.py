@@ -12,7 +12,21 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
-from salesops import changes, comp, comp_engine, comp_store, fairness, funnel, metrics, queries, survey
+from salesops import (
+    changes,
+    comp,
+    comp_engine,
+    comp_store,
+    diagnosis,
+    fairness,
+    forecast,
+    funnel,
+    leaderboard,
+    metrics,
+    queries,
+    survey,
+)
+from salesops import forecast_store as fs
 from salesops.scope import Scope
 
 PAGES = ("home", "performance", "leaderboards", "forecasts", "compensation", "tools")
@@ -22,6 +36,15 @@ def page_calls(engine, today: date) -> dict[str, dict[str, Callable]]:
     sc = Scope.current(today, "quarter")
     rounds = survey.load_rounds(engine)
     last_round = rounds["round_id"].iloc[-1] if len(rounds) else None
+    with engine.connect() as conn:
+        import sqlalchemy as sa
+
+        ae_ids = [
+            r[0] for r in conn.execute(sa.text("SELECT rep_id FROM reps WHERE role = 'AE' ORDER BY rep_id LIMIT 2"))
+        ]
+    first_ae, two_aes = ae_ids[0], ae_ids
+    horizon = forecast.default_horizon(today, "week")
+    fs.forecast_series(engine, "company", None, "week", horizon, None, today)  # the page's cached fit
     calls: dict[str, dict[str, Callable]] = {
         "home": {
             "load_teams": lambda: queries.load_teams(engine),
@@ -40,6 +63,28 @@ def page_calls(engine, today: date) -> dict[str, dict[str, Callable]]:
             "funnel": lambda: funnel.funnel(engine, sc),
             "change_counts": lambda: changes.change_counts(engine, sc),
             "week_changes": lambda: changes.week_changes(engine, sc, 500),
+        },
+        "leaderboards": {
+            "load_board_data": lambda: leaderboard.load_board_data(engine, sc, ("attainment",)),
+            "diagnose": lambda: diagnosis.diagnose(engine, sc, first_ae),
+            "load_rep_trend": lambda: leaderboard.load_rep_trend(engine, sc, tuple(two_aes)),
+        },
+        "forecasts": {
+            "forecast_series (stored)": lambda: fs.forecast_series(
+                engine, "company", None, "week", horizon, None, today
+            ),
+            "pipeline_by_period": lambda: fs.pipeline_by_period(engine, "company", None, "week", horizon, today),
+            "target_outlook": lambda: fs.target_outlook(
+                engine,
+                "company",
+                None,
+                "week",
+                horizon,
+                None,
+                today,
+                f"{today.year}-Q{(today.month - 1) // 3 + 1}",
+                0.7,
+            ),
         },
         "compensation": {
             "load_attainment": lambda: comp_store.load_attainment(engine, sc),
@@ -93,7 +138,41 @@ def comp_recompute(engine, today: date):
 
 
 def forecast_timings(engine, today: date, reps: int) -> dict:
-    return {}
+    """One series' fit+predict, and every team series cold (fits + backtests, in processes)."""
+    import sqlalchemy as sa
+
+    from salesops import schema
+
+    horizon = forecast.default_horizon(today, "week")
+    history = fs.load_history(engine, "company", "week", today).drop(columns="series")
+    spec = forecast.ForecastSpec(grain="week", horizon=horizon)
+    one = _timed(lambda: forecast.fit_forecast(history, spec), reps)
+
+    def all_teams_cold():
+        with engine.begin() as conn:  # a cache write, not a data change: no version bump
+            conn.execute(sa.delete(schema.forecast_cache))
+        return fs.forecast_all(engine, "team", "week", horizon, None, today)
+
+    n_teams = len(queries.load_teams(engine))
+    cold = _timed(all_teams_cold, 1, warmup=0)
+    return {
+        "one series fit+predict (weekly, company)": (one, 1000),
+        f"all {n_teams} team series cold (fit + backtest, process pool)": (cold, None),
+    }
+
+
+def _timed(fn, reps: int, warmup: int = 1) -> tuple[float, float, float]:
+    t = time.perf_counter()
+    fn()
+    first = (time.perf_counter() - t) * 1000
+    runs = []
+    for _ in range(max(reps, 1) if warmup else 0):
+        t = time.perf_counter()
+        fn()
+        runs.append((time.perf_counter() - t) * 1000)
+    if not runs:
+        return first, first, first
+    return first, statistics.median(runs), max(runs)
 
 
 def import_timing(engine, scratch: Path, n: int) -> float:
