@@ -15,7 +15,20 @@ def test_the_benchmark_runs_end_to_end_at_small_scale(tmp_path):
     """`bench/run.py --scale small --reps 1` builds its store, times every group and writes the table."""
     out = tmp_path / "BENCH.md"
     res = subprocess.run(
-        [sys.executable, "bench/run.py", "--scale", "small", "--reps", "1", "--import-rows", "2000", "--db", str(tmp_path / "b.duckdb"), "--out", str(out)],
+        [
+            sys.executable,
+            "bench/run.py",
+            "--scale",
+            "small",
+            "--reps",
+            "1",
+            "--import-rows",
+            "2000",
+            "--db",
+            str(tmp_path / "b.duckdb"),
+            "--out",
+            str(out),
+        ],
         cwd=ROOT,
         capture_output=True,
         text=True,
