@@ -36,6 +36,15 @@ def week_of(scope: Scope) -> tuple[date, date]:
     return period_start(scope.end, "week"), scope.end
 
 
+#: Kind of a logged change (None for a change that moved nothing: same value, or unreadable).
+_CHANGE_KIND = """CASE
+        WHEN c.field = 'close_date' AND TRY_CAST(c.new_value AS DATE) > TRY_CAST(c.old_value AS DATE) THEN 'pushed'
+        WHEN c.field = 'close_date' AND TRY_CAST(c.new_value AS DATE) < TRY_CAST(c.old_value AS DATE) THEN 'pulled in'
+        WHEN c.field = 'amount_cents' AND TRY_CAST(c.new_value AS BIGINT) > TRY_CAST(c.old_value AS BIGINT) THEN 'amount up'
+        WHEN c.field = 'amount_cents' AND TRY_CAST(c.new_value AS BIGINT) < TRY_CAST(c.old_value AS BIGINT) THEN 'amount down'
+    END"""
+
+
 def week_changes(engine: Engine, scope: Scope, limit: int | None = None) -> pd.DataFrame:
     """Every deal created, won, lost, pushed, pulled in or re-valued in the scope's review week.
 
@@ -44,28 +53,26 @@ def week_changes(engine: Engine, scope: Scope, limit: int | None = None) -> pd.D
     days_moved (close-date changes: new − old in days), amount_change_cents (amount changes).
     Sorted by kind (in KINDS order), then date and deal; at most ``limit`` rows when given
     (:func:`change_counts` gives the totals).
+
+    The events are listed by deal id only, sorted and cut to ``limit`` first; the deals' columns
+    are then read for those rows alone (reading them for every logged change costs a full scan of
+    the wide deals table).
     """
     start, end = week_of(scope)
     where, params = scope_filter(scope, alias="d")
     order = " ".join(f"WHEN '{k}' THEN {i}" for i, k in enumerate(KINDS))
-    cols = "d.deal_id, d.name, d.account, d.rep_id, d.team_id, d.stage, d.outcome, d.amount_cents"
     sql = sa.text(
         f"""
         WITH ev AS (
-            SELECT 'created' AS kind, d.created_date AS "on", {cols},
+            SELECT 'created' AS kind, d.created_date AS "on", d.deal_id,
                    NULL AS old_value, NULL AS new_value, NULL AS days_moved, NULL AS amount_change_cents
             FROM deals d WHERE d.created_date BETWEEN :start AND :end {where}
             UNION ALL
-            SELECT d.outcome, d.close_date, {cols}, NULL, NULL, NULL, NULL
+            SELECT d.outcome, d.close_date, d.deal_id, NULL, NULL, NULL, NULL
             FROM deals d WHERE d.outcome IN ('won', 'lost') AND d.close_date BETWEEN :start AND :end {where}
             UNION ALL
-            SELECT CASE
-                       WHEN c.field = 'close_date' AND TRY_CAST(c.new_value AS DATE) > TRY_CAST(c.old_value AS DATE) THEN 'pushed'
-                       WHEN c.field = 'close_date' AND TRY_CAST(c.new_value AS DATE) < TRY_CAST(c.old_value AS DATE) THEN 'pulled in'
-                       WHEN c.field = 'amount_cents' AND TRY_CAST(c.new_value AS BIGINT) > TRY_CAST(c.old_value AS BIGINT) THEN 'amount up'
-                       WHEN c.field = 'amount_cents' AND TRY_CAST(c.new_value AS BIGINT) < TRY_CAST(c.old_value AS BIGINT) THEN 'amount down'
-                   END,
-                   c.changed_at, {cols}, c.old_value, c.new_value,
+            SELECT {_CHANGE_KIND},
+                   c.changed_at, c.deal_id, c.old_value, c.new_value,
                    CASE WHEN c.field = 'close_date'
                         THEN TRY_CAST(c.new_value AS DATE) - TRY_CAST(c.old_value AS DATE) END,
                    CASE WHEN c.field = 'amount_cents'
@@ -78,10 +85,11 @@ def week_changes(engine: Engine, scope: Scope, limit: int | None = None) -> pd.D
             ORDER BY CASE kind {order} END, "on", deal_id
             LIMIT :limit
         )
-        SELECT top.kind, top."on", top.deal_id, top.name, top.account, top.rep_id, r.name AS rep, top.team_id,
-               top.stage, top.outcome, top.amount_cents, top.old_value, top.new_value, top.days_moved,
+        SELECT top.kind, top."on", top.deal_id, d.name, d.account, d.rep_id, r.name AS rep, d.team_id,
+               d.stage, d.outcome, d.amount_cents, top.old_value, top.new_value, top.days_moved,
                top.amount_change_cents
-        FROM top LEFT JOIN reps r ON r.rep_id = top.rep_id
+        FROM top JOIN deals d ON d.deal_id = top.deal_id
+        LEFT JOIN reps r ON r.rep_id = d.rep_id
         ORDER BY CASE top.kind {order} END, top."on", top.deal_id
         """  # noqa: S608 - kinds are this module's constants, filter from scope_filter, values bound
     )

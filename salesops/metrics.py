@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from salesops.errors import InvalidFilter
-from salesops.queries import QUOTA_IN_WINDOW, quota_params, scope_filter
+from salesops.queries import quota_params, scope_filter
 from salesops.scope import Scope, period_end, period_label, period_start, shift
 
 #: Attainment buckets (lower bound inclusive): label, lower, upper.
@@ -58,6 +58,47 @@ _QUOTA_END = """CAST(CASE q.period_type
 _RAMPING = """(r.ramp_months > 0 AND r.hire_date IS NOT NULL
         AND r.hire_date <= CAST(:q_end AS DATE)
         AND r.hire_date + r.ramp_months * INTERVAL '1 month' > CAST(:q_start AS DATE))"""
+
+#: Quota rows that can overlap a window ending :q_end (hi) and starting :q_start (lo), with their
+#: last day. A quota row lasts at most a year, so rows starting 13 months or more before the window
+#: cannot reach it: that bound lets the scan skip them before the period arithmetic runs.
+_QUOTA_ROWS = f"""
+    SELECT q.rep_id, q.period_start, q.amount_cents, {_QUOTA_END} AS q_end
+    FROM quotas q
+    WHERE q.period_start <= CAST(:{{hi}} AS DATE)
+      AND q.period_start > CAST(:{{lo}} AS DATE) - INTERVAL '13 months'
+"""  # noqa: S608 - our fragment; the binds' names are filled in by _quota_rows
+
+
+def _quota_rows(lo: str = "q_start", hi: str = "q_end") -> str:
+    """:data:`_QUOTA_ROWS` with its window binds named ``lo`` and ``hi``."""
+    return _QUOTA_ROWS.replace("{lo}", lo).replace("{hi}", hi)
+
+
+def _prorated(qs: str = "q_start", qe: str = "q_end") -> str:
+    """A quota row's amount prorated by day onto the window [:qs, :qe] (0 when they don't overlap).
+
+    The same arithmetic as :data:`salesops.queries.QUOTA_IN_WINDOW`, on a row of :func:`_quota_rows`.
+    """
+    return (
+        f"CAST(q.amount_cents AS DOUBLE)"
+        f" * GREATEST(0, LEAST(q.q_end, CAST(:{qe} AS DATE)) - GREATEST(q.period_start, CAST(:{qs} AS DATE)) + 1)"
+        f" / (q.q_end - q.period_start + 1)"
+    )
+
+
+def _overlaps(qs: str = "q_start", qe: str = "q_end") -> str:
+    return f"q.period_start <= CAST(:{qe} AS DATE) AND q.q_end >= CAST(:{qs} AS DATE)"
+
+
+#: Prorated quota per rep for the window [:q_start, :q_end] — QUOTA_IN_WINDOW's result, read with
+#: one scan of quotas (no self-join) and rows outside the window skipped first.
+_REP_QUOTA = f"""
+    SELECT q.rep_id, SUM({_prorated()}) AS quota_cents
+    FROM ({_quota_rows()}) q
+    WHERE {_overlaps()}
+    GROUP BY q.rep_id
+"""  # noqa: S608 - our fragments only, values bound
 
 
 #: The definition of every metric, word for word as in docs/METRICS.md and the tiles' help.
@@ -107,14 +148,12 @@ class Headline:
 
 
 def _closed_cte(where: str) -> str:
-    """Won/lost deals with a close date in [:start, :end]: sums, counts, averages."""
+    """Won/lost deals with a close date in [:start, :end]: won amount and won/lost counts."""
     return f"""
         SELECT
             COALESCE(SUM(amount_cents) FILTER (WHERE outcome = 'won'), 0) AS won_cents,
             COUNT(*) FILTER (WHERE outcome = 'won') AS won_count,
-            COUNT(*) FILTER (WHERE outcome = 'lost') AS lost_count,
-            AVG(amount_cents) FILTER (WHERE outcome = 'won') AS avg_deal_cents,
-            AVG(close_date - created_date) FILTER (WHERE outcome = 'won') AS avg_cycle_days
+            COUNT(*) FILTER (WHERE outcome = 'lost') AS lost_count
         FROM deals
         WHERE outcome IN ('won', 'lost') AND close_date BETWEEN :start AND :end {where}
     """  # noqa: S608 - `where` is scope_filter()'s text, values bound
@@ -126,10 +165,11 @@ _OPEN_AT_END = "created_date <= :end AND (outcome = 'open' OR close_date > :end)
 
 
 def _quota_cte(rep_where: str) -> str:
+    """Total prorated quota of the reps in scope over [:q_start, :q_end] (one scan of quotas)."""
     return f"""
-        SELECT COALESCE(SUM(qw.quota_cents), 0) AS quota_cents
-        FROM ({QUOTA_IN_WINDOW}) qw JOIN reps r USING (rep_id)
-        WHERE 1 = 1 {rep_where}
+        SELECT COALESCE(SUM({_prorated()}), 0) AS quota_cents
+        FROM ({_quota_rows()}) q JOIN reps r ON r.rep_id = q.rep_id
+        WHERE {_overlaps()} {rep_where}
     """  # noqa: S608 - our fragments only, values bound
 
 
@@ -205,7 +245,13 @@ def compare_kpis(engine: Engine, scope: Scope) -> tuple[Kpis, Kpis, Kpis]:
 
 
 def _kpis_for(engine: Engine, scopes: tuple[Scope, ...]) -> list[Kpis]:
-    """KPIs of several date windows of the same team/region in one pass over each table.
+    """KPIs of several date windows of the same team/region in one statement.
+
+    Every figure is read per window with the window's own dates as plain range filters (closed
+    deals, open deals, quota rows, activities), so each scan is pruned to its window; the branches
+    are stacked with UNION ALL and grouped by window number. (A range join against a table of
+    windows, or one scan over the span of all windows with a FILTER per window, reads and tests
+    far more rows.)
 
     Pipeline figures are the deals open at the end of the range, at their current amount. Their
     probability is the stored one for deals still open; the store keeps no past probabilities, so a
@@ -217,82 +263,81 @@ def _kpis_for(engine: Engine, scopes: tuple[Scope, ...]) -> list[Kpis]:
     where, params = scope_filter(first, alias="d")
     rep_where, rep_params = scope_filter(first, alias="r")
     act_where, act_params = scope_filter(first, alias="a")
-    windows, binds = [], {}
+    binds: dict = {}
+    win, closed, quota, pipe, heads = [], [], [], [], []
+    # The branches below splice only window numbers, numbered bind names and our own fragments
+    # (scope_filter's clauses, the quota helpers); every value is a bind.
     for i, sc in enumerate(scopes):
-        windows.append(
-            f"SELECT {i} AS w, CAST(:s{i} AS DATE) AS s, CAST(:e{i} AS DATE) AS e, "
-            f"CAST(:qs{i} AS DATE) AS qs, CAST(:qe{i} AS DATE) AS qe"
-        )
         binds.update({f"s{i}": sc.start, f"e{i}": sc.end, f"qs{i}": sc.quota_start, f"qe{i}": sc.quota_end})
+        win.append(f"SELECT {i} AS w")
+        closed.append(
+            f"SELECT {i} AS w, d.outcome, d.amount_cents, d.close_date - d.created_date AS cycle_days FROM deals d "  # noqa: S608 - see above
+            f"WHERE d.outcome IN ('won', 'lost') AND d.close_date BETWEEN :s{i} AND :e{i} {where}"
+        )
+        quota.append(
+            f"SELECT {i} AS w, SUM({_prorated(f'qs{i}', f'qe{i}')}) AS quota_cents "  # noqa: S608 - see above
+            f"FROM ({_quota_rows(f'qs{i}', f'qe{i}')}) q JOIN reps r ON r.rep_id = q.rep_id "
+            f"WHERE {_overlaps(f'qs{i}', f'qe{i}')} {rep_where}"
+        )
+        # Open at the window's end: created by then and still open, or closed after it (disjoint).
+        cols = f"SELECT {i} AS w, d.outcome, d.amount_cents, d.probability, d.close_date <= :qe{i} AS due FROM deals d"  # noqa: S608
+        pipe.append(f"{cols} WHERE d.outcome = 'open' AND d.created_date <= :e{i} {where}")
+        pipe.append(f"{cols} WHERE d.outcome <> 'open' AND d.close_date > :e{i} AND d.created_date <= :e{i} {where}")
+        # Head count: the scope's active reps hired by the window's end (n = 0) and everyone who
+        # logged an activity in the window (n = their count).
+        heads.append(
+            f"SELECT {i} AS w, r.rep_id, 0 AS n FROM reps r "  # noqa: S608 - see above
+            f"WHERE r.active AND (r.hire_date IS NULL OR r.hire_date <= :e{i}) {rep_where}"
+        )
+        heads.append(
+            f"SELECT {i} AS w, a.rep_id, COUNT(*) AS n FROM activities a "  # noqa: S608 - see above
+            f"WHERE a.occurred_at BETWEEN :s{i} AND :e{i} {act_where} GROUP BY a.rep_id"
+        )
     sql = sa.text(
         f"""
-        WITH win AS ({" UNION ALL ".join(windows)}),
+        WITH win AS ({" UNION ALL ".join(win)}),
         closed AS (
-            SELECT win.w,
-                   COALESCE(SUM(d.amount_cents) FILTER (WHERE d.outcome = 'won'), 0) AS won_cents,
-                   COUNT(*) FILTER (WHERE d.outcome = 'won') AS won_count,
-                   COUNT(*) FILTER (WHERE d.outcome = 'lost') AS lost_count,
-                   AVG(d.amount_cents) FILTER (WHERE d.outcome = 'won') AS avg_deal_cents,
-                   AVG(d.close_date - d.created_date) FILTER (WHERE d.outcome = 'won') AS avg_cycle_days
-            FROM deals d JOIN win ON d.close_date BETWEEN win.s AND win.e
-            WHERE d.outcome IN ('won', 'lost') {where}
-            GROUP BY win.w
+            SELECT w,
+                   COALESCE(SUM(amount_cents) FILTER (WHERE outcome = 'won'), 0) AS won_cents,
+                   COUNT(*) FILTER (WHERE outcome = 'won') AS won_count,
+                   COUNT(*) FILTER (WHERE outcome = 'lost') AS lost_count,
+                   AVG(amount_cents) FILTER (WHERE outcome = 'won') AS avg_deal_cents,
+                   AVG(cycle_days) FILTER (WHERE outcome = 'won') AS avg_cycle_days
+            FROM ({" UNION ALL ".join(closed)}) x
+            GROUP BY w
         ),
-        quota AS (
-            SELECT win.w,
-                   SUM(CAST(q.amount_cents AS DOUBLE)
-                       * GREATEST(0, LEAST(q.q_end, win.qe) - GREATEST(q.period_start, win.qs) + 1)
-                       / (q.q_end - q.period_start + 1)) AS quota_cents
-            FROM (SELECT q.rep_id, q.period_start, q.amount_cents, {_QUOTA_END} AS q_end FROM quotas q) q
-            JOIN win ON q.period_start <= win.qe AND q.q_end >= win.qs
-            JOIN reps r ON r.rep_id = q.rep_id
-            WHERE 1 = 1 {rep_where}
-            GROUP BY win.w
-        ),
+        quota AS ({" UNION ALL ".join(quota)}),
         avg_prob AS (
             SELECT SUM(d.amount_cents * d.probability) / NULLIF(SUM(d.amount_cents), 0) AS p
             FROM deals d
             WHERE d.outcome = 'open' AND d.amount_cents IS NOT NULL AND d.probability IS NOT NULL {where}
         ),
         pipe AS (
-            SELECT win.w,
-                   COALESCE(SUM(d.amount_cents), 0) AS open_cents,
-                   COALESCE(SUM(d.amount_cents) FILTER (WHERE d.close_date <= win.qe), 0) AS due_cents,
-                   COALESCE(SUM(d.amount_cents * CASE WHEN d.outcome = 'open' THEN COALESCE(d.probability, 0)
+            SELECT x.w,
+                   COALESCE(SUM(x.amount_cents), 0) AS open_cents,
+                   COALESCE(SUM(x.amount_cents) FILTER (WHERE x.due), 0) AS due_cents,
+                   COALESCE(SUM(x.amount_cents * CASE WHEN x.outcome = 'open' THEN COALESCE(x.probability, 0)
                                                       ELSE COALESCE(ap.p, 0) END), 0) AS weighted_cents
-            FROM deals d JOIN win ON d.created_date <= win.e AND (d.outcome = 'open' OR d.close_date > win.e)
-            CROSS JOIN avg_prob ap
-            WHERE 1 = 1 {where}
-            GROUP BY win.w
-        ),
-        acts AS (
-            SELECT win.w, a.rep_id, COUNT(*) AS n
-            FROM activities a JOIN win ON a.occurred_at BETWEEN win.s AND win.e
-            WHERE 1 = 1 {act_where}
-            GROUP BY win.w, a.rep_id
+            FROM ({" UNION ALL ".join(pipe)}) x CROSS JOIN avg_prob ap
+            GROUP BY x.w
         ),
         heads AS (
-            SELECT w, COUNT(*) AS reps FROM (
-                SELECT win.w, r.rep_id FROM reps r JOIN win ON r.hire_date IS NULL OR r.hire_date <= win.e
-                WHERE r.active {rep_where}
-                UNION
-                SELECT w, rep_id FROM acts
-            ) h GROUP BY w
-        ),
-        act_total AS (SELECT w, SUM(n) AS activities FROM acts GROUP BY w)
+            SELECT w, COUNT(*) AS reps, SUM(n) AS activities
+            FROM (SELECT w, rep_id, SUM(n) AS n FROM ({" UNION ALL ".join(heads)}) x GROUP BY w, rep_id) h
+            GROUP BY w
+        )
         SELECT win.w, COALESCE(c.won_cents, 0) AS won_cents, COALESCE(c.won_count, 0) AS won_count,
                COALESCE(c.lost_count, 0) AS lost_count, c.avg_deal_cents, c.avg_cycle_days,
                COALESCE(qu.quota_cents, 0) AS quota_cents, COALESCE(p.open_cents, 0) AS open_cents,
                COALESCE(p.due_cents, 0) AS due_cents, COALESCE(p.weighted_cents, 0) AS weighted_cents,
-               COALESCE(h.reps, 0) AS reps, COALESCE(t.activities, 0) AS activities
+               COALESCE(h.reps, 0) AS reps, COALESCE(h.activities, 0) AS activities
         FROM win
         LEFT JOIN closed c ON c.w = win.w
         LEFT JOIN quota qu ON qu.w = win.w
         LEFT JOIN pipe p ON p.w = win.w
         LEFT JOIN heads h ON h.w = win.w
-        LEFT JOIN act_total t ON t.w = win.w
         ORDER BY win.w
-        """  # noqa: S608 - window selects are numbered binds built here; the rest are our fragments
+        """  # noqa: S608 - numbered binds and window numbers built here; the rest are our fragments
     )
     with engine.connect() as conn:
         rows = conn.execute(sql, {**binds, **params, **rep_params, **act_params}).all()
@@ -424,7 +469,7 @@ def attainment_by_rep(engine: Engine, scope: Scope) -> pd.DataFrame:
     _, rep_where, params = _binds(scope)
     sql = sa.text(
         f"""
-        WITH q AS ({QUOTA_IN_WINDOW}),
+        WITH q AS ({_REP_QUOTA}),
         w AS (
             SELECT rep_id,
                    COALESCE(SUM(amount_cents) FILTER (WHERE outcome = 'won'), 0) AS won_cents,
@@ -479,7 +524,7 @@ def attainment_by_team(engine: Engine, scope: Scope) -> pd.DataFrame:
     team_where, team_params = scope_filter(scope, alias="t")
     sql = sa.text(
         f"""
-        WITH q AS ({QUOTA_IN_WINDOW}),
+        WITH q AS ({_REP_QUOTA}),
         rep_won AS (
             SELECT rep_id, SUM(amount_cents) AS won_cents FROM deals
             WHERE outcome = 'won' AND close_date BETWEEN :start AND :end GROUP BY rep_id
@@ -728,11 +773,55 @@ def metrics_by_period(engine: Engine, scope: Scope, by: str = "company") -> pd.D
 def headline_trend(engine: Engine, scope: Scope, periods: int = 8) -> pd.DataFrame:
     """Won revenue and quota for the last ``periods`` whole grain periods up to the scope's end.
 
-    One grouped query (:func:`metrics_by_period`, company-wide within the scope's team/region).
+    The same figures as :func:`metrics_by_period` company-wide within the scope's team/region
+    (won revenue by close date inside the periods, each period's whole quota), read with only the
+    won deals and the quota rows near the periods.
     Columns: period (label), period_start, won_cents, quota_cents, attainment.
     """
-    last = period_start(scope.end, scope.grain)
-    first = shift(last, scope.grain, -(periods - 1))
-    window = Scope(first, period_end(last, scope.grain), scope.grain, scope.region, scope.team_id)
-    frame = metrics_by_period(engine, window, "company")
+    grain = scope.grain
+    last = period_start(scope.end, grain)
+    first = shift(last, grain, -(periods - 1))
+    window = Scope(first, period_end(last, grain), grain, scope.region, scope.team_id)
+    where, params = scope_filter(window, alias="d")
+    rep_where, rep_params = scope_filter(window, alias="r")
+    sql = sa.text(
+        f"""
+        WITH periods AS (
+            SELECT CAST(g.p AS DATE) AS p_start, CAST(g.p + {_STEP[grain]} - INTERVAL '1 day' AS DATE) AS p_end
+            FROM generate_series(CAST(:first AS TIMESTAMP), CAST(:last AS TIMESTAMP), {_STEP[grain]}) AS g(p)
+        ),
+        won AS (
+            SELECT CAST(date_trunc('{grain}', d.close_date) AS DATE) AS p_start, SUM(d.amount_cents) AS won_cents
+            FROM deals d
+            WHERE d.outcome = 'won' AND d.close_date BETWEEN :start AND :end {where}
+            GROUP BY 1
+        ),
+        quota AS (
+            SELECT p.p_start,
+                   SUM(CAST(q.amount_cents AS DOUBLE)
+                       * GREATEST(0, LEAST(q.q_end, p.p_end) - GREATEST(q.period_start, p.p_start) + 1)
+                       / (q.q_end - q.period_start + 1)) AS quota_cents
+            FROM ({_quota_rows("first", "q_end")}) q
+            JOIN periods p ON q.period_start <= p.p_end AND q.q_end >= p.p_start
+            JOIN reps r ON r.rep_id = q.rep_id
+            WHERE 1 = 1 {rep_where}
+            GROUP BY 1
+        )
+        SELECT p.p_start AS period_start, COALESCE(w.won_cents, 0) AS won_cents,
+               COALESCE(qu.quota_cents, 0) AS quota_cents
+        FROM periods p
+        LEFT JOIN won w ON w.p_start = p.p_start
+        LEFT JOIN quota qu ON qu.p_start = p.p_start
+        ORDER BY p.p_start
+        """  # noqa: S608 - grain and step come from allow-lists in this module, values bound
+    )
+    binds = {"first": first, "last": last, "start": window.start, "end": window.end, "q_end": window.quota_end}
+    with engine.connect() as conn:
+        res = conn.execute(sql, {**binds, **params, **rep_params})
+        frame = pd.DataFrame(res.fetchall(), columns=list(res.keys()))
+    frame["period_start"] = pd.to_datetime(frame["period_start"]).dt.date
+    frame["period"] = [period_label(p, grain) for p in frame["period_start"]]
+    frame["won_cents"] = frame["won_cents"].astype("int64")
+    frame["quota_cents"] = frame["quota_cents"].astype(float).round().astype("int64")
+    frame["attainment"] = (frame["won_cents"] / frame["quota_cents"]).where(frame["quota_cents"] > 0)
     return frame[["period", "period_start", "won_cents", "quota_cents", "attainment"]]
