@@ -51,51 +51,63 @@ def load_attainment(engine: Engine, scope: Scope) -> pd.DataFrame:
     All aggregation runs in SQL; money is integer cents. Sorted by team_id, rep_id.
     """
     rep_where, rep_params = scope_filter(scope, alias="r")
+    # One scan of deals (won, per rep and team) serves both the reps' and the teams' bookings; the
+    # team quota is a window over the team's reps. The scope filter is by the reps' current team, so
+    # it can drop whole teams before anything is summed.
     # Only our own fragments (QUOTA_IN_WINDOW, scope_filter's clauses) are spliced; values are binds.
     sql = sa.text(
         f"""
-        WITH q AS (
-            SELECT rep_id, CAST(ROUND(quota_cents) AS BIGINT) AS quota_cents FROM ({QUOTA_IN_WINDOW}) qw
-        ),
-        won AS (
-            SELECT rep_id, SUM(amount_cents) AS booked_cents
+        WITH won AS (
+            SELECT rep_id, team_id, SUM(amount_cents) AS booked_cents
             FROM deals
             WHERE outcome = 'won' AND amount_cents IS NOT NULL AND close_date BETWEEN :start AND :end
-            GROUP BY rep_id
+            GROUP BY rep_id, team_id
         ),
-        team_won AS (
-            SELECT team_id, SUM(amount_cents) AS team_booked_cents
-            FROM deals
-            WHERE outcome = 'won' AND amount_cents IS NOT NULL AND close_date BETWEEN :start AND :end
-            GROUP BY team_id
+        rep_won AS (SELECT rep_id, SUM(booked_cents) AS booked_cents FROM won GROUP BY rep_id),
+        team_won AS (SELECT team_id, SUM(booked_cents) AS team_booked_cents FROM won GROUP BY team_id),
+        per_rep AS (
+            SELECT r.rep_id, r.name, r.team_id,
+                   COALESCE(CAST(ROUND(q.quota_cents) AS BIGINT), 0) AS quota_cents,
+                   COALESCE(w.booked_cents, 0) AS booked_cents
+            FROM reps r
+            LEFT JOIN ({QUOTA_IN_WINDOW}) q ON q.rep_id = r.rep_id
+            LEFT JOIN rep_won w ON w.rep_id = r.rep_id
+            WHERE 1 = 1 {rep_where}
         ),
-        team_q AS (
-            SELECT r.team_id, SUM(q.quota_cents) AS team_quota_cents
-            FROM q JOIN reps r USING (rep_id)
-            GROUP BY r.team_id
+        with_team AS (
+            SELECT p.rep_id, p.name, p.team_id, p.quota_cents, p.booked_cents,
+                   COALESCE(tw.team_booked_cents, 0) AS team_booked_cents,
+                   SUM(p.quota_cents) OVER (PARTITION BY p.team_id) AS team_quota_cents
+            FROM per_rep p LEFT JOIN team_won tw ON tw.team_id = p.team_id
         )
-        SELECT r.rep_id, r.name, r.team_id,
-               COALESCE(q.quota_cents, 0) AS quota_cents,
-               COALESCE(won.booked_cents, 0) AS booked_cents,
-               COALESCE(tw.team_booked_cents, 0) AS team_booked_cents,
-               COALESCE(tq.team_quota_cents, 0) AS team_quota_cents
-        FROM reps r
-        LEFT JOIN q ON q.rep_id = r.rep_id
-        LEFT JOIN won ON won.rep_id = r.rep_id
-        LEFT JOIN team_won tw ON tw.team_id = r.team_id
-        LEFT JOIN team_q tq ON tq.team_id = r.team_id
-        WHERE (COALESCE(q.quota_cents, 0) > 0 OR COALESCE(won.booked_cents, 0) > 0) {rep_where}
-        ORDER BY r.team_id, r.rep_id
+        SELECT rep_id, name, team_id, CAST(quota_cents AS BIGINT) AS quota_cents,
+               CAST(booked_cents AS BIGINT) AS booked_cents, CAST(team_booked_cents AS BIGINT) AS team_booked_cents,
+               CAST(team_quota_cents AS BIGINT) AS team_quota_cents
+        FROM with_team
+        WHERE quota_cents > 0 OR booked_cents > 0
+        ORDER BY team_id, rep_id
         """  # noqa: S608
     )
-    frame = store.read_frame(engine, sql, {"start": scope.start, "end": scope.end, **rep_params, **quota_params(scope)})
+    frame = _fetch(engine, sql, {"start": scope.start, "end": scope.end, **rep_params, **quota_params(scope)})
     if frame.empty:
         return pd.DataFrame(
             {c: pd.Series(dtype="int64" if c.endswith("cents") else "object") for c in ATTAINMENT_COLUMNS}
         )
     for col in ATTAINMENT_COLUMNS[3:]:
         frame[col] = frame[col].astype("int64")
-    return frame
+    return frame[ATTAINMENT_COLUMNS]
+
+
+def _fetch(engine: Engine, stmt, params: dict) -> pd.DataFrame:
+    """A query's result as a DataFrame. DuckDB hands it over whole (no Python object per value);
+    other drivers are read from plain tuples (pandas is slow at reading Row objects)."""
+    with engine.connect() as conn:
+        result = conn.execute(stmt, params)
+        cursor = getattr(result, "cursor", None)
+        if cursor is not None and hasattr(cursor, "fetch_df"):
+            return cursor.fetch_df()
+        cols = list(result.keys())
+        return pd.DataFrame.from_records([tuple(r) for r in result.fetchall()], columns=cols)
 
 
 def scope_payouts(engine: Engine, scope: Scope, plan: CompPlan) -> pd.DataFrame:

@@ -90,10 +90,13 @@ _REP_SQL = """
         UNION
         SELECT rep_id, team_id FROM lc
     )
-    SELECT p.team_id, COALESCE(t.name, p.team_id) AS team, p.rep_id, r.name AS rep, r.role, r.fte,
-           GREATEST(0, CAST(:end AS DATE) - a.first_day + 1) AS days_available,
-           GREATEST(0, LEAST(CAST(:end AS DATE), CAST(a.ramp_end AS DATE) - 1) - a.first_day + 1) AS ramp_days,
-           COALESCE(lc.leads, 0) AS leads, COALESCE(lc.quality_leads, 0.0) AS quality_leads
+    SELECT p.team_id, COALESCE(t.name, p.team_id) AS team, p.rep_id, r.name AS rep, r.role,
+           CAST(r.fte AS DOUBLE) AS fte,
+           CAST(GREATEST(0, CAST(:end AS DATE) - a.first_day + 1) AS BIGINT) AS days_available,
+           CAST(GREATEST(0, LEAST(CAST(:end AS DATE), CAST(a.ramp_end AS DATE) - 1) - a.first_day + 1) AS BIGINT)
+               AS ramp_days,
+           CAST(COALESCE(lc.leads, 0) AS BIGINT) AS leads,
+           CAST(COALESCE(lc.quality_leads, 0.0) AS DOUBLE) AS quality_leads
     FROM pool p JOIN reps r ON r.rep_id = p.rep_id
     CROSS JOIN LATERAL (
         SELECT GREATEST(CAST(:start AS DATE), COALESCE(r.hire_date, CAST(:start AS DATE))) AS first_day,
@@ -104,29 +107,109 @@ _REP_SQL = """
     ORDER BY p.team_id, r.name, p.rep_id
 """
 
+REP_COLUMNS = [
+    "team_id",
+    "team",
+    "rep_id",
+    "rep",
+    "role",
+    "fte",
+    "ramping",
+    "days_available",
+    "ramp_days",
+    "weight",
+    "leads",
+    "fair_share",
+    "ratio",
+    "quality_leads",
+    "quality_fair_share",
+    "quality_ratio",
+    "flagged",
+    "flag",
+]
+TEAM_COLUMNS = ["team_id", "team", "reps", "leads", "gini", "capacity_gini", "quality_gini", "top_share", "flagged"]
 
-def _weights(frame: pd.DataFrame, days: int, weighting: str) -> pd.DataFrame:
-    """Add ramping and weight to a per-rep frame with days_available and ramp_days (from SQL).
 
-    capacity weight = fte × (days available − (1 − RAMP_WEIGHT) × ramp days) ÷ days in the period,
-    where days available start at hire_date and ramp days are the available days before
-    hire_date + ramp_months. equal weight = 1.
-    """
-    frame["ramping"] = frame["ramp_days"] > 0
+def _weight_values(fte: np.ndarray, available: np.ndarray, ramp: np.ndarray, days: int, weighting: str) -> np.ndarray:
     if weighting == "equal":
-        frame["weight"] = 1.0
-    else:
-        usable = frame["days_available"] - (1.0 - RAMP_WEIGHT) * frame["ramp_days"]
-        frame["weight"] = frame["fte"].astype(float) * usable / days
-    return frame
+        return np.ones(len(fte))
+    return fte * (available - (1.0 - RAMP_WEIGHT) * ramp) / days
 
 
-def _read(engine: Engine, stmt, params: dict) -> pd.DataFrame:
-    """Like store.read_frame, but builds the frame from plain tuples (much faster for many rows)."""
+def _fetch(engine: Engine, stmt, params: dict) -> pd.DataFrame:
+    """A query's result as a DataFrame. DuckDB hands it over whole (no Python object per value);
+    other drivers are read from plain tuples (pandas is slow at reading Row objects)."""
     with engine.connect() as conn:
         result = conn.execute(stmt, params)
+        cursor = getattr(result, "cursor", None)
+        if cursor is not None and hasattr(cursor, "fetch_df"):
+            return cursor.fetch_df()
         cols = list(result.keys())
         return pd.DataFrame.from_records([tuple(r) for r in result.fetchall()], columns=cols)
+
+
+def _group_sum(codes: np.ndarray, values: np.ndarray, groups: int) -> np.ndarray:
+    """Per group sums of ``values`` (rows whose code is -1 belong to no group)."""
+    keep = codes >= 0
+    return np.bincount(codes[keep], weights=values[keep].astype(float), minlength=groups)
+
+
+def _rep_frame(engine: Engine, scope: Scope, weighting: str) -> pd.DataFrame:
+    """:func:`rep_fairness`'s frame: one SQL scan set (leads twice: source history, the period), then
+    vectorised per-team arithmetic in numpy on the few thousand eligible reps."""
+    _check_weighting(weighting)
+    lead_where, lp = scope_filter(scope, alias="l")
+    rep_where, rp = scope_filter(scope, alias="r")
+    sql = sa.text(_REP_SQL.format(lead_where=lead_where, rep_where=rep_where))  # noqa: S608 - our own fragments
+    frame = _fetch(engine, sql, {"start": scope.start, "end": scope.end, **lp, **rp})
+    if frame.empty or frame["leads"].sum() == 0:
+        return pd.DataFrame(columns=REP_COLUMNS)
+    # Team codes (-1: no team; such rows belong to no team, as in a pandas groupby).
+    codes, uniques = pd.factorize(frame["team_id"])
+    k = len(uniques)
+    leads = frame["leads"].to_numpy("int64")
+    quality = frame["quality_leads"].to_numpy(float)
+    ramp_days = frame["ramp_days"].to_numpy("int64")
+    weight = _weight_values(
+        frame["fte"].to_numpy(float), frame["days_available"].to_numpy("int64"), ramp_days, scope.days, weighting
+    )
+    in_team = codes >= 0
+    safe = np.where(in_team, codes, 0)
+
+    def per_row(sums: np.ndarray) -> np.ndarray:
+        return np.where(in_team, sums[safe], np.nan)
+
+    total_w = per_row(_group_sum(codes, weight, k))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = weight / np.where(total_w > 0, total_w, np.nan)
+        fair = per_row(_group_sum(codes, leads, k)) * share
+        quality_fair = per_row(_group_sum(codes, quality, k)) * share
+        ratio = leads / np.where(fair > 0, fair, np.nan)
+        quality_ratio = quality / np.where(quality_fair > 0, quality_fair, np.nan)
+        far = np.abs(leads - fair) > FLAG_SIGMAS * np.sqrt(np.where(np.isnan(fair), np.nan, np.maximum(fair, 1.0)))
+    high = far & ((ratio > FLAG_HIGH) | (fair == 0) & (leads > 0))
+    low = far & (ratio < FLAG_LOW)
+    out = {
+        "team_id": frame["team_id"],
+        "team": frame["team"],
+        "rep_id": frame["rep_id"],
+        "rep": frame["rep"],
+        "role": frame["role"],
+        "fte": frame["fte"].astype(float),
+        "ramping": ramp_days > 0,
+        "days_available": frame["days_available"].astype("int64"),
+        "ramp_days": frame["ramp_days"].astype("int64"),
+        "weight": weight,
+        "leads": frame["leads"].astype("int64"),
+        "fair_share": fair,
+        "ratio": ratio,
+        "quality_leads": frame["quality_leads"].astype(float),
+        "quality_fair_share": quality_fair,
+        "quality_ratio": quality_ratio,
+        "flagged": high | low,
+        "flag": pd.array(np.where(high, "too many", np.where(low, "too few", "")), dtype=frame["rep_id"].dtype),
+    }
+    return pd.DataFrame(out)
 
 
 def rep_fairness(engine: Engine, scope: Scope, weighting: str = "capacity") -> pd.DataFrame:
@@ -136,48 +219,7 @@ def rep_fairness(engine: Engine, scope: Scope, weighting: str = "capacity") -> p
     fair_share, ratio (leads ÷ fair share), quality_leads, quality_fair_share, quality_ratio,
     flagged (bool), flag ("too many" / "too few" / ""). One row per (team, rep).
     """
-    _check_weighting(weighting)
-    lead_where, lp = scope_filter(scope, alias="l")
-    rep_where, rp = scope_filter(scope, alias="r")
-    sql = sa.text(_REP_SQL.format(lead_where=lead_where, rep_where=rep_where))  # noqa: S608 - our own fragments
-    frame = _read(engine, sql, {"start": scope.start, "end": scope.end, **lp, **rp})
-    cols = [
-        "team_id",
-        "team",
-        "rep_id",
-        "rep",
-        "role",
-        "fte",
-        "ramping",
-        "days_available",
-        "ramp_days",
-        "weight",
-        "leads",
-        "fair_share",
-        "ratio",
-        "quality_leads",
-        "quality_fair_share",
-        "quality_ratio",
-        "flagged",
-        "flag",
-    ]
-    if frame.empty or frame["leads"].sum() == 0:
-        return pd.DataFrame(columns=cols)
-    frame = _weights(frame, scope.days, weighting)
-    team = frame.groupby("team_id")
-    total_w = team["weight"].transform("sum")
-    share = frame["weight"] / total_w.where(total_w > 0)
-    frame["fair_share"] = team["leads"].transform("sum") * share
-    frame["quality_fair_share"] = team["quality_leads"].transform("sum") * share
-    frame["ratio"] = frame["leads"] / frame["fair_share"].where(frame["fair_share"] > 0)
-    frame["quality_ratio"] = frame["quality_leads"] / frame["quality_fair_share"].where(frame["quality_fair_share"] > 0)
-    gap = frame["leads"] - frame["fair_share"]
-    far = gap.abs() > FLAG_SIGMAS * np.sqrt(frame["fair_share"].clip(lower=1.0))
-    high = far & ((frame["ratio"] > FLAG_HIGH) | (frame["fair_share"] == 0) & (frame["leads"] > 0))
-    low = far & (frame["ratio"] < FLAG_LOW)
-    frame["flagged"] = high | low
-    frame["flag"] = np.where(high, "too many", np.where(low, "too few", ""))
-    return frame[cols].reset_index(drop=True)
+    return _rep_frame(engine, scope, weighting)
 
 
 def team_fairness(engine: Engine, scope: Scope, weighting: str = "capacity") -> pd.DataFrame:
@@ -185,25 +227,53 @@ def team_fairness(engine: Engine, scope: Scope, weighting: str = "capacity") -> 
     quality_gini (of quality-adjusted leads per rep), top_share (share of the busiest rep),
     flagged (reps flagged). Sorted by gini, most uneven first.
     """
-    reps = rep_fairness(engine, scope, weighting)
-    cols = ["team_id", "team", "reps", "leads", "gini", "capacity_gini", "quality_gini", "top_share", "flagged"]
+    return team_summary(_rep_frame(engine, scope, weighting))
+
+
+def team_summary(reps: pd.DataFrame) -> pd.DataFrame:
+    """:func:`team_fairness` from a :func:`rep_fairness` frame (vectorised; reps of no team are left out)."""
     if reps.empty:
-        return pd.DataFrame(columns=cols)
-    keys = ["team_id", "team"]
-    reps = reps.assign(ratio0=reps["ratio"].astype(float).fillna(0.0), flagged_n=reps["flagged"].astype(int))
-    out = (
-        reps.groupby(keys, as_index=False)
-        .agg(reps=("rep_id", "size"), leads=("leads", "sum"), top=("leads", "max"), flagged=("flagged_n", "sum"))
-        .merge(gini_by_group(reps, keys, "leads").drop(columns="n"), on=keys)
-        .merge(gini_by_group(reps, keys, "ratio0").drop(columns="n").rename(columns={"gini": "capacity_gini"}), on=keys)
-        .merge(
-            gini_by_group(reps, keys, "quality_leads").drop(columns="n").rename(columns={"gini": "quality_gini"}),
-            on=keys,
+        return pd.DataFrame(columns=TEAM_COLUMNS)
+    reps = reps[reps["team_id"].notna() & reps["team"].notna()]
+    codes, uniques = pd.factorize(reps["team_id"], sort=True)
+    k = len(uniques)
+    leads = reps["leads"].to_numpy("int64")
+    n = np.bincount(codes, minlength=k)
+    total = np.bincount(codes, weights=leads, minlength=k)
+    top = np.zeros(k, dtype="int64")
+    np.maximum.at(top, codes, leads)
+    first = np.zeros(k, dtype="int64")
+    first[codes[::-1]] = np.arange(len(codes))[::-1]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = pd.DataFrame(
+            {
+                "team_id": uniques,
+                "team": reps["team"].to_numpy()[first] if len(codes) else [],
+                "reps": n.astype("int64"),
+                "leads": total.astype("int64"),
+                "gini": _gini_codes(codes, leads, n, k),
+                "capacity_gini": _gini_codes(codes, np.nan_to_num(reps["ratio"].to_numpy(float), nan=0.0), n, k),
+                "quality_gini": _gini_codes(codes, reps["quality_leads"].to_numpy(float), n, k),
+                "top_share": top / np.where(total > 0, total, np.nan),
+                "flagged": np.bincount(codes, weights=reps["flagged"].to_numpy(bool), minlength=k).astype("int64"),
+            }
         )
-    )
-    out["top_share"] = out["top"] / out["leads"].where(out["leads"] > 0)
-    out["leads"] = out["leads"].astype("int64")
-    return out[cols].sort_values(["gini", "team_id"], ascending=[False, True]).reset_index(drop=True)
+    out["team"] = out["team"].astype(reps["team"].dtype)
+    out["team_id"] = out["team_id"].astype(reps["team_id"].dtype)
+    return out.sort_values(["gini", "team_id"], ascending=[False, True]).reset_index(drop=True)
+
+
+def _gini_codes(codes: np.ndarray, values: np.ndarray, n: np.ndarray, k: int) -> np.ndarray:
+    """Gini of ``values`` per group code 0..k-1 (the rank formula of :func:`gini`; 0.0 when a group's total is 0)."""
+    order = np.lexsort((values, codes))
+    sc, sv = codes[order], values[order]
+    starts = np.cumsum(n) - n
+    i = np.arange(len(sc)) - starts[sc] + 1
+    total = np.bincount(sc, weights=sv, minlength=k)
+    ix = np.bincount(sc, weights=i * sv, minlength=k)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        g = 2.0 * ix / (n * np.where(total > 0, total, np.nan)) - (n + 1) / n
+    return np.nan_to_num(g, nan=0.0)
 
 
 def gini_by_group(frame: pd.DataFrame, keys: list[str], value: str) -> pd.DataFrame:
@@ -217,6 +287,57 @@ def gini_by_group(frame: pd.DataFrame, keys: list[str], value: str) -> pd.DataFr
     return agg[[*keys, "n", "gini"]]
 
 
+#: Per (month, team): eligible reps and the Gini of their leads. The Gini needs each rep's rank
+#: among the pool sorted by leads; reps without leads rank first and add nothing, so with
+#: z = eligible reps who got no lead and r_j the rank among reps with leads,
+#: Σ i·x_(i) = z · leads + Σ r_j · x_j. That avoids building and ranking the whole rep × month pool.
+_TREND_SQL = """
+    WITH months AS (
+        SELECT CAST(m AS DATE) AS month
+        FROM generate_series(CAST(:first AS TIMESTAMP), CAST(:end AS TIMESTAMP), INTERVAL '1 month') AS g(m)
+    ),
+    counts AS (
+        SELECT CAST(date_trunc('month', l.created_at) AS DATE) AS month, l.team_id, l.rep_id, COUNT(*) AS leads
+        FROM leads l
+        WHERE l.created_at BETWEEN :first AND :end AND l.rep_id IS NOT NULL {lead_where}
+        GROUP BY 1, 2, 3
+    ),
+    elig AS (
+        SELECT r.rep_id, r.team_id, r.hire_date FROM reps r
+        WHERE r.active AND r.role IN (SELECT DISTINCT r.role FROM counts c JOIN reps r USING (rep_id)) {rep_where}
+    ),
+    e_n AS (
+        SELECT m.month, e.team_id, COUNT(*) AS n_e
+        FROM elig e JOIN months m ON e.hire_date IS NULL OR e.hire_date < m.month + INTERVAL '1 month'
+        GROUP BY 1, 2
+    ),
+    l_n AS (
+        SELECT c.month, c.team_id, COUNT(*) AS n_l, SUM(c.leads) AS leads, SUM(c.leads * c.rk) AS rx,
+               COUNT(e.rep_id) AS l_in_e
+        FROM (
+            SELECT month, team_id, rep_id, leads,
+                   ROW_NUMBER() OVER (PARTITION BY month, team_id ORDER BY leads) AS rk
+            FROM counts WHERE team_id IS NOT NULL
+        ) c
+        LEFT JOIN elig e ON e.rep_id = c.rep_id AND e.team_id = c.team_id
+             AND (e.hire_date IS NULL OR e.hire_date < c.month + INTERVAL '1 month')
+        GROUP BY 1, 2
+    ),
+    k AS (
+        SELECT l.month, l.team_id, l.leads, COALESCE(en.n_e, 0) + l.n_l - l.l_in_e AS reps,
+               l.rx + (COALESCE(en.n_e, 0) - l.l_in_e) * l.leads AS ix
+        FROM l_n l LEFT JOIN e_n en ON en.month = l.month AND en.team_id = l.team_id
+    )
+    SELECT k.month, k.team_id, COALESCE(t.name, k.team_id) AS team, CAST(k.reps AS BIGINT) AS reps,
+           CAST(k.leads AS BIGINT) AS leads,
+           CASE WHEN k.leads > 0
+                THEN 2.0 * k.ix / (k.reps * k.leads) - (k.reps + 1.0) / k.reps ELSE 0.0 END AS gini
+    FROM k LEFT JOIN teams t ON t.team_id = k.team_id
+    WHERE k.leads > 0
+    ORDER BY k.team_id, k.month
+"""
+
+
 def fairness_trend(engine: Engine, scope: Scope, months: int = TREND_MONTHS) -> pd.DataFrame:
     """Gini of leads per eligible rep, per team and month, for the ``months`` months up to the scope's end.
 
@@ -228,49 +349,13 @@ def fairness_trend(engine: Engine, scope: Scope, months: int = TREND_MONTHS) -> 
     first = _add_months(end.replace(day=1), -(months - 1))
     lead_where, lp = scope_filter(scope, alias="l")
     rep_where, rp = scope_filter(scope, alias="r")
-    sql = sa.text(
-        f"""
-        WITH months AS (
-            SELECT CAST(m AS DATE) AS month
-            FROM generate_series(CAST(:first AS TIMESTAMP), CAST(:end AS TIMESTAMP), INTERVAL '1 month') AS g(m)
-        ),
-        counts AS (
-            SELECT CAST(date_trunc('month', l.created_at) AS DATE) AS month, l.team_id, l.rep_id, COUNT(*) AS leads
-            FROM leads l
-            WHERE l.created_at BETWEEN :first AND :end AND l.rep_id IS NOT NULL {lead_where}
-            GROUP BY 1, 2, 3
-        ),
-        roles AS (SELECT DISTINCT r.role FROM counts c JOIN reps r USING (rep_id)),
-        pool AS (
-            SELECT m.month, r.team_id, r.rep_id
-            FROM reps r CROSS JOIN months m
-            WHERE r.active AND r.role IN (SELECT role FROM roles)
-              AND (r.hire_date IS NULL OR r.hire_date < m.month + INTERVAL '1 month') {rep_where}
-            UNION
-            SELECT month, team_id, rep_id FROM counts
-        ),
-        ranked AS (
-            SELECT p.month, p.team_id, COALESCE(c.leads, 0) AS x,
-                   ROW_NUMBER() OVER (PARTITION BY p.month, p.team_id ORDER BY COALESCE(c.leads, 0)) AS i
-            FROM pool p LEFT JOIN counts c
-              ON c.month = p.month AND c.team_id = p.team_id AND c.rep_id = p.rep_id
-        )
-        SELECT k.month, k.team_id, COALESCE(t.name, k.team_id) AS team, k.reps, k.leads,
-               CASE WHEN k.leads > 0
-                    THEN 2.0 * k.ix / (k.reps * k.leads) - (k.reps + 1.0) / k.reps ELSE 0.0 END AS gini
-        FROM (
-            SELECT month, team_id, COUNT(*) AS reps, SUM(x) AS leads, SUM(i * x) AS ix
-            FROM ranked GROUP BY month, team_id
-        ) k LEFT JOIN teams t ON t.team_id = k.team_id
-        WHERE k.leads > 0
-        ORDER BY k.team_id, k.month
-        """  # noqa: S608 - our own fragments only; every value is bound
-    )
-    out = _read(engine, sql, {"first": first, "end": end, **lp, **rp})
+    sql = sa.text(_TREND_SQL.format(lead_where=lead_where, rep_where=rep_where))  # noqa: S608 - our own fragments
+    out = _fetch(engine, sql, {"first": first, "end": end, **lp, **rp})
     cols = ["month", "team_id", "team", "reps", "leads", "gini"]
     if out.empty:
         return pd.DataFrame(columns=cols)
     out["month"] = pd.to_datetime(out["month"]).dt.date
+    out["reps"] = out["reps"].astype("int64")
     out["leads"] = out["leads"].astype("int64")
     out["gini"] = out["gini"].astype(float)
     return out[cols].reset_index(drop=True)

@@ -20,10 +20,12 @@ import json
 import re
 import secrets
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
+import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -397,13 +399,83 @@ _AGG = """
            100.0 * (AVG(CASE WHEN s.recommend >= 9 THEN 1.0 ELSE 0.0 END)
                     - AVG(CASE WHEN s.recommend <= 6 THEN 1.0 ELSE 0.0 END)) AS nps,
            AVG(CAST(s.satisfaction AS DOUBLE)) AS mean_satisfaction,
-           AVG(CAST(s.ease AS DOUBLE)) AS mean_ease,
-           COUNT(*) FILTER (WHERE COALESCE(s.likes, '') <> '') AS likes_comments,
-           COUNT(*) FILTER (WHERE COALESCE(s.dislikes, '') <> '') AS dislikes_comments
+           AVG(CAST(s.ease AS DOUBLE)) AS mean_ease
     FROM survey_responses s
     WHERE (CAST(:round AS VARCHAR) IS NULL OR s.round_id = :round)
     GROUP BY s.round_id, s.tool_id{team_group}
 """
+
+_RESULT_COLUMNS = [
+    "round_id",
+    "round",
+    "opens_on",
+    "tool_id",
+    "tool",
+    "category",
+    "answers",
+    "links",
+    "response_rate",
+    *_SCORES,
+    "satisfaction_change",
+    "csat_change",
+    "nps_change",
+    "fell",
+    "shown",
+    "note",
+]
+
+#: Every round's per-tool scores (hidden below MIN_ANSWERS) with the change against the tool's
+#: previous round, all in one statement (the trend is a window over the rounds in date order).
+_RESULTS_SQL = f"""
+    WITH agg AS ({_AGG.format(team_col="", team_group="")}),
+    links AS (SELECT round_id, COUNT(*) AS links FROM survey_invites GROUP BY round_id),
+    base AS (
+        SELECT a.round_id, r.name AS round, r.opens_on, a.tool_id, t.name AS tool, t.category,
+               a.answers, COALESCE(l.links, 0) AS links, a.answers >= :min_answers AS shown,
+               CASE WHEN a.answers >= :min_answers THEN a.csat END AS csat,
+               CASE WHEN a.answers >= :min_answers THEN a.nps END AS nps,
+               CASE WHEN a.answers >= :min_answers THEN a.mean_satisfaction END AS mean_satisfaction,
+               CASE WHEN a.answers >= :min_answers THEN a.mean_ease END AS mean_ease
+        FROM agg a JOIN tools t USING (tool_id) LEFT JOIN links l USING (round_id)
+        JOIN survey_rounds r ON r.round_id = a.round_id
+    ),
+    trend AS (
+        SELECT *,
+               csat - LAG(csat) OVER w AS csat_change,
+               nps - LAG(nps) OVER w AS nps_change,
+               mean_satisfaction - LAG(mean_satisfaction) OVER w AS satisfaction_change
+        FROM base
+        WINDOW w AS (PARTITION BY tool_id ORDER BY opens_on, round_id, tool)
+    )
+    SELECT round_id, round, opens_on, tool_id, tool, category, CAST(answers AS BIGINT) AS answers,
+           CAST(links AS BIGINT) AS links,
+           CAST(answers AS DOUBLE) / CASE WHEN links > 0 THEN links END AS response_rate,
+           csat, nps, mean_satisfaction, mean_ease, satisfaction_change, csat_change, nps_change,
+           COALESCE(satisfaction_change <= :fall_mean, false) OR COALESCE(csat_change <= :fall_csat, false) AS fell,
+           shown,
+           CASE WHEN shown THEN '' ELSE :hidden_note END AS note
+    FROM trend
+    ORDER BY opens_on, round_id, tool
+"""  # noqa: S608 - only our own fragments are spliced in; every value is bound
+
+
+def _fetch(engine: Engine, stmt, params: dict | None = None) -> pd.DataFrame:
+    """A query's result as a DataFrame. DuckDB hands it over whole (no Python object per value);
+    other drivers are read from plain tuples (pandas is slow at reading Row objects)."""
+    with engine.connect() as conn:
+        result = conn.execute(stmt, params or {})
+        cursor = getattr(result, "cursor", None)
+        if cursor is not None and hasattr(cursor, "fetch_df"):
+            return cursor.fetch_df()
+        cols = list(result.keys())
+        return pd.DataFrame.from_records([tuple(r) for r in result.fetchall()], columns=cols)
+
+
+def _as_dates(column: pd.Series) -> pd.Series:
+    """Dates as datetime.date objects (as a plain-tuple read gives them)."""
+    if pd.api.types.is_datetime64_any_dtype(column):
+        return pd.Series(column.dt.date, index=column.index, dtype=object)
+    return column
 
 
 def _rounds_order(engine: Engine) -> pd.DataFrame:
@@ -421,55 +493,32 @@ def tool_results(engine: Engine, round_id: str | None = None) -> pd.DataFrame:
     (bool), shown (bool), note. Rounds oldest first. Scores, changes and ``fell`` are empty where
     the group has fewer than MIN_ANSWERS answers (``shown`` False). ``round_id`` None: all rounds.
     """
-    sql = sa.text(
-        f"""
-        WITH agg AS ({_AGG.format(team_col="", team_group="")}),
-        links AS (SELECT round_id, COUNT(*) AS links FROM survey_invites GROUP BY round_id)
-        SELECT a.*, t.name AS tool, t.category, COALESCE(l.links, 0) AS links
-        FROM agg a JOIN tools t USING (tool_id) LEFT JOIN links l USING (round_id)
-        """  # noqa: S608 - only our own (empty) fragments are spliced in; the round is bound
+    frame = _fetch(
+        engine,
+        sa.text(_RESULTS_SQL),
+        {
+            "round": None,
+            "min_answers": MIN_ANSWERS,
+            # A small epsilon so a drop of exactly the threshold counts despite float rounding.
+            "fall_mean": -FALL_MEAN + 1e-9,
+            "fall_csat": -FALL_CSAT + 1e-9,
+            "hidden_note": f"fewer than {MIN_ANSWERS} answers: scores hidden",
+        },
     )
-    frame = store.read_frame(engine, sql, {"round": None})
-    rounds = _rounds_order(engine)
-    cols = [
-        "round_id",
-        "round",
-        "opens_on",
-        "tool_id",
-        "tool",
-        "category",
-        "answers",
-        "links",
-        "response_rate",
-        *_SCORES,
-        "satisfaction_change",
-        "csat_change",
-        "nps_change",
-        "fell",
-        "shown",
-        "note",
-    ]
-    if round_id is not None and round_id not in set(rounds["round_id"]):
-        raise UnknownRound(
-            f"No survey round {round_id!r}.", f"Known rounds: {', '.join(rounds['round_id']) or 'none yet'}."
-        )
+    if round_id is not None and round_id not in set(frame["round_id"]):
+        rounds = _rounds_order(engine)
+        if round_id not in set(rounds["round_id"]):
+            raise UnknownRound(
+                f"No survey round {round_id!r}.", f"Known rounds: {', '.join(rounds['round_id']) or 'none yet'}."
+            )
     if frame.empty:
-        return pd.DataFrame(columns=cols)
-    frame = frame.merge(rounds, on="round_id")
-    frame["response_rate"] = frame["answers"] / frame["links"].where(frame["links"] > 0)
-    frame["shown"] = frame["answers"] >= MIN_ANSWERS
-    frame.loc[~frame["shown"], list(_SCORES)] = None
-    frame["note"] = ["" if s else f"fewer than {MIN_ANSWERS} answers: scores hidden" for s in frame["shown"]]
-    frame = frame.sort_values(["opens_on", "round_id", "tool"]).reset_index(drop=True)
-    prev = frame.groupby("tool_id")[["csat", "nps", "mean_satisfaction"]].shift(1)
-    frame["csat_change"] = frame["csat"] - prev["csat"]
-    frame["nps_change"] = frame["nps"] - prev["nps"]
-    frame["satisfaction_change"] = frame["mean_satisfaction"] - prev["mean_satisfaction"]
-    # A small epsilon so a drop of exactly the threshold counts despite float rounding.
-    frame["fell"] = (frame["satisfaction_change"] <= -FALL_MEAN + 1e-9) | (frame["csat_change"] <= -FALL_CSAT + 1e-9)
+        return pd.DataFrame(columns=_RESULT_COLUMNS)
+    frame["opens_on"] = _as_dates(frame["opens_on"])
+    frame["shown"] = frame["shown"].astype(bool)
+    frame["fell"] = frame["fell"].astype(bool)
     if round_id is not None:
         frame = frame[frame["round_id"] == round_id].reset_index(drop=True)
-    return frame[cols]
+    return frame[_RESULT_COLUMNS]
 
 
 def suppress(answers: Sequence[int], minimum: int = MIN_ANSWERS) -> list[str]:
@@ -492,38 +541,63 @@ def suppress(answers: Sequence[int], minimum: int = MIN_ANSWERS) -> list[str]:
         status[shown[0]] = "complementary"
 
 
+_BREAKDOWN_COLUMNS = ["tool_id", "tool", "team_id", "team", "answers", *_SCORES, "shown", "note"]
+
+#: Per tool and team of one round, with :func:`suppress` applied per tool in SQL. Sorted by
+#: (answers, row order), the small groups come first and every complementary one follows them, so
+#: the hidden groups are the first h: h = 0 without a small group, else the first rank from the
+#: number of small groups on at which 2 or more groups holding ``minimum`` answers are hidden (or
+#: all of them).
+_BREAKDOWN_SQL = f"""
+    WITH agg AS ({_AGG.format(team_col=", s.team_id", team_group=", s.team_id")}),
+    named AS (
+        SELECT a.tool_id, t.name AS tool, a.team_id, COALESCE(tm.name, a.team_id, 'no team') AS team,
+               a.answers, a.csat, a.nps, a.mean_satisfaction, a.mean_ease,
+               ROW_NUMBER() OVER (PARTITION BY a.tool_id ORDER BY a.answers, a.team_id) AS rk,
+               SUM(a.answers) OVER (
+                   PARTITION BY a.tool_id ORDER BY a.answers, a.team_id ROWS UNBOUNDED PRECEDING
+               ) AS cum,
+               COUNT(*) FILTER (WHERE a.answers < :min_answers) OVER (PARTITION BY a.tool_id) AS small,
+               COUNT(*) OVER (PARTITION BY a.tool_id) AS n
+        FROM agg a JOIN tools t USING (tool_id) LEFT JOIN teams tm USING (team_id)
+    ),
+    cut AS (
+        SELECT *,
+               CASE WHEN small = 0 THEN 0
+                    ELSE COALESCE(MIN(CASE WHEN rk >= small AND rk >= 2 AND cum >= :min_answers THEN rk END)
+                                  OVER (PARTITION BY tool_id), n) END AS hidden
+        FROM named
+    )
+    SELECT tool_id, tool, team_id, team, CAST(answers AS BIGINT) AS answers,
+           CASE WHEN rk > hidden THEN csat END AS csat,
+           CASE WHEN rk > hidden THEN nps END AS nps,
+           CASE WHEN rk > hidden THEN mean_satisfaction END AS mean_satisfaction,
+           CASE WHEN rk > hidden THEN mean_ease END AS mean_ease,
+           rk > hidden AS shown,
+           CASE WHEN rk > hidden THEN '' WHEN answers < :min_answers THEN :small_note ELSE :complement_note END
+               AS note
+    FROM cut
+"""  # noqa: S608 - only our own fragments are spliced in; the round is bound
+
+_BREAKDOWN_PARAMS = {
+    "min_answers": MIN_ANSWERS,
+    "small_note": f"fewer than {MIN_ANSWERS} answers: hidden",
+    "complement_note": "hidden so a small team cannot be worked out from the total",
+}
+
+
 def team_breakdown(engine: Engine, round_id: str) -> pd.DataFrame:
     """Per tool and team of one round: scores with small and complementary suppression applied.
 
     Columns: tool_id, tool, team_id, team, answers, csat, nps, mean_satisfaction, mean_ease,
     shown (bool), note. Suppression is decided per tool over all its teams (:func:`suppress`).
     """
-    sql = sa.text(
-        f"""
-        WITH agg AS ({_AGG.format(team_col=", s.team_id", team_group=", s.team_id")})
-        SELECT a.tool_id, t.name AS tool, a.team_id, COALESCE(tm.name, a.team_id, 'no team') AS team,
-               a.answers, a.csat, a.nps, a.mean_satisfaction, a.mean_ease
-        FROM agg a JOIN tools t USING (tool_id) LEFT JOIN teams tm USING (team_id)
-        ORDER BY t.name, a.team_id
-        """  # noqa: S608 - only our own fragments are spliced in; the round is bound
-    )
-    frame = store.read_frame(engine, sql, {"round": round_id})
-    cols = ["tool_id", "tool", "team_id", "team", "answers", *_SCORES, "shown", "note"]
+    sql = sa.text(f"{_BREAKDOWN_SQL} ORDER BY tool, team_id")  # noqa: S608 - our own constant SQL
+    frame = _fetch(engine, sql, {"round": round_id, **_BREAKDOWN_PARAMS})
     if frame.empty:
-        return pd.DataFrame(columns=cols)
-    status = pd.Series("", index=frame.index)
-    for _, idx in frame.groupby("tool_id").groups.items():
-        status.loc[idx] = suppress(frame.loc[idx, "answers"].tolist())
-    frame["shown"] = status == ""
-    frame.loc[~frame["shown"], list(_SCORES)] = None
-    frame["note"] = status.map(
-        {
-            "": "",
-            "small": f"fewer than {MIN_ANSWERS} answers: hidden",
-            "complementary": "hidden so a small team cannot be worked out from the total",
-        }
-    )
-    return frame[cols]
+        return pd.DataFrame(columns=_BREAKDOWN_COLUMNS)
+    frame["shown"] = frame["shown"].astype(bool)
+    return frame[_BREAKDOWN_COLUMNS]
 
 
 # ---- themes ----------------------------------------------------------------------------------
@@ -566,17 +640,30 @@ def themes(comments: Sequence[str], top: int = 8, examples: int = 3) -> pd.DataF
     listed as "calls"). Only terms in 2 or more comments count. Returns an empty frame when
     fewer than MIN_COMMENTS comments are given.
     """
-    cols = ["theme", "mentions", "share", "examples"]
     texts = [c.strip() for c in comments if c and c.strip()]
-    if len(texts) < MIN_COMMENTS:
+    return _themes(Counter(texts), top, examples)
+
+
+def _themes(counts: Mapping[str, int], top: int = 8, examples: int = 3) -> pd.DataFrame:
+    """:func:`themes` of comments given as distinct (stripped, non-empty) text -> how many times it was given.
+
+    Identical comments contain the same terms, so each distinct text is split into terms once and
+    counts for all its copies (a survey round repeats many short comments).
+    """
+    cols = ["theme", "mentions", "share", "examples"]
+    total = sum(counts.values())
+    if total < MIN_COMMENTS:
         return pd.DataFrame(columns=cols)
+    texts = list(counts)
+    weight = [counts[t] for t in texts]
     where: dict[str, set[int]] = {}
     for i, text in enumerate(texts):
         for term in _terms(text):
             where.setdefault(term, set()).add(i)
+    mentions = {term: sum(weight[i] for i in docs) for term, docs in where.items()}
     groups: dict[frozenset[int], str] = {}
     for term, docs in where.items():
-        if len(docs) < 2:
+        if mentions[term] < 2:
             continue
         key = frozenset(docs)
         best = groups.get(key)
@@ -586,29 +673,32 @@ def themes(comments: Sequence[str], top: int = 8, examples: int = 3) -> pd.DataF
     final = {}
     for term, docs in kept.items():
         padded = f" {term} "
-        if any(
-            other != term and padded in f" {other} " and len(odocs) >= 0.6 * len(docs) for other, odocs in kept.items()
-        ):
+        if any(other != term and padded in f" {other} " and mentions[other] >= 0.6 * mentions[term] for other in kept):
             continue
         final[term] = docs
-    ranked = sorted(final.items(), key=lambda kv: (-len(kv[1]), -len(kv[0].split()), kv[0]))[:top]
+    ranked = sorted(final.items(), key=lambda kv: (-mentions[kv[0]], -len(kv[0].split()), kv[0]))[:top]
     rows = []
     for term, docs in ranked:
-        hits = sorted({texts[i] for i in docs}, key=lambda s: (len(s), s))
-        rows.append((term, len(docs), len(docs) / len(texts), " | ".join(hits[:examples])))
+        hits = sorted((texts[i] for i in docs), key=lambda s: (len(s), s))
+        rows.append((term, mentions[term], mentions[term] / total, " | ".join(hits[:examples])))
     return pd.DataFrame(rows, columns=cols)
 
 
-def _comments(engine: Engine, round_id: str, kind: str, tool_id: str | None, team_id: str | None) -> pd.DataFrame:
+def _comments(
+    engine: Engine, round_id: str, kind: str, tool_id: str | None, team_id: str | None, distinct: bool = False
+) -> pd.DataFrame:
+    """The round's non-empty comments of ``kind``: tool_id, comment (``distinct``: comment, n = copies)."""
     column = {"likes": "likes", "dislikes": "dislikes"}.get(kind)
     if column is None:
         raise InvalidAnswer(f"Unknown comment kind {kind!r}.", "Use likes or dislikes.")
+    select = f"{column} AS comment, COUNT(*) AS n" if distinct else f"tool_id, {column} AS comment"
     sql = sa.text(
         f"""
-        SELECT tool_id, {column} AS comment FROM survey_responses
+        SELECT {select} FROM survey_responses
         WHERE round_id = :round AND COALESCE({column}, '') <> ''
           AND (CAST(:tool AS VARCHAR) IS NULL OR tool_id = :tool)
           AND (CAST(:team AS VARCHAR) IS NULL OR team_id = :team)
+        {"GROUP BY 1" if distinct else ""}
         """  # noqa: S608 - column comes from the allow-list above; values are bound
     )
     return store.read_frame(engine, sql, {"round": round_id, "tool": tool_id, "team": team_id})
@@ -621,7 +711,12 @@ def tool_themes(
 
     Empty when the group has fewer than MIN_COMMENTS comments of that kind.
     """
-    return themes(_comments(engine, round_id, kind, tool_id, team_id)["comment"].tolist())
+    frame = _comments(engine, round_id, kind, tool_id, team_id, distinct=True)
+    counts: Counter[str] = Counter()
+    for comment, n in zip(frame["comment"], frame["n"]):
+        if comment and comment.strip():
+            counts[comment.strip()] += int(n)
+    return _themes(counts)
 
 
 def all_themes(engine: Engine, round_id: str, kind: str = "dislikes", team_id: str | None = None) -> pd.DataFrame:
@@ -650,12 +745,15 @@ def tools_vs_performance(engine: Engine, scope: Scope, round_id: str) -> pd.Data
     quota_cents, attainment, win_rate. Survey scores follow :func:`team_breakdown` (suppression
     included); performance is the scope's (won deals by close date in the range, by the deal's
     team; quota of the team's current reps over the scope's quota window). Correlation, not cause.
+    One statement: the breakdown, the closed deals (one scan) and the quota, joined by team.
     """
     where, params = scope_filter(scope, alias="d")
     rep_where, rep_params = scope_filter(scope, alias="r")
+    scoped = bool(scope.team_id or scope.region)
     sql = sa.text(
         f"""
-        WITH closed AS (
+        WITH bd AS ({_BREAKDOWN_SQL}),
+        closed AS (
             SELECT d.team_id,
                    COALESCE(SUM(CASE WHEN d.outcome = 'won' THEN d.amount_cents END), 0) AS won_cents,
                    COUNT(*) FILTER (WHERE d.outcome = 'won') AS won,
@@ -669,15 +767,22 @@ def tools_vs_performance(engine: Engine, scope: Scope, round_id: str) -> pd.Data
             FROM ({QUOTA_IN_WINDOW}) qw JOIN reps r USING (rep_id)
             WHERE 1 = 1 {rep_where}
             GROUP BY r.team_id
+        ),
+        perf AS (
+            SELECT COALESCE(c.team_id, q.team_id) AS team_id, CAST(COALESCE(c.won_cents, 0) AS BIGINT) AS won_cents,
+                   COALESCE(c.won, 0) AS won, COALESCE(c.lost, 0) AS lost,
+                   CAST(COALESCE(q.quota_cents, 0) AS DOUBLE) AS quota_cents
+            FROM closed c FULL OUTER JOIN quota q USING (team_id)
         )
-        SELECT COALESCE(c.team_id, q.team_id) AS team_id, COALESCE(c.won_cents, 0) AS won_cents,
-               COALESCE(c.won, 0) AS won, COALESCE(c.lost, 0) AS lost, COALESCE(q.quota_cents, 0) AS quota_cents
-        FROM closed c FULL OUTER JOIN quota q USING (team_id)
+        SELECT bd.tool_id, bd.tool, bd.team_id, bd.team, bd.answers, bd.mean_satisfaction, bd.csat, bd.shown,
+               p.won_cents, p.quota_cents, CAST(p.won AS DOUBLE) AS won, CAST(p.lost AS DOUBLE) AS lost
+        FROM bd LEFT JOIN perf p ON p.team_id IS NOT DISTINCT FROM bd.team_id
+        WHERE NOT :scoped OR bd.team_id IN (SELECT team_id FROM perf)
+        ORDER BY bd.tool, bd.team_id
         """  # noqa: S608 - only our own SQL fragments are spliced in; every value is bound
     )
-    perf = store.read_frame(
-        engine, sql, {"start": scope.start, "end": scope.end, **params, **rep_params, **quota_params(scope)}
-    )
+    binds = {"start": scope.start, "end": scope.end, "round": round_id, "scoped": scoped, **_BREAKDOWN_PARAMS}
+    out = _fetch(engine, sql, {**binds, **params, **rep_params, **quota_params(scope)})
     cols = [
         "tool_id",
         "tool",
@@ -692,18 +797,19 @@ def tools_vs_performance(engine: Engine, scope: Scope, round_id: str) -> pd.Data
         "attainment",
         "win_rate",
     ]
-    sat = team_breakdown(engine, round_id)
-    if sat.empty:
+    if out.empty:
         return pd.DataFrame(columns=cols)
-    if scope.team_id or scope.region:
-        sat = sat[sat["team_id"].isin(set(perf["team_id"]))]
-    out = sat.merge(perf, on="team_id", how="left")
-    out["won_cents"] = out["won_cents"].fillna(0).astype("int64")
-    out["quota_cents"] = out["quota_cents"].fillna(0).round().astype("int64")
-    out["attainment"] = out["won_cents"] / out["quota_cents"].where(out["quota_cents"] > 0)
-    closed = out["won"].fillna(0) + out["lost"].fillna(0)
-    out["win_rate"] = out["won"] / closed.where(closed > 0)
-    return out[cols].reset_index(drop=True)
+    won_cents = out["won_cents"].fillna(0).to_numpy().astype("int64")
+    quota = np.round(out["quota_cents"].fillna(0).to_numpy(float)).astype("int64")
+    won = out["won"].to_numpy(float)
+    closed = np.nan_to_num(won, nan=0.0) + np.nan_to_num(out["lost"].to_numpy(float), nan=0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        attainment = won_cents / np.where(quota > 0, quota, np.nan)
+        win_rate = won / np.where(closed > 0, closed, np.nan)
+    out["shown"] = out["shown"].astype(bool)
+    out["won_cents"], out["quota_cents"] = won_cents, quota
+    out["attainment"], out["win_rate"] = attainment, win_rate
+    return out[cols]
 
 
 def satisfaction_correlation(frame: pd.DataFrame) -> pd.DataFrame:
