@@ -19,6 +19,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from salesops.metrics import result_frame
 from salesops.queries import scope_filter
 from salesops.scope import Scope, period_start
 
@@ -95,7 +96,7 @@ def week_changes(engine: Engine, scope: Scope, limit: int | None = None) -> pd.D
     )
     with engine.connect() as conn:
         res = conn.execute(sql, {"start": start, "end": end, "limit": limit if limit is not None else 2**62, **params})
-        frame = pd.DataFrame(res.fetchall(), columns=list(res.keys()))
+        frame = result_frame(res)
     if frame.empty:
         return pd.DataFrame(columns=CHANGE_COLUMNS)
     for col in ("amount_cents", "days_moved", "amount_change_cents"):

@@ -14,10 +14,12 @@ Definitions (docs/METRICS.md, "Funnel"):
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from salesops.metrics import result_frame
 from salesops.queries import scope_filter
 from salesops.schema import LEAD_STAGES
 from salesops.scope import Scope
@@ -86,7 +88,7 @@ def funnel(engine: Engine, scope: Scope) -> pd.DataFrame:
     )
     with engine.connect() as conn:
         res = conn.execute(sql, {"start": scope.start, "end": scope.end, **params})
-        wide = pd.DataFrame(res.fetchall(), columns=list(res.keys()))
+        wide = result_frame(res)
     # ROLLUP always yields the company row; with no lead and no deal there is no funnel to show.
     if wide.empty or not (wide["n_lead"].fillna(0).sum() or wide["opp_cents"].fillna(0).sum()):
         return pd.DataFrame(columns=FUNNEL_COLUMNS)
@@ -94,53 +96,69 @@ def funnel(engine: Engine, scope: Scope) -> pd.DataFrame:
 
 
 def _long(wide: pd.DataFrame) -> pd.DataFrame:
-    """One row per team and stage from the one-row-per-team frame, with conversions and flags."""
-    rows = []
-    for rec in wide.to_dict("records"):
-        prev = None
-        for stage in LEAD_STAGES:
-            n = int(rec[f"n_{stage}"] or 0)
-            value = None
-            if stage == "opportunity":
-                value = int(rec["opp_cents"] or 0)
-            elif stage == "won":
-                value = int(rec["won_cents"] or 0)
-            lead_n = int(rec["n_lead"] or 0)
-            rows.append(
-                {
-                    "team_id": rec["team_id"],
-                    "team": rec["team"],
-                    "stage": stage,
-                    "label": STAGE_LABELS[stage],
-                    "count": n,
-                    "value_cents": value,
-                    "entering": prev,
-                    "step_conversion": (n / prev) if prev else None,
-                    "overall_conversion": (n / lead_n) if lead_n else None,
-                }
-            )
-            prev = n
-    frame = pd.DataFrame(rows)
-    company = frame[frame["team_id"] == COMPANY].set_index("stage")["step_conversion"]
-    frame["company_step_conversion"] = frame["stage"].map(company)
-    company_leads = frame[(frame["team_id"] == COMPANY) & (frame["stage"] == "lead")]["count"].sum()
-    teams = frame[(frame["team_id"] != COMPANY) & (frame["stage"] == "lead")]
-    leads_per_team = company_leads / max(1, int((teams["count"] > 0).sum()))
-    team_leads = frame[frame["stage"] == "lead"].set_index("team_id")["count"]
-    frame["flag"] = [_flag(r, leads_per_team, int(team_leads.get(r["team_id"], 0))) for r in frame.to_dict("records")]
-    return frame[FUNNEL_COLUMNS].reset_index(drop=True)
+    """One row per team and stage from the one-row-per-team frame, with conversions and flags.
+
+    Column arithmetic over a teams × stages array (no per-row Python: a large org has hundreds of
+    teams); only the few flagged rows have their text formatted one by one.
+    """
+    stages = list(LEAD_STAGES)
+    n, k = len(wide), len(stages)
+    counts = np.column_stack([pd.to_numeric(wide[f"n_{st}"]).fillna(0).to_numpy(dtype="int64") for st in stages])
+    # Count entering each step = count at the stage before (none for the first stage).
+    entering = np.column_stack([np.zeros(n, dtype="int64"), counts[:, :-1]])
+    step = np.full((n, k), np.nan)
+    np.divide(counts, entering, out=step, where=entering > 0)
+    step[:, 0] = np.nan
+    lead_n = counts[:, :1]
+    overall = np.full((n, k), np.nan)
+    np.divide(counts, np.broadcast_to(lead_n, (n, k)), out=overall, where=lead_n > 0)
+    value = np.full((n, k), np.nan)
+    value[:, stages.index("opportunity")] = pd.to_numeric(wide["opp_cents"]).fillna(0).to_numpy(dtype="float64")
+    value[:, stages.index("won")] = pd.to_numeric(wide["won_cents"]).fillna(0).to_numpy(dtype="float64")
+    team_ids = wide["team_id"].to_numpy(dtype=object)
+    is_company = team_ids == COMPANY
+    company_step = step[is_company][0] if is_company.any() else np.full(k, np.nan)
+    frame = pd.DataFrame(
+        {
+            "team_id": np.repeat(team_ids, k),
+            "team": np.repeat(wide["team"].to_numpy(dtype=object), k),
+            "stage": np.tile(np.array(stages, dtype=object), n),
+            "label": np.tile(np.array([STAGE_LABELS[st] for st in stages], dtype=object), n),
+            "count": counts.ravel(),
+            "value_cents": value.ravel(),
+            "step_conversion": step.ravel(),
+            "overall_conversion": overall.ravel(),
+            "company_step_conversion": np.tile(company_step, n),
+        }
+    )
+    # Flags: a team's step converting below LOW_FACTOR × the company's, with enough leads entering.
+    company_leads = counts[is_company, 0].sum()
+    teams_with_leads = int(((counts[:, 0] > 0) & ~is_company).sum())
+    leads_per_team = company_leads / max(1, teams_with_leads)
+    low = (
+        np.repeat(~is_company, k)
+        & (np.tile(np.arange(k), n) > 0)
+        & (entering.ravel() >= MIN_ENTERING)
+        & ~np.isnan(frame["step_conversion"].to_numpy())
+        & ~np.isnan(frame["company_step_conversion"].to_numpy())
+        & (frame["step_conversion"].to_numpy() < LOW_FACTOR * frame["company_step_conversion"].to_numpy())
+    )
+    flags = np.full(n * k, "", dtype=object)
+    team_leads = np.repeat(counts[:, 0], k)
+    for i in np.flatnonzero(low):
+        flags[i] = _flag_text(
+            frame["stage"].iat[i],
+            frame["step_conversion"].iat[i],
+            frame["company_step_conversion"].iat[i],
+            team_leads[i] >= leads_per_team,
+        )
+    frame["flag"] = flags
+    return frame[FUNNEL_COLUMNS]
 
 
-def _flag(r: dict, leads_per_team: float, team_leads: int) -> str:
-    if r["team_id"] == COMPANY or r["stage"] == "lead":
-        return ""
-    step, company = r["step_conversion"], r["company_step_conversion"]
-    if step is None or company is None or pd.isna(step) or pd.isna(company) or (r["entering"] or 0) < MIN_ENTERING:
-        return ""
-    if step >= LOW_FACTOR * company:
-        return ""
-    text = _FLAG[r["stage"]]
-    if r["stage"] in ("mql", "sql") and team_leads >= leads_per_team:
+def _flag_text(stage: str, step: float, company: float, plenty_of_leads: bool) -> str:
+    text = _FLAG[stage]
+    if stage in ("mql", "sql") and plenty_of_leads:
         text = "plenty of leads, few qualified"
     return f"{text}: {step:.0%} vs company {company:.0%}"
 
