@@ -32,12 +32,11 @@ def scope_filter(scope: Scope, alias: str = "", team_col: str = "team_id") -> tu
 QUOTA_IN_WINDOW = """
     SELECT q.rep_id,
            SUM(CAST(q.amount_cents AS DOUBLE)
-               * GREATEST(0, LEAST(qe.period_end, CAST(:q_end AS DATE))
+               * GREATEST(0, LEAST(q.period_end, CAST(:q_end AS DATE))
                              - GREATEST(q.period_start, CAST(:q_start AS DATE)) + 1)
-               / (qe.period_end - q.period_start + 1)) AS quota_cents
-    FROM quotas q
-    JOIN (
-        SELECT rep_id, period_type, period_start,
+               / (q.period_end - q.period_start + 1)) AS quota_cents
+    FROM (
+        SELECT rep_id, period_start, amount_cents,
                CAST(CASE period_type
                    WHEN 'week' THEN period_start + INTERVAL '6 days'
                    WHEN 'month' THEN period_start + INTERVAL '1 month' - INTERVAL '1 day'
@@ -45,9 +44,8 @@ QUOTA_IN_WINDOW = """
                    ELSE period_start + INTERVAL '1 year' - INTERVAL '1 day' END AS DATE) AS period_end
         FROM quotas
         WHERE period_start <= CAST(:q_end AS DATE)
-    ) qe USING (rep_id, period_type, period_start)
-    WHERE q.period_start <= CAST(:q_end AS DATE)
-      AND qe.period_end >= CAST(:q_start AS DATE)
+    ) q
+    WHERE q.period_end >= CAST(:q_start AS DATE)
     GROUP BY q.rep_id
 """
 
