@@ -96,8 +96,7 @@ def page_calls(engine, today: date) -> dict[str, dict[str, Callable]]:
             "team_breakdown": lambda: survey.team_breakdown(engine, last_round),
             "tool_themes": lambda: survey.tool_themes(engine, last_round, "dialer", "dislikes"),
             "tools_vs_performance": lambda: survey.tools_vs_performance(engine, sc, last_round),
-            "team_fairness": lambda: fairness.team_fairness(engine, sc, "capacity"),
-            "rep_fairness": lambda: fairness.rep_fairness(engine, sc, "capacity"),
+            "rep_fairness + team_summary": lambda: fairness.team_summary(fairness.rep_fairness(engine, sc, "capacity")),
             "fairness_trend": lambda: fairness.fairness_trend(engine, sc),
         },
     }

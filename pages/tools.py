@@ -197,11 +197,11 @@ with tabs[2]:
         }.get,
         help="Capacity: FTE × days employed in the period, ramping days at half weight. Equal: every eligible rep alike.",
     )
-    teams = common.load(fairness.team_fairness, scope, weighting)
+    reps = common.load(fairness.rep_fairness, scope, weighting)
+    teams = fairness.team_summary(reps)  # the team view of the same frame: one query, not two
     if teams.empty:
         common.empty_state("assigned leads")
     else:
-        reps = common.load(fairness.rep_fairness, scope, weighting)
         worst = teams.iloc[0]
         c = st.columns(3)
         c[0].metric(
