@@ -28,6 +28,7 @@ def load_frames(engine) -> dict[str, pd.DataFrame]:
             "activities": "rep_id, team_id, type, occurred_at",
             "leads": "rep_id, team_id, source, created_at, furthest_stage",
             "survey_responses": "round_id, tool_id, team_id, satisfaction, ease, recommend",
+            "deal_changes": "deal_id, changed_at, field, old_value, new_value",
         }.items():
             out[table] = raw.execute(f"SELECT {cols} FROM {table}").df()  # noqa: S608 - fixed names
     for table, cols in {
@@ -35,6 +36,7 @@ def load_frames(engine) -> dict[str, pd.DataFrame]:
         "quotas": ["period_start"],
         "activities": ["occurred_at"],
         "leads": ["created_at"],
+        "deal_changes": ["changed_at"],
     }.items():
         for c in cols:
             out[table][c] = pd.to_datetime(out[table][c])
@@ -82,18 +84,76 @@ def trend(f, scope: Scope) -> pd.DataFrame:
     return won.groupby(won.close_date.dt.to_period("Q")).amount_cents.sum()
 
 
-def leaderboard(f, scope: Scope) -> pd.DataFrame:
-    board = attainment_by_rep(f, scope)
-    board["rank"] = board.attainment.rank(ascending=False, method="min")
-    prev = attainment_by_rep(f, scope.previous())
-    board["move"] = prev.attainment.rank(ascending=False, method="min") - board["rank"]
-    a = f["activities"]
+def _gini(x: pd.Series) -> float:
+    v = x.sort_values().to_numpy()
+    k = len(v)
+    if k == 0 or v.sum() == 0:
+        return 0.0
+    return float((2 * ((pd.Series(range(1, k + 1)) * v).sum()) / (k * v.sum())) - (k + 1) / k)
+
+
+def kpis(f, scope: Scope) -> dict:
+    """The performance tiles: closed-deal figures, pipeline, weighted pipeline, activities per rep."""
+    out = headline(f, scope)
+    d = f["deals"]
     s, e = pd.Timestamp(scope.start), pd.Timestamp(scope.end)
-    board["activities"] = a[(a.occurred_at >= s) & (a.occurred_at <= e)].groupby("rep_id").size()
-    return board
+    won = d[(d.outcome == "won") & (d.close_date >= s) & (d.close_date <= e)]
+    out["avg_deal"] = won.amount_cents.mean()
+    out["cycle"] = (won.close_date - won.created_date).dt.days.mean()
+    open_ = d[(d.created_date <= e) & ((d.outcome == "open") | (d.close_date > e))]
+    out["weighted"] = (open_.amount_cents * open_.probability.fillna(0)).sum()
+    a = f["activities"]
+    acts = a[(a.occurred_at >= s) & (a.occurred_at <= e)]
+    out["activities_per_rep"] = len(acts) / max(1, acts.rep_id.nunique())
+    return out
+
+
+def funnel(f, scope: Scope) -> pd.DataFrame:
+    lead = f["leads"]
+    s, e = pd.Timestamp(scope.start), pd.Timestamp(scope.end)
+    cohort = lead[(lead.created_at >= s) & (lead.created_at <= e)]
+    return cohort.groupby(["team_id", "furthest_stage"]).size().unstack(fill_value=0)
+
+
+def changes(f, scope: Scope) -> pd.DataFrame:
+    ch = f["deal_changes"]
+    week_start = pd.Timestamp(scope.end) - pd.Timedelta(days=pd.Timestamp(scope.end).weekday())
+    week = ch[(ch.changed_at >= week_start) & (ch.changed_at <= pd.Timestamp(scope.end))]
+    return week.merge(f["deals"][["deal_id", "rep_id", "team_id", "stage"]], on="deal_id")
+
+
+def board(f, scope: Scope) -> pd.DataFrame:
+    """Per rep: won, closed counts, win rate, attainment, activities, pipeline created."""
+    d = f["deals"]
+    s, e = pd.Timestamp(scope.start), pd.Timestamp(scope.end)
+    closed = d[(d.outcome != "open") & (d.close_date >= s) & (d.close_date <= e)]
+    g = closed.groupby("rep_id")
+    out = attainment_by_rep(f, scope)
+    out["won_deals"] = g.outcome.apply(lambda o: (o == "won").sum())
+    out["closed"] = g.size()
+    out["win_rate"] = out.won_deals / out.closed
+    created = d[(d.created_date >= s) & (d.created_date <= e)]
+    out["pipeline_created"] = created.groupby("rep_id").amount_cents.sum()
+    a = f["activities"]
+    out["activities"] = a[(a.occurred_at >= s) & (a.occurred_at <= e)].groupby("rep_id").size()
+    out["rank"] = out.attainment.rank(ascending=False, method="min")
+    return out
+
+
+def leaderboard(f, scope: Scope) -> pd.DataFrame:
+    """Rep board now and for the previous period (movement), plus the 8-period attainment trend."""
+    now = board(f, scope)
+    prev = board(f, scope.previous())
+    now["move"] = prev["rank"] - now["rank"]
+    d = f["deals"]
+    won = d[d.outcome == "won"]
+    now_trend = won.groupby(["rep_id", won.close_date.dt.to_period("Q")]).amount_cents.sum()
+    team = now.groupby("team_id")[["won", "quota"]].sum()
+    return now, team, now_trend
 
 
 def fairness(f, scope: Scope) -> pd.DataFrame:
+    """Leads per rep vs an FTE-weighted fair share, the Gini per team, and 12 months of Gini."""
     lead = f["leads"]
     s, e = pd.Timestamp(scope.start), pd.Timestamp(scope.end)
     n = (
@@ -103,23 +163,21 @@ def fairness(f, scope: Scope) -> pd.DataFrame:
         .rename("n")
         .reset_index()
     )
-
-    def gini(x):
-        x = x.sort_values().to_numpy()
-        k = len(x)
-        return (
-            0.0
-            if k == 0 or x.sum() == 0
-            else (2 * ((pd.Series(range(1, k + 1)) * x).sum()) / (k * x.sum())) - (k + 1) / k
-        )
-
-    return n.groupby("team_id").n.apply(gini)
+    reps = f["reps"]
+    n = n.merge(reps[["rep_id", "fte"]], on="rep_id", how="left")
+    n["fair"] = n.groupby("team_id").n.transform("sum") * n.fte / n.groupby("team_id").fte.transform("sum")
+    per_team = n.groupby("team_id").n.apply(_gini)
+    recent = lead[lead.created_at > e - pd.DateOffset(months=12)]
+    monthly = recent.groupby([recent.created_at.dt.to_period("M"), "team_id", "rep_id"]).size()
+    trend = monthly.groupby(level=[0, 1]).apply(_gini)
+    return n, per_team, trend
 
 
 def survey(f, scope: Scope) -> pd.DataFrame:
+    """Per round and tool: CSAT, NPS, ease, answers; the per-team breakdown with the 5-answer rule."""
     r = f["survey_responses"]
     g = r.groupby(["round_id", "tool_id"])
-    return pd.DataFrame(
+    per_tool = pd.DataFrame(
         {
             "csat": g.satisfaction.apply(lambda s: (s >= 4).mean()),
             "nps": g.recommend.apply(lambda s: (s >= 9).mean() - (s <= 6).mean()),
@@ -127,12 +185,31 @@ def survey(f, scope: Scope) -> pd.DataFrame:
             "n": g.size(),
         }
     )
+    last = r[r.round_id == r.round_id.max()]
+    t = last.groupby(["tool_id", "team_id"])
+    by_team = pd.DataFrame({"csat": t.satisfaction.apply(lambda s: (s >= 4).mean()), "n": t.size()})
+    by_team.loc[by_team.n < 5, "csat"] = None
+    return per_tool, by_team
+
+
+def tools_vs_performance(f, scope: Scope) -> pd.DataFrame:
+    d = f["deals"]
+    s, e = pd.Timestamp(scope.start), pd.Timestamp(scope.end)
+    closed = d[(d.outcome != "open") & (d.close_date >= s) & (d.close_date <= e)]
+    perf = closed.groupby("team_id").outcome.apply(lambda o: (o == "won").mean())
+    r = f["survey_responses"]
+    sat = r[r.round_id == r.round_id.max()].groupby(["tool_id", "team_id"]).satisfaction.mean()
+    return sat.reset_index().merge(perf.rename("win_rate").reset_index(), on="team_id")
 
 
 def forecast_series(f, scope: Scope) -> pd.DataFrame:
+    """The company's weekly won series (the fit itself is read from the store) and the weighted pipeline."""
     d = f["deals"]
     won = d[d.outcome == "won"]
-    return won.groupby([won.team_id, won.close_date.dt.to_period("W")]).amount_cents.sum()
+    series = won.groupby(won.close_date.dt.to_period("W")).amount_cents.sum()
+    open_ = d[d.outcome == "open"]
+    pipe = (open_.amount_cents * open_.probability.fillna(0)).groupby(open_.close_date.dt.to_period("W")).sum()
+    return series, pipe
 
 
 def comp_actuals(f, scope: Scope) -> pd.DataFrame:
@@ -141,11 +218,18 @@ def comp_actuals(f, scope: Scope) -> pd.DataFrame:
 
 REFERENCES: dict[str, Callable] = {
     "home": lambda f, sc: (headline(f, sc), headline(f, sc.previous()), headline(f, sc.last_year()), trend(f, sc)),
-    "performance": lambda f, sc: (headline(f, sc), headline(f, sc.previous()), attainment_by_rep(f, sc)),
+    "performance": lambda f, sc: (
+        kpis(f, sc),
+        kpis(f, sc.previous()),
+        kpis(f, sc.last_year()),
+        attainment_by_rep(f, sc),
+        funnel(f, sc),
+        changes(f, sc),
+    ),
     "leaderboards": lambda f, sc: leaderboard(f, sc),
     "forecasts": lambda f, sc: forecast_series(f, sc),
     "compensation": lambda f, sc: comp_actuals(f, sc),
-    "tools": lambda f, sc: (survey(f, sc), fairness(f, sc)),
+    "tools": lambda f, sc: (survey(f, sc), tools_vs_performance(f, sc), fairness(f, sc)),
 }
 
 
