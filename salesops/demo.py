@@ -549,6 +549,43 @@ def _surveys(rng, reps: pd.DataFrame, today: date):
     return pd.DataFrame(rounds), pd.DataFrame(invites), ans
 
 
+#: Physical order of the big tables: by date, so DuckDB's per-row-group min/max (zone maps) let a
+#: date-range filter skip most of a table. Ties broken by id for a repeatable layout.
+_SORT_KEYS = {
+    "deals": "close_date, deal_id",
+    "deal_stage_history": "entered_at, deal_id",
+    "deal_changes": "changed_at, deal_id",
+    "leads": "created_at, lead_id",
+    "activities": "occurred_at, activity_id",
+}
+
+
+def _staging(conn: Connection, table: sa.Table) -> sa.Table:
+    """On DuckDB, an unconstrained temp twin of ``table`` to collect the batches in; else the table."""
+    if conn.dialect.name != "duckdb":
+        return table
+    twin = sa.Table(
+        f"_demo_{table.name}",
+        sa.MetaData(),
+        *[sa.Column(c.name, c.type) for c in table.columns],
+        prefixes=["TEMPORARY"],
+    )
+    twin.create(conn)
+    return twin
+
+
+def _publish(conn: Connection, table: sa.Table, staged: sa.Table) -> None:
+    """Move the staged rows into ``table`` in date order (see _SORT_KEYS), then drop the twin."""
+    if staged is table:
+        return
+    order = _SORT_KEYS[table.name]
+    # On the driver connection, fetched: an INSERT run through SQLAlchemy and never fetched can be
+    # left pending by duckdb and cut short by the next statement (seen with the 280k activities).
+    raw = conn.connection.driver_connection
+    raw.execute(f'INSERT INTO "{table.name}" SELECT * FROM "{staged.name}" ORDER BY {order}').fetchall()  # noqa: S608 - schema names
+    raw.execute(f'DROP TABLE "{staged.name}"')
+
+
 def _clear(conn: Connection) -> None:
     for table in reversed(schema.metadata.sorted_tables):
         if table.name not in ("meta", "changes"):
@@ -591,6 +628,7 @@ def build_demo(engine: Engine, seed: int = 7, scale: str = "small", today: date 
         deal_no = lead_no = act_no = 0
         for c in ("deals", "deal_stage_history", "deal_changes", "leads", "activities"):
             counts[c] = 0
+        staged = {name: _staging(conn, schema.metadata.tables[name]) for name in _SORT_KEYS}
         for b in range(0, len(team_ids), 55):
             batch = set(team_ids[b : b + 55])
             rm = rep_months[rep_months.team_id.isin(batch)].reset_index(drop=True)
@@ -602,15 +640,15 @@ def build_demo(engine: Engine, seed: int = 7, scale: str = "small", today: date 
             deals["account"] = "Account " + pd.Series(rng.integers(1, 40 * len(batch) * 10, len(deals))).astype(str)
             hist["deal_id"] = ids[hist.pop("deal_idx").to_numpy()]
             changes["deal_id"] = ids[changes.pop("deal_idx").to_numpy()]
-            counts["deals"] += bulk_insert(conn, schema.deals, deals)
+            counts["deals"] += bulk_insert(conn, staged["deals"], deals)
             counts["deal_stage_history"] += bulk_insert(
-                conn, schema.deal_stage_history, hist.drop_duplicates(["deal_id", "stage", "entered_at"])
+                conn, staged["deal_stage_history"], hist.drop_duplicates(["deal_id", "stage", "entered_at"])
             )
-            counts["deal_changes"] += bulk_insert(conn, schema.deal_changes, changes)
+            counts["deal_changes"] += bulk_insert(conn, staged["deal_changes"], changes)
             leads = _leads(rng, reps, rm, spec, today)
             leads.insert(0, "lead_id", [f"L{lead_no + i + 1:08d}" for i in range(len(leads))])
             lead_no += len(leads)
-            counts["leads"] += bulk_insert(conn, schema.leads, leads)
+            counts["leads"] += bulk_insert(conn, staged["leads"], leads)
             acts = _activities(
                 rng, reps[reps.team_id.isin(batch)].reset_index(drop=True), today, spec.activities_per_rep_week
             )
@@ -620,7 +658,9 @@ def build_demo(engine: Engine, seed: int = 7, scale: str = "small", today: date 
                 pd.Series(np.arange(act_no + 1, act_no + 1 + len(acts))).map("A{:09d}".format).to_numpy(),
             )
             act_no += len(acts)
-            counts["activities"] += bulk_insert(conn, schema.activities, acts)
+            counts["activities"] += bulk_insert(conn, staged["activities"], acts)
+        for name, table in staged.items():
+            _publish(conn, schema.metadata.tables[name], table)
 
     write(engine, load, what=f"demo seed={seed} scale={scale}")
     return DemoSummary(seed=seed, scale=scale, today=today, counts=dict(counts))
