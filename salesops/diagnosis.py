@@ -119,26 +119,34 @@ _ACTIVITY_SQL = """
 """
 
 _LEADS_SQL = """
-    WITH per_rep AS (
+    WITH per_rep AS MATERIALIZED (
         SELECT rep_id, team_id, COUNT(*) AS n,
-               SUM(CASE WHEN furthest_stage IN (:q0, :q1, :q2) THEN 1 ELSE 0 END) AS q
+               COUNT(*) FILTER (WHERE furthest_stage IN (:q0, :q1, :q2)) AS q
         FROM leads
         WHERE created_at BETWEEN :start AND :end AND rep_id IS NOT NULL
         GROUP BY rep_id, team_id
     ),
-    by_rep AS (SELECT rep_id, SUM(n) AS n, SUM(q) AS q FROM per_rep GROUP BY rep_id),
     peers AS (
         SELECT rep_id FROM reps WHERE team_id = :team AND role = :role AND rep_id <> :rep
+    ),
+    by_rep AS (SELECT rep_id, SUM(n) AS n, SUM(q) AS q FROM per_rep GROUP BY rep_id),
+    company AS (
+        SELECT COALESCE(SUM(n) FILTER (WHERE rep_id = :rep), 0) AS leads_rep,
+               COALESCE(SUM(q) FILTER (WHERE rep_id = :rep), 0) AS qualified_rep,
+               percentile_cont(0.5) WITHIN GROUP (ORDER BY n) AS leads_company_median,
+               COALESCE(SUM(n), 0) AS leads_company,
+               COALESCE(SUM(q), 0) AS qualified_company
+        FROM by_rep
+    ),
+    team AS (
+        SELECT COALESCE(SUM(n), 0) AS leads_team, COALESCE(SUM(q), 0) AS qualified_team
+        FROM per_rep WHERE team_id = :team AND rep_id IN (SELECT rep_id FROM peers)
     )
-    SELECT
-        (SELECT COALESCE(SUM(n), 0) FROM by_rep WHERE rep_id = :rep) AS leads_rep,
-        (SELECT COALESCE(SUM(q), 0) FROM by_rep WHERE rep_id = :rep) AS qualified_rep,
-        (SELECT COALESCE(SUM(n), 0) FROM per_rep WHERE team_id = :team AND rep_id IN (SELECT rep_id FROM peers)) AS leads_team,
-        (SELECT COALESCE(SUM(q), 0) FROM per_rep WHERE team_id = :team AND rep_id IN (SELECT rep_id FROM peers)) AS qualified_team,
-        (SELECT COUNT(*) FROM peers) AS peers,
-        (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY n) FROM by_rep) AS leads_company_median,
-        (SELECT COALESCE(SUM(n), 0) FROM by_rep) AS leads_company,
-        (SELECT COALESCE(SUM(q), 0) FROM by_rep) AS qualified_company
+    -- One pass over the leads in range (per_rep is computed once), then one row of figures.
+    SELECT company.leads_rep, company.qualified_rep, team.leads_team, team.qualified_team,
+           (SELECT COUNT(*) FROM peers) AS peers, company.leads_company_median,
+           company.leads_company, company.qualified_company
+    FROM company, team
 """
 
 

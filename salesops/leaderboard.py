@@ -1,9 +1,10 @@
 """Leaderboards: rank reps and teams fairly, show who moved, flag who is beyond noise.
 
 Definitions: docs/LEADERBOARDS.md. Two SQL statements do all the aggregation
-(:func:`load_board_data`); everything after that works on the small aggregated frames
-(one row per rep and team-at-the-time), so changing the metric, the weights or the cohort
-never touches the database again.
+(:func:`load_board_data`), which also sums their small results into one row per rep and per team
+(and the trends into arrays) once per scope; :func:`rank_board` then ranks with whole-column numpy
+and pandas operations, so changing the metric, the weights or the cohort never touches the
+database again and costs a few milliseconds.
 
 * Events count by date inside ``[scope.start, scope.end]``; deals by close date (won/lost),
   pipeline by created date, activities by date. ``deals.team_id`` is the team at the time.
@@ -95,9 +96,14 @@ class BoardData:
     ``stats``: one row per (rep_id, team_id at the time) with ``<sum>_c``/``<sum>_p`` for the
     current and previous range (sums in :data:`_SUMS`), and the rep's name, role, hire_date,
     ramp_months, home_team (current team) and team_name/home_team_name.
-    ``trend``: one row per (rep_id, team_id, period_start) with the same sums for each of the last
-    ``periods`` grain periods up to the scope's end (the last one cut at the scope's end); only the
-    sums the metrics in ``trend_of`` need are filled (the others are 0).
+    ``trend``: one row per (rep_id, team_id) with ``<sum>_<i>`` for each of the last ``periods``
+    grain periods up to the scope's end (i = 0 oldest; the last one cut at the scope's end; NaN
+    where that rep and team have nothing in the period) and ``n_<i>`` (1 where they have a row);
+    only the sums the metrics in ``trend_of`` need are there.
+    ``rep_rows`` / ``team_rows``: one row per rep (current team, cohort, flag baseline) and per team
+    at the time (``reps``), with the summed ``<sum>_c``/``<sum>_p``; ``rep_trend`` / ``team_trend``:
+    the trend sums in their row order as arrays (rows, periods, sums), NaN where nothing happened.
+    :func:`load_board_data` fills these once per scope; :func:`rank_board` only reads them.
     """
 
     scope: Scope
@@ -105,6 +111,10 @@ class BoardData:
     trend: pd.DataFrame
     periods: tuple[str, ...]
     trend_of: tuple[str, ...] = (DEFAULT_METRIC,)
+    rep_rows: pd.DataFrame | None = None
+    team_rows: pd.DataFrame | None = None
+    rep_trend: np.ndarray | None = None
+    team_trend: np.ndarray | None = None
 
 
 def check_metric(metric: str) -> Metric:
@@ -153,14 +163,14 @@ def parse_weights(text: str) -> tuple[tuple[str, float], ...]:
 # ---- SQL ------------------------------------------------------------------------------------
 
 
-def _select(parts: Mapping[str, str], suffixes: tuple[str, ...]) -> str:
+def _select(parts: Mapping[str, str], suffixes: tuple[str, ...], cols: Iterable[str] = _SUMS) -> str:
     """The sum columns in a fixed order: our expression where given, 0 elsewhere (for UNION ALL)."""
-    cols = []
-    for col in _SUMS:
+    out = []
+    for col in cols:
         for sfx in suffixes:
             name = f"{col}{sfx}"
-            cols.append(f"CAST({parts.get(name, '0')} AS DOUBLE) AS {name}")
-    return ", ".join(cols)
+            out.append(f"CAST({parts.get(name, '0')} AS DOUBLE) AS {name}")
+    return ", ".join(out)
 
 
 def _quota_sql(prefix: str) -> str:
@@ -183,6 +193,13 @@ _PARTS = {
     "pipeline_created": ("created",),
 }
 _ALL_PARTS = ("closed", "created", "acts", "quota")
+#: The sums each part of the trend query fills.
+_PART_SUMS = {
+    "closed": ("won_cents", "won_count", "lost_count"),
+    "created": ("pipeline_cents", "created_count"),
+    "acts": ("activities",),
+    "quota": ("quota_cents",),
+}
 
 
 def trend_metrics(metric: str, weights=None) -> tuple[str, ...]:
@@ -244,38 +261,52 @@ def _stats_sql(where: str, rep_where: str) -> str:
     """  # noqa: S608 - identifiers and fragments are this module's constants; values are binds
 
 
-def _trend_sql(where: str, rep_where: str, n_periods: int, parts: tuple[str, ...]) -> str:
+def _trend_cols(parts: Iterable[str]) -> tuple[str, ...]:
+    """The sums the trend query fills for ``parts``, in :data:`_SUMS` order."""
+    filled = {c for p in parts for c in _PART_SUMS[p]}
+    return tuple(c for c in _SUMS if c in filled)
+
+
+#: One grain period as an SQL interval (keys are the grains Scope allows).
+_STEP = {
+    "week": "INTERVAL 7 DAY",
+    "month": "INTERVAL 1 MONTH",
+    "quarter": "INTERVAL 3 MONTH",
+    "year": "INTERVAL 1 YEAR",
+}
+
+
+def _trend_sql(where: str, rep_where: str, n_periods: int, parts: tuple[str, ...], grain: str) -> str:
     one = ("",)
+    cols = _trend_cols(parts)
     bucket = "CAST(date_trunc(:grain, {col}) AS DATE)"
     closed = {
-        "won_cents": "COALESCE(SUM(CASE WHEN outcome = 'won' THEN amount_cents END), 0)",
-        "won_count": "SUM(CASE WHEN outcome = 'won' THEN 1 ELSE 0 END)",
-        "lost_count": "SUM(CASE WHEN outcome = 'lost' THEN 1 ELSE 0 END)",
+        "won_cents": "COALESCE(SUM(CAST(amount_cents AS DOUBLE)) FILTER (WHERE outcome = 'won'), 0)",
+        "won_count": "COUNT(*) FILTER (WHERE outcome = 'won')",
+        "lost_count": "COUNT(*) FILTER (WHERE outcome = 'lost')",
     }
-    created = {"pipeline_cents": "COALESCE(SUM(amount_cents), 0)", "created_count": "COUNT(*)"}
+    created = {"pipeline_cents": "COALESCE(SUM(CAST(amount_cents AS DOUBLE)), 0)", "created_count": "COUNT(*)"}
     acts = {"activities": "COUNT(*)"}
     quota = {"quota_cents": "SUM(q.quota_cents)"}
-    periods = " UNION ALL ".join(
-        f"SELECT CAST(:ps{i} AS DATE) AS period_start, CAST(:pe{i} AS DATE) AS period_end" for i in range(n_periods)
-    )
+    periods = ", ".join(f"({i}, CAST(:ps{i} AS DATE), CAST(:pe{i} AS DATE))" for i in range(n_periods))
     selects = {
         "closed": f"""
-            SELECT rep_id, team_id, {bucket.format(col="close_date")} AS period_start, {_select(closed, one)}
+            SELECT rep_id, team_id, {bucket.format(col="close_date")} AS period_start, {_select(closed, one, cols)}
             FROM deals
             WHERE outcome IN ('won', 'lost') AND close_date BETWEEN :t_start AND :t_end {where}
             GROUP BY 1, 2, 3""",  # noqa: S608 - our fragments; values bound
         "created": f"""
-            SELECT rep_id, team_id, {bucket.format(col="created_date")} AS period_start, {_select(created, one)}
+            SELECT rep_id, team_id, {bucket.format(col="created_date")} AS period_start, {_select(created, one, cols)}
             FROM deals
             WHERE created_date BETWEEN :t_start AND :t_end {where}
             GROUP BY 1, 2, 3""",  # noqa: S608 - our fragments; values bound
         "acts": f"""
-            SELECT rep_id, team_id, {bucket.format(col="occurred_at")} AS period_start, {_select(acts, one)}
+            SELECT rep_id, team_id, {bucket.format(col="occurred_at")} AS period_start, {_select(acts, one, cols)}
             FROM activities
             WHERE occurred_at BETWEEN :t_start AND :t_end {where}
             GROUP BY 1, 2, 3""",  # noqa: S608 - our fragments; values bound
         "quota": f"""
-            SELECT r.rep_id, r.team_id, q.period_start, {_select(quota, one)}
+            SELECT r.rep_id, r.team_id, q.period_start, {_select(quota, one, cols)}
             FROM q JOIN reps r ON r.rep_id = q.rep_id
             WHERE 1 = 1 {rep_where}
             GROUP BY 1, 2, 3""",  # noqa: S608 - our fragments; values bound
@@ -284,7 +315,7 @@ def _trend_sql(where: str, rep_where: str, n_periods: int, parts: tuple[str, ...
     # Per-period quota: the same proration as QUOTA_IN_WINDOW (share of a quota row's days that
     # falls in the period), for every period at once.
     return f"""
-        WITH periods AS ({periods}),
+        WITH periods AS (SELECT * FROM (VALUES {periods}) p(idx, period_start, period_end)),
         qrows AS (
             SELECT rep_id, period_start AS qs, amount_cents,
                    CAST(CASE period_type
@@ -296,16 +327,24 @@ def _trend_sql(where: str, rep_where: str, n_periods: int, parts: tuple[str, ...
             WHERE period_start <= :t_qend
         ),
         q AS (
-            SELECT qrows.rep_id, p.period_start,
-                   CAST(qrows.amount_cents AS DOUBLE)
-                   * GREATEST(0, LEAST(qrows.qe, p.period_end) - GREATEST(qrows.qs, p.period_start) + 1)
-                   / (qrows.qe - qrows.qs + 1) AS quota_cents
-            FROM qrows JOIN periods p ON qrows.qs <= p.period_end AND qrows.qe >= p.period_start
+            SELECT qx.rep_id, p.period_start,
+                   CAST(qx.amount_cents AS DOUBLE)
+                   * GREATEST(0, LEAST(qx.qe, p.period_end) - GREATEST(qx.qs, p.period_start) + 1)
+                   / (qx.qe - qx.qs + 1) AS quota_cents
+            FROM (
+                -- each quota row with the start of every grain period it overlaps: an equi-join
+                -- to the periods instead of a range join
+                SELECT qrows.*, CAST(UNNEST(generate_series(
+                           date_trunc(:grain, qrows.qs), date_trunc(:grain, qrows.qe), {_STEP[grain]})) AS DATE) AS ps
+                FROM qrows WHERE qrows.qe >= :t_start
+            ) qx
+            JOIN periods p ON p.period_start = qx.ps
         ),
         ev AS ({ev})
-        SELECT rep_id, team_id, period_start, {", ".join(f"SUM({c}) AS {c}" for c in _SUMS)}
-        FROM ev GROUP BY rep_id, team_id, period_start
-        ORDER BY rep_id, team_id, period_start
+        SELECT ev.rep_id, ev.team_id, p.idx, {", ".join(f"SUM(ev.{c}) AS {c}" for c in cols)}
+        FROM ev JOIN periods p ON p.period_start = ev.period_start
+        GROUP BY ev.rep_id, ev.team_id, p.idx
+        ORDER BY ev.rep_id, ev.team_id, p.idx
     """  # noqa: S608 - identifiers and fragments are this module's constants; values are binds
 
 
@@ -336,14 +375,12 @@ def _trend_frame(
     binds = {"grain": scope.grain, "t_start": windows[0][0], "t_end": scope.end, "t_qend": windows[-1][1]}
     for i, (s, e) in enumerate(windows):
         binds[f"ps{i}"], binds[f"pe{i}"] = s, e
-    res = conn.execute(sa.text(_trend_sql(where, rep_where, len(windows), parts)), {**binds, **params, **rep_params})
+    sql = _trend_sql(where, rep_where, len(windows), parts, scope.grain)
+    res = conn.execute(sa.text(sql), {**binds, **params, **rep_params})
     trend = _frame(res)
-    for col in _SUMS:
+    for col in trend.columns[3:]:
         trend[col] = trend[col].astype(float)
-    trend["period_start"] = pd.to_datetime(trend["period_start"]).dt.date
-    labels = {s: period_label(s, scope.grain) for s, _ in windows}
-    trend["period"] = trend["period_start"].map(labels)
-    return trend, tuple(labels.values())
+    return trend, tuple(period_label(s, scope.grain) for s, _ in windows)
 
 
 def _parts_of(metrics: Iterable[str]) -> tuple[str, ...]:
@@ -361,7 +398,8 @@ def load_board_data(
 ) -> BoardData:
     """Run the board's two grouped queries for ``scope``: current + previous range per rep, and the
     last ``periods`` grain periods of the sums that the metrics in ``trend_of`` need
-    (see :func:`trend_metrics`); ``periods`` defaults to :data:`TREND_PERIODS_BY_GRAIN`."""
+    (see :func:`trend_metrics`); ``periods`` defaults to :data:`TREND_PERIODS_BY_GRAIN`.
+    The per-rep and per-team rows every ranking starts from are summed here, once per scope."""
     periods = periods or TREND_PERIODS_BY_GRAIN[scope.grain]
     if periods < 1:
         raise InvalidFilter(f"A trend of {periods} periods is empty.", "Ask for 1 period or more.")
@@ -390,7 +428,18 @@ def load_board_data(
             for sfx in ("_c", "_p"):
                 stats[f"{col}{sfx}"] = stats[f"{col}{sfx}"].astype(float)
         trend, labels = _trend_frame(conn, scope, periods, parts, where, params, rep_where, rep_params)
-    return BoardData(scope=scope, stats=stats, trend=trend, periods=labels, trend_of=tuple(sorted(set(trend_of))))
+    rep_rows, team_rows = _board_rows(stats, scope)
+    return BoardData(
+        scope=scope,
+        stats=stats,
+        trend=trend,
+        periods=labels,
+        trend_of=tuple(sorted(set(trend_of))),
+        rep_rows=rep_rows,
+        team_rows=team_rows,
+        rep_trend=_trend_cube(trend, "rep_id", rep_rows["rep_id"], len(labels)),
+        team_trend=_trend_cube(trend, "team_id", team_rows["team_id"], len(labels)),
+    )
 
 
 def load_rep_trend(engine: Engine, scope: Scope, rep_ids: tuple[str, ...], periods: int | None = None) -> pd.DataFrame:
@@ -414,17 +463,24 @@ def load_rep_trend(engine: Engine, scope: Scope, rep_ids: tuple[str, ...], perio
         trend, labels = _trend_frame(
             conn, scope, periods, _ALL_PARTS, where, params, rep_where, {**rep_params, **params}
         )
-    summed = trend.groupby(["rep_id", "period"], sort=False)[list(_SUMS)].sum().reset_index()
-    d = derive(summed)
-    d["rep_id"], d["period"] = summed["rep_id"].to_numpy(), summed["period"].to_numpy()
-    grid = pd.MultiIndex.from_product([list(ids), list(labels)], names=["rep_id", "period"]).to_frame(index=False)
-    d = grid.merge(d, on=["rep_id", "period"], how="left")
-    by_col = {METRICS[m].column: m for m in COMPARE_METRICS}
-    long = d.melt(id_vars=["rep_id", "period"], value_vars=list(by_col), var_name="column", value_name="value")
-    long["metric"] = long.pop("column").map(by_col)
-    counts = long["metric"].isin(["won_revenue", "deals_won", "activities", "pipeline_created"])
-    long.loc[counts, "value"] = long.loc[counts, "value"].fillna(0.0)
-    return long[["rep_id", "period", "metric", "value"]]
+    cube = _trend_cube(trend, "rep_id", pd.Series(ids, dtype=object), len(labels))  # (rep, period, sum)
+    d = _derive_arrays({c: cube[:, :, j] for j, c in enumerate(_SUMS)})
+    counts = {"won_revenue", "deals_won", "activities", "pipeline_created"}
+    blocks = []
+    for m in COMPARE_METRICS:
+        v = d[METRICS[m].column]
+        if m in counts:  # a period without events is 0, not undefined
+            v = np.where(np.isnan(v), 0.0, v)
+        blocks.append(v.ravel())
+    n_metrics, n_cells = len(COMPARE_METRICS), len(ids) * len(labels)
+    return pd.DataFrame(
+        {
+            "rep_id": np.tile(np.repeat(np.array(ids, dtype=object), len(labels)), n_metrics),
+            "period": np.tile(np.array(labels, dtype=object), len(ids) * n_metrics),
+            "metric": np.repeat(np.array(COMPARE_METRICS, dtype=object), n_cells),
+            "value": np.concatenate(blocks) if blocks else np.array([], dtype=float),
+        }
+    )
 
 
 # ---- pure calculations on the aggregates ------------------------------------------------------
@@ -436,15 +492,21 @@ def derive(frame: pd.DataFrame, sfx: str = "") -> pd.DataFrame:
     Output columns (no suffix): won_cents, won_count, lost_count, closed_count, pipeline_cents,
     created_count, activities, quota_cents, attainment, win_rate, avg_deal_cents, present.
     """
-    out = pd.DataFrame(index=frame.index)
-    for col in _SUMS:
-        out[col] = frame[f"{col}{sfx}"].astype(float)
-    out["closed_count"] = out["won_count"] + out["lost_count"]
-    out["attainment"] = (out["won_cents"] / out["quota_cents"]).where(out["quota_cents"] > 0)
-    out["win_rate"] = (out["won_count"] / out["closed_count"]).where(out["closed_count"] > 0)
-    out["avg_deal_cents"] = (out["won_cents"] / out["won_count"]).where(out["won_count"] > 0)
+    d = _derive_arrays({c: frame[f"{c}{sfx}"].to_numpy(dtype=float) for c in _SUMS})
+    return pd.DataFrame(d, index=frame.index)
+
+
+def _derive_arrays(sums: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """:func:`derive` on arrays (any shape): the sums, closed_count, the ratios and present."""
+    out = {c: np.asarray(sums[c], dtype=float) for c in _SUMS}
+    won, won_n, lost_n, quota = out["won_cents"], out["won_count"], out["lost_count"], out["quota_cents"]
+    out["closed_count"] = closed = won_n + lost_n
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out["attainment"] = np.where(quota > 0, won / quota, np.nan)
+        out["win_rate"] = np.where(closed > 0, won_n / closed, np.nan)
+        out["avg_deal_cents"] = np.where(won_n > 0, won / won_n, np.nan)
     # On the board for this range: any event or any quota in it.
-    out["present"] = (out["closed_count"] + out["created_count"] + out["activities"] + out["quota_cents"]) > 0
+    out["present"] = (closed + out["created_count"] + out["activities"] + quota) > 0
     return out
 
 
@@ -472,10 +534,16 @@ def composite_score(frame: pd.DataFrame, weights: Mapping[str, float]) -> pd.Ser
     return 100.0 * score / total
 
 
-def _values(frame: pd.DataFrame, metric: str, weights: Mapping[str, float]) -> pd.Series:
-    if metric == "composite":
-        return composite_score(frame, weights)
-    return frame[METRICS[metric].column].astype(float)
+def _composite_columns(cols: Mapping[str, np.ndarray], w: Mapping[str, float], present: np.ndarray) -> np.ndarray:
+    """:func:`composite_score` of every column (period) of 2-D component arrays at once, each
+    period among its ``present`` rows only; NaN where a row is not present."""
+    total = sum(w.values())
+    score = np.zeros(present.shape)
+    for name, weight in w.items():
+        v = np.where(present, np.round(cols[METRICS[name].column], 9), np.nan)
+        pr = pd.DataFrame(v).rank(method="average", pct=True).to_numpy()  # column by column
+        score = score + weight * np.nan_to_num(pr, nan=0.0)
+    return np.where(present, 100.0 * score / total, np.nan)
 
 
 def movement_label(rank, prev_rank) -> str:
@@ -486,6 +554,19 @@ def movement_label(rank, prev_rank) -> str:
         return "new"
     diff = int(prev_rank) - int(rank)
     return f"▲{diff}" if diff > 0 else f"▼{-diff}" if diff < 0 else "–"
+
+
+def _movements(rank: pd.Series, prev_rank: pd.Series) -> np.ndarray:
+    """:func:`movement_label` for whole columns (object array of str)."""
+    has_r, has_p = rank.notna().to_numpy(), prev_rank.notna().to_numpy()
+    diff = prev_rank.fillna(0).to_numpy(dtype=np.int64) - rank.fillna(0).to_numpy(dtype=np.int64)
+    out = np.full(len(rank), "", dtype=object)
+    out[has_r & ~has_p] = "new"
+    both = has_r & has_p
+    out[both & (diff == 0)] = "–"
+    for mask, arrow in ((both & (diff > 0), "▲"), (both & (diff < 0), "▼")):
+        out[mask] = [f"{arrow}{abs(d)}" for d in diff[mask].tolist()]
+    return out
 
 
 def wilson_interval(successes, trials, confidence: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
@@ -518,81 +599,123 @@ def cohort_of(hire_date: pd.Series, ramp_months: pd.Series, as_of: date) -> pd.S
     return pd.Series(out, index=hire_date.index)
 
 
-def _per_rep(stats: pd.DataFrame) -> pd.DataFrame:
-    """Sum the (rep, team-at-the-time) rows into one row per rep."""
-    attrs = ["name", "role", "hire_date", "ramp_months", "home_team", "home_team_name"]
-    sums = [f"{c}{s}" for c in _SUMS for s in ("_c", "_p")]
-    by_rep = stats.groupby("rep_id", sort=True)
-    return by_rep[sums].sum().join(by_rep[attrs].first()).reset_index()
+_BOTH_SUMS = [f"{c}{s}" for c in _SUMS for s in ("_c", "_p")]
+_REP_ATTRS = ["name", "role", "hire_date", "ramp_months", "home_team", "home_team_name"]
 
 
-def _flags(reps: pd.DataFrame, stats: pd.DataFrame, confidence: float, min_closed: int) -> pd.DataFrame:
-    """Top/under performer flags: the rep's win-rate CI excludes the rest of the team's win rate,
-    with at least ``min_closed`` closed deals. Baseline: the other reps' deals in the rep's current
-    team (team at the time of each deal); the rest of the board when that team has none."""
-    team_won = stats.groupby("team_id")["won_count_c"].sum()
-    team_closed = stats.groupby("team_id")["won_count_c"].sum() + stats.groupby("team_id")["lost_count_c"].sum()
-    own = stats[stats["team_id"] == stats["home_team"]].groupby("rep_id")[["won_count_c", "lost_count_c"]].sum()
-    own = own.reindex(reps["rep_id"]).fillna(0.0)
-    won_rest = reps["home_team"].map(team_won).fillna(0.0).to_numpy() - own["won_count_c"].to_numpy()
-    closed_rest = (
-        reps["home_team"].map(team_closed).fillna(0.0).to_numpy()
-        - own[["won_count_c", "lost_count_c"]].sum(axis=1).to_numpy()
-    )
-    all_won, all_closed = float(stats["won_count_c"].sum()), float(stats[["won_count_c", "lost_count_c"]].sum().sum())
-    use_board = closed_rest <= 0
-    won_rest = np.where(use_board, all_won - reps["won_count"], won_rest)
-    closed_rest = np.where(use_board, all_closed - reps["closed_count"], closed_rest)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        base = np.where(closed_rest > 0, won_rest / closed_rest, np.nan)
-    lo, hi = wilson_interval(reps["won_count"], reps["closed_count"], confidence)
-    enough = reps["closed_count"].to_numpy() >= min_closed
-    top = enough & (lo > base)
-    under = enough & (hi < base)
-    out = pd.DataFrame(index=reps.index)
-    out["team_win_rate"] = base
-    out["win_rate_lo"], out["win_rate_hi"] = lo, hi
-    out["flag"] = np.where(top, "top", np.where(under, "under", ""))
-    # Distance from the team median of attainment (reps of the same current team on the board).
-    med = reps.groupby("home_team")["attainment"].transform("median")
-    out["team_median_attainment"] = med
-    pct = f"{confidence:.0%}"
-    reasons = np.full(len(reps), "", dtype=object)
-    rate, att, closed, medv = (
-        reps["win_rate"].to_numpy(float),
-        reps["attainment"].to_numpy(float),
-        reps["closed_count"].to_numpy(float),
-        med.to_numpy(float),
-    )
-    for i in np.flatnonzero(top | under):  # a handful of rows: the loop is over flagged reps only
-        text = (
-            f"win rate {rate[i]:.0%} vs team {base[i]:.0%} "
-            f"({(rate[i] - base[i]) * 100:+.0f} pts; {pct} CI {lo[i]:.0%}–{hi[i]:.0%}, "
-            f"{int(closed[i])} closed deals)"
-        )
-        if not (np.isnan(att[i]) or np.isnan(medv[i])):
-            text += f"; attainment {att[i]:.0%} vs team median {medv[i]:.0%} ({(att[i] - medv[i]) * 100:+.0f} pts)"
-        reasons[i] = text
-    out["reason"] = reasons
-    return out
+def _per_rep(stats: pd.DataFrame, sums: np.ndarray) -> pd.DataFrame:
+    """Sum the (rep, team-at-the-time) rows into one row per rep (attributes: first non-null)."""
+    if stats["rep_id"].isna().any() or not stats["rep_id"].is_monotonic_increasing:
+        by_rep = stats.groupby("rep_id", sort=True)
+        return by_rep[_BOTH_SUMS].sum().join(by_rep[_REP_ATTRS].first()).reset_index()
+    # The statement orders by rep: a rep's rows are one block. Per column at most one of a rep's
+    # rows holds a fraction (quota sits on the current team's row), so this sum is exact.
+    codes = pd.factorize(stats["rep_id"])[0]
+    starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
+    out = stats[["rep_id", *_REP_ATTRS]].take(starts).reset_index(drop=True)
+    for col in ("home_team", "home_team_name"):  # differ within a rep only for reps without a team
+        if stats[col].isna().any():
+            out[col] = stats.groupby("rep_id", sort=True)[col].first().to_numpy()
+    summed = pd.DataFrame(np.add.reduceat(sums, starts, axis=0), columns=_BOTH_SUMS)
+    return pd.concat([out[["rep_id"]], summed, out[_REP_ATTRS]], axis=1)
 
 
-def _trend_lists(trend: pd.DataFrame, key: str, metric: str, weights, periods: tuple[str, ...], keep) -> pd.Series:
-    """Per ``key`` (rep_id or team_id), the metric's values over ``periods`` in order (None = no value)."""
-    if trend.empty:
-        return pd.Series([[None] * len(periods)] * len(keep), index=keep, dtype=object)
-    summed = trend.groupby([key, "period"], sort=False)[list(_SUMS)].sum().reset_index()
-    summed = summed[summed[key].isin(keep)]
-    d = derive(summed)
-    d[key], d["period"] = summed[key].to_numpy(), summed["period"].to_numpy()
-    if metric == "composite":
-        d["value"] = d.groupby("period", group_keys=False)[list(d.columns)].apply(lambda g: composite_score(g, weights))
+def _board_rows(stats: pd.DataFrame, scope: Scope) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The rows every ranking starts from: one per rep (current team, cohort, the team win rate
+    its flag compares with, its team's median attainment) and one per team at the time (reps)."""
+    sums = stats[_BOTH_SUMS].to_numpy(dtype=float)
+    at = {name: j for j, name in enumerate(_BOTH_SUMS)}
+    if len(stats):
+        reps = _per_rep(stats, sums)
     else:
-        d["value"] = d[METRICS[metric].column]
-    wide = d.pivot(index=key, columns="period", values="value").reindex(index=keep, columns=list(periods))
-    return pd.Series(
-        [[None if pd.isna(v) else float(v) for v in row] for row in wide.to_numpy()], index=wide.index, dtype=object
+        reps = pd.DataFrame(columns=["rep_id", *_BOTH_SUMS, *_REP_ATTRS])
+    reps = reps.rename(columns={"home_team": "team_id", "home_team_name": "team_name"})
+    reps["cohort"] = cohort_of(reps["hire_date"], reps["ramp_months"], scope.end)
+    cur = derive(reps, "_c")
+    # Teams at the time, in id order; pandas sums each team's rows in row (rep) order, as before.
+    tcodes = pd.factorize(stats["team_id"], sort=True)[0]
+    has = tcodes >= 0
+    team_sums = pd.DataFrame(sums[has]).groupby(tcodes[has], sort=True).sum().to_numpy()
+    first = np.flatnonzero(has)[np.unique(tcodes[has], return_index=True)[1]]
+    teams = pd.concat(
+        [
+            stats[["team_id"]].take(first).reset_index(drop=True),
+            pd.DataFrame(team_sums.reshape(len(first), len(_BOTH_SUMS)), columns=_BOTH_SUMS),
+            stats[["team_name"]].take(first).reset_index(drop=True),
+        ],
+        axis=1,
     )
+    active = has & (sums[:, [at[f"{c}_c"] for c in _SUMS]].sum(axis=1) > 0)  # (rep, team) rows are unique
+    teams["reps"] = np.bincount(tcodes[active], minlength=len(first)).astype(int)
+    # Flag baseline: the other reps' deals in the rep's current team (team at the time of each
+    # deal); the rest of the board when that team has none. It does not depend on the confidence.
+    home = pd.Index(teams["team_id"]).get_indexer(reps["team_id"])
+    team_won = np.append(team_sums[:, at["won_count_c"]], 0.0)[home]  # home -1 (no rows): 0
+    team_closed = team_won + np.append(team_sums[:, at["lost_count_c"]], 0.0)[home]
+    own = (stats["team_id"] == stats["home_team"]).to_numpy(dtype=bool)
+    rcodes = pd.Index(reps["rep_id"]).get_indexer(stats["rep_id"])
+    own_won = np.bincount(rcodes[own], weights=sums[own, at["won_count_c"]], minlength=len(reps))
+    own_lost = np.bincount(rcodes[own], weights=sums[own, at["lost_count_c"]], minlength=len(reps))
+    won_rest = team_won - own_won
+    closed_rest = team_closed - (own_won + own_lost)
+    all_won = float(sums[:, at["won_count_c"]].sum())
+    all_closed = all_won + float(sums[:, at["lost_count_c"]].sum())
+    use_board = closed_rest <= 0
+    won_rest = np.where(use_board, all_won - cur["won_count"].to_numpy(), won_rest)
+    closed_rest = np.where(use_board, all_closed - cur["closed_count"].to_numpy(), closed_rest)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        reps["team_win_rate"] = np.where(closed_rest > 0, won_rest / closed_rest, np.nan)
+    # Distance from the team median of attainment (reps of the same current team on the board).
+    reps["team_median_attainment"] = cur["attainment"].groupby(reps["team_id"]).transform("median")
+    return reps, teams
+
+
+def _trend_cube(trend: pd.DataFrame, key: str, keys: pd.Series, n_periods: int) -> np.ndarray:
+    """The trend sums per ``key`` (rep_id or team_id) in the order of ``keys``: an array
+    (keys, periods, :data:`_SUMS`), NaN where the key has nothing in a period, 0 for sums not asked."""
+    n = len(keys)
+    cube = np.full((n, n_periods, len(_SUMS)), np.nan)
+    if not len(trend) or not n:
+        return cube
+    cols = [c for c in _SUMS if c in trend.columns]
+    codes, uniques = pd.factorize(trend[key])
+    pos = np.append(pd.Index(keys).get_indexer(uniques), -1)[codes]  # code -1 (no team) -> -1
+    ok = pos >= 0
+    flat = pos[ok] * n_periods + trend["idx"].to_numpy(dtype=np.int64)[ok]
+    values = trend[cols].to_numpy(dtype=float)[ok]
+    filled = np.zeros((n * n_periods, len(_SUMS)))  # sums not asked for stay 0
+    present = np.zeros(n * n_periods, dtype=bool)
+    if key == "team_id":  # many reps per team: pandas sums them in row (rep) order, as before
+        summed = pd.DataFrame(values).groupby(flat, sort=False).sum()
+        cells = summed.index.to_numpy()
+        present[cells] = True
+        for j, c in enumerate(cols):
+            filled[cells, _SUMS.index(c)] = summed[j].to_numpy()
+    else:  # a rep's few rows hold integers and one fraction per cell: any order is exact
+        present = np.bincount(flat, minlength=n * n_periods) > 0
+        for j, c in enumerate(cols):
+            filled[:, _SUMS.index(c)] = np.bincount(flat, weights=values[:, j], minlength=n * n_periods)
+    filled[~present] = np.nan
+    return filled.reshape(n, n_periods, len(_SUMS))
+
+
+def _trend_values(cube: np.ndarray, metric: str, weights: Mapping[str, float]) -> np.ndarray:
+    """The metric per row and period from a trend cube (NaN = no value)."""
+    present = ~np.isnan(cube[:, :, 0])
+    d = _derive_arrays({c: cube[:, :, j] for j, c in enumerate(_SUMS)})
+    if metric == "composite":
+        return _composite_columns(d, weights, present)
+    return np.where(present, d[METRICS[metric].column], np.nan)
+
+
+def _trend_lists(values: np.ndarray) -> np.ndarray:
+    """Rows of a 2-D float array as lists of floats (None for NaN), in an object array."""
+    cells = values.astype(object)
+    cells[np.isnan(values)] = None
+    out = np.empty(len(values), dtype=object)
+    for i, row in enumerate(cells.tolist()):
+        out[i] = row
+    return out
 
 
 _OUT_METRICS = [
@@ -607,6 +730,32 @@ _OUT_METRICS = [
     "activities",
     "pipeline_cents",
 ]
+#: Cents and counts are whole numbers: shown as Int64 (NA where undefined).
+_WHOLE = (
+    "won_cents",
+    "quota_cents",
+    "avg_deal_cents",
+    "pipeline_cents",
+    "won_count",
+    "lost_count",
+    "closed_count",
+    "activities",
+)
+
+
+def _reasons(rows: np.ndarray, rate, base, lo, hi, closed, att, medv, confidence: float) -> np.ndarray:
+    pct = f"{confidence:.0%}"
+    reasons = np.full(len(rate), "", dtype=object)
+    for i in rows:  # a handful of rows: the loop is over flagged reps only
+        text = (
+            f"win rate {rate[i]:.0%} vs team {base[i]:.0%} "
+            f"({(rate[i] - base[i]) * 100:+.0f} pts; {pct} CI {lo[i]:.0%}–{hi[i]:.0%}, "
+            f"{int(closed[i])} closed deals)"
+        )
+        if not (np.isnan(att[i]) or np.isnan(medv[i])):
+            text += f"; attainment {att[i]:.0%} vs team median {medv[i]:.0%} ({(att[i] - medv[i]) * 100:+.0f} pts)"
+        reasons[i] = text
+    return reasons
 
 
 def rank_board(
@@ -629,6 +778,9 @@ def rank_board(
     reason, team_win_rate, win_rate_lo, win_rate_hi; for teams: team_id, team_name, reps.
     ``cohort`` and ``role`` narrow the rep board (ranks are within what is shown); flags always
     compare with the whole team.
+
+    Works on the per-rep / per-team rows :func:`load_board_data` prepared, with whole-column
+    numpy and pandas operations only (it runs on every rerun of the page).
     """
     check_metric(metric)
     w = check_weights(weights)
@@ -638,77 +790,96 @@ def rank_board(
         raise InvalidFilter(f"Unknown cohort {cohort!r}.", f"Use one of: {', '.join(COHORTS)}.")
     if role not in ROLES:
         raise InvalidFilter(f"Unknown role {role!r}.", f"Use one of: {', '.join(ROLES)}.")
-    stats = data.stats
     if by == "rep":
-        base = (
-            _per_rep(stats)
-            if len(stats)
-            else pd.DataFrame(
-                columns=[
-                    "rep_id",
-                    "name",
-                    "role",
-                    "hire_date",
-                    "ramp_months",
-                    "home_team",
-                    "home_team_name",
-                    *[f"{c}{s}" for c in _SUMS for s in ("_c", "_p")],
-                ]
-            )
-        )
-        base = base.rename(columns={"home_team": "team_id", "home_team_name": "team_name"})
-        key = "rep_id"
-    else:
-        sums = [f"{c}{s}" for c in _SUMS for s in ("_c", "_p")]
-        g = stats.groupby("team_id", sort=True)
-        base = g[sums].sum().join(g["team_name"].first()).reset_index()
-        key = "team_id"
-    cur, prev = derive(base, "_c"), derive(base, "_p")
-    board = pd.concat([base.drop(columns=[c for c in base.columns if c.endswith(("_c", "_p"))]), cur], axis=1)
-    keep = cur["present"].to_numpy(dtype=bool, copy=True)
-    if by == "rep":
-        board["cohort"] = cohort_of(board["hire_date"], board["ramp_months"], data.scope.end)
-        flags = _flags(board.assign(home_team=board["team_id"]), stats, confidence, min_closed)
-        board = pd.concat([board, flags], axis=1)
-        if cohort != "all":
-            keep &= (board["cohort"] == cohort).to_numpy()
-        if role != "all":
-            keep &= (board["role"] == role).to_numpy()
-    else:
-        reps_per_team = stats[stats[[f"{c}_c" for c in _SUMS]].sum(axis=1) > 0].groupby("team_id")["rep_id"].nunique()
-        board["reps"] = board["team_id"].map(reps_per_team).fillna(0).astype(int)
-    board, prev = board[keep].reset_index(drop=True), prev[keep].reset_index(drop=True)
-    board["value"] = _values(board, metric, w)
-    prev_values = _values(prev, metric, w).where(prev["present"])
-    if metric == "composite":  # the previous score is ranked among reps who were there before
-        prev_values = composite_score(prev[prev["present"]], w).reindex(prev.index)
-    board["rank"] = competition_rank(board["value"])
-    board["prev_rank"] = competition_rank(prev_values)
-    board["movement"] = [movement_label(r, p) for r, p in zip(board["rank"], board["prev_rank"])]
+        wilson_interval([], [], confidence)  # refuse an unknown confidence up front
     missing = set(trend_metrics(metric, w)) - set(data.trend_of)
     if missing:
         raise ValueError(
             f"load_board_data was not asked for the trend of {sorted(missing)}; pass trend_of=trend_metrics(...)"
         )
-    board["trend"] = _trend_lists(data.trend, key, metric, w, data.periods, board[key]).to_numpy()
-    board = board.sort_values(["rank", "value", key], ascending=[True, False, True], na_position="last")
-    for col in (
-        "won_cents",
-        "quota_cents",
-        "avg_deal_cents",
-        "pipeline_cents",
-        "won_count",
-        "lost_count",
-        "closed_count",
-        "activities",
-    ):
-        board[col] = board[col].round().astype("Int64")  # cents and counts are whole numbers
+    rep_rows, team_rows, rep_trend, team_trend = _prepared(data)
+    base, cube, key = (rep_rows, rep_trend, "rep_id") if by == "rep" else (team_rows, team_trend, "team_id")
+    cur_all = _derive_arrays({c: base[f"{c}_c"].to_numpy(dtype=float) for c in _SUMS})
+    keep = cur_all["present"].copy()
     if by == "rep":
-        cols = ["rank", "movement", "prev_rank", "rep_id", "name", "role", "team_id", "team_name", "cohort", "value"]
-        cols += _OUT_METRICS + ["trend", "flag", "reason", "team_win_rate", "win_rate_lo", "win_rate_hi"]
+        if cohort != "all":
+            keep &= (base["cohort"] == cohort).to_numpy(dtype=bool)
+        if role != "all":
+            keep &= (base["role"] == role).to_numpy(dtype=bool)
+    sel = np.flatnonzero(keep)
+    cur = {k: v[sel] for k, v in cur_all.items()}
+    prev = _derive_arrays({c: base[f"{c}_p"].to_numpy(dtype=float)[sel] for c in _SUMS})
+    if metric == "composite":
+        value = composite_score(pd.DataFrame(cur), w).to_numpy()
+        # the previous score is ranked among reps who were there before
+        prev_frame = pd.DataFrame(prev)
+        prev_values = composite_score(prev_frame[prev["present"]], w).reindex(prev_frame.index).to_numpy()
     else:
-        cols = ["rank", "movement", "prev_rank", "team_id", "team_name", "reps", "value", *_OUT_METRICS, "trend"]
-    return board[cols].reset_index(drop=True)
+        column = METRICS[metric].column
+        value = cur[column]
+        prev_values = np.where(prev["present"], prev[column], np.nan)
+    rank = competition_rank(pd.Series(value))
+    prev_rank = competition_rank(pd.Series(prev_values))
+    keys = base[key].iloc[sel].reset_index(drop=True)
+    order = (
+        pd.DataFrame({"rank": rank, "value": value, key: keys})
+        .sort_values(["rank", "value", key], ascending=[True, False, True], na_position="last")
+        .index.to_numpy()
+    )
+    rows = sel[order]
+    cols: dict[str, object] = {
+        "rank": rank.take(order).reset_index(drop=True),
+        # (an empty board's movement column stays float, as it always was)
+        "movement": _movements(rank, prev_rank)[order] if len(sel) else np.array([], dtype=float),
+        "prev_rank": prev_rank.take(order).reset_index(drop=True),
+    }
+    strings = ["rep_id", "name", "role", "team_id", "team_name", "cohort"] if by == "rep" else ["team_id", "team_name"]
+    for col in strings:
+        cols[col] = base[col].take(rows).reset_index(drop=True)
+    if by == "team":
+        cols["reps"] = base["reps"].to_numpy()[rows]
+    cols["value"] = value[order]
+    for col in _OUT_METRICS:
+        v = cur[col][order]
+        cols[col] = pd.Series(v).round().astype("Int64") if col in _WHOLE else v
+    cols["trend"] = _trend_lists(_trend_values(cube[rows], metric, w))
+    if by == "rep":
+        won_n, closed = cur["won_count"][order], cur["closed_count"][order]
+        base_rate = base["team_win_rate"].to_numpy(dtype=float)[rows]
+        lo, hi = wilson_interval(won_n, closed, confidence)
+        enough = closed >= min_closed
+        top = enough & (lo > base_rate)
+        under = enough & (hi < base_rate)
+        cols["flag"] = np.where(top, "top", np.where(under, "under", ""))
+        medv = base["team_median_attainment"].to_numpy(dtype=float)[rows]
+        reasons = _reasons(
+            np.flatnonzero(top | under),
+            cur["win_rate"][order],
+            base_rate,
+            lo,
+            hi,
+            closed,
+            cur["attainment"][order],
+            medv,
+            confidence,
+        )
+        cols["reason"] = pd.Series(reasons, dtype="str" if len(base) else object)  # dtypes as before
+        cols["team_win_rate"], cols["win_rate_lo"], cols["win_rate_hi"] = base_rate, lo, hi
+    return pd.DataFrame(cols)
+
+
+def _prepared(data: BoardData) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray, np.ndarray]:
+    """The per-rep / per-team rows and trend cubes of ``data`` (computed here if it lacks them)."""
+    if data.rep_rows is not None and data.team_rows is not None:
+        return data.rep_rows, data.team_rows, data.rep_trend, data.team_trend
+    reps, teams = _board_rows(data.stats, data.scope)
+    n = len(data.periods)
+    return (
+        reps,
+        teams,
+        _trend_cube(data.trend, "rep_id", reps["rep_id"], n),
+        _trend_cube(data.trend, "team_id", teams["team_id"], n),
+    )
 
 
 def board(
