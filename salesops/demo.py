@@ -553,7 +553,7 @@ def _surveys(rng, reps: pd.DataFrame, today: date):
 #: date-range filter skip most of a table. Ties broken by id for a repeatable layout.
 _SORT_KEYS = {
     "deals": "close_date, deal_id",
-    "deal_stage_history": "entered_at, deal_id",
+    "deal_stage_history": "deal_id, entered_at",  # read per deal (diagnosis joins on deal_id)
     "deal_changes": "changed_at, deal_id",
     "leads": "created_at, lead_id",
     "activities": "occurred_at, activity_id",
