@@ -64,9 +64,12 @@ def page_calls(engine, today: date) -> dict[str, dict[str, Callable]]:
             "change_counts": lambda: changes.change_counts(engine, sc),
             "week_changes": lambda: changes.week_changes(engine, sc, 500),
         },
+        # Only the open tab runs: the board is the default view; the other tabs load on opening.
         "leaderboards": {
             "load_board_data": lambda: leaderboard.load_board_data(engine, sc, ("attainment",)),
-            "diagnose": lambda: diagnosis.diagnose(engine, sc, first_ae),
+        },
+        "leaderboards › Why behind tab": {"diagnose": lambda: diagnosis.diagnose(engine, sc, first_ae)},
+        "leaderboards › Side by side tab": {
             "load_rep_trend": lambda: leaderboard.load_rep_trend(engine, sc, tuple(two_aes)),
         },
         "forecasts": {

@@ -302,12 +302,17 @@ def compare_section(reps: pd.DataFrame) -> None:
 if present:
     board_section()
 else:
-    tab_board, tab_why, tab_compare = st.tabs(["Board", "Why behind", "Side by side"])
+    # Only the open tab runs (its queries included); the tab is in the URL, so a link reopens it.
+    tab_board, tab_why, tab_compare = st.tabs(
+        ["Board", "Why behind", "Side by side"], key="lb_tab", bind="query-params"
+    )
     with tab_board:
         board_section()
     board_now = st.session_state.get("_lb_board")
     if board_now is not None and not board_now.empty:
-        with tab_why:
-            why_section(board_now)
-        with tab_compare:
-            compare_section(board_now)
+        if tab_why.open:
+            with tab_why:
+                why_section(board_now)
+        if tab_compare.open:
+            with tab_compare:
+                compare_section(board_now)

@@ -64,6 +64,8 @@ def test_a_cohort_narrows_the_board(board):
 
 def test_why_behind_explains_a_struggler(board):
     """Picking R0013 shows a stall at Proposal among the findings."""
+    board.session_state["lb_tab"] = "Why behind"  # only the open tab runs
+    board.run()
     board.selectbox(key="lb_why_rep").set_value("R0013").run()
     assert not board.exception
     assert any("Proposal" in w.value for w in board.warning)
@@ -72,6 +74,8 @@ def test_why_behind_explains_a_struggler(board):
 
 def test_side_by_side_compares_the_picked_reps(board):
     """Two reps side by side give one column each and a trend chart."""
+    board.session_state["lb_tab"] = "Side by side"
+    board.run()
     board.multiselect(key="lb_compare").set_value(["R0001", "R0013"]).run()
     assert not board.exception
     table = _frame_with(board, "Jamie Muller (R0001)")
@@ -93,3 +97,9 @@ def test_hide_money_masks_amounts_on_the_board(board):
     board.toggle(key="lb_hide_money").set_value(True).run()
     reps = _reps(board)
     assert set(reps["Won"]) == {"•••"}
+
+
+def test_only_the_open_tab_runs(board):
+    """On the Board tab the why-behind and side-by-side widgets (and their queries) do not run."""
+    keys = {w.key for w in board.selectbox} | {w.key for w in board.multiselect}
+    assert "lb_why_rep" not in keys and "lb_compare" not in keys
