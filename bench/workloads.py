@@ -61,8 +61,7 @@ def page_calls(engine, today: date) -> dict[str, dict[str, Callable]]:
             "attainment_by_team": lambda: metrics.attainment_by_team(engine, sc),
             "attainment_by_rep": lambda: metrics.attainment_by_rep(engine, sc),
             "funnel": lambda: funnel.funnel(engine, sc),
-            "change_counts": lambda: changes.change_counts(engine, sc),
-            "week_changes": lambda: changes.week_changes(engine, sc, 500),
+            "week_review": lambda: changes.week_review(engine, sc, 500),
         },
         # Only the open tab runs: the board is the default view; the other tabs load on opening.
         "leaderboards": {

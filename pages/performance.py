@@ -298,11 +298,12 @@ else:
 # ---- what changed ---------------------------------------------------------------------------------------------
 week_start, week_end = changes.week_of(scope)
 st.subheader(f"What changed: week of {week_start:%d %b} – {week_end:%d %b %Y}")
-counts = common.load(changes.change_counts, scope)
+review = common.load(changes.week_review, scope, CHANGES_SHOWN)  # counts and list in one pass
+counts = review.counts
 cols = st.columns(len(counts))
 for col, rec in zip(cols, counts.itertuples()):
     col.metric(rec.kind.capitalize(), f"{rec.deals}", help=f"{common.money(rec.amount_cents)} of current deal value")
-listed = common.load(changes.week_changes, scope, CHANGES_SHOWN)
+listed = review.changes
 if listed.empty:
     st.caption("No deal was created, closed, moved or re-valued in this week.")
 else:

@@ -13,6 +13,7 @@ Definitions (docs/METRICS.md, "What changed"):
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 import pandas as pd
@@ -139,3 +140,78 @@ def change_counts(engine: Engine, scope: Scope) -> pd.DataFrame:
             for r in conn.execute(sql, {"start": start, "end": end, **params})
         }
     return pd.DataFrame([(k, *rows.get(k, (0, 0))) for k in KINDS], columns=["kind", "deals", "amount_cents"])
+
+
+@dataclass(frozen=True)
+class WeekReview:
+    """The review week's counts per kind (as :func:`change_counts`) and its first changes (as
+    :func:`week_changes` with ``limit``), from one pass over the week's events."""
+
+    counts: pd.DataFrame
+    changes: pd.DataFrame
+
+
+def week_review(engine: Engine, scope: Scope, limit: int) -> WeekReview:
+    """:func:`change_counts` and :func:`week_changes` ``(limit)`` together: the events of the week
+    (and their join to the deals) are gathered once, then both counted and listed. Same rules and
+    results as the two functions; the performance page uses this one."""
+    start, end = week_of(scope)
+    where, params = scope_filter(scope, alias="d")
+    order = " ".join(f"WHEN '{k}' THEN {i}" for i, k in enumerate(KINDS))
+    sql = sa.text(
+        f"""
+        WITH ev AS MATERIALIZED (
+            SELECT 'created' AS kind, d.created_date AS "on", d.deal_id, d.amount_cents,
+                   NULL AS old_value, NULL AS new_value, NULL AS days_moved, NULL AS amount_change_cents
+            FROM deals d WHERE d.created_date BETWEEN :start AND :end {where}
+            UNION ALL
+            SELECT d.outcome, d.close_date, d.deal_id, d.amount_cents, NULL, NULL, NULL, NULL
+            FROM deals d WHERE d.outcome IN ('won', 'lost') AND d.close_date BETWEEN :start AND :end {where}
+            UNION ALL
+            SELECT {_CHANGE_KIND},
+                   c.changed_at, c.deal_id, d.amount_cents, c.old_value, c.new_value,
+                   CASE WHEN c.field = 'close_date'
+                        THEN TRY_CAST(c.new_value AS DATE) - TRY_CAST(c.old_value AS DATE) END,
+                   CASE WHEN c.field = 'amount_cents'
+                        THEN TRY_CAST(c.new_value AS BIGINT) - TRY_CAST(c.old_value AS BIGINT) END
+            FROM deal_changes c JOIN deals d ON d.deal_id = c.deal_id
+            WHERE c.changed_at BETWEEN :start AND :end {where}
+        ),
+        cnt AS (
+            SELECT kind, COUNT(*) AS deals, COALESCE(SUM(amount_cents), 0) AS amount_sum
+            FROM ev WHERE kind IS NOT NULL GROUP BY kind
+        ),
+        top AS (
+            SELECT * FROM ev WHERE kind IS NOT NULL
+            ORDER BY CASE kind {order} END, "on", deal_id
+            LIMIT :limit
+        )
+        SELECT 0 AS part, kind, NULL AS "on", NULL AS deal_id, NULL AS name, NULL AS account, NULL AS rep_id,
+               NULL AS rep, NULL AS team_id, NULL AS stage, NULL AS outcome, amount_sum AS amount_cents,
+               NULL AS old_value, NULL AS new_value, NULL AS days_moved, NULL AS amount_change_cents, deals
+        FROM cnt
+        UNION ALL
+        SELECT 1, top.kind, top."on", top.deal_id, d.name, d.account, d.rep_id, r.name, d.team_id,
+               d.stage, d.outcome, d.amount_cents, top.old_value, top.new_value, top.days_moved,
+               top.amount_change_cents, NULL
+        FROM top JOIN deals d ON d.deal_id = top.deal_id
+        LEFT JOIN reps r ON r.rep_id = d.rep_id
+        ORDER BY part, CASE kind {order} END, "on", deal_id
+        """  # noqa: S608 - kinds are this module's constants, filter from scope_filter, values bound
+    )
+    with engine.connect() as conn:
+        res = conn.execute(sql, {"start": start, "end": end, "limit": limit, **params})
+        frame = result_frame(res)
+    got = {}
+    if not frame.empty:
+        head = frame[frame["part"] == 0]
+        got = {k: (int(n), int(a)) for k, n, a in zip(head["kind"], head["deals"], head["amount_cents"])}
+        frame = frame[frame["part"] == 1]
+    counts = pd.DataFrame([(k, *got.get(k, (0, 0))) for k in KINDS], columns=["kind", "deals", "amount_cents"])
+    if frame.empty:
+        return WeekReview(counts, pd.DataFrame(columns=CHANGE_COLUMNS))
+    listed = frame[CHANGE_COLUMNS].reset_index(drop=True)
+    listed["on"] = pd.to_datetime(listed["on"]).dt.date
+    for col in ("amount_cents", "days_moved", "amount_change_cents"):
+        listed[col] = pd.to_numeric(listed[col]).astype("Int64")
+    return WeekReview(counts, listed)

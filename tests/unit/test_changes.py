@@ -70,3 +70,18 @@ def test_a_week_with_no_changes_is_an_empty_list(org):
     quiet = Scope(date(2025, 4, 1), date(2025, 4, 6), "week")
     assert changes.week_changes(org, quiet).empty
     assert changes.change_counts(org, quiet)["deals"].sum() == 0
+
+
+@pytest.mark.parametrize(
+    "scope",
+    [
+        Scope(date(2026, 10, 1), date(2026, 11, 24), "quarter"),
+        Scope(date(2026, 1, 1), date(2026, 6, 30), "quarter", team_id="T05"),
+        Scope(date(2026, 5, 1), date(2026, 5, 31), "month", region="EMEA"),
+    ],
+)
+def test_week_review_is_change_counts_and_week_changes_in_one_pass(demo_engine, scope):
+    """The page's one-pass review gives exactly the counts and the first rows of the two functions."""
+    review = changes.week_review(demo_engine, scope, 40)
+    pd.testing.assert_frame_equal(review.counts, changes.change_counts(demo_engine, scope))
+    pd.testing.assert_frame_equal(review.changes, changes.week_changes(demo_engine, scope, 40).reset_index(drop=True))
