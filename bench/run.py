@@ -222,8 +222,15 @@ EXPLANATION = """
   first `make run` on a fresh clone (venv, install, demo, server answering `/_stcore/health`) was
   measured by hand at 31 s on this machine on 2026-11-24 (budget 2 min).
 
-Where a row misses its budget, the cause and what was done are in the note below the table of the
-latest run in the issue notes; the figures vary by ±20 % between runs on this shared 2-core machine.
+Limits and margins (latest medium run): every budget is met, the team performance page with the
+least room (about 145 ms of 150). Its floor is DuckDB scanning the quarter's slice of 10M activities
+three times (now, previous period, last year) for "activities per rep", about 15 ms each; merging
+those into one scan was tried and was slower. Figures vary by ±20 % between runs on this shared
+2-core machine. What made the difference: the demo stores the big tables in date order, so zone
+maps skip row groups; KPI windows as plain filtered scans instead of range joins; one pass for the
+week's changes; lazily loaded tabs; and Python work vectorised (board ranking, fairness per team).
+All teams' forecasts cold take ~45 s for 330 series (each fit plus 4 backtest fits) — that runs
+once per data version and is persisted in the store, so the page itself reads stored fits.
 """
 
 
