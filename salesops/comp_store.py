@@ -26,6 +26,7 @@ from salesops.comp import CompPlan, InvalidPlan, plan_from_json, plan_slug, plan
 from salesops.comp_engine import compute_payouts
 from salesops.queries import QUOTA_IN_WINDOW, quota_params, scope_filter
 from salesops.scope import Scope
+from salesops.store import fetch_frame as _fetch
 
 _GRAIN_FRACTION = {"week": Fraction(1, 52), "month": Fraction(1, 12), "quarter": Fraction(1, 4), "year": Fraction(1)}
 
@@ -96,18 +97,6 @@ def load_attainment(engine: Engine, scope: Scope) -> pd.DataFrame:
     for col in ATTAINMENT_COLUMNS[3:]:
         frame[col] = frame[col].astype("int64")
     return frame[ATTAINMENT_COLUMNS]
-
-
-def _fetch(engine: Engine, stmt, params: dict) -> pd.DataFrame:
-    """A query's result as a DataFrame. DuckDB hands it over whole (no Python object per value);
-    other drivers are read from plain tuples (pandas is slow at reading Row objects)."""
-    with engine.connect() as conn:
-        result = conn.execute(stmt, params)
-        cursor = getattr(result, "cursor", None)
-        if cursor is not None and hasattr(cursor, "fetch_df"):
-            return cursor.fetch_df()
-        cols = list(result.keys())
-        return pd.DataFrame.from_records([tuple(r) for r in result.fetchall()], columns=cols)
 
 
 def scope_payouts(engine: Engine, scope: Scope, plan: CompPlan) -> pd.DataFrame:

@@ -26,6 +26,7 @@ from sqlalchemy.engine import Engine
 from salesops.errors import InvalidFilter
 from salesops.schema import LEAD_STAGES
 from salesops.scope import Scope
+from salesops.store import result_frame as _frame
 
 #: Leads below this count are too few to call a lead-quality problem.
 MIN_LEADS = 20
@@ -57,19 +58,6 @@ class Diagnosis:
     activities: pd.DataFrame
     leads: pd.DataFrame
     findings: tuple[str, ...]
-
-
-def _frame(result) -> pd.DataFrame:
-    """A result as a DataFrame. DuckDB hands its result over as a whole (no per-row Python);
-    other drivers are read column by column (pandas is slow at reading a list of Row objects)."""
-    cursor = getattr(result, "cursor", None)
-    if cursor is not None and hasattr(cursor, "fetch_df"):
-        return cursor.fetch_df()
-    keys = list(result.keys())
-    rows = result.fetchall()
-    if not rows:
-        return pd.DataFrame({k: [] for k in keys})
-    return pd.DataFrame(dict(zip(keys, map(list, zip(*rows)))))
 
 
 _FUNNEL_SQL = """

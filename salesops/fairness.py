@@ -28,6 +28,7 @@ from sqlalchemy.engine import Engine
 from salesops.errors import InvalidFilter
 from salesops.queries import scope_filter
 from salesops.scope import Scope
+from salesops.store import fetch_frame as _fetch
 
 #: Weight of a rep whose ramp lasts into the period (the rest of their capacity is learning).
 RAMP_WEIGHT = 0.5
@@ -134,18 +135,6 @@ def _weight_values(fte: np.ndarray, available: np.ndarray, ramp: np.ndarray, day
     if weighting == "equal":
         return np.ones(len(fte))
     return fte * (available - (1.0 - RAMP_WEIGHT) * ramp) / days
-
-
-def _fetch(engine: Engine, stmt, params: dict) -> pd.DataFrame:
-    """A query's result as a DataFrame. DuckDB hands it over whole (no Python object per value);
-    other drivers are read from plain tuples (pandas is slow at reading Row objects)."""
-    with engine.connect() as conn:
-        result = conn.execute(stmt, params)
-        cursor = getattr(result, "cursor", None)
-        if cursor is not None and hasattr(cursor, "fetch_df"):
-            return cursor.fetch_df()
-        cols = list(result.keys())
-        return pd.DataFrame.from_records([tuple(r) for r in result.fetchall()], columns=cols)
 
 
 def _group_sum(codes: np.ndarray, values: np.ndarray, groups: int) -> np.ndarray:

@@ -29,6 +29,7 @@ from sqlalchemy.engine import Engine
 from salesops.errors import InvalidFilter
 from salesops.queries import QUOTA_IN_WINDOW, quota_params, scope_filter
 from salesops.scope import Scope, period_label, period_start, shift
+from salesops.store import result_frame as _frame
 
 
 @dataclass(frozen=True)
@@ -353,19 +354,6 @@ def trend_periods(scope: Scope, periods: int = TREND_PERIODS) -> list[tuple[date
     last = period_start(scope.end, scope.grain)
     starts = [shift(last, scope.grain, -i) for i in range(periods - 1, -1, -1)]
     return [(s, shift(s, scope.grain, 1) - timedelta(days=1)) for s in starts]
-
-
-def _frame(result) -> pd.DataFrame:
-    """A result as a DataFrame. DuckDB hands its result over as a whole (no per-row Python);
-    other drivers are read column by column (pandas is slow at reading a list of Row objects)."""
-    cursor = getattr(result, "cursor", None)
-    if cursor is not None and hasattr(cursor, "fetch_df"):
-        return cursor.fetch_df()
-    keys = list(result.keys())
-    rows = result.fetchall()
-    if not rows:
-        return pd.DataFrame({k: [] for k in keys})
-    return pd.DataFrame(dict(zip(keys, map(list, zip(*rows)))))
 
 
 def _trend_frame(

@@ -34,6 +34,7 @@ from salesops import config, schema, store
 from salesops.errors import SalesopsError
 from salesops.queries import QUOTA_IN_WINDOW, quota_params, scope_filter
 from salesops.scope import Scope
+from salesops.store import fetch_frame as _fetch
 
 #: A group (a tool, a team within a tool) needs this many answers before any score is shown.
 MIN_ANSWERS = 5
@@ -457,18 +458,6 @@ _RESULTS_SQL = f"""
     FROM trend
     ORDER BY opens_on, round_id, tool
 """  # noqa: S608 - only our own fragments are spliced in; every value is bound
-
-
-def _fetch(engine: Engine, stmt, params: dict | None = None) -> pd.DataFrame:
-    """A query's result as a DataFrame. DuckDB hands it over whole (no Python object per value);
-    other drivers are read from plain tuples (pandas is slow at reading Row objects)."""
-    with engine.connect() as conn:
-        result = conn.execute(stmt, params or {})
-        cursor = getattr(result, "cursor", None)
-        if cursor is not None and hasattr(cursor, "fetch_df"):
-            return cursor.fetch_df()
-        cols = list(result.keys())
-        return pd.DataFrame.from_records([tuple(r) for r in result.fetchall()], columns=cols)
 
 
 def _as_dates(column: pd.Series) -> pd.Series:
