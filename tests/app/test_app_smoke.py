@@ -53,3 +53,50 @@ def test_presentation_mode_can_be_switched_on(app):
     app.toggle(key="present").set_value(True).run()
     assert not app.exception
     assert app.session_state["present"] is True
+
+
+def test_a_locked_database_shows_one_clear_message(monkeypatch, tmp_path):
+    """While another process holds the DuckDB file, the app says who holds it and what to do."""
+    import subprocess
+    import sys
+
+    from salesops import store
+
+    path = tmp_path / "locked.duckdb"
+    store.open_store(f"duckdb:///{path}").dispose()
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            f"import duckdb, time; c = duckdb.connect({str(path)!r}); print('ready', flush=True); time.sleep(60)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "ready"
+        monkeypatch.setenv("SALESOPS_DB_URL", f"duckdb:///{path}")
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+        assert not at.exception
+        assert "locked by another program" in at.error[0].value
+        assert "make run" in at.error[0].value
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def test_a_database_from_a_newer_salesops_shows_one_clear_message(monkeypatch, tmp_path):
+    """A store written by a newer schema is refused on the page with 'upgrade', not a traceback."""
+    import sqlalchemy as sa
+
+    from salesops import schema, store
+
+    url = f"duckdb:///{tmp_path / 'newer.duckdb'}"
+    engine = store.open_store(url)
+    with engine.begin() as conn:
+        conn.execute(sa.update(schema.meta).where(schema.meta.c.key == "schema_version").values(value="99"))
+    engine.dispose()
+    monkeypatch.setenv("SALESOPS_DB_URL", url)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    assert not at.exception
+    assert "newer salesops" in at.error[0].value
