@@ -21,6 +21,9 @@ def test_switching_team_shows_that_teams_forecast_chart_and_accuracy(server, pag
     wait_for_app(page, "team Seattle Mid-Market")
     assert "team=Seattle+Mid-Market" in page.url
     charts.nth(1).wait_for(timeout=30_000)
+    # The team's fit (and its backtest) runs on the server now; wait for its verdict to be drawn.
+    page.get_by_text("baseline for team Seattle Mid-Market", exact=False).first.wait_for(timeout=60_000)
+    wait_for_app(page)
     assert charts.first.locator("canvas, svg").count() >= 1
     body = page.locator('[data-testid="stMain"]').inner_text()
     assert "80% interval coverage" in body and "Chance of reaching quota" in body
