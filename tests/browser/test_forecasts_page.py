@@ -15,7 +15,7 @@ def test_switching_team_shows_that_teams_forecast_chart_and_accuracy(server, pag
     wait_for_app(page, "Track record")
     charts = page.locator('[data-testid="stVegaLiteChart"]')
     charts.nth(1).wait_for(timeout=30_000)  # the forecast and the backtest chart (vega draws asynchronously)
-    assert page.get_by_text("WAPE", exact=True).first.is_visible()
+    page.get_by_text("WAPE", exact=True).locator("visible=true").first.wait_for(timeout=30_000)
     page.locator(".st-key-team").click()
     page.get_by_role("option", name="Seattle Mid-Market").click()
     wait_for_app(page, "team Seattle Mid-Market")
