@@ -124,20 +124,19 @@ def importer() -> None:
         )
         date_order = {"detect": None, "month first (US)": "us", "day first (EU)": "eu"}[order]
 
+    # What the check and the import are both given, so the import is exactly what was checked.
+    options = dict(
+        preset=preset,
+        mapping=mapping,
+        stages=stage_rules,
+        create_missing_reps=create_reps,
+        date_order=date_order,
+        file_name=upload.name,
+    )
     st.subheader("Validation report")
     try:
         with st.spinner("Checking the file…"):
-            report = common.load(
-                ingest.validate_file,
-                table,
-                data,
-                preset=preset,
-                mapping=mapping,
-                stages=stage_rules,
-                create_missing_reps=create_reps,
-                date_order=date_order,
-                file_name=upload.name,
-            )
+            report = common.load(ingest.validate_file, table, data, **options)
     except BadImportOption as exc:
         st.error(f"**{exc.message}** {exc.hint}", icon=":material/error:")
         return
@@ -151,12 +150,7 @@ def importer() -> None:
                 engine,
                 table,
                 data,
-                preset=preset,
-                mapping=mapping,
-                stages=stage_rules,
-                create_missing_reps=create_reps,
-                date_order=date_order,
-                file_name=upload.name,
+                **options,
                 progress=lambda f, text: bar.progress(min(max(f, 0.0), 1.0), text=text),
             )
         except ingest.ImportRejected as exc:  # the store changed since the check (another import)
