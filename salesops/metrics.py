@@ -192,6 +192,24 @@ def _quota_cte(rep_where: str) -> str:
     """  # noqa: S608 - our fragments only, values bound
 
 
+def _closed_by(key: str, where: str) -> str:
+    """Won revenue, won and lost counts per ``key`` (rep_id or team_id) of deals closed in
+    [:start, :end]: grouped by outcome too (cheap), then each row picked apart."""
+    return f"""
+            SELECT {key},
+                   COALESCE(SUM(amount) FILTER (WHERE outcome = 'won'), 0) AS won_cents,
+                   COALESCE(SUM(n) FILTER (WHERE outcome = 'won'), 0) AS won_count,
+                   COALESCE(SUM(n) FILTER (WHERE outcome = 'lost'), 0) AS lost_count
+            FROM (
+                SELECT {key}, outcome, SUM(amount_cents) AS amount, COUNT(*) AS n
+                FROM deals
+                WHERE close_date BETWEEN :start AND :end {where}
+                GROUP BY {key}, outcome
+            ) g
+            GROUP BY {key}
+    """  # noqa: S608 - key is "rep_id" or "team_id" from this module; where from scope_filter
+
+
 def _binds(scope: Scope) -> tuple[str, str, dict]:
     where, params = scope_filter(scope)
     rep_where, rep_params = scope_filter(scope, alias="r")
@@ -509,20 +527,7 @@ def attainment_by_rep(engine: Engine, scope: Scope) -> pd.DataFrame:
     sql = sa.text(
         f"""
         WITH q AS ({_REP_QUOTA}),
-        w AS (
-            -- grouped by outcome too (cheap), then each rep's row picked apart
-            SELECT rep_id,
-                   COALESCE(SUM(amount) FILTER (WHERE outcome = 'won'), 0) AS won_cents,
-                   COALESCE(SUM(n) FILTER (WHERE outcome = 'won'), 0) AS won_count,
-                   COALESCE(SUM(n) FILTER (WHERE outcome = 'lost'), 0) AS lost_count
-            FROM (
-                SELECT rep_id, outcome, SUM(amount_cents) AS amount, COUNT(*) AS n
-                FROM deals
-                WHERE close_date BETWEEN :start AND :end
-                GROUP BY rep_id, outcome
-            ) g
-            GROUP BY rep_id
-        )
+        w AS ({_closed_by("rep_id", "")})
         SELECT r.rep_id, r.name, r.team_id, t.name AS team, t.region, r.role, {_RAMPING} AS ramping,
                COALESCE(w.won_cents, 0) AS won_cents, COALESCE(w.won_count, 0) AS won_count,
                COALESCE(w.lost_count, 0) AS lost_count, COALESCE(q.quota_cents, 0) AS quota_cents
@@ -582,20 +587,7 @@ def attainment_by_team(engine: Engine, scope: Scope) -> pd.DataFrame:
             LEFT JOIN rep_won rw ON rw.rep_id = q.rep_id
             GROUP BY r.team_id
         ),
-        w AS (
-            -- grouped by outcome too (cheap), then each team's row picked apart
-            SELECT team_id,
-                   COALESCE(SUM(amount) FILTER (WHERE outcome = 'won'), 0) AS won_cents,
-                   COALESCE(SUM(n) FILTER (WHERE outcome = 'won'), 0) AS won_count,
-                   COALESCE(SUM(n) FILTER (WHERE outcome = 'lost'), 0) AS lost_count
-            FROM (
-                SELECT team_id, outcome, SUM(amount_cents) AS amount, COUNT(*) AS n
-                FROM deals
-                WHERE close_date BETWEEN :start AND :end {where}
-                GROUP BY team_id, outcome
-            ) g
-            GROUP BY team_id
-        )
+        w AS ({_closed_by("team_id", where)})
         SELECT t.team_id, t.name AS team, t.region, t.manager,
                COALESCE(w.won_cents, 0) AS won_cents, COALESCE(w.won_count, 0) AS won_count,
                COALESCE(w.lost_count, 0) AS lost_count, COALESCE(qt.quota_cents, 0) AS quota_cents,
