@@ -12,22 +12,18 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
-from salesops import (
-    changes,
-    comp,
-    comp_engine,
-    comp_store,
-    diagnosis,
-    fairness,
-    forecast,
-    funnel,
-    leaderboard,
-    metrics,
-    queries,
-    survey,
-)
-from salesops import forecast_store as fs
+from salesops.comp import engine as comp_engine
+from salesops.comp import plan as comp
+from salesops.comp import queries as comp_store
+from salesops.forecasts import model as forecast
+from salesops.forecasts import service as fs
+from salesops.leaderboards import diagnosis
+from salesops.leaderboards import ranking as leaderboard
+from salesops.performance import changes, funnel
+from salesops.performance import kpis as metrics
 from salesops.scope import Scope
+from salesops.store import sql as queries
+from salesops.tools import fairness, survey
 
 PAGES = ("home", "performance", "leaderboards", "forecasts", "compensation", "tools")
 
@@ -109,9 +105,6 @@ def apptest_runs(root: Path, reps: int) -> dict[str, tuple[float, float, float]]
     """Server-side run time of each page through AppTest: (first, median warm, max warm) in ms."""
     from streamlit.testing.v1 import AppTest
 
-    from tests.conftest import use_navigation_router_in_apptest
-
-    use_navigation_router_in_apptest()
     out = {}
     for page in PAGES:
         at = AppTest.from_file(str(root / "app.py"), default_timeout=600)
@@ -142,7 +135,7 @@ def forecast_timings(engine, today: date, reps: int) -> dict:
     """One series' fit+predict, and every team series cold (fits + backtests, in processes)."""
     import sqlalchemy as sa
 
-    from salesops import schema
+    from salesops.store import schema
 
     horizon = forecast.default_horizon(today, "week")
     history = fs.load_history(engine, "company", "week", today).drop(columns="series")
@@ -185,7 +178,9 @@ def import_timing(engine, scratch: Path, n: int) -> float:
     """
     import pandas as pd
 
-    from salesops import ingest, schema, store
+    from salesops import store
+    from salesops.ingest import load as ingest
+    from salesops.store import schema
 
     if scratch.exists():
         scratch.unlink()

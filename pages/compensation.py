@@ -5,10 +5,15 @@ from fractions import Fraction
 
 import streamlit as st
 
-from pages import common
-from salesops import comp, comp_charts, comp_doc, comp_engine, comp_store
+from pages.ui import loaders, shell, widgets
+from salesops import format as fmt
+from salesops.comp import charts as comp_charts
+from salesops.comp import document as comp_doc
+from salesops.comp import engine as comp_engine
+from salesops.comp import plan as comp
+from salesops.comp import queries as comp_store
 
-scope = common.scope()
+scope = shell.page("Compensation")
 st.title("Compensation")
 fraction = comp_store.period_fraction(scope)
 st.caption(
@@ -16,12 +21,12 @@ st.caption(
     "on won revenue against quota in this view"
 )
 
-attainment = common.load(comp_store.load_attainment, scope)
+attainment = loaders.load_attainment(scope)
 if attainment.empty:
-    common.empty_state("reps with a quota or won deals")
+    widgets.empty_state("reps with a quota or won deals")
     st.stop()
 
-hide = common.presentation()
+hide = widgets.presentation()
 
 
 def _dec(x: float, places: int = 2) -> Decimal:
@@ -101,17 +106,17 @@ def show_payouts(plan: comp.CompPlan) -> None:
     cols = st.columns(4)
     cols[0].metric(
         "Plan cost",
-        common.money(cost.variable_cents),
+        fmt.money(cost.variable_cents),
         help="Variable pay of all reps in this view for the period (components + team bonus, after the cap).",
     )
     cols[1].metric(
         "Cost ÷ revenue",
-        common.pct(cost.cost_pct_of_revenue, 1),
+        fmt.pct(cost.cost_pct_of_revenue, 1),
         help="Cost as % of revenue: (base salaries + variable pay) ÷ won revenue of these reps in the period.",
     )
     cols[2].metric(
         "Effective rate",
-        common.pct(cost.effective_rate, 1),
+        fmt.pct(cost.effective_rate, 1),
         help="Effective commission rate: variable pay ÷ won revenue, what each booked dollar costs in variable pay.",
     )
     cols[3].metric(
@@ -120,8 +125,8 @@ def show_payouts(plan: comp.CompPlan) -> None:
         help="Reps at or above 100% attainment, of all reps shown.",
     )
     st.caption(
-        f"Total variable pay: {comp_doc.dollars(cost.variable_cents)} · base salaries {comp_doc.dollars(cost.base_cents)} · "
-        f"won revenue {comp_doc.dollars(cost.revenue_cents)} · {cost.capped_reps} rep(s) capped"
+        f"Total variable pay: {fmt.exact_dollars(cost.variable_cents)} · base salaries {fmt.exact_dollars(cost.base_cents)} · "
+        f"won revenue {fmt.exact_dollars(cost.revenue_cents)} · {cost.capped_reps} rep(s) capped"
     )
     st.altair_chart(comp_charts.payout_distribution_chart(payouts), width="stretch")
     if hide:
@@ -148,7 +153,7 @@ def show_payouts(plan: comp.CompPlan) -> None:
         },
         key="comp_table",
     )
-    common.csv_download(payouts, "payouts.csv", key="comp_csv", label="Download payouts (CSV, cents)")
+    widgets.csv_download(payouts, "payouts.csv", key="comp_csv", label="Download payouts (CSV, cents)")
 
 
 def _reset_what_if() -> None:
@@ -182,16 +187,16 @@ def what_if(plan: comp.CompPlan) -> None:
         period_fraction=fraction,
     )
     cols = st.columns(3)
-    cols[0].metric("Individual", comp_doc.dollars(payout.individual_cents))
-    cols[1].metric("Team", comp_doc.dollars(payout.team_cents))
-    cols[2].metric("Team bonus", comp_doc.dollars(payout.team_bonus_cents))
+    cols[0].metric("Individual", fmt.exact_dollars(payout.individual_cents))
+    cols[1].metric("Team", fmt.exact_dollars(payout.team_cents))
+    cols[2].metric("Team bonus", fmt.exact_dollars(payout.team_bonus_cents))
     cols = st.columns(3)
-    cols[0].metric("Cap adjustment", comp_doc.dollars(payout.cap_adjustment_cents))
-    cols[1].metric("Variable pay", comp_doc.dollars(payout.variable_cents))
-    cols[2].metric("Base + variable", comp_doc.dollars(payout.total_earnings_cents))
+    cols[0].metric("Cap adjustment", fmt.exact_dollars(payout.cap_adjustment_cents))
+    cols[1].metric("Variable pay", fmt.exact_dollars(payout.variable_cents))
+    cols[2].metric("Base + variable", fmt.exact_dollars(payout.total_earnings_cents))
     st.caption(
-        f"Actual: {common.pct(actual)} of a {common.money(row.quota_cents)} quota, team at {common.pct(team_actual)}. "
-        f"Base for the period {comp_doc.dollars(payout.base_cents)}."
+        f"Actual: {fmt.pct(actual)} of a {fmt.money(row.quota_cents)} quota, team at {fmt.pct(team_actual)}. "
+        f"Base for the period {fmt.exact_dollars(payout.base_cents)}."
     )
     if row.quota_cents:
         curve = comp_engine.payout_curve(
@@ -215,17 +220,17 @@ def compare(plan: comp.CompPlan, other: comp.CompPlan) -> None:
     b = comp_engine.compute_payouts(other, attainment, fraction)
     ca, cb = comp_engine.summarize_payouts(a), comp_engine.summarize_payouts(b)
     cols = st.columns(3)
-    cols[0].metric("Plan cost — A (your knobs)", common.money(ca.variable_cents))
+    cols[0].metric("Plan cost — A (your knobs)", fmt.money(ca.variable_cents))
     cols[1].metric(
         f"Plan cost — B ({other.name})",
-        common.money(cb.variable_cents),
-        common.delta_pct(cb.variable_cents, ca.variable_cents),
+        fmt.money(cb.variable_cents),
+        fmt.delta_pct(cb.variable_cents, ca.variable_cents),
     )
     cols[2].metric(
         "Effective rate A → B",
-        common.pct(cb.effective_rate, 1),
-        common.delta_pts(cb.effective_rate, ca.effective_rate),
-        help=f"A: {common.pct(ca.effective_rate, 1)}",
+        fmt.pct(cb.effective_rate, 1),
+        fmt.delta_pts(cb.effective_rate, ca.effective_rate),
+        help=f"A: {fmt.pct(ca.effective_rate, 1)}",
     )
     diff = comp_engine.compare_payouts(a, b)
     st.altair_chart(comp_charts.compare_chart(diff), width="stretch")
@@ -249,7 +254,7 @@ def pick_other_plan() -> comp.CompPlan | None:
     options: dict[str, tuple[str, object]] = {}
     for name, text in comp_store.example_plans().items():
         options[f"Example: {name}"] = ("json", text)
-    saved = common.load(comp_store.list_plans)
+    saved = loaders.list_plans()
     for r in saved.itertuples():
         options[f"Saved: {r.name} v{r.version}"] = ("saved", (r.plan_id, int(r.version)))
     options["Upload a plan file…"] = ("upload", None)
@@ -259,7 +264,7 @@ def pick_other_plan() -> comp.CompPlan | None:
         if kind == "json":
             return comp.plan_from_json(ref, choice)
         if kind == "saved":
-            return common.load(comp_store.load_plan, *ref)
+            return loaders.load_plan(*ref)
         upload = st.file_uploader("Plan JSON (docs/COMP_PLANS.md)", type=["json"], key="comp_upload")
         if upload is None:
             return None
@@ -291,9 +296,9 @@ def plan_document(plan: comp.CompPlan) -> None:
 def save(plan: comp.CompPlan) -> None:
     st.write("Save this plan as a new version; saved versions can be compared (plan B) and reloaded by the CLI.")
     if st.button("Save plan version", key="comp_save", icon=":material/save:"):
-        plan_id, version = comp_store.save_plan(common.engine(), plan)
+        plan_id, version = comp_store.save_plan(loaders.engine(), plan)
         st.success(f"Saved {plan.name} as {plan_id} version {version}.", icon=":material/check:")
-    saved = common.load(comp_store.list_plans)
+    saved = loaders.list_plans()
     if len(saved):
         st.dataframe(saved, hide_index=True, width="stretch", key="comp_saved")
 

@@ -5,14 +5,16 @@ import hashlib
 import pandas as pd
 import streamlit as st
 
-from pages import common
-from salesops import config, ingest, store
-from salesops.ingest_spec import PRESET_NAMES, SPECS, TABLES, BadImportOption
+from pages.ui import loaders, shell, widgets
+from salesops import config, store
+from salesops.ingest import load as ingest
+from salesops.ingest.spec import PRESET_NAMES, SPECS, TABLES, BadImportOption
 
 PRESET_LABELS = {"none": "Any CSV (match columns by name)", "salesforce": "Salesforce", "hubspot": "HubSpot"}
 ERROR_STYLE = "color: #b3261e"
 
-engine = common.engine()
+shell.page("Data")
+engine = loaders.engine()
 st.title("Data")
 updated = store.last_updated(engine)
 st.caption(
@@ -136,7 +138,7 @@ def importer() -> None:
     st.subheader("Validation report")
     try:
         with st.spinner("Checking the file…"):
-            report = common.load(ingest.validate_file, table, data, **options)
+            report = loaders.validate_file(table, data, **options)
     except BadImportOption as exc:
         st.error(f"**{exc.message}** {exc.hint}", icon=":material/error:")
         return
@@ -169,13 +171,13 @@ def importer() -> None:
         st.success(st.session_state["data_last_import"], icon=":material/task_alt:")
 
 
-if common.presentation():
+if widgets.presentation():
     st.info("Importing is hidden in presentation mode; the import log is below.", icon=":material/slideshow:")
 else:
     importer()
 
 st.subheader("Import log")
-log = common.load(ingest.import_history)
+log = loaders.import_history()
 if log.empty:
     st.info(
         "No imports yet. The store holds the demo organisation or nothing; upload an export above, "
@@ -201,4 +203,4 @@ else:
             "rows_rejected": st.column_config.NumberColumn("Rejected", format="%d"),
         },
     )
-    common.csv_download(log, "import_log.csv", key="data_log_csv", label="Download the log")
+    widgets.csv_download(log, "import_log.csv", key="data_log_csv", label="Download the log")

@@ -3,13 +3,16 @@
 import pandas as pd
 import streamlit as st
 
-from pages import common
-from salesops import forecast, forecast_charts, forecast_store
+from pages.ui import loaders, shell, widgets
+from salesops import format as fmt
+from salesops.forecasts import charts as forecast_charts
+from salesops.forecasts import model as forecast
+from salesops.forecasts import service as forecast_store
 
-engine = common.engine()
-scope = common.scope()
-today = common.today()
-present = common.presentation()
+scope = shell.page("Forecasts")
+engine = loaders.engine()
+today = widgets.today()
+present = widgets.presentation()
 
 if scope.team_id:
     by, series = "team", scope.team_id
@@ -43,10 +46,10 @@ country = cols[2].selectbox(
 )
 
 try:
-    result = common.load(forecast_store.forecast_series, by, series, grain, int(horizon), country or None, today)
+    result = loaders.forecast_series(by, series, grain, int(horizon), country or None, today)
 except forecast.NotEnoughHistory as exc:
     if exc.periods == 0:
-        common.empty_state("won deals to forecast")
+        widgets.empty_state("won deals to forecast")
     else:
         st.warning(f"**{exc.message}**\n\n{exc.hint}", icon=":material/hourglass_empty:")
     st.stop()
@@ -59,7 +62,7 @@ st.caption(
 for note in result.notes:
     st.info(note, icon=":material/info:")
 
-pipeline = common.load(forecast_store.pipeline_by_period, by, series, grain, int(horizon), today)
+pipeline = loaders.pipeline_by_period(by, series, grain, int(horizon), today)
 left, right = st.columns([2, 1])
 with left:
     st.altair_chart(
@@ -75,7 +78,7 @@ with right:
     m1, m2 = st.columns(2)
     m1.metric(
         "WAPE",
-        common.pct(acc.wape),
+        fmt.pct(acc.wape),
         help="Weighted absolute percentage error over the backtest: Σ|actual − forecast| ÷ Σ actual. Lower is better.",
     )
     m2.metric(
@@ -86,12 +89,12 @@ with right:
     m3, m4 = st.columns(2)
     m3.metric(
         "MAPE",
-        common.pct(acc.mape),
+        fmt.pct(acc.mape),
         help=f"Mean absolute percentage error over the {acc.mape_points} backtest periods whose actual is not near zero.",
     )
     m4.metric(
         "80% interval coverage",
-        common.pct(acc.coverage),
+        fmt.pct(acc.coverage),
         help="Share of actual outcomes that fell inside the 80% interval; well calibrated is about 80%.",
     )
     if acc.beats_naive is False:
@@ -102,7 +105,7 @@ with right:
         st.info(result.verdict)
     st.caption(
         f"Rolling-origin backtest: {acc.cutoffs} forecasts made from past dates, {acc.points} {grain}s compared "
-        f"with what happened. Baseline: WAPE {common.pct(acc.naive_wape)}."
+        f"with what happened. Baseline: WAPE {fmt.pct(acc.naive_wape)}."
     )
 
 if len(result.backtest):
@@ -134,34 +137,32 @@ def target_section() -> None:
         format_func=lambda c: f"P{round(c * 100)}",
         help="P70: a target reached in 7 of 10 outcomes of the forecast.",
     )
-    out = common.load(
-        forecast_store.target_outlook, by, series, grain, int(horizon), country or None, today, window, confidence
-    )
+    out = loaders.target_outlook(by, series, grain, int(horizon), country or None, today, window, confidence)
     # Five tiles in a row fit on a laptop; presentation mode's large type needs two rows.
     k = [*st.columns(3), *st.columns(3)] if present else st.columns(5)
-    k[0].metric("Quota", common.money(out.quota_cents), help="Quota of the reps in this series for the whole period.")
+    k[0].metric("Quota", fmt.money(out.quota_cents), help="Quota of the reps in this series for the whole period.")
     k[1].metric(
         "Chance of reaching quota",
-        common.pct(out.probability),
+        fmt.pct(out.probability),
         help="Share of Prophet's predictive samples (plus what is already won) that reach the quota.",
     )
     k[2].metric(
         "Expected (P50)",
-        common.money(out.expected_cents),
+        fmt.money(out.expected_cents),
         None
         if out.gap_cents is None
-        else f"{'-' if out.gap_cents > 0 else '+'}{common.money(abs(out.gap_cents))} vs quota",
-        help=f"Won before {out.forecast_from} ({common.money(out.won_to_date_cents)}) + the median forecast of the rest.",
+        else f"{'-' if out.gap_cents > 0 else '+'}{fmt.money(abs(out.gap_cents))} vs quota",
+        help=f"Won before {out.forecast_from} ({fmt.money(out.won_to_date_cents)}) + the median forecast of the rest.",
     )
     chosen = dict(out.suggested)[round(confidence, 2)]
     k[3].metric(
         f"Suggested target (P{round(confidence * 100)})",
-        common.money(chosen),
+        fmt.money(chosen),
         help="The total the forecast reaches with this probability: a realistic target.",
     )
     k[4].metric(
         "Pipeline-weighted",
-        common.money(out.pipeline_cents),
+        fmt.money(out.pipeline_cents),
         help="Won to date + open deals × stage probability expected to close in the period (overdue ones count now).",
     )
     if out.quota_cents is None:
@@ -169,14 +170,14 @@ def target_section() -> None:
     elif out.gap_cents is not None:
         word = "short of" if out.gap_cents > 0 else "above"
         st.caption(
-            f"{out.label}: the median forecast is {common.money(abs(out.gap_cents))} {word} quota; "
-            f"the pipeline-weighted view says {common.money(out.pipeline_cents)}."
+            f"{out.label}: the median forecast is {fmt.money(abs(out.gap_cents))} {word} quota; "
+            f"the pipeline-weighted view says {fmt.money(out.pipeline_cents)}."
         )
     if not present:
         table = pd.DataFrame(
             {
                 "confidence": [f"P{round(c * 100)}" for c, _ in out.suggested],
-                "suggested target": [common.money(v) for _, v in out.suggested],
+                "suggested target": [fmt.money(v) for _, v in out.suggested],
             }
         )
         st.dataframe(table, hide_index=True, key="forecast_targets")
@@ -192,15 +193,15 @@ if not present:
             yhat_upper=result.forecast["yhat_upper"].round() / 100,
         )
         st.dataframe(table, hide_index=True, key="forecast_table")
-        common.csv_download(table, f"forecast_{by}_{series or 'company'}_{grain}.csv", key="forecast_csv")
+        widgets.csv_download(table, f"forecast_{by}_{series or 'company'}_{grain}.csv", key="forecast_csv")
     if st.toggle(
         "Compare the track record of every team",
         key="forecast_compare",
         help="Fits every team (in parallel processes); stored, so it is quick the second time.",
     ):
-        results = common.load(forecast_store.forecast_all, "team", grain, int(horizon), country or None, today)
+        results = loaders.forecast_all("team", grain, int(horizon), country or None, today)
         board = forecast_store.accuracy_table(results)
-        board["forecast"] = board["forecast_cents"].map(common.money)
+        board["forecast"] = board["forecast_cents"].map(fmt.money)
         st.dataframe(
             board.drop(columns=["forecast_cents", "series"]),
             hide_index=True,

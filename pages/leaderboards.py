@@ -5,9 +5,10 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from pages import common
-from salesops import diagnosis, leaderboard_charts
-from salesops import leaderboard as lb
+from pages.ui import loaders, shell, widgets
+from salesops import format as fmt
+from salesops.leaderboards import charts as leaderboard_charts
+from salesops.leaderboards import ranking as lb
 
 #: Large type for the screen-share board; our own constant CSS, no user text in it.
 PRESENT_CSS = """
@@ -22,8 +23,8 @@ PRESENT_CSS = """
 """
 MONEY_COLS = {"won_cents": "Won", "quota_cents": "Quota", "avg_deal_cents": "Avg deal", "pipeline_cents": "Pipeline"}
 
-scope = common.scope()
-present = common.presentation()
+scope = shell.page("Leaderboards")
+present = widgets.presentation()
 st.title("Leaderboards")
 
 # "Hide money" follows presentation mode when that is switched, and is the user's choice otherwise.
@@ -58,7 +59,7 @@ def _money(frame: pd.DataFrame, hide: bool) -> pd.DataFrame:
     out = frame.copy()
     for col, label in MONEY_COLS.items():
         if col in out:
-            out[label] = [common.money(v, hide) for v in out[col]]
+            out[label] = [fmt.money(v, hide) for v in out[col]]
     return out
 
 
@@ -66,9 +67,9 @@ def _shown(kind: str, value, hide: bool) -> str:
     if value is None or pd.isna(value):
         return "—"
     if kind == "pct":
-        return common.pct(value)
+        return fmt.pct(value)
     if kind == "money":
-        return common.money(value, hide)
+        return fmt.money(value, hide)
     if kind == "score":
         return f"{value:.0f}"
     return f"{value:,.0f}"
@@ -97,12 +98,12 @@ def _weights() -> tuple[tuple[str, float], ...]:
 @st.fragment
 def board_section() -> None:
     weights = _weights() if metric == "composite" else lb.DEFAULT_WEIGHTS
-    data = common.load(lb.load_board_data, scope, lb.trend_metrics(metric, weights))
+    data = loaders.load_board_data(scope, lb.trend_metrics(metric, weights))
     reps = lb.rank_board(data, metric, weights=weights, cohort=cohort, role=role)
     teams = lb.rank_board(data, metric, by="team", weights=weights)
     st.session_state["_lb_board"] = reps  # for the other tabs in this run
     if reps.empty:
-        common.empty_state("reps with deals, activities or quota" + ("" if cohort == "all" else " in this cohort"))
+        widgets.empty_state("reps with deals, activities or quota" + ("" if cohort == "all" else " in this cohort"))
         return
     m = lb.METRICS[metric]
     prev = scope.previous()
@@ -124,7 +125,7 @@ def board_section() -> None:
         left, right = st.columns([3, 2])
         with left.container(key="lb_present_board"):
             table = rep_view[show].rename(columns={"rank": "Rank", "movement": "Move", "attainment": "Attainment"})
-            table["Attainment"] = [common.pct(v) for v in reps["attainment"]]
+            table["Attainment"] = [fmt.pct(v) for v in reps["attainment"]]
             table["Rank"] = table["Rank"].astype("string").fillna("")
             st.table(table, hide_index=True)
         with right.container(key="lb_present_teams"):
@@ -132,7 +133,7 @@ def board_section() -> None:
             ttable = team_view[tshow].rename(
                 columns={"rank": "Rank", "movement": "Move", "team_name": "Team", "attainment": "Attainment"}
             )
-            ttable["Attainment"] = [common.pct(v) for v in teams["attainment"]]
+            ttable["Attainment"] = [fmt.pct(v) for v in teams["attainment"]]
             st.table(ttable, hide_index=True)
     else:
         left, right = st.columns([3, 2])
@@ -183,10 +184,10 @@ def board_section() -> None:
         export = reps.drop(columns=["trend", *(MONEY_COLS if hide else [])])
         c1, c2 = st.columns(2)
         with c1:
-            common.csv_download(export, "leaderboard_reps.csv", key="lb_csv_reps", label="Download rep board (CSV)")
+            widgets.csv_download(export, "leaderboard_reps.csv", key="lb_csv_reps", label="Download rep board (CSV)")
         with c2:
             team_export = teams.drop(columns=["trend", *(MONEY_COLS if hide else [])])
-            common.csv_download(
+            widgets.csv_download(
                 team_export, "leaderboard_teams.csv", key="lb_csv_teams", label="Download team board (CSV)"
             )
 
@@ -205,7 +206,7 @@ def why_section(reps: pd.DataFrame) -> None:
     )
     if rep_id is None:
         return
-    d = common.load(diagnosis.diagnose, scope, rep_id)
+    d = loaders.diagnose(scope, rep_id)
     if d.findings:
         for f in d.findings:
             st.warning(f, icon=":material/search:")
@@ -252,8 +253,8 @@ def why_section(reps: pd.DataFrame) -> None:
         c[0].metric("Leads", f"{lead['leads_rep']:,.0f}", help="Leads created in the range and routed to the rep.")
         c[1].metric(
             "Qualified (SQL+)",
-            common.pct(lead["rate_rep"]),
-            common.delta_pts(lead["rate_rep"], lead["rate_company"]),
+            fmt.pct(lead["rate_rep"]),
+            fmt.delta_pts(lead["rate_rep"], lead["rate_company"]),
             help="Share of the rep's leads that reached SQL or further; delta against the whole company.",
         )
         c[2].metric("Company median leads", f"{lead['leads_company_median'] or 0:,.0f}")
@@ -290,7 +291,7 @@ def compare_section(reps: pd.DataFrame) -> None:
     if hide and lb.METRICS[which].kind == "money":
         st.caption("Money is hidden.")
         return
-    trend = common.load(lb.load_rep_trend, scope, tuple(picked))
+    trend = loaders.load_rep_trend(scope, tuple(picked))
     trend = trend[trend["metric"] == which].assign(name=lambda t: t["rep_id"].map(names))
     kind = lb.METRICS[which].kind
     if kind == "money":

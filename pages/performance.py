@@ -5,26 +5,29 @@ from dataclasses import replace
 import altair as alt
 import streamlit as st
 
-from pages import common
-from salesops import changes, charts, funnel, metrics
+from pages.ui import loaders, shell, widgets
+from salesops import charts
+from salesops import format as fmt
+from salesops.performance import changes, funnel
+from salesops.performance import kpis as metrics
 
 D = metrics.DEFINITIONS
 CHANGES_SHOWN = 500
 
-scope = common.scope()
-present = common.presentation()
+scope = shell.page("Team performance")
+present = widgets.presentation()
 st.title("Team performance")
 st.caption(f"{scope.label()} · {scope.grain} view · quota of {scope.quota_start:%d %b %Y} – {scope.quota_end:%d %b %Y}")
 
-now, prev, last_year = common.load(metrics.compare_kpis, scope)
+now, prev, last_year = loaders.compare_kpis(scope)
 if now.won_count + now.lost_count == 0 and now.open_pipeline_cents == 0 and now.quota_cents == 0:
-    common.empty_state("deals or quotas")
+    widgets.empty_state("deals or quotas")
     st.stop()
 
 
 def tile(col, label: str, value: str, now_v, prev_v, ly_v, rate: bool = False, inverse: bool = False) -> None:
     """A KPI tile: delta against the previous period; the same period last year as a caption."""
-    delta = common.delta_pts if rate else common.delta_pct
+    delta = fmt.delta_pts if rate else fmt.delta_pct
     col.metric(label, value, delta(now_v, prev_v), help=D[label], delta_color="inverse" if inverse else "normal")
     col.caption(f"vs last year: {delta(now_v, ly_v) or '—'}")
 
@@ -38,12 +41,12 @@ def ratio(x) -> str:
 
 
 row1 = st.columns(4)
-tile(row1[0], "Won revenue", common.money(now.won_cents), now.won_cents, prev.won_cents, last_year.won_cents)
-tile(row1[1], "Win rate", common.pct(now.win_rate), now.win_rate, prev.win_rate, last_year.win_rate, rate=True)
+tile(row1[0], "Won revenue", fmt.money(now.won_cents), now.won_cents, prev.won_cents, last_year.won_cents)
+tile(row1[1], "Win rate", fmt.pct(now.win_rate), now.win_rate, prev.win_rate, last_year.win_rate, rate=True)
 tile(
     row1[2],
     "Average deal size",
-    common.money(now.avg_deal_cents),
+    fmt.money(now.avg_deal_cents),
     now.avg_deal_cents,
     prev.avg_deal_cents,
     last_year.avg_deal_cents,
@@ -61,7 +64,7 @@ row2 = st.columns(4)
 tile(
     row2[0],
     "Open pipeline",
-    common.money(now.open_pipeline_cents),
+    fmt.money(now.open_pipeline_cents),
     now.open_pipeline_cents,
     prev.open_pipeline_cents,
     last_year.open_pipeline_cents,
@@ -70,7 +73,7 @@ tile(row2[1], "Pipeline coverage", ratio(now.coverage), now.coverage, prev.cover
 tile(
     row2[2],
     "Weighted pipeline",
-    common.money(now.weighted_pipeline_cents),
+    fmt.money(now.weighted_pipeline_cents),
     now.weighted_pipeline_cents,
     prev.weighted_pipeline_cents,
     last_year.weighted_pipeline_cents,
@@ -86,32 +89,30 @@ tile(
 
 # ---- pacing ---------------------------------------------------------------------------------------
 st.subheader("Pacing")
-pace = common.load(metrics.pacing, scope, common.today())
+pace = loaders.pacing(scope, widgets.today())
 cols = st.columns(4)
 cols[0].metric(
     "Attainment",
-    common.pct(pace.attainment),
-    common.delta_pts(now.attainment, prev.attainment),
+    fmt.pct(pace.attainment),
+    fmt.delta_pts(now.attainment, prev.attainment),
     help=D["Attainment"],
 )
-cols[0].caption(f"{common.money(pace.won_cents)} of {common.money(pace.quota_cents)} quota")
+cols[0].caption(f"{fmt.money(pace.won_cents)} of {fmt.money(pace.quota_cents)} quota")
 verdict = "—" if pace.on_track is None else "On track" if pace.on_track else "Behind"
 cols[1].metric("Pacing", verdict, help=D["Pacing"])
-cols[1].caption(
-    f"{common.pct(pace.elapsed_share)} of the period elapsed · projected {common.money(pace.projected_cents)}"
-)
-cols[2].metric("Pipeline needed", common.money(pace.pipeline_needed_cents), help=D["Pipeline needed"])
+cols[1].caption(f"{fmt.pct(pace.elapsed_share)} of the period elapsed · projected {fmt.money(pace.projected_cents)}")
+cols[2].metric("Pipeline needed", fmt.money(pace.pipeline_needed_cents), help=D["Pipeline needed"])
 cols[2].caption(
-    f"remaining quota {common.money(pace.remaining_quota_cents)} at a "
-    f"{common.pct(pace.historical_win_rate)} historical win rate"
+    f"remaining quota {fmt.money(pace.remaining_quota_cents)} at a "
+    f"{fmt.pct(pace.historical_win_rate)} historical win rate"
 )
-cols[3].metric("Pipeline gap", common.money(pace.pipeline_gap_cents), help=D["Pipeline needed"])
-cols[3].caption(f"open pipeline due {common.money(pace.open_due_cents)}")
+cols[3].metric("Pipeline gap", fmt.money(pace.pipeline_gap_cents), help=D["Pipeline needed"])
+cols[3].caption(f"open pipeline due {fmt.money(pace.open_due_cents)}")
 
 # ---- attainment -------------------------------------------------------------------------------------
 st.subheader("Attainment")
-teams = common.load(metrics.attainment_by_team, scope)
-reps = common.load(metrics.attainment_by_rep, scope)
+teams = loaders.attainment_by_team(scope)
+reps = loaders.attainment_by_rep(scope)
 dist = metrics.attainment_distribution(reps)
 left, right = st.columns([3, 2])
 with left:
@@ -134,12 +135,12 @@ with left:
         },
     )
     if not present:
-        common.csv_download(teams, "attainment_by_team.csv", key="perf_csv_teams", label="Download team attainment")
+        widgets.csv_download(teams, "attainment_by_team.csv", key="perf_csv_teams", label="Download team attainment")
 with right:
     low, high = dist.healthy_low, dist.healthy_high
     st.metric(
         "Reps at quota",
-        common.pct(dist.share_at_or_above),
+        fmt.pct(dist.share_at_or_above),
         help=D["Reps at quota"],
     )
     st.caption(
@@ -173,11 +174,11 @@ def drill_down() -> None:
     names = dict(zip(teams["team_id"], teams["team"]))
     options = list(names)
     if not options:
-        common.empty_state("teams")
+        widgets.empty_state("teams")
         return
     default = options.index(scope.team_id) if scope.team_id in options else 0
     team_id = st.selectbox("Team", options, index=default, key="perf_drill_team", format_func=lambda t: names.get(t, t))
-    team_reps = common.load(metrics.attainment_by_rep, replace(scope, team_id=team_id, region=None))
+    team_reps = loaders.attainment_by_rep(replace(scope, team_id=team_id, region=None))
     shown = team_reps.assign(won=team_reps["won_cents"] / 100, quota=team_reps["quota_cents"] / 100)
     shown["rep"] = shown["name"] + shown["ramping"].map({True: " (ramping)", False: ""})
     st.dataframe(
@@ -200,14 +201,14 @@ def drill_down() -> None:
     )
     st.caption("Ramping reps are measured against their ramped quota. A rep's won revenue is all their deals.")
     if not present:
-        common.csv_download(team_reps, f"reps_{team_id}.csv", key="perf_csv_reps", label="Download reps")
+        widgets.csv_download(team_reps, f"reps_{team_id}.csv", key="perf_csv_reps", label="Download reps")
     if team_reps.empty:
         return
     rep_names = dict(zip(team_reps["rep_id"], team_reps["name"]))
     rep_id = st.selectbox(
         "Rep", list(rep_names), key="perf_drill_rep", format_func=lambda r: f"{rep_names.get(r, r)} ({r})"
     )
-    deals = common.load(metrics.rep_deals, scope, rep_id)
+    deals = loaders.rep_deals(scope, rep_id)
     st.dataframe(
         deals.assign(amount=deals["amount_cents"].astype("Float64") / 100).drop(columns=["amount_cents"]),
         hide_index=True,
@@ -218,16 +219,16 @@ def drill_down() -> None:
         },
     )
     if not present:
-        common.csv_download(deals, f"deals_{rep_id}.csv", key="perf_csv_deals", label="Download deals")
+        widgets.csv_download(deals, f"deals_{rep_id}.csv", key="perf_csv_deals", label="Download deals")
 
 
 drill_down()
 
 # ---- funnel ------------------------------------------------------------------------------------------------
 st.subheader("Funnel: lead → MQL → SQL → opportunity → won")
-fun = common.load(funnel.funnel, scope)
+fun = loaders.funnel_by_team(scope)
 if fun.empty:
-    common.empty_state("leads")
+    widgets.empty_state("leads")
 else:
     for flag in funnel.funnel_flags(fun).itertuples():
         st.warning(f"**{flag.team}** · {flag.label} step: {flag.flag}", icon=":material/filter_alt:")
@@ -293,16 +294,16 @@ else:
             },
         )
         if not present:
-            common.csv_download(fun, "funnel.csv", key="perf_csv_funnel", label="Download funnel")
+            widgets.csv_download(fun, "funnel.csv", key="perf_csv_funnel", label="Download funnel")
 
 # ---- what changed ---------------------------------------------------------------------------------------------
 week_start, week_end = changes.week_of(scope)
 st.subheader(f"What changed: week of {week_start:%d %b} – {week_end:%d %b %Y}")
-review = common.load(changes.week_review, scope, CHANGES_SHOWN)  # counts and list in one pass
+review = loaders.week_review(scope, CHANGES_SHOWN)  # counts and list in one pass
 counts = review.counts
 cols = st.columns(len(counts))
 for col, rec in zip(cols, counts.itertuples()):
-    col.metric(rec.kind.capitalize(), f"{rec.deals}", help=f"{common.money(rec.amount_cents)} of current deal value")
+    col.metric(rec.kind.capitalize(), f"{rec.deals}", help=f"{fmt.money(rec.amount_cents)} of current deal value")
 listed = review.changes
 if listed.empty:
     st.caption("No deal was created, closed, moved or re-valued in this week.")
@@ -317,4 +318,4 @@ else:
         column_config={"amount": st.column_config.NumberColumn("Amount", format="dollar")},
     )
     if not present:
-        common.csv_download(listed, f"changes_{week_start}.csv", key="perf_csv_changes", label="Download changes")
+        widgets.csv_download(listed, f"changes_{week_start}.csv", key="perf_csv_changes", label="Download changes")

@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from pages import common
-from salesops import survey
+from pages.ui import loaders, shell
+from salesops.tools import survey
 
 
 def link_token() -> str:
@@ -56,8 +56,9 @@ LABELS = {"sat": "satisfaction", "ease": "ease", "rec": "recommend", "usage": "u
 SCALE5 = [1, 2, 3, 4, 5]
 SCALE10 = list(range(11))
 
+shell.configure("Tool survey")
 token = link_token()
-engine = common.engine()
+engine = loaders.engine()
 st.title("Tool survey")
 
 if token and st.session_state.get("survey_done") == token:

@@ -5,16 +5,18 @@ from urllib.parse import urlsplit
 
 import streamlit as st
 
-from pages import common
-from salesops import fairness, queries, survey, tools_charts
+from pages.ui import loaders, shell, widgets
+from salesops import format as fmt
 from salesops.errors import SalesopsError
+from salesops.tools import charts as tools_charts
+from salesops.tools import fairness, survey
 
-scope = common.scope()
-present = common.presentation()
+scope = shell.page("Sales tools")
+present = widgets.presentation()
 st.title("Sales tools")
 st.caption(f"{scope.label()} · survey results per round; lead split and performance for the period")
 
-rounds = common.load(survey.load_rounds)
+rounds = loaders.load_rounds()
 answered = rounds[rounds["answered"] > 0] if len(rounds) else rounds
 names = dict(zip(rounds["round_id"], rounds["name"])) if len(rounds) else {}
 
@@ -42,10 +44,10 @@ def pct_cols(*cols: str) -> dict:
 # ---- survey results --------------------------------------------------------------------------
 with tabs[0]:
     if round_id is None:
-        common.empty_state("survey answers")
+        widgets.empty_state("survey answers")
     else:
-        results = common.load(survey.tool_results, round_id)
-        history = common.load(survey.tool_results)
+        results = loaders.tool_results(round_id)
+        history = loaders.tool_results()
         fell = results[results["fell"].astype(bool)]
         if len(fell):
             st.warning(
@@ -61,12 +63,12 @@ with tabs[0]:
         for col, row in zip(cols, rows):
             col.metric(
                 row.tool,
-                common.pct(row.csat) if row.shown else "hidden",
-                common.delta_pts(row.csat, row.csat - row.csat_change) if row.shown else None,
+                fmt.pct(row.csat) if row.shown else "hidden",
+                fmt.delta_pts(row.csat, row.csat - row.csat_change) if row.shown else None,
                 help="CSAT: share of answers rating satisfaction 4 or 5. Delta: against the previous round.",
             )
             col.caption(
-                f"NPS {row.nps:+.0f} · ease {row.mean_ease:.1f} · {row.answers} answers ({common.pct(row.response_rate)})"
+                f"NPS {row.nps:+.0f} · ease {row.mean_ease:.1f} · {row.answers} answers ({fmt.pct(row.response_rate)})"
                 if row.shown
                 else f"{row.answers} answers: fewer than {survey.MIN_ANSWERS}, scores hidden"
             )
@@ -93,10 +95,10 @@ with tabs[0]:
             "or CSAT by 10 points or more, since the tool's previous round."
         )
         if not present:
-            common.csv_download(results, f"survey-{round_id}.csv", key="tools_results_csv")
+            widgets.csv_download(results, f"survey-{round_id}.csv", key="tools_results_csv")
 
         st.subheader("By team")
-        breakdown = common.load(survey.team_breakdown, round_id)
+        breakdown = loaders.team_breakdown(round_id)
         st.altair_chart(tools_charts.satisfaction_heatmap(breakdown), width="stretch")
         st.caption(
             f"Privacy: a team with fewer than {survey.MIN_ANSWERS} answers shows no scores, and when that would "
@@ -115,7 +117,7 @@ with tabs[0]:
         kind = c2.segmented_control(
             "Comments", ["dislikes", "likes"], default="dislikes", key="tools_theme_kind", required=True
         )
-        th = common.load(survey.tool_themes, round_id, tool_id, kind)
+        th = loaders.tool_themes(round_id, tool_id, kind)
         if th.empty:
             st.caption(
                 f"Fewer than {survey.MIN_COMMENTS} comments of this kind: themes and examples stay hidden "
@@ -137,9 +139,9 @@ with tabs[0]:
 # ---- tools and performance ------------------------------------------------------------------
 with tabs[1]:
     if round_id is None:
-        common.empty_state("survey answers")
+        widgets.empty_state("survey answers")
     else:
-        perf = common.load(survey.tools_vs_performance, scope, round_id)
+        perf = loaders.tools_vs_performance(scope, round_id)
         st.info(
             "Correlation, not cause: teams that like a tool may sell more for other reasons (segment, "
             "tenure, territory), and a small number of teams makes any pattern fragile. Use this to ask "
@@ -147,7 +149,7 @@ with tabs[1]:
             icon=":material/info:",
         )
         if perf.empty:
-            common.empty_state("survey answers for these teams")
+            widgets.empty_state("survey answers for these teams")
         else:
             corr = survey.satisfaction_correlation(perf)
             tools_list = corr["tool"].tolist() or perf["tool"].unique().tolist()
@@ -170,7 +172,7 @@ with tabs[1]:
                 "Needs 3 teams with scores shown."
             )
             view = perf[perf["tool"] == tool].assign(
-                won=perf["won_cents"].map(common.money), quota=perf["quota_cents"].map(common.money)
+                won=perf["won_cents"].map(fmt.money), quota=perf["quota_cents"].map(fmt.money)
             )
             st.dataframe(
                 view[["team", "answers", "mean_satisfaction", "csat", "won", "quota", "attainment", "win_rate"]],
@@ -197,10 +199,10 @@ with tabs[2]:
         }.get,
         help="Capacity: FTE × days employed in the period, ramping days at half weight. Equal: every eligible rep alike.",
     )
-    reps = common.load(fairness.rep_fairness, scope, weighting)
+    reps = loaders.rep_fairness(scope, weighting)
     teams = fairness.team_summary(reps)  # the team view of the same frame: one query, not two
     if teams.empty:
-        common.empty_state("assigned leads")
+        widgets.empty_state("assigned leads")
     else:
         worst = teams.iloc[0]
         c = st.columns(3)
@@ -255,8 +257,8 @@ with tabs[2]:
             )
             st.dataframe(reps, hide_index=True, width="stretch", key="tools_reps_table")
             if not present:
-                common.csv_download(reps, "lead-fairness.csv", key="tools_fair_csv")
-        trend = common.load(fairness.fairness_trend, scope)
+                widgets.csv_download(reps, "lead-fairness.csv", key="tools_fair_csv")
+        trend = loaders.fairness_trend(scope)
         top = teams["team_id"].head(5).tolist()
         st.altair_chart(tools_charts.gini_trend_chart(trend[trend["team_id"].isin(top)]), width="stretch")
         st.caption(
@@ -301,11 +303,11 @@ if not present:
             )
         else:
             st.caption("No survey round yet.")
-        tools = common.load(survey.load_tools)
-        teams_all = common.load(queries.load_teams)
+        tools = loaders.load_tools()
+        teams_all = loaders.load_teams()
         with st.form("tools_new_round"):
             st.markdown("**Open a new round** — one private link per active rep; answers are anonymous.")
-            name = st.text_input("Name", value=f"Tool survey {common.today():%B %Y}", key="tools_new_name")
+            name = st.text_input("Name", value=f"Tool survey {widgets.today():%B %Y}", key="tools_new_name")
             picked = st.multiselect(
                 "Tools",
                 tools["tool_id"].tolist(),
@@ -314,8 +316,8 @@ if not present:
                 key="tools_new_tools",
             )
             d1, d2 = st.columns(2)
-            opens = d1.date_input("Opens", value=common.today(), key="tools_new_opens")
-            closes = d2.date_input("Closes", value=common.today() + timedelta(days=21), key="tools_new_closes")
+            opens = d1.date_input("Opens", value=widgets.today(), key="tools_new_opens")
+            closes = d2.date_input("Closes", value=widgets.today() + timedelta(days=21), key="tools_new_closes")
             only = st.multiselect(
                 "Only these teams (empty: all)",
                 teams_all["team_id"].tolist(),
@@ -327,7 +329,7 @@ if not present:
                 key="tools_open_round",
                 icon=":material/send:",
                 on_click=open_round,
-                args=(common.engine(),),
+                args=(loaders.engine(),),
             )
         outcome = st.session_state.pop("tools_open_outcome", None)
         if outcome:
@@ -340,7 +342,7 @@ if not present:
                 key="tools_links_round",
                 format_func=lambda r: f"{names.get(r, r)} ({r})",
             )
-            links = common.load(survey.round_links, link_round)
+            links = loaders.round_links(link_round)
             url = urlsplit(st.context.url or "")
             base = f"{url.scheme}://{url.netloc}" if url.netloc else ""
             links = links.assign(link=base + "/?token=" + links["token"])
@@ -351,7 +353,7 @@ if not present:
             st.dataframe(
                 links[["rep", "team_id", "used", "link"]], hide_index=True, width="stretch", key="tools_links_table"
             )
-            common.csv_download(links, f"survey-links-{link_round}.csv", key="tools_links_csv")
+            widgets.csv_download(links, f"survey-links-{link_round}.csv", key="tools_links_csv")
             unused = links[~links["used"].astype(bool)]
             if len(unused):
                 who = st.selectbox(

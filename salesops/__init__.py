@@ -5,6 +5,6 @@ The short public API; see the modules for the rest.
 
 from salesops.errors import SalesopsError, StoreError
 from salesops.scope import GRAINS, Scope
-from salesops.store import data_version, last_updated, open_store, write
+from salesops.store.engine import data_version, last_updated, open_store, write
 
 __all__ = ["GRAINS", "SalesopsError", "Scope", "StoreError", "data_version", "last_updated", "open_store", "write"]

@@ -1,5 +1,5 @@
 import sys
 
-from salesops.cli import main
+from salesops.cli.main import main
 
 sys.exit(main())

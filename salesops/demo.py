@@ -25,8 +25,9 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from salesops import config, schema
-from salesops.store import bulk_insert, write
+from salesops import config
+from salesops.store import schema
+from salesops.store.engine import bulk_insert, write
 
 SCALES = ("small", "medium", "large")
 

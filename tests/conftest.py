@@ -35,37 +35,11 @@ CHROMIUM_ARGS = [
 os.environ.setdefault("SALESOPS_TODAY", TODAY.isoformat())
 
 
-def use_navigation_router_in_apptest() -> None:
-    """Make AppTest run app.py's st.navigation router directly, as the real server does.
-
-    AppTest re-decides on every run that an app with a ``pages/`` folder is a legacy "v1"
-    multipage app; pages/common.py then switches to the router with a rerun, which would swallow a
-    button click. The real server decides once per process and the first st.navigation call
-    switches it off, so this only brings AppTest in line with it.
-    """
-    from streamlit.runtime import pages_manager
-
-    cls = pages_manager.PagesManager
-    if getattr(cls.__init__, "_salesops_router", False):
-        return
-    original = cls.__init__
-
-    def init(self, *args, **kwargs):
-        original(self, *args, **kwargs)
-        cls.uses_pages_directory = False
-
-    init._salesops_router = True
-    cls.__init__ = init
-
-
-use_navigation_router_in_apptest()
-
-
 @pytest.fixture(scope="session")
 def demo_url(tmp_path_factory) -> str:
     """URL of a DuckDB file holding the small demo (seed 7, today 2026-11-24), built once."""
     from salesops.demo import build_demo
-    from salesops.store import open_store
+    from salesops.store.engine import open_store
 
     path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
     url = f"duckdb:///{path}"
@@ -78,7 +52,7 @@ def demo_url(tmp_path_factory) -> str:
 @pytest.fixture(scope="session")
 def demo_engine(demo_url):
     """The demo store's engine, shared by every test that only reads it."""
-    from salesops.store import open_store
+    from salesops.store.engine import open_store
 
     return open_store(demo_url)
 
@@ -86,7 +60,7 @@ def demo_engine(demo_url):
 @pytest.fixture
 def empty_engine(tmp_path):
     """A fresh, empty store (tables created, no rows) in its own DuckDB file."""
-    from salesops.store import open_store
+    from salesops.store.engine import open_store
 
     engine = open_store(f"duckdb:///{tmp_path / 'empty.duckdb'}")
     yield engine

@@ -89,7 +89,8 @@ def test_a_database_from_a_newer_salesops_shows_one_clear_message(monkeypatch, t
     """A store written by a newer schema is refused on the page with 'upgrade', not a traceback."""
     import sqlalchemy as sa
 
-    from salesops import schema, store
+    from salesops import store
+    from salesops.store import schema
 
     url = f"duckdb:///{tmp_path / 'newer.duckdb'}"
     engine = store.open_store(url)

@@ -6,7 +6,8 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-from salesops import ingest, store
+from salesops import store
+from salesops.ingest import load as ingest
 from tests.conftest import ROOT
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"

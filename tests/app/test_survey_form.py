@@ -8,7 +8,9 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from salesops import schema, store, survey
+from salesops import store
+from salesops.store import schema
+from salesops.tools import survey
 from tests.conftest import ROOT, TODAY
 
 

@@ -6,7 +6,8 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from salesops import schema, store
+from salesops import store
+from salesops.store import schema
 from tests.conftest import ROOT, TODAY
 
 

@@ -7,8 +7,10 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from salesops import changes, schema, store
+from salesops import store
+from salesops.performance import changes
 from salesops.scope import Scope
+from salesops.store import schema
 from tests.unit.test_metrics import build_org
 
 #: Week of Mon 29 Jun – Tue 30 Jun 2026 (the end of Q2 is a Tuesday).

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from salesops import cli
+from salesops.cli import main as cli
 from tests.unit.test_metrics import build_org
 
 

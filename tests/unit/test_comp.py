@@ -11,7 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from salesops.comp import (
+from salesops.comp.engine import compute_payout
+from salesops.comp.plan import (
     InvalidPlan,
     plan_from_dict,
     plan_from_json,
@@ -20,7 +21,6 @@ from salesops.comp import (
     plan_to_json,
     standard_plan,
 )
-from salesops.comp_engine import compute_payout
 
 PLANS = Path(__file__).resolve().parents[2] / "docs" / "plans"
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from salesops.cli import main
-from salesops.comp import plan_to_json, standard_plan
+from salesops.cli.main import main
+from salesops.comp.plan import plan_to_json, standard_plan
 
 PLANS = Path(__file__).resolve().parents[2] / "docs" / "plans"
 

@@ -9,8 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from salesops.comp import plan_from_json, standard_plan
-from salesops.comp_doc import (
+from salesops.comp.document import (
     EXAMPLE_QUOTA_CENTS,
     describe,
     dollars,
@@ -19,7 +18,8 @@ from salesops.comp_doc import (
     rate_table,
     worked_examples,
 )
-from salesops.comp_engine import compute_payout
+from salesops.comp.engine import compute_payout
+from salesops.comp.plan import plan_from_json, standard_plan
 
 PLANS = sorted((Path(__file__).resolve().parents[2] / "docs" / "plans").glob("*.json"))
 ALL_PLANS = [standard_plan(), standard_plan(team_mode="bonus", mechanic="whole_tier")] + [

@@ -15,8 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from salesops.comp import Band, Cap, Component, CompPlan, TeamBonus, Threshold
-from salesops.comp_engine import (
+from salesops.comp.engine import (
     PAYOUT_COLUMNS,
     compare_payouts,
     compute_payout,
@@ -26,6 +25,7 @@ from salesops.comp_engine import (
     round_half_up,
     summarize_payouts,
 )
+from salesops.comp.plan import Band, Cap, Component, CompPlan, TeamBonus, Threshold
 
 TV = 10_000_000
 QUOTA = 100_000_000

@@ -9,10 +9,11 @@ from fractions import Fraction
 import pandas as pd
 import pytest
 
-from salesops import schema, store
-from salesops.comp import InvalidPlan, standard_plan
-from salesops.comp_store import list_plans, load_attainment, load_plan, period_fraction, save_plan, scope_payouts
+from salesops import store
+from salesops.comp.plan import InvalidPlan, standard_plan
+from salesops.comp.queries import list_plans, load_attainment, load_plan, period_fraction, save_plan, scope_payouts
 from salesops.scope import Scope
+from salesops.store import schema
 
 Q1 = Scope(start=date(2026, 1, 1), end=date(2026, 3, 31), grain="quarter")
 

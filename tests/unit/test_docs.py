@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from salesops import cli
+from salesops.cli import main as cli
 from tests.conftest import ROOT
 
 

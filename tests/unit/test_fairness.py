@@ -8,9 +8,12 @@ from datetime import date, timedelta
 import pandas as pd
 import pytest
 
-from salesops import cli, fairness, schema, store
+from salesops import store
+from salesops.cli import main as cli
 from salesops.errors import InvalidFilter
 from salesops.scope import Scope
+from salesops.store import schema
+from salesops.tools import fairness
 
 JAN = Scope(start=date(2026, 1, 1), end=date(2026, 1, 10), grain="month")  # 10 days
 

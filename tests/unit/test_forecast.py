@@ -8,10 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from salesops import schema, store
-from salesops.backtest import NO_BACKTEST
+from salesops import store
 from salesops.errors import InvalidFilter
-from salesops.forecast import (
+from salesops.forecasts.backtest import NO_BACKTEST
+from salesops.forecasts.model import (
     Forecast,
     ForecastSpec,
     NotEnoughHistory,
@@ -24,7 +24,7 @@ from salesops.forecast import (
     uses_yearly,
     value_at_confidence,
 )
-from salesops.forecast_store import (
+from salesops.forecasts.service import (
     SeriesForecast,
     cache_key,
     from_payload,
@@ -35,6 +35,7 @@ from salesops.forecast_store import (
     to_payload,
     write_cached,
 )
+from salesops.store import schema
 
 TEAMS = pd.DataFrame({"team_id": ["T1", "T2"], "name": ["Alpha", "Beta"], "region": ["East", "West"]})
 REPS = pd.DataFrame(

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from salesops.backtest import accuracy, cutoff_indices, rolling_origin, verdict
-from salesops.forecast import ForecastSpec
+from salesops.forecasts.backtest import accuracy, cutoff_indices, rolling_origin, verdict
+from salesops.forecasts.model import ForecastSpec
 
 # 16 months; horizon 2 -> origins 2 apart? No: spacing = max(1, 2 // 2) = 1, so the last training
 # period of each origin is 13, 12, 11 (10 would leave 11 < 12 months to train on).

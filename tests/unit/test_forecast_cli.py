@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from salesops.cli import main
+from salesops.cli.main import main
 
 pytestmark = pytest.mark.filterwarnings("ignore:The inplace keyword")
 

@@ -11,13 +11,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from salesops import schema, store
-from salesops.forecast import INTERVAL_WIDTH, ForecastSpec, fit_forecast
-from salesops.forecast_store import accuracy_table, forecast_all, forecast_series
+from salesops import store
+from salesops.forecasts.model import INTERVAL_WIDTH, ForecastSpec, fit_forecast
+from salesops.forecasts.service import accuracy_table, forecast_all, forecast_series
+from salesops.store import schema
 
 pytestmark = [
     pytest.mark.slow,
-    # prophet 1.5 uses pandas' deprecated inplace=True; salesops.forecast hides it in the app, pytest re-shows it
+    # prophet 1.5 uses pandas' deprecated inplace=True; salesops.forecasts.model hides it in the app, pytest re-shows it
     pytest.mark.filterwarnings("ignore:The inplace keyword"),
 ]
 

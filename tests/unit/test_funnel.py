@@ -7,8 +7,10 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from salesops import funnel, schema, store
+from salesops import store
+from salesops.performance import funnel
 from salesops.scope import Scope
+from salesops.store import schema
 from tests.unit.test_metrics import Q2, build_org
 
 #: furthest stage -> how many leads stop there, per team (all created 2 May 2026).

@@ -8,11 +8,14 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from salesops.ingest_parse import decode, parse_dates, parse_money, parse_percent
-from salesops.ingest_spec import PRESETS, SPECS, STAGE_RULES
+from salesops.ingest.parse import decode, parse_dates, parse_money, parse_percent
+from salesops.ingest.spec import PRESETS, SPECS, STAGE_RULES
 
 DOC = (Path(__file__).resolve().parents[2] / "docs" / "IMPORT.md").read_text()
-SOURCES = [Path(__file__).resolve().parents[2] / "salesops" / f for f in ("ingest.py", "ingest_parse.py")]
+SOURCES = [
+    Path(__file__).resolve().parents[2] / "salesops" / f
+    for f in ("ingest/load.py", "ingest/parse.py", "ingest/spec.py")
+]
 KINDS = {k for path in SOURCES for k in re.findall(r'"([a-z_]+)"', path.read_text())}
 
 

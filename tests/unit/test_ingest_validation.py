@@ -9,7 +9,9 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from salesops import ingest, schema, store
+from salesops import store
+from salesops.ingest import load as ingest
+from salesops.store import schema
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 HEAD = "deal_id,rep_id,stage,amount,created_date,close_date\n"

@@ -8,10 +8,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from salesops import leaderboard as lb
-from salesops import schema, store
+from salesops import store
 from salesops.errors import InvalidFilter
+from salesops.leaderboards import ranking as lb
 from salesops.scope import Scope
+from salesops.store import schema
 
 Q2 = Scope(date(2026, 4, 1), date(2026, 6, 30), "quarter")  # previous: 2026-Q1
 

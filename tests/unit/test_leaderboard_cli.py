@@ -8,7 +8,7 @@ from contextlib import redirect_stderr, redirect_stdout
 
 import pandas as pd
 
-from salesops import cli
+from salesops.cli import main as cli
 
 
 def _run(*argv: str) -> tuple[int, str, str]:

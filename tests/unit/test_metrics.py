@@ -34,9 +34,11 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from salesops import metrics, schema, store
+from salesops import store
 from salesops.errors import InvalidFilter
+from salesops.performance import kpis as metrics
 from salesops.scope import Scope
+from salesops.store import schema
 
 Q2 = Scope(date(2026, 4, 1), date(2026, 6, 30), "quarter")
 

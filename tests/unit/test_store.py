@@ -9,8 +9,9 @@ import textwrap
 import pytest
 import sqlalchemy as sa
 
-from salesops import schema, store
+from salesops import store
 from salesops.errors import BadDatabaseURL, DatabaseLocked, DatabaseUnavailable, SchemaTooNew
+from salesops.store import schema
 
 
 def test_open_store_creates_every_table_and_records_the_schema_version(tmp_path):
@@ -182,7 +183,7 @@ def test_readers_are_safe_while_a_writer_writes(demo_url, tmp_path):
     from concurrent.futures import ThreadPoolExecutor
     from datetime import date
 
-    from salesops.metrics import headline
+    from salesops.performance.kpis import headline
     from salesops.scope import Scope
 
     engine = store.open_store(demo_url)

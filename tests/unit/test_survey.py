@@ -10,8 +10,11 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from salesops import cli, schema, store, survey
-from salesops.survey import Answer, InvalidAnswer, UnknownRound
+from salesops import store
+from salesops.cli import main as cli
+from salesops.store import schema
+from salesops.tools import survey
+from salesops.tools.survey import Answer, InvalidAnswer, UnknownRound
 
 _IDS = (f"{i:06d}" for i in itertools.count())
 

@@ -9,8 +9,11 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from salesops import cli, schema, store, survey
-from salesops.survey import Answer, InvalidAnswer, InvalidRound, LinkAlreadyUsed, LinkNotFound, RoundNotOpen
+from salesops import store
+from salesops.cli import main as cli
+from salesops.store import schema
+from salesops.tools import survey
+from salesops.tools.survey import Answer, InvalidAnswer, InvalidRound, LinkAlreadyUsed, LinkNotFound, RoundNotOpen
 from tests.conftest import TODAY
 
 

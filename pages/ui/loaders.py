@@ -1,0 +1,117 @@
+"""The one engine of the app and typed, cached loaders around the library's read calls.
+
+Each loader is the library function it names, minus the engine argument: ``loaders.headline(scope)``
+is ``metrics.headline(engine, scope)``, cached with ``st.cache_data`` on its arguments, the store URL
+and the store's data version (read once per run by :func:`pages.ui.shell.page`), so an import or a
+survey answer invalidates every cached result at once. ``grep`` a loader's name to find its SQL.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Concatenate, ParamSpec, TypeVar
+
+import streamlit as st
+from sqlalchemy.engine import Engine
+
+from salesops import config, store
+from salesops.comp import queries as comp_store
+from salesops.errors import StoreError
+from salesops.forecasts import service as forecast_store
+from salesops.ingest import load as ingest
+from salesops.leaderboards import diagnosis
+from salesops.leaderboards import ranking as lb
+from salesops.performance import changes, funnel
+from salesops.performance import kpis as metrics
+from salesops.store import sql as queries
+from salesops.tools import fairness, survey
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+_VERSION_KEY = "_salesops_data_version"
+
+
+@st.cache_resource(show_spinner=False)
+def _engine_for(url: str) -> Engine:
+    return store.open_store(url)
+
+
+def engine() -> Engine:
+    """The one engine of the app (shared by all sessions). Stops the page with a clear message."""
+    try:
+        return _engine_for(config.db_url())
+    except StoreError as exc:
+        st.error(f"{exc.message}\n\n{exc.hint}", icon=":material/database:")
+        st.stop()
+
+
+def refresh_data_version() -> int:
+    """Read the store's data version once for this run (the shell calls it at the top of a page)."""
+    version = store.data_version(engine())
+    st.session_state[_VERSION_KEY] = version
+    return version
+
+
+def _data_version() -> int:
+    version = st.session_state.get(_VERSION_KEY)
+    return refresh_data_version() if version is None else int(version)
+
+
+def cached(fn: Callable[Concatenate[Engine, P], R]) -> Callable[P, R]:
+    """``fn(engine, *args)`` as ``loader(*args)``, cached on (args, store URL, data version)."""
+
+    def run(url: str, version: int, *args, **kwargs):
+        return fn(_engine_for(url), *args, **kwargs)
+
+    # st.cache_data keys a function on its module, qualified name and source: name each one apart.
+    run.__qualname__ = f"load.{fn.__module__}.{fn.__qualname__}"
+    run.__module__ = __name__
+    run_cached = st.cache_data(show_spinner=False, max_entries=256)(run)
+
+    @functools.wraps(fn)
+    def call(*args: P.args, **kwargs: P.kwargs) -> R:
+        return run_cached(config.db_url(), _data_version(), *args, **kwargs)
+
+    return call
+
+
+# ---- store ------------------------------------------------------------------------------------
+load_teams = cached(queries.load_teams)
+# ---- performance ------------------------------------------------------------------------------
+headline = cached(metrics.headline)
+headline_trend = cached(metrics.headline_trend)
+compare_kpis = cached(metrics.compare_kpis)
+pacing = cached(metrics.pacing)
+attainment_by_team = cached(metrics.attainment_by_team)
+attainment_by_rep = cached(metrics.attainment_by_rep)
+rep_deals = cached(metrics.rep_deals)
+funnel_by_team = cached(funnel.funnel)
+week_review = cached(changes.week_review)
+# ---- leaderboards -----------------------------------------------------------------------------
+load_board_data = cached(lb.load_board_data)
+load_rep_trend = cached(lb.load_rep_trend)
+diagnose = cached(diagnosis.diagnose)
+# ---- forecasts --------------------------------------------------------------------------------
+forecast_series = cached(forecast_store.forecast_series)
+forecast_all = cached(forecast_store.forecast_all)
+pipeline_by_period = cached(forecast_store.pipeline_by_period)
+target_outlook = cached(forecast_store.target_outlook)
+# ---- compensation -----------------------------------------------------------------------------
+load_attainment = cached(comp_store.load_attainment)
+list_plans = cached(comp_store.list_plans)
+load_plan = cached(comp_store.load_plan)
+# ---- sales tools ------------------------------------------------------------------------------
+load_rounds = cached(survey.load_rounds)
+load_tools = cached(survey.load_tools)
+round_links = cached(survey.round_links)
+tool_results = cached(survey.tool_results)
+team_breakdown = cached(survey.team_breakdown)
+tool_themes = cached(survey.tool_themes)
+tools_vs_performance = cached(survey.tools_vs_performance)
+rep_fairness = cached(fairness.rep_fairness)
+fairness_trend = cached(fairness.fairness_trend)
+# ---- data -------------------------------------------------------------------------------------
+import_history = cached(ingest.import_history)
+validate_file = cached(ingest.validate_file)

@@ -1,0 +1,143 @@
+"""The frame around every page: page config, navigation, the shared filters (bound to the URL).
+
+salesops uses Streamlit's own ``pages/`` multipage mode (README, "Why pages/ and not
+st.navigation"): ``app.py`` is Home, each file in ``pages/`` is a page, and every page starts with
+:func:`page`, which draws the same sidebar. A copied link to any page therefore opens that page with
+the sidebar and its filters, even as the first request to a fresh server.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import streamlit as st
+
+from pages.ui import loaders, widgets
+from salesops.scope import GRAINS, Scope, period_end, period_label, period_start, shift
+
+#: (script, label, icon) of the navigation, in order. URLs come from the file names: /performance …
+NAV = (
+    ("app.py", "Home", ":material/home:"),
+    ("pages/performance.py", "Team performance", ":material/speed:"),
+    ("pages/leaderboards.py", "Leaderboards", ":material/leaderboard:"),
+    ("pages/forecasts.py", "Forecasts", ":material/timeline:"),
+    ("pages/compensation.py", "Compensation", ":material/payments:"),
+    ("pages/tools.py", "Sales tools", ":material/build:"),
+    ("pages/data.py", "Data", ":material/upload_file:"),
+)
+#: The query parameters of the shared view, carried along by the navigation links.
+SHARED_PARAMS = ("grain", "period", "range", "region", "team", "present")
+
+# Static CSS of our own (no user text): Streamlit sizes in rem, so a larger root scales it all.
+PRESENTATION_CSS = """
+<style>
+html { font-size: 21px; }
+[data-testid="stMetricValue"] { font-size: 3rem; }
+header[data-testid="stHeader"] { display: none; }
+</style>
+"""
+
+
+def configure(title: str) -> None:
+    """``st.set_page_config`` for a page (the first Streamlit call of every page)."""
+    st.set_page_config(page_title=f"{title} · salesops", page_icon=":material/monitoring:", layout="wide")
+
+
+def period_options(today: date, grain: str) -> dict[str, tuple[date, date]]:
+    """Label -> (start, end) for the current and previous periods of ``grain`` (current to date)."""
+    count = {"week": 26, "month": 24, "quarter": 12, "year": 4}[grain]
+    start = period_start(today, grain)
+    out = {}
+    for i in range(count):
+        s = shift(start, grain, -i)
+        label = period_label(s, grain) + (" (to date)" if i == 0 else "")
+        out[label] = (s, min(period_end(s, grain), today))
+    return out
+
+
+def _navigation() -> None:
+    params = {k: v for k, v in st.query_params.to_dict().items() if k in SHARED_PARAMS}
+    for script, label, icon in NAV:
+        st.page_link(script, label=label, icon=icon, query_params=params)
+
+
+def _filters(today: date) -> Scope:
+    teams = loaders.load_teams()
+    st.markdown("### :material/filter_alt: View")
+    grain = st.selectbox(
+        "Period grain",
+        GRAINS,
+        index=2,
+        key="grain",
+        bind="query-params",
+        format_func=str.capitalize,
+    )
+    options = period_options(today, grain)
+    labels = [*options.keys(), "Custom range"]
+    period = st.selectbox("Period", labels, index=0, key="period", bind="query-params")
+    if period == "Custom range":
+        rng = st.date_input(
+            "Date range",
+            value=(period_start(today, grain), today),
+            key="range",
+            bind="query-params",
+            persist_state="session",
+            format="YYYY-MM-DD",
+        )
+        if isinstance(rng, tuple) and len(rng) == 2:
+            start, end = rng[0], rng[1]
+        elif rng:
+            start = end = rng[0] if isinstance(rng, tuple) else rng
+        else:
+            start = end = today
+    else:
+        start, end = options[period]
+    regions = ["All regions", *sorted(teams["region"].unique().tolist())] if len(teams) else ["All regions"]
+    region = st.selectbox("Region", regions, key="region", bind="query-params")
+    in_region = teams if region == "All regions" else teams[teams["region"] == region]
+    names = dict(zip(in_region["team_id"], in_region["name"]))
+    team = st.selectbox(
+        "Team",
+        ["all", *names.keys()],
+        key="team",
+        bind="query-params",
+        format_func=lambda t: "All teams" if t == "all" else names.get(t, t),
+    )
+    st.toggle(
+        "Presentation mode",
+        key="present",
+        bind="query-params",
+        help="Large type, fewer controls, individual pay hidden — for screen-share.",
+    )
+    return Scope(
+        start=start,
+        end=end,
+        grain=grain,
+        region=None if region == "All regions" else region,
+        team_id=None if team == "all" else team,
+    )
+
+
+def _keep_shared_view() -> None:
+    """Carry the shared filters across a page switch (each page draws its own copy of the widgets).
+
+    Streamlit's documented idiom: re-assigning a widget's key in Session State before the widget is
+    drawn keeps its value when the new page mounts the widget again.
+    """
+    for key in SHARED_PARAMS:
+        if key in st.session_state:
+            st.session_state[key] = st.session_state[key]
+
+
+def page(title: str) -> Scope:
+    """Start a page: config, data version, navigation and shared filters; returns the chosen scope."""
+    configure(title)
+    _keep_shared_view()
+    loaders.engine()  # a broken store stops here with one clear message
+    loaders.refresh_data_version()
+    with st.sidebar:
+        _navigation()
+        scope = _filters(widgets.today())
+    if widgets.presentation():
+        st.html(PRESENTATION_CSS)
+    return scope

@@ -1,0 +1,35 @@
+"""Small drawing helpers every page uses: the CSV download and the empty state."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import streamlit as st
+
+from salesops import config, export
+
+
+def today() -> date:
+    return config.today()
+
+
+def presentation() -> bool:
+    """True in presentation mode: large type, fewer controls, individual pay hidden."""
+    return bool(st.session_state.get("present", False))
+
+
+def csv_download(frame: pd.DataFrame, file_name: str, key: str, label: str = "Download CSV") -> None:
+    """A download button with formula-like cells neutralised (salesops.export)."""
+    st.download_button(
+        label, export.to_csv(frame), file_name=file_name, mime="text/csv", key=key, icon=":material/download:"
+    )
+
+
+def empty_state(what: str) -> None:
+    """The message a page shows when the scope has no data."""
+    st.info(
+        f"No {what} in this view. Widen the date range or pick another team — or load data: "
+        "`python -m salesops demo` builds the demo organisation, and the **Data** page imports a CRM export.",
+        icon=":material/inbox:",
+    )

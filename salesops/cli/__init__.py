@@ -1,0 +1,1 @@
+"""``python -m salesops …``: one module per job's commands, wired together in :mod:`salesops.cli.main`."""

@@ -1,0 +1,56 @@
+"""``python -m salesops …``: scripted use of the library.
+
+Each command lives in the module named after its feature and registers itself through a
+``register(subparsers)`` function; this module only builds the parser, opens the store and maps
+errors to one clear message and a non-zero exit code (never a traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from salesops.cli import comp, forecasts, ingest, leaderboards, performance, store, tools
+from salesops.errors import SalesopsError
+
+#: Job modules that add sub-commands (each has ``register(subparsers)``). Plain imports: a renamed
+#: module fails loudly at import instead of silently dropping its commands.
+COMMAND_MODULES = (
+    store,  # demo, info
+    ingest,  # import
+    performance,  # metrics
+    leaderboards,  # leaderboard
+    forecasts,  # forecast
+    comp,  # payouts, what-if
+    tools,  # survey-results, survey-open, fairness
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m salesops", description="salesops: the sales-ops cockpit's library."
+    )
+    subs = parser.add_subparsers(dest="command", metavar="COMMAND")
+    subs.required = True
+    for module in COMMAND_MODULES:
+        module.register(subs)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except SalesopsError as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        if exc.hint:
+            print(f"hint: {exc.hint}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:  # `… | head` closed the pipe: not an error
+        return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

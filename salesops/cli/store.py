@@ -1,0 +1,46 @@
+"""CLI: ``demo`` (build the demo organisation) and ``info`` (what is in the store)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from salesops import demo, store
+from salesops.cli import common as cli
+
+
+def register(subs) -> None:
+    p = subs.add_parser("demo", help="build the demo organisation (replaces the store's contents)")
+    p.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
+    p.add_argument("--scale", choices=demo.SCALES, default="small", help="size (default small)")
+    p.add_argument("--if-missing", action="store_true", help="do nothing when the store already has data")
+    cli.add_db_option(p)
+    p.set_defaults(func=run_demo)
+
+    p = subs.add_parser("info", help="the store's URL, schema, data version and row counts")
+    cli.add_db_option(p)
+    p.set_defaults(func=run_info)
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    engine = store.open_store(args.db)
+    if args.if_missing and store.table_counts(engine)["deals"] > 0:
+        print("The store already has data; left as it is.")
+        return 0
+    summary = demo.build_demo(engine, seed=args.seed, scale=args.scale)
+    print(f"Built the {summary.scale} demo (seed {summary.seed}, up to {summary.today}):")
+    for table, n in summary.counts.items():
+        print(f"  {table:20s} {n:>12,d}")
+    return 0
+
+
+def run_info(args: argparse.Namespace) -> int:
+    engine = store.open_store(args.db)
+    out = {
+        "url": engine.url.render_as_string(hide_password=True),
+        "data_version": store.data_version(engine),
+        "last_updated": str(store.last_updated(engine)),
+        "counts": store.table_counts(engine),
+    }
+    print(json.dumps(out, indent=1))
+    return 0

@@ -1,0 +1,1 @@
+"""Forecasting: Prophet per series, the backtest, the cache and worker pool, targets (docs/FORECASTS.md)."""

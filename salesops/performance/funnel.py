@@ -1,0 +1,168 @@
+"""The funnel lead → MQL → SQL → opportunity → won, per team against the company, with flags.
+
+Definitions (docs/METRICS.md, "Funnel"):
+
+* **Count** is a lead cohort: the leads created in the range, counted at every stage they reached
+  (a lead whose furthest stage is SQL counts at lead, MQL and SQL).
+* **Value**: leads carry no amount, so the lead, MQL and SQL stages have no value (None). The
+  opportunity value is the amount of the deals created in the range, and the won value is the
+  amount of those same deals that are won — a deal cohort, not the lead cohort.
+* Step conversion: count at a stage ÷ count at the stage before; overall: ÷ leads.
+* A team's step is flagged when its conversion is below :data:`LOW_FACTOR` × the company's for
+  that step and at least :data:`MIN_ENTERING` leads entered the step.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from salesops.performance.kpis import result_frame
+from salesops.scope import Scope
+from salesops.store.schema import LEAD_STAGES
+from salesops.store.sql import scope_filter
+
+COMPANY = "company"
+STAGE_LABELS = {"lead": "Lead", "mql": "MQL", "sql": "SQL", "opportunity": "Opportunity", "won": "Won"}
+#: A step converting below this share of the company's rate is abnormally low.
+LOW_FACTOR = 0.6
+#: Fewer leads entering a step than this are too few to flag.
+MIN_ENTERING = 30
+
+#: The flag text per step (the step is named by the stage it leads to).
+_FLAG = {
+    "mql": "leads not becoming MQLs",
+    "sql": "few qualified",
+    "opportunity": "qualified leads not becoming opportunities",
+    "won": "opportunities not closing",
+}
+
+FUNNEL_COLUMNS = [
+    "team_id", "team", "stage", "label", "count", "value_cents", "step_conversion",
+    "overall_conversion", "company_step_conversion", "flag",
+]  # fmt: skip
+
+
+def funnel(engine: Engine, scope: Scope) -> pd.DataFrame:
+    """The funnel of every team in scope plus the whole company (team_id 'company').
+
+    Columns: team_id, team, stage (lead…won), label, count, value_cents (None for lead/MQL/SQL),
+    step_conversion, overall_conversion, company_step_conversion, flag (text or ''). The company
+    row always covers every team, so a filtered team is still compared with the whole company.
+    """
+    # A lead counts at every stage up to its furthest: stage i counts leads whose furthest is i or later.
+    reached = [", ".join(f"'{later}'" for later in LEAD_STAGES[i:]) for i in range(len(LEAD_STAGES))]
+    stage_cases = ", ".join(
+        f"COUNT(*) FILTER (WHERE furthest_stage IN ({names})) AS n_{stage}"
+        for stage, names in zip(LEAD_STAGES, reached)
+    )
+    team_where, params = scope_filter(scope, alias="t")
+    sql = sa.text(
+        f"""
+        WITH l AS (
+            SELECT COALESCE(team_id, '') AS team_id, {stage_cases}
+            FROM leads WHERE created_at BETWEEN :start AND :end
+            GROUP BY ROLLUP (COALESCE(team_id, ''))
+        ),
+        d AS (
+            SELECT COALESCE(team_id, '') AS team_id,
+                   COALESCE(SUM(amount_cents), 0) AS opp_cents,
+                   COALESCE(SUM(amount_cents) FILTER (WHERE outcome = 'won'), 0) AS won_cents
+            FROM deals WHERE created_date BETWEEN :start AND :end
+            GROUP BY ROLLUP (COALESCE(team_id, ''))
+        ),
+        x AS (
+            SELECT COALESCE(l.team_id, d.team_id) AS team_id, l.n_lead, l.n_mql, l.n_sql, l.n_opportunity,
+                   l.n_won, d.opp_cents, d.won_cents
+            FROM l FULL OUTER JOIN d ON l.team_id IS NOT DISTINCT FROM d.team_id
+        )
+        SELECT COALESCE(x.team_id, '{COMPANY}') AS team_id,
+               CASE WHEN x.team_id IS NULL THEN 'Company' ELSE COALESCE(t.name, x.team_id) END AS team,
+               x.n_lead, x.n_mql, x.n_sql, x.n_opportunity, x.n_won, x.opp_cents, x.won_cents
+        FROM x LEFT JOIN teams t ON t.team_id = x.team_id
+        WHERE x.team_id IS NULL OR (1 = 1 {team_where})
+        ORDER BY x.team_id NULLS FIRST
+        """  # noqa: S608 - stage names from schema.LEAD_STAGES, filter from scope_filter, values bound
+    )
+    with engine.connect() as conn:
+        res = conn.execute(sql, {"start": scope.start, "end": scope.end, **params})
+        wide = result_frame(res)
+    # ROLLUP always yields the company row; with no lead and no deal there is no funnel to show.
+    if wide.empty or not (wide["n_lead"].fillna(0).sum() or wide["opp_cents"].fillna(0).sum()):
+        return pd.DataFrame(columns=FUNNEL_COLUMNS)
+    return _long(wide)
+
+
+def _long(wide: pd.DataFrame) -> pd.DataFrame:
+    """One row per team and stage from the one-row-per-team frame, with conversions and flags.
+
+    Column arithmetic over a teams × stages array (no per-row Python: a large org has hundreds of
+    teams); only the few flagged rows have their text formatted one by one.
+    """
+    stages = list(LEAD_STAGES)
+    n, k = len(wide), len(stages)
+    counts = np.column_stack([pd.to_numeric(wide[f"n_{st}"]).fillna(0).to_numpy(dtype="int64") for st in stages])
+    # Count entering each step = count at the stage before (none for the first stage).
+    entering = np.column_stack([np.zeros(n, dtype="int64"), counts[:, :-1]])
+    step = np.full((n, k), np.nan)
+    np.divide(counts, entering, out=step, where=entering > 0)
+    step[:, 0] = np.nan
+    lead_n = counts[:, :1]
+    overall = np.full((n, k), np.nan)
+    np.divide(counts, np.broadcast_to(lead_n, (n, k)), out=overall, where=lead_n > 0)
+    value = np.full((n, k), np.nan)
+    value[:, stages.index("opportunity")] = pd.to_numeric(wide["opp_cents"]).fillna(0).to_numpy(dtype="float64")
+    value[:, stages.index("won")] = pd.to_numeric(wide["won_cents"]).fillna(0).to_numpy(dtype="float64")
+    team_ids = wide["team_id"].to_numpy(dtype=object)
+    is_company = team_ids == COMPANY
+    company_step = step[is_company][0] if is_company.any() else np.full(k, np.nan)
+    frame = pd.DataFrame(
+        {
+            "team_id": np.repeat(team_ids, k),
+            "team": np.repeat(wide["team"].to_numpy(dtype=object), k),
+            "stage": np.tile(np.array(stages, dtype=object), n),
+            "label": np.tile(np.array([STAGE_LABELS[st] for st in stages], dtype=object), n),
+            "count": counts.ravel(),
+            "value_cents": value.ravel(),
+            "step_conversion": step.ravel(),
+            "overall_conversion": overall.ravel(),
+            "company_step_conversion": np.tile(company_step, n),
+        }
+    )
+    # Flags: a team's step converting below LOW_FACTOR × the company's, with enough leads entering.
+    company_leads = counts[is_company, 0].sum()
+    teams_with_leads = int(((counts[:, 0] > 0) & ~is_company).sum())
+    leads_per_team = company_leads / max(1, teams_with_leads)
+    low = (
+        np.repeat(~is_company, k)
+        & (np.tile(np.arange(k), n) > 0)
+        & (entering.ravel() >= MIN_ENTERING)
+        & ~np.isnan(frame["step_conversion"].to_numpy())
+        & ~np.isnan(frame["company_step_conversion"].to_numpy())
+        & (frame["step_conversion"].to_numpy() < LOW_FACTOR * frame["company_step_conversion"].to_numpy())
+    )
+    flags = np.full(n * k, "", dtype=object)
+    team_leads = np.repeat(counts[:, 0], k)
+    for i in np.flatnonzero(low):
+        flags[i] = _flag_text(
+            frame["stage"].iat[i],
+            frame["step_conversion"].iat[i],
+            frame["company_step_conversion"].iat[i],
+            team_leads[i] >= leads_per_team,
+        )
+    frame["flag"] = flags
+    return frame[FUNNEL_COLUMNS]
+
+
+def _flag_text(stage: str, step: float, company: float, plenty_of_leads: bool) -> str:
+    text = _FLAG[stage]
+    if stage in ("mql", "sql") and plenty_of_leads:
+        text = "plenty of leads, few qualified"
+    return f"{text}: {step:.0%} vs company {company:.0%}"
+
+
+def funnel_flags(frame: pd.DataFrame) -> pd.DataFrame:
+    """The flagged rows of a :func:`funnel` frame: team_id, team, stage, label, flag."""
+    return frame.loc[frame["flag"] != "", ["team_id", "team", "stage", "label", "flag"]].reset_index(drop=True)

@@ -1,0 +1,32 @@
+"""The shared store layer every job sits on: the engine, the schema, the frame reader, shared SQL.
+
+- :mod:`salesops.store.engine` — one SQLAlchemy engine from one URL, writes, the data version.
+- :mod:`salesops.store.schema` — the tables as SQLAlchemy Core metadata.
+- :mod:`salesops.store.sql` — shared SQL fragments: scope filter, quota in a window, period steps.
+"""
+
+from salesops.store.engine import (
+    bulk_insert,
+    data_version,
+    fetch_frame,
+    last_updated,
+    make_engine,
+    open_store,
+    read_frame,
+    result_frame,
+    table_counts,
+    write,
+)
+
+__all__ = [
+    "bulk_insert",
+    "data_version",
+    "fetch_frame",
+    "last_updated",
+    "make_engine",
+    "open_store",
+    "read_frame",
+    "result_frame",
+    "table_counts",
+    "write",
+]

@@ -1,0 +1,1 @@
+"""Sales tools: satisfaction survey rounds, links, results and themes, and lead fairness (docs/TOOLS.md)."""
