@@ -178,8 +178,7 @@ def import_timing(engine, scratch: Path, n: int) -> float:
     """
     import pandas as pd
 
-    from salesops import store
-    from salesops.ingest import load as ingest
+    from salesops import ingest, store
     from salesops.store import schema
 
     if scratch.exists():

@@ -6,9 +6,9 @@ import pandas as pd
 import streamlit as st
 
 from pages.ui import loaders, shell, widgets
-from salesops import config, store
-from salesops.ingest import load as ingest
-from salesops.ingest.spec import PRESET_NAMES, SPECS, TABLES, BadImportOption
+from salesops import config, ingest, store
+from salesops.ingest.presets import PRESET_NAMES
+from salesops.ingest.spec import SPECS, TABLES, BadImportOption
 
 PRESET_LABELS = {"none": "Any CSV (match columns by name)", "salesforce": "Salesforce", "hubspot": "HubSpot"}
 ERROR_STYLE = "color: #b3261e"

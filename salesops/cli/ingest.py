@@ -5,10 +5,10 @@ from __future__ import annotations
 import argparse
 import sys
 
-from salesops import store
+from salesops import ingest, store
 from salesops.cli import common as cli
-from salesops.ingest import load as ingest
-from salesops.ingest.spec import PRESET_NAMES, TABLES
+from salesops.ingest.presets import PRESET_NAMES
+from salesops.ingest.spec import TABLES
 
 
 def register(subs) -> None:

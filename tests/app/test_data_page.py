@@ -6,8 +6,7 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-from salesops import store
-from salesops.ingest import load as ingest
+from salesops import ingest, store
 from tests.conftest import ROOT
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"

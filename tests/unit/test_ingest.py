@@ -9,9 +9,8 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from salesops import store
+from salesops import ingest, store
 from salesops.cli.main import main
-from salesops.ingest import load as ingest
 from salesops.performance import kpis as metrics
 from salesops.scope import Scope
 

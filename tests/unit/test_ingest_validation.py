@@ -9,8 +9,7 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from salesops import store
-from salesops.ingest import load as ingest
+from salesops import ingest, store
 from salesops.store import schema
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"

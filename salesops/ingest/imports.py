@@ -1,0 +1,167 @@
+"""Import CRM exports (Salesforce, HubSpot, any CSV) and DataFrames: validated, idempotent, all-or-nothing.
+
+The public calls (re-exported by ``salesops.ingest``):
+
+* ``import_frame(engine, table, frame, *, preset, mapping, stages, create_missing_reps, dry_run,
+  file_name, date_order, progress) -> ImportReport`` — validate a DataFrame and, when it has no
+  problem, upsert it by id in one transaction (``store.write``: the data version bumps, caches
+  refresh) and log the import. Any problem raises :class:`ImportRejected` (carrying the report)
+  and writes nothing at all.
+* ``import_file(engine, table, data, …)`` — the same for CSV bytes or a path (encodings, empty
+  files, ragged rows …, see ``salesops.ingest.parse``).
+* ``validate_frame`` / ``validate_file`` — the dry run that never raises for bad data: the app
+  shows its report before the user confirms.
+* ``import_history(engine)`` — the import log; ``preview(data, table)`` — the proposed mapping.
+
+Fields are data in ``salesops.ingest.spec`` and presets in ``salesops.ingest.presets``; the checks
+are in ``salesops.ingest.validate`` and the write in ``salesops.ingest.write``; docs/IMPORT.md
+explains them.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from salesops import store
+from salesops.ingest.parse import ROW, SourceFile, decode, read_csv
+from salesops.ingest.presets import propose_mapping
+from salesops.ingest.report import ImportRejected, ImportReport
+from salesops.ingest.spec import BadImportOption
+from salesops.ingest.validate import plan_import
+from salesops.ingest.write import Progress, write_plan
+from salesops.store import schema
+
+
+def _run(engine, table, frame, source, *, dry_run, progress, **options) -> ImportReport:
+    t0 = time.perf_counter()
+    if progress is not None:
+        progress(0.3, "validating")
+    plan = plan_import(engine, table, frame, source, dry_run=dry_run, **options)
+    if not plan.report.ok:
+        raise ImportRejected(replace(plan.report, seconds=time.perf_counter() - t0))
+    if dry_run:
+        return replace(plan.report, seconds=time.perf_counter() - t0)
+    report = write_plan(engine, plan, progress)
+    if progress is not None:
+        progress(1.0, "done")
+    return replace(report, seconds=time.perf_counter() - t0)
+
+
+def import_frame(
+    engine: Engine,
+    table: str,
+    frame: pd.DataFrame,
+    *,
+    preset: str | None = None,
+    mapping=None,
+    stages=None,
+    create_missing_reps: bool = False,
+    dry_run: bool = False,
+    file_name: str | None = None,
+    date_order: str | None = None,
+    progress: Progress | None = None,
+) -> ImportReport:
+    """Validate ``frame`` (columns as in a CRM export) and upsert it into ``table`` in one transaction.
+
+    ``mapping``: ``{"Source column": "field"}`` or ``["Source column=field", …]`` (field '' ignores
+    the column); ``stages``: ``{"Stage label": "open|won|lost"}`` or ``["Closed Won=won", …]``;
+    ``date_order``: 'us' or 'eu' for columns whose dates read both ways. Raises ImportRejected
+    (with ``.report``) on any problem — then nothing is written — and BadImportOption for bad
+    options. Returns the report (rows added/updated/unchanged, created reps and teams, notes).
+    """
+    return _run(
+        engine,
+        table,
+        frame,
+        None,
+        dry_run=dry_run,
+        progress=progress,
+        preset=preset,
+        mapping=mapping,
+        stages=stages,
+        create_missing_reps=create_missing_reps,
+        file_name=file_name,
+        date_order=date_order,
+    )
+
+
+def _read(data: bytes | str | Path, file_name: str | None, progress) -> tuple[SourceFile, str | None]:
+    if isinstance(data, (str, Path)):
+        path = Path(data)
+        try:
+            raw = path.read_bytes()
+        except OSError as exc:
+            raise BadImportOption(f"Cannot read {path}: {exc.strerror}.", "Check the file's path.") from exc
+        return read_csv(raw, progress), file_name or path.name
+    return read_csv(data, progress), file_name
+
+
+def import_file(
+    engine: Engine, table: str, data: bytes | str | Path, *, progress=None, dry_run=False, file_name=None, **options
+) -> ImportReport:
+    """``import_frame`` for a CSV file (a path, or its bytes); same options and errors."""
+    source, name = _read(data, file_name, progress)
+    return _run(
+        engine, table, source.frame, source, dry_run=dry_run, progress=progress, file_name=name, **_defaults(options)
+    )
+
+
+def _defaults(options: dict) -> dict:
+    base = dict(preset=None, mapping=None, stages=None, create_missing_reps=False, date_order=None)
+    unknown = set(options) - set(base)
+    if unknown:
+        raise TypeError(f"unknown import options: {sorted(unknown)}")
+    return {**base, **options}
+
+
+def validate_frame(engine: Engine, table: str, frame: pd.DataFrame, **options) -> ImportReport:
+    """The dry run: the report of ``import_frame`` without writing and without raising on bad data."""
+    file_name = options.pop("file_name", None)
+    try:
+        return _run(engine, table, frame, None, dry_run=True, progress=None, file_name=file_name, **_defaults(options))
+    except ImportRejected as exc:
+        return exc.report
+
+
+def validate_file(engine: Engine, table: str, data: bytes | str | Path, **options) -> ImportReport:
+    """The dry run of ``import_file``: a report, never an ImportRejected."""
+    file_name = options.pop("file_name", None)
+    source, name = _read(data, file_name, None)
+    try:
+        return _run(
+            engine, table, source.frame, source, dry_run=True, progress=None, file_name=name, **_defaults(options)
+        )
+    except ImportRejected as exc:
+        return exc.report
+
+
+def import_history(engine: Engine, limit: int = 50) -> pd.DataFrame:
+    """The latest imports, newest first: import_id, imported_at, file_name, table_name, preset,
+    rows_added, rows_updated, rows_rejected."""
+    log = schema.import_log
+    return store.read_frame(engine, sa.select(log).order_by(log.c.import_id.desc()).limit(limit))
+
+
+def preview(data: bytes, table: str, preset: str | None = None, rows: int = 3) -> pd.DataFrame:
+    """The file's columns with the proposed field and example values: column, field, example.
+
+    Reads only the first lines, so it is cheap for large files; an unreadable or empty file gives
+    an empty frame (the validation report says why).
+    """
+    try:
+        text, _ = decode(data)
+    except UnicodeDecodeError:
+        text = ""
+    source = read_csv("".join(text.splitlines(keepends=True)[: rows + 2]).encode())
+    columns = [col for col in source.frame.columns if col != ROW]
+    if not columns:
+        return pd.DataFrame(columns=["column", "field", "example"])
+    mapping = propose_mapping(table, columns, preset)
+    examples = [", ".join(v for v in source.frame[col].head(rows).fillna("").astype(str) if v)[:60] for col in columns]
+    return pd.DataFrame({"column": columns, "field": [mapping[col] for col in columns], "example": examples})

@@ -1,0 +1,298 @@
+"""Check an import before anything is written: options, columns, cells, reps, rows; the plan to write.
+
+:func:`plan_import` runs the steps in order and returns a :class:`Plan`: the report (every problem,
+listed and counted per kind, and notes on how the file was read) and, only when there is no
+problem, the frames to upsert. Per-table rules are in ``salesops.ingest.rows``; rep and team
+resolution in ``salesops.ingest.reps``.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from salesops import store
+from salesops.ingest.parse import (
+    ROW,
+    SourceFile,
+    blank_to_na,
+    parse_bool,
+    parse_dates,
+    parse_money,
+    parse_number,
+    parse_percent,
+)
+from salesops.ingest.presets import check_preset, propose_mapping
+from salesops.ingest.report import ImportReport, ProblemLog
+from salesops.ingest.reps import UNASSIGNED_TEAM, resolve_reps
+from salesops.ingest.rows import table_rows
+from salesops.ingest.spec import BadImportOption, TableSpec, check_stage_rules, check_table, normalise, parse_pairs
+from salesops.store import schema
+
+#: An amount above this (in currency units) is taken for a mistake (a pasted id, a wrong column).
+MAX_AMOUNT = 1_000_000_000
+
+_FIELD_COLUMN = {"amount": "amount_cents", "rep_name": "rep_id", "is_closed": "outcome", "is_won": "outcome"}
+
+
+@dataclass
+class Plan:
+    """A checked import: its report and (when the report is ok) the writes, in order.
+
+    Each write is (table, rows, the columns the file provided, keep the stored team_id).
+    """
+
+    report: ImportReport
+    writes: list[tuple[sa.Table, pd.DataFrame, tuple[str, ...], bool]] = field(default_factory=list)
+
+
+def plan_import(
+    engine: Engine,
+    table: str,
+    frame: pd.DataFrame,
+    source: SourceFile | None,
+    *,
+    preset,
+    mapping,
+    stages,
+    create_missing_reps: bool,
+    file_name: str | None,
+    date_order: str | None,
+    dry_run: bool,
+) -> Plan:
+    """Validate ``frame`` for ``table`` and prepare the frames to write (nothing is written here)."""
+    t0 = time.perf_counter()
+    spec = check_table(table)
+    preset = check_preset(preset)
+    user_rules = check_stage_rules(stages)
+    date_order = _check_date_order(date_order)
+    frame = frame if ROW in frame.columns else frame.assign(**{ROW: np.arange(2, len(frame) + 2)})
+    columns = [str(col) for col in frame.columns if col != ROW]
+    frame.columns = [str(col) for col in frame.columns]
+    problems = ProblemLog(frame[ROW])
+    notes: list[str] = []
+    ragged = sum(p.kind == "ragged_row" for p in source.problems) if source is not None else 0
+    base = dict(table=table, file_name=file_name, preset=preset, rows_read=len(frame) + ragged, dry_run=dry_run)
+
+    if not _check_source(source, frame, problems, notes):
+        listed, counts, _ = problems.summary()
+        return Plan(ImportReport(**base, problems=listed, problem_counts=counts, notes=tuple(notes)))
+    proposed = propose_mapping(table, columns, preset, mapping)
+    src = {f: col for col, f in proposed.items() if f}
+    _check_columns(spec, columns, mapping, src, problems)
+    c = pd.DataFrame({f: frame[col] for f, col in src.items()}, index=frame.index)
+    parse_fields(spec, c, src, problems, notes, date_order)
+
+    new_reps: list = []
+    new_teams: list = []
+    team_of = _check_values(engine, spec, c, src, frame, problems, create_missing_reps, new_reps)
+    out, stage_list = table_rows(
+        engine,
+        table,
+        c,
+        src,
+        frame,
+        problems,
+        team_of=team_of,
+        new_teams=new_teams,
+        preset=preset,
+        user_rules=user_rules,
+    )
+    _check_duplicates(spec, out, frame, src, problems)
+
+    listed, counts, rejected = problems.summary()
+    if counts and not rejected and len(frame):
+        rejected = len(frame)  # file-level problems reject every row
+    report = ImportReport(
+        **base,
+        rows_rejected=rejected,
+        problems=listed,
+        problem_counts=counts,
+        mapping=tuple(proposed.items()),
+        stages=stage_list,
+        created_teams=tuple(f"{t[0]} ({t[1]})" for t in new_teams),
+        created_reps=tuple(f"{r.rep_id} ({r.name})" for r in new_reps),
+        notes=tuple(notes),
+        seconds=time.perf_counter() - t0,
+    )
+    plan = Plan(report)
+    if not counts:
+        _plan_writes(engine, plan, table, out, _provided(table, src), new_reps, new_teams)
+    return plan
+
+
+def _check_date_order(date_order: str | None) -> str | None:
+    """'us' or 'eu' (any case) -> 'US' or 'EU'; None stays None; anything else is a BadImportOption."""
+    if date_order is not None and str(date_order).upper() not in ("US", "EU"):
+        raise BadImportOption(f"Unknown date order {date_order!r}.", "Use us (month first) or eu (day first).")
+    return str(date_order).upper() if date_order else None
+
+
+def _check_source(source: SourceFile | None, frame, problems: ProblemLog, notes: list[str]) -> bool:
+    """Record how the file was read and its file-level problems; False when there is nothing to check."""
+    if source is None:
+        if len(frame) == 0:
+            problems.file("no_rows", "the data has no rows")
+        return True
+    notes.append(f"encoding {source.encoding}, delimiter {source.delimiter!r}")
+    for p in source.problems:
+        problems.file(p.kind, p.reason, value=p.value, row=p.row)
+    return not any(p.kind in ("empty_file", "encoding") for p in source.problems)
+
+
+def _check_columns(spec: TableSpec, columns: list[str], mapping, src: dict, problems: ProblemLog) -> None:
+    """--map rules naming absent columns, and required fields (or a rep, or a team) with no column."""
+    norm_cols = {normalise(col) for col in columns}
+    for source_col in parse_pairs(mapping, "--map rule"):
+        if source_col not in columns and normalise(source_col) not in norm_cols:
+            problems.file(
+                "missing_column",
+                f"--map names the column {source_col!r}, which the file does not have",
+                column=source_col,
+            )
+    for f in spec.fields:
+        if f.required and f.name not in src:
+            problems.file(
+                "missing_column",
+                f"the required column {f.name!r} is missing (map one with --map COLUMN={f.name})",
+                column=f.name,
+            )
+    if spec.rep_ref == "required" and "rep_id" not in src and "rep_name" not in src:
+        problems.file(
+            "missing_column",
+            "a rep_id or rep_name column is required (map one with --map COLUMN=rep_name)",
+            column="rep_id",
+        )
+    if spec.table == "reps" and not {"team_id", "team", "manager"} & set(src):
+        problems.file("missing_column", "a reps file needs a team_id or team column (or manager)", column="team_id")
+
+
+def parse_fields(spec: TableSpec, c: pd.DataFrame, src: dict, problems: ProblemLog, notes: list[str], date_order):
+    """Parse every mapped field by kind into ``c`` (in place); report cells that cannot be read."""
+    dates = {}
+    for f in spec.fields:
+        if f.name not in c:
+            continue
+        col = src[f.name]
+        if f.kind == "date":
+            dates[f.name] = parse_dates(c[f.name], prefer=date_order)
+        elif f.kind == "money":
+            r = parse_money(c[f.name])
+            problems.cells("bad_number", r.bad, col, c[f.name], "not an amount (digits, an optional . or , and $ € £)")
+            if r.note:
+                notes.append(f"{col}: read with a decimal comma (1.234,56)")
+            c[f.name] = r.values
+        elif f.kind == "percent":
+            r = parse_percent(c[f.name])
+            problems.cells("bad_number", r.bad, col, c[f.name], "not a probability (0..1, 0..100 or 55%)")
+            if r.note:
+                notes.append(f"{col}: read as a percentage 0..100 and divided by 100")
+            vals = pd.Series(r.values, index=c.index)
+            out = vals.notna() & ((vals < 0) | (vals > 1))
+            problems.cells("bad_probability", out, col, c[f.name], "probability outside 0..100%")
+            c[f.name] = vals.astype("Float64")
+        elif f.kind in ("int", "float"):
+            r = parse_number(c[f.name])
+            problems.cells("bad_number", r.bad, col, c[f.name], "not a number")
+            c[f.name] = r.values
+        elif f.kind == "bool":
+            r = parse_bool(c[f.name])
+            problems.cells("bad_value", r.bad, col, c[f.name], "not true/false (true, false, yes, no, 1, 0)")
+            c[f.name] = r.values
+        else:
+            c[f.name] = blank_to_na(c[f.name])
+            if pd.api.types.is_string_dtype(c[f.name]) or c[f.name].dtype == object:
+                c[f.name] = c[f.name].astype("str").mask(c[f.name].isna())
+    # Dates: one format per column; an ambiguous column (days and months all <= 12) follows the
+    # US/EU order proven by another date column of the same file, else date_order, else US.
+    why_order = "as --dates says"
+    if date_order is None:
+        proven = [d.format for d in dates.values() if d.format and not d.ambiguous and d.format[:2] in ("US", "EU")]
+        prefer = proven[0][:2] if proven else None
+        dates = {k: (parse_dates(c[k], prefer=prefer) if d.ambiguous else d) for k, d in dates.items()}
+        why_order = (
+            "like the file's other date columns" if prefer else "month first by default; use --dates eu if day-first"
+        )
+    for name, d in dates.items():
+        col = src[name]
+        why = f"not a date in this column's format ({d.format})" if d.format else "not a date (ISO, US or EU format)"
+        problems.cells("bad_date", d.bad, col, c[name], why)
+        if d.format and d.format != "datetime":
+            extra = f" (ambiguous: every day is 12 or less; read {why_order})" if d.ambiguous else ""
+            notes.append(f"{col}: dates read as {d.format}{extra}")
+        c[name] = d.values
+
+
+def _check_values(engine, spec: TableSpec, c, src, frame, problems: ProblemLog, create_missing, new_reps) -> dict:
+    """Empty required values, reps that cannot be resolved, implausible amounts; returns rep_id -> team_id."""
+    for f in spec.fields:
+        if f.required and f.name in c:
+            problems.cells("missing_value", c[f.name].isna(), src[f.name], None, f"{f.name} is empty")
+    team_of: dict[str, str] = {}
+    if spec.rep_ref and ("rep_id" in c or "rep_name" in c):
+        team_of = resolve_reps(engine, spec, c, src, problems, create_missing, new_reps)
+    if "amount" in c:
+        amt = c["amount"]
+        problems.cells("negative_amount", amt < 0, src["amount"], frame[src["amount"]], "negative amount")
+        problems.cells(
+            "absurd_amount",
+            amt > MAX_AMOUNT * 100,
+            src["amount"],
+            frame[src["amount"]],
+            f"amount above {MAX_AMOUNT:,} is not plausible",
+        )
+    return team_of
+
+
+def _check_duplicates(spec: TableSpec, out: pd.DataFrame, frame, src, problems: ProblemLog) -> None:
+    """A key seen twice in the file: the later rows are problems that name the first one's row."""
+    key = list(spec.key)
+    if all(k in out and out[k].notna().any() for k in key):
+        keyed = out[key].notna().all(axis=1)
+        dup = out[key].duplicated(keep="first") & keyed
+        if dup.any():
+            first = frame[ROW].groupby([out[k] for k in key], dropna=False).transform("first")
+            problems.cells(
+                "duplicate_id",
+                dup,
+                src.get(key[0], key[0]),
+                out[key[0]],
+                "duplicate id; first seen on row " + first.astype(str),
+            )
+
+
+def _provided(table: str, src: dict) -> tuple[str, ...]:
+    """The store columns the file gives values for: only these change when a stored row is updated."""
+    provided = tuple(
+        sorted({_FIELD_COLUMN.get(f, f) for f in src} & {col.name for col in getattr(schema, table).columns})
+    )
+    if table == "deals" and "stage" in src:
+        provided = tuple(sorted({*provided, "outcome"}))
+    if table == "reps" and {"team_id", "team", "manager"} & set(src):
+        provided = tuple(sorted({*provided, "team_id"} - {"team", "manager"}))
+    if table == "teams":
+        provided = tuple(sorted({*provided, "name", "region"}))
+    return provided
+
+
+def _plan_writes(engine, plan: Plan, table: str, out, provided, new_reps: list, new_teams: list) -> None:
+    """The writes in order: new teams, new reps (in the ``unassigned`` team), then the table's rows."""
+    if new_reps:
+        reps_frame = pd.DataFrame(new_reps, columns=["rep_id", "name"]).assign(
+            team_id=UNASSIGNED_TEAM[0], role="AE", ramp_months=0, active=True, fte=1.0
+        )
+        team_ids = set(store.read_frame(engine, sa.select(schema.teams.c.team_id))["team_id"])
+        if UNASSIGNED_TEAM[0] not in team_ids:
+            new_teams.append((*UNASSIGNED_TEAM, None))
+            plan.report = replace(plan.report, created_teams=(*plan.report.created_teams, "unassigned (Unassigned)"))
+        plan.writes.append((schema.reps, reps_frame, (), False))
+    if new_teams:
+        teams_frame = pd.DataFrame(new_teams, columns=["team_id", "name", "region", "manager"])
+        plan.writes.insert(0, (schema.teams, teams_frame, (), False))
+    keep_team = table in ("deals", "leads", "activities")
+    plan.writes.append((getattr(schema, table), out.reset_index(drop=True), provided, keep_team))
