@@ -23,15 +23,15 @@ from salesops.performance import changes, funnel
 from salesops.performance import kpis as metrics
 from salesops.scope import Scope
 from salesops.store import sql as queries
-from salesops.tools import fairness, survey
+from salesops.tools import fairness, results, rounds, themes
 
 PAGES = ("home", "performance", "leaderboards", "forecasts", "compensation", "tools")
 
 
 def page_calls(engine, today: date) -> dict[str, dict[str, Callable]]:
     sc = Scope.current(today, "quarter")
-    rounds = survey.load_rounds(engine)
-    last_round = rounds["round_id"].iloc[-1] if len(rounds) else None
+    round_list = rounds.load_rounds(engine)
+    last_round = round_list["round_id"].iloc[-1] if len(round_list) else None
     with engine.connect() as conn:
         import sqlalchemy as sa
 
@@ -89,11 +89,11 @@ def page_calls(engine, today: date) -> dict[str, dict[str, Callable]]:
             "list_plans": lambda: comp_store.list_plans(engine),
         },
         "tools": {
-            "load_rounds": lambda: survey.load_rounds(engine),
-            "tool_results×2": lambda: (survey.tool_results(engine, last_round), survey.tool_results(engine)),
-            "team_breakdown": lambda: survey.team_breakdown(engine, last_round),
-            "tool_themes": lambda: survey.tool_themes(engine, last_round, "dialer", "dislikes"),
-            "tools_vs_performance": lambda: survey.tools_vs_performance(engine, sc, last_round),
+            "load_rounds": lambda: rounds.load_rounds(engine),
+            "tool_results×2": lambda: (results.tool_results(engine, last_round), results.tool_results(engine)),
+            "team_breakdown": lambda: results.team_breakdown(engine, last_round),
+            "tool_themes": lambda: themes.tool_themes(engine, last_round, "dialer", "dislikes"),
+            "tools_vs_performance": lambda: results.tools_vs_performance(engine, sc, last_round),
             "rep_fairness + team_summary": lambda: fairness.team_summary(fairness.rep_fairness(engine, sc, "capacity")),
             "fairness_trend": lambda: fairness.fairness_trend(engine, sc),
         },

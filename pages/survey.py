@@ -3,7 +3,7 @@
 import streamlit as st
 
 from pages.ui import loaders, shell
-from salesops.tools import survey
+from salesops.tools import answers, survey
 
 
 def link_token() -> str:
@@ -18,7 +18,7 @@ def submit_answers(engine, token: str, tools: tuple) -> None:
     script reruns, even when the run is restarted (the router's first-run rerun drops button clicks).
     The outcome is left in session_state: ``survey_done`` (the token) or ``survey_error`` (a message).
     """
-    answers, missing = [], []
+    given, missing = [], []
     for tool in tools:
         if st.session_state.get(f"survey_skip_{tool.tool_id}"):
             continue
@@ -27,7 +27,7 @@ def submit_answers(engine, token: str, tools: tuple) -> None:
         if gaps:
             missing.append(f"{tool.name}: {', '.join(gaps)}")
             continue
-        answers.append(
+        given.append(
             survey.Answer(
                 tool.tool_id,
                 values["sat"],
@@ -45,7 +45,7 @@ def submit_answers(engine, token: str, tools: tuple) -> None:
         )
         return
     try:
-        survey.submit(engine, token, answers)
+        answers.submit(engine, token, given)
     except survey.SurveyError as exc:
         st.session_state["survey_error"] = f"{exc.message} {exc.hint}"
     else:
@@ -70,7 +70,7 @@ if token and st.session_state.get("survey_done") == token:
     st.stop()
 
 try:
-    form = survey.form_for_token(engine, token)
+    form = answers.form_for_token(engine, token)
 except survey.SurveyError as exc:
     st.warning(f"{exc.message} {exc.hint}", icon=":material/link_off:")
     st.stop()

@@ -9,16 +9,16 @@ from pages.ui import loaders, shell, widgets
 from salesops import format as fmt
 from salesops.errors import SalesopsError
 from salesops.tools import charts as tools_charts
-from salesops.tools import fairness, survey
+from salesops.tools import fairness, results, rounds, survey
 
 scope = shell.page("Sales tools")
 present = widgets.presentation()
 st.title("Sales tools")
 st.caption(f"{scope.label()} · survey results per round; lead split and performance for the period")
 
-rounds = loaders.load_rounds()
-answered = rounds[rounds["answered"] > 0] if len(rounds) else rounds
-names = dict(zip(rounds["round_id"], rounds["name"])) if len(rounds) else {}
+round_list = loaders.load_rounds()
+answered = round_list[round_list["answered"] > 0] if len(round_list) else round_list
+names = dict(zip(round_list["round_id"], round_list["name"])) if len(round_list) else {}
 
 tab_names = ["Survey results", "Tools and performance", "Lead fairness"]
 if not present:
@@ -46,9 +46,9 @@ with tabs[0]:
     if round_id is None:
         widgets.empty_state("survey answers")
     else:
-        results = loaders.tool_results(round_id)
+        scores = loaders.tool_results(round_id)
         history = loaders.tool_results()
-        fell = results[results["fell"].astype(bool)]
+        fell = scores[scores["fell"].astype(bool)]
         if len(fell):
             st.warning(
                 "Scores fell since the previous round: "
@@ -58,7 +58,7 @@ with tabs[0]:
                 ),
                 icon=":material/trending_down:",
             )
-        rows = list(results.itertuples())
+        rows = list(scores.itertuples())
         cols = [c for i in range(0, len(rows), 6) for c in st.columns(6)]
         for col, row in zip(cols, rows):
             col.metric(
@@ -73,10 +73,10 @@ with tabs[0]:
                 else f"{row.answers} answers: fewer than {survey.MIN_ANSWERS}, scores hidden"
             )
         st.altair_chart(tools_charts.csat_trend_chart(history[history["shown"].astype(bool)]), width="stretch")
-        table = results[
+        table = scores[
             ["tool", "category", "answers", "links", "response_rate", "csat", "nps", "mean_satisfaction", "mean_ease"]
         ]
-        table = table.assign(fell=results["fell"].map({True: "fell", False: ""}), note=results["note"])
+        table = table.assign(fell=scores["fell"].map({True: "fell", False: ""}), note=scores["note"])
         st.dataframe(
             table,
             hide_index=True,
@@ -95,7 +95,7 @@ with tabs[0]:
             "or CSAT by 10 points or more, since the tool's previous round."
         )
         if not present:
-            widgets.csv_download(results, f"survey-{round_id}.csv", key="tools_results_csv")
+            widgets.csv_download(scores, f"survey-{round_id}.csv", key="tools_results_csv")
 
         st.subheader("By team")
         breakdown = loaders.team_breakdown(round_id)
@@ -108,9 +108,9 @@ with tabs[0]:
 
         st.subheader("What reps like and dislike")
         c1, c2 = st.columns([2, 1])
-        tool_ids = results["tool_id"].tolist()
-        tool_names = dict(zip(results["tool_id"], results["tool"]))
-        worst = results.sort_values("mean_satisfaction", na_position="last")["tool_id"].iloc[0]
+        tool_ids = scores["tool_id"].tolist()
+        tool_names = dict(zip(scores["tool_id"], scores["tool"]))
+        worst = scores.sort_values("mean_satisfaction", na_position="last")["tool_id"].iloc[0]
         tool_id = c1.selectbox(
             "Tool", tool_ids, index=tool_ids.index(worst), key="tools_theme_tool", format_func=tool_names.get
         )
@@ -151,7 +151,7 @@ with tabs[1]:
         if perf.empty:
             widgets.empty_state("survey answers for these teams")
         else:
-            corr = survey.satisfaction_correlation(perf)
+            corr = results.satisfaction_correlation(perf)
             tools_list = corr["tool"].tolist() or perf["tool"].unique().tolist()
             tool = st.selectbox("Tool", tools_list, key="tools_perf_tool")
             st.altair_chart(tools_charts.satisfaction_vs_performance_chart(perf, tool), width="stretch")
@@ -275,7 +275,7 @@ def open_round(engine) -> None:
     """
     state = st.session_state
     try:
-        opened = survey.open_round(
+        opened = rounds.open_round(
             engine,
             name=state.get("tools_new_name", ""),
             opens_on=state["tools_new_opens"],
@@ -294,9 +294,9 @@ def open_round(engine) -> None:
 if not present:
     with tabs[3]:
         st.subheader("Rounds")
-        if len(rounds):
+        if len(round_list):
             st.dataframe(
-                rounds[["round_id", "name", "opens_on", "closes_on", "status", "tools", "links", "answered"]],
+                round_list[["round_id", "name", "opens_on", "closes_on", "status", "tools", "links", "answered"]],
                 hide_index=True,
                 width="stretch",
                 key="tools_rounds_table",
@@ -334,11 +334,11 @@ if not present:
         outcome = st.session_state.pop("tools_open_outcome", None)
         if outcome:
             (st.success if outcome[0] == "ok" else st.error)(outcome[1])
-        if len(rounds):
+        if len(round_list):
             st.subheader("Links")
             link_round = st.selectbox(
                 "Round",
-                rounds["round_id"].tolist(),
+                round_list["round_id"].tolist(),
                 key="tools_links_round",
                 format_func=lambda r: f"{names.get(r, r)} ({r})",
             )

@@ -24,7 +24,7 @@ from salesops.leaderboards import ranking as lb
 from salesops.performance import changes, funnel
 from salesops.performance import kpis as metrics
 from salesops.store import sql as queries
-from salesops.tools import fairness, survey
+from salesops.tools import fairness, results, rounds, themes
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -102,13 +102,13 @@ load_attainment = cached(comp_store.load_attainment)
 list_plans = cached(comp_store.list_plans)
 load_plan = cached(comp_store.load_plan)
 # ---- sales tools ------------------------------------------------------------------------------
-load_rounds = cached(survey.load_rounds)
-load_tools = cached(survey.load_tools)
-round_links = cached(survey.round_links)
-tool_results = cached(survey.tool_results)
-team_breakdown = cached(survey.team_breakdown)
-tool_themes = cached(survey.tool_themes)
-tools_vs_performance = cached(survey.tools_vs_performance)
+load_rounds = cached(rounds.load_rounds)
+load_tools = cached(rounds.load_tools)
+round_links = cached(rounds.round_links)
+tool_results = cached(results.tool_results)
+team_breakdown = cached(results.team_breakdown)
+tool_themes = cached(themes.tool_themes)
+tools_vs_performance = cached(results.tools_vs_performance)
 rep_fairness = cached(fairness.rep_fairness)
 fairness_trend = cached(fairness.fairness_trend)
 # ---- data -------------------------------------------------------------------------------------

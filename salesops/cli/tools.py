@@ -10,7 +10,7 @@ from salesops import config, export, store
 from salesops.cli import common as cli
 from salesops.errors import InvalidFilter
 from salesops.scope import Scope
-from salesops.tools import fairness, survey
+from salesops.tools import fairness, results, rounds, survey
 
 
 def register(subs) -> None:
@@ -49,14 +49,14 @@ def run_survey_results(args: argparse.Namespace) -> int:
     engine = store.open_store(args.db)
     if args.by == "team":
         if not args.round:
-            rounds = survey.load_rounds(engine)
-            if rounds.empty:
+            known = rounds.load_rounds(engine)
+            if known.empty:
                 raise survey.UnknownRound("There are no survey rounds yet.", "Open one with `survey-open`.")
-            args.round = rounds["round_id"].iloc[0]
-        survey.tool_results(engine, args.round)  # raises UnknownRound for a wrong id
-        frame = survey.team_breakdown(engine, args.round).assign(round_id=args.round)
+            args.round = known["round_id"].iloc[0]
+        results.tool_results(engine, args.round)  # raises UnknownRound for a wrong id
+        frame = results.team_breakdown(engine, args.round).assign(round_id=args.round)
     else:
-        frame = survey.tool_results(engine, args.round)
+        frame = results.tool_results(engine, args.round)
     sys.stdout.write(export.render(frame, args.format))
     return 0
 
@@ -65,7 +65,7 @@ def run_survey_open(args: argparse.Namespace) -> int:
     engine = store.open_store(args.db)
     opens = args.opens or config.today()
     closes = args.closes or opens + timedelta(days=21)
-    opened = survey.open_round(
+    opened = rounds.open_round(
         engine,
         name=args.name,
         opens_on=opens,
@@ -73,7 +73,7 @@ def run_survey_open(args: argparse.Namespace) -> int:
         tool_ids=[t.strip() for t in args.tools.split(",") if t.strip()],
         team_ids=args.team,
     )
-    links = survey.round_links(engine, opened.round_id)
+    links = rounds.round_links(engine, opened.round_id)
     links["link"] = args.base_url.rstrip("/") + "/?token=" + links["token"]
     print(f"Opened round {opened.round_id} with {opened.links} links.", file=sys.stderr)
     sys.stdout.write(export.render(links.drop(columns=["used"]), args.format))

@@ -12,7 +12,7 @@ from salesops.charts import BAD, GOOD, NEUTRAL, TARGET, TEAM_PALETTE, team_scale
 
 
 def csat_trend_chart(results: pd.DataFrame) -> alt.Chart:
-    """CSAT per tool across rounds. ``results``: survey.tool_results (round, opens_on, tool, csat, fell)."""
+    """CSAT per tool across rounds. ``results``: results.tool_results (round, opens_on, tool, csat, fell)."""
     frame = results[["round_id", "round", "opens_on", "tool", "csat", "nps", "answers", "fell"]].copy()
     frame["csat"] = frame["csat"].astype(float)
     order = list(dict.fromkeys(frame.sort_values("opens_on")["round_id"]))

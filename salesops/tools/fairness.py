@@ -44,20 +44,15 @@ TREND_MONTHS = 12
 def gini(values: Sequence[float]) -> float | None:
     """Gini coefficient of non-negative values: 0 when all are equal, (n-1)/n when one has everything.
 
-    Uses G = 2·Σ i·x_(i) / (n·Σx) − (n+1)/n over the values sorted ascending (i = 1..n). None for
-    no values; 0.0 when they are all zero (nothing to split unevenly).
+    One group of :func:`gini_of_groups` (the one definition). None for no values; 0.0 when they
+    are all zero (nothing to split unevenly).
     """
-    x = np.sort(np.asarray(values, dtype=float))
-    n = len(x)
-    if n == 0:
+    x = np.asarray(values, dtype=float)
+    if len(x) == 0:
         return None
     if (x < 0).any():
         raise InvalidFilter("The Gini coefficient needs non-negative values.", "Pass counts of leads.")
-    total = x.sum()
-    if total == 0:
-        return 0.0
-    i = np.arange(1, n + 1)
-    return float(2.0 * (i * x).sum() / (n * total) - (n + 1) / n)
+    return float(gini_of_groups(np.zeros(len(x), dtype="int64"), x, np.array([len(x)]), 1)[0])
 
 
 def _check_weighting(weighting: str) -> str:
@@ -240,9 +235,9 @@ def team_summary(reps: pd.DataFrame) -> pd.DataFrame:
                 "team": reps["team"].to_numpy()[first] if len(codes) else [],
                 "reps": n.astype("int64"),
                 "leads": total.astype("int64"),
-                "gini": _gini_codes(codes, leads, n, k),
-                "capacity_gini": _gini_codes(codes, np.nan_to_num(reps["ratio"].to_numpy(float), nan=0.0), n, k),
-                "quality_gini": _gini_codes(codes, reps["quality_leads"].to_numpy(float), n, k),
+                "gini": gini_of_groups(codes, leads, n, k),
+                "capacity_gini": gini_of_groups(codes, np.nan_to_num(reps["ratio"].to_numpy(float), nan=0.0), n, k),
+                "quality_gini": gini_of_groups(codes, reps["quality_leads"].to_numpy(float), n, k),
                 "top_share": top / np.where(total > 0, total, np.nan),
                 "flagged": np.bincount(codes, weights=reps["flagged"].to_numpy(bool), minlength=k).astype("int64"),
             }
@@ -252,8 +247,12 @@ def team_summary(reps: pd.DataFrame) -> pd.DataFrame:
     return out.sort_values(["gini", "team_id"], ascending=[False, True]).reset_index(drop=True)
 
 
-def _gini_codes(codes: np.ndarray, values: np.ndarray, n: np.ndarray, k: int) -> np.ndarray:
-    """Gini of ``values`` per group code 0..k-1 (the rank formula of :func:`gini`; 0.0 when a group's total is 0)."""
+def gini_of_groups(codes: np.ndarray, values: np.ndarray, n: np.ndarray, k: int) -> np.ndarray:
+    """Gini of ``values`` per group code 0..k-1 (``n``: rows per group); 0.0 when a group's total is 0.
+
+    Uses G = 2·Σ i·x_(i) / (n·Σx) − (n+1)/n over each group's values sorted ascending (i = 1..n),
+    for every group at once.
+    """
     order = np.lexsort((values, codes))
     sc, sv = codes[order], values[order]
     starts = np.cumsum(n) - n
@@ -266,14 +265,12 @@ def _gini_codes(codes: np.ndarray, values: np.ndarray, n: np.ndarray, k: int) ->
 
 
 def gini_by_group(frame: pd.DataFrame, keys: list[str], value: str) -> pd.DataFrame:
-    """Gini of ``value`` within each group of ``keys`` (vectorised): keys…, n, gini."""
-    f = frame[[*keys, value]].sort_values([*keys, value]).copy()
-    f["i"] = f.groupby(keys).cumcount() + 1
-    f["ix"] = f["i"] * f[value]
-    agg = f.groupby(keys, as_index=False).agg(n=("i", "size"), total=(value, "sum"), ix=("ix", "sum"))
-    g = 2.0 * agg["ix"] / (agg["n"] * agg["total"].where(agg["total"] > 0)) - (agg["n"] + 1) / agg["n"]
-    agg["gini"] = g.fillna(0.0)
-    return agg[[*keys, "n", "gini"]]
+    """Gini of ``value`` within each group of ``keys`` (:func:`gini_of_groups`): keys…, n, gini."""
+    grouped = frame.groupby(keys, sort=True)
+    codes = grouped.ngroup().to_numpy()
+    out = grouped.size().reset_index(name="n")
+    out["gini"] = gini_of_groups(codes, frame[value].to_numpy(float), out["n"].to_numpy(), grouped.ngroups)
+    return out[[*keys, "n", "gini"]]
 
 
 #: Per (month, team): eligible reps and the Gini of their leads. The Gini needs each rep's rank

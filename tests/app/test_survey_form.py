@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from salesops import store
 from salesops.store import schema
-from salesops.tools import survey
+from salesops.tools import rounds
 from tests.conftest import ROOT, TODAY
 
 
@@ -33,7 +33,7 @@ def survey_url(monkeypatch, tmp_path):
         store.bulk_insert(conn, schema.tools, pd.DataFrame(tools))
 
     store.write(engine, fill, "test")
-    survey.open_round(
+    rounds.open_round(
         engine, name="Test round", opens_on=TODAY, closes_on=TODAY + timedelta(days=7), tool_ids=["crm", "dialer"]
     )
     engine.dispose()
@@ -45,8 +45,8 @@ def survey_url(monkeypatch, tmp_path):
 def _state(url):
     engine = store.open_store(url)
     try:
-        rounds = survey.load_rounds(engine)
-        links = survey.round_links(engine, rounds["round_id"].iloc[0])
+        round_list = rounds.load_rounds(engine)
+        links = rounds.round_links(engine, round_list["round_id"].iloc[0])
         answers = store.table_counts(engine)["survey_responses"]
     finally:
         engine.dispose()

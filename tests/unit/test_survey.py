@@ -13,7 +13,7 @@ import pytest
 from salesops import store
 from salesops.cli import main as cli
 from salesops.store import schema
-from salesops.tools import survey
+from salesops.tools import answers, results, themes
 from salesops.tools.survey import Answer, InvalidAnswer, UnknownRound
 
 _IDS = (f"{i:06d}" for i in itertools.count())
@@ -96,7 +96,7 @@ def survey_engine(empty_engine):
 
 def test_csat_nps_ease_and_response_rate_match_the_hand_computed_values(survey_engine):
     """CRM in round B: CSAT 3/6, NPS (3−2)/6, mean ease 20/6, response rate 6 answers ÷ 8 links."""
-    r = survey.tool_results(survey_engine, "B").set_index("tool_id")
+    r = results.tool_results(survey_engine, "B").set_index("tool_id")
     crm = r.loc["crm"]
     assert crm["answers"] == 6 and crm["links"] == 8
     assert crm["response_rate"] == pytest.approx(0.75)
@@ -108,7 +108,7 @@ def test_csat_nps_ease_and_response_rate_match_the_hand_computed_values(survey_e
 
 def test_a_tool_with_fewer_than_five_answers_shows_no_scores(survey_engine):
     """The dialer has 4 answers in round B: its scores are empty and the note says why."""
-    dialer = survey.tool_results(survey_engine, "B").set_index("tool_id").loc["dialer"]
+    dialer = results.tool_results(survey_engine, "B").set_index("tool_id").loc["dialer"]
     assert dialer["answers"] == 4 and not dialer["shown"]
     assert all(pd.isna(dialer[c]) for c in ("csat", "nps", "mean_satisfaction", "mean_ease"))
     assert "fewer than 5" in dialer["note"]
@@ -116,7 +116,7 @@ def test_a_tool_with_fewer_than_five_answers_shows_no_scores(survey_engine):
 
 def test_a_tool_whose_scores_fell_between_rounds_is_flagged(survey_engine):
     """CRM fell from mean 4.0 / CSAT 80 % (A) to 19/6 / 50 % (B): flagged in B, not in A."""
-    r = survey.tool_results(survey_engine)
+    r = results.tool_results(survey_engine)
     crm = r[r["tool_id"] == "crm"].set_index("round_id")
     assert list(crm.index) == ["A", "B"]  # oldest first
     assert not crm.loc["A", "fell"] and crm.loc["B", "fell"]
@@ -127,7 +127,7 @@ def test_a_tool_whose_scores_fell_between_rounds_is_flagged(survey_engine):
 def test_an_unknown_round_is_refused_with_the_known_ones(survey_engine):
     """Asking for a round that does not exist names the rounds that do."""
     with pytest.raises(UnknownRound, match="Known rounds: A, B"):
-        survey.tool_results(survey_engine, "Z")
+        results.tool_results(survey_engine, "Z")
 
 
 @pytest.mark.parametrize(
@@ -144,7 +144,7 @@ def test_an_unknown_round_is_refused_with_the_known_ones(survey_engine):
 )
 def test_suppression_hides_small_groups_and_their_complements(answers, expected):
     """Every rule of suppress(): small groups, a lone hidden group, hidden groups too small together."""
-    assert survey.suppress(answers) == expected
+    assert results.suppress(answers) == expected
 
 
 def test_no_small_group_can_be_worked_out_by_subtracting_from_the_total():
@@ -152,7 +152,7 @@ def test_no_small_group_can_be_worked_out_by_subtracting_from_the_total():
     rng = random.Random(3)
     for _ in range(2000):
         answers = [rng.randint(0, 12) for _ in range(rng.randint(1, 8))]
-        status = survey.suppress(answers)
+        status = results.suppress(answers)
         hidden = [n for n, s in zip(answers, status) if s]
         shown = [n for n, s in zip(answers, status) if not s]
         assert all(n >= 5 for n in shown)
@@ -182,20 +182,20 @@ def test_team_breakdown_applies_complementary_suppression_to_the_subtraction_cas
     )
     rows = [_answer("B", "crm", team, 4, 4, 9) for team, n in (("T1", 6), ("T2", 7), ("T3", 3)) for _ in range(n)]
     _insert(e, schema.survey_responses, rows)
-    b = survey.team_breakdown(e, "B").set_index("team_id")
+    b = results.team_breakdown(e, "B").set_index("team_id")
     assert b["shown"].to_dict() == {"T1": False, "T2": True, "T3": False}
     assert "small team" in b.loc["T1", "note"] and "fewer than 5" in b.loc["T3", "note"]
     assert pd.isna(b.loc["T1", "csat"]) and pd.isna(b.loc["T3", "nps"])
     assert b.loc["T2", "csat"] == 1.0
     # The overall figure stays visible (16 answers), yet T3 cannot be derived from it.
-    assert survey.tool_results(e, "B").iloc[0]["answers"] == 16
+    assert results.tool_results(e, "B").iloc[0]["answers"] == 16
 
 
 def test_themes_group_frequent_phrases_and_give_example_comments():
     """Ten dislikes: 'calls drop' in 5, 'slow to connect' in 4, 'great' in 2; stopwords never a theme."""
     comments = ["calls drop all the time"] * 4 + ["slow to connect"] * 3
     comments += ["calls drop and it is slow to connect", "great", "great"]
-    th = survey.themes(comments)
+    th = themes.themes(comments)
     assert list(zip(th["theme"], th["mentions"])) == [("calls drop", 5), ("slow to connect", 4), ("great", 2)]
     assert th.iloc[0]["share"] == pytest.approx(0.5)
     assert th.iloc[0]["examples"] == "calls drop all the time | calls drop and it is slow to connect"
@@ -203,30 +203,30 @@ def test_themes_group_frequent_phrases_and_give_example_comments():
 
 def test_themes_need_at_least_ten_comments():
     """Nine comments give no themes at all (no examples either): too few to stay anonymous."""
-    assert survey.themes(["calls drop"] * 9).empty
-    assert not survey.themes(["calls drop"] * 10).empty
+    assert themes.themes(["calls drop"] * 9).empty
+    assert not themes.themes(["calls drop"] * 10).empty
 
 
 def test_tool_themes_respect_the_comment_minimum_per_group(survey_engine):
     """Round B's CRM has 6 answers and no comments: no themes, not an error."""
-    assert survey.tool_themes(survey_engine, "B", "crm", "dislikes").empty
-    assert survey.all_themes(survey_engine, "B", "likes").empty
+    assert themes.tool_themes(survey_engine, "B", "crm", "dislikes").empty
+    assert themes.all_themes(survey_engine, "B", "likes").empty
 
 
 def test_clean_text_strips_tags_and_control_characters_but_keeps_comparisons():
     """Tags and control characters go, newlines become spaces, 'a < b' stays as typed."""
-    assert survey.clean_text("<b>great</b>  tool\x00\x07") == "great tool"
-    assert survey.clean_text("slow\nto\tload ") == "slow to load"
-    assert survey.clean_text("a < b and c > d") == "a < b and c > d"
-    assert survey.clean_text('<img src=x onerror="alert(1)">ok<!-- hidden -->') == "ok"
-    assert survey.clean_text(None) == ""
+    assert answers.clean_text("<b>great</b>  tool\x00\x07") == "great tool"
+    assert answers.clean_text("slow\nto\tload ") == "slow to load"
+    assert answers.clean_text("a < b and c > d") == "a < b and c > d"
+    assert answers.clean_text('<img src=x onerror="alert(1)">ok<!-- hidden -->') == "ok"
+    assert answers.clean_text(None) == ""
 
 
 def test_clean_text_refuses_text_over_the_length_limit():
     """1000 characters pass; 1001 are refused with the limit in the message."""
-    assert len(survey.clean_text("x" * 1000)) == 1000
+    assert len(answers.clean_text("x" * 1000)) == 1000
     with pytest.raises(InvalidAnswer, match="limit is 1000"):
-        survey.clean_text("x" * 1001)
+        answers.clean_text("x" * 1001)
 
 
 @pytest.mark.parametrize(
@@ -245,7 +245,7 @@ def test_out_of_range_answers_are_refused_naming_the_tool_and_field(change, mess
     """Each rating is checked against its scale; usage against the allow-list."""
     base = dict(tool_id="crm", satisfaction=4, ease=4, recommend=9, usage="daily")
     with pytest.raises(InvalidAnswer, match=message):
-        survey.validate_answer(Answer(**{**base, **change}), "CRM")
+        answers.validate_answer(Answer(**{**base, **change}), "CRM")
 
 
 def test_survey_results_cli_prints_csv_and_json_and_refuses_an_unknown_round(demo_url, capsys):
@@ -262,9 +262,9 @@ def test_survey_results_cli_prints_csv_and_json_and_refuses_an_unknown_round(dem
 
 def test_the_demo_dialer_is_the_least_liked_tool_and_is_flagged_as_falling(demo_engine):
     """The planted disliked tool: lowest CSAT in every round, flagged in the later rounds, dropped calls as a theme."""
-    r = survey.tool_results(demo_engine)
+    r = results.tool_results(demo_engine)
     worst = r.loc[r.groupby("round_id")["csat"].idxmin(), "tool_id"]
     assert set(worst) == {"dialer"}
     assert r[(r["tool_id"] == "dialer")]["fell"].tolist() == [False, True, True]
-    themes = survey.tool_themes(demo_engine, "2026-H2", "dialer", "dislikes")
-    assert {"calls drop", "slow to connect"} <= set(themes["theme"])
+    found = themes.tool_themes(demo_engine, "2026-H2", "dialer", "dislikes")
+    assert {"calls drop", "slow to connect"} <= set(found["theme"])

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from salesops import store
 from salesops.cli import main as cli
 from salesops.store import schema
-from salesops.tools import survey
+from salesops.tools import answers, rounds
 from salesops.tools.survey import Answer, InvalidAnswer, InvalidRound, LinkAlreadyUsed, LinkNotFound, RoundNotOpen
 from tests.conftest import TODAY
 
@@ -91,7 +91,7 @@ def open_engine(empty_engine):
 
 def test_a_link_shows_its_round_and_tools_but_not_the_rep(open_engine):
     """The form for a link carries the round's name, close date and tools in order."""
-    form = survey.form_for_token(open_engine, " tok01 ")
+    form = answers.form_for_token(open_engine, " tok01 ")
     assert form.round_id == "open" and form.round_name == "Round open"
     assert [t.name for t in form.tools] == ["CRM", "Dialer"]
     assert not hasattr(form, "rep_id")
@@ -99,7 +99,7 @@ def test_a_link_shows_its_round_and_tools_but_not_the_rep(open_engine):
 
 def test_submitting_stores_one_row_per_tool_with_the_team_and_no_rep(open_engine):
     """Two tools answered: two rows with the link's team, today's date and random ids; the link is used."""
-    assert survey.submit(open_engine, "tok01", _answers()) == 2
+    assert answers.submit(open_engine, "tok01", _answers()) == 2
     rows = store.read_frame(open_engine, sa.select(schema.survey_responses))
     assert len(rows) == 2 and set(rows["team_id"]) == {"T1"} and set(rows["submitted_on"]) == {TODAY}
     assert "rep_id" not in rows.columns and "token" not in rows.columns
@@ -109,12 +109,12 @@ def test_submitting_stores_one_row_per_tool_with_the_team_and_no_rep(open_engine
 
 def test_a_second_submission_from_the_same_link_is_refused_and_stores_nothing(open_engine):
     """Reusing a link says it was already used; the answers stay as the first submission left them."""
-    survey.submit(open_engine, "tok02", _answers())
+    answers.submit(open_engine, "tok02", _answers())
     with pytest.raises(LinkAlreadyUsed, match="already used"):
-        survey.submit(open_engine, "tok02", _answers(satisfaction=1))
+        answers.submit(open_engine, "tok02", _answers(satisfaction=1))
     assert _count(open_engine) == 2
     with pytest.raises(LinkAlreadyUsed):
-        survey.form_for_token(open_engine, "tok02")
+        answers.form_for_token(open_engine, "tok02")
 
 
 @pytest.mark.parametrize(
@@ -129,14 +129,14 @@ def test_a_second_submission_from_the_same_link_is_refused_and_stores_nothing(op
 def test_unknown_links_and_rounds_that_are_not_open_are_refused(open_engine, token, error, message):
     """An unknown link, a closed round and a round not open yet are each refused with their reason."""
     with pytest.raises(error, match=message):
-        survey.submit(open_engine, token, _answers())
+        answers.submit(open_engine, token, _answers())
     with pytest.raises(error):
-        survey.form_for_token(open_engine, token)
+        answers.form_for_token(open_engine, token)
     assert _count(open_engine) == 0
 
 
 @pytest.mark.parametrize(
-    ("answers", "message"),
+    ("given", "message"),
     [
         (_answers(satisfaction=9), "from 1 to 5"),
         (_answers(likes="x" * 1001), "limit is 1000"),
@@ -145,23 +145,23 @@ def test_unknown_links_and_rounds_that_are_not_open_are_refused(open_engine, tok
         ([], "No tool was rated"),
     ],
 )
-def test_an_invalid_submission_stores_nothing_and_leaves_the_link_usable(open_engine, answers, message):
+def test_an_invalid_submission_stores_nothing_and_leaves_the_link_usable(open_engine, given, message):
     """Any invalid answer rolls the whole submission back: no rows, link still unused."""
     with pytest.raises(InvalidAnswer, match=message):
-        survey.submit(open_engine, "tok03", answers)
+        answers.submit(open_engine, "tok03", given)
     assert _count(open_engine) == 0 and not _used(open_engine, "tok03")
 
 
 def test_submitted_text_is_stored_as_plain_text(open_engine):
     """HTML in a comment is stripped before it is stored."""
-    survey.submit(open_engine, "tok04", _answers(likes="<script>x</script>fast <b>search</b>"))
+    answers.submit(open_engine, "tok04", _answers(likes="<script>x</script>fast <b>search</b>"))
     rows = store.read_frame(open_engine, sa.text("SELECT likes FROM survey_responses WHERE tool_id = 'crm'"))
     assert rows["likes"].tolist() == ["x fast search"]
 
 
 def test_skipping_a_tool_is_allowed(open_engine):
     """A rep who does not use the dialer can answer about the CRM alone."""
-    assert survey.submit(open_engine, "tok05", _answers()[:1]) == 1
+    assert answers.submit(open_engine, "tok05", _answers()[:1]) == 1
 
 
 def test_fifty_answers_submitted_at_the_same_moment_are_all_stored(open_engine):
@@ -172,7 +172,7 @@ def test_fifty_answers_submitted_at_the_same_moment_are_all_stored(open_engine):
     def answer(i: int) -> None:
         try:
             barrier.wait()
-            survey.submit(open_engine, f"tok{i:02d}", _answers())
+            answers.submit(open_engine, f"tok{i:02d}", _answers())
         except BaseException as exc:  # noqa: BLE001 - collected and asserted below
             errors.append(exc)
 
@@ -197,7 +197,7 @@ def test_the_same_link_submitted_from_many_sessions_at_once_is_stored_once(open_
     def answer() -> None:
         barrier.wait()
         try:
-            results.append(survey.submit(open_engine, "tok07", _answers()))
+            results.append(answers.submit(open_engine, "tok07", _answers()))
         except LinkAlreadyUsed as exc:
             results.append(exc)
 
@@ -213,23 +213,23 @@ def test_the_same_link_submitted_from_many_sessions_at_once_is_stored_once(open_
 
 def test_opening_a_round_creates_one_unique_link_per_active_rep(open_engine):
     """Five of the six reps are active: five links, all different, all unused; teams can be chosen."""
-    opened = survey.open_round(
+    opened = rounds.open_round(
         open_engine, name="May", opens_on=TODAY, closes_on=TODAY + timedelta(days=7), tool_ids=["crm", "video"]
     )
     assert opened.links == 5
-    links = survey.round_links(open_engine, opened.round_id)
+    links = rounds.round_links(open_engine, opened.round_id)
     assert links["token"].is_unique and len(links) == 5 and not links["used"].any()
     assert links["token"].str.len().min() >= 20  # unguessable
     assert (
-        survey.open_round(
+        rounds.open_round(
             open_engine, name="T1 only", opens_on=TODAY, closes_on=TODAY, tool_ids=["crm"], team_ids=["T1"]
         ).links
         == 2
     )  # T1 has R01, R03 and R05; R03 is inactive
-    form = survey.form_for_token(open_engine, links["token"].iloc[0])
+    form = answers.form_for_token(open_engine, links["token"].iloc[0])
     assert [t.tool_id for t in form.tools] == ["crm", "video"]
-    rounds = survey.load_rounds(open_engine)
-    assert set(rounds["status"]) == {"open", "closed", "upcoming"}
+    round_list = rounds.load_rounds(open_engine)
+    assert set(round_list["status"]) == {"open", "closed", "upcoming"}
 
 
 @pytest.mark.parametrize(
@@ -246,7 +246,7 @@ def test_a_round_with_bad_settings_is_refused(open_engine, kwargs, message):
     """Name, dates, tools and teams of a new round are checked, and nothing is written on refusal."""
     args = {**dict(name="May", opens_on=TODAY, closes_on=TODAY, tool_ids=["crm"]), **kwargs}
     with pytest.raises(InvalidRound, match=message):
-        survey.open_round(open_engine, **args)
+        rounds.open_round(open_engine, **args)
     assert _count(open_engine, "survey_rounds") == 3
 
 

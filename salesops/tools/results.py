@@ -1,0 +1,328 @@
+"""Survey results: per-tool scores with the change against the previous round, team breakdowns with
+complementary suppression, and satisfaction beside each team's performance.
+
+Per tool: CSAT (% of satisfaction 4–5), NPS (% 9–10 minus % 0–6 of "would recommend"), mean ease,
+answers and response rate (answers ÷ links sent). Privacy: fewer than ``MIN_ANSWERS`` answers show
+no scores, and team breakdowns use complementary suppression (:func:`suppress`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from salesops import store
+from salesops.scope import Scope
+from salesops.store.engine import fetch_frame as _fetch
+from salesops.store.sql import QUOTA_IN_WINDOW, quota_params, scope_filter
+from salesops.tools.survey import FALL_CSAT, FALL_MEAN, MIN_ANSWERS, UnknownRound
+
+_SCORES = ("csat", "nps", "mean_satisfaction", "mean_ease")
+#: Per (round, tool[, team]) aggregates. {team_col}/{team_group} are our own fragments.
+_AGG = """
+    SELECT s.round_id, s.tool_id{team_col},
+           COUNT(*) AS answers,
+           AVG(CASE WHEN s.satisfaction >= 4 THEN 1.0 ELSE 0.0 END) AS csat,
+           100.0 * (AVG(CASE WHEN s.recommend >= 9 THEN 1.0 ELSE 0.0 END)
+                    - AVG(CASE WHEN s.recommend <= 6 THEN 1.0 ELSE 0.0 END)) AS nps,
+           AVG(CAST(s.satisfaction AS DOUBLE)) AS mean_satisfaction,
+           AVG(CAST(s.ease AS DOUBLE)) AS mean_ease
+    FROM survey_responses s
+    WHERE (CAST(:round AS VARCHAR) IS NULL OR s.round_id = :round)
+    GROUP BY s.round_id, s.tool_id{team_group}
+"""
+_RESULT_COLUMNS = [
+    "round_id",
+    "round",
+    "opens_on",
+    "tool_id",
+    "tool",
+    "category",
+    "answers",
+    "links",
+    "response_rate",
+    *_SCORES,
+    "satisfaction_change",
+    "csat_change",
+    "nps_change",
+    "fell",
+    "shown",
+    "note",
+]
+#: Every round's per-tool scores (hidden below MIN_ANSWERS) with the change against the tool's
+#: previous round, all in one statement (the trend is a window over the rounds in date order).
+_RESULTS_SQL = f"""
+    WITH agg AS ({_AGG.format(team_col="", team_group="")}),
+    links AS (SELECT round_id, COUNT(*) AS links FROM survey_invites GROUP BY round_id),
+    base AS (
+        SELECT a.round_id, r.name AS round, r.opens_on, a.tool_id, t.name AS tool, t.category,
+               a.answers, COALESCE(l.links, 0) AS links, a.answers >= :min_answers AS shown,
+               CASE WHEN a.answers >= :min_answers THEN a.csat END AS csat,
+               CASE WHEN a.answers >= :min_answers THEN a.nps END AS nps,
+               CASE WHEN a.answers >= :min_answers THEN a.mean_satisfaction END AS mean_satisfaction,
+               CASE WHEN a.answers >= :min_answers THEN a.mean_ease END AS mean_ease
+        FROM agg a JOIN tools t USING (tool_id) LEFT JOIN links l USING (round_id)
+        JOIN survey_rounds r ON r.round_id = a.round_id
+    ),
+    trend AS (
+        SELECT *,
+               csat - LAG(csat) OVER w AS csat_change,
+               nps - LAG(nps) OVER w AS nps_change,
+               mean_satisfaction - LAG(mean_satisfaction) OVER w AS satisfaction_change
+        FROM base
+        WINDOW w AS (PARTITION BY tool_id ORDER BY opens_on, round_id, tool)
+    )
+    SELECT round_id, round, opens_on, tool_id, tool, category, CAST(answers AS BIGINT) AS answers,
+           CAST(links AS BIGINT) AS links,
+           CAST(answers AS DOUBLE) / CASE WHEN links > 0 THEN links END AS response_rate,
+           csat, nps, mean_satisfaction, mean_ease, satisfaction_change, csat_change, nps_change,
+           COALESCE(satisfaction_change <= :fall_mean, false) OR COALESCE(csat_change <= :fall_csat, false) AS fell,
+           shown,
+           CASE WHEN shown THEN '' ELSE :hidden_note END AS note
+    FROM trend
+    ORDER BY opens_on, round_id, tool
+"""  # noqa: S608 - only our own fragments are spliced in; every value is bound
+
+
+def _as_dates(column: pd.Series) -> pd.Series:
+    """Dates as datetime.date objects (as a plain-tuple read gives them)."""
+    if pd.api.types.is_datetime64_any_dtype(column):
+        return pd.Series(column.dt.date, index=column.index, dtype=object)
+    return column
+
+
+def _rounds_order(engine: Engine) -> pd.DataFrame:
+    return store.read_frame(
+        engine, sa.text("SELECT round_id, name AS round, opens_on FROM survey_rounds ORDER BY opens_on, round_id")
+    )
+
+
+def tool_results(engine: Engine, round_id: str | None = None) -> pd.DataFrame:
+    """Per round and tool: the scores, with the trend against the tool's previous round.
+
+    Columns: round_id, round, opens_on, tool_id, tool, category, answers, links, response_rate,
+    csat (0..1), nps (-100..100), mean_satisfaction, mean_ease, satisfaction_change, csat_change,
+    nps_change, fell
+    (bool), shown (bool), note. Rounds oldest first. Scores, changes and ``fell`` are empty where
+    the group has fewer than MIN_ANSWERS answers (``shown`` False). ``round_id`` None: all rounds.
+    """
+    frame = _fetch(
+        engine,
+        sa.text(_RESULTS_SQL),
+        {
+            "round": None,
+            "min_answers": MIN_ANSWERS,
+            # A small epsilon so a drop of exactly the threshold counts despite float rounding.
+            "fall_mean": -FALL_MEAN + 1e-9,
+            "fall_csat": -FALL_CSAT + 1e-9,
+            "hidden_note": f"fewer than {MIN_ANSWERS} answers: scores hidden",
+        },
+    )
+    if round_id is not None and round_id not in set(frame["round_id"]):
+        rounds = _rounds_order(engine)
+        if round_id not in set(rounds["round_id"]):
+            raise UnknownRound(
+                f"No survey round {round_id!r}.", f"Known rounds: {', '.join(rounds['round_id']) or 'none yet'}."
+            )
+    if frame.empty:
+        return pd.DataFrame(columns=_RESULT_COLUMNS)
+    frame["opens_on"] = _as_dates(frame["opens_on"])
+    frame["shown"] = frame["shown"].astype(bool)
+    frame["fell"] = frame["fell"].astype(bool)
+    if round_id is not None:
+        frame = frame[frame["round_id"] == round_id].reset_index(drop=True)
+    return frame[_RESULT_COLUMNS]
+
+
+def suppress(answers: Sequence[int], minimum: int = MIN_ANSWERS) -> list[str]:
+    """Which groups of one breakdown to hide, given each group's answer count.
+
+    Returns, per group, "" (shown), "small" (fewer than ``minimum`` answers) or "complementary"
+    (hidden only so that a small group cannot be worked out by subtracting the shown groups from
+    the total). Rule: hide every small group; then, while the hidden groups are exactly one, or
+    together hold fewer than ``minimum`` answers, also hide the smallest group still shown.
+    """
+    status = ["small" if n < minimum else "" for n in answers]
+    order = sorted(range(len(answers)), key=lambda i: (answers[i], i))
+    while True:
+        hidden = [i for i, s in enumerate(status) if s]
+        if not hidden or (len(hidden) >= 2 and sum(answers[i] for i in hidden) >= minimum):
+            return status
+        shown = [i for i in order if not status[i]]
+        if not shown:
+            return status
+        status[shown[0]] = "complementary"
+
+
+_BREAKDOWN_COLUMNS = ["tool_id", "tool", "team_id", "team", "answers", *_SCORES, "shown", "note"]
+#: Per tool and team of one round, with :func:`suppress` applied per tool in SQL. Sorted by
+#: (answers, row order), the small groups come first and every complementary one follows them, so
+#: the hidden groups are the first h: h = 0 without a small group, else the first rank from the
+#: number of small groups on at which 2 or more groups holding ``minimum`` answers are hidden (or
+#: all of them).
+_BREAKDOWN_SQL = f"""
+    WITH agg AS ({_AGG.format(team_col=", s.team_id", team_group=", s.team_id")}),
+    named AS (
+        SELECT a.tool_id, t.name AS tool, a.team_id, COALESCE(tm.name, a.team_id, 'no team') AS team,
+               a.answers, a.csat, a.nps, a.mean_satisfaction, a.mean_ease,
+               ROW_NUMBER() OVER (PARTITION BY a.tool_id ORDER BY a.answers, a.team_id) AS rk,
+               SUM(a.answers) OVER (
+                   PARTITION BY a.tool_id ORDER BY a.answers, a.team_id ROWS UNBOUNDED PRECEDING
+               ) AS cum,
+               COUNT(*) FILTER (WHERE a.answers < :min_answers) OVER (PARTITION BY a.tool_id) AS small,
+               COUNT(*) OVER (PARTITION BY a.tool_id) AS n
+        FROM agg a JOIN tools t USING (tool_id) LEFT JOIN teams tm USING (team_id)
+    ),
+    cut AS (
+        SELECT *,
+               CASE WHEN small = 0 THEN 0
+                    ELSE COALESCE(MIN(CASE WHEN rk >= small AND rk >= 2 AND cum >= :min_answers THEN rk END)
+                                  OVER (PARTITION BY tool_id), n) END AS hidden
+        FROM named
+    )
+    SELECT tool_id, tool, team_id, team, CAST(answers AS BIGINT) AS answers,
+           CASE WHEN rk > hidden THEN csat END AS csat,
+           CASE WHEN rk > hidden THEN nps END AS nps,
+           CASE WHEN rk > hidden THEN mean_satisfaction END AS mean_satisfaction,
+           CASE WHEN rk > hidden THEN mean_ease END AS mean_ease,
+           rk > hidden AS shown,
+           CASE WHEN rk > hidden THEN '' WHEN answers < :min_answers THEN :small_note ELSE :complement_note END
+               AS note
+    FROM cut
+"""  # noqa: S608 - only our own fragments are spliced in; the round is bound
+_BREAKDOWN_PARAMS = {
+    "min_answers": MIN_ANSWERS,
+    "small_note": f"fewer than {MIN_ANSWERS} answers: hidden",
+    "complement_note": "hidden so a small team cannot be worked out from the total",
+}
+
+
+def team_breakdown(engine: Engine, round_id: str) -> pd.DataFrame:
+    """Per tool and team of one round: scores with small and complementary suppression applied.
+
+    Columns: tool_id, tool, team_id, team, answers, csat, nps, mean_satisfaction, mean_ease,
+    shown (bool), note. Suppression is decided per tool over all its teams (:func:`suppress`).
+    """
+    sql = sa.text(f"{_BREAKDOWN_SQL} ORDER BY tool, team_id")  # noqa: S608 - our own constant SQL
+    frame = _fetch(engine, sql, {"round": round_id, **_BREAKDOWN_PARAMS})
+    if frame.empty:
+        return pd.DataFrame(columns=_BREAKDOWN_COLUMNS)
+    frame["shown"] = frame["shown"].astype(bool)
+    return frame[_BREAKDOWN_COLUMNS]
+
+
+# ---- tools and performance -------------------------------------------------------------------
+
+
+def tools_vs_performance(engine: Engine, scope: Scope, round_id: str) -> pd.DataFrame:
+    """Per tool and team: the round's satisfaction beside the team's attainment and win rate.
+
+    Columns: tool_id, tool, team_id, team, answers, mean_satisfaction, csat, shown, won_cents,
+    quota_cents, attainment, win_rate. Survey scores follow :func:`team_breakdown` (suppression
+    included); performance is the scope's (won deals by close date in the range, by the deal's
+    team; quota of the team's current reps over the scope's quota window). Correlation, not cause.
+    One statement: the breakdown, the closed deals (one scan) and the quota, joined by team.
+    """
+    where, params = scope_filter(scope, alias="d")
+    rep_where, rep_params = scope_filter(scope, alias="r")
+    scoped = bool(scope.team_id or scope.region)
+    binds = {"start": scope.start, "end": scope.end, "round": round_id, "scoped": scoped, **_BREAKDOWN_PARAMS}
+    out = _fetch(
+        engine, _tools_vs_performance_sql(where, rep_where), {**binds, **params, **rep_params, **quota_params(scope)}
+    )
+    if out.empty:
+        return pd.DataFrame(columns=_TOOLS_VS_PERFORMANCE_COLUMNS)
+    return _with_rates(out)[_TOOLS_VS_PERFORMANCE_COLUMNS]
+
+
+_TOOLS_VS_PERFORMANCE_COLUMNS = [
+    "tool_id",
+    "tool",
+    "team_id",
+    "team",
+    "answers",
+    "mean_satisfaction",
+    "csat",
+    "shown",
+    "won_cents",
+    "quota_cents",
+    "attainment",
+    "win_rate",
+]
+
+
+def _tools_vs_performance_sql(where: str, rep_where: str) -> sa.TextClause:
+    """The breakdown, the scope's closed deals per team and the team's quota, joined by team."""
+    return sa.text(
+        f"""
+        WITH bd AS ({_BREAKDOWN_SQL}),
+        closed AS (
+            SELECT d.team_id,
+                   COALESCE(SUM(CASE WHEN d.outcome = 'won' THEN d.amount_cents END), 0) AS won_cents,
+                   COUNT(*) FILTER (WHERE d.outcome = 'won') AS won,
+                   COUNT(*) FILTER (WHERE d.outcome = 'lost') AS lost
+            FROM deals d
+            WHERE d.outcome IN ('won', 'lost') AND d.close_date BETWEEN :start AND :end {where}
+            GROUP BY d.team_id
+        ),
+        quota AS (
+            SELECT r.team_id, SUM(qw.quota_cents) AS quota_cents
+            FROM ({QUOTA_IN_WINDOW}) qw JOIN reps r USING (rep_id)
+            WHERE 1 = 1 {rep_where}
+            GROUP BY r.team_id
+        ),
+        perf AS (
+            SELECT COALESCE(c.team_id, q.team_id) AS team_id, CAST(COALESCE(c.won_cents, 0) AS BIGINT) AS won_cents,
+                   COALESCE(c.won, 0) AS won, COALESCE(c.lost, 0) AS lost,
+                   CAST(COALESCE(q.quota_cents, 0) AS DOUBLE) AS quota_cents
+            FROM closed c FULL OUTER JOIN quota q USING (team_id)
+        )
+        SELECT bd.tool_id, bd.tool, bd.team_id, bd.team, bd.answers, bd.mean_satisfaction, bd.csat, bd.shown,
+               p.won_cents, p.quota_cents, CAST(p.won AS DOUBLE) AS won, CAST(p.lost AS DOUBLE) AS lost
+        FROM bd LEFT JOIN perf p ON p.team_id IS NOT DISTINCT FROM bd.team_id
+        WHERE NOT :scoped OR bd.team_id IN (SELECT team_id FROM perf)
+        ORDER BY bd.tool, bd.team_id
+        """  # noqa: S608 - only our own SQL fragments are spliced in; every value is bound
+    )
+
+
+def _with_rates(out: pd.DataFrame) -> pd.DataFrame:
+    """Exact cents, attainment (won ÷ quota) and win rate (won ÷ closed); NaN where there is no base."""
+    won_cents = out["won_cents"].fillna(0).to_numpy().astype("int64")
+    quota = np.round(out["quota_cents"].fillna(0).to_numpy(float)).astype("int64")
+    won = out["won"].to_numpy(float)
+    closed = np.nan_to_num(won, nan=0.0) + np.nan_to_num(out["lost"].to_numpy(float), nan=0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        attainment = won_cents / np.where(quota > 0, quota, np.nan)
+        win_rate = won / np.where(closed > 0, closed, np.nan)
+    out["shown"] = out["shown"].astype(bool)
+    out["won_cents"], out["quota_cents"] = won_cents, quota
+    out["attainment"], out["win_rate"] = attainment, win_rate
+    return out
+
+
+def satisfaction_correlation(frame: pd.DataFrame) -> pd.DataFrame:
+    """Per tool, Pearson correlation across teams of mean satisfaction with attainment and win rate.
+
+    ``frame`` is :func:`tools_vs_performance`'s output; only shown (unsuppressed) teams count, and a
+    tool needs 3 such teams (else the correlations are empty). Columns: tool_id, tool, teams,
+    r_attainment, r_win_rate.
+    """
+    rows = []
+    for (tool_id, tool), g in frame[frame["shown"].astype(bool)].groupby(["tool_id", "tool"]):
+        g = g.astype({"mean_satisfaction": float, "attainment": float, "win_rate": float})
+        enough = len(g) >= 3
+        rows.append(
+            (
+                tool_id,
+                tool,
+                len(g),
+                g["mean_satisfaction"].corr(g["attainment"]) if enough else None,
+                g["mean_satisfaction"].corr(g["win_rate"]) if enough else None,
+            )
+        )
+    return pd.DataFrame(rows, columns=["tool_id", "tool", "teams", "r_attainment", "r_win_rate"])
