@@ -16,7 +16,9 @@ from salesops.comp import engine as comp_engine
 from salesops.comp import plan as comp
 from salesops.comp import queries as comp_store
 from salesops.forecasts import model as forecast
+from salesops.forecasts import pipeline, targets
 from salesops.forecasts import service as fs
+from salesops.forecasts.history import load_history
 from salesops.leaderboards import diagnosis
 from salesops.leaderboards import ranking as leaderboard
 from salesops.performance import changes, funnel
@@ -71,8 +73,8 @@ def page_calls(engine, today: date) -> dict[str, dict[str, Callable]]:
             "forecast_series (stored)": lambda: fs.forecast_series(
                 engine, "company", None, "week", horizon, None, today
             ),
-            "pipeline_by_period": lambda: fs.pipeline_by_period(engine, "company", None, "week", horizon, today),
-            "target_outlook": lambda: fs.target_outlook(
+            "pipeline_by_period": lambda: pipeline.pipeline_by_period(engine, "company", None, "week", horizon, today),
+            "target_outlook": lambda: targets.target_outlook(
                 engine,
                 "company",
                 None,
@@ -138,7 +140,7 @@ def forecast_timings(engine, today: date, reps: int) -> dict:
     from salesops.store import schema
 
     horizon = forecast.default_horizon(today, "week")
-    history = fs.load_history(engine, "company", "week", today).drop(columns="series")
+    history = load_history(engine, "company", "week", today).drop(columns="series")
     spec = forecast.ForecastSpec(grain="week", horizon=horizon)
     one = _timed(lambda: forecast.fit_forecast(history, spec), reps)
 

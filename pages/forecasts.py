@@ -8,6 +8,7 @@ from salesops import format as fmt
 from salesops.forecasts import charts as forecast_charts
 from salesops.forecasts import model as forecast
 from salesops.forecasts import service as forecast_store
+from salesops.forecasts import targets
 
 scope = shell.page("Forecasts")
 engine = loaders.engine()
@@ -120,11 +121,11 @@ if len(result.backtest):
 def target_section() -> None:
     """The chosen quarter/month against quota: probability, gap, suggested targets, pipeline."""
     st.subheader("Forecast against target")
-    labels = forecast_store.window_labels(result)
+    labels = targets.window_labels(result)
     if not labels:
         st.info("The horizon covers no whole month or quarter; lengthen it to compare with a target.")
         return
-    default = forecast_store.default_window(result, today)
+    default = targets.default_window(result, today)
     c1, c2 = st.columns([1, 2])
     window = c1.selectbox(
         "Period", labels, index=labels.index(default) if default in labels else 0, key="forecast_window"

@@ -18,6 +18,7 @@ from sqlalchemy.engine import Engine
 from salesops import config, ingest, store
 from salesops.comp import queries as comp_store
 from salesops.errors import StoreError
+from salesops.forecasts import pipeline, targets
 from salesops.forecasts import service as forecast_store
 from salesops.leaderboards import diagnosis
 from salesops.leaderboards import ranking as lb
@@ -95,8 +96,8 @@ diagnose = cached(diagnosis.diagnose)
 # ---- forecasts --------------------------------------------------------------------------------
 forecast_series = cached(forecast_store.forecast_series)
 forecast_all = cached(forecast_store.forecast_all)
-pipeline_by_period = cached(forecast_store.pipeline_by_period)
-target_outlook = cached(forecast_store.target_outlook)
+pipeline_by_period = cached(pipeline.pipeline_by_period)
+target_outlook = cached(targets.target_outlook)
 # ---- compensation -----------------------------------------------------------------------------
 load_attainment = cached(comp_store.load_attainment)
 list_plans = cached(comp_store.list_plans)

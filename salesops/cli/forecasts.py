@@ -14,8 +14,9 @@ import pandas as pd
 
 from salesops import config, export, store
 from salesops.cli import common as cli
+from salesops.forecasts.history import BY
 from salesops.forecasts.model import NotEnoughHistory, default_horizon
-from salesops.forecasts.service import BY, SeriesFailure, forecast_all, forecast_series
+from salesops.forecasts.service import SeriesFailure, forecast_all, forecast_series
 
 COLUMNS = [
     "ds",

@@ -11,6 +11,8 @@ import pytest
 from salesops import store
 from salesops.errors import InvalidFilter
 from salesops.forecasts.backtest import NO_BACKTEST
+from salesops.forecasts.cache import cache_key, from_payload, read_cached, to_payload, write_cached
+from salesops.forecasts.history import load_history
 from salesops.forecasts.model import (
     Forecast,
     ForecastSpec,
@@ -24,17 +26,9 @@ from salesops.forecasts.model import (
     uses_yearly,
     value_at_confidence,
 )
-from salesops.forecasts.service import (
-    SeriesForecast,
-    cache_key,
-    from_payload,
-    load_history,
-    outlook_for,
-    pipeline_by_period,
-    read_cached,
-    to_payload,
-    write_cached,
-)
+from salesops.forecasts.pipeline import pipeline_by_period
+from salesops.forecasts.series import SeriesForecast
+from salesops.forecasts.targets import outlook_for
 from salesops.store import schema
 
 TEAMS = pd.DataFrame({"team_id": ["T1", "T2"], "name": ["Alpha", "Beta"], "region": ["East", "West"]})

@@ -1,0 +1,54 @@
+"""Open pipeline by expected close period: open deals × probability, beside the forecast."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from salesops import store
+from salesops.forecasts.history import check_by, series_scope
+from salesops.forecasts.model import check_forecast_grain, first_forecast_period
+from salesops.scope import period_end, shift
+from salesops.store.sql import scope_filter
+
+
+def pipeline_by_period(
+    engine: Engine, by: str, series: str | None, grain: str, horizon: int, today: date
+) -> pd.DataFrame:
+    """Open deals × probability by expected close period over the horizon: ds, weighted_cents, open_cents, deals.
+
+    Deals whose expected close date has passed while still open count in the current period.
+    """
+    check_by(by)
+    check_forecast_grain(grain)
+    first = first_forecast_period(today, grain)
+    last = period_end(shift(first, grain, int(horizon) - 1), grain)
+    scope = series_scope(by, None if by == "company" else series, first, last)
+    where, params = scope_filter(scope, alias="d")
+    sql = sa.text(
+        f"""
+        SELECT CAST(date_trunc(:grain, GREATEST(COALESCE(d.close_date, :today), :today)) AS DATE) AS ds,
+               SUM(CAST(d.amount_cents AS DOUBLE) * COALESCE(d.probability, 0)) AS weighted_cents,
+               SUM(d.amount_cents) AS open_cents,
+               COUNT(*) AS deals
+        FROM deals d
+        WHERE d.outcome = 'open' AND d.amount_cents IS NOT NULL
+          AND GREATEST(COALESCE(d.close_date, :today), :today) <= :last {where}
+        GROUP BY 1 ORDER BY 1
+        """  # noqa: S608 - scope_filter is ours, values bound
+    )
+    frame = store.read_frame(engine, sql, {"grain": grain, "today": today, "last": last, **params})
+    if len(frame):
+        frame["ds"] = pd.to_datetime(frame["ds"]).dt.date
+    spine = pd.DataFrame({"ds": [shift(first, grain, i) for i in range(int(horizon))]})
+    out = (
+        spine.merge(frame, on="ds", how="left")
+        if len(frame)
+        else spine.assign(weighted_cents=0.0, open_cents=0, deals=0)
+    )
+    return out.fillna({"weighted_cents": 0.0, "open_cents": 0, "deals": 0}).astype(
+        {"weighted_cents": float, "open_cents": "int64", "deals": "int64"}
+    )
