@@ -1,0 +1,176 @@
+"""Building the demo: every table generated from one seeded generator and loaded in one transaction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import numpy as np
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from salesops import config
+from salesops.demo.activity import build_activities, build_leads
+from salesops.demo.deals import build_deals
+from salesops.demo.org import (
+    FIRST,
+    LAST,
+    SCALE_SPECS,
+    SCALES,
+    ScaleSpec,
+    build_quotas,
+    build_rep_months,
+    build_reps,
+    build_teams,
+)
+from salesops.demo.surveys import TOOLS, build_surveys
+from salesops.store import schema
+from salesops.store.engine import bulk_insert, write
+
+
+@dataclass(frozen=True)
+class DemoSummary:
+    """What build_demo wrote: row counts per table and the 'today' it was built for."""
+
+    seed: int
+    scale: str
+    today: date
+    counts: dict
+
+
+#: Physical order of the big tables: by date, so DuckDB's per-row-group min/max (zone maps) let a
+#: date-range filter skip most of a table. Ties broken by id for a repeatable layout.
+_SORT_KEYS = {
+    "deals": "close_date, deal_id",
+    "deal_stage_history": "deal_id, entered_at",  # read per deal (diagnosis joins on deal_id)
+    "deal_changes": "changed_at, deal_id",
+    "leads": "created_at, lead_id",
+    "activities": "occurred_at, activity_id",
+}
+
+
+def _staging(conn: Connection, table: sa.Table) -> sa.Table:
+    """On DuckDB, an unconstrained temp twin of ``table`` to collect the batches in; else the table."""
+    if conn.dialect.name != "duckdb":
+        return table
+    twin = sa.Table(
+        f"_demo_{table.name}",
+        sa.MetaData(),
+        *[sa.Column(c.name, c.type) for c in table.columns],
+        prefixes=["TEMPORARY"],
+    )
+    twin.create(conn)
+    return twin
+
+
+def _publish(conn: Connection, table: sa.Table, staged: sa.Table) -> None:
+    """Move the staged rows into ``table`` in date order (see _SORT_KEYS), then drop the twin."""
+    if staged is table:
+        return
+    order = _SORT_KEYS[table.name]
+    # On the driver connection, fetched: an INSERT run through SQLAlchemy and never fetched can be
+    # left pending by duckdb and cut short by the next statement (seen with the 280k activities).
+    raw = conn.connection.driver_connection
+    raw.execute(f'INSERT INTO "{table.name}" SELECT * FROM "{staged.name}" ORDER BY {order}').fetchall()  # noqa: S608 - schema names
+    raw.execute(f'DROP TABLE "{staged.name}"')
+
+
+def _clear(conn: Connection) -> None:
+    for table in reversed(schema.metadata.sorted_tables):
+        if table.name not in ("meta", "changes"):
+            conn.execute(sa.delete(table))
+
+
+def build_demo(engine: Engine, seed: int = 7, scale: str = "small", today: date | None = None) -> DemoSummary:
+    """Replace the store's contents with the demo organisation; deterministic for (seed, scale, today)."""
+    if scale not in SCALE_SPECS:
+        raise ValueError(f"Unknown scale {scale!r}; choose one of {', '.join(SCALES)}.")
+    spec = SCALE_SPECS[scale]
+    today = today or config.today()
+    rng = np.random.default_rng(seed)
+    base_win = 0.27
+    teams = build_teams(spec)
+    reps = build_reps(rng, teams, spec, today)
+    managers = {
+        t: f"{FIRST[(i * 5) % len(FIRST)]} {LAST[(i * 13 + 4) % len(LAST)]}" for i, t in enumerate(teams.team_id)
+    }
+    teams["manager"] = teams["team_id"].map(managers)
+    moved_on = pd.Timestamp(today - timedelta(days=365))
+    moved = {r.rep_id: ("T02", moved_on) for r in reps.itertuples() if r.trait == "moved_team"}
+    rep_months = build_rep_months(reps, today)
+    counts: dict[str, int] = {}
+
+    def load(conn: Connection) -> None:
+        _clear(conn)
+        counts["teams"] = bulk_insert(conn, schema.teams, teams)
+        counts["reps"] = bulk_insert(conn, schema.reps, reps)
+        # Quotas are set ahead: through the end of the current year.
+        quota_months = build_rep_months(reps, today, until=date(today.year, 12, 31))
+        counts["quotas"] = bulk_insert(conn, schema.quotas, build_quotas(quota_months, spec, base_win))
+        counts["tools"] = bulk_insert(conn, schema.tools, pd.DataFrame(TOOLS, columns=["tool_id", "name", "category"]))
+        rounds, invites, answers = build_surveys(rng, reps, today)
+        counts["survey_rounds"] = bulk_insert(conn, schema.survey_rounds, rounds)
+        counts["survey_invites"] = bulk_insert(conn, schema.survey_invites, invites)
+        counts["survey_responses"] = bulk_insert(conn, schema.survey_responses, answers)
+        # Deals, leads and activities in batches of teams, so large scales fit in memory.
+        team_ids = teams["team_id"].tolist()
+        counts.update(dict.fromkeys(_SORT_KEYS, 0))
+        staged = {name: _staging(conn, schema.metadata.tables[name]) for name in _SORT_KEYS}
+        batches = _Batches(rng, spec, today, base_win, moved, reps)
+        for b in range(0, len(team_ids), 55):
+            batch = set(team_ids[b : b + 55])
+            rm = rep_months[rep_months.team_id.isin(batch)].reset_index(drop=True)
+            for name, rows in batches.load(batch, rm).items():
+                counts[name] += bulk_insert(conn, staged[name], rows)
+        for name, table in staged.items():
+            _publish(conn, schema.metadata.tables[name], table)
+
+    write(engine, load, what=f"demo seed={seed} scale={scale}")
+    return DemoSummary(seed=seed, scale=scale, today=today, counts=dict(counts))
+
+
+@dataclass
+class _Batches:
+    """Deals, leads and activities for one batch of teams at a time, numbered across batches."""
+
+    rng: np.random.Generator
+    spec: ScaleSpec
+    today: date
+    base_win: float
+    moved: dict
+    reps: pd.DataFrame
+    deal_no: int = 0
+    lead_no: int = 0
+    act_no: int = 0
+
+    def load(self, batch: set, rm: pd.DataFrame) -> dict[str, pd.DataFrame]:
+        """The batch's rows per table, in the order they draw from the generator."""
+        rng, reps = self.rng, self.reps
+        deals, hist, changes = build_deals(rng, rm, self.spec, self.today, self.base_win, self.moved)
+        ids = np.array([f"D{self.deal_no + i + 1:07d}" for i in range(len(deals))], dtype=object)
+        self.deal_no += len(deals)
+        deals.insert(0, "deal_id", ids)
+        deals["name"] = deals["product"] + " – " + pd.Series(ids).str[1:]
+        deals["account"] = "Account " + pd.Series(rng.integers(1, 40 * len(batch) * 10, len(deals))).astype(str)
+        hist["deal_id"] = ids[hist.pop("deal_idx").to_numpy()]
+        changes["deal_id"] = ids[changes.pop("deal_idx").to_numpy()]
+        leads = build_leads(rng, reps, rm, self.spec, self.today)
+        leads.insert(0, "lead_id", [f"L{self.lead_no + i + 1:08d}" for i in range(len(leads))])
+        self.lead_no += len(leads)
+        acts = build_activities(
+            rng, reps[reps.team_id.isin(batch)].reset_index(drop=True), self.today, self.spec.activities_per_rep_week
+        )
+        acts.insert(
+            0,
+            "activity_id",
+            pd.Series(np.arange(self.act_no + 1, self.act_no + 1 + len(acts))).map("A{:09d}".format).to_numpy(),
+        )
+        self.act_no += len(acts)
+        return {
+            "deals": deals,
+            "deal_stage_history": hist.drop_duplicates(["deal_id", "stage", "entered_at"]),
+            "deal_changes": changes,
+            "leads": leads,
+            "activities": acts,
+        }
