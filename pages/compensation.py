@@ -11,7 +11,9 @@ from salesops.comp import charts as comp_charts
 from salesops.comp import document as comp_doc
 from salesops.comp import engine as comp_engine
 from salesops.comp import plan as comp
+from salesops.comp import plan_format
 from salesops.comp import queries as comp_store
+from salesops.comp import summary as comp_summary
 
 scope = shell.page("Compensation")
 st.title("Compensation")
@@ -102,7 +104,7 @@ def plan_editor() -> comp.CompPlan | None:
 
 def show_payouts(plan: comp.CompPlan) -> None:
     payouts = comp_engine.compute_payouts(plan, attainment, fraction)
-    cost = comp_engine.summarize_payouts(payouts)
+    cost = comp_summary.summarize_payouts(payouts)
     cols = st.columns(4)
     cols[0].metric(
         "Plan cost",
@@ -133,7 +135,7 @@ def show_payouts(plan: comp.CompPlan) -> None:
         st.info("Individual pay is hidden in presentation mode.", icon=":material/visibility_off:")
         return
     st.dataframe(
-        comp_engine.payout_table(payouts),
+        comp_summary.payout_table(payouts),
         hide_index=True,
         width="stretch",
         column_config={
@@ -199,7 +201,7 @@ def what_if(plan: comp.CompPlan) -> None:
         f"Base for the period {fmt.exact_dollars(payout.base_cents)}."
     )
     if row.quota_cents:
-        curve = comp_engine.payout_curve(
+        curve = comp_summary.payout_curve(
             plan,
             int(row.quota_cents),
             Decimal("2.5"),
@@ -218,7 +220,7 @@ def what_if(plan: comp.CompPlan) -> None:
 def compare(plan: comp.CompPlan, other: comp.CompPlan) -> None:
     a = comp_engine.compute_payouts(plan, attainment, fraction)
     b = comp_engine.compute_payouts(other, attainment, fraction)
-    ca, cb = comp_engine.summarize_payouts(a), comp_engine.summarize_payouts(b)
+    ca, cb = comp_summary.summarize_payouts(a), comp_summary.summarize_payouts(b)
     cols = st.columns(3)
     cols[0].metric("Plan cost — A (your knobs)", fmt.money(ca.variable_cents))
     cols[1].metric(
@@ -232,13 +234,13 @@ def compare(plan: comp.CompPlan, other: comp.CompPlan) -> None:
         fmt.delta_pts(cb.effective_rate, ca.effective_rate),
         help=f"A: {fmt.pct(ca.effective_rate, 1)}",
     )
-    diff = comp_engine.compare_payouts(a, b)
+    diff = comp_summary.compare_payouts(a, b)
     st.altair_chart(comp_charts.compare_chart(diff), width="stretch")
     if hide:
         st.info("Individual pay is hidden in presentation mode.", icon=":material/visibility_off:")
         return
     st.dataframe(
-        comp_engine.compare_table(diff),
+        comp_summary.compare_table(diff),
         hide_index=True,
         width="stretch",
         column_config={
@@ -262,13 +264,13 @@ def pick_other_plan() -> comp.CompPlan | None:
     kind, ref = options[choice]
     try:
         if kind == "json":
-            return comp.plan_from_json(ref, choice)
+            return plan_format.plan_from_json(ref, choice)
         if kind == "saved":
             return loaders.load_plan(*ref)
         upload = st.file_uploader("Plan JSON (docs/COMP_PLANS.md)", type=["json"], key="comp_upload")
         if upload is None:
             return None
-        return comp.plan_from_json(upload.getvalue().decode("utf-8", errors="replace"), upload.name)
+        return plan_format.plan_from_json(upload.getvalue().decode("utf-8", errors="replace"), upload.name)
     except comp.InvalidPlan as exc:
         st.error(f"{exc.message} {exc.hint}", icon=":material/error:")
         return None
@@ -276,7 +278,7 @@ def pick_other_plan() -> comp.CompPlan | None:
 
 def plan_document(plan: comp.CompPlan) -> None:
     c1, c2, c3 = st.columns(3)
-    slug = comp.plan_slug(plan.name)
+    slug = plan_format.plan_slug(plan.name)
     c1.download_button(
         "Plan document (Markdown)", comp_doc.plan_markdown(plan), f"{slug}.md", "text/markdown", key="comp_dl_md",
         icon=":material/description:",
@@ -286,7 +288,7 @@ def plan_document(plan: comp.CompPlan) -> None:
         icon=":material/code:",
     )  # fmt: skip
     c3.download_button(
-        "Plan definition (JSON)", comp.plan_to_json(plan), f"{slug}.json", "application/json", key="comp_dl_json",
+        "Plan definition (JSON)", plan_format.plan_to_json(plan), f"{slug}.json", "application/json", key="comp_dl_json",
         icon=":material/data_object:",
     )  # fmt: skip
     with st.container(border=True):

@@ -17,7 +17,8 @@ from pathlib import Path
 from salesops import config, export, store
 from salesops.cli import common as cli
 from salesops.comp.engine import compute_payout
-from salesops.comp.plan import CompPlan, InvalidPlan, plan_from_json
+from salesops.comp.plan import CompPlan, InvalidPlan
+from salesops.comp.plan_format import plan_from_json
 from salesops.comp.queries import period_fraction, scope_payouts
 from salesops.errors import InvalidFilter
 from salesops.scope import GRAINS, Scope, period_start

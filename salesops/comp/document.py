@@ -119,6 +119,8 @@ def rate_table(plan: CompPlan) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["component", "band", "rate", "role"])
 
 
+# Over 60 lines on purpose: one sentence per plan feature in reading order; split up, the wording of
+# one document would be scattered over helpers that each build half a sentence.
 def describe(plan: CompPlan) -> list[str]:
     """The plan in plain sentences, in reading order (no markup)."""
     tv = plan.target_variable_cents

@@ -245,7 +245,8 @@ def compute_payouts(plan: CompPlan, frame: pd.DataFrame, period_fraction: Fracti
     ``frame`` needs ``quota_cents`` and ``booked_cents`` (integers) and, when the plan uses the
     team, ``team_booked_cents`` and ``team_quota_cents`` (without them the team is taken to do as
     well as the rep). Attainments are floats (NaN when the quota is 0); money is int64 cents and
-    identical to :func:`compute_payout` row by row.
+    identical to :func:`compute_payout` row by row: rows the floats cannot decide (on a band
+    edge, on a half cent) are recomputed exactly.
     """
     amounts = period_amounts(plan, period_fraction)
     n = len(frame)
@@ -261,6 +262,34 @@ def compute_payouts(plan: CompPlan, frame: pd.DataFrame, period_fraction: Fracti
         att = np.where(quota > 0, booked / np.where(quota > 0, quota, 1), 0.0)
         t_att = np.where(t_quota > 0, t_booked / np.where(t_quota > 0, t_quota, 1), 0.0)
     has_att, has_team = quota > 0, t_quota > 0
+    cols, unsure = _payout_columns(plan, amounts, quota, att, t_att, has_att, has_team)
+    memo: dict[tuple[int, int, int, int], Payout] = {}  # many reps on the same edge: compute once
+    for i in np.flatnonzero(unsure):
+        key = (int(quota[i]), int(booked[i]), int(t_booked[i]), int(t_quota[i]))
+        exact = memo.get(key)
+        if exact is None:
+            team = Fraction(key[2], key[3]) if key[3] > 0 else None
+            exact = memo[key] = compute_payout(
+                plan,
+                quota_cents=key[0],
+                booked_cents=key[1],
+                team_attainment=team if has_team_cols else _SAME,
+                period_fraction=period_fraction,
+            )
+        for col, values in cols.items():
+            values[i] = getattr(exact, col)
+    out = frame.copy()
+    out["attainment"] = np.where(has_att, att, np.nan)
+    out["team_attainment"] = np.where(has_team, t_att, np.nan)
+    for col, values in cols.items():
+        out[col] = values
+    out["total_earnings_cents"] = cols["base_cents"] + cols["variable_cents"]
+    return out
+
+
+def _payout_columns(plan: CompPlan, amounts: PeriodAmounts, quota, att, t_att, has_att, has_team):
+    """The payout columns from floats (int64 cents), and a mask of the rows to recompute exactly."""
+    n = len(quota)
     unsure = np.zeros(n, dtype=bool)
     parts = {"individual": np.zeros(n, np.int64), "team": np.zeros(n, np.int64)}
     for c in plan.components:
@@ -293,138 +322,4 @@ def compute_payouts(plan: CompPlan, frame: pd.DataFrame, period_fraction: Fracti
         "base_cents": np.full(n, amounts.base_cents, dtype=np.int64),
         "target_variable_cents": np.full(n, amounts.target_variable_cents, dtype=np.int64),
     }
-    cols = {k: np.array(v, dtype=np.int64, copy=True) for k, v in cols.items()}
-    memo: dict[tuple[int, int, int, int], Payout] = {}  # many reps on the same edge: compute once
-    for i in np.flatnonzero(unsure):
-        key = (int(quota[i]), int(booked[i]), int(t_booked[i]), int(t_quota[i]))
-        exact = memo.get(key)
-        if exact is None:
-            team = Fraction(key[2], key[3]) if key[3] > 0 else None
-            exact = memo[key] = compute_payout(
-                plan,
-                quota_cents=key[0],
-                booked_cents=key[1],
-                team_attainment=team if has_team_cols else _SAME,
-                period_fraction=period_fraction,
-            )
-        for col, values in cols.items():
-            values[i] = getattr(exact, col)
-    out = frame.copy()
-    out["attainment"] = np.where(has_att, att, np.nan)
-    out["team_attainment"] = np.where(has_team, t_att, np.nan)
-    for col, values in cols.items():
-        out[col] = values
-    out["total_earnings_cents"] = cols["base_cents"] + cols["variable_cents"]
-    return out
-
-
-# ---- what the page shows ------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class PlanCost:
-    """What a plan costs over the reps of a payouts frame (money in cents; rates 0..1 or None)."""
-
-    reps: int
-    revenue_cents: int
-    variable_cents: int
-    base_cents: int
-    total_cost_cents: int
-    cost_pct_of_revenue: float | None  # (base + variable) ÷ won revenue
-    effective_rate: float | None  # variable ÷ won revenue
-    capped_reps: int
-    at_or_above_quota: int
-
-
-def summarize_payouts(payouts: pd.DataFrame) -> PlanCost:
-    """Totals of a :func:`compute_payouts` frame: plan cost, cost as % of revenue, effective rate."""
-    revenue = int(payouts["booked_cents"].sum()) if len(payouts) else 0
-    variable = int(payouts["variable_cents"].sum()) if len(payouts) else 0
-    base = int(payouts["base_cents"].sum()) if len(payouts) else 0
-    return PlanCost(
-        reps=len(payouts),
-        revenue_cents=revenue,
-        variable_cents=variable,
-        base_cents=base,
-        total_cost_cents=variable + base,
-        cost_pct_of_revenue=(variable + base) / revenue if revenue else None,
-        effective_rate=variable / revenue if revenue else None,
-        capped_reps=int((payouts["cap_adjustment_cents"] < 0).sum()) if len(payouts) else 0,
-        at_or_above_quota=int((payouts["attainment"] >= 1).sum()) if len(payouts) else 0,
-    )
-
-
-def compare_payouts(a: pd.DataFrame, b: pd.DataFrame, keys: tuple[str, ...] = ("rep_id",)) -> pd.DataFrame:
-    """Per-rep variable pay under plan A and plan B: keys…, attainment, a_cents, b_cents, difference_cents (B − A)."""
-    extra = [c for c in ("name", "team_id") if c in a.columns and c not in keys]
-    left = a[[*keys, *extra, "attainment", "variable_cents"]].rename(columns={"variable_cents": "a_cents"})
-    right = b[[*keys, "variable_cents"]].rename(columns={"variable_cents": "b_cents"})
-    out = left.merge(right, on=list(keys), how="outer")
-    out["a_cents"] = out["a_cents"].fillna(0).astype(np.int64)
-    out["b_cents"] = out["b_cents"].fillna(0).astype(np.int64)
-    out["difference_cents"] = out["b_cents"] - out["a_cents"]
-    return out.sort_values("difference_cents", ascending=False, kind="stable").reset_index(drop=True)
-
-
-def payout_curve(
-    plan: CompPlan,
-    quota_cents: int,
-    max_attainment: Decimal = Decimal("2"),
-    steps: int = 81,
-    team_attainment: Fraction | None = None,
-    period_fraction: Fraction | int = 1,
-) -> pd.DataFrame:
-    """Variable pay from 0 to ``max_attainment``: attainment (float), variable_cents.
-
-    The team is at ``team_attainment`` throughout (None: at the rep's own attainment).
-    """
-    levels = [Fraction(max_attainment) * i / (steps - 1) for i in range(steps)]
-    frame = pd.DataFrame(
-        {"quota_cents": [quota_cents] * steps, "booked_cents": [round_half_up(quota_cents * lv) for lv in levels]}
-    )
-    if team_attainment is not None:
-        team = as_fraction(team_attainment)
-        frame["team_booked_cents"] = team.numerator
-        frame["team_quota_cents"] = team.denominator
-    out = compute_payouts(plan, frame, period_fraction)
-    return pd.DataFrame({"attainment": [float(lv) for lv in levels], "variable_cents": out["variable_cents"]})
-
-
-#: Display names of the per-rep table (money in dollars for display only; the cents stay exact).
-_TABLE_COLUMNS = {
-    "name": "Rep",
-    "team_id": "Team",
-    "attainment": "Attainment",
-    "team_attainment": "Team attainment",
-    "individual_cents": "Individual component",
-    "team_cents": "Team component",
-    "team_bonus_cents": "Team bonus",
-    "cap_adjustment_cents": "Cap adjustment",
-    "variable_cents": "Variable pay",
-    "total_earnings_cents": "Base + variable",
-}
-
-
-def payout_table(payouts: pd.DataFrame) -> pd.DataFrame:
-    """The per-rep table the page shows: names, attainments (0..1) and money in dollars, highest pay first."""
-    cols = [c for c in _TABLE_COLUMNS if c in payouts.columns]
-    out = payouts.sort_values("variable_cents", ascending=False, kind="stable")[cols].rename(columns=_TABLE_COLUMNS)
-    for col, label in _TABLE_COLUMNS.items():
-        if col.endswith("_cents") and label in out.columns:
-            out[label] = out[label] / 100
-    return out.reset_index(drop=True)
-
-
-def compare_table(diff: pd.DataFrame) -> pd.DataFrame:
-    """The compare tab's table from a compare_payouts frame: rep, team, attainment, plan A, plan B, B − A (dollars)."""
-    out = pd.DataFrame(
-        {
-            "Rep": diff["name"] if "name" in diff.columns else diff["rep_id"],
-            "Team": diff["team_id"] if "team_id" in diff.columns else "",
-            "Attainment": diff["attainment"],
-            "Plan A": diff["a_cents"] / 100,
-            "Plan B": diff["b_cents"] / 100,
-            "B − A": diff["difference_cents"] / 100,
-        }
-    )
-    return out
+    return {k: np.array(v, dtype=np.int64, copy=True) for k, v in cols.items()}, unsure

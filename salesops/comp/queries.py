@@ -23,7 +23,8 @@ from sqlalchemy.engine import Connection, Engine
 
 from salesops import store
 from salesops.comp.engine import compute_payouts
-from salesops.comp.plan import CompPlan, InvalidPlan, plan_from_json, plan_slug, plan_to_json
+from salesops.comp.plan import CompPlan, InvalidPlan
+from salesops.comp.plan_format import plan_from_json, plan_slug, plan_to_json
 from salesops.scope import Scope
 from salesops.store import schema
 from salesops.store.engine import fetch_frame as _fetch

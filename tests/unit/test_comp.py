@@ -12,15 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from salesops.comp.engine import compute_payout
-from salesops.comp.plan import (
-    InvalidPlan,
-    plan_from_dict,
-    plan_from_json,
-    plan_slug,
-    plan_to_dict,
-    plan_to_json,
-    standard_plan,
-)
+from salesops.comp.plan import InvalidPlan, standard_plan
+from salesops.comp.plan_format import plan_from_dict, plan_from_json, plan_slug, plan_to_dict, plan_to_json
 
 PLANS = Path(__file__).resolve().parents[2] / "docs" / "plans"
 

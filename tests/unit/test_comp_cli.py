@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from salesops.cli.main import main
-from salesops.comp.plan import plan_to_json, standard_plan
+from salesops.comp.plan import standard_plan
+from salesops.comp.plan_format import plan_to_json
 
 PLANS = Path(__file__).resolve().parents[2] / "docs" / "plans"
 

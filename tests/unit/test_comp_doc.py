@@ -19,7 +19,8 @@ from salesops.comp.document import (
     worked_examples,
 )
 from salesops.comp.engine import compute_payout
-from salesops.comp.plan import plan_from_json, standard_plan
+from salesops.comp.plan import standard_plan
+from salesops.comp.plan_format import plan_from_json
 
 PLANS = sorted((Path(__file__).resolve().parents[2] / "docs" / "plans").glob("*.json"))
 ALL_PLANS = [standard_plan(), standard_plan(team_mode="bonus", mechanic="whole_tier")] + [

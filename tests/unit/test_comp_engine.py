@@ -15,17 +15,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from salesops.comp.engine import (
-    PAYOUT_COLUMNS,
-    compare_payouts,
-    compute_payout,
-    compute_payouts,
-    payout_curve,
-    period_amounts,
-    round_half_up,
-    summarize_payouts,
-)
+from salesops.comp.engine import PAYOUT_COLUMNS, compute_payout, compute_payouts, period_amounts, round_half_up
 from salesops.comp.plan import Band, Cap, Component, CompPlan, TeamBonus, Threshold
+from salesops.comp.summary import compare_payouts, payout_curve, summarize_payouts
 
 TV = 10_000_000
 QUOTA = 100_000_000
