@@ -14,6 +14,8 @@ ACTUAL, FORECAST, BAND, PIPELINE = "Actual", "Forecast", "80% interval", "Pipeli
 _COLOURS = alt.Scale(domain=[ACTUAL, FORECAST, BAND, PIPELINE], range=[TARGET, TEAM_PALETTE[0], "#9DBAD5", NEUTRAL])
 
 
+# Over 60 lines on purpose: one declarative Altair layer per mark (actuals, band, forecast line,
+# pipeline), read top to bottom like the chart; helpers would only pass the encodings around.
 def forecast_chart(
     history: pd.DataFrame,
     forecast: pd.DataFrame,

@@ -105,10 +105,19 @@ def plan_import(
     )
     _check_duplicates(spec, out, frame, src, problems)
 
+    report = _report(base, problems, len(frame), proposed, stage_list, new_teams, new_reps, notes, t0)
+    plan = Plan(report)
+    if report.ok:
+        _plan_writes(engine, plan, table, out, _provided(table, src), new_reps, new_teams)
+    return plan
+
+
+def _report(base: dict, problems: ProblemLog, rows: int, proposed, stage_list, new_teams, new_reps, notes, t0):
+    """The check's report: problems listed and counted, the mapping, stages, what would be created."""
     listed, counts, rejected = problems.summary()
-    if counts and not rejected and len(frame):
-        rejected = len(frame)  # file-level problems reject every row
-    report = ImportReport(
+    if counts and not rejected and rows:
+        rejected = rows  # file-level problems reject every row
+    return ImportReport(
         **base,
         rows_rejected=rejected,
         problems=listed,
@@ -120,10 +129,6 @@ def plan_import(
         notes=tuple(notes),
         seconds=time.perf_counter() - t0,
     )
-    plan = Plan(report)
-    if not counts:
-        _plan_writes(engine, plan, table, out, _provided(table, src), new_reps, new_teams)
-    return plan
 
 
 def _check_date_order(date_order: str | None) -> str | None:
