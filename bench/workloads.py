@@ -12,6 +12,7 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
+from salesops import performance as metrics
 from salesops.comp import engine as comp_engine
 from salesops.comp import plan as comp
 from salesops.comp import queries as comp_store
@@ -20,7 +21,6 @@ from salesops.forecasts import service as fs
 from salesops.leaderboards import diagnosis
 from salesops.leaderboards import ranking as leaderboard
 from salesops.performance import changes, funnel
-from salesops.performance import kpis as metrics
 from salesops.scope import Scope
 from salesops.store import sql as queries
 from salesops.tools import fairness, survey

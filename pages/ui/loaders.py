@@ -16,6 +16,7 @@ import streamlit as st
 from sqlalchemy.engine import Engine
 
 from salesops import config, store
+from salesops import performance as metrics
 from salesops.comp import queries as comp_store
 from salesops.errors import StoreError
 from salesops.forecasts import service as forecast_store
@@ -23,7 +24,6 @@ from salesops.ingest import load as ingest
 from salesops.leaderboards import diagnosis
 from salesops.leaderboards import ranking as lb
 from salesops.performance import changes, funnel
-from salesops.performance import kpis as metrics
 from salesops.store import sql as queries
 from salesops.tools import fairness, survey
 

@@ -20,7 +20,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from salesops.performance.kpis import result_frame
+from salesops.performance.queries import result_frame
 from salesops.scope import Scope, period_start
 from salesops.store.sql import scope_filter
 

@@ -9,10 +9,10 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
+from salesops import performance as metrics
 from salesops import store
 from salesops.cli.main import main
 from salesops.ingest import load as ingest
-from salesops.performance import kpis as metrics
 from salesops.scope import Scope
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
