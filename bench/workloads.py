@@ -12,6 +12,7 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
+from salesops import leaderboards as leaderboard
 from salesops import performance as metrics
 from salesops.comp import engine as comp_engine
 from salesops.comp import plan as comp
@@ -19,7 +20,6 @@ from salesops.comp import queries as comp_store
 from salesops.forecasts import model as forecast
 from salesops.forecasts import service as fs
 from salesops.leaderboards import diagnosis
-from salesops.leaderboards import ranking as leaderboard
 from salesops.performance import changes, funnel
 from salesops.scope import Scope
 from salesops.store import sql as queries

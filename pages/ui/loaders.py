@@ -16,13 +16,13 @@ import streamlit as st
 from sqlalchemy.engine import Engine
 
 from salesops import config, store
+from salesops import leaderboards as lb
 from salesops import performance as metrics
 from salesops.comp import queries as comp_store
 from salesops.errors import StoreError
 from salesops.forecasts import service as forecast_store
 from salesops.ingest import load as ingest
 from salesops.leaderboards import diagnosis
-from salesops.leaderboards import ranking as lb
 from salesops.performance import changes, funnel
 from salesops.store import sql as queries
 from salesops.tools import fairness, survey

@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from salesops import leaderboards as lb
 from salesops import store
 from salesops.errors import InvalidFilter
-from salesops.leaderboards import ranking as lb
 from salesops.scope import Scope
 from salesops.store import schema
 
@@ -125,7 +125,9 @@ def test_float_noise_does_not_split_a_tie():
 )
 def test_movement_labels_read_like_a_league_table(rank, prev, label):
     """Up three places is ▲3, down one ▼1, unchanged –, not ranked before 'new'."""
-    assert lb.movement_label(rank, prev) == label
+    ranks = pd.Series([rank], dtype="Int64")
+    prevs = pd.Series([prev], dtype="Int64")
+    assert lb.movements(ranks, prevs).tolist() == [label]
 
 
 def test_the_board_ranks_attainment_with_ties_and_movement(small):
