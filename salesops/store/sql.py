@@ -103,10 +103,16 @@ def prorated_quota(lo: str, hi: str, alias: str = "q") -> str:
 
 
 def quota_in_window(lo: str = "q_start", hi: str = "q_end") -> str:
-    """Quota per rep over the window [:lo, :hi]: rep_id, quota_cents (a float; round per rep to
-    the cent when showing it). The one definition of "quota in a window"."""
+    """Quota per rep over the window [:lo, :hi]: rep_id, quota_cents. The one definition of
+    "quota in a window".
+
+    Rounded to the cent per rep, here and nowhere else: a team's or a scope's quota is the sum of
+    its reps' whole cents, so every page, the comp statements and the CLI add up to the same figure
+    (summing the fractions first and rounding once differs from it by a few cents per team).
+    """
     return f"""
-    SELECT q.rep_id, SUM({prorated_quota(f"CAST(:{lo} AS DATE)", f"CAST(:{hi} AS DATE)")}) AS quota_cents
+    SELECT q.rep_id,
+           CAST(ROUND(SUM({prorated_quota(f"CAST(:{lo} AS DATE)", f"CAST(:{hi} AS DATE)")})) AS BIGINT) AS quota_cents
     FROM ({quota_rows(lo, hi)}) q
     GROUP BY q.rep_id
 """  # noqa: S608 - our fragments; bind names come from the callers' code
