@@ -13,7 +13,8 @@ def competition_rank(values: pd.Series) -> pd.Series:
 
 
 def movements(rank: pd.Series, prev_rank: pd.Series) -> np.ndarray:
-    """:func:`movement_label` for whole columns (object array of str)."""
+    """Movement of each row, as an object array of str: '▲3' (up three places), '▼1', '–' (same
+    place), 'new' (not ranked before), '' (unranked now)."""
     has_r, has_p = rank.notna().to_numpy(), prev_rank.notna().to_numpy()
     diff = prev_rank.fillna(0).to_numpy(dtype=np.int64) - rank.fillna(0).to_numpy(dtype=np.int64)
     out = np.full(len(rank), "", dtype=object)
