@@ -5,12 +5,14 @@ PY := $(VENV)/bin/python
 DB_FILE := data/salesops.duckdb
 PORT ?= 8501
 
-.PHONY: run test test-fast lint format bench demo setup clean
+.PHONY: run test test-fast lint format bench demo setup lock clean
 
-$(VENV)/.installed: requirements.txt
+# requirements.txt (runtime) and requirements-dev.txt (runtime + dev tools) are lock files: every
+# transitive package at an exact version, written by `make lock` from pyproject.toml.
+$(VENV)/.installed: requirements-dev.txt
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "error: $(PYTHON) not found — install Python 3.11 (or run: make PYTHON=python3 …)"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	@touch $@
 
 setup: $(VENV)/.installed
@@ -33,6 +35,11 @@ test-fast: $(VENV)/.installed
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+
+lock: $(VENV)/.installed
+	$(VENV)/bin/pip-compile -q --strip-extras --no-emit-index-url --no-emit-find-links -o requirements.txt pyproject.toml
+	$(VENV)/bin/pip-compile -q --strip-extras --no-emit-index-url --no-emit-find-links --extra dev -o requirements-dev.txt pyproject.toml
 
 format: $(VENV)/.installed
 	$(VENV)/bin/ruff format .

@@ -9,6 +9,7 @@ import streamlit as st
 from pages.ui import loaders, shell, widgets
 from salesops import charts, store
 from salesops import format as fmt
+from salesops.performance import DEFINITIONS
 
 if "token" in st.query_params:  # a survey link: the form and nothing else, no sidebar, no figures
     st.switch_page("pages/survey.py", query_params={"token": st.query_params["token"]})
@@ -34,27 +35,27 @@ cols[0].metric(
     "Won revenue",
     fmt.money(now.won_cents),
     fmt.delta_pct(now.won_cents, prev.won_cents),
-    help="Amount of deals won with a close date in the range. Delta: against the previous period to the same day.",
+    help=f"{DEFINITIONS['Won revenue']} Delta: against the previous period to the same day.",
 )
 cols[0].caption(f"vs last year: {fmt.delta_pct(now.won_cents, last_year.won_cents) or '—'}")
 cols[1].metric(
     "Attainment",
     fmt.pct(now.attainment),
     fmt.delta_pts(now.attainment, prev.attainment),
-    help="Won revenue ÷ quota of the whole period(s) the range touches (ramped quota for new hires).",
+    help=DEFINITIONS["Attainment"],
 )
 cols[1].caption(f"quota {fmt.money(now.quota_cents)} · elapsed {fmt.pct(scope.elapsed_share(widgets.today()))}")
 cols[2].metric(
     "Win rate",
     fmt.pct(now.win_rate),
     fmt.delta_pts(now.win_rate, prev.win_rate),
-    help="Won ÷ (won + lost) of deals closed in the range; open deals are excluded.",
+    help=DEFINITIONS["Win rate"],
 )
 cols[2].caption(f"{now.won_count} won · {now.lost_count} lost")
 cols[3].metric(
     "Open pipeline",
     fmt.money(now.open_pipeline_cents),
-    help="Amount of all deals still open today, whatever their expected close date.",
+    help=DEFINITIONS["Open pipeline"],
 )
 
 trend = loaders.headline_trend(scope, 8)

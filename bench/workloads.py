@@ -12,6 +12,8 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
+from salesops import leaderboards as leaderboard
+from salesops import performance as metrics
 from salesops.comp import engine as comp_engine
 from salesops.comp import plan as comp
 from salesops.comp import queries as comp_store
@@ -20,9 +22,7 @@ from salesops.forecasts import pipeline, targets
 from salesops.forecasts import service as fs
 from salesops.forecasts.history import load_history
 from salesops.leaderboards import diagnosis
-from salesops.leaderboards import ranking as leaderboard
 from salesops.performance import changes, funnel
-from salesops.performance import kpis as metrics
 from salesops.scope import Scope
 from salesops.store import sql as queries
 from salesops.tools import fairness, results, rounds, themes

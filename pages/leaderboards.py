@@ -7,8 +7,8 @@ import streamlit as st
 
 from pages.ui import loaders, shell, widgets
 from salesops import format as fmt
+from salesops import leaderboards as lb
 from salesops.leaderboards import charts as leaderboard_charts
-from salesops.leaderboards import ranking as lb
 
 #: Large type for the screen-share board; our own constant CSS, no user text in it.
 PRESENT_CSS = """

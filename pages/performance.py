@@ -8,8 +8,8 @@ import streamlit as st
 from pages.ui import loaders, shell, widgets
 from salesops import charts
 from salesops import format as fmt
+from salesops import performance as metrics
 from salesops.performance import changes, funnel
-from salesops.performance import kpis as metrics
 
 D = metrics.DEFINITIONS
 CHANGES_SHOWN = 500

@@ -106,12 +106,13 @@ def chromium_path() -> str:
     return path
 
 
-@pytest.fixture(scope="session")
-def server(tmp_path_factory, chromium_path) -> str:
-    """A real `streamlit run app.py` on a free port, on its own demo store; yields its base URL."""
-    tmp = tmp_path_factory.mktemp("server")
+def _start_server(tmp: Path, extra_env: dict | None = None):
+    """Build the demo into its own store under ``tmp`` and start `streamlit run app.py` on a free port.
+
+    Returns (process, base URL). Each server owns its DuckDB file (one process may hold a file).
+    """
     url = f"duckdb:///{tmp / 'server.duckdb'}"
-    env = {**os.environ, "SALESOPS_DB_URL": url, "SALESOPS_TODAY": TODAY.isoformat()}
+    env = {**os.environ, "SALESOPS_DB_URL": url, "SALESOPS_TODAY": TODAY.isoformat(), **(extra_env or {})}
     subprocess.run(
         [sys.executable, "-m", "salesops", "demo", "--seed", str(SEED), "--db", url],
         check=True,
@@ -147,18 +148,35 @@ def server(tmp_path_factory, chromium_path) -> str:
     while time.time() < deadline:
         try:
             if urllib.request.urlopen(f"{base}/_stcore/health", timeout=2).read() == b"ok":
-                break
+                return proc, base
         except OSError:
             time.sleep(0.3)
-    else:
-        proc.kill()
-        pytest.fail(f"streamlit did not start: {(tmp / 'server.log').read_text()[-2000:]}")
-    yield base
+    proc.kill()
+    pytest.fail(f"streamlit did not start: {(tmp / 'server.log').read_text()[-2000:]}")
+
+
+def _stop_server(proc) -> None:
     proc.terminate()
     try:
         proc.wait(timeout=10)
     except subprocess.TimeoutExpired:
         proc.kill()
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory, chromium_path) -> str:
+    """A real `streamlit run app.py` on a free port, on its own demo store; yields its base URL."""
+    proc, base = _start_server(tmp_path_factory.mktemp("server"))
+    yield base
+    _stop_server(proc)
+
+
+@pytest.fixture
+def fresh_server(tmp_path, chromium_path) -> str:
+    """A server that has answered no request yet (for first-request behaviour); stopped after the test."""
+    proc, base = _start_server(tmp_path)
+    yield base
+    _stop_server(proc)
 
 
 @pytest.fixture(scope="session")

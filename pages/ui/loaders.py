@@ -16,14 +16,14 @@ import streamlit as st
 from sqlalchemy.engine import Engine
 
 from salesops import config, ingest, store
+from salesops import leaderboards as lb
+from salesops import performance as metrics
 from salesops.comp import queries as comp_store
 from salesops.errors import StoreError
 from salesops.forecasts import pipeline, targets
 from salesops.forecasts import service as forecast_store
 from salesops.leaderboards import diagnosis
-from salesops.leaderboards import ranking as lb
 from salesops.performance import changes, funnel
-from salesops.performance import kpis as metrics
 from salesops.store import sql as queries
 from salesops.tools import fairness, results, rounds, themes
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 
 from salesops import config, export, store
+from salesops import leaderboards as lb
 from salesops.cli import common as cli
 from salesops.errors import InvalidFilter
-from salesops.leaderboards import ranking as lb
 from salesops.scope import GRAINS, Scope, period_start
 
 #: Columns written per board (money in cents, rates 0..1); the trend is the metric's last periods.

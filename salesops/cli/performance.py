@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 
 from salesops import config, export, store
+from salesops import performance as metrics
 from salesops.cli import common as cli
-from salesops.performance import kpis as metrics
 from salesops.scope import GRAINS, Scope, period_start, shift
 
 #: Periods shown when --from is not given: the current one and the three before it.

@@ -16,7 +16,7 @@ from salesops.forecasts.model import probability_at_least, value_at_confidence
 from salesops.forecasts.series import SeriesForecast
 from salesops.forecasts.service import forecast_series
 from salesops.scope import Scope, period_end, period_start
-from salesops.store.sql import QUOTA_IN_WINDOW, scope_filter
+from salesops.store.sql import QUOTA_IN_WINDOW, quota_params, scope_filter
 
 
 @dataclass(frozen=True)
@@ -64,7 +64,7 @@ def _quota(engine: Engine, scope: Scope) -> int:
         f"SELECT COALESCE(SUM(qw.quota_cents), 0) FROM ({QUOTA_IN_WINDOW}) qw JOIN reps r USING (rep_id) WHERE 1 = 1 {rep_where}"  # noqa: S608 - our fragments, values bound
     )
     with engine.connect() as conn:
-        value = conn.execute(sql, {"q_start": scope.start, "q_end": scope.end, **rep_params}).scalar_one()
+        value = conn.execute(sql, {**quota_params(scope), **rep_params}).scalar_one()  # the window is whole months
     return int(round(value or 0))
 
 

@@ -20,7 +20,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from salesops.performance.kpis import result_frame
+from salesops.performance.queries import result_frame
 from salesops.scope import Scope, period_start
 from salesops.store.sql import scope_filter
 
@@ -47,114 +47,28 @@ _CHANGE_KIND = """CASE
     END"""
 
 
-def week_changes(engine: Engine, scope: Scope, limit: int | None = None) -> pd.DataFrame:
-    """Every deal created, won, lost, pushed, pulled in or re-valued in the scope's review week.
-
-    Columns: kind (one of KINDS), on (date), deal_id, name, account, rep_id, rep, team_id, stage,
-    outcome, amount_cents (current, None if unknown), old_value, new_value (text, for changes),
-    days_moved (close-date changes: new − old in days), amount_change_cents (amount changes).
-    Sorted by kind (in KINDS order), then date and deal; at most ``limit`` rows when given
-    (:func:`change_counts` gives the totals).
-
-    The events are listed by deal id only, sorted and cut to ``limit`` first; the deals' columns
-    are then read for those rows alone (reading them for every logged change costs a full scan of
-    the wide deals table).
-    """
-    start, end = week_of(scope)
-    where, params = scope_filter(scope, alias="d")
-    order = " ".join(f"WHEN '{k}' THEN {i}" for i, k in enumerate(KINDS))
-    sql = sa.text(
-        f"""
-        WITH ev AS (
-            SELECT 'created' AS kind, d.created_date AS "on", d.deal_id,
-                   NULL AS old_value, NULL AS new_value, NULL AS days_moved, NULL AS amount_change_cents
-            FROM deals d WHERE d.created_date BETWEEN :start AND :end {where}
-            UNION ALL
-            SELECT d.outcome, d.close_date, d.deal_id, NULL, NULL, NULL, NULL
-            FROM deals d WHERE d.outcome IN ('won', 'lost') AND d.close_date BETWEEN :start AND :end {where}
-            UNION ALL
-            SELECT {_CHANGE_KIND},
-                   c.changed_at, c.deal_id, c.old_value, c.new_value,
-                   CASE WHEN c.field = 'close_date'
-                        THEN TRY_CAST(c.new_value AS DATE) - TRY_CAST(c.old_value AS DATE) END,
-                   CASE WHEN c.field = 'amount_cents'
-                        THEN TRY_CAST(c.new_value AS BIGINT) - TRY_CAST(c.old_value AS BIGINT) END
-            FROM deal_changes c JOIN deals d ON d.deal_id = c.deal_id
-            WHERE c.changed_at BETWEEN :start AND :end {where}
-        ),
-        top AS (
-            SELECT * FROM ev WHERE kind IS NOT NULL
-            ORDER BY CASE kind {order} END, "on", deal_id
-            LIMIT :limit
-        )
-        SELECT top.kind, top."on", top.deal_id, d.name, d.account, d.rep_id, r.name AS rep, d.team_id,
-               d.stage, d.outcome, d.amount_cents, top.old_value, top.new_value, top.days_moved,
-               top.amount_change_cents
-        FROM top JOIN deals d ON d.deal_id = top.deal_id
-        LEFT JOIN reps r ON r.rep_id = d.rep_id
-        ORDER BY CASE top.kind {order} END, top."on", top.deal_id
-        """  # noqa: S608 - kinds are this module's constants, filter from scope_filter, values bound
-    )
-    with engine.connect() as conn:
-        res = conn.execute(sql, {"start": start, "end": end, "limit": limit if limit is not None else 2**62, **params})
-        frame = result_frame(res)
-    if frame.empty:
-        return pd.DataFrame(columns=CHANGE_COLUMNS)
-    for col in ("amount_cents", "days_moved", "amount_change_cents"):
-        frame[col] = pd.to_numeric(frame[col]).astype("Int64")
-    return frame[CHANGE_COLUMNS]
-
-
-def change_counts(engine: Engine, scope: Scope) -> pd.DataFrame:
-    """How many deals of each kind changed in the review week: kind, deals, amount_cents.
-
-    Counted in SQL (the same rules as :func:`week_changes`); every kind is listed, zeros included.
-    """
-    start, end = week_of(scope)
-    where, params = scope_filter(scope, alias="d")
-    sql = sa.text(
-        f"""
-        WITH ev AS (
-            SELECT 'created' AS kind, d.amount_cents FROM deals d
-            WHERE d.created_date BETWEEN :start AND :end {where}
-            UNION ALL
-            SELECT d.outcome, d.amount_cents FROM deals d
-            WHERE d.outcome IN ('won', 'lost') AND d.close_date BETWEEN :start AND :end {where}
-            UNION ALL
-            SELECT CASE
-                       WHEN c.field = 'close_date' AND TRY_CAST(c.new_value AS DATE) > TRY_CAST(c.old_value AS DATE) THEN 'pushed'
-                       WHEN c.field = 'close_date' AND TRY_CAST(c.new_value AS DATE) < TRY_CAST(c.old_value AS DATE) THEN 'pulled in'
-                       WHEN c.field = 'amount_cents' AND TRY_CAST(c.new_value AS BIGINT) > TRY_CAST(c.old_value AS BIGINT) THEN 'amount up'
-                       WHEN c.field = 'amount_cents' AND TRY_CAST(c.new_value AS BIGINT) < TRY_CAST(c.old_value AS BIGINT) THEN 'amount down'
-                   END, d.amount_cents
-            FROM deal_changes c JOIN deals d ON d.deal_id = c.deal_id
-            WHERE c.changed_at BETWEEN :start AND :end {where}
-        )
-        SELECT kind, COUNT(*) AS deals, COALESCE(SUM(amount_cents), 0) AS amount_cents
-        FROM ev WHERE kind IS NOT NULL GROUP BY kind
-        """  # noqa: S608 - filter from scope_filter, values bound
-    )
-    with engine.connect() as conn:
-        rows = {
-            r.kind: (int(r.deals), int(r.amount_cents))
-            for r in conn.execute(sql, {"start": start, "end": end, **params})
-        }
-    return pd.DataFrame([(k, *rows.get(k, (0, 0))) for k in KINDS], columns=["kind", "deals", "amount_cents"])
-
-
 @dataclass(frozen=True)
 class WeekReview:
-    """The review week's counts per kind (as :func:`change_counts`) and its first changes (as
-    :func:`week_changes` with ``limit``), from one pass over the week's events."""
+    """The review week's changes, counted and listed from one pass over the week's events.
+
+    ``counts``: kind, deals, amount_cents — every kind in KINDS order, zeros included.
+    ``changes``: kind (one of KINDS), on (date), deal_id, name, account, rep_id, rep, team_id,
+    stage, outcome, amount_cents (current, None if unknown), old_value, new_value (text, for
+    changes), days_moved (close-date changes: new − old in days), amount_change_cents (amount
+    changes); sorted by kind (in KINDS order), then date and deal; the first ``limit`` rows.
+    """
 
     counts: pd.DataFrame
     changes: pd.DataFrame
 
 
-def week_review(engine: Engine, scope: Scope, limit: int) -> WeekReview:
-    """:func:`change_counts` and :func:`week_changes` ``(limit)`` together: the events of the week
-    (and their join to the deals) are gathered once, then both counted and listed. Same rules and
-    results as the two functions; the performance page uses this one."""
+def week_review(engine: Engine, scope: Scope, limit: int | None = None) -> WeekReview:
+    """Every deal created, won, lost, pushed, pulled in or re-valued in the scope's review week:
+    the totals per kind and the first ``limit`` changes (all of them when None).
+
+    The events of the week (and their join to the deals) are gathered once, then both counted and
+    listed; the deals' wide columns are read for the listed rows alone.
+    """
     start, end = week_of(scope)
     where, params = scope_filter(scope, alias="d")
     order = " ".join(f"WHEN '{k}' THEN {i}" for i, k in enumerate(KINDS))
@@ -200,7 +114,7 @@ def week_review(engine: Engine, scope: Scope, limit: int) -> WeekReview:
         """  # noqa: S608 - kinds are this module's constants, filter from scope_filter, values bound
     )
     with engine.connect() as conn:
-        res = conn.execute(sql, {"start": start, "end": end, "limit": limit, **params})
+        res = conn.execute(sql, {"start": start, "end": end, "limit": 2**62 if limit is None else limit, **params})
         frame = result_frame(res)
     got = {}
     if not frame.empty:

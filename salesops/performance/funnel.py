@@ -19,7 +19,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from salesops.performance.kpis import result_frame
+from salesops.performance.queries import result_frame
 from salesops.scope import Scope
 from salesops.store.schema import LEAD_STAGES
 from salesops.store.sql import scope_filter

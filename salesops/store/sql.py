@@ -1,14 +1,25 @@
-"""Shared SQL pieces: the scope filter and the quota-for-a-window expression.
+"""Shared SQL pieces and the ratios built on them: one definition per number.
+
+* :func:`scope_filter` — the region/team restriction every query applies;
+* :data:`PERIOD_STEP`, :func:`period_start_sql`, :func:`period_end_sql` — grain periods in SQL (the
+  same calendar as :mod:`salesops.scope`);
+* :data:`QUOTA_PERIOD_END`, :func:`quota_rows`, :func:`prorated_quota`, :func:`quota_in_window`,
+  :data:`QUOTA_IN_WINDOW` — quota of a window, prorated by day;
+* :func:`open_at` — the deals open at a date;
+* :func:`attainment`, :func:`win_rate` — won ÷ quota and won ÷ (won + lost), for scalars and columns.
 
 Everything here returns SQL text plus a dict of bind parameters; values are never formatted into
-SQL. Column names passed in come from the callers' own code, never from user input.
+SQL. Column names, aliases and bind names passed in come from the callers' own code, never from user
+input. The SQL is DuckDB's, kept to what PostgreSQL also reads where that costs nothing.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from salesops.scope import Scope
+import numpy as np
+
+from salesops.scope import GRAINS, Scope, check_grain
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -27,31 +38,135 @@ def scope_filter(scope: Scope, alias: str = "", team_col: str = "team_id") -> tu
     return sql, params
 
 
-#: Quota rows prorated by day onto the window [:q_start, :q_end]. A quota row covers its period
-#: (period_type from period_start); the share of days that falls inside the window counts.
-QUOTA_IN_WINDOW = """
+# ---- grain periods -------------------------------------------------------------------------------
+
+#: One grain period as an SQL interval (keys: :data:`salesops.scope.GRAINS`).
+PERIOD_STEP = {
+    "week": "INTERVAL '7 days'",
+    "month": "INTERVAL '1 month'",
+    "quarter": "INTERVAL '3 months'",
+    "year": "INTERVAL '1 year'",
+}
+assert tuple(PERIOD_STEP) == GRAINS  # noqa: S101 - a module invariant, checked at import
+
+
+def period_start_sql(expr: str, grain: str) -> str:
+    """First day of the ``grain`` period holding the date ``expr`` (weeks start on Monday)."""
+    return f"CAST(date_trunc('{check_grain(grain)}', {expr}) AS DATE)"
+
+
+def period_end_sql(start_expr: str, grain: str) -> str:
+    """Last day of the ``grain`` period starting at the date ``start_expr``."""
+    return f"CAST({start_expr} + {PERIOD_STEP[check_grain(grain)]} - INTERVAL '1 day' AS DATE)"
+
+
+# ---- quota in a window ---------------------------------------------------------------------------
+
+
+def _quota_period_end(alias: str = "") -> str:
+    col = f"{alias}." if alias else ""
+    whens = " ".join(f"WHEN '{g}' THEN {col}period_start + {PERIOD_STEP[g]} - INTERVAL '1 day'" for g in GRAINS[:-1])
+    return f"CAST(CASE {col}period_type {whens} ELSE {col}period_start + {PERIOD_STEP[GRAINS[-1]]} - INTERVAL '1 day' END AS DATE)"
+
+
+#: A quota row's last day, from its period_type (a year when the type is not one of the others).
+QUOTA_PERIOD_END = _quota_period_end()
+
+
+def quota_rows(lo: str = "q_start", hi: str = "q_end") -> str:
+    """Quota rows that overlap the window [:lo, :hi]: rep_id, period_start, period_end, amount_cents.
+
+    A quota row lasts at most a year, so rows starting 13 months or more before the window cannot
+    reach it: that bound lets the scan skip them before the period arithmetic runs.
+    """
+    return f"""
+        SELECT rep_id, period_start, period_end, amount_cents
+        FROM (
+            SELECT rep_id, period_start, amount_cents, {QUOTA_PERIOD_END} AS period_end
+            FROM quotas
+            WHERE period_start <= CAST(:{hi} AS DATE)
+              AND period_start > CAST(:{lo} AS DATE) - INTERVAL '13 months'
+        ) qr
+        WHERE period_end >= CAST(:{lo} AS DATE)
+    """  # noqa: S608 - our fragment; bind names come from the callers' code
+
+
+def prorated_quota(lo: str, hi: str, alias: str = "q") -> str:
+    """A quota row's amount prorated by day onto the window [lo, hi] (SQL date expressions): its
+    amount × the share of its days inside the window (0 when they don't overlap)."""
+    q = alias
+    return (
+        f"CAST({q}.amount_cents AS DOUBLE)"
+        f" * GREATEST(0, LEAST({q}.period_end, {hi}) - GREATEST({q}.period_start, {lo}) + 1)"
+        f" / ({q}.period_end - {q}.period_start + 1)"
+    )
+
+
+def quota_in_window(lo: str = "q_start", hi: str = "q_end") -> str:
+    """Quota per rep over the window [:lo, :hi]: rep_id, quota_cents. The one definition of
+    "quota in a window".
+
+    Rounded to the cent per rep, here and nowhere else: a team's or a scope's quota is the sum of
+    its reps' whole cents, so every page, the comp statements and the CLI add up to the same figure
+    (summing the fractions first and rounding once differs from it by a few cents per team).
+    """
+    return f"""
     SELECT q.rep_id,
-           SUM(CAST(q.amount_cents AS DOUBLE)
-               * GREATEST(0, LEAST(q.period_end, CAST(:q_end AS DATE))
-                             - GREATEST(q.period_start, CAST(:q_start AS DATE)) + 1)
-               / (q.period_end - q.period_start + 1)) AS quota_cents
-    FROM (
-        SELECT rep_id, period_start, amount_cents,
-               CAST(CASE period_type
-                   WHEN 'week' THEN period_start + INTERVAL '6 days'
-                   WHEN 'month' THEN period_start + INTERVAL '1 month' - INTERVAL '1 day'
-                   WHEN 'quarter' THEN period_start + INTERVAL '3 months' - INTERVAL '1 day'
-                   ELSE period_start + INTERVAL '1 year' - INTERVAL '1 day' END AS DATE) AS period_end
-        FROM quotas
-        WHERE period_start <= CAST(:q_end AS DATE)
-    ) q
-    WHERE q.period_end >= CAST(:q_start AS DATE)
+           CAST(ROUND(SUM({prorated_quota(f"CAST(:{lo} AS DATE)", f"CAST(:{hi} AS DATE)")})) AS BIGINT) AS quota_cents
+    FROM ({quota_rows(lo, hi)}) q
     GROUP BY q.rep_id
-"""
+"""  # noqa: S608 - our fragments; bind names come from the callers' code
+
+
+#: Quota rows prorated by day onto the window [:q_start, :q_end], per rep: rep_id, quota_cents.
+QUOTA_IN_WINDOW = quota_in_window()
 
 
 def quota_params(scope: Scope) -> dict:
+    """The binds of :data:`QUOTA_IN_WINDOW` for a scope: its whole grain periods."""
     return {"q_start": scope.quota_start, "q_end": scope.quota_end}
+
+
+# ---- open pipeline at a date -----------------------------------------------------------------------
+
+
+def open_at(at: str = ":end", alias: str = "") -> str:
+    """Deals open at the date ``at`` (an SQL expression): created by then and not closed by then
+    (still open, or closed after it). At today that is exactly today's open deals."""
+    d = f"{alias}." if alias else ""
+    return f"{d}created_date <= {at} AND ({d}outcome = 'open' OR {d}close_date > {at})"
+
+
+# ---- ratios ----------------------------------------------------------------------------------------
+
+
+def _ratio(num, den):
+    """num ÷ den where den > 0: a float or None for scalars; for arrays and Series, NaN elsewhere."""
+    if np.ndim(num) == 0 and np.ndim(den) == 0:
+        if den is None or den != den or den <= 0:  # noqa: PLR0124 - den != den is the NaN test
+            return None
+        return float(num) / float(den)
+    num_a, den_a = np.asarray(num, dtype="float64"), np.asarray(den, dtype="float64")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = np.where(den_a > 0, num_a / den_a, np.nan)
+    index = getattr(num, "index", getattr(den, "index", None))
+    if index is None:
+        return out
+    import pandas as pd
+
+    return pd.Series(out, index=index)
+
+
+def attainment(won_cents, quota_cents):
+    """Attainment = won revenue ÷ quota; undefined (None / NaN) without quota."""
+    return _ratio(won_cents, quota_cents)
+
+
+def win_rate(won_count, lost_count):
+    """Win rate = won ÷ (won + lost) of the deals closed; undefined (None / NaN) without one."""
+    if np.ndim(won_count) == 0 and np.ndim(lost_count) == 0:
+        return _ratio(won_count, won_count + lost_count)
+    return _ratio(won_count, np.add(won_count, lost_count))
 
 
 def load_teams(engine) -> pd.DataFrame:

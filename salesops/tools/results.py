@@ -19,6 +19,8 @@ from salesops import store
 from salesops.scope import Scope
 from salesops.store.engine import fetch_frame as _fetch
 from salesops.store.sql import QUOTA_IN_WINDOW, quota_params, scope_filter
+from salesops.store.sql import attainment as attainment_of
+from salesops.store.sql import win_rate as win_rate_of
 from salesops.tools.survey import FALL_CSAT, FALL_MEAN, MIN_ANSWERS, UnknownRound
 
 _SCORES = ("csat", "nps", "mean_satisfaction", "mean_ease")
@@ -295,10 +297,8 @@ def _with_rates(out: pd.DataFrame) -> pd.DataFrame:
     won_cents = out["won_cents"].fillna(0).to_numpy().astype("int64")
     quota = np.round(out["quota_cents"].fillna(0).to_numpy(float)).astype("int64")
     won = out["won"].to_numpy(float)
-    closed = np.nan_to_num(won, nan=0.0) + np.nan_to_num(out["lost"].to_numpy(float), nan=0.0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        attainment = won_cents / np.where(quota > 0, quota, np.nan)
-        win_rate = won / np.where(closed > 0, closed, np.nan)
+    lost = np.nan_to_num(out["lost"].to_numpy(float), nan=0.0)
+    attainment, win_rate = attainment_of(won_cents, quota), win_rate_of(won, lost)
     out["shown"] = out["shown"].astype(bool)
     out["won_cents"], out["quota_cents"] = won_cents, quota
     out["attainment"], out["win_rate"] = attainment, win_rate

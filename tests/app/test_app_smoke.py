@@ -29,6 +29,16 @@ def test_home_shows_the_headline_kpis_and_filters_change_them(app):
     assert app.selectbox(key="period").value.startswith("2026")
 
 
+def test_home_tiles_help_is_the_metrics_doc_definition(app):
+    """Home's tiles explain themselves with the words of docs/METRICS.md (DEFINITIONS)."""
+    from salesops.performance import DEFINITIONS
+
+    helps = {m.label: m.help for m in app.metric[:4]}
+    assert helps["Won revenue"].startswith(DEFINITIONS["Won revenue"])
+    for label in ("Attainment", "Win rate", "Open pipeline"):
+        assert helps[label] == DEFINITIONS[label], label
+
+
 def test_an_empty_store_shows_a_helpful_empty_state(monkeypatch, tmp_path):
     """On a store with no data every page runs and the home page says how to load some."""
     monkeypatch.setenv("SALESOPS_DB_URL", f"duckdb:///{tmp_path / 'empty.duckdb'}")

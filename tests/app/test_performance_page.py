@@ -24,7 +24,7 @@ def _values(at) -> dict[str, str]:
 
 def test_the_page_shows_every_kpi_tile_with_its_definition_as_help(app):
     """The eight KPI tiles come first, each with the docs' definition as help."""
-    from salesops.performance.kpis import DEFINITIONS
+    from salesops.performance import DEFINITIONS
 
     app.switch_page("pages/performance.py").run()
     assert not app.exception, app.exception

@@ -42,3 +42,20 @@ def test_changing_a_filter_writes_it_into_the_url(server, page):
         "b => document.querySelector('[data-testid=stMetricValue]').innerText !== b", arg=before, timeout=30_000
     )
     assert "team=Seattle+Mid-Market" in page.url
+
+
+def test_a_copied_link_to_a_page_opens_it_with_the_sidebar_on_a_fresh_server(fresh_server, page):
+    """The very first request to a new server, a link to a sub-page, gets that page and the shared filters."""
+    page.goto(f"{fresh_server}/leaderboards?grain=Month&region=EMEA")
+    wait_for_app(page, "Leaderboards")
+    assert page.locator(".st-key-grain input").input_value() == "Month"
+    assert page.locator(".st-key-region input").input_value() == "EMEA"
+    assert page.get_by_role("link", name="Team performance").count() == 1
+
+
+def test_the_old_home_address_opens_home(server, page):
+    """/home (Home's address in earlier versions) opens Home with the same view."""
+    page.goto(f"{server}/home?grain=Year")
+    wait_for_app(page, "Won revenue")
+    assert page.get_by_role("heading", name="Sales cockpit").count() == 1
+    assert page.locator(".st-key-grain input").input_value() == "Year"

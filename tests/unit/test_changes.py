@@ -41,7 +41,7 @@ def test_the_review_week_is_the_week_of_the_scope_end_cut_at_the_end():
 
 def test_week_changes_lists_won_pushed_pulled_in_and_amount_changes(org):
     """Deal 6 won on 30 Jun; 8 pushed 5 days; 9 pulled in 17 days and cut by $2,000; deal 1's June change is outside."""
-    frame = changes.week_changes(org, WEEK)
+    frame = changes.week_review(org, WEEK).changes
     assert list(zip(frame["kind"], frame["deal_id"])) == [
         ("won", "6"),
         ("pushed", "8"),
@@ -56,22 +56,22 @@ def test_week_changes_lists_won_pushed_pulled_in_and_amount_changes(org):
 
 def test_change_counts_list_every_kind_with_zeros(org):
     """Counts agree with the list; kinds with nothing this week show zero."""
-    counts = changes.change_counts(org, WEEK).set_index("kind")["deals"].to_dict()
+    counts = changes.week_review(org, WEEK).counts.set_index("kind")["deals"].to_dict()
     assert counts == {"created": 0, "won": 1, "lost": 0, "pushed": 1, "pulled in": 1, "amount up": 0, "amount down": 1}
 
 
 def test_a_team_filter_keeps_only_that_teams_deals_and_limit_cuts_the_list(org):
     """T1 saw only deal 8's push; a limit of 2 keeps the first two rows of the company list."""
-    t1 = changes.week_changes(org, Scope(WEEK.start, WEEK.end, "quarter", team_id="T1"))
+    t1 = changes.week_review(org, Scope(WEEK.start, WEEK.end, "quarter", team_id="T1")).changes
     assert list(t1["deal_id"]) == ["8"]
-    assert len(changes.week_changes(org, WEEK, limit=2)) == 2
+    assert len(changes.week_review(org, WEEK, limit=2).changes) == 2
 
 
 def test_a_week_with_no_changes_is_an_empty_list(org):
     """The first week of April 2025 saw nothing: empty frame, all counts zero."""
     quiet = Scope(date(2025, 4, 1), date(2025, 4, 6), "week")
-    assert changes.week_changes(org, quiet).empty
-    assert changes.change_counts(org, quiet)["deals"].sum() == 0
+    assert changes.week_review(org, quiet).changes.empty
+    assert changes.week_review(org, quiet).counts["deals"].sum() == 0
 
 
 @pytest.mark.parametrize(
@@ -82,8 +82,21 @@ def test_a_week_with_no_changes_is_an_empty_list(org):
         Scope(date(2026, 5, 1), date(2026, 5, 31), "month", region="EMEA"),
     ],
 )
-def test_week_review_is_change_counts_and_week_changes_in_one_pass(demo_engine, scope):
-    """The page's one-pass review gives exactly the counts and the first rows of the two functions."""
-    review = changes.week_review(demo_engine, scope, 40)
-    pd.testing.assert_frame_equal(review.counts, changes.change_counts(demo_engine, scope))
-    pd.testing.assert_frame_equal(review.changes, changes.week_changes(demo_engine, scope, 40).reset_index(drop=True))
+def test_the_reviews_counts_and_list_agree_and_the_limit_keeps_the_first_rows(demo_engine, scope):
+    """Counts per kind are the full list's rows and amounts; a limited list is the full list's head."""
+    full = changes.week_review(demo_engine, scope)
+    listed = full.changes.groupby("kind").agg(deals=("deal_id", "size"), amount_cents=("amount_cents", "sum"))
+    counts = full.counts.set_index("kind")
+    for kind in changes.KINDS:
+        expected = listed.loc[kind] if kind in listed.index else pd.Series({"deals": 0, "amount_cents": 0})
+        assert (int(counts.loc[kind, "deals"]), int(counts.loc[kind, "amount_cents"])) == (
+            int(expected["deals"]),
+            int(expected["amount_cents"]),
+        ), kind
+    limited = changes.week_review(demo_engine, scope, 40)
+    pd.testing.assert_frame_equal(limited.counts, full.counts)
+
+    def cells(frame: pd.DataFrame) -> list[list]:
+        return frame.astype(object).where(frame.notna(), None).values.tolist()
+
+    assert cells(limited.changes) == cells(full.changes.head(40))

@@ -10,8 +10,8 @@ import pytest
 import sqlalchemy as sa
 
 from salesops import ingest, store
+from salesops import performance as metrics
 from salesops.cli.main import main
-from salesops.performance import kpis as metrics
 from salesops.scope import Scope
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"

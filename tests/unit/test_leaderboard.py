@@ -8,49 +8,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from salesops import store
+from salesops import leaderboards as lb
 from salesops.errors import InvalidFilter
-from salesops.leaderboards import ranking as lb
 from salesops.scope import Scope
 from salesops.store import schema
+from tests.builders import deal, insert, monthly_quota, rep
 
 Q2 = Scope(date(2026, 4, 1), date(2026, 6, 30), "quarter")  # previous: 2026-Q1
-
-
-def _insert(engine, table, rows: list[dict]) -> None:
-    store.write(engine, lambda c: store.bulk_insert(c, table, pd.DataFrame(rows)), "test")
-
-
-def _deal(n: int, rep: str, team: str, outcome: str, amount: int, close: date, created: date | None = None) -> dict:
-    return dict(
-        deal_id=f"D{n:03d}",
-        rep_id=rep,
-        team_id=team,
-        stage={"won": "Closed Won", "lost": "Closed Lost"}.get(outcome, "Proposal"),
-        outcome=outcome,
-        amount_cents=amount,
-        created_date=created or close,
-        close_date=close,
-    )
-
-
-def _rep(rep_id: str, team: str, role: str = "AE", hire: date = date(2020, 1, 1), ramp: int = 3) -> dict:
-    return dict(
-        rep_id=rep_id,
-        name=f"Rep {rep_id}",
-        team_id=team,
-        role=role,
-        hire_date=hire,
-        ramp_months=ramp,
-        active=True,
-        fte=1.0,
-    )
-
-
-def _quota(rep_id: str, months: list[int]) -> list[dict]:
-    return [
-        dict(rep_id=rep_id, period_type="month", period_start=date(2026, m, 1), amount_cents=10_000) for m in months
-    ]
 
 
 @pytest.fixture
@@ -62,49 +26,49 @@ def small(empty_engine):
     B none but one lost (0.0); D absent (no quota, no deals) -> new. (Scope.previous() of Q2 ends on
     30 March, the same day three months earlier, so Q1's deals close before then.)
     """
-    _insert(
+    insert(
         empty_engine,
         schema.teams,
         [dict(team_id="T1", name="East team", region="East"), dict(team_id="T2", name="West team", region="West")],
     )
-    _insert(
+    insert(
         empty_engine,
         schema.reps,
         [
-            _rep("A", "T1"),
-            _rep("B", "T1"),
-            _rep("C", "T1"),
-            _rep("D", "T2", hire=date(2026, 4, 1)),
-            _rep("S", "T1", "SDR"),
+            rep("A", "T1"),
+            rep("B", "T1"),
+            rep("C", "T1"),
+            rep("D", "T2", hire=date(2026, 4, 1)),
+            rep("S", "T1", "SDR"),
         ],
     )
-    _insert(
+    insert(
         empty_engine,
         schema.quotas,
-        _quota("A", [1, 2, 3, 4, 5, 6])
-        + _quota("B", [1, 2, 3, 4, 5, 6])
-        + _quota("C", [1, 2, 3, 4, 5, 6])
-        + _quota("D", [4, 5, 6]),
+        monthly_quota("A", [1, 2, 3, 4, 5, 6])
+        + monthly_quota("B", [1, 2, 3, 4, 5, 6])
+        + monthly_quota("C", [1, 2, 3, 4, 5, 6])
+        + monthly_quota("D", [4, 5, 6]),
     )
-    _insert(
+    insert(
         empty_engine,
         schema.deals,
         [
-            _deal(1, "A", "T1", "won", 30_000, date(2026, 5, 10)),
-            _deal(2, "B", "T1", "won", 30_000, date(2026, 6, 30)),
-            _deal(3, "C", "T1", "won", 15_000, date(2026, 4, 1)),
-            _deal(4, "C", "T1", "lost", 9_000, date(2026, 4, 2)),
-            _deal(5, "D", "T2", "won", 60_000, date(2026, 6, 1)),
-            _deal(6, "A", "T1", "won", 60_000, date(2026, 2, 1)),
-            _deal(7, "C", "T1", "won", 30_000, date(2026, 3, 20)),
-            _deal(8, "B", "T1", "lost", 5_000, date(2026, 1, 15)),
-            _deal(9, "A", "T1", "open", 70_000, date(2026, 9, 1), created=date(2026, 5, 1)),
+            deal(1, "A", "T1", "won", 30_000, date(2026, 5, 10)),
+            deal(2, "B", "T1", "won", 30_000, date(2026, 6, 30)),
+            deal(3, "C", "T1", "won", 15_000, date(2026, 4, 1)),
+            deal(4, "C", "T1", "lost", 9_000, date(2026, 4, 2)),
+            deal(5, "D", "T2", "won", 60_000, date(2026, 6, 1)),
+            deal(6, "A", "T1", "won", 60_000, date(2026, 2, 1)),
+            deal(7, "C", "T1", "won", 30_000, date(2026, 3, 20)),
+            deal(8, "B", "T1", "lost", 5_000, date(2026, 1, 15)),
+            deal(9, "A", "T1", "open", 70_000, date(2026, 9, 1), created=date(2026, 5, 1)),
         ],
     )
     acts = [
         dict(activity_id=f"A{i}", rep_id="S", team_id="T1", type="call", occurred_at=date(2026, 5, 1)) for i in range(5)
     ]
-    _insert(empty_engine, schema.activities, acts)
+    insert(empty_engine, schema.activities, acts)
     return empty_engine
 
 
@@ -125,7 +89,9 @@ def test_float_noise_does_not_split_a_tie():
 )
 def test_movement_labels_read_like_a_league_table(rank, prev, label):
     """Up three places is ▲3, down one ▼1, unchanged –, not ranked before 'new'."""
-    assert lb.movement_label(rank, prev) == label
+    ranks = pd.Series([rank], dtype="Int64")
+    prevs = pd.Series([prev], dtype="Int64")
+    assert lb.movements(ranks, prevs).tolist() == [label]
 
 
 def test_the_board_ranks_attainment_with_ties_and_movement(small):
@@ -151,7 +117,7 @@ def test_other_metrics_rank_by_their_own_column(small):
     assert by_acts.loc["S", "rank"] == 1 and by_acts.loc["S", "activities"] == 5
 
 
-def test_the_team_board_uses_the_team_at_the_time_and_the_same_quota(small):
+def test_the_team_board_uses_the_team_at_the_time_and_the_samemonthly_quota(small):
     """T1: 75000 won of 90000 quota = 83%; T2: 60000 of 30000 = 200%, new this quarter."""
     teams = lb.board(small, Q2, by="team").set_index("team_id")
     assert teams.loc["T1", "attainment"] == pytest.approx(75_000 / 90_000)
@@ -198,14 +164,14 @@ def test_the_composite_board_ranks_by_score(small):
 
 def _flag_data(engine) -> None:
     """One team: X 3 of 3 won, Y 20 of 20, Z 2 of 40."""
-    _insert(engine, schema.teams, [dict(team_id="T1", name="One", region="East")])
-    _insert(engine, schema.reps, [_rep("X", "T1"), _rep("Y", "T1"), _rep("Z", "T1")])
+    insert(engine, schema.teams, [dict(team_id="T1", name="One", region="East")])
+    insert(engine, schema.reps, [rep("X", "T1"), rep("Y", "T1"), rep("Z", "T1")])
     rows, n = [], 0
-    for rep, won, lost in (("X", 3, 0), ("Y", 20, 0), ("Z", 2, 38)):
+    for rep_id, won, lost in (("X", 3, 0), ("Y", 20, 0), ("Z", 2, 38)):
         for i in range(won + lost):
             n += 1
-            rows.append(_deal(n, rep, "T1", "won" if i < won else "lost", 1_000, date(2026, 5, 1)))
-    _insert(engine, schema.deals, rows)
+            rows.append(deal(n, rep_id, "T1", "won" if i < won else "lost", 1_000, date(2026, 5, 1)))
+    insert(engine, schema.deals, rows)
 
 
 def test_flags_need_a_ci_beyond_the_team_and_enough_deals(empty_engine):

@@ -6,9 +6,9 @@ from datetime import date
 
 import pytest
 
+from salesops import leaderboards as lb
 from salesops.demo import planted_reps
 from salesops.leaderboards import diagnosis
-from salesops.leaderboards import ranking as lb
 from salesops.scope import Scope
 from tests.conftest import SEED, TODAY
 

@@ -183,7 +183,7 @@ def test_readers_are_safe_while_a_writer_writes(demo_url, tmp_path):
     from concurrent.futures import ThreadPoolExecutor
     from datetime import date
 
-    from salesops.performance.kpis import headline
+    from salesops.performance import headline
     from salesops.scope import Scope
 
     engine = store.open_store(demo_url)

@@ -1,0 +1,247 @@
+"""The board's data for one scope: what the database answered, summed once into per-rep and per-team rows.
+
+:func:`load_board_data` runs the two statements of :mod:`salesops.leaderboards.queries` and sums their
+small results into one row per rep and per team (and the trends into arrays) once per scope;
+ranking then never touches the database again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from salesops.errors import InvalidFilter
+from salesops.leaderboards.cohorts import cohort_of
+from salesops.leaderboards.metrics import (
+    COMPARE_METRICS,
+    DEFAULT_METRIC,
+    METRICS,
+    SUMS,
+    TREND_PERIODS_BY_GRAIN,
+    derive,
+    derive_arrays,
+)
+from salesops.leaderboards.queries import ALL_PARTS, parts_of, stats_sql, trend_frame
+from salesops.scope import Scope
+from salesops.store.engine import result_frame as _frame
+from salesops.store.sql import quota_params, scope_filter
+
+
+@dataclass(frozen=True)
+class BoardData:
+    """What the database answered for one scope; everything else is computed from it.
+
+    ``stats``: one row per (rep_id, team_id at the time) with ``<sum>_c``/``<sum>_p`` for the
+    current and previous range (sums in :data:`SUMS`), and the rep's name, role, hire_date,
+    ramp_months, home_team (current team) and team_name/home_team_name.
+    ``trend``: one row per (rep_id, team_id) with ``<sum>_<i>`` for each of the last ``periods``
+    grain periods up to the scope's end (i = 0 oldest; the last one cut at the scope's end; NaN
+    where that rep and team have nothing in the period) and ``n_<i>`` (1 where they have a row);
+    only the sums the metrics in ``trend_of`` need are there.
+    ``rep_rows`` / ``team_rows``: one row per rep (current team, cohort, flag baseline) and per team
+    at the time (``reps``), with the summed ``<sum>_c``/``<sum>_p``; ``rep_trend`` / ``team_trend``:
+    the trend sums in their row order as arrays (rows, periods, sums), NaN where nothing happened.
+    :func:`load_board_data` fills these once per scope; :func:`rank_board` only reads them.
+    """
+
+    scope: Scope
+    stats: pd.DataFrame
+    trend: pd.DataFrame
+    periods: tuple[str, ...]
+    trend_of: tuple[str, ...] = (DEFAULT_METRIC,)
+    rep_rows: pd.DataFrame | None = None
+    team_rows: pd.DataFrame | None = None
+    rep_trend: np.ndarray | None = None
+    team_trend: np.ndarray | None = None
+
+
+def load_board_data(
+    engine: Engine, scope: Scope, trend_of: tuple[str, ...] = (DEFAULT_METRIC,), periods: int | None = None
+) -> BoardData:
+    """Run the board's two grouped queries for ``scope``: current + previous range per rep, and the
+    last ``periods`` grain periods of the sums that the metrics in ``trend_of`` need
+    (see :func:`trend_metrics`); ``periods`` defaults to :data:`TREND_PERIODS_BY_GRAIN`.
+    The per-rep and per-team rows every ranking starts from are summed here, once per scope."""
+    periods = periods or TREND_PERIODS_BY_GRAIN[scope.grain]
+    if periods < 1:
+        raise InvalidFilter(f"A trend of {periods} periods is empty.", "Ask for 1 period or more.")
+    parts = parts_of(trend_of)
+    where, params = scope_filter(scope)
+    rep_where, rep_params = scope_filter(scope, alias="r")
+    prev = scope.previous()
+    qp = quota_params(prev)
+    binds = {
+        "s_c": scope.start,
+        "e_c": scope.end,
+        "s_p": prev.start,
+        "e_p": prev.end,
+        "h_start": min(scope.start, prev.start),
+        "h_end": max(scope.end, prev.end),
+        **quota_params(scope),
+        "pq_start": qp["q_start"],
+        "pq_end": qp["q_end"],
+        **params,
+        **rep_params,
+    }
+    with engine.connect() as conn:
+        res = conn.execute(sa.text(stats_sql(where, rep_where)), binds)
+        stats = _frame(res)
+        for col in SUMS:
+            for sfx in ("_c", "_p"):
+                stats[f"{col}{sfx}"] = stats[f"{col}{sfx}"].astype(float)
+        trend, labels = trend_frame(conn, scope, periods, parts, where, params, rep_where, rep_params)
+    rep_rows, team_rows = board_rows(stats, scope)
+    return BoardData(
+        scope=scope,
+        stats=stats,
+        trend=trend,
+        periods=labels,
+        trend_of=tuple(sorted(set(trend_of))),
+        rep_rows=rep_rows,
+        team_rows=team_rows,
+        rep_trend=trend_cube(trend, "rep_id", rep_rows["rep_id"], len(labels)),
+        team_trend=trend_cube(trend, "team_id", team_rows["team_id"], len(labels)),
+    )
+
+
+def load_rep_trend(engine: Engine, scope: Scope, rep_ids: tuple[str, ...], periods: int | None = None) -> pd.DataFrame:
+    """Every metric of the reps ``rep_ids`` over the last ``periods`` grain periods, for side by side.
+
+    Long frame: rep_id, period, metric (a key of :data:`COMPARE_METRICS`), value (NaN = undefined;
+    counts and money 0 in a period without events).
+    """
+    ids = tuple(dict.fromkeys(rep_ids))
+    periods = periods or TREND_PERIODS_BY_GRAIN[scope.grain]
+    if not ids:
+        return pd.DataFrame(columns=["rep_id", "period", "metric", "value"])
+    where, params = scope_filter(scope)
+    rep_where, rep_params = scope_filter(scope, alias="r")
+    marks = ", ".join(f":rid{i}" for i in range(len(ids)))
+    params = {**params, **{f"rid{i}": r for i, r in enumerate(ids)}}
+    # Bind names generated here; the ids themselves are bound values.
+    where += f" AND rep_id IN ({marks})"
+    rep_where += f" AND r.rep_id IN ({marks})"
+    with engine.connect() as conn:
+        trend, labels = trend_frame(conn, scope, periods, ALL_PARTS, where, params, rep_where, {**rep_params, **params})
+    cube = trend_cube(trend, "rep_id", pd.Series(ids, dtype=object), len(labels))  # (rep, period, sum)
+    d = derive_arrays({c: cube[:, :, j] for j, c in enumerate(SUMS)})
+    counts = {"won_revenue", "deals_won", "activities", "pipeline_created"}
+    blocks = []
+    for m in COMPARE_METRICS:
+        v = d[METRICS[m].column]
+        if m in counts:  # a period without events is 0, not undefined
+            v = np.where(np.isnan(v), 0.0, v)
+        blocks.append(v.ravel())
+    n_metrics, n_cells = len(COMPARE_METRICS), len(ids) * len(labels)
+    return pd.DataFrame(
+        {
+            "rep_id": np.tile(np.repeat(np.array(ids, dtype=object), len(labels)), n_metrics),
+            "period": np.tile(np.array(labels, dtype=object), len(ids) * n_metrics),
+            "metric": np.repeat(np.array(COMPARE_METRICS, dtype=object), n_cells),
+            "value": np.concatenate(blocks) if blocks else np.array([], dtype=float),
+        }
+    )
+
+
+_BOTH_SUMS = [f"{c}{s}" for c in SUMS for s in ("_c", "_p")]
+_REP_ATTRS = ["name", "role", "hire_date", "ramp_months", "home_team", "home_team_name"]
+
+
+def _per_rep(stats: pd.DataFrame, sums: np.ndarray) -> pd.DataFrame:
+    """Sum the (rep, team-at-the-time) rows into one row per rep (attributes: first non-null)."""
+    if stats["rep_id"].isna().any() or not stats["rep_id"].is_monotonic_increasing:
+        by_rep = stats.groupby("rep_id", sort=True)
+        return by_rep[_BOTH_SUMS].sum().join(by_rep[_REP_ATTRS].first()).reset_index()
+    # The statement orders by rep: a rep's rows are one block. Per column at most one of a rep's
+    # rows holds a fraction (quota sits on the current team's row), so this sum is exact.
+    codes = pd.factorize(stats["rep_id"])[0]
+    starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
+    out = stats[["rep_id", *_REP_ATTRS]].take(starts).reset_index(drop=True)
+    for col in ("home_team", "home_team_name"):  # differ within a rep only for reps without a team
+        if stats[col].isna().any():
+            out[col] = stats.groupby("rep_id", sort=True)[col].first().to_numpy()
+    summed = pd.DataFrame(np.add.reduceat(sums, starts, axis=0), columns=_BOTH_SUMS)
+    return pd.concat([out[["rep_id"]], summed, out[_REP_ATTRS]], axis=1)
+
+
+def board_rows(stats: pd.DataFrame, scope: Scope) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The rows every ranking starts from: one per rep (current team, cohort, the team win rate
+    its flag compares with, its team's median attainment) and one per team at the time (reps)."""
+    sums = stats[_BOTH_SUMS].to_numpy(dtype=float)
+    at = {name: j for j, name in enumerate(_BOTH_SUMS)}
+    if len(stats):
+        reps = _per_rep(stats, sums)
+    else:
+        reps = pd.DataFrame(columns=["rep_id", *_BOTH_SUMS, *_REP_ATTRS])
+    reps = reps.rename(columns={"home_team": "team_id", "home_team_name": "team_name"})
+    reps["cohort"] = cohort_of(reps["hire_date"], reps["ramp_months"], scope.end)
+    cur = derive(reps, "_c")
+    # Teams at the time, in id order; pandas sums each team's rows in row (rep) order, as before.
+    tcodes = pd.factorize(stats["team_id"], sort=True)[0]
+    has = tcodes >= 0
+    team_sums = pd.DataFrame(sums[has]).groupby(tcodes[has], sort=True).sum().to_numpy()
+    first = np.flatnonzero(has)[np.unique(tcodes[has], return_index=True)[1]]
+    teams = pd.concat(
+        [
+            stats[["team_id"]].take(first).reset_index(drop=True),
+            pd.DataFrame(team_sums.reshape(len(first), len(_BOTH_SUMS)), columns=_BOTH_SUMS),
+            stats[["team_name"]].take(first).reset_index(drop=True),
+        ],
+        axis=1,
+    )
+    active = has & (sums[:, [at[f"{c}_c"] for c in SUMS]].sum(axis=1) > 0)  # (rep, team) rows are unique
+    teams["reps"] = np.bincount(tcodes[active], minlength=len(first)).astype(int)
+    # Flag baseline: the other reps' deals in the rep's current team (team at the time of each
+    # deal); the rest of the board when that team has none. It does not depend on the confidence.
+    home = pd.Index(teams["team_id"]).get_indexer(reps["team_id"])
+    team_won = np.append(team_sums[:, at["won_count_c"]], 0.0)[home]  # home -1 (no rows): 0
+    team_closed = team_won + np.append(team_sums[:, at["lost_count_c"]], 0.0)[home]
+    own = (stats["team_id"] == stats["home_team"]).to_numpy(dtype=bool)
+    rcodes = pd.Index(reps["rep_id"]).get_indexer(stats["rep_id"])
+    own_won = np.bincount(rcodes[own], weights=sums[own, at["won_count_c"]], minlength=len(reps))
+    own_lost = np.bincount(rcodes[own], weights=sums[own, at["lost_count_c"]], minlength=len(reps))
+    won_rest = team_won - own_won
+    closed_rest = team_closed - (own_won + own_lost)
+    all_won = float(sums[:, at["won_count_c"]].sum())
+    all_closed = all_won + float(sums[:, at["lost_count_c"]].sum())
+    use_board = closed_rest <= 0
+    won_rest = np.where(use_board, all_won - cur["won_count"].to_numpy(), won_rest)
+    closed_rest = np.where(use_board, all_closed - cur["closed_count"].to_numpy(), closed_rest)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        reps["team_win_rate"] = np.where(closed_rest > 0, won_rest / closed_rest, np.nan)
+    # Distance from the team median of attainment (reps of the same current team on the board).
+    reps["team_median_attainment"] = cur["attainment"].groupby(reps["team_id"]).transform("median")
+    return reps, teams
+
+
+def trend_cube(trend: pd.DataFrame, key: str, keys: pd.Series, n_periods: int) -> np.ndarray:
+    """The trend sums per ``key`` (rep_id or team_id) in the order of ``keys``: an array
+    (keys, periods, :data:`SUMS`), NaN where the key has nothing in a period, 0 for sums not asked."""
+    n = len(keys)
+    cube = np.full((n, n_periods, len(SUMS)), np.nan)
+    if not len(trend) or not n:
+        return cube
+    cols = [c for c in SUMS if c in trend.columns]
+    codes, uniques = pd.factorize(trend[key])
+    pos = np.append(pd.Index(keys).get_indexer(uniques), -1)[codes]  # code -1 (no team) -> -1
+    ok = pos >= 0
+    flat = pos[ok] * n_periods + trend["idx"].to_numpy(dtype=np.int64)[ok]
+    values = trend[cols].to_numpy(dtype=float)[ok]
+    filled = np.zeros((n * n_periods, len(SUMS)))  # sums not asked for stay 0
+    present = np.zeros(n * n_periods, dtype=bool)
+    if key == "team_id":  # many reps per team: pandas sums them in row (rep) order, as before
+        summed = pd.DataFrame(values).groupby(flat, sort=False).sum()
+        cells = summed.index.to_numpy()
+        present[cells] = True
+        for j, c in enumerate(cols):
+            filled[cells, SUMS.index(c)] = summed[j].to_numpy()
+    else:  # a rep's few rows hold integers and one fraction per cell: any order is exact
+        present = np.bincount(flat, minlength=n * n_periods) > 0
+        for j, c in enumerate(cols):
+            filled[:, SUMS.index(c)] = np.bincount(flat, weights=values[:, j], minlength=n * n_periods)
+    filled[~present] = np.nan
+    return filled.reshape(n, n_periods, len(SUMS))

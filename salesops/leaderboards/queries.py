@@ -1,0 +1,204 @@
+"""The leaderboards' SQL: the current/previous sums per rep and team, and the per-period trend sums.
+
+Quota is :func:`salesops.store.sql.quota_in_window` (the whole grain periods the range touches)
+and, per trend period, :func:`salesops.store.sql.prorated_quota` of :func:`~salesops.store.sql.quota_rows`:
+the same definition as every other page. Only fragments written here or in
+:mod:`salesops.store.sql` are spliced into the SQL; every value is a bound parameter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+
+from salesops.errors import InvalidFilter
+from salesops.leaderboards.metrics import SUMS, TREND_PERIODS, check_metric
+from salesops.scope import Scope, period_label, period_start, shift
+from salesops.store.engine import result_frame as _frame
+from salesops.store.sql import PERIOD_STEP, period_start_sql, prorated_quota, quota_in_window, quota_rows
+
+# ---- SQL ------------------------------------------------------------------------------------
+
+
+def _select(parts: Mapping[str, str], suffixes: tuple[str, ...], cols: Iterable[str] = SUMS) -> str:
+    """The sum columns in a fixed order: our expression where given, 0 elsewhere (for UNION ALL)."""
+    out = []
+    for col in cols:
+        for sfx in suffixes:
+            name = f"{col}{sfx}"
+            out.append(f"CAST({parts.get(name, '0')} AS DOUBLE) AS {name}")
+    return ", ".join(out)
+
+
+def _in(col: str, sfx: str) -> str:
+    return f"{col} BETWEEN :s{sfx} AND :e{sfx}"
+
+
+#: Which sums each metric needs: the trend query only scans the tables the board's metric uses.
+_PARTS = {
+    "attainment": ("closed", "quota"),
+    "won_revenue": ("closed",),
+    "win_rate": ("closed",),
+    "deals_won": ("closed",),
+    "avg_deal_size": ("closed",),
+    "activities": ("acts",),
+    "pipeline_created": ("created",),
+}
+ALL_PARTS = ("closed", "created", "acts", "quota")
+#: The sums each part of the trend query fills.
+_PART_SUMS = {
+    "closed": ("won_cents", "won_count", "lost_count"),
+    "created": ("pipeline_cents", "created_count"),
+    "acts": ("activities",),
+    "quota": ("quota_cents",),
+}
+
+
+def stats_sql(where: str, rep_where: str) -> str:
+    both = ("_c", "_p")
+    deal = {}
+    acts = {}
+    for s in both:
+        won = f"outcome = 'won' AND {_in('close_date', s)}"
+        deal[f"won_cents{s}"] = f"COALESCE(SUM(CASE WHEN {won} THEN amount_cents END), 0)"
+        deal[f"won_count{s}"] = f"SUM(CASE WHEN {won} THEN 1 ELSE 0 END)"
+        deal[f"lost_count{s}"] = f"SUM(CASE WHEN outcome = 'lost' AND {_in('close_date', s)} THEN 1 ELSE 0 END)"
+        deal[f"pipeline_cents{s}"] = f"COALESCE(SUM(CASE WHEN {_in('created_date', s)} THEN amount_cents END), 0)"
+        deal[f"created_count{s}"] = f"SUM(CASE WHEN {_in('created_date', s)} THEN 1 ELSE 0 END)"
+        acts[f"activities{s}"] = f"SUM(CASE WHEN {_in('occurred_at', s)} THEN 1 ELSE 0 END)"
+    quota = {"quota_cents_c": "COALESCE(qc.quota_cents, 0)", "quota_cents_p": "COALESCE(qp.quota_cents, 0)"}
+    # One scan per table over the hull of both ranges [:h_start, :h_end]; CASE sums split it.
+    # Only fragments written in this module are spliced in; every value is a bound parameter.
+    return f"""
+        WITH ev AS (
+            SELECT rep_id, team_id, {_select(deal, both)}
+            FROM deals
+            WHERE ((outcome IN ('won', 'lost') AND close_date BETWEEN :h_start AND :h_end)
+                   OR created_date BETWEEN :h_start AND :h_end) {where}
+            GROUP BY rep_id, team_id
+            UNION ALL
+            SELECT rep_id, team_id, {_select(acts, both)}
+            FROM activities
+            WHERE occurred_at BETWEEN :h_start AND :h_end {where}
+            GROUP BY rep_id, team_id
+            UNION ALL
+            SELECT r.rep_id, r.team_id, {_select(quota, both)}
+            FROM reps r
+            LEFT JOIN ({quota_in_window("q_start", "q_end")}) qc ON qc.rep_id = r.rep_id
+            LEFT JOIN ({quota_in_window("pq_start", "pq_end")}) qp ON qp.rep_id = r.rep_id
+            WHERE (qc.quota_cents > 0 OR qp.quota_cents > 0) {rep_where}
+        ),
+        agg AS (
+            SELECT rep_id, team_id, {", ".join(f"SUM({c}{s}) AS {c}{s}" for c in SUMS for s in both)}
+            FROM ev GROUP BY rep_id, team_id
+        )
+        SELECT agg.*, COALESCE(r.name, agg.rep_id) AS name, COALESCE(r.role, '') AS role,
+               r.hire_date, COALESCE(r.ramp_months, 0) AS ramp_months,
+               COALESCE(r.team_id, agg.team_id) AS home_team,
+               COALESCE(t.name, agg.team_id) AS team_name,
+               COALESCE(ht.name, r.team_id, agg.team_id) AS home_team_name
+        FROM agg
+        LEFT JOIN reps r ON r.rep_id = agg.rep_id
+        LEFT JOIN teams t ON t.team_id = agg.team_id
+        LEFT JOIN teams ht ON ht.team_id = r.team_id
+        ORDER BY agg.rep_id, agg.team_id
+    """  # noqa: S608 - identifiers and fragments are this module's constants; values are binds
+
+
+def _trend_cols(parts: Iterable[str]) -> tuple[str, ...]:
+    """The sums the trend query fills for ``parts``, in :data:`SUMS` order."""
+    filled = {c for p in parts for c in _PART_SUMS[p]}
+    return tuple(c for c in SUMS if c in filled)
+
+
+def _trend_sql(where: str, rep_where: str, n_periods: int, parts: tuple[str, ...], grain: str) -> str:
+    one = ("",)
+    cols = _trend_cols(parts)
+    closed = {
+        "won_cents": "COALESCE(SUM(CAST(amount_cents AS DOUBLE)) FILTER (WHERE outcome = 'won'), 0)",
+        "won_count": "COUNT(*) FILTER (WHERE outcome = 'won')",
+        "lost_count": "COUNT(*) FILTER (WHERE outcome = 'lost')",
+    }
+    created = {"pipeline_cents": "COALESCE(SUM(CAST(amount_cents AS DOUBLE)), 0)", "created_count": "COUNT(*)"}
+    acts = {"activities": "COUNT(*)"}
+    quota = {"quota_cents": "SUM(q.quota_cents)"}
+    periods = ", ".join(f"({i}, CAST(:ps{i} AS DATE), CAST(:pe{i} AS DATE))" for i in range(n_periods))
+    selects = {
+        "closed": f"""
+            SELECT rep_id, team_id, {period_start_sql("close_date", grain)} AS period_start, {_select(closed, one, cols)}
+            FROM deals
+            WHERE outcome IN ('won', 'lost') AND close_date BETWEEN :t_start AND :t_end {where}
+            GROUP BY 1, 2, 3""",  # noqa: S608 - our fragments; values bound
+        "created": f"""
+            SELECT rep_id, team_id, {period_start_sql("created_date", grain)} AS period_start, {_select(created, one, cols)}
+            FROM deals
+            WHERE created_date BETWEEN :t_start AND :t_end {where}
+            GROUP BY 1, 2, 3""",  # noqa: S608 - our fragments; values bound
+        "acts": f"""
+            SELECT rep_id, team_id, {period_start_sql("occurred_at", grain)} AS period_start, {_select(acts, one, cols)}
+            FROM activities
+            WHERE occurred_at BETWEEN :t_start AND :t_end {where}
+            GROUP BY 1, 2, 3""",  # noqa: S608 - our fragments; values bound
+        "quota": f"""
+            SELECT r.rep_id, r.team_id, q.period_start, {_select(quota, one, cols)}
+            FROM q JOIN reps r ON r.rep_id = q.rep_id
+            WHERE 1 = 1 {rep_where}
+            GROUP BY 1, 2, 3""",  # noqa: S608 - our fragments; values bound
+    }
+    ev = " UNION ALL ".join(selects[p] for p in ALL_PARTS if p in parts)
+    # Per-period quota: store.sql's proration (the share of a quota row's days that falls in the
+    # period), for every period at once.
+    return f"""
+        WITH periods AS (SELECT * FROM (VALUES {periods}) p(idx, period_start, period_end)),
+        q AS (
+            SELECT qx.rep_id, p.period_start, {prorated_quota("p.period_start", "p.period_end", alias="qx")} AS quota_cents
+            FROM (
+                -- each quota row with the start of every grain period it overlaps: an equi-join
+                -- to the periods instead of a range join
+                SELECT qr.*, CAST(UNNEST(generate_series(
+                           date_trunc(:grain, qr.period_start), date_trunc(:grain, qr.period_end), {PERIOD_STEP[grain]}
+                       )) AS DATE) AS ps
+                FROM ({quota_rows("t_start", "t_qend")}) qr
+            ) qx
+            JOIN periods p ON p.period_start = qx.ps
+        ),
+        ev AS ({ev})
+        SELECT ev.rep_id, ev.team_id, p.idx, {", ".join(f"SUM(ev.{c}) AS {c}" for c in cols)}
+        FROM ev JOIN periods p ON p.period_start = ev.period_start
+        GROUP BY ev.rep_id, ev.team_id, p.idx
+        ORDER BY ev.rep_id, ev.team_id, p.idx
+    """  # noqa: S608 - identifiers and fragments are this module's constants; values are binds
+
+
+def trend_periods(scope: Scope, periods: int = TREND_PERIODS) -> list[tuple[date, date]]:
+    """The last ``periods`` whole grain periods up to the one holding ``scope.end`` (start, end)."""
+    last = period_start(scope.end, scope.grain)
+    starts = [shift(last, scope.grain, -i) for i in range(periods - 1, -1, -1)]
+    return [(s, shift(s, scope.grain, 1) - timedelta(days=1)) for s in starts]
+
+
+def trend_frame(
+    conn, scope: Scope, periods: int, parts: tuple[str, ...], where: str, params: dict, rep_where: str, rep_params: dict
+):
+    windows = trend_periods(scope, periods)
+    binds = {"grain": scope.grain, "t_start": windows[0][0], "t_end": scope.end, "t_qend": windows[-1][1]}
+    for i, (s, e) in enumerate(windows):
+        binds[f"ps{i}"], binds[f"pe{i}"] = s, e
+    sql = _trend_sql(where, rep_where, len(windows), parts, scope.grain)
+    res = conn.execute(sa.text(sql), {**binds, **params, **rep_params})
+    trend = _frame(res)
+    for col in trend.columns[3:]:
+        trend[col] = trend[col].astype(float)
+    return trend, tuple(period_label(s, scope.grain) for s, _ in windows)
+
+
+def parts_of(metrics: Iterable[str]) -> tuple[str, ...]:
+    needed = set()
+    for m in metrics:
+        if m not in _PARTS:
+            check_metric(m)
+            raise InvalidFilter(f"{m!r} has no trend of its own.", "Pass the composite's components instead.")
+        needed.update(_PARTS[m])
+    return tuple(p for p in ALL_PARTS if p in needed)

@@ -1,0 +1,174 @@
+"""Attainment per rep and per team, and how reps spread over the attainment buckets (docs/METRICS.md)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from salesops.performance.queries import RAMPING, REP_QUOTA, binds, closed_by, result_frame
+from salesops.scope import Scope
+from salesops.store.sql import attainment, scope_filter, win_rate
+
+#: Attainment buckets (lower bound inclusive): label, lower, upper.
+BUCKETS: tuple[tuple[str, float, float], ...] = (
+    ("<50%", float("-inf"), 0.5),
+    ("50–80%", 0.5, 0.8),
+    ("80–100%", 0.8, 1.0),
+    ("100–120%", 1.0, 1.2),
+    (">120%", 1.2, float("inf")),
+)
+#: A healthy organisation has roughly this share of reps at or above quota.
+HEALTHY_AT_QUOTA = (0.60, 0.70)
+
+REP_COLUMNS = [
+    "rep_id", "name", "team_id", "team", "region", "role", "ramping", "won_cents", "won_count",
+    "lost_count", "win_rate", "quota_cents", "attainment", "bucket",
+]  # fmt: skip
+
+TEAM_COLUMNS = [
+    "team_id", "team", "region", "manager", "won_cents", "won_count", "lost_count", "win_rate",
+    "quota_cents", "attainment", "reps_with_quota", "reps_at_quota", "share_at_quota",
+]  # fmt: skip
+
+
+def buckets(attainments: pd.Series) -> pd.Series:
+    """The distribution bucket of each attainment (lower bound inclusive); 'no quota' for NaN/None."""
+    a = pd.to_numeric(attainments, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+    conditions = [np.isnan(a)] + [(lo <= a) & (a < hi) for _, lo, hi in BUCKETS]
+    labels = ["no quota"] + [b[0] for b in BUCKETS]
+    return pd.Series(np.select(conditions, labels, default=BUCKETS[-1][0]), index=attainments.index, dtype="str")
+
+
+def _ratios(frame: pd.DataFrame) -> pd.DataFrame:
+    """Quota to whole cents, then win_rate and attainment from the frame's sums."""
+    frame["quota_cents"] = frame["quota_cents"].astype(float).round().astype("int64")
+    frame["won_cents"] = frame["won_cents"].astype("int64")
+    frame["win_rate"] = win_rate(frame["won_count"], frame["lost_count"])
+    frame["attainment"] = attainment(frame["won_cents"], frame["quota_cents"])
+    return frame
+
+
+def attainment_by_rep(engine: Engine, scope: Scope) -> pd.DataFrame:
+    """Won revenue against quota per rep in scope (by the rep's current team).
+
+    Columns: rep_id, name, team_id, team, region, role, ramping (bool), won_cents, won_count,
+    lost_count, win_rate, quota_cents, attainment (None without quota), bucket. Reps with neither
+    quota nor a closed deal in the range are left out. A rep's won revenue is all of their deals won
+    in the range, whatever team they were in. Sorted by attainment, highest first.
+    """
+    _, rep_where, params = binds(scope)
+    sql = sa.text(
+        f"""
+        WITH q AS ({REP_QUOTA}),
+        w AS ({closed_by("rep_id", "")})
+        SELECT r.rep_id, r.name, r.team_id, t.name AS team, t.region, r.role, {RAMPING} AS ramping,
+               COALESCE(w.won_cents, 0) AS won_cents, COALESCE(w.won_count, 0) AS won_count,
+               COALESCE(w.lost_count, 0) AS lost_count, COALESCE(q.quota_cents, 0) AS quota_cents
+        FROM reps r
+        LEFT JOIN teams t ON t.team_id = r.team_id
+        LEFT JOIN q ON q.rep_id = r.rep_id
+        LEFT JOIN w ON w.rep_id = r.rep_id
+        WHERE (COALESCE(q.quota_cents, 0) > 0 OR COALESCE(w.won_count, 0) + COALESCE(w.lost_count, 0) > 0)
+              {rep_where}
+        """  # noqa: S608 - our fragments only, values bound
+    )
+    with engine.connect() as conn:
+        res = conn.execute(sql, params)
+        frame = result_frame(res)
+    if frame.empty:
+        return pd.DataFrame(columns=REP_COLUMNS)
+    frame["ramping"] = frame["ramping"].astype(bool)
+    frame = _ratios(frame)
+    frame["bucket"] = buckets(frame["attainment"])
+    frame = frame.sort_values(["attainment", "won_cents", "rep_id"], ascending=[False, False, True], na_position="last")
+    return frame[REP_COLUMNS].reset_index(drop=True)
+
+
+def attainment_by_team(engine: Engine, scope: Scope) -> pd.DataFrame:
+    """Won revenue against quota per team in scope.
+
+    Columns: team_id, team, region, manager, won_cents, won_count, lost_count, win_rate,
+    quota_cents, attainment, reps_with_quota, reps_at_quota (rep attainment ≥ 100 %),
+    share_at_quota. Won figures follow deals.team_id (the team at the time); quota follows the
+    reps' current team. Sorted by team_id.
+    """
+    where, _, params = binds(scope)
+    team_where, team_params = scope_filter(scope, alias="t")
+    sql = sa.text(
+        f"""
+        WITH q AS ({REP_QUOTA}),
+        rep_won AS (
+            SELECT rep_id, SUM(amount_cents) AS won_cents FROM deals
+            WHERE outcome = 'won' AND close_date BETWEEN :start AND :end GROUP BY rep_id
+        ),
+        qt AS (
+            SELECT r.team_id, SUM(q.quota_cents) AS quota_cents,
+                   COUNT(*) FILTER (WHERE q.quota_cents > 0) AS reps_with_quota,
+                   COUNT(*) FILTER (WHERE q.quota_cents > 0
+                                    AND COALESCE(rw.won_cents, 0) >= q.quota_cents) AS reps_at_quota
+            FROM q JOIN reps r ON r.rep_id = q.rep_id
+            LEFT JOIN rep_won rw ON rw.rep_id = q.rep_id
+            GROUP BY r.team_id
+        ),
+        w AS ({closed_by("team_id", where)})
+        SELECT t.team_id, t.name AS team, t.region, t.manager,
+               COALESCE(w.won_cents, 0) AS won_cents, COALESCE(w.won_count, 0) AS won_count,
+               COALESCE(w.lost_count, 0) AS lost_count, COALESCE(qt.quota_cents, 0) AS quota_cents,
+               COALESCE(qt.reps_with_quota, 0) AS reps_with_quota, COALESCE(qt.reps_at_quota, 0) AS reps_at_quota
+        FROM teams t
+        LEFT JOIN qt ON qt.team_id = t.team_id
+        LEFT JOIN w ON w.team_id = t.team_id
+        WHERE 1 = 1 {team_where}
+        ORDER BY t.team_id
+        """  # noqa: S608 - our fragments only, values bound
+    )
+    with engine.connect() as conn:
+        res = conn.execute(sql, {**params, **team_params})
+        frame = result_frame(res)
+    if frame.empty:
+        return pd.DataFrame(columns=TEAM_COLUMNS)
+    frame = _ratios(frame)
+    frame["share_at_quota"] = (frame["reps_at_quota"] / frame["reps_with_quota"]).where(frame["reps_with_quota"] > 0)
+    return frame[TEAM_COLUMNS]
+
+
+@dataclass(frozen=True)
+class Distribution:
+    """How many reps with quota fall in each attainment bucket, against the healthy benchmark."""
+
+    buckets: pd.DataFrame  # bucket, reps, share
+    reps_with_quota: int
+    at_or_above: int
+    share_at_or_above: float | None
+    healthy_low: float = HEALTHY_AT_QUOTA[0]
+    healthy_high: float = HEALTHY_AT_QUOTA[1]
+
+    @property
+    def verdict(self) -> str:
+        """'below', 'healthy' or 'above' the 60–70 % benchmark ('n/a' without reps with quota)."""
+        s = self.share_at_or_above
+        if s is None:
+            return "n/a"
+        return "below" if s < self.healthy_low else "above" if s > self.healthy_high else "healthy"
+
+
+def attainment_distribution(reps: pd.DataFrame) -> Distribution:
+    """Bucket counts of an :func:`attainment_by_rep` frame (reps without quota left out).
+
+    The frame is already one row per rep (aggregated in SQL); this only counts its buckets.
+    """
+    labels = [b[0] for b in BUCKETS]
+    with_quota = reps[reps["attainment"].notna()] if len(reps) else reps
+    counts = with_quota["bucket"].value_counts().reindex(labels, fill_value=0) if len(with_quota) else None
+    n = len(with_quota)
+    values = [int(counts[b]) if counts is not None else 0 for b in labels]
+    frame = pd.DataFrame({"bucket": labels, "reps": values})
+    frame["share"] = frame["reps"] / n if n else 0.0
+    at_or_above = int(frame.loc[frame["bucket"].isin(["100–120%", ">120%"]), "reps"].sum())
+    return Distribution(
+        buckets=frame, reps_with_quota=n, at_or_above=at_or_above, share_at_or_above=at_or_above / n if n else None
+    )

@@ -1,0 +1,93 @@
+"""Pacing: is the current period on track, and how much pipeline is still needed (docs/METRICS.md)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from salesops.performance.queries import OPEN_AT_END, binds, quota_total
+from salesops.performance.tiles import whole
+from salesops.scope import Scope
+from salesops.store.sql import attainment, win_rate
+
+#: Months of closed deals before a period's start that give the "historical win rate" for pacing.
+HISTORY_MONTHS = 12
+
+
+@dataclass(frozen=True)
+class Pacing:
+    """Where the current period stands against the share of it that has elapsed (docs/METRICS.md)."""
+
+    elapsed_share: float
+    won_cents: int
+    quota_cents: int
+    attainment: float | None
+    on_track: bool | None
+    projected_cents: int | None
+    remaining_quota_cents: int
+    historical_win_rate: float | None
+    pipeline_needed_cents: int | None
+    open_due_cents: int
+    pipeline_gap_cents: int | None
+
+
+def pacing(engine: Engine, scope: Scope, today: date) -> Pacing:
+    """On track or not, and the pipeline still needed at the historical win rate.
+
+    * elapsed share: days of the quota window (the whole grain periods) up to ``today``;
+    * on track: attainment ≥ elapsed share (None without quota);
+    * projected: won ÷ elapsed share (the run rate carried to the period's end);
+    * historical win rate: won ÷ (won + lost) of deals closed in the 12 months before the window;
+    * pipeline needed: remaining quota ÷ historical win rate; gap: needed − open pipeline due.
+    """
+    where, rep_where, params = binds(scope)
+    hist_start = (pd.Timestamp(scope.quota_start) - pd.DateOffset(months=HISTORY_MONTHS)).date()
+    sql = sa.text(
+        f"""
+        WITH won AS (
+            SELECT COALESCE(SUM(amount_cents), 0) AS won_cents FROM deals
+            WHERE outcome = 'won' AND close_date BETWEEN :start AND :end {where}
+        ),
+        hist AS (
+            -- closed in the HISTORY_MONTHS before the quota window, grouped by outcome (cheap)
+            SELECT COALESCE(SUM(n) FILTER (WHERE outcome = 'won'), 0) AS hist_won,
+                   COALESCE(SUM(n) FILTER (WHERE outcome = 'lost'), 0) AS hist_lost
+            FROM (
+                SELECT outcome, COUNT(*) AS n FROM deals
+                WHERE close_date >= :h_start AND close_date < :q_start {where}
+                GROUP BY outcome
+            ) g
+        ),
+        due AS (
+            SELECT COALESCE(SUM(amount_cents), 0) AS due_cents FROM deals
+            WHERE {OPEN_AT_END} AND close_date <= CAST(:q_end AS DATE) {where}
+        ),
+        quota AS ({quota_total(rep_where)})
+        SELECT * FROM won, hist, due, quota
+        """  # noqa: S608 - our fragments only, values bound
+    )
+    with engine.connect() as conn:
+        row = conn.execute(sql, {**params, "h_start": hist_start}).one()
+    won, quota, due = whole(row.won_cents), whole(row.quota_cents), whole(row.due_cents)
+    att = attainment(won, quota)
+    remaining = max(quota - won, 0)
+    rate = win_rate(int(row.hist_won), int(row.hist_lost))
+    elapsed = scope.elapsed_share(today)
+    needed = None if not rate else int(round(remaining / rate))
+    return Pacing(
+        elapsed_share=elapsed,
+        won_cents=won,
+        quota_cents=quota,
+        attainment=att,
+        on_track=None if att is None else att >= elapsed,
+        projected_cents=int(round(won / elapsed)) if elapsed > 0 else None,
+        remaining_quota_cents=remaining,
+        historical_win_rate=rate,
+        pipeline_needed_cents=needed,
+        open_due_cents=due,
+        pipeline_gap_cents=None if needed is None else max(needed - due, 0),
+    )

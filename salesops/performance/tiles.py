@@ -1,0 +1,276 @@
+"""Performance KPIs against quota: the home page's headline and the performance page's tiles.
+
+Definitions: docs/METRICS.md (the tiles' help uses :data:`DEFINITIONS`, the same words). All
+aggregation runs in the database; functions take the engine and a :class:`Scope` and return a
+frozen dataclass.
+
+Attribution rules (docs/METRICS.md, "Who gets what"):
+
+* deals, leads and activities carry ``team_id`` = the team at the time, so a team's won revenue,
+  win rate, pipeline and activities follow that column;
+* quota is per rep and follows the rep's *current* team (``reps.team_id``): a rep who changed team
+  brings their whole quota to the new team, while their earlier deals stay with the old team;
+* a rep's own figures (the rep table, the drill-down) are all of the rep's deals, whatever team.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from salesops.performance.queries import OPEN_AT_END, binds, closed_cte, quota_total
+from salesops.scope import Scope
+from salesops.store.sql import attainment, open_at, scope_filter, win_rate
+
+#: The definition of every metric, word for word as in docs/METRICS.md and the tiles' help.
+DEFINITIONS: dict[str, str] = {
+    "Won revenue": "Amount of deals won with a close date in the range (deals without an amount add nothing).",
+    "Quota": "Quota of the reps in scope over the whole period(s) the range touches, prorated by day; ramping reps carry their ramped quota as stored.",
+    "Attainment": "Won revenue ÷ quota of the whole period(s) the range touches (ramped quota for new hires).",
+    "Win rate": "Won ÷ (won + lost) of deals closed in the range; open deals are excluded.",
+    "Average deal size": "Won revenue ÷ number of won deals with a known amount, closed in the range.",
+    "Sales cycle": "Average days from created date to close date of the deals won in the range.",
+    "Open pipeline": "Amount of the deals open at the end of the range: created on or before it and not closed by then (still open, or closed after it), at their current amount (deals without an amount add nothing); when the range ends today, that is today's open deals, whatever their expected close date.",
+    "Pipeline coverage": "Open pipeline due by the end of the period (expected close on or before it) ÷ remaining quota (quota − won revenue).",
+    "Weighted pipeline": "Open pipeline with each deal's amount × its stage probability.",
+    "Activities per rep": "Calls, emails, meetings and demos logged in the range ÷ reps (the scope's active reps hired by the range's end, plus anyone who logged an activity for it).",
+    "Pacing": "On track when attainment ≥ the share of the period elapsed; projected = won revenue ÷ elapsed share.",
+    "Pipeline needed": "Remaining quota ÷ the historical win rate (won ÷ (won + lost) of deals closed in the 12 months before the period); gap = needed − open pipeline due.",
+    "Reps at quota": "Share of reps with quota whose attainment is 100 % or more; a healthy organisation has about 60–70 %.",
+}
+
+
+def whole(x) -> int:
+    """A figure read from SQL as integer cents (0 when missing)."""
+    return 0 if x is None or pd.isna(x) else int(round(float(x)))
+
+
+def _float(x) -> float | None:
+    return None if x is None or pd.isna(x) else float(x)
+
+
+def _ratio(num, den) -> float | None:
+    return float(num) / float(den) if den else None
+
+
+# ---- headline (home page) ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Headline:
+    """The home page's tiles for one scope. Money in integer cents; rates 0..1 or None."""
+
+    won_cents: int
+    quota_cents: int
+    attainment: float | None
+    won_count: int
+    lost_count: int
+    win_rate: float | None
+    open_pipeline_cents: int
+
+
+def headline(engine: Engine, scope: Scope) -> Headline:
+    """Won revenue, quota, attainment, win rate and open pipeline for the scope (docs/METRICS.md).
+
+    * won revenue: amount of deals won with a close date in the range;
+    * quota: quota of the reps in scope over the whole grain periods the range touches;
+    * win rate: won ÷ (won + lost) by close date in the range, open deals excluded;
+    * open pipeline: amount of the deals open at the end of the range (today's open deals when the
+      range ends today).
+    """
+    where, rep_where, params = binds(scope)
+    sql = sa.text(
+        f"""
+        WITH closed AS ({closed_cte(where)}),
+        pipe AS (SELECT COALESCE(SUM(amount_cents), 0) AS open_cents FROM deals WHERE {OPEN_AT_END} {where}),
+        quota AS ({quota_total(rep_where)})
+        SELECT * FROM closed, pipe, quota
+        """  # noqa: S608 - our fragments only, values bound
+    )
+    with engine.connect() as conn:
+        row = conn.execute(sql, params).one()
+    won, quota = whole(row.won_cents), whole(row.quota_cents)
+    return Headline(
+        won_cents=won,
+        quota_cents=quota,
+        attainment=attainment(won, quota),
+        won_count=int(row.won_count),
+        lost_count=int(row.lost_count),
+        win_rate=win_rate(int(row.won_count), int(row.lost_count)),
+        open_pipeline_cents=whole(row.open_cents),
+    )
+
+
+# ---- the performance page's tiles ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Kpis:
+    """The performance page's KPI tiles for one scope (docs/METRICS.md). Money in integer cents."""
+
+    won_cents: int
+    won_count: int
+    lost_count: int
+    win_rate: float | None
+    avg_deal_cents: int | None
+    avg_cycle_days: float | None
+    quota_cents: int
+    attainment: float | None
+    remaining_quota_cents: int
+    open_pipeline_cents: int
+    open_due_cents: int
+    coverage: float | None
+    weighted_pipeline_cents: int
+    activities: int
+    reps: int
+    activities_per_rep: float | None
+
+
+def kpis(engine: Engine, scope: Scope) -> Kpis:
+    """Every KPI tile of the performance page for the scope (docs/METRICS.md)."""
+    return _kpis_for(engine, (scope,))[0]
+
+
+def compare_kpis(engine: Engine, scope: Scope) -> tuple[Kpis, Kpis, Kpis]:
+    """:func:`kpis` for the scope, the previous period and the same period last year — one query."""
+    now, prev, last_year = _kpis_for(engine, (scope, scope.previous(), scope.last_year()))
+    return now, prev, last_year
+
+
+def _window_branches(scopes: tuple[Scope, ...], where: str, rep_where: str, act_where: str) -> tuple[dict, dict]:
+    """The UNION ALL branches of :func:`_kpis_sql`, one set per window, and their numbered binds.
+
+    Every figure is read per window with the window's own dates as plain range filters (closed
+    deals, open deals, quota rows, activities), so each scan is pruned to its window. Only window
+    numbers, numbered bind names and our own fragments are spliced; every value is a bind.
+    """
+    values: dict = {}
+    parts: dict[str, list[str]] = {"win": [], "closed": [], "quota": [], "pipe": [], "heads": []}
+    for i, sc in enumerate(scopes):
+        values.update({f"s{i}": sc.start, f"e{i}": sc.end, f"qs{i}": sc.quota_start, f"qe{i}": sc.quota_end})
+        parts["win"].append(f"SELECT {i} AS w")
+        parts["closed"].append(
+            f"SELECT {i} AS w, d.outcome, d.amount_cents, d.close_date - d.created_date AS cycle_days FROM deals d "  # noqa: S608 - see above
+            f"WHERE d.close_date BETWEEN :s{i} AND :e{i} {where}"
+        )
+        parts["quota"].append(f"SELECT {i} AS w, quota_cents FROM ({quota_total(rep_where, f'qs{i}', f'qe{i}')}) x")  # noqa: S608
+        parts["pipe"].append(
+            f"SELECT {i} AS w, d.outcome, d.amount_cents, d.probability, d.close_date <= :qe{i} AS due "  # noqa: S608
+            f"FROM deals d WHERE {open_at(f':e{i}', 'd')} {where}"
+        )
+        # Head count: the scope's active reps hired by the window's end (n = 0) and everyone who
+        # logged an activity in the window (n = their count).
+        parts["heads"].append(
+            f"SELECT {i} AS w, r.rep_id, 0 AS n FROM reps r "  # noqa: S608 - see above
+            f"WHERE r.active AND (r.hire_date IS NULL OR r.hire_date <= :e{i}) {rep_where}"
+        )
+        parts["heads"].append(
+            f"SELECT {i} AS w, a.rep_id, COUNT(*) AS n FROM activities a "  # noqa: S608 - see above
+            f"WHERE a.occurred_at BETWEEN :s{i} AND :e{i} {act_where} GROUP BY a.rep_id"
+        )
+    return {k: " UNION ALL ".join(v) for k, v in parts.items()}, values
+
+
+def _kpis_sql(u: dict, where: str) -> str:
+    """The KPI statement over the windows' branches ``u`` (see :func:`_window_branches`).
+
+    One SQL statement, long because every tile is one CTE of it (a range join against a table of
+    windows, or one scan over the span of all windows with a FILTER per window, reads and tests far
+    more rows than the stacked branches grouped by window number).
+    """
+    return f"""
+        WITH win AS ({u["win"]}),
+        closed AS (
+            -- grouped by window and outcome first (cheap), then each window's row picked apart
+            SELECT w,
+                   COALESCE(SUM(amount) FILTER (WHERE outcome = 'won'), 0) AS won_cents,
+                   COALESCE(SUM(n) FILTER (WHERE outcome = 'won'), 0) AS won_count,
+                   COALESCE(SUM(n) FILTER (WHERE outcome = 'lost'), 0) AS lost_count,
+                   MAX(avg_amount) FILTER (WHERE outcome = 'won') AS avg_deal_cents,
+                   MAX(avg_cycle) FILTER (WHERE outcome = 'won') AS avg_cycle_days
+            FROM (
+                SELECT w, outcome, SUM(amount_cents) AS amount, COUNT(*) AS n,
+                       AVG(amount_cents) AS avg_amount, AVG(cycle_days) AS avg_cycle
+                FROM ({u["closed"]}) x
+                GROUP BY w, outcome
+            ) g
+            GROUP BY w
+        ),
+        quota AS ({u["quota"]}),
+        avg_prob AS (
+            SELECT SUM(d.amount_cents * d.probability) / NULLIF(SUM(d.amount_cents), 0) AS p
+            FROM deals d
+            WHERE d.outcome = 'open' AND d.amount_cents IS NOT NULL AND d.probability IS NOT NULL {where}
+        ),
+        pipe AS (
+            SELECT x.w,
+                   COALESCE(SUM(x.amount_cents), 0) AS open_cents,
+                   COALESCE(SUM(x.amount_cents) FILTER (WHERE x.due), 0) AS due_cents,
+                   COALESCE(SUM(x.amount_cents * CASE WHEN x.outcome = 'open' THEN COALESCE(x.probability, 0)
+                                                      ELSE COALESCE(ap.p, 0) END), 0) AS weighted_cents
+            FROM ({u["pipe"]}) x CROSS JOIN avg_prob ap
+            GROUP BY x.w
+        ),
+        heads AS (
+            SELECT w, COUNT(*) AS reps, SUM(n) AS activities
+            FROM (SELECT w, rep_id, SUM(n) AS n FROM ({u["heads"]}) x GROUP BY w, rep_id) h
+            GROUP BY w
+        )
+        SELECT win.w, COALESCE(c.won_cents, 0) AS won_cents, COALESCE(c.won_count, 0) AS won_count,
+               COALESCE(c.lost_count, 0) AS lost_count, c.avg_deal_cents, c.avg_cycle_days,
+               COALESCE(qu.quota_cents, 0) AS quota_cents, COALESCE(p.open_cents, 0) AS open_cents,
+               COALESCE(p.due_cents, 0) AS due_cents, COALESCE(p.weighted_cents, 0) AS weighted_cents,
+               COALESCE(h.reps, 0) AS reps, COALESCE(h.activities, 0) AS activities
+        FROM win
+        LEFT JOIN closed c ON c.w = win.w
+        LEFT JOIN quota qu ON qu.w = win.w
+        LEFT JOIN pipe p ON p.w = win.w
+        LEFT JOIN heads h ON h.w = win.w
+        ORDER BY win.w
+        """  # noqa: S608 - numbered binds and window numbers built here; the rest are our fragments
+
+
+def _kpis_for(engine: Engine, scopes: tuple[Scope, ...]) -> list[Kpis]:
+    """KPIs of several date windows of the same team/region in one statement.
+
+    Pipeline figures are the deals open at the end of the range, at their current amount. Their
+    probability is the stored one for deals still open; the store keeps no past probabilities, so a
+    deal that was open then but has closed since is weighted at the amount-weighted average
+    probability of the scope's deals open today (reading the stage history per deal is too slow
+    at scale for a tile).
+    """
+    first = scopes[0]
+    where, params = scope_filter(first, alias="d")
+    rep_where, rep_params = scope_filter(first, alias="r")
+    act_where, act_params = scope_filter(first, alias="a")
+    branches, values = _window_branches(scopes, where, rep_where, act_where)
+    with engine.connect() as conn:
+        rows = conn.execute(sa.text(_kpis_sql(branches, where)), {**values, **params, **rep_params, **act_params}).all()
+    return [_kpis_from(row) for row in rows]
+
+
+def _kpis_from(row) -> Kpis:
+    won, quota, due = whole(row.won_cents), whole(row.quota_cents), whole(row.due_cents)
+    remaining = max(quota - won, 0)
+    reps, activities = int(row.reps), whole(row.activities)
+    return Kpis(
+        won_cents=won,
+        won_count=int(row.won_count),
+        lost_count=int(row.lost_count),
+        win_rate=win_rate(int(row.won_count), int(row.lost_count)),
+        avg_deal_cents=None if row.avg_deal_cents is None else whole(row.avg_deal_cents),
+        avg_cycle_days=_float(row.avg_cycle_days),
+        quota_cents=quota,
+        attainment=attainment(won, quota),
+        remaining_quota_cents=remaining,
+        open_pipeline_cents=whole(row.open_cents),
+        open_due_cents=due,
+        coverage=_ratio(due, remaining),
+        weighted_pipeline_cents=whole(row.weighted_cents),
+        activities=activities,
+        reps=reps,
+        activities_per_rep=_ratio(activities, reps),
+    )

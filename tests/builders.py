@@ -1,0 +1,64 @@
+"""Small hand-built rows for unit tests: reps, deals, monthly quotas, and one way to write them.
+
+Each builder returns a plain dict (one row of its table) with defaults a test can override by
+keyword, so a fixture reads as the organisation it describes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+
+import pandas as pd
+
+from salesops import store
+
+
+def insert(engine, table, rows: Iterable[dict] | pd.DataFrame) -> None:
+    """Write ``rows`` (dicts or a frame) into ``table`` in one transaction."""
+    frame = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame(list(rows))
+    store.write(engine, lambda c: store.bulk_insert(c, table, frame), "test")
+
+
+def rep(
+    rep_id: str,
+    team: str,
+    role: str = "AE",
+    hire: date = date(2020, 1, 1),
+    ramp: int = 3,
+    *,
+    fte: float = 1.0,
+    active: bool = True,
+) -> dict:
+    """A reps row named "Rep <id>"."""
+    return dict(
+        rep_id=rep_id,
+        name=f"Rep {rep_id}",
+        team_id=team,
+        role=role,
+        hire_date=hire,
+        ramp_months=ramp,
+        active=active,
+        fte=fte,
+    )
+
+
+def deal(
+    n: int, rep: str, team: str, outcome: str, amount: int | None, close: date, created: date | None = None
+) -> dict:
+    """A deals row D<nnn> (amount in cents; created on its close date unless given; stage from outcome)."""
+    return dict(
+        deal_id=f"D{n:03d}",
+        rep_id=rep,
+        team_id=team,
+        stage={"won": "Closed Won", "lost": "Closed Lost"}.get(outcome, "Proposal"),
+        outcome=outcome,
+        amount_cents=amount,
+        created_date=created or close,
+        close_date=close,
+    )
+
+
+def monthly_quota(rep_id: str, months: Iterable[int], cents: int = 10_000, year: int = 2026) -> list[dict]:
+    """Quotas rows: ``cents`` for each of ``months`` of ``year``."""
+    return [dict(rep_id=rep_id, period_type="month", period_start=date(year, m, 1), amount_cents=cents) for m in months]
