@@ -19,10 +19,11 @@ from salesops.cli.main import main
 from salesops.comp.queries import load_attainment
 from salesops.forecasts.backtest import NO_BACKTEST
 from salesops.forecasts.model import ForecastSpec, TargetWindow
-from salesops.forecasts.service import SeriesForecast, outlook_for
+from salesops.forecasts.series import SeriesForecast
+from salesops.forecasts.targets import outlook_for
 from salesops.scope import Scope
 from salesops.store.sql import QUOTA_IN_WINDOW
-from salesops.tools.survey import tools_vs_performance
+from salesops.tools.results import tools_vs_performance
 
 Q3 = Scope(date(2026, 7, 1), date(2026, 9, 30), "quarter")
 SCOPES = {
