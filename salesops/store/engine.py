@@ -142,6 +142,7 @@ def write(engine: Engine, fn: Callable[[Connection], T], what: str, retries: int
                 time.sleep(0.005 * (attempt + 1))
                 continue
             raise
+    raise AssertionError("unreachable: the last attempt returns or raises")
 
 
 def data_version(engine: Engine) -> int:
@@ -184,6 +185,7 @@ def bulk_insert(conn: Connection, table: sa.Table, frame) -> int:
     cols = [c.name for c in table.columns if c.name in frame.columns]
     if conn.dialect.name == "duckdb":
         raw = conn.connection.driver_connection
+        assert raw is not None  # a live connection inside the caller's transaction
         view = f"_bulk_{table.name}"
         raw.register(view, frame[cols])
         try:
