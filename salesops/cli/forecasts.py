@@ -16,6 +16,7 @@ from salesops import config, export, store
 from salesops.cli import common as cli
 from salesops.forecasts.history import BY
 from salesops.forecasts.model import NotEnoughHistory, default_horizon
+from salesops.forecasts.series import SeriesForecast
 from salesops.forecasts.service import SeriesFailure, forecast_all, forecast_series
 
 COLUMNS = [
@@ -75,7 +76,9 @@ def run_forecast(args: argparse.Namespace) -> int:
     today = config.today()
     horizon = args.horizon or default_horizon(today, args.grain)
     if args.series or args.by == "company":
-        results = [forecast_series(engine, args.by, args.series, args.grain, horizon, args.country, today)]
+        results: list[SeriesForecast | SeriesFailure] = [
+            forecast_series(engine, args.by, args.series, args.grain, horizon, args.country, today)
+        ]
     else:
         results = list(forecast_all(engine, args.by, args.grain, horizon, args.country, today))
     fitted = [r for r in results if not isinstance(r, SeriesFailure)]

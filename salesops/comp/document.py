@@ -172,13 +172,13 @@ def describe(plan: CompPlan) -> list[str]:
             out.append(f"{name}: {' and '.join(moves)}; see the rate table.")
     if plan.team_bonus is not None:
         tb = plan.team_bonus
-        amount = dollars(period_amounts(plan).team_bonus_cents)
+        amount = dollars(period_amounts(plan).team_bonus_cents or 0)
         how = f"{_pct(tb.pct_of_target_variable)} of target variable, " if tb.pct_of_target_variable is not None else ""
         out.append(
             f"Team bonus: {amount} a year ({how}paid per period, prorated) when your team reaches at least {_pct(tb.min_team_attainment)} of its quota."
         )
     if plan.cap is not None:
-        cap = dollars(period_amounts(plan).cap_cents)
+        cap = dollars(period_amounts(plan).cap_cents or 0)
         how = (
             f" ({_pct(plan.cap.pct_of_target_variable)} of target variable)"
             if plan.cap.pct_of_target_variable is not None

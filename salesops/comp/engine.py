@@ -78,14 +78,14 @@ def period_amounts(plan: CompPlan, period_fraction: Fraction | int = 1) -> Perio
         if plan.cap.amount_cents is not None:
             cap = round_half_up(plan.cap.amount_cents * f)
         else:
-            cap = round_half_up(tv * Fraction(plan.cap.pct_of_target_variable))
+            cap = round_half_up(tv * Fraction(plan.cap.pct_of_target_variable or 0))
     bonus = None
     if plan.team_bonus is not None:
         tb = plan.team_bonus
         bonus = (
             round_half_up(tb.amount_cents * f)
             if tb.amount_cents is not None
-            else round_half_up(tv * Fraction(tb.pct_of_target_variable))
+            else round_half_up(tv * Fraction(tb.pct_of_target_variable or 0))
         )
     return PeriodAmounts(round_half_up(plan.base_salary_cents * f), tv, cap, bonus)
 
@@ -176,7 +176,7 @@ def compute_payout(
         parts[c.measure] = _component_cents(c, att if c.measure == "individual" else team, quota_cents, amounts)
     bonus = 0
     if plan.team_bonus is not None and team is not None and team >= Fraction(plan.team_bonus.min_team_attainment):
-        bonus = amounts.team_bonus_cents
+        bonus = amounts.team_bonus_cents or 0
     subtotal = parts["individual"] + parts["team"] + bonus
     cap_adj = min(0, amounts.cap_cents - subtotal) if amounts.cap_cents is not None else 0
     return Payout(
@@ -309,7 +309,7 @@ def _payout_columns(plan: CompPlan, amounts: PeriodAmounts, quota, att, t_att, h
     bonus = np.zeros(n, np.int64)
     if plan.team_bonus is not None:
         trigger = float(plan.team_bonus.min_team_attainment)
-        bonus = np.where(has_team & (t_att >= trigger), amounts.team_bonus_cents, 0).astype(np.int64)
+        bonus = np.where(has_team & (t_att >= trigger), amounts.team_bonus_cents or 0, 0).astype(np.int64)
         unsure |= has_team & _near(t_att, trigger)
     subtotal = parts["individual"] + parts["team"] + bonus
     cap_adj = np.minimum(0, amounts.cap_cents - subtotal) if amounts.cap_cents is not None else np.zeros(n, np.int64)

@@ -205,12 +205,13 @@ def plan_to_dict(plan: CompPlan) -> dict:
         if tb.amount_cents is not None:
             out["team_bonus"]["amount_cents"] = tb.amount_cents
         else:
+            assert tb.pct_of_target_variable is not None  # validation: exactly one of amount / pct
             out["team_bonus"]["pct_of_target_variable"] = _num(tb.pct_of_target_variable)
     if plan.cap is not None:
         out["cap"] = (
             {"amount_cents": plan.cap.amount_cents}
             if plan.cap.amount_cents is not None
-            else {"pct_of_target_variable": _num(plan.cap.pct_of_target_variable)}
+            else {"pct_of_target_variable": _num(plan.cap.pct_of_target_variable or Decimal(0))}
         )
     return out
 

@@ -72,6 +72,7 @@ def _publish(conn: Connection, table: sa.Table, staged: sa.Table) -> None:
     # On the driver connection, fetched: an INSERT run through SQLAlchemy and never fetched can be
     # left pending by duckdb and cut short by the next statement (seen with the 280k activities).
     raw = conn.connection.driver_connection
+    assert raw is not None  # a live connection inside the caller's transaction
     raw.execute(f'INSERT INTO "{table.name}" SELECT * FROM "{staged.name}" ORDER BY {order}').fetchall()  # noqa: S608 - schema names
     raw.execute(f'DROP TABLE "{staged.name}"')
 

@@ -135,7 +135,7 @@ def rolling_origin(
                     "yhat": fc["yhat"].iloc[: len(test)].to_numpy(dtype=float),
                     "yhat_lower": fc["yhat_lower"].iloc[: len(test)].to_numpy(dtype=float),
                     "yhat_upper": fc["yhat_upper"].iloc[: len(test)].to_numpy(dtype=float),
-                    "naive": [naive_forecast(y, c, c + s, season) for s in steps],
+                    "naive": [naive_forecast(y, int(c), int(c + s), season) for s in steps],
                 }
             )
         )

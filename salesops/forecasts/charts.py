@@ -22,7 +22,7 @@ def forecast_chart(
     pipeline: pd.DataFrame | None = None,
     title: str = "",
     show_periods: int = 104,
-) -> alt.LayerChart:
+) -> alt.LayerChart | alt.FacetChart:
     """Actuals (last ``show_periods``), the forecast line and its 80% band, optional pipeline line.
 
     ``history``: ds, y; ``forecast``: ds, yhat, yhat_lower, yhat_upper; ``pipeline``: ds,
@@ -83,7 +83,7 @@ def forecast_chart(
     return alt.layer(area, line).properties(title=title, height=320)
 
 
-def backtest_chart(points: pd.DataFrame, history: pd.DataFrame, title: str = "") -> alt.LayerChart:
+def backtest_chart(points: pd.DataFrame, history: pd.DataFrame, title: str = "") -> alt.LayerChart | alt.FacetChart:
     """What happened (black) against each backtest origin's forecast (one colour per origin).
 
     ``points``: cutoff, ds, y, yhat (salesops.forecasts.backtest.POINT_COLUMNS); ``history``: ds, y.

@@ -118,7 +118,7 @@ def forecast_all(
 def accuracy_table(results: tuple[SeriesForecast | SeriesFailure, ...]) -> pd.DataFrame:
     """One row per series: series, label, forecast_cents (sum over the horizon), wape, mape, mase,
     coverage, beats_naive, note."""
-    rows = []
+    rows: list[tuple] = []
     for r in results:
         if isinstance(r, SeriesFailure):
             rows.append((r.series, r.label, None, None, None, None, None, None, r.message))

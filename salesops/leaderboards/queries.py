@@ -195,7 +195,7 @@ def trend_frame(
 
 
 def parts_of(metrics: Iterable[str]) -> tuple[str, ...]:
-    needed = set()
+    needed: set[str] = set()
     for m in metrics:
         if m not in _PARTS:
             check_metric(m)

@@ -216,7 +216,8 @@ def rank_board(
 def _prepared(data: BoardData) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray, np.ndarray]:
     """The per-rep / per-team rows and trend cubes of ``data`` (computed here if it lacks them)."""
     if data.rep_rows is not None and data.team_rows is not None:
-        return data.rep_rows, data.team_rows, data.rep_trend, data.team_trend
+        if data.rep_trend is not None and data.team_trend is not None:
+            return data.rep_rows, data.team_rows, data.rep_trend, data.team_trend
     reps, teams = board_rows(data.stats, data.scope)
     n = len(data.periods)
     return (

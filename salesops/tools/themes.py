@@ -83,17 +83,17 @@ def _themes(counts: Mapping[str, int], top: int = 8, examples: int = 3) -> pd.Da
         best = groups.get(key)
         if best is None or (len(term.split()), best) > (len(best.split()), term):
             groups[key] = term
-    kept = {term: docs for docs, term in groups.items()}
-    final = {}
-    for term, docs in kept.items():
+    kept = {term: group for group, term in groups.items()}
+    final: dict[str, frozenset[int]] = {}
+    for term, group in kept.items():
         padded = f" {term} "
         if any(other != term and padded in f" {other} " and mentions[other] >= 0.6 * mentions[term] for other in kept):
             continue
-        final[term] = docs
+        final[term] = group
     ranked = sorted(final.items(), key=lambda kv: (-mentions[kv[0]], -len(kv[0].split()), kv[0]))[:top]
     rows = []
-    for term, docs in ranked:
-        hits = sorted((texts[i] for i in docs), key=lambda s: (len(s), s))
+    for term, group in ranked:
+        hits = sorted((texts[i] for i in group), key=lambda s: (len(s), s))
         rows.append((term, mentions[term], mentions[term] / total, " | ".join(hits[:examples])))
     return pd.DataFrame(rows, columns=cols)
 
