@@ -39,6 +39,11 @@ SETTINGS: tuple[Setting, ...] = (
         "2",
         "Processes used to fit many forecast series at once.",
     ),
+    Setting(
+        "SALESOPS_SNAPSHOT_YEARS",
+        "3",
+        "Years the weekly review snapshots are kept; older ones are deleted when a new one is taken.",
+    ),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
@@ -68,3 +73,7 @@ def max_upload_mb() -> int:
 
 def forecast_workers() -> int:
     return max(1, int(get("SALESOPS_FORECAST_WORKERS")))
+
+
+def snapshot_years() -> int:
+    return max(1, int(get("SALESOPS_SNAPSHOT_YEARS")))

@@ -7,6 +7,7 @@ import json
 
 from salesops import demo, store
 from salesops.cli import common as cli
+from salesops.cli import review
 
 
 def register(subs) -> None:
@@ -28,6 +29,7 @@ def run_demo(args: argparse.Namespace) -> int:
         print("The store already has data; left as it is.")
         return 0
     summary = demo.build_demo(engine, seed=args.seed, scale=args.scale)
+    summary.counts["review_snapshots"] = review.take_demo_history(engine, summary.today)
     print(f"Built the {summary.scale} demo (seed {summary.seed}, up to {summary.today}):")
     for table, n in summary.counts.items():
         print(f"  {table:20s} {n:>12,d}")

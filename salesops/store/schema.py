@@ -229,3 +229,40 @@ forecast_cache = Table(
     Column("created_at", DateTime, nullable=False),
     Column("payload", Text, nullable=False),
 )
+
+#: Weekly snapshots of the headline figures per company, region, team and rep (docs/REVIEW.md):
+#: what the store knew at the end of ``as_of``, for "what changed since last week". The flow_*
+#: columns are the week's (as_of − 7, as_of] moves of the weighted pipeline of the quarter, so the
+#: forecast waterfall needs nothing but two snapshots.
+review_snapshots = Table(
+    "review_snapshots",
+    metadata,
+    Column("as_of", Date, nullable=False),  # the last day counted
+    Column("level", String, nullable=False),  # company / region / team / rep
+    Column("entity_id", String, nullable=False),  # 'company', region name, team_id, rep_id
+    Column("name", String, nullable=False),
+    Column("team_id", String),  # teams and reps
+    Column("region", String),
+    Column("role", String),  # reps
+    Column("period_start", Date, nullable=False),  # the quarter measured
+    Column("period_end", Date, nullable=False),
+    Column("won_cents", BigInteger, nullable=False),  # won in the quarter to as_of
+    Column("quota_cents", BigInteger, nullable=False),  # the whole quarter's quota
+    Column("attainment", Float),  # won ÷ quota; NULL without quota
+    Column("open_cents", BigInteger, nullable=False),  # open deals expected to close in the quarter
+    Column("weighted_cents", BigInteger, nullable=False),  # the same × probability
+    Column("p10_cents", BigInteger),  # the quarter's outlook (won + forecast of the rest)
+    Column("p50_cents", BigInteger),
+    Column("p90_cents", BigInteger),
+    Column("chance_of_quota", Float),  # P(quarter won ≥ quota); NULL without quota
+    Column("rank", Integer),  # attainment rank among AEs (reps) or teams; NULL when unranked
+    Column("flags", String, nullable=False, default=""),  # comma-separated: ramping, behind pace, no pipeline
+    Column("flow_new_cents", BigInteger),  # NULL: the week before was another quarter
+    Column("flow_won_cents", BigInteger),
+    Column("flow_lost_cents", BigInteger),
+    Column("flow_pushed_cents", BigInteger),
+    Column("flow_pulled_cents", BigInteger),
+    Column("flow_amount_cents", BigInteger),
+    Column("created_at", DateTime, nullable=False),
+    PrimaryKeyConstraint("as_of", "level", "entity_id"),
+)

@@ -1,0 +1,56 @@
+"""The contract between a forecast and the weekly snapshots, and the simplest forecast that meets it.
+
+The review job stores a quarter outlook (P10/P50/P90 and the chance of reaching quota) in every
+weekly snapshot, but a job never imports another job: the outlook is a function handed in by the
+caller (the CLI, the demo). It receives the snapshot's figures and returns its outlook columns:
+
+* in: ``as_of, level, entity_id, won_cents, quota_cents, expected_cents, var_cents2`` (one row per
+  entity and date; see :mod:`salesops.review.figures`);
+* out: the same rows (same index) with ``p10_cents, p50_cents, p90_cents`` (int, cents) and
+  ``chance_of_quota`` (0..1, NaN without quota).
+
+:func:`pipeline_outlook` is the default: won to date plus each open deal won with its stage's
+historical win rate, independently (a normal approximation of that sum).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+
+#: The outlook columns a snapshot stores.
+OUTLOOK_COLUMNS = ("p10_cents", "p50_cents", "p90_cents", "chance_of_quota")
+
+#: Figures in -> the outlook columns out (see the module docstring).
+Outlook = Callable[[pd.DataFrame], pd.DataFrame]
+
+_Z90 = 1.2815515655446004  # the 90th percentile of the standard normal
+
+
+def _normal_sf(z: np.ndarray) -> np.ndarray:
+    """P(Z ≥ z) of the standard normal."""
+    return np.array([0.5 * math.erfc(v / math.sqrt(2.0)) for v in z.tolist()], dtype=float)
+
+
+def pipeline_outlook(figures: pd.DataFrame) -> pd.DataFrame:
+    """Outlook of won + open pipeline: mean ``expected_cents``, spread ``sqrt(var_cents2)``; P10 is
+    never below what is already won. The chance of quota is 1 or 0 when there is no spread."""
+    mean = figures["expected_cents"].astype(float).to_numpy()
+    sd = np.sqrt(np.maximum(figures["var_cents2"].astype(float).to_numpy(), 0.0))
+    won = figures["won_cents"].astype(float).to_numpy()
+    quota = figures["quota_cents"].astype(float).to_numpy()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = np.where(sd > 0, (quota - mean) / np.where(sd > 0, sd, 1.0), np.where(mean >= quota, -np.inf, np.inf))
+    chance = np.where(quota > 0, _normal_sf(z), np.nan)
+    return pd.DataFrame(
+        {
+            "p10_cents": np.round(np.maximum(won, mean - _Z90 * sd)).astype("int64"),
+            "p50_cents": np.round(mean).astype("int64"),
+            "p90_cents": np.round(mean + _Z90 * sd).astype("int64"),
+            "chance_of_quota": chance,
+        },
+        index=figures.index,
+    )
