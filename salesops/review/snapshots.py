@@ -175,3 +175,18 @@ def load_snapshot(engine: Engine, as_of: date, level: str | None = None) -> pd.D
         for col in ("as_of", "period_start", "period_end"):
             frame[col] = pd.to_datetime(frame[col]).dt.date
     return frame
+
+
+def load_entity(engine: Engine, level: str, entity_id: str, start: date, end: date) -> pd.DataFrame:
+    """One entity's stored rows from ``start`` to ``end``, oldest first."""
+    t = review_snapshots.c
+    stmt = (
+        sa.select(review_snapshots)
+        .where(t.level == level, t.entity_id == entity_id, t.as_of >= start, t.as_of <= end)
+        .order_by(t.as_of)
+    )
+    frame = fetch_frame(engine, stmt)
+    if len(frame):
+        for col in ("as_of", "period_start", "period_end"):
+            frame[col] = pd.to_datetime(frame[col]).dt.date
+    return frame
