@@ -39,6 +39,11 @@ def register(subs) -> None:
     p.add_argument(
         "--dates", choices=("us", "eu"), help="read ambiguous dates (day and month <= 12) month-first or day-first"
     )
+    p.add_argument(
+        "--strict",
+        action="store_true",
+        help="treat warnings (questionable CRM data: close before create, …) as errors that reject the file",
+    )
     p.add_argument("--dry-run", action="store_true", help="validate only; write nothing")
     cli.add_db_option(p)
     p.set_defaults(func=run_import)
@@ -56,6 +61,7 @@ def run_import(args: argparse.Namespace) -> int:
             stages=args.stage,
             create_missing_reps=args.create_missing_reps,
             date_order=args.dates,
+            strict=args.strict,
             dry_run=args.dry_run,
         )
     except ingest.ImportRejected as exc:

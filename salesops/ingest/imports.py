@@ -65,13 +65,15 @@ def import_frame(
     dry_run: bool = False,
     file_name: str | None = None,
     date_order: str | None = None,
+    strict: bool = False,
     progress: Progress | None = None,
 ) -> ImportReport:
     """Validate ``frame`` (columns as in a CRM export) and upsert it into ``table`` in one transaction.
 
     ``mapping``: ``{"Source column": "field"}`` or ``["Source column=field", …]`` (field '' ignores
     the column); ``stages``: ``{"Stage label": "open|won|lost"}`` or ``["Closed Won=won", …]``;
-    ``date_order``: 'us' or 'eu' for columns whose dates read both ways. Raises ImportRejected
+    ``date_order``: 'us' or 'eu' for columns whose dates read both ways; ``strict``: warnings
+    (questionable CRM data, docs/IMPORT.md) reject the file like errors. Raises ImportRejected
     (with ``.report``) on any problem — then nothing is written — and BadImportOption for bad
     options. Returns the report (rows added/updated/unchanged, created reps and teams, notes).
     """
@@ -88,6 +90,7 @@ def import_frame(
         create_missing_reps=create_missing_reps,
         file_name=file_name,
         date_order=date_order,
+        strict=strict,
     )
 
 
@@ -113,7 +116,7 @@ def import_file(
 
 
 def _defaults(options: dict) -> dict:
-    base = dict(preset=None, mapping=None, stages=None, create_missing_reps=False, date_order=None)
+    base = dict(preset=None, mapping=None, stages=None, create_missing_reps=False, date_order=None, strict=False)
     unknown = set(options) - set(base)
     if unknown:
         raise TypeError(f"unknown import options: {sorted(unknown)}")

@@ -7,7 +7,9 @@ every preset is documented there.
 
 from __future__ import annotations
 
-from salesops.ingest.spec import BadImportOption, check_table, normalise, parse_pairs
+from dataclasses import dataclass
+
+from salesops.ingest.spec import BadImportOption, check_table, normalise, parse_map_rules
 
 #: preset -> table -> ((source column, field), …). For a field, the first source present wins.
 PRESETS: dict[str, dict[str, tuple[tuple[str, str], ...]]] = {
@@ -198,46 +200,91 @@ def stage_rules(preset: str | None) -> dict[str, str]:
     return {normalise(k): v for k, v in STAGE_RULES[preset or "generic"].items()}
 
 
-def propose_mapping(table: str, columns, preset: str | None = None, overrides=None) -> dict[str, str]:
-    """Source column -> canonical field ('' = ignored) for every column of the file.
+@dataclass(frozen=True)
+class ColumnMapping:
+    """How a file's columns feed a table's fields.
 
-    Order of precedence: ``overrides`` (a dict or ``SOURCE=FIELD`` items; FIELD '' ignores the
-    column), then the preset's columns, then the field's own name. A field is taken by at most one
-    column; later candidates for a taken field are ignored.
+    ``pairs``: (source column, field or '' if ignored), in file order; a column named by several
+    ``--map`` rules appears once per field. ``clashes``: (field, column kept, other column) where
+    two columns of the file claim one field (``Amount`` and ``amount``) — an error, because the
+    second one's values would silently be dropped.
+    """
+
+    pairs: tuple[tuple[str, str], ...]
+    clashes: tuple[tuple[str, str, str], ...] = ()
+
+    @property
+    def source(self) -> dict[str, str]:
+        """field -> the file column it is read from."""
+        return {f: col for col, f in self.pairs if f}
+
+
+def map_columns(table: str, columns, preset: str | None = None, overrides=None) -> ColumnMapping:
+    """The mapping of every file column to a field (see :func:`propose_mapping` for the precedence).
+
+    Two columns claiming one field is a clash: both named by ``--map``, or two columns whose names
+    read the same (``Amount``/``amount``, ``Close Date``/``CloseDate``). Alternatives a preset lists
+    for one field (``Opportunity Name`` and ``Name``) are not a clash: the first present wins.
     """
     spec = check_table(table)
     preset = check_preset(preset)
     cols = [str(c) for c in columns]
-    user = parse_pairs(overrides, "--map rule")
-    for field in user.values():
+    user = parse_map_rules(overrides)
+    for _, field in user:
         if field and field not in spec.names:
             raise BadImportOption(
                 f"--map names the field {field!r}, which {table} does not have.",
                 f"Fields of {table}: {', '.join(spec.names)}.",
             )
-    by_norm: dict[str, str] = {}
+    by_norm: dict[str, list[str]] = {}
     for c in cols:
-        by_norm.setdefault(normalise(c), c)
-    out = dict.fromkeys(cols, "")
-    taken: set[str] = set()
+        by_norm.setdefault(normalise(c), []).append(c)
+    fields_of: dict[str, list[str]] = {c: [] for c in cols}
+    owner: dict[str, str] = {}  # field -> column
+    clashes: list[tuple[str, str, str]] = []
     fixed: set[str] = set()
-    for source, field in user.items():
-        col = source if source in out else by_norm.get(normalise(source))
+    for source, field in user:
+        col = source if source in fields_of else next(iter(by_norm.get(normalise(source), [])), None)
         if col is None:
             continue  # reported by the validation as a missing column
-        out[col] = field
         fixed.add(col)
-        if field:
-            taken.add(field)
+        if not field:
+            continue
+        if field in owner and owner[field] != col:
+            clashes.append((field, owner[field], col))
+            continue
+        if field not in fields_of[col]:
+            fields_of[col].append(field)
+        owner[field] = col
     candidates = [
         *PRESETS.get(preset or "", {}).get(table, ()),
         *[(f, f) for f in spec.names],
         *ALIASES.get(table, ()),
     ]
     for source, field in candidates:
-        col = by_norm.get(normalise(source))
-        if col is None or col in fixed or out[col] or field in taken:
+        same = [c for c in by_norm.get(normalise(source), []) if c not in fixed]
+        if not same:
             continue
-        out[col] = field
-        taken.add(field)
+        col = same[0]
+        if fields_of[col] or field in owner:
+            continue
+        fields_of[col].append(field)
+        owner[field] = col
+        clashes.extend((field, col, other) for other in same[1:])
+        fixed.update(same)
+    pairs = tuple((c, f) for c in cols for f in (fields_of[c] or [""]))
+    return ColumnMapping(pairs, tuple(clashes))
+
+
+def propose_mapping(table: str, columns, preset: str | None = None, overrides=None) -> dict[str, str]:
+    """Source column -> canonical field ('' = ignored) for every column of the file.
+
+    Order of precedence: ``overrides`` (a dict or ``SOURCE=FIELD`` items; FIELD '' ignores the
+    column), then the preset's columns, then the field's own name. A field is taken by at most one
+    column; later candidates for a taken field are ignored. A column that ``--map`` sends to two
+    fields shows the first here (:func:`map_columns` has them all).
+    """
+    out: dict[str, str] = {}
+    for col, field in map_columns(table, columns, preset, overrides).pairs:
+        out.setdefault(col, field)
     return out

@@ -57,11 +57,14 @@ def resolve_reps(engine, spec, c, src, problems: ProblemLog, create_missing, pla
         unknown &= ~(norm_names(names.fillna("")).map(counts).fillna(0) > 1)
     team_of = dict(zip(reps["rep_id"].astype(str), reps["team_id"].astype(str)))
     if unknown.any() and create_missing:
-        new = pd.DataFrame({"rep_id": ids[unknown], "name": names[unknown]})
-        new["rep_id"] = new["rep_id"].fillna("rep-" + new["name"].map(slug, na_action="ignore"))
-        new["name"] = new["name"].fillna(new["rep_id"])
-        new = new.drop_duplicates("rep_id")
-        resolved = resolved.mask(unknown, ids.where(ids.notna(), "rep-" + names.map(slug, na_action="ignore")))
+        # A rep named only by id gets the id as its name; one named only by name gets a slug id.
+        # Built value by value: either column may be wholly empty (a float NaN column in pandas).
+        new_ids = [
+            str(i) if pd.notna(i) else "rep-" + slug(n) for i, n in zip(ids[unknown], names[unknown], strict=True)
+        ]
+        new_names = [str(n) if pd.notna(n) else i for i, n in zip(new_ids, names[unknown], strict=True)]
+        new = pd.DataFrame({"rep_id": new_ids, "name": new_names}).drop_duplicates("rep_id")
+        resolved = resolved.astype("object").mask(unknown, pd.Series(new_ids, index=ids.index[unknown]))
         plan_reps.extend(new.itertuples(index=False))
         for rid in new["rep_id"]:
             team_of[rid] = UNASSIGNED_TEAM[0]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from salesops import config
 from salesops.ingest.parse import blank_to_na
 from salesops.ingest.presets import stage_rules
 from salesops.ingest.report import ProblemLog
@@ -129,6 +130,7 @@ def _deals(c, src, frame, problems, team_of, preset, user_rules) -> tuple[pd.Dat
     else:
         outcome = _na(c)
     _check_close_dates(c, src, frame, problems, outcome)
+    _check_plausibility(c, src, frame, problems, outcome, team_of)
     out = pd.DataFrame(index=c.index)
     out["deal_id"] = c.get("deal_id")
     for name in ("name", "account", "product", "stage", "forecast_category", "lead_source", "deal_type"):
@@ -166,6 +168,55 @@ def _check_close_dates(c, src, frame, problems, outcome) -> None:
     )
 
 
+#: An amount above this multiple of its team's median (in the same file, 5 amounts or more) is a warning.
+UNUSUAL_AMOUNT_FACTOR = 10
+
+
+def _check_plausibility(c, src, frame, problems, outcome, team_of) -> None:
+    """Warnings: closed deals dated after today, open ones past their close date, a probability
+    that contradicts the outcome, an amount far beyond the team's usual."""
+    today = pd.Timestamp(config.today())
+    if "close_date" in c:
+        raw = frame[src["close_date"]]
+        problems.cells(
+            "closed_in_future",
+            outcome.isin(["won", "lost"]) & (c["close_date"] > today),
+            src["close_date"],
+            raw,
+            f"a won or lost deal with a close date after today ({today:%Y-%m-%d})",
+        )
+        problems.cells(
+            "open_past_close",
+            outcome.eq("open") & (c["close_date"] < today),
+            src["close_date"],
+            raw,
+            "an open deal whose expected close date has passed; update it in the CRM",
+        )
+    if "probability" in c:
+        p = c["probability"].astype("Float64")
+        odd = (outcome.eq("won") & (p < 1)) | (outcome.eq("lost") & (p > 0))
+        problems.cells(
+            "probability_vs_outcome",
+            odd,
+            src["probability"],
+            frame[src["probability"]],
+            "the probability contradicts the outcome (won below 100 % or lost above 0 %)",
+        )
+    if "amount" in c:
+        amt = c["amount"].astype("Float64")
+        team = c["rep_id"].map(team_of) if "rep_id" in c else pd.Series("", index=c.index)
+        grouped = amt.groupby(team.fillna(""))
+        median = grouped.transform("median")
+        enough = grouped.transform("count") >= 5
+        problems.cells(
+            "unusual_amount",
+            enough & (amt > UNUSUAL_AMOUNT_FACTOR * median) & (median > 0),
+            src["amount"],
+            frame[src["amount"]],
+            f"more than {UNUSUAL_AMOUNT_FACTOR}× the median amount of the team's deals in this file",
+        )
+
+
 def _activities(c, team_of) -> pd.DataFrame:
     out = pd.DataFrame(index=c.index)
     out["activity_id"] = c.get("activity_id")
@@ -195,10 +246,12 @@ def _outcomes(spec_stage: pd.Series, c, src, preset, user_rules, problems) -> pd
         problems.cells("bad_value", bad, src["outcome"], c["outcome"], "outcome must be open, won or lost")
         outcome = outcome.fillna(given.where(~bad))
     if "is_won" in c and "is_closed" in c:
+        # The documented rule, blanks included: Salesforce writes false as an empty cell, so a row
+        # with both flags blank is an open deal.
         flags = pd.Series(
             np.where(c["is_won"].fillna(False), "won", np.where(c["is_closed"].fillna(False), "lost", "open")),
             index=c.index,
-        ).where(c["is_closed"].notna() | c["is_won"].notna())
+        )
         outcome = outcome.fillna(flags)
     outcome = outcome.fillna(rule(base))
     problems.cells(

@@ -223,6 +223,23 @@ def parse_pairs(items, what: str) -> dict[str, str]:
     return out
 
 
+def parse_map_rules(items) -> list[tuple[str, str]]:
+    """``--map`` rules as (source column, field) pairs, in order; one source may feed several fields.
+
+    ``["Name=rep_id", "Name=name"]`` keeps both (a roster naming reps only by name); a dict or
+    pairs are accepted as for :func:`parse_pairs`.
+    """
+    if items is None:
+        return []
+    if isinstance(items, dict):
+        return [(str(k).strip(), str(v).strip()) for k, v in items.items()]
+    out: list[tuple[str, str]] = []
+    for item in items:
+        pair = parse_pairs([item], "--map rule") if isinstance(item, str) else parse_pairs([tuple(item)], "--map rule")
+        out.extend(pair.items())
+    return out
+
+
 def check_stage_rules(stages) -> dict[str, str]:
     """User stage rules as normalised label -> outcome; the outcome must be open, won or lost."""
     rules = parse_pairs(stages, "--stage rule")

@@ -27,11 +27,11 @@ from salesops.ingest.parse import (
     parse_number,
     parse_percent,
 )
-from salesops.ingest.presets import check_preset, propose_mapping
-from salesops.ingest.report import ImportReport, ProblemLog
+from salesops.ingest.presets import ColumnMapping, check_preset, map_columns
+from salesops.ingest.report import ImportReport, ProblemLog, shown
 from salesops.ingest.reps import UNASSIGNED_TEAM, resolve_reps
 from salesops.ingest.rows import table_rows
-from salesops.ingest.spec import BadImportOption, TableSpec, check_stage_rules, check_table, normalise, parse_pairs
+from salesops.ingest.spec import BadImportOption, TableSpec, check_stage_rules, check_table, normalise, parse_map_rules
 from salesops.store import schema
 
 #: An amount above this (in currency units) is taken for a mistake (a pasted id, a wrong column).
@@ -49,6 +49,7 @@ class Plan:
 
     report: ImportReport
     writes: list[tuple[sa.Table, pd.DataFrame, tuple[str, ...], bool]] = field(default_factory=list)
+    warning_rows: pd.DataFrame = field(default_factory=pd.DataFrame)  # every warning, stored on write
 
 
 def plan_import(
@@ -64,6 +65,7 @@ def plan_import(
     file_name: str | None,
     date_order: str | None,
     dry_run: bool,
+    strict: bool = False,
 ) -> Plan:
     """Validate ``frame`` for ``table`` and prepare the frames to write (nothing is written here)."""
     t0 = time.perf_counter()
@@ -74,17 +76,26 @@ def plan_import(
     frame = frame if ROW in frame.columns else frame.assign(**{ROW: np.arange(2, len(frame) + 2)})
     columns = [str(col) for col in frame.columns if col != ROW]
     frame.columns = [str(col) for col in frame.columns]
-    problems = ProblemLog(frame[ROW])
+    problems = ProblemLog(frame[ROW], strict=bool(strict))
     notes: list[str] = []
     ragged = sum(p.kind == "ragged_row" for p in source.problems) if source is not None else 0
-    base = dict(table=table, file_name=file_name, preset=preset, rows_read=len(frame) + ragged, dry_run=dry_run)
+    base = dict(
+        table=table,
+        file_name=file_name,
+        preset=preset,
+        rows_read=len(frame) + ragged,
+        dry_run=dry_run,
+        strict=bool(strict),
+    )
 
     if not _check_source(source, frame, problems, notes):
         listed, counts, _ = problems.summary()
         return Plan(ImportReport(**base, problems=listed, problem_counts=counts, notes=tuple(notes)))
-    proposed = propose_mapping(table, columns, preset, mapping)
-    src = {f: col for col, f in proposed.items() if f}
-    _check_columns(spec, columns, mapping, src, problems)
+    mapped = map_columns(table, columns, preset, mapping)
+    src = mapped.source
+    _check_columns(spec, columns, mapping, mapped, problems)
+    if spec.key[0] in src:
+        problems.record_ids = shown(frame[src[spec.key[0]]]).to_numpy()
     c = pd.DataFrame({f: frame[col] for f, col in src.items()}, index=frame.index)
     parse_fields(spec, c, src, problems, notes, date_order)
 
@@ -105,8 +116,8 @@ def plan_import(
     )
     _check_duplicates(spec, out, frame, src, problems)
 
-    report = _report(base, problems, len(frame), proposed, stage_list, new_teams, new_reps, notes, t0)
-    plan = Plan(report)
+    report = _report(base, problems, len(frame), mapped.pairs, stage_list, new_teams, new_reps, notes, t0)
+    plan = Plan(report, warning_rows=problems.warnings()[2])
     if report.ok:
         _plan_writes(engine, plan, table, out, _provided(table, src), new_reps, new_teams)
     return plan
@@ -117,12 +128,15 @@ def _report(base: dict, problems: ProblemLog, rows: int, proposed, stage_list, n
     listed, counts, rejected = problems.summary()
     if counts and not rejected and rows:
         rejected = rows  # file-level problems reject every row
+    warned, warning_counts, _ = problems.warnings()
     return ImportReport(
+        warnings=warned,
+        warning_counts=warning_counts,
         **base,
         rows_rejected=rejected,
         problems=listed,
         problem_counts=counts,
-        mapping=tuple(proposed.items()),
+        mapping=tuple(proposed),
         stages=stage_list,
         created_teams=tuple(f"{t[0]} ({t[1]})" for t in new_teams),
         created_reps=tuple(f"{r.rep_id} ({r.name})" for r in new_reps),
@@ -150,10 +164,18 @@ def _check_source(source: SourceFile | None, frame, problems: ProblemLog, notes:
     return not any(p.kind in ("empty_file", "encoding") for p in source.problems)
 
 
-def _check_columns(spec: TableSpec, columns: list[str], mapping, src: dict, problems: ProblemLog) -> None:
-    """--map rules naming absent columns, and required fields (or a rep, or a team) with no column."""
+def _check_columns(spec: TableSpec, columns: list[str], mapping, mapped: ColumnMapping, problems: ProblemLog) -> None:
+    """--map rules naming absent columns, two columns for one field, required fields with no column."""
+    src = mapped.source
     norm_cols = {normalise(col) for col in columns}
-    for source_col in parse_pairs(mapping, "--map rule"):
+    for field_name, kept, other in mapped.clashes:
+        problems.file(
+            "duplicate_column",
+            f"the columns {kept!r} and {other!r} both map to {field_name}; the file must say it once "
+            f"(ignore one with --map \"{other}=\")",
+            column=other,
+        )
+    for source_col in dict(parse_map_rules(mapping)):
         if source_col not in columns and normalise(source_col) not in norm_cols:
             problems.file(
                 "missing_column",

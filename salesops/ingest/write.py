@@ -97,6 +97,7 @@ def write_plan(engine: Engine, plan: Plan, progress: Progress | None) -> ImportR
             )
             .returning(schema.import_log.c.import_id)
         ).scalar_one()
+        _record_warnings(conn, plan.warning_rows, int(import_id), report.table)
         return added, updated, int(import_id)
 
     added, updated, import_id = store.write(engine, run, f"import {report.table}")
@@ -108,3 +109,22 @@ def write_plan(engine: Engine, plan: Plan, progress: Progress | None) -> ImportR
         written=True,
         import_id=import_id,
     )
+
+
+def _record_warnings(conn: Connection, rows: pd.DataFrame, import_id: int, table: str) -> None:
+    """Store the import's warnings (every one, not only the listed ones) in the same transaction."""
+    if rows.empty:
+        return
+    frame = pd.DataFrame(
+        {
+            "import_id": import_id,
+            "table_name": table,
+            "row_number": rows["row"].astype("Int64"),
+            "record_id": rows["record_id"].astype("object"),
+            "column_name": rows["column"].astype(str),
+            "value": rows["value"].astype(str),
+            "kind": rows["kind"].astype(str),
+            "reason": rows["reason"].astype(str),
+        }
+    )
+    store.bulk_insert(conn, schema.import_warnings, frame)

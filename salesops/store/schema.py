@@ -220,6 +220,21 @@ import_log = Table(
     Column("rows_rejected", Integer, nullable=False),
 )
 
+#: Warnings an import accepted (docs/IMPORT.md, "Levels"): one row per warning, kept with the
+#: record it is about, so the Data health view can list what to fix in the CRM.
+import_warnings = Table(
+    "import_warnings",
+    metadata,
+    Column("import_id", Integer, nullable=False),
+    Column("table_name", String, nullable=False),
+    Column("row_number", Integer),  # the file's row (header = row 1)
+    Column("record_id", String),  # the row's id (deal_id, rep_id …) as the file had it
+    Column("column_name", String, nullable=False),
+    Column("value", String),
+    Column("kind", String, nullable=False),
+    Column("reason", String, nullable=False),
+)
+
 #: Persisted forecast fits, keyed on (series, grain, horizon, data version).
 forecast_cache = Table(
     "forecast_cache",

@@ -277,7 +277,9 @@ def test_the_cli_imports_and_reports(reps_engine, capsys):
     assert "imported: 9 added, 0 updated, 0 unchanged" in capsys.readouterr().out
     assert main(["import", "deals", str(FIXTURES / "deals_bad.csv"), "--db", url, "--stage", "Verbal Yes=open"]) == 2
     err = capsys.readouterr().err
-    assert "REJECTED: 5 problem(s) in 5 row(s); nothing was written." in err
+    # D4 closes before it was created: a warning (listed, not counted as an error) since issue #14.
+    assert "REJECTED: 4 error(s) in 4 row(s); nothing was written." in err
+    assert "WARNINGS: 1 warning(s)" in err and "close_before_create" in err
     assert "negative amount" in err and "error: deals_bad.csv was not imported" in err
     assert (
         main(["import", "deals", str(FIXTURES / "hubspot_deals.csv"), "--preset", "hubspot", "--dry-run", "--db", url])

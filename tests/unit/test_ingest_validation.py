@@ -100,10 +100,10 @@ BAD_INPUTS = [
         1,
     ),
     (
-        "close before create",
+        "close before create, --strict",
         "deals",
         csv(GOOD, f"D2,{ANA},Closed Lost,100,2025-03-06,2025-02-28"),
-        {},
+        {"strict": True},
         (3, "close_date", "2025-02-28", "close_before_create"),
         1,
     ),
