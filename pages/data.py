@@ -12,6 +12,7 @@ from salesops.ingest.spec import SPECS, TABLES, BadImportOption
 
 PRESET_LABELS = {"none": "Any CSV (match columns by name)", "salesforce": "Salesforce", "hubspot": "HubSpot"}
 ERROR_STYLE = "color: #b3261e"
+WARNING_STYLE = "color: #8a5300"
 
 shell.page("Data")
 engine = loaders.engine()
@@ -39,24 +40,41 @@ def show_report(report: ingest.ImportReport) -> None:
         )
     if report.ok:
         st.success(
-            f"{report.rows_read:,} rows are valid and ready to import into **{report.table}**.",
+            f"{report.rows_read:,} rows are valid and ready to import into **{report.table}**"
+            + (f" ({report.warning_total:,} warning(s) below are imported and recorded)." if report.warnings else "."),
             icon=":material/check_circle:",
         )
         if report.created_teams:
             st.caption("Teams that will be created: " + ", ".join(report.created_teams))
         if report.created_reps:
             st.caption("Reps that will be created: " + ", ".join(report.created_reps))
-        return
-    kinds = ", ".join(f"{kind.replace('_', ' ')}: {n:,}" for kind, n in report.problem_counts)
-    st.error(
-        f"**{report.problem_total:,} problem(s) in {report.rows_rejected:,} row(s) — nothing will be imported.** "
-        f"{kinds}. Fix the file, change the mapping, or add stage rules, and it is checked again.",
-        icon=":material/error:",
-    )
-    problems = report.problems_frame().drop(columns=["kind"])
-    st.dataframe(problems.style.map(lambda _: ERROR_STYLE), hide_index=True, key="data_problems")
-    if report.problem_total > len(report.problems):
-        st.caption(f"The first {len(report.problems)} problems are listed; the counts above cover all of them.")
+    else:
+        kinds = ", ".join(f"{kind.replace('_', ' ')}: {n:,}" for kind, n in report.problem_counts)
+        st.error(
+            f"**{report.problem_total:,} error(s) in {report.rows_rejected:,} row(s) — nothing will be imported.** "
+            f"{kinds}. Fix the file, change the mapping, or add stage rules, and it is checked again."
+            + (" Strict mode is on: warnings count as errors." if report.strict else ""),
+            icon=":material/error:",
+        )
+    if report.warnings:
+        kinds = ", ".join(f"{kind.replace('_', ' ')}: {n:,}" for kind, n in report.warning_counts)
+        st.warning(
+            f"**{report.warning_total:,} warning(s)**: the file reads as meant but the CRM data looks wrong ({kinds}). "
+            "These rows import; each warning is recorded and listed under Data health. "
+            "Tick *Strict* to reject the file instead.",
+            icon=":material/warning:",
+        )
+    if report.problems or report.warnings:
+        problems = report.problems_frame().drop(columns=["kind"])
+        st.dataframe(
+            problems.style.apply(
+                lambda row: [ERROR_STYLE if row["level"] == "error" else WARNING_STYLE] * len(row), axis=1
+            ),
+            hide_index=True,
+            key="data_problems",
+        )
+        if report.problem_total > len(report.problems) or report.warning_total > len(report.warnings):
+            st.caption("The first 50 errors and 50 warnings are listed; the counts above cover all of them.")
 
 
 def importer() -> None:
@@ -105,7 +123,8 @@ def importer() -> None:
     stage_rules: tuple = ()
     create_reps = False
     date_order = None
-    with st.expander("Options: stage rules, missing reps, date order", expanded=False):
+    strict = False
+    with st.expander("Options: stage rules, missing reps, strict, date order", expanded=False):
         if table == "deals":
             rules_text = st.text_area(
                 "Stage rules, one per line",
@@ -118,6 +137,10 @@ def importer() -> None:
             create_reps = st.checkbox(
                 "Create reps the file names but the store lacks (in an 'Unassigned' team)", key="data_create_reps"
             )
+        strict = st.checkbox(
+            "Strict: reject the file on warnings too (close before create, won in the future, …)",
+            key="data_strict",
+        )
         order = st.radio(
             "Dates like 03/04/2025 are",
             ["detect", "month first (US)", "day first (EU)"],
@@ -133,6 +156,7 @@ def importer() -> None:
         stages=stage_rules,
         create_missing_reps=create_reps,
         date_order=date_order,
+        strict=strict,
         file_name=upload.name,
     )
     st.subheader("Validation report")

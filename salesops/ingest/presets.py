@@ -39,6 +39,7 @@ PRESETS: dict[str, dict[str, tuple[tuple[str, str], ...]]] = {
             ("Probability", "probability"),
             ("Probability (%)", "probability"),
             ("ForecastCategoryName", "forecast_category"),
+            ("ForecastCategory", "forecast_category"),
             ("Forecast Category", "forecast_category"),
             ("Type", "deal_type"),
             ("LeadSource", "lead_source"),

@@ -8,6 +8,7 @@ resolution in ``salesops.ingest.reps``.
 
 from __future__ import annotations
 
+import hashlib
 import time
 from dataclasses import dataclass, field, replace
 
@@ -93,7 +94,9 @@ def plan_import(
         return Plan(ImportReport(**base, problems=listed, problem_counts=counts, notes=tuple(notes)))
     mapped = map_columns(table, columns, preset, mapping)
     src = mapped.source
-    _check_columns(spec, columns, mapping, mapped, problems)
+    if table == "deals" and "deal_id" not in src and {"name", "created_date"} <= set(src):
+        frame = _derive_deal_ids(frame, src, notes)
+    _check_columns(spec, columns, mapping, mapped, src, problems)
     if spec.key[0] in src:
         problems.record_ids = shown(frame[src[spec.key[0]]]).to_numpy()
     c = pd.DataFrame({f: frame[col] for f, col in src.items()}, index=frame.index)
@@ -145,6 +148,26 @@ def _report(base: dict, problems: ProblemLog, rows: int, proposed, stage_list, n
     )
 
 
+DERIVED_ID = "(derived deal id)"
+
+
+def _derive_deal_ids(frame: pd.DataFrame, src: dict, notes: list[str]) -> pd.DataFrame:
+    """A report export without an id column (Salesforce reports leave out Opportunity ID unless it
+    is added): the id is made from account, deal name and created date, so re-importing the same
+    report updates its deals instead of adding copies. Two rows alike in all three are duplicates."""
+    parts = [
+        frame[src[f]].fillna("").str.strip().str.casefold() for f in ("account", "name", "created_date") if f in src
+    ]
+    key = parts[0].str.cat(parts[1:], sep="|")
+    digest = key.map(lambda k: hashlib.sha1(k.encode(), usedforsecurity=False).hexdigest()[:12])
+    src["deal_id"] = DERIVED_ID
+    notes.append(
+        "no deal id column: each deal's id is made from its account, name and created date "
+        "(add the Opportunity ID / Record ID column to the export to match deals exactly)"
+    )
+    return frame.assign(**{DERIVED_ID: "deal-" + digest})
+
+
 def _check_date_order(date_order: str | None) -> str | None:
     """'us' or 'eu' (any case) -> 'US' or 'EU'; None stays None; anything else is a BadImportOption."""
     if date_order is not None and str(date_order).upper() not in ("US", "EU"):
@@ -159,20 +182,20 @@ def _check_source(source: SourceFile | None, frame, problems: ProblemLog, notes:
             problems.file("no_rows", "the data has no rows")
         return True
     notes.append(f"encoding {source.encoding}, delimiter {source.delimiter!r}")
+    notes.extend(source.notes)
     for p in source.problems:
         problems.file(p.kind, p.reason, value=p.value, row=p.row)
     return not any(p.kind in ("empty_file", "encoding") for p in source.problems)
 
 
-def _check_columns(spec: TableSpec, columns: list[str], mapping, mapped: ColumnMapping, problems: ProblemLog) -> None:
+def _check_columns(spec: TableSpec, columns: list[str], mapping, mapped: ColumnMapping, src, problems) -> None:
     """--map rules naming absent columns, two columns for one field, required fields with no column."""
-    src = mapped.source
     norm_cols = {normalise(col) for col in columns}
     for field_name, kept, other in mapped.clashes:
         problems.file(
             "duplicate_column",
             f"the columns {kept!r} and {other!r} both map to {field_name}; the file must say it once "
-            f"(ignore one with --map \"{other}=\")",
+            f'(ignore one with --map "{other}=")',
             column=other,
         )
     for source_col in dict(parse_map_rules(mapping)):
