@@ -155,19 +155,6 @@ def test_the_cli_prints_one_clear_line_not_a_traceback(tmp_path):
     assert "Traceback" not in res.stderr
 
 
-def test_the_library_never_imports_streamlit():
-    """`import salesops` and all its modules work without loading streamlit."""
-    code = textwrap.dedent("""
-        import importlib, pkgutil, sys
-        import salesops
-        for m in pkgutil.iter_modules(salesops.__path__):
-            if m.name != "__main__":
-                importlib.import_module(f"salesops.{m.name}")
-        assert "streamlit" not in sys.modules, [k for k in sys.modules if k.startswith("streamlit")]
-    """)
-    subprocess.run([sys.executable, "-c", code], check=True)
-
-
 def test_bulk_insert_and_read_frame_round_trip(empty_engine):
     """A frame bulk-loaded into a table reads back the same."""
     import pandas as pd
