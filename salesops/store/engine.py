@@ -104,6 +104,8 @@ def open_store(url: str | None = None) -> Engine:
             row = conn.execute(sa.select(meta.c.value).where(meta.c.key == "schema_version")).scalar_one_or_none()
             if row is None:
                 conn.execute(sa.insert(meta).values(key="schema_version", value=str(SCHEMA_VERSION)))
+            elif int(row) < SCHEMA_VERSION:
+                _upgrade(conn, int(row))
             elif int(row) > SCHEMA_VERSION:
                 raise SchemaTooNew(
                     f"The database {url_text} was written by a newer salesops "
@@ -117,6 +119,14 @@ def open_store(url: str | None = None) -> Engine:
         engine.dispose()
         raise _explain(exc, url_text) from exc
     return engine
+
+
+def _upgrade(conn: Connection, version: int) -> None:
+    """Bring a database written by an older schema up to :data:`SCHEMA_VERSION` (new tables are
+    already created by ``create_all``; this adds the columns older tables lack)."""
+    if version < 2:
+        conn.execute(sa.text("ALTER TABLE deals ADD COLUMN IF NOT EXISTS account_id VARCHAR"))
+    conn.execute(sa.update(meta).where(meta.c.key == "schema_version").values(value=str(SCHEMA_VERSION)))
 
 
 def write(engine: Engine, fn: Callable[[Connection], T], what: str, retries: int = 30) -> T:

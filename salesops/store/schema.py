@@ -25,7 +25,7 @@ from sqlalchemy import (
 )
 
 #: Bump when the tables change; a database with a higher number is refused (SchemaTooNew).
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: accounts table, deals.account_id
 
 metadata = MetaData()
 
@@ -93,6 +93,22 @@ leads = Table(
     Column("furthest_stage", String, nullable=False),  # one of LEAD_STAGES
 )
 
+#: Customer accounts (companies). ``name_key`` is the name case-folded with runs of spaces made one,
+#: the key deals are linked by when they name an account instead of giving its id. ``parent_id``
+#: points at the parent company: a subsidiary's purchases count for its top-level parent.
+accounts = Table(
+    "accounts",
+    metadata,
+    Column("account_id", String, primary_key=True),
+    Column("name", String, nullable=False),
+    Column("name_key", String, nullable=False),
+    Column("industry", String),
+    Column("size", String),  # employee band or segment, as the CRM says it
+    Column("region", String),
+    Column("owner", String),  # the account owner's name
+    Column("parent_id", String),
+)
+
 #: Deal outcomes.
 OUTCOMES = ("open", "won", "lost")
 
@@ -103,7 +119,8 @@ deals = Table(
     Column("name", String),
     Column("rep_id", String, nullable=False),
     Column("team_id", String),
-    Column("account", String),
+    Column("account", String),  # the account's name as the CRM showed it
+    Column("account_id", String),  # accounts.account_id (NULL: linked by the name only)
     Column("product", String),
     Column("stage", String, nullable=False),
     Column("outcome", String, nullable=False),  # open / won / lost
@@ -113,7 +130,7 @@ deals = Table(
     Column("created_date", Date, nullable=False),
     Column("close_date", Date),  # actual close (won/lost) or expected close (open)
     Column("lead_source", String),
-    Column("deal_type", String),
+    Column("deal_type", String),  # New Business / Renewal / Expansion / Existing Business (NULL: derived)
 )
 
 deal_stage_history = Table(

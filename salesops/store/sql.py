@@ -177,3 +177,90 @@ def load_teams(engine) -> pd.DataFrame:
     with engine.connect() as conn:
         res = conn.execute(sa.text("SELECT team_id, name, region, manager FROM teams ORDER BY team_id"))
         return pd.DataFrame(res.fetchall(), columns=["team_id", "name", "region", "manager"])
+
+
+# ---- accounts and deal types (customers, performance, leaderboards, comp) ---------------------------
+
+#: Stored deal types -> their kind. The kinds: new_business (a new customer), renewal, expansion
+#: (upsell, cross-sell) and existing (existing business not said to be either).
+DEAL_TYPES = {
+    "New Business": "new_business",
+    "Renewal": "renewal",
+    "Expansion": "expansion",
+    "Existing Business": "existing",
+}
+#: Accepted spellings (letters and digits only, lower-case) -> the stored deal type. Salesforce's
+#: ``Type`` picklist and HubSpot's ``Deal Type`` internal values are among them.
+DEAL_TYPE_SPELLINGS = {
+    **dict.fromkeys(("newbusiness", "new", "newcustomer", "newlogo", "newbiz"), "New Business"),
+    **dict.fromkeys(("renewal", "renew", "renewals", "existingcustomerreplacement"), "Renewal"),
+    **dict.fromkeys(("expansion", "upsell", "upgrade", "crosssell", "addon", "existingcustomerupgrade"), "Expansion"),
+    **dict.fromkeys(
+        ("existingbusiness", "existing", "existingcustomer", "existingcustomerdowngrade"), "Existing Business"
+    ),
+}
+#: Kinds that are revenue from existing customers.
+EXISTING_KINDS = ("renewal", "expansion", "existing")
+
+
+def name_key(name: str) -> str:
+    """An account name as deals are matched to it: lower-case, runs of spaces made one, trimmed."""
+    return " ".join(str(name).split()).lower()
+
+
+def name_key_sql(expr: str) -> str:
+    """:func:`name_key` in SQL."""
+    return f"lower(trim(regexp_replace({expr}, '\\s+', ' ', 'g')))"
+
+
+def deal_kind_sql(col: str = "d.deal_type") -> str:
+    """The kind of a stored deal type (NULL when the type is empty or not one we know)."""
+    norm = f"lower(regexp_replace({col}, '[^0-9A-Za-z]', '', 'g'))"
+    whens = " ".join(f"WHEN '{k}' THEN '{DEAL_TYPES[t]}'" for k, t in DEAL_TYPE_SPELLINGS.items())
+    return f"CASE {norm} {whens} ELSE NULL END"
+
+
+def customer_id_sql(d: str = "d", up: str = "up") -> str:
+    """A deal's customer: its account's top-level parent (``up`` of :data:`WON_KINDS_CTE`), or
+    ``name:<name key>`` for a deal linked by account name only; NULL for a deal with no account."""
+    return (
+        f"CASE WHEN {d}.account_id IS NOT NULL THEN COALESCE({up}.root_id, {d}.account_id) "
+        f"WHEN NULLIF(trim({d}.account), '') IS NOT NULL THEN 'name:' || {name_key_sql(f'{d}.account')} END"
+    )
+
+
+#: ``WITH RECURSIVE`` preamble: ``roots`` (account_id, root_id: the top-level parent; an account
+#: in a parent cycle, which an import refuses, is its own root) and ``won_kinds``: every won deal
+#: with its customer and kind. A deal's customer is its account's top-level parent, or the account
+#: named by the deal (by name key) when it has no account id; deals with neither have no customer.
+#: The kind is the deal type when it has one; else new_business for the customer's first won day
+#: (and for a deal without a customer) and existing for later ones.
+WON_KINDS_CTE = f"""
+WITH RECURSIVE up(account_id, root_id, depth) AS (
+    SELECT account_id, account_id, 0 FROM accounts
+    WHERE parent_id IS NULL OR parent_id NOT IN (SELECT account_id FROM accounts)
+    UNION ALL
+    SELECT a.account_id, up.root_id, up.depth + 1 FROM accounts a JOIN up ON a.parent_id = up.account_id
+    WHERE up.depth < 50
+),
+won_cust AS (
+    SELECT d.deal_id, d.rep_id, d.team_id, d.close_date, COALESCE(d.amount_cents, 0) AS amount_cents,
+           d.account AS account_name,
+           {customer_id_sql()} AS customer_id,
+           {deal_kind_sql("d.deal_type")} AS typed_kind
+    FROM deals d LEFT JOIN up ON up.account_id = d.account_id
+    WHERE d.outcome = 'won' AND d.close_date IS NOT NULL
+),
+won_kinds AS (
+    SELECT deal_id, rep_id, team_id, close_date, amount_cents, customer_id, account_name,
+           COALESCE(typed_kind, CASE WHEN customer_id IS NULL
+                                       OR close_date = MIN(close_date) OVER (PARTITION BY customer_id)
+                                     THEN 'new_business' ELSE 'existing' END) AS kind
+    FROM won_cust
+)
+"""  # noqa: S608 - our fragments and constants only
+
+
+def business_sql(kind_col: str = "kind") -> str:
+    """'new' for new business, 'existing' for renewal, expansion and other existing business."""
+    return f"CASE WHEN {kind_col} = 'new_business' THEN 'new' ELSE 'existing' END"

@@ -32,3 +32,12 @@ def test_every_doc_the_readme_names_exists():
     readme = (ROOT / "README.md").read_text()
     for name in set(re.findall(r"(docs/[A-Z_]+\.md|BENCHMARKS\.md)", readme)):
         assert (ROOT / name).exists(), name
+
+
+def test_customer_definitions_are_in_the_customers_doc():
+    """docs/CUSTOMERS.md carries each customer definition (the page's help) word for word."""
+    from salesops.customers import DEFINITIONS
+
+    doc = (ROOT / "docs" / "CUSTOMERS.md").read_text()
+    missing = [name for name, text in DEFINITIONS.items() if text not in doc]
+    assert not missing, missing

@@ -1,0 +1,125 @@
+"""The Customers job's SQL: won deals with their customer and kind, groups, open renewals, drill-down.
+
+The customer and kind of a won deal are defined once in :data:`salesops.store.sql.WON_KINDS_CTE`
+(shared with performance, leaderboards and comp); here they are only filtered and labelled.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from salesops.errors import InvalidFilter
+from salesops.scope import Scope
+from salesops.store.engine import fetch_frame
+from salesops.store.sql import WON_KINDS_CTE, business_sql, customer_id_sql, deal_kind_sql, scope_filter
+
+#: How the per-period figures can be split: one row set for the whole company, or per region / team.
+BY = ("company", "region", "team")
+COMPANY = "All teams"
+
+#: Columns of :func:`load_won`.
+WON_COLUMNS = [
+    "group", "deal_id", "rep_id", "team_id", "customer_id", "customer", "close_date", "amount_cents", "kind", "business",
+]  # fmt: skip
+
+_GROUP = {"company": f"'{COMPANY}'", "team": "w.team_id", "region": "COALESCE(t.region, 'Unassigned')"}
+
+
+def check_by(by: str) -> str:
+    if by not in BY:
+        raise InvalidFilter(f"Unknown grouping {by!r} for customers.", f"Use one of: {', '.join(BY)}.")
+    return by
+
+
+def load_won(engine: Engine, scope: Scope, by: str = "company") -> pd.DataFrame:
+    """Every won deal in scope closed on or before ``scope.end`` (all history: flows need it).
+
+    Columns: :data:`WON_COLUMNS`. ``customer`` is the top-level account's name (or the deal's account
+    name when it is linked by name only); ``customer_id`` is NULL for deals with no account.
+    """
+    where, params = scope_filter(scope, "w")
+    sql = f"""{WON_KINDS_CTE}
+        SELECT {_GROUP[check_by(by)]} AS "group", w.deal_id, w.rep_id, w.team_id, w.customer_id,
+               COALESCE(acc.name, MIN(w.account_name) OVER (PARTITION BY w.customer_id)) AS customer,
+               w.close_date, w.amount_cents, w.kind, {business_sql("w.kind")} AS business
+        FROM won_kinds w
+        LEFT JOIN teams t ON t.team_id = w.team_id
+        LEFT JOIN accounts acc ON acc.account_id = w.customer_id
+        WHERE w.close_date <= :end {where}
+        ORDER BY w.close_date, w.deal_id
+    """  # noqa: S608 - our fragments; values bound
+    frame = fetch_frame(engine, sa.text(sql), {"end": scope.end, **params})
+    if len(frame):
+        frame["close_date"] = pd.to_datetime(frame["close_date"])
+    else:
+        frame = pd.DataFrame(
+            {c: pd.Series(dtype="datetime64[ns]" if c == "close_date" else "object") for c in WON_COLUMNS}
+        )
+    frame["amount_cents"] = frame["amount_cents"].astype("int64")
+    return frame[WON_COLUMNS]
+
+
+def load_groups(engine: Engine, scope: Scope, by: str) -> list[str]:
+    """Every group in scope, so a group with no customer still gets its rows of zeros."""
+    if check_by(by) == "company":
+        return [COMPANY]
+    where, params = scope_filter(scope, "t")
+    col = "t.team_id" if by == "team" else "COALESCE(t.region, 'Unassigned')"
+    sql = f"SELECT DISTINCT {col} AS g FROM teams t WHERE TRUE {where} ORDER BY g"  # noqa: S608 - our fragments
+    return [str(g) for g in fetch_frame(engine, sa.text(sql), params)["g"]]
+
+
+#: Columns of :func:`open_renewals`.
+RENEWAL_COLUMNS = ["deal_id", "name", "customer_id", "team_id", "stage", "amount_cents", "close_date", "last_change"]
+
+
+def open_renewals(engine: Engine, scope: Scope) -> pd.DataFrame:
+    """Open deals whose type is Renewal, with their customer and last stage change (or create date)."""
+    where, params = scope_filter(scope, "d")
+    sql = f"""{WON_KINDS_CTE}
+        SELECT d.deal_id, d.name,
+               {customer_id_sql()} AS customer_id,
+               d.team_id, d.stage, d.amount_cents, d.close_date,
+               COALESCE((SELECT MAX(h.entered_at) FROM deal_stage_history h WHERE h.deal_id = d.deal_id),
+                        d.created_date) AS last_change
+        FROM deals d LEFT JOIN up ON up.account_id = d.account_id
+        WHERE d.outcome = 'open' AND {deal_kind_sql("d.deal_type")} = 'renewal'
+          AND ({customer_id_sql()}) IS NOT NULL {where}
+    """  # noqa: S608 - our fragments; values bound
+    frame = fetch_frame(engine, sa.text(sql), params)
+    return frame if len(frame) else pd.DataFrame(columns=RENEWAL_COLUMNS)
+
+
+#: Columns of :func:`customer_deals`.
+DEAL_COLUMNS = [
+    "deal_id", "name", "account", "team_id", "rep", "product", "deal_type", "stage", "outcome", "amount_cents",
+    "created_date", "close_date",
+]  # fmt: skip
+
+
+def customer_deals(engine: Engine, customer_ids: list[str], scope: Scope) -> pd.DataFrame:
+    """Every deal (won, lost, open) of the given customers, newest first, for the drill-down."""
+    if not customer_ids:
+        return pd.DataFrame(columns=DEAL_COLUMNS)
+    where, params = scope_filter(scope, "d")
+    sql = f"""{WON_KINDS_CTE}
+        SELECT d.deal_id, d.name, d.account, d.team_id, r.name AS rep, d.product,
+               COALESCE(d.deal_type, '') AS deal_type, d.stage, d.outcome, d.amount_cents,
+               d.created_date, d.close_date
+        FROM deals d LEFT JOIN up ON up.account_id = d.account_id LEFT JOIN reps r ON r.rep_id = d.rep_id
+        WHERE ({customer_id_sql()}) IN :ids
+          AND d.created_date <= :end {where}
+        ORDER BY d.close_date DESC NULLS LAST, d.deal_id
+    """  # noqa: S608 - our fragments; values bound
+    stmt = sa.text(sql).bindparams(sa.bindparam("ids", expanding=True))
+    frame = fetch_frame(engine, stmt, {"ids": list(customer_ids), "end": scope.end, **params})
+    return frame if len(frame) else pd.DataFrame(columns=DEAL_COLUMNS)
+
+
+def as_of(scope: Scope, today: date) -> date:
+    """The day the figures are measured at: the range's end, or today when the range runs past it."""
+    return min(scope.end, today)

@@ -1,0 +1,90 @@
+"""Per period: won revenue split new vs existing business, and active, new, returning and lost customers.
+
+Pure functions over the won-deal frame of :func:`salesops.customers.queries.load_won` (definitions:
+:data:`salesops.customers.definitions.DEFINITIONS`, docs/CUSTOMERS.md), plus :func:`customer_periods`,
+the one call the page and the CLI make.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+import pandas as pd
+from sqlalchemy.engine import Engine
+
+from salesops.customers.definitions import ACTIVE_MONTHS
+from salesops.customers.queries import load_groups, load_won
+from salesops.scope import Scope, period_label
+
+#: Columns of :func:`period_flows` and :func:`customer_periods`.
+PERIOD_COLUMNS = [
+    "group", "period_start", "period", "partial", "won_cents", "new_cents", "existing_cents", "existing_share",
+    "active", "new", "returning", "lost",
+]  # fmt: skip
+
+_YEAR = pd.DateOffset(months=ACTIVE_MONTHS)
+
+
+def purchase_events(won: pd.DataFrame) -> pd.DataFrame:
+    """One row per (group, customer, purchase day) with what that day means for the customer.
+
+    Columns: group, customer_id, day, first (their first purchase in the group), returning (more than
+    12 months after the previous one), lapse (the day 12 months after this purchase when no purchase
+    follows by then, else NaT: the customer is lost on that day).
+    """
+    days = (
+        won.loc[won["customer_id"].notna(), ["group", "customer_id", "close_date"]]
+        .drop_duplicates()
+        .sort_values(["group", "customer_id", "close_date"])
+        .rename(columns={"close_date": "day"})
+        .reset_index(drop=True)
+    )
+    by = days.groupby(["group", "customer_id"], sort=False)["day"]
+    prev, nxt = by.shift(1), by.shift(-1)
+    days["first"] = prev.isna()
+    days["returning"] = prev.notna() & (days["day"] > prev + _YEAR)
+    lapse = days["day"] + _YEAR
+    days["lapse"] = lapse.where(nxt.isna() | (nxt > lapse))
+    return days
+
+
+def period_flows(won: pd.DataFrame, periods: list[tuple[date, date]], grain: str, as_of: date, groups) -> pd.DataFrame:
+    """The figures of every (group, period): columns :data:`PERIOD_COLUMNS`, money in cents.
+
+    ``won`` is a :func:`load_won` frame; ``periods`` the (start, end) pairs to show; ``as_of`` the day
+    the figures are measured at (a period ending after it is partial and counts up to it).
+    """
+    events = purchase_events(won)
+    asof = pd.Timestamp(as_of)
+    rows = []
+    for g in groups:
+        w = won[won["group"] == g]
+        ev = events[events["group"] == g]
+        for start, end in periods:
+            lo, hi = pd.Timestamp(start), min(pd.Timestamp(end), asof)
+            rows.append(_one_period(g, start, end, grain, w, ev, lo, hi, pd.Timestamp(end) > asof))
+    return pd.DataFrame(rows, columns=PERIOD_COLUMNS)
+
+
+def _one_period(g, start, end, grain, w, ev, lo, hi, partial) -> tuple:
+    inside = (w["close_date"] >= lo) & (w["close_date"] <= hi)
+    won_cents = int(w.loc[inside, "amount_cents"].sum())
+    existing = int(w.loc[inside & (w["business"] == "existing"), "amount_cents"].sum())
+    in_p = (ev["day"] >= lo) & (ev["day"] <= hi)
+    active = ev.loc[(ev["day"] > hi - _YEAR) & (ev["day"] <= hi), "customer_id"].nunique()
+    new = int((in_p & ev["first"]).sum())
+    returning = int((in_p & ev["returning"]).sum())
+    lost = int(((ev["lapse"] >= lo) & (ev["lapse"] <= hi)).sum())
+    share = existing / won_cents if won_cents else np.nan
+    return (
+        g, start, period_label(start, grain), bool(partial), won_cents, won_cents - existing, existing, share,
+        int(active), new, returning, lost,
+    )  # fmt: skip
+
+
+def customer_periods(engine: Engine, scope: Scope, by: str = "company", today: date | None = None) -> pd.DataFrame:
+    """Per group and grain period of the scope: revenue split and customer counts (PERIOD_COLUMNS)."""
+    as_of = min(scope.end, today) if today else scope.end
+    won = load_won(engine, scope, by)
+    return period_flows(won, scope.periods(), scope.grain, as_of, load_groups(engine, scope, by))

@@ -1,0 +1,121 @@
+"""Account concentration and the accounts at risk (docs/CUSTOMERS.md)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+#: Customers counted in the concentration figure.
+TOP_N = 10
+#: Spend fell: last 12 months at least this share below the 12 months before.
+FALL_SHARE = 0.5
+#: Overdue: no purchase for longer than the usual cycle plus this many days.
+GRACE_DAYS = 30
+#: A renewal with no stage change for this many days is stale.
+STALE_DAYS = 30
+#: Customers who bought within this many months are watched for risk.
+WATCH_MONTHS = 24
+
+#: Columns of :func:`accounts_at_risk`.
+RISK_COLUMNS = [
+    "customer_id", "customer", "last_12m_cents", "prior_12m_cents", "change", "last_purchase", "days_since",
+    "usual_cycle_days", "stale_renewals", "stale_renewal_cents", "reasons",
+]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Concentration:
+    """Top-N customers' share of the won revenue in a range (None when nothing was won)."""
+
+    top_share: float | None
+    top_cents: int
+    total_cents: int
+    customers: int
+    top: pd.DataFrame  # customer_id, customer, won_cents (the top N, largest first)
+
+
+def concentration(won: pd.DataFrame, start: date, end: date, n: int = TOP_N) -> Concentration:
+    """The share of won revenue in [start, end] that came from the ``n`` customers who bought most.
+
+    Revenue of deals with no account is in the total (it is won revenue) but is no customer."""
+    inside = won[(won["close_date"] >= pd.Timestamp(start)) & (won["close_date"] <= pd.Timestamp(end))]
+    total = int(inside["amount_cents"].sum())
+    per = (
+        inside[inside["customer_id"].notna()]
+        .groupby(["customer_id", "customer"], as_index=False)["amount_cents"]
+        .sum()
+        .rename(columns={"amount_cents": "won_cents"})
+        .sort_values(["won_cents", "customer_id"], ascending=[False, True])
+    )
+    top = per.head(n).reset_index(drop=True)
+    top_cents = int(top["won_cents"].sum())
+    return Concentration(top_cents / total if total else None, top_cents, total, len(per), top)
+
+
+def accounts_at_risk(won: pd.DataFrame, renewals: pd.DataFrame, as_of: date) -> pd.DataFrame:
+    """Customers who bought in the last WATCH_MONTHS with at least one warning (RISK_COLUMNS).
+
+    ``won``: a load_won frame; ``renewals``: an open_renewals frame. Sorted by the revenue at stake
+    (the 12 months before the last 12, or the last 12 when larger), largest first.
+    """
+    t = pd.Timestamp(as_of)
+    w = won[won["customer_id"].notna() & (won["close_date"] <= t)]
+    if w.empty:
+        return pd.DataFrame(columns=RISK_COLUMNS)
+    year_ago, two_ago = t - pd.DateOffset(months=12), t - pd.DateOffset(months=24)
+    g = w.groupby("customer_id")
+    out = pd.DataFrame(
+        {
+            "customer": g["customer"].first(),
+            "last_12m_cents": w[w["close_date"] > year_ago].groupby("customer_id")["amount_cents"].sum(),
+            "prior_12m_cents": w[(w["close_date"] > two_ago) & (w["close_date"] <= year_ago)]
+            .groupby("customer_id")["amount_cents"]
+            .sum(),
+            "last_purchase": g["close_date"].max(),
+            "usual_cycle_days": _usual_cycle(w),
+        }
+    )
+    out[["last_12m_cents", "prior_12m_cents"]] = out[["last_12m_cents", "prior_12m_cents"]].fillna(0).astype("int64")
+    out = out[out["last_purchase"] > two_ago]
+    out["days_since"] = (t - out["last_purchase"]).dt.days
+    prior = out["prior_12m_cents"].astype(float)
+    out["change"] = np.where(prior > 0, out["last_12m_cents"] / prior.where(prior > 0) - 1, np.nan)
+    stale = _stale(renewals, t)
+    out["stale_renewals"] = stale["n"].reindex(out.index).fillna(0).astype(int)
+    out["stale_renewal_cents"] = stale["cents"].reindex(out.index).fillna(0).astype("int64")
+    fell = out["change"] <= -FALL_SHARE
+    overdue = out["usual_cycle_days"].notna() & (out["days_since"] > out["usual_cycle_days"] + GRACE_DAYS)
+    reasons = pd.Series("", index=out.index)
+    reasons = reasons.where(
+        ~fell, reasons + "spend fell " + (-out["change"] * 100).round().map("{:.0f}".format) + "%; "
+    )
+    reasons = reasons.where(~overdue, reasons + "overdue (" + out["days_since"].astype(str) + " days); ")
+    reasons = reasons.where(out["stale_renewals"] == 0, reasons + "stale renewal; ")
+    out["reasons"] = reasons.str.rstrip("; ")
+    out = out[out["reasons"] != ""].reset_index(names="customer_id")
+    stake = np.maximum(out["prior_12m_cents"], out["last_12m_cents"]) + out["stale_renewal_cents"]
+    out = out.assign(_stake=stake).sort_values(["_stake", "customer_id"], ascending=[False, True])
+    out["last_purchase"] = out["last_purchase"].dt.date
+    return out[RISK_COLUMNS].reset_index(drop=True)
+
+
+def _usual_cycle(w: pd.DataFrame) -> pd.Series:
+    """Median days between a customer's purchase days (NaN with a single purchase day)."""
+    days = w[["customer_id", "close_date"]].drop_duplicates().sort_values(["customer_id", "close_date"])
+    gaps = days.groupby("customer_id")["close_date"].diff().dt.days
+    return gaps.groupby(days["customer_id"]).median()
+
+
+def _stale(renewals: pd.DataFrame, t: pd.Timestamp) -> pd.DataFrame:
+    """Per customer: the number and amount of open renewals past their close date or idle STALE_DAYS."""
+    if renewals.empty:
+        return pd.DataFrame({"n": pd.Series(dtype=int), "cents": pd.Series(dtype="int64")})
+    r = renewals.copy()
+    close = pd.to_datetime(r["close_date"])
+    idle = (t - pd.to_datetime(r["last_change"])).dt.days
+    r = r[(close < t) | (idle > STALE_DAYS)]
+    r = r.assign(cents=r["amount_cents"].fillna(0).astype("int64"))
+    return r.groupby("customer_id").agg(n=("deal_id", "size"), cents=("cents", "sum"))

@@ -1,0 +1,202 @@
+"""Customers and retention, against a store small enough to work out by hand (docs/CUSTOMERS.md)."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+
+from salesops import customers, store
+from salesops.cli.main import main
+from salesops.scope import Scope
+from salesops.store import schema
+from salesops.store.sql import name_key
+from tests.builders import deal, insert, rep
+
+AS_OF = date(2025, 12, 31)
+
+
+def _account(account_id: str, name: str, parent: str | None = None) -> dict:
+    return dict(account_id=account_id, name=name, name_key=name_key(name), parent_id=parent, region="North")
+
+
+def _deal(n, team, outcome, amount, close, *, account=None, account_id=None, deal_type=None) -> dict:
+    row = deal(n, "R1" if team == "T1" else "R2", team, outcome, amount, close)
+    return {**row, "account": account, "account_id": account_id, "deal_type": deal_type}
+
+
+@pytest.fixture
+def engine(empty_engine):
+    """Acme (A) with a subsidiary (S), Beta (B) lost and won back, Gamma linked by name only."""
+    insert(empty_engine, schema.teams, [dict(team_id="T1", name="One", region="North"),
+                                        dict(team_id="T2", name="Two", region="South")])  # fmt: skip
+    insert(empty_engine, schema.reps, [rep("R1", "T1"), rep("R2", "T2")])
+    insert(
+        empty_engine, schema.accounts, [_account("A", "Acme"), _account("S", "Acme Labs", "A"), _account("B", "Beta")]
+    )
+    insert(
+        empty_engine,
+        schema.deals,
+        [
+            _deal(1, "T1", "won", 1000, date(2024, 1, 10), account="Acme", account_id="A"),
+            _deal(2, "T1", "won", 500, date(2024, 1, 20), account="Acme", account_id="A", deal_type="Renewal"),
+            _deal(3, "T1", "won", 300, date(2024, 6, 1), account="Acme Labs", account_id="S"),
+            _deal(4, "T1", "won", 2000, date(2024, 3, 1), account="Beta", account_id="B"),
+            _deal(5, "T1", "won", 2500, date(2025, 6, 1), account="Beta", account_id="B"),
+            _deal(6, "T2", "won", 400, date(2024, 2, 15), account="  gamma   CORP "),
+            _deal(7, "T2", "won", 100, date(2024, 8, 1), account="Gamma Corp", deal_type="Expansion"),
+            _deal(8, "T1", "won", 50, date(2024, 1, 5)),
+            _deal(9, "T1", "lost", 700, date(2024, 2, 1), account="Acme", account_id="A"),
+            {**_deal(10, "T1", "open", 2600, date(2025, 11, 30), account="Beta", account_id="B", deal_type="Renewal")},
+        ],
+    )
+    return empty_engine
+
+
+def _months(engine, start=date(2023, 11, 1), by="company"):
+    frame = customers.customer_periods(engine, Scope(start=start, end=AS_OF, grain="month"), by)
+    return frame.set_index(["group", "period"]) if by != "company" else frame.set_index("period")
+
+
+def test_a_subsidiary_counts_for_its_parent_and_names_link_ignoring_case_and_spaces(engine):
+    """D003 (Acme Labs) belongs to customer Acme; both Gamma spellings are one customer; D008 has none."""
+    won = customers.load_won(engine, Scope(start=date(2024, 1, 1), end=AS_OF)).set_index("deal_id")
+    assert won.loc["D003", "customer_id"] == "A" and won.loc["D003", "customer"] == "Acme"
+    assert won.loc["D006", "customer_id"] == won.loc["D007", "customer_id"] == "name:gamma corp"
+    assert pd.isna(won.loc["D008", "customer_id"])
+    assert "D009" not in won.index  # lost deals are no purchase
+
+
+def test_deal_kinds_follow_the_type_and_else_the_first_won_day(engine):
+    """Untyped: first won day new, later existing; typed deals keep their type; no account is new."""
+    won = customers.load_won(engine, Scope(start=date(2024, 1, 1), end=AS_OF)).set_index("deal_id")
+    assert won["kind"].to_dict() == {
+        "D001": "new_business", "D002": "renewal", "D003": "existing", "D004": "new_business",
+        "D005": "existing", "D006": "new_business", "D007": "expansion", "D008": "new_business",
+    }  # fmt: skip
+
+
+def test_a_renewal_in_the_same_month_as_the_new_purchase_splits_the_revenue(engine):
+    """Jan 2024: 1000 (Acme new) + 50 (no account) new, 500 renewal existing; one new customer."""
+    jan = _months(engine).loc["Jan 2024"]
+    assert (jan.won_cents, jan.new_cents, jan.existing_cents) == (1550, 1050, 500)
+    assert jan.existing_share == pytest.approx(500 / 1550)
+    assert (jan.active, jan.new, jan.returning, jan.lost) == (1, 1, 0, 0)
+
+
+def test_a_customer_lost_and_won_back(engine):
+    """Beta lapses on 1 Mar 2025 (12 months after its purchase) and returns on 1 Jun 2025."""
+    m = _months(engine)
+    assert (m.loc["Feb 2025", "active"], m.loc["Mar 2025", "lost"], m.loc["Mar 2025", "active"]) == (3, 1, 2)
+    jun = m.loc["Jun 2025"]
+    # Acme's last purchase (the subsidiary's, 1 Jun 2024) lapses the same day Beta returns.
+    assert (jun.returning, jun.lost, jun.active, jun.new) == (1, 1, 2, 0)
+    assert (m.loc["Aug 2025", "lost"], m.loc["Dec 2025", "active"]) == (1, 1)
+    assert m["new"].sum() == 3
+
+
+def test_active_customers_add_up_from_the_flows(engine):
+    """Active at a month's end = the month before + new + returning − lost, every month."""
+    m = _months(engine)
+    flow = m["new"] + m["returning"] - m["lost"]
+    assert (m["active"].diff().iloc[1:] == flow.iloc[1:]).all()
+
+
+def test_a_period_with_no_customers_is_zeros(engine, empty_engine):
+    """Nov 2023 has no purchase: zero revenue and customers, and no share from existing."""
+    nov = _months(engine).loc["Nov 2023"]
+    assert (nov.won_cents, nov.active, nov.new, nov.returning, nov.lost) == (0, 0, 0, 0, 0)
+    assert pd.isna(nov.existing_share)
+
+
+def test_per_team_figures_count_the_deals_booked_there(engine):
+    """Gamma bought from T2 only; T1's figures leave it out."""
+    m = _months(engine, by="team")
+    assert m.loc[("T2", "Feb 2024"), "new"] == 1 and m.loc[("T1", "Feb 2024"), "new"] == 0
+    assert m.loc[("T1", "Aug 2024"), "active"] == 2 and m.loc[("T2", "Aug 2024"), "active"] == 1
+
+
+def test_revenue_retention_by_yearly_cohort(engine):
+    """Cohort 2024: year 1 = 1800 + 2000 + 500; year 2 = Beta's 2500, of which 2000 is kept."""
+    won = customers.load_won(engine, Scope(start=date(2024, 1, 1), end=AS_OF))
+    ret = customers.revenue_retention(won, date(2026, 3, 1)).set_index(["cohort", "year"])
+    y2 = ret.loc[(2024, 2)]
+    assert (y2.customers, y2.base_cents, y2.revenue_cents, y2.kept_cents) == (3, 4300, 2500, 2000)
+    assert y2.nrr == pytest.approx(2500 / 4300) and y2.grr == pytest.approx(2000 / 4300)
+    assert y2.complete  # Acme's year 2 ended on 10 Jan 2026
+    assert not customers.revenue_retention(won, AS_OF).set_index(["cohort", "year"]).loc[(2024, 2)].complete
+
+
+def test_cohort_grid_shares_active_per_first_won_quarter(engine):
+    """2024-Q1 cohort: Acme, Beta, Gamma; in 2025-Q1 Beta (bought 1 Mar 2024) is no longer active."""
+    won = customers.load_won(engine, Scope(start=date(2024, 1, 1), end=AS_OF))
+    grid = customers.cohort_grid(won, AS_OF).set_index(["cohort", "quarter"])
+    assert grid.loc[("2024-Q1", "2024-Q1"), "customers"] == 3
+    assert grid.loc[("2024-Q1", "2025-Q1"), "active"] == 2  # Acme (Jun 2024) and Gamma (Aug 2024)
+    # 30 Jun 2025: Beta is back (1 Jun 2025), Gamma still active (1 Aug 2024), Acme lapsed on 1 Jun.
+    assert grid.loc[("2024-Q1", "2025-Q2"), "share"] == pytest.approx(2 / 3)
+
+
+def test_concentration_is_the_top_customers_share_of_all_won_revenue(engine):
+    """2024: 4350 won, of which Acme 1800, Beta 2000, Gamma 500 (50 had no account)."""
+    won = customers.load_won(engine, Scope(start=date(2024, 1, 1), end=AS_OF))
+    c = customers.concentration(won, date(2024, 1, 1), date(2024, 12, 31))
+    assert (c.total_cents, c.top_cents, c.customers) == (4350, 4300, 3)
+    assert c.top_share == pytest.approx(4300 / 4350)
+    assert customers.concentration(won, date(2024, 1, 1), date(2024, 12, 31), n=1).top_share == pytest.approx(
+        2000 / 4350
+    )
+    assert customers.concentration(won, date(2023, 1, 1), date(2023, 12, 31)).top_share is None
+
+
+def test_accounts_at_risk_name_their_reasons(engine):
+    """Beta: stale renewal; Acme and Gamma: spend fell to nothing and overdue; largest stake first."""
+    scope = Scope(start=date(2024, 1, 1), end=AS_OF)
+    won = customers.load_won(engine, scope)
+    risk = customers.accounts_at_risk(won, customers.open_renewals(engine, scope), AS_OF)
+    assert list(risk["customer_id"]) == ["B", "A", "name:gamma corp"]
+    assert risk.loc[0, "reasons"] == "stale renewal" and risk.loc[0, "stale_renewal_cents"] == 2600
+    acme = risk.loc[1]
+    assert (acme.last_12m_cents, acme.prior_12m_cents, acme.usual_cycle_days, acme.days_since) == (0, 1800, 71.5, 578)
+    assert acme.reasons == "spend fell 100%; overdue (578 days)"
+
+
+def test_the_cli_prints_what_the_library_computes(engine, tmp_path, capsys):
+    """`customers --format json` gives the customer_periods rows."""
+    url = str(engine.url)
+    code = main(["customers", "--db", url, "--grain", "quarter", "--from", "2024-01-01", "--to", "2025-12-31",
+                 "--by", "team", "--format", "json"])  # fmt: skip
+    assert code == 0
+    rows = json.loads(capsys.readouterr().out)
+    lib = customers.customer_periods(engine, Scope(start=date(2024, 1, 1), end=AS_OF, grain="quarter"), "team")
+    assert [r["new"] for r in rows] == lib["new"].tolist()
+    assert [r["won_cents"] for r in rows] == lib["won_cents"].tolist()
+
+
+def test_an_unknown_grouping_is_refused(engine):
+    """--by must be company, region or team."""
+    with pytest.raises(customers.queries.InvalidFilter, match="Unknown grouping"):
+        customers.customer_periods(engine, Scope(start=date(2024, 1, 1), end=AS_OF), "rep")
+
+
+def test_an_older_store_gains_the_account_column(tmp_path):
+    """A schema-1 database (no deals.account_id) is upgraded when opened."""
+    url = f"duckdb:///{tmp_path / 'old.duckdb'}"
+    engine = store.open_store(url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("ALTER TABLE deals DROP COLUMN account_id"))
+        conn.execute(sa.update(schema.meta).values(value="1"))
+    engine.dispose()
+    engine = store.open_store(url)
+    with engine.connect() as conn:
+        cols = [
+            r[0]
+            for r in conn.execute(
+                sa.text("SELECT column_name FROM information_schema.columns WHERE table_name = 'deals'")
+            )
+        ]
+        version = conn.execute(sa.select(schema.meta.c.value)).scalar_one()
+    assert "account_id" in cols and version == str(schema.SCHEMA_VERSION)
