@@ -12,6 +12,7 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
+from salesops import customers
 from salesops import leaderboards as leaderboard
 from salesops import performance as metrics
 from salesops.comp import engine as comp_engine
@@ -27,7 +28,7 @@ from salesops.scope import Scope
 from salesops.store import sql as queries
 from salesops.tools import fairness, results, rounds, themes
 
-PAGES = ("home", "performance", "leaderboards", "forecasts", "compensation", "tools")
+PAGES = ("home", "performance", "leaderboards", "forecasts", "compensation", "tools", "customers")
 
 
 def page_calls(engine, today: date) -> dict[str, dict[str, Callable]]:
@@ -98,6 +99,10 @@ def page_calls(engine, today: date) -> dict[str, dict[str, Callable]]:
             "tools_vs_performance": lambda: results.tools_vs_performance(engine, sc, last_round),
             "rep_fairness + team_summary": lambda: fairness.team_summary(fairness.rep_fairness(engine, sc, "capacity")),
             "fairness_trend": lambda: fairness.fairness_trend(engine, sc),
+        },
+        "customers": {
+            "customer_view": lambda: customers.customer_view(engine, sc, today),
+            "customer_periods": lambda: customers.customer_periods(engine, customers.trend_scope(sc), "company", today),
         },
     }
     return calls

@@ -15,7 +15,7 @@ from typing import Concatenate, ParamSpec, TypeVar
 import streamlit as st
 from sqlalchemy.engine import Engine
 
-from salesops import config, ingest, store
+from salesops import config, customers, ingest, store
 from salesops import leaderboards as lb
 from salesops import performance as metrics
 from salesops.comp import queries as comp_store
@@ -112,6 +112,12 @@ tool_themes = cached(themes.tool_themes)
 tools_vs_performance = cached(results.tools_vs_performance)
 rep_fairness = cached(fairness.rep_fairness)
 fairness_trend = cached(fairness.fairness_trend)
+# ---- customers --------------------------------------------------------------------------------
+customer_view = cached(customers.customer_view)
+customer_periods = cached(customers.customer_periods)
+customer_deals = cached(customers.customer_deals)
+
+accounts_behind = cached(customers.period_accounts)
 # ---- data -------------------------------------------------------------------------------------
 import_history = cached(ingest.import_history)
 validate_file = cached(ingest.validate_file)

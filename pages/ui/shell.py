@@ -23,6 +23,7 @@ NAV = (
     ("pages/forecasts.py", "Forecasts", ":material/timeline:"),
     ("pages/compensation.py", "Compensation", ":material/payments:"),
     ("pages/tools.py", "Sales tools", ":material/build:"),
+    ("pages/customers.py", "Customers", ":material/handshake:"),
     ("pages/data.py", "Data", ":material/upload_file:"),
 )
 #: The query parameters of the shared view, carried along by the navigation links.

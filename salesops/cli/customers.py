@@ -6,11 +6,9 @@ import argparse
 
 from salesops import config, customers, export, store
 from salesops.cli import common as cli
-from salesops.scope import Scope, period_start, shift
+from salesops.scope import Scope
 
-#: Periods shown when --from is not given, per grain (the current one included).
-DEFAULT_PERIODS = {"month": 12, "quarter": 8, "year": 4}
-GRAINS = ("month", "quarter", "year")
+GRAINS = tuple(customers.TREND_PERIODS)
 
 
 def register(subs) -> None:
@@ -24,7 +22,12 @@ def register(subs) -> None:
     p.add_argument(
         "--by", choices=customers.BY, default="company", help="one row set for the company, or per region / team"
     )
-    p.add_argument("--from", dest="start", metavar="DATE", help="first day (YYYY-MM-DD; default: 11 months, 7 quarters or 3 years back)")
+    p.add_argument(
+        "--from",
+        dest="start",
+        metavar="DATE",
+        help="first day (YYYY-MM-DD; default: 11 months, 7 quarters or 3 years back)",
+    )
     p.add_argument("--to", dest="end", metavar="DATE", help="last day (YYYY-MM-DD; default: today)")
     cli.add_db_option(p)
     cli.add_output_options(p)
@@ -34,10 +37,11 @@ def register(subs) -> None:
 def run_customers(args: argparse.Namespace) -> int:
     today = config.today()
     end = cli.parse_date(args.end, "--to") or today
-    start = cli.parse_date(args.start, "--from") or shift(
-        period_start(end, args.grain), args.grain, -(DEFAULT_PERIODS[args.grain] - 1)
-    )
-    scope = Scope(start=start, end=end, grain=args.grain)
+    start = cli.parse_date(args.start, "--from")
+    # Without --from: the page's default per-period view (customers.trend_scope).
+    scope = Scope(start=start or end, end=end, grain=args.grain)
+    if start is None:
+        scope = customers.trend_scope(scope)
     engine = store.open_store(args.db)
     frame = customers.customer_periods(engine, scope, args.by, today)
     print(export.render(frame, args.format), end="" if args.format == "csv" else "\n")

@@ -5,35 +5,55 @@
 - :mod:`~salesops.customers.retention` — per period: revenue split and active/new/returning/lost;
 - :mod:`~salesops.customers.cohorts` — revenue retention by yearly cohort, the quarterly cohort grid;
 - :mod:`~salesops.customers.risk` — top-10 concentration and the accounts at risk;
+- :mod:`~salesops.customers.view` — everything the page shows, from one read;
 - :mod:`~salesops.customers.charts` — the page's charts.
 """
 
 from salesops.customers.cohorts import GRID_COLUMNS, RETENTION_COLUMNS, cohort_grid, revenue_retention
 from salesops.customers.definitions import ACTIVE_MONTHS, DEFINITIONS
 from salesops.customers.queries import BY, COMPANY, check_by, customer_deals, load_won, open_renewals
-from salesops.customers.retention import PERIOD_COLUMNS, customer_periods, period_flows, purchase_events
+from salesops.customers.retention import (
+    BEHIND_COLUMNS,
+    FIGURES,
+    PERIOD_COLUMNS,
+    TREND_PERIODS,
+    accounts_behind,
+    customer_periods,
+    period_flows,
+    purchase_events,
+    trend_scope,
+)
 from salesops.customers.risk import RISK_COLUMNS, TOP_N, Concentration, accounts_at_risk, concentration
+from salesops.customers.view import CustomerView, customer_view, period_accounts
 
 __all__ = [
     "ACTIVE_MONTHS",
+    "BEHIND_COLUMNS",
     "BY",
     "COMPANY",
     "DEFINITIONS",
+    "FIGURES",
     "GRID_COLUMNS",
     "PERIOD_COLUMNS",
     "RETENTION_COLUMNS",
     "RISK_COLUMNS",
     "TOP_N",
+    "TREND_PERIODS",
     "Concentration",
+    "CustomerView",
     "accounts_at_risk",
+    "accounts_behind",
     "check_by",
     "cohort_grid",
     "concentration",
     "customer_deals",
     "customer_periods",
+    "customer_view",
     "load_won",
     "open_renewals",
+    "period_accounts",
     "period_flows",
     "purchase_events",
     "revenue_retention",
+    "trend_scope",
 ]

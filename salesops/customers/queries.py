@@ -6,6 +6,7 @@ The customer and kind of a won deal are defined once in :data:`salesops.store.sq
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
 import pandas as pd
@@ -101,7 +102,7 @@ DEAL_COLUMNS = [
 ]  # fmt: skip
 
 
-def customer_deals(engine: Engine, customer_ids: list[str], scope: Scope) -> pd.DataFrame:
+def customer_deals(engine: Engine, customer_ids: Sequence[str], scope: Scope) -> pd.DataFrame:
     """Every deal (won, lost, open) of the given customers, newest first, for the drill-down."""
     if not customer_ids:
         return pd.DataFrame(columns=DEAL_COLUMNS)

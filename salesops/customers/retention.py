@@ -7,6 +7,7 @@ the one call the page and the CLI make.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import numpy as np
@@ -15,7 +16,7 @@ from sqlalchemy.engine import Engine
 
 from salesops.customers.definitions import ACTIVE_MONTHS
 from salesops.customers.queries import load_groups, load_won
-from salesops.scope import Scope, period_label
+from salesops.scope import Scope, period_label, period_start, shift
 
 #: Columns of :func:`period_flows` and :func:`customer_periods`.
 PERIOD_COLUMNS = [
@@ -88,3 +89,67 @@ def customer_periods(engine: Engine, scope: Scope, by: str = "company", today: d
     as_of = min(scope.end, today) if today else scope.end
     won = load_won(engine, scope, by)
     return period_flows(won, scope.periods(), scope.grain, as_of, load_groups(engine, scope, by))
+
+
+#: The figures :func:`accounts_behind` can open, with their labels.
+FIGURES = {
+    "active": "Active customers",
+    "new": "New customers",
+    "returning": "Returning customers",
+    "lost": "Lost customers",
+    "new_cents": "New business revenue",
+    "existing_cents": "Existing customer revenue",
+}
+#: Columns of :func:`accounts_behind`.
+BEHIND_COLUMNS = ["customer_id", "customer", "won_cents", "deals", "first_purchase", "last_purchase"]
+
+
+def accounts_behind(won: pd.DataFrame, start: date, end: date, as_of: date, figure: str) -> pd.DataFrame:
+    """The customers behind one number of one period (company grouping): who was new, lost, … there.
+
+    ``won_cents`` and ``deals`` are the customer's won revenue and deal count inside the period
+    (for the revenue figures: of that kind only); purchases are their first and last ever, up to
+    the period's end. Columns: BEHIND_COLUMNS, the biggest spenders first.
+    """
+    if figure not in FIGURES:
+        raise ValueError(f"unknown figure {figure!r}")
+    lo, hi = pd.Timestamp(start), min(pd.Timestamp(end), pd.Timestamp(as_of))
+    w = won[won["customer_id"].notna() & (won["close_date"] <= hi)]
+    ev = purchase_events(w.assign(group=""))
+    in_p = (ev["day"] >= lo) & (ev["day"] <= hi)
+    picks = {
+        "active": (ev["day"] > hi - _YEAR) & (ev["day"] <= hi),
+        "new": in_p & ev["first"],
+        "returning": in_p & ev["returning"],
+        "lost": (ev["lapse"] >= lo) & (ev["lapse"] <= hi),
+    }
+    inside = w[(w["close_date"] >= lo) & (w["close_date"] <= hi)]
+    if figure in picks:
+        ids = ev.loc[picks[figure], "customer_id"].unique()
+    else:
+        inside = inside[inside["business"] == figure.removesuffix("_cents")]
+        ids = inside["customer_id"].unique()
+    mine = w[w["customer_id"].isin(ids)]
+    per = mine.groupby("customer_id").agg(
+        customer=("customer", "first"), first_purchase=("close_date", "min"), last_purchase=("close_date", "max")
+    )
+    got = inside[inside["customer_id"].isin(ids)].groupby("customer_id")["amount_cents"].agg(["sum", "size"])
+    per["won_cents"] = got["sum"].reindex(per.index).fillna(0).astype("int64")
+    per["deals"] = got["size"].reindex(per.index).fillna(0).astype(int)
+    for col in ("first_purchase", "last_purchase"):
+        per[col] = per[col].dt.date
+    out = per.reset_index().sort_values(["won_cents", "customer_id"], ascending=[False, True])
+    return out[BEHIND_COLUMNS].reset_index(drop=True)
+
+
+#: Periods of the page's and the CLI's per-period view, per grain (the current one included).
+TREND_PERIODS = {"month": 12, "quarter": 8, "year": 4}
+
+
+def trend_scope(scope: Scope) -> Scope:
+    """The per-period view of a scope: its grain's last TREND_PERIODS periods up to its end, or the
+    scope itself when it reaches further back. A week grain becomes month (customers are counted
+    per month, quarter or year)."""
+    grain = scope.grain if scope.grain in TREND_PERIODS else "month"
+    first = shift(period_start(scope.end, grain), grain, -(TREND_PERIODS[grain] - 1))
+    return replace(scope, start=min(scope.start, first), grain=grain)

@@ -1,0 +1,233 @@
+"""Customers: new vs existing revenue, customers gained and lost, revenue retention, accounts at risk."""
+
+import pandas as pd
+import streamlit as st
+
+from pages.ui import loaders, shell, widgets
+from salesops import customers
+from salesops import format as fmt
+from salesops.customers import charts
+
+D = customers.DEFINITIONS
+
+scope = shell.page("Customers")
+present = widgets.presentation()
+st.title("Customers")
+view = loaders.customer_view(scope, widgets.today())
+trend = view.trend
+partial = bool(view.in_range["partial"].any())
+st.caption(
+    f"{scope.label()} · {trend.grain}ly figures"
+    + (" (a week view is shown per month)" if scope.grain == "week" else "")
+    + (f" · the current {trend.grain} is partial: counted up to {view.as_of:%d %b %Y}" if partial else "")
+)
+if view.periods["won_cents"].sum() == 0 and view.periods["active"].sum() == 0:
+    widgets.empty_state("won deals")
+    st.stop()
+
+# ---- tiles: the selected range -------------------------------------------------------------------
+r = view.in_range
+won, existing = int(r["won_cents"].sum()), int(r["existing_cents"].sum())
+last = r.iloc[-1]
+tiles = st.columns(6)
+tiles[0].metric("Won revenue", fmt.money(won), help=D["New business revenue"])
+tiles[1].metric("Share from existing", fmt.pct(existing / won if won else None), help=D["Existing customer revenue"])
+tiles[2].metric("Active customers", f"{int(last['active']):,}", help=D["Active customers"])
+tiles[3].metric("New customers", f"{int(r['new'].sum()):,}", help=D["New customers"])
+tiles[4].metric("Returning customers", f"{int(r['returning'].sum()):,}", help=D["Returning customers"])
+tiles[5].metric("Lost customers", f"{int(r['lost'].sum()):,}", help=D["Lost customers"])
+st.caption(
+    "Lost is known late: a customer counts as lost only once 12 months have passed without a purchase, "
+    "so customers who stopped buying recently are not lost yet — they are in Accounts at risk below."
+    + (
+        f" {fmt.money(view.no_account_cents)} of won revenue came from deals with no account."
+        if view.no_account_cents
+        else ""
+    )
+)
+
+# ---- per period ---------------------------------------------------------------------------------
+left, right = st.columns(2)
+left.markdown("**Won revenue: new business and existing customers**", help=D["Existing customer revenue"])
+left.altair_chart(charts.revenue_split_chart(view.periods), width="stretch")
+right.markdown("**Customers gained and lost** (line: active)", help=D["Lost customers"])
+right.altair_chart(charts.flows_chart(view.periods), width="stretch")
+
+
+@st.fragment
+def per_period() -> None:
+    by = st.segmented_control(
+        "Split by", customers.BY, default="company", key="cust_by", bind="query-params", format_func=str.capitalize
+    )
+    frame = loaders.customer_periods(trend, by or "company", widgets.today())
+    names = dict(zip(loaders.load_teams()["team_id"], loaders.load_teams()["name"]))
+    shown = frame.assign(
+        group=frame["group"].map(lambda g: names.get(g, g)) if by == "team" else frame["group"],
+        won=frame["won_cents"] / 100,
+        new_rev=frame["new_cents"] / 100,
+        existing_rev=frame["existing_cents"] / 100,
+        partial=frame["partial"].map({True: "partial", False: ""}),
+    )
+    cols = ["group", "period", "partial", "won", "new_rev", "existing_rev", "existing_share", "active", "new"]
+    st.dataframe(
+        shown[[*cols, "returning", "lost"]],
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "group": "Team" if by == "team" else ("Region" if by == "region" else "Company"),
+            "period": "Period",
+            "partial": st.column_config.TextColumn("", help="The current period counts up to today."),
+            "won": st.column_config.NumberColumn("Won", format="dollar"),
+            "new_rev": st.column_config.NumberColumn("New business", format="dollar", help=D["New business revenue"]),
+            "existing_rev": st.column_config.NumberColumn(
+                "Existing customers", format="dollar", help=D["Existing customer revenue"]
+            ),
+            "existing_share": st.column_config.NumberColumn("Share existing", format="percent"),
+            "active": st.column_config.NumberColumn("Active", help=D["Active customers"]),
+            "new": st.column_config.NumberColumn("New", help=D["New customers"]),
+            "returning": st.column_config.NumberColumn("Returning", help=D["Returning customers"]),
+            "lost": st.column_config.NumberColumn("Lost", help=D["Lost customers"]),
+        },
+    )
+    if not present:
+        widgets.csv_download(frame, f"customers_{trend.grain}_{by}.csv", key="cust_csv_periods")
+
+
+st.subheader("Per period")
+per_period()
+
+# ---- retention ------------------------------------------------------------------------------------
+st.subheader(
+    "Revenue retention by yearly cohort", help=D["Net revenue retention"] + "\n\n" + D["Gross revenue retention"]
+)
+ret = view.retention
+if ret.empty:
+    st.info("No customer has reached a second year yet: retention needs a year of history.", icon=":material/info:")
+else:
+    lcol, rcol = st.columns([2, 3])
+    lcol.dataframe(
+        ret.assign(
+            base=ret["base_cents"] / 100,
+            revenue=ret["revenue_cents"] / 100,
+            status=ret["complete"].map({True: "", False: "partial"}),
+        )[["cohort", "customers", "year", "base", "revenue", "nrr", "grr", "status"]],
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "cohort": st.column_config.NumberColumn("Cohort", format="%d"),
+            "customers": "Customers",
+            "year": "Year",
+            "base": st.column_config.NumberColumn("Year-1 revenue", format="dollar"),
+            "revenue": st.column_config.NumberColumn("Year-N revenue", format="dollar"),
+            "nrr": st.column_config.NumberColumn("Net retention", format="percent", help=D["Net revenue retention"]),
+            "grr": st.column_config.NumberColumn(
+                "Gross retention", format="percent", help=D["Gross revenue retention"]
+            ),
+            "status": st.column_config.TextColumn("", help="Partial: some customers are still inside that year."),
+        },
+    )
+    rcol.altair_chart(charts.retention_chart(ret[ret["complete"]] if ret["complete"].any() else ret), width="stretch")
+    if not present:
+        widgets.csv_download(ret, "revenue_retention.csv", key="cust_csv_retention")
+
+st.subheader("Cohorts: customers active by quarter of first purchase", help=D["Cohort chart"])
+if view.grid.empty:
+    widgets.empty_state("customers")
+else:
+    st.altair_chart(charts.cohort_chart(view.grid), width="stretch")
+
+# ---- concentration and risk -----------------------------------------------------------------------
+c = view.concentration
+st.subheader("Concentration and accounts at risk")
+ccol, rcol = st.columns([1, 2])
+ccol.metric(f"Top-{customers.TOP_N} share", fmt.pct(c.top_share), help=D["Top-10 share"])
+ccol.caption(f"{fmt.money(c.top_cents)} of {fmt.money(c.total_cents)} won from {c.customers:,} customers in the range")
+ccol.dataframe(
+    c.top.assign(won=c.top["won_cents"] / 100)[["customer", "won"]],
+    hide_index=True,
+    column_config={"customer": "Customer", "won": st.column_config.NumberColumn("Won", format="dollar")},
+)
+risk = view.risk
+rcol.markdown(f"**Accounts at risk** ({len(risk):,})", help=D["Accounts at risk"])
+rcol.dataframe(
+    risk.assign(
+        last_12m=risk["last_12m_cents"] / 100,
+        prior_12m=risk["prior_12m_cents"] / 100,
+        cycle=risk["usual_cycle_days"].astype("Float64").round(),
+        change=[f"{x:+.0%}" if pd.notna(x) else "—" for x in risk["change"]],
+    )[["customer", "reasons", "last_12m", "prior_12m", "change", "last_purchase", "cycle", "stale_renewals"]],
+    hide_index=True,
+    width="stretch",
+    height=300,
+    column_config={
+        "customer": "Customer",
+        "reasons": "Why",
+        "last_12m": st.column_config.NumberColumn("Last 12 months", format="dollar"),
+        "prior_12m": st.column_config.NumberColumn("12 months before", format="dollar"),
+        "change": st.column_config.TextColumn(
+            "Change", help="Last 12 months against the 12 before (— : nothing before)"
+        ),
+        "last_purchase": st.column_config.DateColumn("Last purchase"),
+        "cycle": st.column_config.NumberColumn("Usual cycle (days)", format="%d"),
+        "stale_renewals": st.column_config.NumberColumn("Stale renewals"),
+    },
+)
+if not present:
+    widgets.csv_download(risk, "accounts_at_risk.csv", key="cust_csv_risk")
+
+
+# ---- drill-down ---------------------------------------------------------------------------------
+@st.fragment
+def drill_down() -> None:
+    st.subheader("Drill down: a number → its accounts → their deals")
+    labels = dict(zip(view.periods["period"], zip(view.periods["period_start"], view.periods["period"])))
+    cols = st.columns(2)
+    period = cols[0].selectbox("Period", list(labels)[::-1], key="cust_drill_period")
+    figure = cols[1].selectbox(
+        "Number", list(customers.FIGURES), format_func=customers.FIGURES.get, key="cust_drill_figure"
+    )
+    start = labels[period][0]
+    end = trend.periods()[[p for p, _ in trend.periods()].index(start)][1]
+    accounts = loaders.accounts_behind(trend, start, end, view.as_of, figure)
+    st.caption(f"{customers.FIGURES[figure]}, {period}: {len(accounts):,} accounts. Pick rows to see their deals.")
+    event = st.dataframe(
+        accounts.assign(won=accounts["won_cents"] / 100)[
+            ["customer", "won", "deals", "first_purchase", "last_purchase"]
+        ],
+        hide_index=True,
+        width="stretch",
+        height=260,
+        on_select="rerun",
+        selection_mode="multi-row",
+        key="cust_drill_accounts",
+        column_config={
+            "customer": "Customer",
+            "won": st.column_config.NumberColumn("Won in the period", format="dollar"),
+            "deals": "Deals in the period",
+            "first_purchase": st.column_config.DateColumn("First purchase"),
+            "last_purchase": st.column_config.DateColumn("Last purchase"),
+        },
+    )
+    if not present:
+        widgets.csv_download(accounts.drop(columns=["customer_id"]), "accounts.csv", key="cust_csv_accounts")
+    rows = list(event.selection.rows) if event is not None else []
+    picked = accounts.iloc[rows] if rows else accounts.head(1)
+    if picked.empty:
+        return
+    deals = loaders.customer_deals(tuple(picked["customer_id"]), trend)
+    st.markdown(
+        "**Deals of " + ", ".join(picked["customer"].astype(str).head(5)) + ("…" if len(picked) > 5 else "") + "**"
+    )
+    st.dataframe(
+        deals.assign(amount=pd.to_numeric(deals["amount_cents"]).astype("Float64") / 100).drop(
+            columns=["amount_cents"]
+        ),
+        hide_index=True,
+        width="stretch",
+        column_config={"amount": st.column_config.NumberColumn("Amount", format="dollar")},
+    )
+    if not present:
+        widgets.csv_download(deals, "customer_deals.csv", key="cust_csv_deals", label="Download deals")
+
+
+drill_down()
