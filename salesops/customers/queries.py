@@ -16,7 +16,7 @@ from sqlalchemy.engine import Engine
 from salesops.errors import InvalidFilter
 from salesops.scope import Scope
 from salesops.store.engine import fetch_frame
-from salesops.store.sql import WON_KINDS_CTE, business_sql, customer_id_sql, deal_kind_sql, scope_filter
+from salesops.store.sql import WON_KINDS_CTE, business_sql, deal_kind_sql, scope_filter
 
 #: How the per-period figures can be split: one row set for the whole company, or per region / team.
 BY = ("company", "region", "team")
@@ -82,14 +82,12 @@ def open_renewals(engine: Engine, scope: Scope) -> pd.DataFrame:
     """Open deals whose type is Renewal, with their customer and last stage change (or create date)."""
     where, params = scope_filter(scope, "d")
     sql = f"""{WON_KINDS_CTE}
-        SELECT d.deal_id, d.name,
-               {customer_id_sql()} AS customer_id,
-               d.team_id, d.stage, d.amount_cents, d.close_date,
+        SELECT d.deal_id, d.name, d.customer_id, d.team_id, d.stage, d.amount_cents, d.close_date,
                COALESCE((SELECT MAX(h.entered_at) FROM deal_stage_history h WHERE h.deal_id = d.deal_id),
                         d.created_date) AS last_change
-        FROM deals d LEFT JOIN up ON up.account_id = d.account_id
+        FROM deal_customers d
         WHERE d.outcome = 'open' AND {deal_kind_sql("d.deal_type")} = 'renewal'
-          AND ({customer_id_sql()}) IS NOT NULL {where}
+          AND d.customer_id IS NOT NULL {where}
     """  # noqa: S608 - our fragments; values bound
     frame = fetch_frame(engine, sa.text(sql), params)
     return frame if len(frame) else pd.DataFrame(columns=RENEWAL_COLUMNS)
@@ -111,8 +109,8 @@ def customer_deals(engine: Engine, customer_ids: Sequence[str], scope: Scope) ->
         SELECT d.deal_id, d.name, d.account, d.team_id, r.name AS rep, d.product,
                COALESCE(d.deal_type, '') AS deal_type, d.stage, d.outcome, d.amount_cents,
                d.created_date, d.close_date
-        FROM deals d LEFT JOIN up ON up.account_id = d.account_id LEFT JOIN reps r ON r.rep_id = d.rep_id
-        WHERE ({customer_id_sql()}) IN :ids
+        FROM deal_customers d LEFT JOIN reps r ON r.rep_id = d.rep_id
+        WHERE d.customer_id IN :ids
           AND d.created_date <= :end {where}
         ORDER BY d.close_date DESC NULLS LAST, d.deal_id
     """  # noqa: S608 - our fragments; values bound

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from salesops import config
+from salesops.ingest.accounts import account_rows, deal_types, link_accounts
 from salesops.ingest.parse import blank_to_na
 from salesops.ingest.presets import stage_rules
 from salesops.ingest.report import ProblemLog
@@ -27,11 +28,16 @@ def _na(c: pd.DataFrame, dtype: str = "str") -> pd.Series:
 def table_rows(engine, table: str, c, src, frame, problems: ProblemLog, *, team_of, new_teams, preset, user_rules):
     """The rows to write into ``table`` and, for deals, the stage summary ((stage, outcome, rows), …)."""
     if table == "deals":
-        return _deals(c, src, frame, problems, team_of, preset, user_rules)
+        out, stage_list = _deals(c, src, frame, problems, team_of, preset, user_rules)
+        out["account_id"] = link_accounts(engine, c, src, problems)
+        out["deal_type"] = deal_types(c, src, problems)
+        return out, stage_list
     if table == "reps":
         return _reps(engine, c, src, problems, new_teams), ()
     if table == "teams":
         return _teams(c), ()
+    if table == "accounts":
+        return account_rows(engine, c, src, problems), ()
     if table == "quotas":
         return _quotas(c, src, frame, problems), ()
     if table == "leads":

@@ -135,9 +135,25 @@ SPECS: dict[str, TableSpec] = {
             Field("created_date", "date", required=True, help="when the deal was created"),
             Field("close_date", "date", help="actual close (won/lost) or expected close (open)"),
             Field("lead_source", help="lead source"),
-            Field("deal_type", help="New Business, Renewal, … (HubSpot: the pipeline when no deal type)"),
+            Field("deal_type", help="New Business, Renewal, Expansion or Existing Business (CRM spellings accepted)"),
         ),
         rep_ref="required",
+    ),
+    "accounts": TableSpec(
+        "accounts",
+        ("account_id",),
+        (
+            Field(
+                "account_id", help="the CRM's account id (without it, the name is the id: no two rows may share one)"
+            ),
+            Field("name", required=True, help="the company's name; deals link to it ignoring case and repeated spaces"),
+            Field("industry", help="industry"),
+            Field("size", help="employees or size band, as the CRM says it"),
+            Field("region", help="region or country"),
+            Field("owner", help="the account owner's name"),
+            Field("parent_id", help="the parent account's id: a subsidiary's purchases count for its parent"),
+            Field("parent", help="the parent account's name (or id), when the file has no parent id"),
+        ),
     ),
     "activities": TableSpec(
         "activities",

@@ -323,6 +323,10 @@ def _provided(table: str, src: dict) -> tuple[str, ...]:
     )
     if table == "deals" and "stage" in src:
         provided = tuple(sorted({*provided, "outcome"}))
+    if table == "deals" and "account" in src:
+        provided = tuple(sorted({*provided, "account_id"}))
+    if table == "accounts":
+        provided = tuple(sorted({*provided, "account_id", "name_key", "parent_id"} - {"parent"}))
     if table == "reps" and {"team_id", "team", "manager"} & set(src):
         provided = tuple(sorted({*provided, "team_id"} - {"team", "manager"}))
     if table == "teams":

@@ -220,21 +220,26 @@ def deal_kind_sql(col: str = "d.deal_type") -> str:
     return f"CASE {norm} {whens} ELSE NULL END"
 
 
-def customer_id_sql(d: str = "d", up: str = "up") -> str:
-    """A deal's customer: its account's top-level parent (``up`` of :data:`WON_KINDS_CTE`), or
-    ``name:<name key>`` for a deal linked by account name only; NULL for a deal with no account."""
+def customer_id_sql(d: str = "d") -> str:
+    """The customer of a row of ``deal_links`` (:data:`WON_KINDS_CTE`): the top-level parent of its
+    linked account, or ``name:<name key>`` for an account name that no stored account carries; NULL
+    for a deal with no account at all."""
     return (
-        f"CASE WHEN {d}.account_id IS NOT NULL THEN COALESCE({up}.root_id, {d}.account_id) "
+        f"CASE WHEN {d}.link_id IS NOT NULL THEN COALESCE({d}.root_id, {d}.link_id) "
         f"WHEN NULLIF(trim({d}.account), '') IS NOT NULL THEN 'name:' || {name_key_sql(f'{d}.account')} END"
     )
 
 
-#: ``WITH RECURSIVE`` preamble: ``roots`` (account_id, root_id: the top-level parent; an account
-#: in a parent cycle, which an import refuses, is its own root) and ``won_kinds``: every won deal
-#: with its customer and kind. A deal's customer is its account's top-level parent, or the account
-#: named by the deal (by name key) when it has no account id; deals with neither have no customer.
-#: The kind is the deal type when it has one; else new_business for the customer's first won day
-#: (and for a deal without a customer) and existing for later ones.
+#: ``WITH RECURSIVE`` preamble shared by every job that needs a deal's customer or kind:
+#:
+#: * ``up`` (account_id, root_id): each account's top-level parent (an account in a parent cycle,
+#:   which an import refuses, has none and is its own customer);
+#: * ``deal_links``: every deal with ``link_id`` — its account: ``account_id``, else the stored
+#:   account whose id or (unique) name key equals the deal's ``account`` text — and ``root_id``;
+#: * ``deal_customers``: every deal with ``customer_id`` (:func:`customer_id_sql`);
+#: * ``won_kinds``: every won deal with its customer and kind: the deal type when it has one; else
+#:   new_business on the customer's first won day (and for a deal without a customer) and existing
+#:   after it.
 WON_KINDS_CTE = f"""
 WITH RECURSIVE up(account_id, root_id, depth) AS (
     SELECT account_id, account_id, 0 FROM accounts
@@ -243,13 +248,25 @@ WITH RECURSIVE up(account_id, root_id, depth) AS (
     SELECT a.account_id, up.root_id, up.depth + 1 FROM accounts a JOIN up ON a.parent_id = up.account_id
     WHERE up.depth < 50
 ),
+acc_by_name AS (
+    SELECT name_key, MIN(account_id) AS account_id FROM accounts GROUP BY name_key HAVING COUNT(*) = 1
+),
+deal_links AS (
+    SELECT l.*, up.root_id FROM (
+        SELECT d.*, COALESCE(d.account_id, ai.account_id, an.account_id) AS link_id
+        FROM deals d
+        LEFT JOIN accounts ai ON ai.account_id = d.account
+        LEFT JOIN acc_by_name an ON an.name_key = {name_key_sql("d.account")}
+    ) l LEFT JOIN up ON up.account_id = l.link_id
+),
+deal_customers AS (
+    SELECT dl.*, {customer_id_sql("dl")} AS customer_id FROM deal_links dl
+),
 won_cust AS (
-    SELECT d.deal_id, d.rep_id, d.team_id, d.close_date, COALESCE(d.amount_cents, 0) AS amount_cents,
-           d.account AS account_name,
-           {customer_id_sql()} AS customer_id,
-           {deal_kind_sql("d.deal_type")} AS typed_kind
-    FROM deals d LEFT JOIN up ON up.account_id = d.account_id
-    WHERE d.outcome = 'won' AND d.close_date IS NOT NULL
+    SELECT deal_id, rep_id, team_id, close_date, COALESCE(amount_cents, 0) AS amount_cents,
+           account AS account_name, customer_id, {deal_kind_sql("deal_type")} AS typed_kind
+    FROM deal_customers
+    WHERE outcome = 'won' AND close_date IS NOT NULL
 ),
 won_kinds AS (
     SELECT deal_id, rep_id, team_id, close_date, amount_cents, customer_id, account_name,
