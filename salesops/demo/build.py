@@ -12,6 +12,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from salesops import config
 from salesops.demo.activity import build_activities, build_leads
+from salesops.demo.customers import CustomerBook
 from salesops.demo.deals import build_deals
 from salesops.demo.org import (
     FIRST,
@@ -118,7 +119,8 @@ def build_demo(engine: Engine, seed: int = 7, scale: str = "small", today: date 
         team_ids = teams["team_id"].tolist()
         counts.update(dict.fromkeys(_SORT_KEYS, 0))
         staged = {name: _staging(conn, schema.metadata.tables[name]) for name in _SORT_KEYS}
-        batches = _Batches(rng, spec, today, base_win, moved, reps)
+        book = CustomerBook(seed)
+        batches = _Batches(rng, spec, today, base_win, moved, reps, teams, book)
         for b in range(0, len(team_ids), 55):
             batch = set(team_ids[b : b + 55])
             rm = rep_months[rep_months.team_id.isin(batch)].reset_index(drop=True)
@@ -126,6 +128,7 @@ def build_demo(engine: Engine, seed: int = 7, scale: str = "small", today: date 
                 counts[name] += bulk_insert(conn, staged[name], rows)
         for name, table in staged.items():
             _publish(conn, schema.metadata.tables[name], table)
+        counts["accounts"] = bulk_insert(conn, schema.accounts, book.accounts())
 
     write(engine, load, what=f"demo seed={seed} scale={scale}")
     return DemoSummary(seed=seed, scale=scale, today=today, counts=dict(counts))
@@ -141,6 +144,8 @@ class _Batches:
     base_win: float
     moved: dict
     reps: pd.DataFrame
+    teams: pd.DataFrame
+    book: CustomerBook
     deal_no: int = 0
     lead_no: int = 0
     act_no: int = 0
@@ -153,7 +158,9 @@ class _Batches:
         self.deal_no += len(deals)
         deals.insert(0, "deal_id", ids)
         deals["name"] = deals["product"] + " – " + pd.Series(ids).str[1:]
-        deals["account"] = "Account " + pd.Series(rng.integers(1, 40 * len(batch) * 10, len(deals))).astype(str)
+        # Drawn and then replaced, so the main generator's later draws (leads, activities) stay as they were.
+        rng.integers(1, 40 * len(batch) * 10, len(deals))
+        deals = self.book.assign(deals, self.teams, self.reps, self.deal_no)
         hist["deal_id"] = ids[hist.pop("deal_idx").to_numpy()]
         changes["deal_id"] = ids[changes.pop("deal_idx").to_numpy()]
         leads = build_leads(rng, reps, rm, self.spec, self.today)
