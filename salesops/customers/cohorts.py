@@ -22,50 +22,40 @@ GRID_COLUMNS = ["cohort", "quarter", "quarters_after", "customers", "active", "s
 
 
 def _customer_years(won: pd.DataFrame) -> pd.DataFrame:
-    """Each customer's purchases with their cohort (first year) and which customer-year they fall in."""
+    """Each customer's purchases with their cohort (the calendar year of their first won deal) and
+    the cohort year they fall in (1 = the cohort's own calendar year, 2 = the next, …)."""
     w = won.loc[won["customer_id"].notna(), ["customer_id", "close_date", "amount_cents"]].copy()
-    first = w.groupby("customer_id")["close_date"].transform("min")
-    w["cohort"] = first.dt.year
-    w["first"] = first
-    # Year 1 = the 12 months from the first won deal, year 2 the next 12, … (month arithmetic).
-    months = (w["close_date"].dt.year - first.dt.year) * 12 + (w["close_date"].dt.month - first.dt.month)
-    months -= (w["close_date"].dt.day < first.dt.day).astype(int)
-    w["year"] = months // ACTIVE_MONTHS + 1
+    w["cohort"] = w.groupby("customer_id")["close_date"].transform("min").dt.year
+    w["year"] = w["close_date"].dt.year - w["cohort"] + 1
     return w
 
 
 def revenue_retention(won: pd.DataFrame, as_of: date) -> pd.DataFrame:
-    """Net and gross revenue retention per yearly cohort and customer-year ≥ 2 (RETENTION_COLUMNS).
+    """Net and gross revenue retention per yearly cohort and year ≥ 2 (RETENTION_COLUMNS).
 
-    ``complete`` is False while some customer of the cohort is still inside that year (the figure
-    can still grow). Years that no customer of the cohort has reached are left out.
+    Years are calendar years (a renewal closed a few days before its anniversary stays in the year
+    after the purchase it renews). ``complete`` is False for the year ``as_of`` falls in. Years not
+    begun by ``as_of`` are left out.
     """
     w = _customer_years(won)
     if w.empty:
         return pd.DataFrame(columns=RETENTION_COLUMNS)
     per = w.groupby(["cohort", "customer_id", "year"])["amount_cents"].sum().unstack("year", fill_value=0)
-    firsts = w.groupby("customer_id")["first"].min()
-    asof = pd.Timestamp(as_of)
     rows = []
     for cohort, block in per.groupby(level="cohort"):
-        ids = block.index.get_level_values("customer_id")
-        starts = firsts.loc[ids]
         base = block[1] if 1 in block else pd.Series(0, index=block.index)
         base_total = int(base.sum())
-        year = 2
-        while (starts + pd.DateOffset(months=ACTIVE_MONTHS * (year - 1)) <= asof).any():
+        for year in range(2, as_of.year - int(cohort) + 2):
             rev = block[year] if year in block else pd.Series(0, index=block.index)
             kept = int(np.minimum(rev.to_numpy(), base.to_numpy()).sum())
-            ends = starts + pd.DateOffset(months=ACTIVE_MONTHS * year)
             rows.append(
                 (
                     int(cohort), len(block), year, base_total, int(rev.sum()), kept,
                     rev.sum() / base_total if base_total else np.nan,
                     kept / base_total if base_total else np.nan,
-                    bool((ends <= asof + pd.Timedelta(days=1)).all()),
+                    as_of >= date(int(cohort) + year - 1, 12, 31),
                 )
             )  # fmt: skip
-            year += 1
     return pd.DataFrame(rows, columns=RETENTION_COLUMNS)
 
 

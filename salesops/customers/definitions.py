@@ -35,10 +35,9 @@ DEFINITIONS: dict[str, str] = {
         "lost customers. Active at the end = active at the start + new + returning − lost."
     ),
     "Net revenue retention": (
-        "For the customers won in a calendar year (the cohort): their won revenue in year N after their "
-        "first purchase ÷ their won revenue in their first year, where a customer's year 1 is the 12 months "
-        "from their first won deal, year 2 the 12 months after, and so on. Above 100% means renewals and "
-        "expansion outgrew churn."
+        "For the customers won in a calendar year (the cohort): their won revenue in a later calendar "
+        "year ÷ their won revenue in the cohort's own year (year 1; year 2 is the next calendar year, "
+        "and so on). Above 100% means renewals and expansion outgrew churn."
     ),
     "Gross revenue retention": (
         "Like net revenue retention, but each customer counts at most their first year's revenue: "

@@ -85,7 +85,16 @@ def _one_period(g, start, end, grain, w, ev, lo, hi, partial) -> tuple:
 
 
 def customer_periods(engine: Engine, scope: Scope, by: str = "company", today: date | None = None) -> pd.DataFrame:
-    """Per group and grain period of the scope: revenue split and customer counts (PERIOD_COLUMNS)."""
+    """Per group and grain period of the scope: revenue split and customer counts (PERIOD_COLUMNS),
+    computed in the database (:func:`salesops.customers.fast.period_flows_sql`)."""
+    from salesops.customers.fast import period_flows_sql
+
+    as_of = min(scope.end, today) if today else scope.end
+    return period_flows_sql(engine, scope, by, as_of)
+
+
+def customer_periods_reference(engine: Engine, scope: Scope, by: str = "company", today: date | None = None):
+    """:func:`customer_periods` computed in pandas from :func:`load_won` (the reference)."""
     as_of = min(scope.end, today) if today else scope.end
     won = load_won(engine, scope, by)
     return period_flows(won, scope.periods(), scope.grain, as_of, load_groups(engine, scope, by))

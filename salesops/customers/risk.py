@@ -80,12 +80,26 @@ def accounts_at_risk(won: pd.DataFrame, renewals: pd.DataFrame, as_of: date) -> 
     )
     out[["last_12m_cents", "prior_12m_cents"]] = out[["last_12m_cents", "prior_12m_cents"]].fillna(0).astype("int64")
     out = out[out["last_purchase"] > two_ago]
-    out["days_since"] = (t - out["last_purchase"]).dt.days
-    prior = out["prior_12m_cents"].astype(float)
-    out["change"] = np.where(prior > 0, out["last_12m_cents"] / prior.where(prior > 0) - 1, np.nan)
     stale = _stale(renewals, t)
     out["stale_renewals"] = stale["n"].reindex(out.index).fillna(0).astype(int)
     out["stale_renewal_cents"] = stale["cents"].reindex(out.index).fillna(0).astype("int64")
+    return finish_risk(out.reset_index(names="customer_id"), t)
+
+
+def finish_risk(out: pd.DataFrame, t: pd.Timestamp) -> pd.DataFrame:
+    """Per-customer sums (customer_id, customer, last_12m_cents, prior_12m_cents, last_purchase,
+    usual_cycle_days, stale_renewals, stale_renewal_cents) -> the at-risk rows with their reasons."""
+    if out.empty:
+        return pd.DataFrame(columns=RISK_COLUMNS)
+    out = out.copy()
+    out["last_purchase"] = pd.to_datetime(out["last_purchase"])
+    out["usual_cycle_days"] = out["usual_cycle_days"].astype(float)
+    for col in ("last_12m_cents", "prior_12m_cents", "stale_renewal_cents"):
+        out[col] = out[col].astype("int64")
+    out["stale_renewals"] = out["stale_renewals"].astype(int)
+    out["days_since"] = (t - out["last_purchase"]).dt.days
+    prior = out["prior_12m_cents"].astype(float)
+    out["change"] = np.where(prior > 0, out["last_12m_cents"] / prior.where(prior > 0) - 1, np.nan)
     fell = out["change"] <= -FALL_SHARE
     overdue = out["usual_cycle_days"].notna() & (out["days_since"] > out["usual_cycle_days"] + GRACE_DAYS)
     reasons = pd.Series("", index=out.index)
@@ -95,7 +109,7 @@ def accounts_at_risk(won: pd.DataFrame, renewals: pd.DataFrame, as_of: date) -> 
     reasons = reasons.where(~overdue, reasons + "overdue (" + out["days_since"].astype(str) + " days); ")
     reasons = reasons.where(out["stale_renewals"] == 0, reasons + "stale renewal; ")
     out["reasons"] = reasons.str.rstrip("; ")
-    out = out[out["reasons"] != ""].reset_index(names="customer_id")
+    out = out[out["reasons"] != ""]
     stake = np.maximum(out["prior_12m_cents"], out["last_12m_cents"]) + out["stale_renewal_cents"]
     out = out.assign(_stake=stake).sort_values(["_stake", "customer_id"], ascending=[False, True])
     out["last_purchase"] = out["last_purchase"].dt.date

@@ -1,4 +1,4 @@
-"""Everything the Customers page shows for one view, from one read of the won deals."""
+"""Everything the Customers page shows for one view (computed in the database: ``fast``)."""
 
 from __future__ import annotations
 
@@ -8,10 +8,16 @@ from datetime import date
 import pandas as pd
 from sqlalchemy.engine import Engine
 
-from salesops.customers.cohorts import cohort_grid, revenue_retention
-from salesops.customers.queries import load_groups, load_won, open_renewals
-from salesops.customers.retention import accounts_behind, period_flows, trend_scope
-from salesops.customers.risk import Concentration, accounts_at_risk, concentration
+from salesops.customers.fast import (
+    accounts_at_risk_sql,
+    accounts_behind_sql,
+    cohort_grid_sql,
+    concentration_sql,
+    period_flows_sql,
+    revenue_retention_sql,
+)
+from salesops.customers.retention import trend_scope
+from salesops.customers.risk import Concentration
 from salesops.scope import Scope, period_start
 
 
@@ -34,24 +40,23 @@ def customer_view(engine: Engine, scope: Scope, today: date) -> CustomerView:
     """The Customers page's data for ``scope`` (company grouping; region/team via the scope)."""
     as_of = min(scope.end, today)
     trend = trend_scope(scope)
-    won = load_won(engine, trend, "company")
-    periods = period_flows(won, trend.periods(), trend.grain, as_of, load_groups(engine, trend, "company"))
+    periods = period_flows_sql(engine, trend, "company", as_of)
     first = pd.Timestamp(period_start(scope.start, trend.grain))
     in_range = periods[pd.to_datetime(periods["period_start"]) >= first].reset_index(drop=True)
-    inside = won[(won["close_date"] >= pd.Timestamp(scope.start)) & (won["close_date"] <= pd.Timestamp(as_of))]
+    conc, no_account = concentration_sql(engine, scope, as_of)
     return CustomerView(
         as_of=as_of,
         trend=trend,
         periods=periods,
         in_range=in_range,
-        retention=revenue_retention(won, as_of),
-        grid=cohort_grid(won, as_of),
-        concentration=concentration(won, scope.start, as_of),
-        risk=accounts_at_risk(won, open_renewals(engine, scope), as_of),
-        no_account_cents=int(inside.loc[inside["customer_id"].isna(), "amount_cents"].sum()),
+        retention=revenue_retention_sql(engine, trend, as_of),
+        grid=cohort_grid_sql(engine, trend, as_of),
+        concentration=conc,
+        risk=accounts_at_risk_sql(engine, scope, as_of),
+        no_account_cents=no_account,
     )
 
 
 def period_accounts(engine: Engine, scope: Scope, start: date, end: date, as_of: date, figure: str) -> pd.DataFrame:
-    """The drill-down's first step: :func:`accounts_behind` one figure of the period [start, end]."""
-    return accounts_behind(load_won(engine, scope), start, end, as_of, figure)
+    """The drill-down's first step: the accounts behind one figure of the period [start, end]."""
+    return accounts_behind_sql(engine, scope, start, end, as_of, figure)

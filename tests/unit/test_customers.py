@@ -120,14 +120,17 @@ def test_per_team_figures_count_the_deals_booked_there(engine):
 
 
 def test_revenue_retention_by_yearly_cohort(engine):
-    """Cohort 2024: year 1 = 1800 + 2000 + 500; year 2 = Beta's 2500, of which 2000 is kept."""
+    """Cohort 2024: 2024 = 1800 + 2000 + 500; 2025 (year 2) = Beta's 2500, of which 2000 is kept."""
     won = customers.load_won(engine, Scope(start=date(2024, 1, 1), end=AS_OF))
-    ret = customers.revenue_retention(won, date(2026, 3, 1)).set_index(["cohort", "year"])
+    ret = customers.revenue_retention(won, AS_OF).set_index(["cohort", "year"])
     y2 = ret.loc[(2024, 2)]
     assert (y2.customers, y2.base_cents, y2.revenue_cents, y2.kept_cents) == (3, 4300, 2500, 2000)
     assert y2.nrr == pytest.approx(2500 / 4300) and y2.grr == pytest.approx(2000 / 4300)
-    assert y2.complete  # Acme's year 2 ended on 10 Jan 2026
-    assert not customers.revenue_retention(won, AS_OF).set_index(["cohort", "year"]).loc[(2024, 2)].complete
+    assert y2.complete  # 2025 is over on 31 Dec 2025
+    assert (
+        not customers.revenue_retention(won, date(2025, 12, 30)).set_index(["cohort", "year"]).loc[(2024, 2)].complete
+    )
+    assert (2024, 3) not in ret.index  # 2026 has not begun
 
 
 def test_cohort_grid_shares_active_per_first_won_quarter(engine):
@@ -162,6 +165,46 @@ def test_accounts_at_risk_name_their_reasons(engine):
     acme = risk.loc[1]
     assert (acme.last_12m_cents, acme.prior_12m_cents, acme.usual_cycle_days, acme.days_since) == (0, 1800, 71.5, 578)
     assert acme.reasons == "spend fell 100%; overdue (578 days)"
+
+
+@pytest.mark.parametrize("by", ["company", "team", "region"])
+@pytest.mark.parametrize("grain", ["month", "quarter", "year"])
+def test_the_database_figures_equal_the_pandas_reference(engine, by, grain):
+    """customer_periods (SQL) equals the pandas reference over load_won, for every grain and split."""
+    scope = Scope(start=date(2023, 11, 1), end=AS_OF, grain=grain)
+    fast = customers.customer_periods(engine, scope, by)
+    ref = customers.retention.customer_periods_reference(engine, scope, by)
+    pd.testing.assert_frame_equal(fast, ref, check_dtype=False)
+
+
+def test_the_page_view_equals_the_pandas_reference(engine):
+    """Retention, the cohort grid, concentration, risk and the drill-down agree with the references."""
+    from salesops.customers import fast
+
+    scope = Scope(start=date(2024, 1, 1), end=AS_OF, grain="quarter")
+    won = customers.load_won(engine, scope)
+    check = pd.testing.assert_frame_equal
+    check(fast.revenue_retention_sql(engine, scope, AS_OF), customers.revenue_retention(won, AS_OF), check_dtype=False)
+    check(fast.cohort_grid_sql(engine, scope, AS_OF), customers.cohort_grid(won, AS_OF), check_dtype=False)
+    risk = customers.accounts_at_risk(won, customers.open_renewals(engine, scope), AS_OF)
+    check(fast.accounts_at_risk_sql(engine, scope, AS_OF), risk, check_dtype=False)
+    conc, no_account = fast.concentration_sql(engine, scope, AS_OF)
+    ref = customers.concentration(won, scope.start, AS_OF)
+    assert (conc.top_share, conc.total_cents, conc.customers, no_account) == (ref.top_share, ref.total_cents, 3, 50)
+    for figure in customers.FIGURES:
+        got = fast.accounts_behind_sql(engine, scope, date(2025, 4, 1), date(2025, 6, 30), AS_OF, figure)
+        check(
+            got, customers.accounts_behind(won, date(2025, 4, 1), date(2025, 6, 30), AS_OF, figure), check_dtype=False
+        )
+
+
+def test_the_drill_down_names_who_was_lost_and_who_came_back(engine):
+    """Jun 2025: Beta is the returning customer, Acme the lost one (its last purchase, via the subsidiary)."""
+    won = customers.load_won(engine, Scope(start=date(2024, 1, 1), end=AS_OF))
+    back = customers.accounts_behind(won, date(2025, 6, 1), date(2025, 6, 30), AS_OF, "returning")
+    lost = customers.accounts_behind(won, date(2025, 6, 1), date(2025, 6, 30), AS_OF, "lost")
+    assert list(back["customer"]) == ["Beta"] and back.loc[0, "won_cents"] == 2500
+    assert list(lost["customer"]) == ["Acme"] and lost.loc[0, "last_purchase"] == date(2024, 6, 1)
 
 
 def test_the_cli_prints_what_the_library_computes(engine, tmp_path, capsys):
