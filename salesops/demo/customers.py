@@ -49,12 +49,29 @@ class _Account:
     churns: bool  # decided at each renewal: this account will not renew
 
 
+class _Draws:
+    """Uniform draws taken from the generator in blocks (a numpy call per draw is the slow part)."""
+
+    def __init__(self, rng: np.random.Generator, n: int) -> None:
+        self.rng, self.block, self.pos = rng, rng.random(n).tolist(), 0
+
+    def random(self) -> float:
+        if self.pos == len(self.block):
+            self.block, self.pos = self.rng.random(len(self.block) or 1024).tolist(), 0
+        self.pos += 1
+        return self.block[self.pos - 1]
+
+    def integers(self, k: int) -> int:
+        return min(int(self.random() * k), k - 1)
+
+
 @dataclass
 class _Team:
-    rng: np.random.Generator
+    rng: _Draws
     churn: float
     accounts: dict[str, _Account] = field(default_factory=dict)
     customers: list[str] = field(default_factory=list)  # accounts that bought, to sample from
+    prospects: list[str] = field(default_factory=list)  # accounts that never bought
     # (window end, account_id) in the order of window end: purchases come in date order, so each
     # new end is the latest and appending keeps the list sorted.
     due: list = field(default_factory=list)
@@ -66,6 +83,7 @@ class CustomerBook:
     def __init__(self, seed: int) -> None:
         self.seed = seed
         self.rows: list[dict] = []
+        self.names: dict[str, str] = {}
         self.count = 0
 
     def assign(self, deals: pd.DataFrame, teams: pd.DataFrame, reps: pd.DataFrame, batch: int) -> pd.DataFrame:
@@ -80,7 +98,7 @@ class CustomerBook:
         for team_id, idx in out.groupby("team_id", sort=True).groups.items():
             rng = np.random.default_rng([self.seed, 19, batch, int(str(team_id)[1:] or 0)])
             churn = RETENTION_CHURN if team_id == RETENTION_TEAM else CHURN[seg[team_id]]
-            state = _Team(rng, churn)
+            state = _Team(_Draws(rng, 12 * len(idx)), churn)
             team = self._team(out.loc[idx], state, seg[team_id], region[team_id], names)
             account_of.update(team[0])
             type_of.update(team[1])
@@ -99,9 +117,9 @@ class CustomerBook:
         if self.count > len(_WORDS) * len(_KINDS):
             name = f"{word} {_KINDS[rng.integers(len(_KINDS))]} {self.count} {_SUFFIX[region]}"
         if parent is not None:
-            parent_name = next(r["name"] for r in reversed(self.rows) if r["account_id"] == parent)
-            name = f"{parent_name.rsplit(' ', 1)[0]} {region.split()[-1]}"
+            name = f"{self.names[parent].rsplit(' ', 1)[0]} {region.split()[-1]}"
         account_id = f"AC{self.count:07d}"
+        self.names[account_id] = name
         self.rows.append(
             dict(
                 account_id=account_id, name=name, name_key=" ".join(name.split()).lower(),
@@ -123,11 +141,16 @@ class CustomerBook:
         for i, outcome, product, rep_id, day in rows:
             owner = names.get(rep_id, "")
             if outcome == "lost":
-                # A third were pitched to an active customer (a lost expansion), the rest to prospects.
+                # A third were pitched to an active customer (a lost expansion); the rest to prospects,
+                # most of them pitched before.
                 acc = self._sample(state, day, recent=True) if rng.random() < 0.33 else None
-                kind = "Expansion" if acc else "New Business"
-                account_of[i] = acc or self._new(state, segment, region, owner, day)
-                type_of[i] = kind
+                type_of[i] = "Expansion" if acc else "New Business"
+                if acc is None and state.prospects and rng.random() < 0.6:
+                    acc = state.prospects[rng.integers(len(state.prospects))]
+                if acc is None:
+                    acc = self._new(state, segment, region, owner, day)
+                    state.prospects.append(acc)
+                account_of[i] = acc
                 continue
             sub = product in SUBSCRIPTIONS
             acc, kind = self._pick(state, day, sub)
