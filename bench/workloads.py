@@ -59,6 +59,7 @@ def page_calls(engine, today: date) -> dict[str, dict[str, Callable]]:
             "pacing": lambda: metrics.pacing(engine, sc, today),
             "attainment_by_team": lambda: metrics.attainment_by_team(engine, sc),
             "attainment_by_rep": lambda: metrics.attainment_by_rep(engine, sc),
+            "business_by_team": lambda: metrics.business_by_team(engine, sc),
             "funnel": lambda: funnel.funnel(engine, sc),
             "week_review": lambda: changes.week_review(engine, sc, 500),
         },

@@ -6,12 +6,13 @@ import altair as alt
 import streamlit as st
 
 from pages.ui import loaders, shell, widgets
-from salesops import charts
+from salesops import charts, customers
 from salesops import format as fmt
 from salesops import performance as metrics
 from salesops.performance import changes, funnel
 
 D = metrics.DEFINITIONS
+CD = customers.DEFINITIONS
 CHANGES_SHOWN = 500
 
 scope = shell.page("Team performance")
@@ -136,6 +137,22 @@ with left:
     )
     if not present:
         widgets.csv_download(teams, "attainment_by_team.csv", key="perf_csv_teams", label="Download team attainment")
+    business = loaders.business_by_team(scope)
+    st.markdown("**New business and existing customers**", help=CD["Existing customer revenue"])
+    st.dataframe(
+        business.assign(new=business["new_cents"] / 100, existing=business["existing_cents"] / 100)[
+            ["team", "new", "existing", "existing_share"]
+        ],
+        hide_index=True,
+        width="stretch",
+        key="perf_business",
+        column_config={
+            "team": "Team",
+            "new": st.column_config.NumberColumn("New business", format="dollar", help=CD["New business revenue"]),
+            "existing": st.column_config.NumberColumn("Existing customers", format="dollar"),
+            "existing_share": st.column_config.NumberColumn("Share existing", format="percent"),
+        },
+    )
 with right:
     low, high = dist.healthy_low, dist.healthy_high
     st.metric(

@@ -87,6 +87,7 @@ pacing = cached(metrics.pacing)
 attainment_by_team = cached(metrics.attainment_by_team)
 attainment_by_rep = cached(metrics.attainment_by_rep)
 rep_deals = cached(metrics.rep_deals)
+business_by_team = cached(metrics.business_by_team)
 funnel_by_team = cached(funnel.funnel)
 week_review = cached(changes.week_review)
 # ---- leaderboards -----------------------------------------------------------------------------

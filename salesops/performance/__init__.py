@@ -6,6 +6,7 @@
 - :mod:`~salesops.performance.attainment` — attainment per rep and per team, the bucket distribution;
 - :mod:`~salesops.performance.trend` — figures per grain period (the CLI's ``metrics``, the home trend);
 - :mod:`~salesops.performance.deals` — the deals behind a rep's number;
+- :mod:`~salesops.performance.business` — won revenue per team, new business vs existing customers;
 - :mod:`~salesops.performance.funnel`, :mod:`~salesops.performance.changes` — the funnel, the weekly review;
 - :mod:`~salesops.performance.queries` — this package's SQL fragments (shared ones: :mod:`salesops.store.sql`).
 """
@@ -21,6 +22,7 @@ from salesops.performance.attainment import (
     attainment_distribution,
     buckets,
 )
+from salesops.performance.business import BUSINESS_COLUMNS, business_by_team
 from salesops.performance.deals import DEAL_COLUMNS, rep_deals
 from salesops.performance.pacing import HISTORY_MONTHS, Pacing, pacing
 from salesops.performance.tiles import DEFINITIONS, Headline, Kpis, compare_kpis, headline, kpis
@@ -28,6 +30,7 @@ from salesops.performance.trend import BY, PERIOD_COLUMNS, check_by, headline_tr
 
 __all__ = [
     "BUCKETS",
+    "BUSINESS_COLUMNS",
     "BY",
     "DEAL_COLUMNS",
     "DEFINITIONS",
@@ -44,6 +47,7 @@ __all__ = [
     "attainment_by_team",
     "attainment_distribution",
     "buckets",
+    "business_by_team",
     "check_by",
     "compare_kpis",
     "headline",

@@ -75,3 +75,11 @@ def test_an_empty_store_shows_the_empty_state(monkeypatch, tmp_path):
     at.switch_page("pages/customers.py").run()
     assert not at.exception, at.exception
     assert any("No won deals" in i.value for i in at.info)
+
+
+def test_team_performance_shows_new_and_existing_business_per_team(app):
+    """The Team performance page has a per-team table of new business and existing customers."""
+    app.switch_page("pages/performance.py").run()
+    assert not app.exception, app.exception
+    table = _frame(app, "existing_share")
+    assert len(table) == 11 and (table["new"] + table["existing"] > 0).all()

@@ -243,3 +243,17 @@ def test_an_older_store_gains_the_account_column(tmp_path):
         ]
         version = conn.execute(sa.select(schema.meta.c.value)).scalar_one()
     assert "account_id" in cols and version == str(schema.SCHEMA_VERSION)
+
+
+def test_team_performance_splits_each_teams_revenue_like_the_customers_page(engine):
+    """2024: T1 won 3850 (new 1000 + 50 + 2000, existing 500 + 300), T2 won 500 (new 400, existing 100)."""
+    from salesops import performance
+
+    frame = performance.business_by_team(engine, Scope(start=date(2024, 1, 1), end=date(2024, 12, 31)))
+    got = frame.set_index("team_id")
+    assert got.loc["T1", ["won_cents", "new_cents", "existing_cents"]].tolist() == [3850, 3050, 800]
+    assert got.loc["T2", ["won_cents", "new_cents", "existing_cents"]].tolist() == [500, 400, 100]
+    year = customers.customer_periods(
+        engine, Scope(start=date(2024, 1, 1), end=date(2024, 12, 31), grain="year"), "team"
+    )
+    assert year.set_index("group").loc["T1", "existing_cents"] == got.loc["T1", "existing_cents"]
