@@ -94,7 +94,7 @@ def retention_chart(retention: pd.DataFrame) -> alt.Chart:
         alt.Chart(long.dropna(subset=["v"]))
         .mark_line(point=True)
         .encode(
-            x=alt.X("year:O", title="customer year"),
+            x=alt.X("year:O", title="year (1 = the cohort's own year)", axis=alt.Axis(labelAngle=0)),
             y=alt.Y("v:Q", axis=alt.Axis(format=".0%"), title="revenue retention"),
             color=alt.Color("cohort:N", legend=alt.Legend(title="cohort")),
             strokeDash=alt.StrokeDash("measure:N", legend=alt.Legend(title=None)),
