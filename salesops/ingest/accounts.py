@@ -6,7 +6,9 @@ table, and a deals file's account and deal type columns checked against the stor
   parent, a parent cycle;
 * :func:`link_accounts` — a deal's ``account`` text -> ``account_id`` (a stored id, or a stored
   account's unique name key); a name two stored accounts carry is a problem naming their ids. A
-  name no account carries stays unlinked: the customer figures count it by name (docs/CUSTOMERS.md);
+  name no account carries stays unlinked and the customer figures count it by name
+  (docs/CUSTOMERS.md); once any account is stored, that is an ``unknown_account`` warning
+  (an error with ``strict``);
 * :func:`deal_types` — the deal type spellings -> the stored deal types; an unknown value is a
   problem naming it and the accepted ones.
 """
@@ -137,6 +139,16 @@ def link_accounts(engine, c: pd.DataFrame, src: dict, problems: ProblemLog) -> p
     )
     by_name = key.map(dict(zip(stored["name_key"], stored["account_id"]))).where(~ambiguous)
     linked = by_id.astype("object").where(by_id.notna(), by_name.astype("object"))
+    if len(stored):
+        # Once accounts are imported, a deal naming one that is not there is worth a look.
+        problems.cells(
+            "unknown_account",
+            given.notna() & linked.isna() & ~ambiguous,
+            src["account"],
+            given,
+            "no stored account has this id or name: the deal counts for a customer of that name; "
+            "add it to the accounts file (--strict refuses such deals)",
+        )
     return linked.astype("object").where(linked.notna(), None)
 
 

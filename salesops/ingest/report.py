@@ -39,6 +39,7 @@ WARNING_KINDS = (
     "probability_vs_outcome",
     "unusual_amount",
     "control_characters",
+    "unknown_account",
 )
 
 

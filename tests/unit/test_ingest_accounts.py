@@ -121,10 +121,20 @@ def test_deals_link_by_name_ignoring_case_and_spaces(reps_engine):
     ingest.import_file(reps_engine, "accounts", FIXTURES / "salesforce_accounts.csv", preset="salesforce")
     ingest.import_frame(reps_engine, "deals", _deal_frame("  globex ", "renewal"))
     assert _deal_links(reps_engine)["X1"] == ("001Hs00000GlobAAA", "Renewal")
-    ingest.import_frame(reps_engine, "deals", _deal_frame("Stark Industries"))
+    report = ingest.import_frame(reps_engine, "deals", _deal_frame("Stark Industries"))
     assert _deal_links(reps_engine)["X1"] == (None, None)
+    assert [w.kind for w in report.warnings] == ["unknown_account"]
     won = customers.load_won(reps_engine, Scope(start=date(2025, 1, 1), end=date(2025, 12, 31)))
     assert won.set_index("deal_id").loc["X1", "customer"] == "Stark Industries"
+
+
+def test_strict_refuses_a_deal_naming_an_unknown_account(reps_engine):
+    """With --strict the unknown_account warning is an error and nothing is written."""
+    ingest.import_file(reps_engine, "accounts", FIXTURES / "salesforce_accounts.csv", preset="salesforce")
+    with pytest.raises(ingest.ImportRejected) as err:
+        ingest.import_frame(reps_engine, "deals", _deal_frame("Stark Industries"), strict=True)
+    assert list(_problems(err)["kind"]) == ["unknown_account"]
+    assert "X1" not in _deal_links(reps_engine)
 
 
 def test_a_deal_naming_an_ambiguous_account_is_refused_with_the_ids(reps_engine):
