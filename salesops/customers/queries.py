@@ -95,21 +95,23 @@ def open_renewals(engine: Engine, scope: Scope) -> pd.DataFrame:
 
 #: Columns of :func:`customer_deals`.
 DEAL_COLUMNS = [
-    "deal_id", "name", "account", "team_id", "rep", "product", "deal_type", "stage", "outcome", "amount_cents",
+    "deal_id", "name", "account", "team", "rep", "product", "deal_type", "stage", "outcome", "amount_cents",
     "created_date", "close_date",
 ]  # fmt: skip
 
 
 def customer_deals(engine: Engine, customer_ids: Sequence[str], scope: Scope) -> pd.DataFrame:
-    """Every deal (won, lost, open) of the given customers, newest first, for the drill-down."""
+    """Every deal (won, lost, open) of the given customers, newest first, for the drill-down (team and
+    rep by name). Columns: DEAL_COLUMNS."""
     if not customer_ids:
         return pd.DataFrame(columns=DEAL_COLUMNS)
     where, params = scope_filter(scope, "d")
     sql = f"""{WON_KINDS_CTE}
-        SELECT d.deal_id, d.name, d.account, d.team_id, r.name AS rep, d.product,
+        SELECT d.deal_id, d.name, d.account, COALESCE(t.name, d.team_id, '') AS team,
+               COALESCE(r.name, d.rep_id) AS rep, d.product,
                COALESCE(d.deal_type, '') AS deal_type, d.stage, d.outcome, d.amount_cents,
                d.created_date, d.close_date
-        FROM deal_customers d LEFT JOIN reps r ON r.rep_id = d.rep_id
+        FROM deal_customers d LEFT JOIN reps r ON r.rep_id = d.rep_id LEFT JOIN teams t ON t.team_id = d.team_id
         WHERE d.customer_id IN :ids
           AND d.created_date <= :end {where}
         ORDER BY d.close_date DESC NULLS LAST, d.deal_id

@@ -56,7 +56,7 @@ def test_split_by_team_shows_team_names(page):
 
 
 def test_retention_risk_and_drill_down_are_drawn(page):
-    """Retention and at-risk tables exist; the drill-down lists accounts and then their deals."""
+    """Retention and at-risk tables exist; the drill-down lists accounts, then their deals with team names."""
     assert len(_frame(page, "nrr")) > 0
     assert len(_frame(page, "reasons")) > 0
     page.selectbox(key="cust_drill_figure").set_value("new").run()
@@ -65,6 +65,7 @@ def test_retention_risk_and_drill_down_are_drawn(page):
     assert len(accounts) > 0
     deals = _frame(page, "outcome")
     assert accounts.iloc[0]["customer"] in set(deals["account"])
+    assert not deals["team"].str.match(r"^T\d+$").any()  # team names, no raw ids
 
 
 def test_an_empty_store_shows_the_empty_state(monkeypatch, tmp_path):
