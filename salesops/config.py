@@ -44,6 +44,21 @@ SETTINGS: tuple[Setting, ...] = (
         "3",
         "Years the weekly review snapshots are kept; older ones are deleted when a new one is taken.",
     ),
+    Setting(
+        "SALESOPS_SMTP_URL",
+        "",
+        "Mail server for `digest --email`: smtp://[user:password@]host[:port] (STARTTLS when offered) or smtps://….",
+    ),
+    Setting(
+        "SALESOPS_DIGEST_TO",
+        "",
+        "Comma-separated addresses `digest --email` sends the weekly review to.",
+    ),
+    Setting(
+        "SALESOPS_DIGEST_FROM",
+        "salesops@localhost",
+        "The sender address of the digest e-mail.",
+    ),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
@@ -77,3 +92,15 @@ def forecast_workers() -> int:
 
 def snapshot_years() -> int:
     return max(1, int(get("SALESOPS_SNAPSHOT_YEARS")))
+
+
+def smtp_url() -> str:
+    return get("SALESOPS_SMTP_URL")
+
+
+def digest_to() -> list[str]:
+    return [a.strip() for a in get("SALESOPS_DIGEST_TO").split(",") if a.strip()]
+
+
+def digest_from() -> str:
+    return get("SALESOPS_DIGEST_FROM")

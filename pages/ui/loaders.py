@@ -24,6 +24,8 @@ from salesops.forecasts import pipeline, targets
 from salesops.forecasts import service as forecast_store
 from salesops.leaderboards import diagnosis
 from salesops.performance import changes, funnel
+from salesops.review import agenda as review_agenda_mod
+from salesops.review import snapshots as review_snapshots
 from salesops.store import sql as queries
 from salesops.tools import fairness, results, rounds, themes
 
@@ -119,6 +121,9 @@ customer_periods = cached(customers.customer_periods)
 customer_deals = cached(customers.customer_deals)
 
 accounts_behind = cached(customers.period_accounts)
+# ---- weekly review ----------------------------------------------------------------------------
+review_dates = cached(review_snapshots.snapshot_dates)
+review_agenda = cached(review_agenda_mod.build_agenda)
 # ---- data -------------------------------------------------------------------------------------
 import_history = cached(ingest.import_history)
 validate_file = cached(ingest.validate_file)

@@ -24,6 +24,7 @@ NAV = (
     ("pages/compensation.py", "Compensation", ":material/payments:"),
     ("pages/tools.py", "Sales tools", ":material/build:"),
     ("pages/customers.py", "Customers", ":material/handshake:"),
+    ("pages/review.py", "Weekly review", ":material/co_present:"),
     ("pages/data.py", "Data", ":material/upload_file:"),
 )
 #: The query parameters of the shared view, carried along by the navigation links.
@@ -39,9 +40,23 @@ header[data-testid="stHeader"] { display: none; }
 """
 
 
+def _presenting() -> bool:
+    """Presentation mode as the URL or the session says, before the toggle is drawn."""
+    raw = st.query_params.get("present")
+    if raw is not None:
+        return str(raw).lower() == "true"
+    return bool(st.session_state.get("present", False))
+
+
 def configure(title: str) -> None:
-    """``st.set_page_config`` for a page (the first Streamlit call of every page)."""
-    st.set_page_config(page_title=f"{title} · salesops", page_icon=":material/monitoring:", layout="wide")
+    """``st.set_page_config`` for a page (the first Streamlit call of every page); the sidebar
+    starts collapsed in presentation mode, so the shared screen shows the page alone."""
+    st.set_page_config(
+        page_title=f"{title} · salesops",
+        page_icon=":material/monitoring:",
+        layout="wide",
+        initial_sidebar_state="collapsed" if _presenting() else "auto",
+    )
 
 
 def period_options(today: date, grain: str) -> dict[str, tuple[date, date]]:

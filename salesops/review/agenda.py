@@ -21,6 +21,7 @@ from sqlalchemy.engine import Engine
 from salesops.errors import InvalidFilter
 from salesops.review import queries
 from salesops.review.snapshots import load_entity, load_snapshot
+from salesops.review.track import TrackRecord, track_record
 from salesops.review.waterfall import FIRST_WEEK, Waterfall, waterfall
 from salesops.scope import period_start
 
@@ -63,6 +64,7 @@ class Standing:
     p90_cents: int | None
     chance_of_quota: float | None
     waterfall: Waterfall
+    track: TrackRecord
     trend: pd.DataFrame = field(repr=False)  # as_of, p10_cents, p50_cents, p90_cents, won_cents, quota_cents
 
 
@@ -132,6 +134,7 @@ def _standing(engine: Engine, as_of: date, level: str, entity: str) -> Standing 
         p90_cents=_opt(cur["p90_cents"]),
         chance_of_quota=_opt(cur["chance_of_quota"]),
         waterfall=waterfall(cur, prev),
+        track=track_record(engine, level, as_of),
         trend=trend[["as_of", "won_cents", "quota_cents", "p10_cents", "p50_cents", "p90_cents"]],
     )
 

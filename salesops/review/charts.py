@@ -55,7 +55,11 @@ def outlook_trend_chart(trend: pd.DataFrame, height: int = 260) -> alt.Chart | N
         y="P50:Q", tooltip=[alt.Tooltip("as_of:T", title="week"), alt.Tooltip("P50:Q", format="$,.0f")]
     )
     won = base.mark_line(color=NEUTRAL, strokeDash=[2, 2]).encode(y="Won:Q")
-    quota = base.mark_rule(color=TARGET, strokeDash=[6, 4]).encode(y="mean(Quota):Q")
+    quota = (
+        alt.Chart(pd.DataFrame({"Quota": [float(t["Quota"].iloc[-1])]}))
+        .mark_rule(color=TARGET, strokeDash=[6, 4])
+        .encode(y="Quota:Q")
+    )
     return (band + p50 + won + quota).properties(
         height=height, title="This quarter week by week: P50 (band P10–P90), won so far (dotted), quota (dashed)"
     )

@@ -7,7 +7,7 @@ from streamlit.testing.v1 import AppTest
 
 from tests.conftest import ROOT
 
-PAGES = ["home", "performance", "leaderboards", "forecasts", "compensation", "tools", "data"]
+PAGES = ["home", "performance", "leaderboards", "forecasts", "compensation", "tools", "review", "data"]
 
 
 @pytest.mark.parametrize("page", PAGES)

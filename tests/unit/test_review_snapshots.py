@@ -144,7 +144,7 @@ def test_an_empty_store_has_no_snapshot_rows(empty_engine):
 
 
 def test_pipeline_outlook_by_hand():
-    """Mean 100, variance 400 (sd 20): P10 = 100 − 1.2816 × 20, P90 = 100 + 25.6; quota 100 -> 50%."""
+    """Mean 100, variance 400 (sd 20), no model error: P10 = 100 − 1.2816 × 20, P90 = 100 + 25.6; quota 100 -> 50%."""
     got = pipeline_outlook(
         pd.DataFrame(
             {
@@ -153,13 +153,26 @@ def test_pipeline_outlook_by_hand():
                 "expected_cents": [100.0, 200.0],
                 "var_cents2": [400.0, 0.0],
             }
-        )
+        ),
+        rel_error=0.0,
     )
     assert got["p10_cents"].tolist() == [74, 200]
     assert got["p50_cents"].tolist() == [100, 200]
     assert got["p90_cents"].tolist() == [126, 200]
     assert got["chance_of_quota"].iloc[0] == pytest.approx(0.5)
     assert pd.isna(got["chance_of_quota"].iloc[1])
+
+
+def test_the_model_error_widens_the_range_by_the_part_not_yet_won():
+    """Won 0, mean 100, no deal variance, 25% model error: sd 25, so P10 = 68 and P90 = 132; won 100: no spread."""
+    got = pipeline_outlook(
+        pd.DataFrame(
+            {"won_cents": [0, 100], "quota_cents": [0, 0], "expected_cents": [100.0, 100.0], "var_cents2": [0.0, 0.0]}
+        ),
+        rel_error=0.25,
+    )
+    assert got["p10_cents"].tolist() == [68, 100]
+    assert got["p90_cents"].tolist() == [132, 100]
 
 
 def test_weekly_dates_are_the_sundays_before_today():
