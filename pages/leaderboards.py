@@ -21,6 +21,8 @@ PRESENT_CSS = """
 }
 </style>
 """
+#: Presentation mode lists the top AEs only (never the bottom of the board) …
+PRESENT_TOP = 10
 MONEY_COLS = {"won_cents": "Won", "quota_cents": "Quota", "avg_deal_cents": "Avg deal", "pipeline_cents": "Pipeline"}
 
 scope = shell.page("Leaderboards")
@@ -124,8 +126,11 @@ def board_section() -> None:
         show = ["rank", "movement", "Rep", "attainment"] + ([m.label] if metric != "attainment" else [])
         left, right = st.columns([3, 2])
         with left.container(key="lb_present_board"):
-            table = rep_view[show].rename(columns={"rank": "Rank", "movement": "Move", "attainment": "Attainment"})
-            table["Attainment"] = [fmt.pct(v) for v in reps["attainment"]]
+            top = (reps["role"] == "AE") & reps["rank"].notna()
+            top_view, top_reps = rep_view[top].head(PRESENT_TOP), reps[top].head(PRESENT_TOP)
+            st.caption(f"Top {PRESENT_TOP} AEs (the whole board is on the page outside presentation mode).")
+            table = top_view[show].rename(columns={"rank": "Rank", "movement": "Move", "attainment": "Attainment"})
+            table["Attainment"] = [fmt.pct(v) for v in top_reps["attainment"]]
             table["Rank"] = table["Rank"].astype("string").fillna("")
             st.table(table, hide_index=True)
         with right.container(key="lb_present_teams"):
@@ -170,8 +175,10 @@ def board_section() -> None:
                 key="lb_teams",
             )
     flagged = lb.performers(reps)
+    if present:  # … and names no one who needs help
+        flagged = flagged[flagged["flag"] == "top"]
     with st.container(key="lb_flags"):
-        if flagged.empty:
+        if flagged.empty and not present:
             st.caption(
                 f"No rep is flagged: nobody's win rate is beyond noise against their team "
                 f"(95% Wilson interval, at least {lb.MIN_CLOSED_DEALS} closed deals)."

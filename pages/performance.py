@@ -188,6 +188,9 @@ with right:
 @st.fragment
 def drill_down() -> None:
     st.subheader("Drill down: team → reps → deals")
+    if present:  # a rep's won, quota and deals are individual money: not on the shared screen
+        st.caption("The rep drill-down is hidden in presentation mode: it shows each rep's won revenue and quota.")
+        return
     names = dict(zip(teams["team_id"], teams["team"]))
     options = list(names)
     if not options:

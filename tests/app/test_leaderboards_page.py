@@ -92,6 +92,15 @@ def test_presentation_mode_hides_money_and_shows_a_large_board(board):
     assert "$" not in table.to_string()
 
 
+def test_presentation_mode_lists_the_top_aes_and_names_nobody_who_needs_help(board):
+    """The shared screen shows the 10 best-ranked AEs only and no 'Needs help' line."""
+    board.toggle(key="present").set_value(True).run()
+    table = board.table[0].value
+    assert len(table) == 10
+    assert [int(r) for r in table["Rank"]] == sorted(int(r) for r in table["Rank"])
+    assert not [m for m in board.markdown if "Needs help" in m.value]
+
+
 def test_hide_money_masks_amounts_on_the_board(board):
     """With money hidden the won column shows ••• and no dollar amount."""
     board.toggle(key="lb_hide_money").set_value(True).run()

@@ -74,6 +74,14 @@ def test_presentation_mode_hides_the_downloads(app):
     assert not [b for b in app.get("download_button")]
 
 
+def test_presentation_mode_hides_the_rep_drill_down(app):
+    """No rep's won and quota on the shared screen: the drill-down says it is hidden."""
+    app.switch_page("pages/performance.py").run()
+    app.toggle(key="present").set_value(True).run()
+    assert "perf_drill_rep" not in {w.key for w in app.selectbox}
+    assert any("hidden in presentation mode" in c.value for c in app.caption)
+
+
 def test_an_empty_store_shows_the_empty_state(monkeypatch, tmp_path):
     """With no data the page explains how to load some instead of failing."""
     monkeypatch.setenv("SALESOPS_DB_URL", f"duckdb:///{tmp_path / 'empty.duckdb'}")
