@@ -39,6 +39,7 @@ os.environ.setdefault("SALESOPS_TODAY", TODAY.isoformat())
 
 from bench import reference, workloads  # noqa: E402
 from salesops import demo, store  # noqa: E402
+from salesops.review import agenda, snapshots  # noqa: E402
 
 
 @dataclass
@@ -136,6 +137,17 @@ def run(scale: str, reps: int, out: Path | None, import_rows: list[int], db: Pat
     for name, (res, budget) in workloads.forecast_timings(engine, TODAY, reps).items():
         rows.append(Row("forecast", name, *res, budget))
 
+    # 4b. The weekly review: a year of snapshots rebuilt from history (what the demo does), one
+    # week's agenda (what the Review page and the digest load).
+    weeks = snapshots.weekly_dates(TODAY, 52)
+    rows.append(
+        Row(
+            "review", "52 weekly snapshots from history", *timed(lambda: snapshots.build_snapshots(engine, weeks), reps)
+        )
+    )
+    snapshots.take_snapshots(engine, weeks[-2:], TODAY)
+    rows.append(Row("review", "one week's agenda", *timed(lambda: agenda.build_agenda(engine, weeks[-1]), reps), 1000))
+
     # 5. Imports, into a scratch store.
     for n in import_rows:
         res = workloads.import_timing(engine, path.parent / f"import_{scale}.duckdb", n)
@@ -148,10 +160,13 @@ def run(scale: str, reps: int, out: Path | None, import_rows: list[int], db: Pat
     small = store.open_store(f"duckdb:///{scratch}")
     t = time.perf_counter()
     demo.build_demo(small, seed=7, scale="small", today=TODAY)
+    snapshots.take_snapshots(small, snapshots.weekly_dates(TODAY, 52), TODAY)  # as `salesops demo` does
     ms = (time.perf_counter() - t) * 1000
     small.dispose()
     scratch.unlink(missing_ok=True)
-    rows.append(Row("first start", "build the small demo store", None, ms, ms, 15_000))
+    rows.append(
+        Row("first start", "build the small demo store (with its year of review snapshots)", None, ms, ms, 15_000)
+    )
 
     note = (
         "the benchmark process after the library calls and every page's AppTest runs, before it loads "
@@ -212,6 +227,9 @@ EXPLANATION = """
   Tabs load lazily (only the open tab runs), so a tab's calls are a row of their own.
 - **whole page run (AppTest, warm)**: the page's full server-side script run, rendering included,
   with the cache warm (budget 1 s). "first" is the first run of that page in the process.
+- **review**: the 52 weekly snapshots the demo rebuilds from its history (one set-based query plus
+  the outlook, ranks and flags; not stored while timed), and one week's agenda as the Review page and
+  the digest load it (budget 1 s).
 - **comp**: recomputing every rep's payout after a slider move (budget 50 ms).
 - **forecast**: one Prophet fit+predict, and every team series fitted cold with its backtest in a
   process pool (no budget: it runs once per data version and is persisted; the forecasts page then
