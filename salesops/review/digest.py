@@ -52,7 +52,8 @@ def chart_pngs(agenda: Agenda, scale: float = 1.5) -> dict[str, bytes]:
         ("trend", charts.outlook_trend_chart(s.trend, height=240)),
     ):
         if chart is not None:
-            out[name] = vlc.vegalite_to_png(chart.properties(width=560).to_json(), scale=scale)
+            # Wide enough for the waterfall's seven step labels side by side.
+            out[name] = vlc.vegalite_to_png(chart.properties(width=760).to_json(), scale=scale)
     return out
 
 
