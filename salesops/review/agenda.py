@@ -261,6 +261,28 @@ def _changes(engine: Engine, as_of: date, team_id: str | None, show_money: bool)
     return shown.reset_index(drop=True), counts
 
 
+def restrict(viewer, team_id: str | None, show_money: bool) -> tuple[str | None, bool, bool]:
+    """(team_id, show_money, show_movers) allowed for ``viewer`` (None: the command line, all).
+
+    Staff see everything asked for; the screen-share viewer never sees individual money; a manager
+    or a rep sees one of their own teams (the first when none or another is asked), a rep no
+    individual money and no movers (other reps' standing)."""
+    role = getattr(viewer, "role", None)
+    if viewer is None or role in ("admin", "ops"):
+        return team_id, show_money, True
+    if role == "viewer":
+        return team_id, False, True
+    teams = tuple(getattr(viewer, "team_ids", ()) or ())
+    if not teams:
+        raise InvalidFilter(
+            "You belong to no team, so there is no team review to show.", "Ask an admin to set your team."
+        )
+    chosen = team_id if team_id in teams else teams[0]
+    if role == "manager":
+        return chosen, show_money and bool(getattr(viewer, "sees_individual_money", False)), True
+    return chosen, False, False
+
+
 def build_agenda(
     engine: Engine,
     as_of: date,
@@ -268,11 +290,19 @@ def build_agenda(
     top_n: int = 10,
     show_money: bool = False,
     team_name: str | None = None,
+    viewer=None,
 ) -> Agenda:
-    """The five steps of the week ending ``as_of`` for the company (or one team)."""
+    """The five steps of the week ending ``as_of`` for the company (or one team), as ``viewer`` may
+    see them (see :func:`restrict`)."""
+    asked = team_id
+    team_id, show_money, show_movers = restrict(viewer, team_id, show_money)
+    if team_id != asked:
+        team_name = None
     level, entity = ("company", "company") if team_id is None else ("team", team_id)
     changes, counts = _changes(engine, as_of, team_id, show_money)
     movers, movers_message = _movers(engine, as_of, team_id, top_n)
+    if not show_movers:
+        movers, movers_message = movers.iloc[0:0], "Movers are shown to managers and staff."
     risk = queries.deals_at_risk(engine, as_of, team_id)
     if not show_money and "rep" in risk.columns:
         risk = risk.drop(columns="rep")

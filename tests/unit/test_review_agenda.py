@@ -141,3 +141,40 @@ def test_a_team_review_keeps_its_own_notes_compared_with_all_teams(notes_org):
     """For T1 alone: no funnel stall (its 100% beats 55%), its lead split, and its own survey answers."""
     notes = agenda.team_notes(notes_org, AS_OF, "T1")
     assert [n.split(" — ")[0] for n in notes] == ["Lead split", "Tool satisfaction"]
+
+
+class _Viewer:
+    """A stand-in for the signed-in person (role, teams) the app hands the agenda."""
+
+    def __init__(self, role: str, team_ids: tuple[str, ...] = ()) -> None:
+        self.role, self.team_ids = role, team_ids
+        self.sees_individual_money = role != "viewer"
+
+
+@pytest.mark.parametrize(
+    ("role", "teams", "asked", "expected"),
+    [
+        ("admin", (), None, (None, True, True)),
+        ("viewer", (), "T1", ("T1", False, True)),
+        ("manager", ("T2",), None, ("T2", True, True)),
+        ("manager", ("T2",), "T1", ("T2", True, True)),
+        ("rep", ("T1",), None, ("T1", False, False)),
+    ],
+)
+def test_what_each_viewer_may_see(role, teams, asked, expected):
+    """Staff all; the screen-share viewer no individual money; managers and reps their own team; reps no movers."""
+    assert agenda.restrict(_Viewer(role, teams), asked, True) == expected
+
+
+def test_a_viewer_without_a_team_is_told_so():
+    """A manager assigned to no team gets a clear message, not the company."""
+    from salesops.errors import InvalidFilter
+
+    with pytest.raises(InvalidFilter, match="no team"):
+        agenda.restrict(_Viewer("manager"), None, False)
+
+
+def test_the_screen_share_viewer_never_gets_rep_names_beside_amounts(org):  # noqa: F811
+    """Even asking for money, the role viewer's agenda has no rep column."""
+    a = agenda.build_agenda(org, AS_OF, show_money=True, viewer=_Viewer("viewer"))
+    assert not a.show_money and "rep" not in a.changes.columns
