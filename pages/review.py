@@ -35,6 +35,7 @@ if not present:
 labels = {week_label(d): d for d in reversed(dates)}
 with st.sidebar:
     st.markdown("### :material/co_present: Review")
+    st.caption("The review is by week and uses the Team filter above; period and region do not apply.")
     week = st.selectbox("Week", list(labels), key="week", bind="query-params", help="Weeks with a stored snapshot.")
     top_n = st.number_input("Movers shown", 1, 25, 10, key="top", bind="query-params")
     # Not bound to the URL: a shared link never opens with individual money on.

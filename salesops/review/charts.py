@@ -23,7 +23,12 @@ def waterfall_chart(w: Waterfall, height: int = 300) -> alt.Chart | None:
     )
     order = bars["label"].tolist()
     base = alt.Chart(bars).encode(
-        x=alt.X("label:N", sort=order, title=None, axis=alt.Axis(labelAngle=0, labelLimit=140, labelFontSize=13))
+        x=alt.X(
+            "label:N",
+            sort=order,
+            title=None,
+            axis=alt.Axis(labelAngle=-25, labelLimit=160, labelFontSize=13, labelOverlap=False),
+        )
     )
     chart = base.mark_bar(size=46).encode(
         y=alt.Y("lo:Q", axis=money_axis(), scale=alt.Scale(zero=False)),
