@@ -80,6 +80,8 @@ def test_step_one_shows_the_forecast_and_its_change_since_last_week(server, big_
     page = big_page
     page.goto(f"{server}/review?present=true&step=1")
     _step(page, 1)
+    page.get_by_text("Track record").first.wait_for(timeout=60_000)
+    page.locator('[data-testid="stVegaLiteChart"]').nth(1).wait_for(timeout=60_000)
     main = page.locator('[data-testid="stMain"]').inner_text()
     assert "Won this quarter" in main and "Forecast (P50)" in main and "since last week" in main
     assert "Track record" in main
