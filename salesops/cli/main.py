@@ -11,7 +11,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from salesops.cli import comp, customers, forecasts, ingest, leaderboards, performance, review, store, tools
+from salesops.cli import comp, customers, forecasts, ingest, leaderboards, outlook, performance, review, store, tools
 from salesops.errors import SalesopsError
 
 #: Job modules that add sub-commands (each has ``register(subparsers)``). Plain imports: a renamed
@@ -22,6 +22,7 @@ COMMAND_MODULES = (
     performance,  # metrics
     leaderboards,  # leaderboard
     forecasts,  # forecast
+    outlook,  # outlook, outlook-backtest
     comp,  # payouts, what-if
     tools,  # survey-results, survey-open, fairness
     review,  # snapshot, digest

@@ -15,6 +15,11 @@ def register(subs) -> None:
     p.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
     p.add_argument("--scale", choices=demo.SCALES, default="small", help="size (default small)")
     p.add_argument("--if-missing", action="store_true", help="do nothing when the store already has data")
+    p.add_argument(
+        "--no-warm",
+        action="store_true",
+        help="skip computing the outlooks ahead (the Forecasts page computes them on first view)",
+    )
     cli.add_db_option(p)
     p.set_defaults(func=run_demo)
 
@@ -33,6 +38,12 @@ def run_demo(args: argparse.Namespace) -> int:
     print(f"Built the {summary.scale} demo (seed {summary.seed}, up to {summary.today}):")
     for table, n in summary.counts.items():
         print(f"  {table:20s} {n:>12,d}")
+    if not args.no_warm:
+        from salesops.forecasts.outlook_cache import warm_outlooks
+
+        print("Computing the outlooks ahead (docs/FORECASTS.md)…", flush=True)
+        periods = warm_outlooks(engine, summary.today)
+        print(f"  outlooks of {', '.join(periods) or 'nothing (no won deals)'} stored")
     return 0
 
 

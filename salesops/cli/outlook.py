@@ -1,0 +1,67 @@
+"""CLI: ``outlook`` — what a quarter or month will close (won + pipeline + run-rate, calibrated), and
+``outlook-backtest`` — its track record as of past dates against Prophet alone and seasonal naive.
+
+``outlook`` prints one row per series (columns: :data:`salesops.forecasts.outlook.COLUMNS`, money
+in cents); ``outlook-backtest`` the accuracy table of docs/FORECASTS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from salesops import config, export, store
+from salesops.cli import common as cli
+from salesops.forecasts.outlook import OUTLOOK_BY, outlook
+
+
+def register(subs) -> None:
+    p = subs.add_parser(
+        "outlook",
+        help="the outlook of a quarter or month: won so far + weighted pipeline + run-rate, P10/P50/P90",
+        description="Outlook of a period (cents): expected total, calibrated P10/P50/P90, chance of quota.",
+    )
+    p.add_argument("--period", required=True, metavar="PERIOD", help="a quarter (2026-Q4) or a month (2026-11)")
+    p.add_argument(
+        "--by", choices=OUTLOOK_BY, default="company", help="one row for the company, or per region/team/rep"
+    )
+    p.add_argument("--as-of", metavar="DATE", help="as known on this date, YYYY-MM-DD (default: today)")
+    cli.add_db_option(p)
+    cli.add_output_options(p)
+    p.set_defaults(func=run_outlook)
+
+    b = subs.add_parser(
+        "outlook-backtest",
+        help="the outlook's track record against Prophet alone and seasonal naive",
+        description="Backtest of the quarter outlook as of past dates (start, 1/3, 2/3 into each quarter).",
+    )
+    b.add_argument("--as-of", metavar="DATE", help="backtest the periods ended by this date (default: today)")
+    b.add_argument("--no-prophet", action="store_true", help="skip the Prophet baseline (fast)")
+    cli.add_db_option(b)
+    b.add_argument("--format", choices=("csv", "json", "markdown"), default="csv", help="output format (default csv)")
+    b.set_defaults(func=run_backtest)
+
+
+def run_outlook(args: argparse.Namespace) -> int:
+    as_of = cli.parse_date(args.as_of, "--as-of") or config.today()
+    engine = store.open_store(args.db)
+    frame = outlook(engine, args.period, args.by, as_of)
+    sys.stdout.write(export.render(frame, args.format))
+    if args.format == "json":
+        sys.stdout.write("\n")
+    return 0
+
+
+def run_backtest(args: argparse.Namespace) -> int:
+    from salesops.forecasts.scorecard import scorecard, to_markdown
+
+    as_of = cli.parse_date(args.as_of, "--as-of") or config.today()
+    engine = store.open_store(args.db)
+    table = scorecard(engine, "quarter", as_of, prophet=not args.no_prophet)
+    if args.format == "markdown":
+        sys.stdout.write(to_markdown(table))
+    else:
+        sys.stdout.write(export.render(table, args.format))
+    if args.format != "csv":
+        sys.stdout.write("\n")
+    return 0

@@ -1,0 +1,122 @@
+"""The outlook's track record: outlooks made as of past dates, against what then closed.
+
+For each of the last :data:`BACKTEST_PERIODS` periods that had ended by ``as_of``, an outlook is
+simulated as of three points (:func:`salesops.forecasts.simulate.as_of_points`: the day before it
+starts, one third and two thirds in) from the pipeline known on that date
+(:mod:`salesops.forecasts.asof`) and what the model could learn by then, at every level (company,
+region, team, rep). Each row is one (period, point, level, series) with the raw simulation's mean
+and P10/P50/P90, the actual, and the calibration score (:mod:`salesops.forecasts.calibrate`).
+
+Stored in ``forecast_cache`` per data version (a plain transaction, like the forecast fits: a
+derived result must not bump the data version).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+
+import numpy as np
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
+
+from salesops import store
+from salesops.forecasts.calibrate import scores
+from salesops.forecasts.history_asof import History, label_of, past_periods
+from salesops.forecasts.simulate import as_of_points, simulate
+from salesops.scope import period_end, period_start
+from salesops.store.schema import forecast_cache
+
+BACKTEST_PERIODS = {"quarter": 8, "month": 6}
+LEVELS = ("company", "region", "team", "rep")
+#: Bump when the backtest's method changes, so stored results from older code are not reused.
+BACKTEST_VERSION = 1
+POINT_COLUMNS = ["period", "point", "as_of", "by", "series", "won", "mean", "p10", "p50", "p90", "actual", "score"]
+
+
+def _actuals(hist: History, start: date, end: date, by: str, teams: pd.DataFrame) -> pd.Series:
+    from salesops.forecasts.outlook import series_keys
+
+    won = hist.won_between(start, end)
+    if len(won) == 0:
+        return pd.Series(dtype=float)
+    keys = series_keys(won[["team_id", "rep_id"]].reset_index(drop=True), by, teams)
+    return won["amount_cents"].reset_index(drop=True).groupby(keys).sum().astype(float)
+
+
+def backtest_points(
+    hist: History, kind: str, as_of: date, periods: int | None = None, levels: tuple[str, ...] = LEVELS
+) -> pd.DataFrame:
+    """The backtest rows (:data:`POINT_COLUMNS`) of the periods that had ended by ``as_of``."""
+    from salesops.forecasts.outlook import _teams, aggregate
+
+    teams = _teams(hist.engine)
+    current = period_start(as_of, kind)
+    rows = []
+    for p in past_periods(kind, current, as_of, periods or BACKTEST_PERIODS[kind]):
+        end = period_end(p, kind)
+        actual = {by: _actuals(hist, p, end, by, teams) for by in levels}
+        for point, day in as_of_points(kind, p, end).items():
+            sim = simulate(hist, kind, p, end, day, seed=p.toordinal())
+            if sim.model.rows == 0:  # nothing to learn from yet: not a fair test of the method
+                continue
+            for by in levels:
+                sums, draws = aggregate(sim, by, teams)
+                if len(sums) == 0:
+                    continue
+                pct = np.percentile(draws, [10, 50, 90], axis=1)
+                rows.append(
+                    pd.DataFrame(
+                        {
+                            "period": label_of(kind, p),
+                            "point": point,
+                            "as_of": day,
+                            "by": by,
+                            "series": sums["series"],
+                            "won": sums["won"].to_numpy(dtype=float),
+                            "mean": draws.mean(axis=1),
+                            "p10": pct[0],
+                            "p50": pct[1],
+                            "p90": pct[2],
+                            "actual": sums["series"].map(actual[by]).fillna(0.0).to_numpy(dtype=float),
+                        }
+                    )
+                )
+    if not rows:
+        return pd.DataFrame({c: [] for c in POINT_COLUMNS})
+    out = pd.concat(rows, ignore_index=True)
+    out["score"] = scores(out["actual"], out["mean"], out["p10"], out["p90"])
+    return out[POINT_COLUMNS]
+
+
+def _key(kind: str, as_of: date) -> str:
+    return f"outlook-backtest|b{BACKTEST_VERSION}|{kind}|{as_of.isoformat()}"
+
+
+def backtest_cached(engine: Engine, kind: str, as_of: date, hist: History | None = None) -> pd.DataFrame:
+    """:func:`backtest_points` for every level, read from ``forecast_cache`` when stored at this data version."""
+    version = store.data_version(engine)
+    key = _key(kind, as_of)
+    stmt = sa.select(forecast_cache.c.payload).where(
+        forecast_cache.c.cache_key == key, forecast_cache.c.data_version == version
+    )
+    with engine.connect() as conn:
+        payload = conn.execute(stmt).scalar_one_or_none()
+    if payload is not None:
+        frame = pd.DataFrame(json.loads(payload))
+        if len(frame):
+            frame["as_of"] = pd.to_datetime(frame["as_of"]).dt.date
+            return frame[POINT_COLUMNS]
+        return pd.DataFrame({c: [] for c in POINT_COLUMNS})
+    points = backtest_points(hist or History(engine), kind, as_of)
+    data = points.assign(as_of=[d.isoformat() for d in points["as_of"]]).to_dict(orient="list")
+    row = {"cache_key": key, "data_version": version, "created_at": datetime.now(), "payload": json.dumps(data)}
+    try:
+        with engine.begin() as conn:
+            conn.execute(sa.delete(forecast_cache).where(forecast_cache.c.cache_key == key))
+            conn.execute(sa.insert(forecast_cache), [row])
+    except DBAPIError:  # read-only store or a concurrent writer: the cache is best effort
+        pass
+    return points

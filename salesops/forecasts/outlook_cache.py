@@ -1,0 +1,88 @@
+"""Outlooks stored per data version, and computed ahead (after the demo build and an import).
+
+:func:`cached_outlook` is what the page and the weekly review read: the rows of
+:func:`salesops.forecasts.outlook.outlook` from ``forecast_cache`` when they were stored at the
+current data version, else computed and stored. :func:`warm_outlooks` computes the current quarter
+and month for the company, every region and every team (the backtest they are calibrated by comes
+first, once), so the page only reads.
+
+Written with a plain transaction, not ``store.write``, for the reason given in
+:mod:`salesops.forecasts.cache`: derived data must not bump the data version.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
+
+from salesops import store
+from salesops.forecasts.history_asof import History, label_of
+from salesops.forecasts.outlook import COLUMNS, outlook
+from salesops.forecasts.outlook_backtest import BACKTEST_VERSION
+from salesops.scope import period_start
+from salesops.store.schema import forecast_cache
+
+WARM_LEVELS = ("company", "region", "team")
+
+
+def _key(period: str, by: str, as_of: date) -> str:
+    return f"outlook|b{BACKTEST_VERSION}|{period}|{by}|{as_of.isoformat()}"
+
+
+def _read(engine: Engine, key: str, version: int) -> pd.DataFrame | None:
+    stmt = sa.select(forecast_cache.c.payload).where(
+        forecast_cache.c.cache_key == key, forecast_cache.c.data_version == version
+    )
+    with engine.connect() as conn:
+        payload = conn.execute(stmt).scalar_one_or_none()
+    if payload is None:
+        return None
+    frame = pd.DataFrame(json.loads(payload))
+    if len(frame) == 0:
+        return pd.DataFrame({c: [] for c in COLUMNS})
+    frame["as_of"] = pd.to_datetime(frame["as_of"]).dt.date
+    frame["quota_cents"] = frame["quota_cents"].astype("Int64")
+    return frame[COLUMNS]
+
+
+def _write(engine: Engine, key: str, version: int, frame: pd.DataFrame) -> None:
+    data = frame.astype(object).where(frame.notna(), None)
+    data["as_of"] = [d.isoformat() for d in frame["as_of"]]
+    text = json.dumps(data.to_dict(orient="list"), default=lambda o: o.item() if hasattr(o, "item") else str(o))
+    row = {"cache_key": key, "data_version": version, "created_at": datetime.now(), "payload": text}
+    try:
+        with engine.begin() as conn:
+            conn.execute(sa.delete(forecast_cache).where(forecast_cache.c.cache_key == key))
+            conn.execute(sa.insert(forecast_cache), [row])
+    except DBAPIError:  # a read-only store or a concurrent writer: the cache is best effort
+        return
+
+
+def cached_outlook(engine: Engine, period: str, by: str, as_of: date, hist: History | None = None) -> pd.DataFrame:
+    """:func:`~salesops.forecasts.outlook.outlook` read from the store's cache when stored at this data version."""
+    version = store.data_version(engine)
+    key = _key(period, by, as_of)
+    frame = _read(engine, key, version)
+    if frame is None:
+        frame = outlook(engine, period, by, as_of, hist=hist)
+        _write(engine, key, version, frame)
+    return frame
+
+
+def warm_outlooks(engine: Engine, as_of: date, kinds: tuple[str, ...] = ("quarter", "month")) -> list[str]:
+    """Compute and store the current quarter's and month's outlooks at :data:`WARM_LEVELS`; their labels."""
+    hist = History(engine)
+    if len(hist.won) == 0:
+        return []
+    done = []
+    for kind in kinds:
+        period = label_of(kind, period_start(as_of, kind))
+        for by in WARM_LEVELS:
+            cached_outlook(engine, period, by, as_of, hist=hist)
+        done.append(period)
+    return done

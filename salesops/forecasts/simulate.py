@@ -1,0 +1,126 @@
+"""The outlook's simulation: won so far + each open deal a Bernoulli draw + the run-rate, bottom-up.
+
+Everything is simulated per (team, rep) *cell* with one :class:`numpy.random.Generator` of its
+own (never NumPy's global seed), and a company, region, team or rep total is the sum of its cells'
+totals draw by draw. So the draws add up by construction: in every simulated quarter the teams of a
+region sum to the region and the regions to the company, and the expected values add up exactly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import numpy as np
+import pandas as pd
+
+from salesops.forecasts.history_asof import History, past_periods, runrate_history, training_rows
+from salesops.forecasts.runrate import SEASON_LEN, RunRate, draw_runrate, fit_runrate
+from salesops.forecasts.winprob import WinModel, fit_win_model
+
+#: Simulated periods per outlook.
+SIMS = 2000
+_CELL = ["team_id", "rep_id"]
+
+
+@dataclass(frozen=True, eq=False)
+class Simulation:
+    """Per cell (team_id, rep_id): won so far, expected pipeline and run-rate, open deals; and the
+    simulated period totals ``draws`` (cells × sims, cents, won so far included)."""
+
+    kind: str
+    start: date
+    end: date
+    as_of: date
+    cells: pd.DataFrame  # team_id, rep_id, won, pipeline, runrate, open_deals
+    draws: np.ndarray
+    closed: bool
+    model: WinModel
+    runrate: RunRate
+
+
+def _cell_codes(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    keys = pd.concat([f[_CELL] for f in frames if len(f)], ignore_index=True) if any(len(f) for f in frames) else None
+    if keys is None:
+        return pd.DataFrame({"team_id": [], "rep_id": []})
+    keys = keys.astype(object).where(keys.notna(), None)
+    return keys.drop_duplicates().sort_values(_CELL, na_position="last").reset_index(drop=True)
+
+
+def _codes(cells: pd.DataFrame, frame: pd.DataFrame) -> np.ndarray:
+    index = pd.MultiIndex.from_frame(cells[_CELL].astype(str))
+    return index.get_indexer(pd.MultiIndex.from_frame(frame[_CELL].astype(str)))
+
+
+def _sum_by(codes: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
+    """Rows of ``values`` (1-D or 2-D) summed into ``n`` cells by ``codes``."""
+    shape = (n,) + values.shape[1:]
+    out = np.zeros(shape)
+    if len(codes):
+        np.add.at(out, codes, values)
+    return out
+
+
+def open_deals_in_play(snap: pd.DataFrame, end: date) -> pd.DataFrame:
+    """The snapshot's deals with ``in_period``: expected to close by ``end`` (overdue ones too)."""
+    return snap.assign(in_period=(snap["expected_close"] <= pd.Timestamp(end)).to_numpy())
+
+
+def simulate(
+    hist: History, kind: str, start: date, end: date, as_of: date, seed: int = 0, sims: int = SIMS
+) -> Simulation:
+    """Simulate the period [start, end] as seen on ``as_of`` (see the module docstring)."""
+    rng = np.random.default_rng(seed)
+    closed = as_of >= end
+    won = hist.won_between(start, min(as_of, end))
+    snap = open_deals_in_play(hist.snapshot(as_of), end) if not closed else hist.snapshot(as_of).iloc[0:0]
+    periods = past_periods(kind, start, as_of)
+    same = {p for p in periods if p.month == start.month}
+    model = (
+        fit_win_model(training_rows(hist, kind, start, as_of), same) if not closed else fit_win_model(pd.DataFrame())
+    )
+    rr_periods = past_periods(kind, start, as_of, 2 * SEASON_LEN[kind])
+    rr = (
+        fit_runrate(runrate_history(hist, kind, start, as_of, len(rr_periods)), rr_periods, kind)
+        if not closed
+        else fit_runrate(pd.DataFrame(), [], kind)
+    )
+    cells = _cell_codes([won, snap, rr.cells])
+    n = len(cells)
+    p = model.predict(snap)
+    amount = snap["amount_cents"].astype("Float64").fillna(0).to_numpy(dtype=float) if len(snap) else np.zeros(0)
+    deal_codes = _codes(cells, snap) if len(snap) else np.zeros(0, dtype=int)
+    hits = rng.random((len(snap), sims)) < p[:, None]
+    draws = _sum_by(deal_codes, hits * amount[:, None], n)
+    rr_codes = _codes(cells, rr.cells) if len(rr.cells) else np.zeros(0, dtype=int)
+    draws += _sum_by(rr_codes, draw_runrate(rr, rng, sims), n)
+    won_cells = _sum_by(_codes(cells, won), won["amount_cents"].to_numpy(dtype=float), n) if len(won) else np.zeros(n)
+    draws += won_cells[:, None]
+    frame = cells.assign(
+        won=won_cells,
+        pipeline=_sum_by(deal_codes, p * amount, n),
+        runrate=_sum_by(rr_codes, rr.cells["point"].to_numpy(dtype=float), n),
+        open_deals=_sum_by(deal_codes, np.ones(len(snap)), n).astype(int),
+    )
+    return Simulation(kind, start, end, as_of, frame, draws, closed, model, rr)
+
+
+def as_of_points(kind: str, start: date, end: date) -> dict[str, date]:
+    """The backtest's as-of dates of a period: the day before it starts, one third and two thirds in.
+
+    For a quarter these are month ends, so the monthly baselines see exactly the same actuals.
+    """
+    days = (end - start).days + 1
+    if kind == "quarter":
+        m2 = (pd.Timestamp(start) + pd.DateOffset(months=1)).date()
+        m3 = (pd.Timestamp(start) + pd.DateOffset(months=2)).date()
+        return {
+            "start": start - timedelta(days=1),
+            "third": m2 - timedelta(days=1),
+            "two_thirds": m3 - timedelta(days=1),
+        }
+    return {
+        "start": start - timedelta(days=1),
+        "third": start + timedelta(days=days // 3 - 1),
+        "two_thirds": start + timedelta(days=2 * days // 3 - 1),
+    }

@@ -1,0 +1,137 @@
+"""Probability that an open deal is won inside the period, learned from past snapshots.
+
+The training rows (:func:`salesops.forecasts.history_asof.training_rows`) are the deals open at the
+same point of earlier periods, each labelled "won inside that period". Because the label is *won
+inside the period*, the probability already carries the slip of close dates out of the period: a
+deal expected this quarter that historically slips to the next counts as not won here.
+
+Cells, each rate shrunk toward its parent with :data:`PRIOR` pseudo-deals (empirical Bayes):
+
+* company: expected close inside the period or not (``in_period``);
+* stage within that;
+* age in stage (:data:`AGE_EDGES` days) within the stage.
+
+Then a team factor, a rep factor and a season factor (the same quarter or month of the year), each (observed wins + K) ÷ (expected wins + K) with
+:data:`FACTOR_PRIOR` = K expected wins of prior weight, so a team or rep with little history stays
+at the company's rate and one with a long record moves toward its own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+#: Age-in-stage bucket edges in days: [0, 15), [15, 45), [45, 90), [90, ∞).
+AGE_EDGES = (15, 45, 90)
+AGE_LABELS = ("0-14 days", "15-44 days", "45-89 days", "90+ days")
+#: Pseudo-deals of the parent rate added to each cell (shrinkage strength).
+PRIOR = 20.0
+#: Expected wins of prior weight on the team and rep factors.
+FACTOR_PRIOR = 10.0
+#: No open deal is certain: probabilities are kept inside [P_MIN, P_MAX].
+P_MIN, P_MAX = 0.001, 0.98
+
+
+def age_bucket(days: pd.Series | np.ndarray) -> np.ndarray:
+    """The :data:`AGE_LABELS` label of each age in days."""
+    idx = np.searchsorted(np.asarray(AGE_EDGES), np.asarray(days, dtype=float), side="right")
+    return np.asarray(AGE_LABELS, dtype=object)[idx]
+
+
+def _keys(frame: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "in_period": frame["in_period"].astype(bool).to_numpy(),
+            "stage": frame["stage"].astype(str).to_numpy(),
+            "age": age_bucket(frame["age_in_stage"].fillna(0)),
+        }
+    )
+
+
+@dataclass(frozen=True)
+class WinModel:
+    """Learned rates: by cell (in_period, stage, age), with team and rep factors (1.0 when unknown)."""
+
+    base: dict[bool, float]
+    stage: dict[tuple[bool, str], float]
+    cell: dict[tuple[bool, str, str], float]
+    team: dict[str, float]
+    rep: dict[str, float]
+    rows: int
+    slip_rate: float | None
+    season: float = 1.0
+
+    def company_rate(self, keys: pd.DataFrame) -> np.ndarray:
+        """The shrunk cell rate of each row of ``keys`` (in_period, stage, age), its parent's when unseen."""
+        if len(keys) == 0:
+            return np.zeros(0)
+        overall = float(np.mean(list(self.base.values()))) if self.base else 0.0
+        base = keys["in_period"].map(self.base).astype(float).fillna(overall)
+        pairs = pd.Series(list(zip(keys["in_period"], keys["stage"])), index=keys.index)
+        stage = pairs.map(self.stage).astype(float).fillna(base)
+        triples = pd.Series(list(zip(keys["in_period"], keys["stage"], keys["age"])), index=keys.index)
+        return triples.map(self.cell).astype(float).fillna(stage).to_numpy()
+
+    def predict(self, deals: pd.DataFrame) -> np.ndarray:
+        """P(won inside the period) for deals with in_period, stage, age_in_stage, team_id, rep_id."""
+        if len(deals) == 0:
+            return np.zeros(0)
+        p = self.company_rate(_keys(deals))
+        p = p * deals["team_id"].map(self.team).fillna(1.0).to_numpy(dtype=float)
+        p = p * deals["rep_id"].map(self.rep).fillna(1.0).to_numpy(dtype=float)
+        return np.clip(p * self.season, P_MIN, P_MAX)
+
+
+def _shrunk(wins: pd.Series, n: pd.Series, parent: pd.Series) -> pd.Series:
+    return (wins + PRIOR * parent) / (n + PRIOR)
+
+
+def _factor(frame: pd.DataFrame, col: str, expected: np.ndarray) -> dict[str, float]:
+    g = frame.assign(_e=expected).groupby(col, dropna=True).agg(o=("won_in_period", "sum"), e=("_e", "sum"))
+    return {str(k): float((r.o + FACTOR_PRIOR) / (r.e + FACTOR_PRIOR)) for k, r in g.iterrows()}
+
+
+def fit_win_model(rows: pd.DataFrame, same_season: set | None = None) -> WinModel:
+    """Learn a :class:`WinModel` from labelled snapshot rows (no rows: every rate is 0).
+
+    ``same_season``: the training periods of the same quarter (or month) of the year as the one
+    forecast; their wins ÷ the model's expected wins, shrunk like the team factor, becomes the
+    season factor (Q4 budget flushes win more, summer less).
+    """
+    if len(rows) == 0:
+        return WinModel({}, {}, {}, {}, {}, 0, None)
+    k = _keys(rows).assign(won=rows["won_in_period"].astype(float).to_numpy())
+    overall = float(k["won"].mean())
+    b = k.groupby("in_period")["won"].agg(["sum", "count"])
+    base = {bool(i): float((r["sum"] + PRIOR * overall) / (r["count"] + PRIOR)) for i, r in b.iterrows()}
+    s = k.groupby(["in_period", "stage"])["won"].agg(["sum", "count"]).reset_index()
+    s["rate"] = _shrunk(s["sum"], s["count"], s["in_period"].map(base))
+    stage = {(bool(r.in_period), str(r.stage)): float(r.rate) for r in s.itertuples()}
+    c = k.groupby(["in_period", "stage", "age"])["won"].agg(["sum", "count"]).reset_index()
+    parent = pd.Series([stage[(bool(a), str(b_))] for a, b_ in zip(c["in_period"], c["stage"])], index=c.index)
+    c["rate"] = _shrunk(c["sum"], c["count"], parent)
+    cell = {(bool(r.in_period), str(r.stage), str(r.age)): float(r.rate) for r in c.itertuples()}
+    model = WinModel(base, stage, cell, {}, {}, len(rows), _slip_rate(rows))
+    company = model.company_rate(_keys(rows))
+    team = _factor(rows, "team_id", company)
+    with_team = company * rows["team_id"].map(team).fillna(1.0).to_numpy(dtype=float)
+    rep = _factor(rows, "rep_id", with_team)
+    with_rep = with_team * rows["rep_id"].map(rep).fillna(1.0).to_numpy(dtype=float)
+    season = 1.0
+    if same_season:
+        mask = rows["period"].isin(same_season).to_numpy()
+        observed, expected = float(rows.loc[mask, "won_in_period"].sum()), float(with_rep[mask].sum())
+        season = (observed + FACTOR_PRIOR) / (expected + FACTOR_PRIOR)
+    return WinModel(base, stage, cell, team, rep, len(rows), model.slip_rate, season)
+
+
+def _slip_rate(rows: pd.DataFrame) -> float | None:
+    """Of the deals expected to close inside their period that were won (inside it or later), the
+    share won after the period ended: how often a close date slips out of the period."""
+    if "won_later" not in rows:
+        return None
+    exp = rows[rows["in_period"].astype(bool)]
+    won_in, won_late = int(exp["won_in_period"].sum()), int(exp["won_later"].sum())
+    return won_late / (won_in + won_late) if won_in + won_late else None
