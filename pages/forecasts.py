@@ -1,4 +1,4 @@
-"""Forecasts: Prophet forecasts of won revenue, their backtested track record, and the chance of making quota."""
+"""Forecasts: the outlook (won + pipeline + run-rate, calibrated), Prophet forecasts of won revenue, their track record, and the chance of making quota."""
 
 import pandas as pd
 import streamlit as st
@@ -7,8 +7,9 @@ from pages.ui import loaders, shell, widgets
 from salesops import format as fmt
 from salesops.forecasts import charts as forecast_charts
 from salesops.forecasts import model as forecast
+from salesops.forecasts import outlook as outlook_mod
+from salesops.forecasts import outlook_cache, targets
 from salesops.forecasts import service as forecast_store
-from salesops.forecasts import targets
 
 scope = shell.page("Forecasts")
 engine = loaders.engine()
@@ -23,6 +24,137 @@ else:
     by, series = "company", None
 
 st.title("Forecasts")
+
+
+# ---- the outlook: won so far + pipeline + run-rate, calibrated (docs/FORECASTS.md) -------------------
+OUTLOOK_LEVEL = {"company": "region", "region": "team", "team": "rep"}
+OUTLOOK_COLUMNS = {
+    "label": "Series",
+    "won_to_date": "Won so far",
+    "pipeline": "Open pipeline (expected)",
+    "runrate": "Run-rate (expected)",
+    "expected": "Expected",
+    "p10": "P10",
+    "p50": "P50",
+    "p90": "P90",
+    "quota": "Quota",
+    "chance": "Chance of quota",
+}
+
+
+def _outlook_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """Readable headers and whole dollars for the outlook rows."""
+    out = pd.DataFrame({"label": frame["label"]})
+    for col, src in (
+        ("won_to_date", "won_to_date_cents"),
+        ("pipeline", "pipeline_expected_cents"),
+        ("runrate", "runrate_expected_cents"),
+        ("expected", "expected_cents"),
+        ("p10", "p10_cents"),
+        ("p50", "p50_cents"),
+        ("p90", "p90_cents"),
+        ("quota", "quota_cents"),
+    ):
+        out[col] = [fmt.dollars(v) if pd.notna(v) else "no quota" for v in frame[src]]
+    out["chance"] = [outlook_mod.chance_label(c) for c in frame["chance_of_quota"]]
+    return out.rename(columns=OUTLOOK_COLUMNS)
+
+
+@st.fragment
+def outlook_section() -> None:
+    """The quarter's (or month's) outlook for this view and the level below it, with its track record."""
+    st.subheader("Outlook: what we will close")
+    c1, c2 = st.columns([1, 2])
+    kind = (
+        c1.segmented_control(
+            "Period",
+            ["quarter", "month"],
+            default="quarter",
+            key="outlook_kind",
+            format_func=str.capitalize,
+            bind="query-params",
+        )
+        or "quarter"
+    )
+    period = outlook_cache.current_period(kind, today)
+    mine = loaders.outlook(period, by, today)
+    if series is not None:
+        mine = mine[mine["series"] == series]
+    if len(mine) == 0 or int(mine["expected_cents"].sum()) == 0:
+        st.info(f"No won deals, open pipeline or history for {period} in this view yet.", icon=":material/info:")
+        return
+    row = mine.iloc[0]
+    table = loaders.outlook_methods(today, by, row["series"])
+    best = table.iloc[0]["method"] if len(table) else "outlook"
+    k = c2.columns(4)
+    k[0].metric("Expected (P50)", fmt.money(row["p50_cents"]), help="The calibrated distribution's median.")
+    k[1].metric(
+        "Range P10–P90",
+        f"{fmt.money(row['p10_cents'])} – {fmt.money(row['p90_cents'])}",
+        help="8 in 10 outcomes should land inside; widened or narrowed by the backtest (calibration).",
+    )
+    k[2].metric("Quota", fmt.money(row["quota_cents"]) if pd.notna(row["quota_cents"]) else "no quota")
+    k[3].metric(
+        "Chance of quota",
+        outlook_mod.chance_label(row["chance_of_quota"]),
+        help="From the same calibrated draws; never 0% or 100% while the period is open and quota not met.",
+    )
+    st.caption(
+        f"{row['label']}, {period} as of {today} (the period is partial): won so far "
+        f"{fmt.dollars(row['won_to_date_cents'])} + {int(row['open_deals'])} open deals weighted by win rates learned "
+        f"from history ({fmt.dollars(row['pipeline_expected_cents'])}) + deals not yet created "
+        f"({fmt.dollars(row['runrate_expected_cents'])}). Suggested targets: P70 {fmt.dollars(row['target_70_cents'])}, "
+        f"P90 {fmt.dollars(row['target_90_cents'])}."
+    )
+    lower = OUTLOOK_LEVEL[by]
+    rows = loaders.outlook(period, lower, today)
+    if by != "company":
+        members = loaders.outlook_members(by, series, lower)
+        rows = rows[rows["series"].isin(members)]
+    st.altair_chart(
+        forecast_charts.outlook_chart(
+            pd.concat([mine, rows]), f"{period}: won so far, expected pipeline and run-rate, P10–P90"
+        ),
+        width="stretch",
+        key="outlook_chart",
+    )
+    st.caption(
+        f"{lower.capitalize()} outlooks are simulated bottom-up with the same draws: their expected values add up to "
+        f"{row['label']}; percentiles (P10, P90) of a sum are not the sum of percentiles."
+    )
+    if kind == "quarter" and len(table):
+        wape = {r["method"]: r["wape_two_thirds"] for r in table.to_dict("records")}
+        st.markdown(
+            f"**Model: {best}**, chosen by the backtest of the last {int(table.iloc[0]['quarters'])} quarters as of "
+            f"past dates: WAPE two thirds into the quarter {fmt.pct(wape.get('outlook'))} for the outlook, "
+            f"{fmt.pct(wape.get('seasonal naive'))} for seasonal naive. Prophet alone on won revenue is below."
+        )
+        with st.expander("Track record of each model"):
+            shown = table.assign(
+                **{
+                    c: [fmt.pct(v) for v in table[c]]
+                    for c in ("wape_start", "wape_third", "wape_two_thirds", "coverage_80")
+                }
+            ).rename(
+                columns={
+                    "method": "Model",
+                    "wape_start": "WAPE at start",
+                    "wape_third": "WAPE at one third",
+                    "wape_two_thirds": "WAPE at two thirds",
+                    "mase": "MASE",
+                    "coverage_80": "P10–P90 coverage (raw)",
+                    "quarters": "Quarters",
+                }
+            )
+            st.dataframe(shown, hide_index=True, key="outlook_methods")
+    with st.expander(f"Outlook table ({lower}s)"):
+        st.dataframe(_outlook_table(pd.concat([mine, rows])), hide_index=True, key="outlook_table")
+        widgets.csv_download(rows, f"outlook_{period}_{lower}.csv", key="outlook_csv")
+
+
+outlook_section()
+st.divider()
+st.subheader("Prophet alone: won revenue per week or month")
 
 cols = st.columns([1, 1, 1])
 grain = cols[0].segmented_control(
@@ -85,7 +217,11 @@ with right:
     m2.metric(
         "MASE",
         "—" if acc.mase is None else f"{acc.mase:.2f}",
-        help=f"Forecast error ÷ the error of the {acc.baseline} baseline on the same periods. Below 1 beats the baseline.",
+        help=(
+            "Mean absolute scaled error (Hyndman): each error ÷ the in-sample error of the seasonal-naive "
+            f"forecast on the training data. Against the {acc.baseline} baseline on the same periods, the "
+            f"errors were {'—' if acc.rel_mae is None else f'{acc.rel_mae:.2f}×'} the baseline's (below 1 beats it)."
+        ),
     )
     m3, m4 = st.columns(2)
     m3.metric(
@@ -213,6 +349,7 @@ if not present:
                 "wape": st.column_config.NumberColumn("WAPE", format="percent"),
                 "mape": st.column_config.NumberColumn("MAPE", format="percent"),
                 "mase": st.column_config.NumberColumn("MASE", format="%.2f"),
+                "rel_mae": st.column_config.NumberColumn("error ÷ baseline's", format="%.2f"),
                 "coverage": st.column_config.NumberColumn("80% coverage", format="percent"),
                 "beats_naive": st.column_config.CheckboxColumn("beats baseline"),
             },

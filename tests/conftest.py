@@ -37,7 +37,7 @@ os.environ.setdefault("SALESOPS_TODAY", TODAY.isoformat())
 
 @pytest.fixture(scope="session")
 def demo_url(tmp_path_factory) -> str:
-    """URL of a DuckDB file holding the small demo (seed 7, today 2026-11-24), built once."""
+    """URL of a DuckDB file holding the small demo (seed 7, today 2026-11-24), built once, its quarter outlooks stored."""
     from salesops.demo import build_demo
     from salesops.store.engine import open_store
 
@@ -45,6 +45,9 @@ def demo_url(tmp_path_factory) -> str:
     url = f"duckdb:///{path}"
     engine = open_store(url)
     build_demo(engine, seed=SEED, scale="small", today=TODAY)
+    from salesops.forecasts.outlook_cache import warm_outlooks
+
+    warm_outlooks(engine, TODAY, kinds=("quarter",))  # what `python -m salesops demo` does; the page reads it
     engine.dispose()
     return url
 

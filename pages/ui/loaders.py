@@ -20,7 +20,7 @@ from salesops import leaderboards as lb
 from salesops import performance as metrics
 from salesops.comp import queries as comp_store
 from salesops.errors import StoreError
-from salesops.forecasts import pipeline, targets
+from salesops.forecasts import outlook_cache, pipeline, scorecard, targets
 from salesops.forecasts import service as forecast_store
 from salesops.leaderboards import diagnosis
 from salesops.performance import changes, funnel
@@ -101,6 +101,9 @@ forecast_series = cached(forecast_store.forecast_series)
 forecast_all = cached(forecast_store.forecast_all)
 pipeline_by_period = cached(pipeline.pipeline_by_period)
 target_outlook = cached(targets.target_outlook)
+outlook = cached(outlook_cache.cached_outlook)
+outlook_methods = cached(scorecard.method_table)
+outlook_members = cached(outlook_cache.members)
 # ---- compensation -----------------------------------------------------------------------------
 load_attainment = cached(comp_store.load_attainment)
 list_plans = cached(comp_store.list_plans)

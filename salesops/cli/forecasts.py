@@ -1,7 +1,7 @@
 """CLI: ``forecast`` — Prophet forecasts of won revenue per company / region / team, with the track record.
 
 Output: one row per series and forecast period: ds, series, yhat, yhat_lower, yhat_upper (cents,
-80% interval) and the series' backtest metrics (wape, mape, mase, coverage, beats_naive, baseline)
+80% interval) and the series' backtest metrics (wape, mape, mase, rel_mae, coverage, beats_naive, baseline)
 repeated on each of its rows, so the CSV stays one flat table.
 """
 
@@ -28,6 +28,7 @@ COLUMNS = [
     "wape",
     "mape",
     "mase",
+    "rel_mae",
     "coverage",
     "beats_naive",
     "baseline",
@@ -65,6 +66,7 @@ def _rows(result) -> pd.DataFrame:
         wape=acc.wape,
         mape=acc.mape,
         mase=acc.mase,
+        rel_mae=acc.rel_mae,
         coverage=acc.coverage,
         beats_naive=acc.beats_naive,
         baseline=acc.baseline,

@@ -3,7 +3,8 @@
 Pure functions over frames. :func:`rolling_origin` cuts the history at several origins, forecasts
 the next ``horizon`` periods from each with the given forecaster (Prophet by default; tests inject a
 stub) and lines the forecasts up with what happened, next to a seasonal-naive baseline.
-:func:`accuracy` turns those points into WAPE, MAPE, MASE and interval coverage. Definitions:
+:func:`accuracy` turns those points into WAPE, MAPE, MASE (Hyndman's), the relative MAE against
+the baseline and interval coverage. Definitions:
 docs/FORECASTS.md ("Track record").
 """
 
@@ -25,7 +26,7 @@ NEAR_ZERO_SHARE = 0.1
 #: forecaster(train[ds, y], spec) -> frame[ds, yhat, yhat_lower, yhat_upper] of spec.horizon rows.
 Forecaster = Callable[[pd.DataFrame, ForecastSpec], pd.DataFrame]
 
-POINT_COLUMNS = ["cutoff", "step", "ds", "y", "yhat", "yhat_lower", "yhat_upper", "naive"]
+POINT_COLUMNS = ["cutoff", "step", "ds", "y", "yhat", "yhat_lower", "yhat_upper", "naive", "scale"]
 
 
 def prophet_forecaster(train: pd.DataFrame, spec: ForecastSpec) -> pd.DataFrame:
@@ -35,12 +36,15 @@ def prophet_forecaster(train: pd.DataFrame, spec: ForecastSpec) -> pd.DataFrame:
 
 @dataclass(frozen=True)
 class Accuracy:
-    """Backtest metrics (None when undefined). Rates are 0..1; ``mase`` < 1 beats the baseline.
+    """Backtest metrics (None when undefined). Rates are 0..1; ``rel_mae`` < 1 beats the baseline.
 
     * ``wape``: Σ|actual − forecast| ÷ Σ|actual| over every backtest point;
     * ``mape``: mean |error| ÷ |actual| over the ``mape_points`` points whose actual is not near zero
       (at least ``NEAR_ZERO_SHARE`` of the mean actual);
-    * ``mase``: mean |error| of the forecast ÷ mean |error| of the ``baseline`` on the same points;
+    * ``mase``: Hyndman's mean absolute scaled error: each |error| ÷ the in-sample MAE of the
+      seasonal-naive forecast on that origin's training data (column ``scale``), averaged;
+    * ``rel_mae``: mean |error| of the forecast ÷ mean |error| of the ``baseline`` on the same
+      points (called "MASE" before; it is a relative MAE);
     * ``coverage``: share of actuals inside the 80% interval (well calibrated: about 0.8);
     * ``naive_wape``: the baseline's WAPE, for comparison.
     """
@@ -49,6 +53,7 @@ class Accuracy:
     mape: float | None
     mape_points: int
     mase: float | None
+    rel_mae: float | None
     coverage: float | None
     naive_wape: float | None
     baseline: str
@@ -57,10 +62,10 @@ class Accuracy:
 
     @property
     def beats_naive(self) -> bool | None:
-        return None if self.mase is None else self.mase < 1.0
+        return None if self.rel_mae is None else self.rel_mae < 1.0
 
 
-NO_BACKTEST = Accuracy(None, None, 0, None, None, None, "none", 0, 0)
+NO_BACKTEST = Accuracy(None, None, 0, None, None, None, None, "none", 0, 0)
 
 
 def baseline_name(seasonal: bool, grain: str) -> str:
@@ -83,6 +88,15 @@ def cutoff_indices(n: int, horizon: int, grain: str, count: int = CUTOFFS) -> li
             break
         out.append(c)
     return out
+
+
+def insample_scale(y: np.ndarray, season: int | None) -> float:
+    """Hyndman's MASE scale: the mean |y[t] − y[t − m]| over the training data (m = the season,
+    or 1 when the data is shorter than a season and one)."""
+    m = season if season is not None and len(y) > season else 1
+    if len(y) <= m:
+        return float("nan")
+    return float(np.abs(y[m:] - y[:-m]).mean())
 
 
 def naive_forecast(y: np.ndarray, cutoff: int, t: int, season: int | None) -> float:
@@ -136,6 +150,7 @@ def rolling_origin(
                     "yhat_lower": fc["yhat_lower"].iloc[: len(test)].to_numpy(dtype=float),
                     "yhat_upper": fc["yhat_upper"].iloc[: len(test)].to_numpy(dtype=float),
                     "naive": [naive_forecast(y, int(c), int(c + s), season) for s in steps],
+                    "scale": insample_scale(y[: c + 1], SEASON[spec.grain]),
                 }
             )
         )
@@ -158,11 +173,14 @@ def accuracy(points: pd.DataFrame, baseline: str | None = None) -> Accuracy:
     usable = (np.abs(y) >= threshold) & (np.abs(y) > 0)
     inside = (points["yhat_lower"].to_numpy(dtype=float) <= y) & (y <= points["yhat_upper"].to_numpy(dtype=float))
     naive_mae = naive_err.mean()
+    scale = points["scale"].to_numpy(dtype=float) if "scale" in points else np.full(len(points), np.nan)
+    scaled = err / np.where(scale > 0, scale, np.nan)
     return Accuracy(
         wape=float(err.sum() / total) if total > 0 else None,
         mape=float((err[usable] / np.abs(y[usable])).mean()) if usable.any() else None,
         mape_points=int(usable.sum()),
-        mase=float(err.mean() / naive_mae) if naive_mae > 0 else None,
+        mase=float(np.nanmean(scaled)) if np.isfinite(scaled).any() else None,
+        rel_mae=float(err.mean() / naive_mae) if naive_mae > 0 else None,
         coverage=float(inside.mean()),
         naive_wape=float(naive_err.sum() / total) if total > 0 else None,
         baseline=baseline or points.attrs.get("baseline", "naive"),
@@ -173,14 +191,14 @@ def accuracy(points: pd.DataFrame, baseline: str | None = None) -> Accuracy:
 
 def verdict(acc: Accuracy, what: str) -> str:
     """One plain sentence on whether the forecast beats the baseline for ``what``."""
-    if acc.mase is None:
+    if acc.rel_mae is None:
         return f"No track record for {what} yet: the history is too short to backtest."
-    if acc.mase >= 1:
+    if acc.rel_mae >= 1:
         return (
             f"Prophet does not beat the {acc.baseline} baseline for {what}: over {acc.cutoffs} backtests its "
-            f"errors were {acc.mase:.2f}× the baseline's. Treat this forecast with caution."
+            f"errors were {acc.rel_mae:.2f}× the baseline's. Treat this forecast with caution."
         )
     return (
         f"Prophet beats the {acc.baseline} baseline for {what}: over {acc.cutoffs} backtests its errors were "
-        f"{acc.mase:.2f}× the baseline's."
+        f"{acc.rel_mae:.2f}× the baseline's."
     )

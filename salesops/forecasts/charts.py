@@ -125,3 +125,65 @@ def backtest_chart(points: pd.DataFrame, history: pd.DataFrame, title: str = "")
         )
     )
     return alt.layer(base, fc).properties(title=title, height=260)
+
+
+# ---- the outlook ---------------------------------------------------------------------------------
+
+#: Okabe–Ito colours (safe for the common colour-vision deficiencies), one per part of the outlook.
+WON, PIPE, RUNRATE, RANGE, QUOTA = (
+    "Won so far",
+    "Open pipeline (expected)",
+    "Run-rate (expected)",
+    "P10–P90 (calibrated)",
+    "Quota",
+)
+_OUTLOOK_COLOURS = alt.Scale(domain=[WON, PIPE, RUNRATE], range=["#0072B2", "#E69F00", "#56B4E9"])
+
+
+def outlook_chart(frame: pd.DataFrame, title: str = "") -> alt.LayerChart:
+    """Per series (rows of :func:`salesops.forecasts.outlook.outlook`): stacked won so far, expected
+    pipeline and expected run-rate; the calibrated P10–P90 as a black range with the P50 tick; the
+    quota as a vermillion tick. Money in dollars."""
+    long = frame.melt(
+        id_vars=["label"],
+        value_vars=["won_to_date_cents", "pipeline_expected_cents", "runrate_expected_cents"],
+        var_name="part",
+        value_name="cents",
+    )
+    long["part"] = long["part"].map(
+        {"won_to_date_cents": WON, "pipeline_expected_cents": PIPE, "runrate_expected_cents": RUNRATE}
+    )
+    long["dollars"] = long["cents"] / 100
+    long["order"] = long["part"].map({WON: 0, PIPE: 1, RUNRATE: 2})
+    y = alt.Y("label:N", title=None, sort=list(frame["label"]))
+    bars = (
+        alt.Chart(long)
+        .mark_bar(opacity=0.9)
+        .encode(
+            y=y,
+            x=alt.X("sum(dollars):Q", axis=money_axis(), stack="zero"),
+            color=alt.Color("part:N", scale=_OUTLOOK_COLOURS, title=None, legend=alt.Legend(orient="bottom")),
+            order=alt.Order("order:Q"),
+            tooltip=["label", "part", alt.Tooltip("dollars:Q", format="$,.0f", title="expected")],
+        )
+    )
+    ranges = frame.assign(
+        p10=frame["p10_cents"] / 100,
+        p50=frame["p50_cents"] / 100,
+        p90=frame["p90_cents"] / 100,
+        quota=frame["quota_cents"].astype("Float64").astype(float) / 100,
+    )
+    tips = [
+        "label",
+        alt.Tooltip("p10:Q", format="$,.0f", title="P10"),
+        alt.Tooltip("p50:Q", format="$,.0f", title="P50"),
+        alt.Tooltip("p90:Q", format="$,.0f", title="P90"),
+    ]
+    rule = alt.Chart(ranges).mark_rule(color="#000000", strokeWidth=2).encode(y=y, x="p10:Q", x2="p90:Q", tooltip=tips)
+    mid = alt.Chart(ranges).mark_tick(color="#000000", thickness=2, size=14).encode(y=y, x="p50:Q", tooltip=tips)
+    quota = (
+        alt.Chart(ranges.dropna(subset=["quota"]))
+        .mark_tick(color="#D55E00", thickness=3, size=22)
+        .encode(y=y, x="quota:Q", tooltip=["label", alt.Tooltip("quota:Q", format="$,.0f", title="quota")])
+    )
+    return (bars + rule + mid + quota).properties(title=title, height=max(120, 34 * len(frame)))

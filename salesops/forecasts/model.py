@@ -22,7 +22,9 @@ Choices (documented in docs/FORECASTS.md):
 from __future__ import annotations
 
 import logging
+import threading
 import warnings
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -60,8 +62,10 @@ MIN_PERIODS = {"week": 26, "month": 12}
 MIN_NONZERO = {"week": 8, "month": 6}
 TWO_YEARS_DAYS = 730
 INTERVAL_WIDTH = 0.8
+#: Held while a fit uses NumPy's global generator (see :func:`_seeded`).
+_GLOBAL_RNG = threading.Lock()
 #: Bump when the model or the payload changes, so persisted fits from older code are not reused.
-MODEL_VERSION = 1
+MODEL_VERSION = 2
 #: Holiday countries offered on the page (any code from the ``holidays`` package works in the CLI).
 COUNTRIES = {"US": "United States", "GB": "United Kingdom", "DE": "Germany", "FR": "France", "AU": "Australia"}
 
@@ -203,6 +207,23 @@ def build_model(spec: ForecastSpec, yearly: bool, holidays: pd.DataFrame | None 
     )
 
 
+@contextmanager
+def _seeded(seed: int):
+    """Seed NumPy's global generator for Prophet's sampling (it takes no Generator), then put the
+    caller's global state back: a fit never leaves the process's global seed changed.
+
+    Concurrent fits in one process (Streamlit sessions are threads) hold :data:`_GLOBAL_RNG`, so one
+    fit's draws are not interleaved with another's.
+    """
+    with _GLOBAL_RNG:
+        state = np.random.get_state()
+        np.random.seed(seed)
+        try:
+            yield
+        finally:
+            np.random.set_state(state)
+
+
 def fit_forecast(
     history: pd.DataFrame, spec: ForecastSpec, what: str = "this series", samples: bool = True
 ) -> Forecast:
@@ -232,8 +253,8 @@ def fit_forecast(
     model = build_model(spec, yearly, hol)
     model.fit(train)
     future = model.make_future_dataframe(periods=spec.horizon, freq=FREQ[spec.grain], include_history=False)
-    np.random.seed(spec.seed)  # Prophet draws its interval samples from numpy's global generator
-    predicted = model.predict(future)
+    with _seeded(spec.seed):  # Prophet draws its interval samples from numpy's global generator
+        predicted = model.predict(future)
     out = pd.DataFrame(
         {
             "ds": predicted["ds"].dt.date,
@@ -244,8 +265,8 @@ def fit_forecast(
     )
     drawn = None
     if samples:
-        np.random.seed(spec.seed + 1)
-        drawn = np.clip(model.predictive_samples(future)["yhat"], 0, None)
+        with _seeded(spec.seed + 1):
+            drawn = np.clip(model.predictive_samples(future)["yhat"], 0, None)
     return Forecast(frame=out, samples=drawn, yearly=yearly, history_periods=n, notes=tuple(notes))
 
 

@@ -138,6 +138,18 @@ def chance(draws: np.ndarray, quota: float, won: float, closed: bool) -> float:
     return (hits + 1.0) / (len(draws) + 2.0)
 
 
+def chance_label(p: float | None) -> str:
+    """The chance as a reader sees it: whole percent, but never "0%" or "100%" unless it is exactly that
+    (">99%", "<1%"), so rounding never shows certainty the draws did not earn."""
+    if p is None or pd.isna(p):
+        return "no quota"
+    if 0.99 < p < 1:
+        return ">99%"
+    if 0 < p < 0.01:
+        return "<1%"
+    return f"{p * 100:.0f}%"
+
+
 def summarise(engine: Engine, sim: Simulation, by: str, scale: float, teams: pd.DataFrame) -> pd.DataFrame:
     """The :data:`COLUMNS` rows of one simulation at level ``by`` with calibration factor ``scale``."""
     sums, draws = aggregate(sim, by, teams)

@@ -74,6 +74,22 @@ def cached_outlook(engine: Engine, period: str, by: str, as_of: date, hist: Hist
     return frame
 
 
+def current_period(kind: str, today: date) -> str:
+    """The label of the quarter ('2026-Q4') or month ('2026-11') containing ``today``."""
+    return label_of(kind, period_start(today, kind))
+
+
+def members(engine: Engine, by: str, series: str | None, lower: str) -> list[str]:
+    """Series ids of level ``lower`` inside ``series`` of level ``by`` (teams of a region, reps of a team)."""
+    if by == "region" and lower == "team":
+        sql, params = "SELECT team_id FROM teams WHERE region = :s ORDER BY team_id", {"s": series}
+    elif by == "team" and lower == "rep":
+        sql, params = "SELECT rep_id FROM reps WHERE team_id = :s ORDER BY rep_id", {"s": series}
+    else:
+        return []
+    return [str(v) for v in store.read_frame(engine, sa.text(sql), params).iloc[:, 0]]
+
+
 def warm_outlooks(engine: Engine, as_of: date, kinds: tuple[str, ...] = ("quarter", "month")) -> list[str]:
     """Compute and store the current quarter's and month's outlooks at :data:`WARM_LEVELS`; their labels."""
     hist = History(engine)
@@ -81,7 +97,7 @@ def warm_outlooks(engine: Engine, as_of: date, kinds: tuple[str, ...] = ("quarte
         return []
     done = []
     for kind in kinds:
-        period = label_of(kind, period_start(as_of, kind))
+        period = current_period(kind, as_of)
         for by in WARM_LEVELS:
             cached_outlook(engine, period, by, as_of, hist=hist)
         done.append(period)

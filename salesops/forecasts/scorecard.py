@@ -32,9 +32,14 @@ POINTS = ("start", "third", "two_thirds")
 METHODS = ("outlook", "Prophet alone", "seasonal naive")
 
 
-def monthly_won(hist: History, series: str) -> pd.Series:
-    """Won revenue per month (index: month start) of the company ('company') or one team id."""
-    won = hist.won if series == "company" else hist.won[hist.won["team_id"] == series]
+def monthly_won(hist: History, series: str, by: str = "team", regions: dict | None = None) -> pd.Series:
+    """Won revenue per month (index: month start) of the company ('company'), a team or a region."""
+    if series == "company":
+        won = hist.won
+    elif by == "region":
+        won = hist.won[hist.won["team_id"].map(regions or {}) == series]
+    else:
+        won = hist.won[hist.won["team_id"] == series]
     if len(won) == 0:
         return pd.Series(dtype=float)
     months = pd.to_datetime(won["close_date"]).dt.to_period("M").dt.to_timestamp()
@@ -70,19 +75,25 @@ def _mase_scale(y: pd.Series, before: date) -> float:
     return float(diffs.mean()) if len(diffs) else np.nan
 
 
-def comparison_points(engine: Engine, as_of: date, prophet: bool = True) -> pd.DataFrame:
-    """One row per (quarter, point, series) for the company and every team: the three methods' forecasts."""
+def comparison_points(
+    engine: Engine, as_of: date, prophet: bool = True, levels: tuple[str, ...] = ("company", "team")
+) -> pd.DataFrame:
+    """One row per (quarter, point, series) at ``levels``: the three methods' forecasts."""
+    from salesops.forecasts.outlook import _teams
+
     hist = History(engine)
+    regions = dict(zip(*_teams(engine)[["team_id", "region"]].T.values))
     bt = backtest_cached(engine, "quarter", as_of, hist=hist)
-    bt = bt[bt["by"].isin(["company", "team"])].reset_index(drop=True)
-    cache: dict[str, pd.Series] = {}
+    bt = bt[bt["by"].isin(levels)].reset_index(drop=True)
+    cache: dict[tuple[str, str], pd.Series] = {}
     rows = []
     for r in bt.itertuples():
-        y = cache.setdefault(r.series, monthly_won(hist, r.series))
+        y = cache.setdefault((r.by, r.series), monthly_won(hist, r.series, r.by, regions))
         _, start, _ = parse_period(r.period)
         base = _baselines(y, start, r.as_of, prophet, seed=start.toordinal()) if len(y) else {"naive": r.won}
         rows.append({**base, "mase_scale": _mase_scale(y, start) if len(y) else np.nan})
-    return pd.concat([bt, pd.DataFrame(rows, index=bt.index)], axis=1)
+    extra = pd.DataFrame(rows, index=bt.index, columns=["naive", "pr_p10", "pr_p50", "pr_p90", "mase_scale"])
+    return pd.concat([bt, extra], axis=1)
 
 
 def _metrics(g: pd.DataFrame, forecast: str, lo: str | None, hi: str | None) -> dict[str, float]:
@@ -157,3 +168,24 @@ def to_markdown(table: pd.DataFrame) -> str:
                 cells.append(f"{100 * v:.1f} %")
         lines.append(f"| {r['level']} | {r['method']} | " + " | ".join(cells) + f" | {r['quarters']} |")
     return head + "\n".join(lines) + "\n"
+
+
+def method_table(engine: Engine, as_of: date, by: str, series: str) -> pd.DataFrame:
+    """The outlook against seasonal naive for one series (no Prophet: fast enough for the page).
+
+    Columns: method, wape_start, wape_third, wape_two_thirds, mase, coverage_80, quarters; best
+    (lowest mean WAPE over the three points) first.
+    """
+    pts = comparison_points(engine, as_of, prophet=False, levels=(by,))
+    g = pts[pts["series"] == series]
+    if len(g) == 0:
+        return pd.DataFrame(
+            columns=["method", "wape_start", "wape_third", "wape_two_thirds", "mase", "coverage_80", "quarters"]
+        )
+    rows = [
+        {"method": "outlook", **_metrics(g, "p50", "p10", "p90")},
+        {"method": "seasonal naive", **_metrics(g, "naive", None, None)},
+    ]
+    table = pd.DataFrame(rows).assign(quarters=g["period"].nunique())
+    table["_mean"] = table[[f"wape_{p}" for p in POINTS]].mean(axis=1)
+    return table.sort_values("_mean", kind="stable").drop(columns="_mean").reset_index(drop=True)

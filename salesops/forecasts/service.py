@@ -117,11 +117,11 @@ def forecast_all(
 
 def accuracy_table(results: tuple[SeriesForecast | SeriesFailure, ...]) -> pd.DataFrame:
     """One row per series: series, label, forecast_cents (sum over the horizon), wape, mape, mase,
-    coverage, beats_naive, note."""
+    rel_mae, coverage, beats_naive, note."""
     rows: list[tuple] = []
     for r in results:
         if isinstance(r, SeriesFailure):
-            rows.append((r.series, r.label, None, None, None, None, None, None, r.message))
+            rows.append((r.series, r.label, None, None, None, None, None, None, None, r.message))
             continue
         a = r.accuracy
         rows.append(
@@ -132,10 +132,11 @@ def accuracy_table(results: tuple[SeriesForecast | SeriesFailure, ...]) -> pd.Da
                 a.wape,
                 a.mape,
                 a.mase,
+                a.rel_mae,
                 a.coverage,
                 a.beats_naive,
                 " ".join(r.notes),
             )
         )
-    cols = ["series", "label", "forecast_cents", "wape", "mape", "mase", "coverage", "beats_naive", "note"]
+    cols = ["series", "label", "forecast_cents", "wape", "mape", "mase", "rel_mae", "coverage", "beats_naive", "note"]
     return pd.DataFrame(rows, columns=cols)

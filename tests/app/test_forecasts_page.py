@@ -27,7 +27,22 @@ def test_the_page_shows_the_forecast_the_track_record_and_the_target(app):
     assert "Pipeline-weighted" in figures and figures["Suggested target (P70)"].startswith("$")
     verdicts = [e.value for e in (*app.warning, *app.success)]
     assert any("baseline for the company" in v for v in verdicts)
-    assert "80% interval" in app.caption[0].value
+    assert any("80% interval" in c.value for c in app.caption)
+
+
+def test_the_outlook_leads_the_page_with_its_range_chance_and_model(app):
+    """The quarter's outlook: P50, the calibrated range, the chance of quota, the chart and the model chosen by backtest."""
+    app.switch_page("pages/forecasts.py").run()
+    assert not app.exception, app.exception
+    figures = _metrics(app)
+    assert figures["Expected (P50)"].startswith("$") and "–" in figures["Range P10–P90"]
+    assert figures["Chance of quota"] == ">99%"  # the demo's company is far above its Q4 quota, but not certain
+    assert any("The company, 2026-Q4 as of 2026-11-24 (the period is partial)" in c.value for c in app.caption)
+    assert any("Model: " in m.value and "seasonal naive" in m.value for m in app.markdown)
+    assert app.button_group(key="outlook_kind").value == "quarter"
+    table = next(d.value for d in app.dataframe if "Won so far" in d.value.columns)
+    assert list(table.columns[:2]) == ["Series", "Won so far"] and len(table) == 5  # the company and 4 regions
+    assert all(v.startswith("$") for v in table["Expected"])
 
 
 def test_switching_team_forecasts_that_team(app):
@@ -36,11 +51,11 @@ def test_switching_team_forecasts_that_team(app):
     before = _metrics(app)["Quota"]
     app.selectbox(key="team").set_value("T05").run()
     assert not app.exception, app.exception
-    assert "team Seattle Mid-Market" in app.caption[0].value
+    assert any("team Seattle Mid-Market" in c.value for c in app.caption)
     assert _metrics(app)["Quota"] != before
     app.button_group(key="forecast_grain").set_value("month").run()
     assert not app.exception, app.exception
-    assert "per month" in app.caption[0].value
+    assert any("per month" in c.value for c in app.caption)
     app.select_slider(key="forecast_confidence").set_value(0.9).run()
     assert "Suggested target (P90)" in _metrics(app)
 

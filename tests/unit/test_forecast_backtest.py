@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -35,7 +36,7 @@ def test_backtest_metrics_match_the_hand_computation():
     origin 12 (last 55 -> 65): (80, 65, y[1]=60), (100, 65, y[2]=70)
     origin 11 (last 160 -> 170): (55, 170, y[0]=50), (80, 170, y[1]=60)
     |errors| 10+110+15+35+115+90 = 375; Σ actual = 615 -> WAPE 375/615
-    naive |errors| 30+120+20+30+5+20 = 225 -> MASE 375/225 = 1.667, naive WAPE 225/615
+    naive |errors| 30+120+20+30+5+20 = 225 -> relative MAE 375/225 = 1.667, naive WAPE 225/615
     MAPE (all above 10% of the mean 102.5): (.1 + .55 + .1875 + .35 + 115/55 + 1.125) / 6
     inside ±15: errors 10 and 15 -> coverage 2/6
     """
@@ -43,7 +44,7 @@ def test_backtest_metrics_match_the_hand_computation():
     assert list(points["naive"]) == [70, 80, 60, 70, 50, 60]
     acc = accuracy(points)
     assert acc.wape == pytest.approx(375 / 615)
-    assert acc.mase == pytest.approx(375 / 225)
+    assert acc.rel_mae == pytest.approx(375 / 225)
     assert acc.naive_wape == pytest.approx(225 / 615)
     assert acc.mape == pytest.approx((0.1 + 0.55 + 0.1875 + 0.35 + 115 / 55 + 1.125) / 6)
     assert acc.mape_points == 6
@@ -67,7 +68,7 @@ def test_mape_skips_actuals_near_zero():
     acc = accuracy(points, baseline="naive")
     assert acc.mape == pytest.approx(0.1) and acc.mape_points == 2
     assert acc.wape == pytest.approx(25 / 202)
-    assert acc.mase == pytest.approx((25 / 4) / (2 / 4))
+    assert acc.rel_mae == pytest.approx((25 / 4) / (2 / 4))
 
 
 def test_a_history_shorter_than_a_season_falls_back_to_the_naive_baseline():
@@ -88,7 +89,7 @@ def test_too_short_for_any_origin_gives_an_empty_track_record():
     points = rolling_origin(_history(Y[:14]), ForecastSpec(grain="month", horizon=3), forecaster=last_plus_ten)
     assert len(points) == 0
     acc = accuracy(points)
-    assert acc.mase is None
+    assert acc.mase is None and acc.rel_mae is None
     assert verdict(acc, "team Alpha").startswith("No track record for team Alpha")
 
 
@@ -97,3 +98,25 @@ def test_the_verdict_says_plainly_when_prophet_does_not_beat_the_baseline():
     acc = accuracy(rolling_origin(_history(Y), ForecastSpec(grain="month", horizon=2), forecaster=last_plus_ten))
     text = verdict(acc, "team Alpha")
     assert text.startswith("Prophet does not beat the seasonal naive") and "team Alpha" in text and "1.67×" in text
+
+
+def test_mase_is_scaled_by_the_in_sample_seasonal_naive_error():
+    """Hyndman: training 10, 20, 30, 40, 14, 26 with season 4: |14-10|, |26-20| -> scale 5; errors 5 and 15 -> MASE 2."""
+    from salesops.forecasts.backtest import insample_scale
+
+    assert insample_scale(np.array([10.0, 20, 30, 40, 14, 26]), 4) == pytest.approx(5.0)
+    assert insample_scale(np.array([10.0, 20, 26]), 4) == pytest.approx(8.0)  # shorter than a season and one: lag 1
+    points = pd.DataFrame(
+        {
+            "cutoff": ["a", "a"],
+            "y": [100.0, 100.0],
+            "yhat": [95.0, 115.0],
+            "yhat_lower": 0.0,
+            "yhat_upper": 1.0,
+            "naive": [100.0, 90.0],
+            "scale": [5.0, 5.0],
+        }
+    )
+    acc = accuracy(points)
+    assert acc.mase == pytest.approx((5 / 5 + 15 / 5) / 2)
+    assert acc.rel_mae == pytest.approx(10 / 5)

@@ -166,6 +166,20 @@ def test_the_chance_of_quota_is_never_certain_while_the_period_is_open():
     assert chance(draws, 50.0, won=6.0, closed=True) == 0.0
 
 
+def test_the_chance_is_never_shown_as_certain_by_rounding():
+    """0.9995 reads ">99%", 0.004 "<1%", 0.5 "50%"; exactly 1 and 0 read "100%" and "0%"."""
+    from salesops.forecasts.outlook import chance_label
+
+    assert [chance_label(p) for p in (0.9995, 0.004, 0.5, 1.0, 0.0, None)] == [
+        ">99%",
+        "<1%",
+        "50%",
+        "100%",
+        "0%",
+        "no quota",
+    ]
+
+
 def test_calibration_on_a_synthetic_series_reaches_nominal_coverage():
     """The simulation says ±1 but the truth has sd 2: raw coverage ~38 %; conformal on 400 points gives ~80 % on 4,000 new ones."""
     rng = np.random.default_rng(11)
@@ -319,3 +333,15 @@ def test_outlooks_are_computed_ahead_and_read_back_at_the_same_data_version(org)
     again = cached_outlook(org, "2026-Q4", "team", date(2026, 11, 24))
     pd.testing.assert_frame_equal(first, again)
     assert first["series"].tolist() == ["T1", "T2", "T3"]
+
+
+def test_a_prophet_fit_leaves_numpys_global_state_as_it_found_it():
+    """_seeded seeds NumPy's global generator for Prophet's draws and restores the caller's state after."""
+    from salesops.forecasts.model import _seeded
+
+    np.random.seed(123)
+    expected = np.random.get_state()[1].copy()
+    with _seeded(7):
+        inside = np.random.random()
+    assert inside == np.random.RandomState(7).random()
+    assert (np.random.get_state()[1] == expected).all()
