@@ -140,7 +140,7 @@ WON, PIPE, RUNRATE, RANGE, QUOTA = (
 _OUTLOOK_COLOURS = alt.Scale(domain=[WON, PIPE, RUNRATE], range=["#0072B2", "#E69F00", "#56B4E9"])
 
 
-def outlook_chart(frame: pd.DataFrame, title: str = "") -> alt.LayerChart:
+def outlook_chart(frame: pd.DataFrame, title: str = "") -> alt.LayerChart | alt.FacetChart:
     """Per series (rows of :func:`salesops.forecasts.outlook.outlook`): stacked won so far, expected
     pipeline and expected run-rate; the calibrated P10–P90 as a black range with the P50 tick; the
     quota as a vermillion tick. Money in dollars."""
