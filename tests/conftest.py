@@ -117,7 +117,7 @@ def _start_server(tmp: Path, extra_env: dict | None = None):
     url = f"duckdb:///{tmp / 'server.duckdb'}"
     env = {**os.environ, "SALESOPS_DB_URL": url, "SALESOPS_TODAY": TODAY.isoformat(), **(extra_env or {})}
     subprocess.run(
-        [sys.executable, "-m", "salesops", "demo", "--seed", str(SEED), "--db", url, "--no-warm"],
+        [sys.executable, "-m", "salesops", "demo", "--seed", str(SEED), "--db", url, "--warm", "quarter"],
         check=True,
         env=env,
         cwd=ROOT,

@@ -16,9 +16,11 @@ def register(subs) -> None:
     p.add_argument("--scale", choices=demo.SCALES, default="small", help="size (default small)")
     p.add_argument("--if-missing", action="store_true", help="do nothing when the store already has data")
     p.add_argument(
-        "--no-warm",
-        action="store_true",
-        help="skip computing the outlooks ahead (the Forecasts page computes them on first view)",
+        "--warm",
+        choices=("all", "quarter", "none"),
+        default="all",
+        help="outlooks computed ahead: this quarter's and month's (all, default), the quarter's, or none "
+        "(the Forecasts page then computes them on first view)",
     )
     cli.add_db_option(p)
     p.set_defaults(func=run_demo)
@@ -38,11 +40,12 @@ def run_demo(args: argparse.Namespace) -> int:
     print(f"Built the {summary.scale} demo (seed {summary.seed}, up to {summary.today}):")
     for table, n in summary.counts.items():
         print(f"  {table:20s} {n:>12,d}")
-    if not args.no_warm:
+    if args.warm != "none":
         from salesops.forecasts.outlook_cache import warm_outlooks
 
         print("Computing the outlooks ahead (docs/FORECASTS.md)…", flush=True)
-        periods = warm_outlooks(engine, summary.today)
+        kinds = ("quarter", "month") if args.warm == "all" else ("quarter",)
+        periods = warm_outlooks(engine, summary.today, kinds)
         print(f"  outlooks of {', '.join(periods) or 'nothing (no won deals)'} stored")
     return 0
 
