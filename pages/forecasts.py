@@ -64,9 +64,8 @@ def _outlook_table(frame: pd.DataFrame) -> pd.DataFrame:
 def outlook_section() -> None:
     """The quarter's (or month's) outlook for this view and the level below it, with its track record."""
     st.subheader("Outlook: what we will close")
-    c1, c2 = st.columns([1, 2])
     kind = (
-        c1.segmented_control(
+        st.segmented_control(
             "Period",
             ["quarter", "month"],
             default="quarter",
@@ -86,22 +85,23 @@ def outlook_section() -> None:
     row = mine.iloc[0]
     table = loaders.outlook_methods(today, by, row["series"])
     best = table.iloc[0]["method"] if len(table) else "outlook"
-    k = c2.columns(4)
+    k = st.columns(5)
     k[0].metric("Expected (P50)", fmt.money(row["p50_cents"]), help="The calibrated distribution's median.")
     k[1].metric(
-        "Range P10–P90",
-        f"{fmt.money(row['p10_cents'])} – {fmt.money(row['p90_cents'])}",
-        help="8 in 10 outcomes should land inside; widened or narrowed by the backtest (calibration).",
+        "Low (P10)", fmt.money(row["p10_cents"]), help="9 in 10 outcomes should be above (calibrated by the backtest)."
     )
-    k[2].metric("Quota", fmt.money(row["quota_cents"]) if pd.notna(row["quota_cents"]) else "no quota")
-    k[3].metric(
+    k[2].metric(
+        "High (P90)", fmt.money(row["p90_cents"]), help="9 in 10 outcomes should be below (calibrated by the backtest)."
+    )
+    k[3].metric("Quota", fmt.money(row["quota_cents"]) if pd.notna(row["quota_cents"]) else "no quota")
+    k[4].metric(
         "Chance of quota",
         outlook_mod.chance_label(row["chance_of_quota"]),
         help="From the same calibrated draws; never 0% or 100% while the period is open and quota not met.",
     )
     st.caption(
         f"{row['label']}, {period} as of {today} (the period is partial): won so far "
-        f"{fmt.dollars(row['won_to_date_cents'])} + {int(row['open_deals'])} open deals weighted by win rates learned "
+        f"{fmt.dollars(row['won_to_date_cents'])} + {int(row['open_deals']):,} open deals weighted by win rates learned "
         f"from history ({fmt.dollars(row['pipeline_expected_cents'])}) + deals not yet created "
         f"({fmt.dollars(row['runrate_expected_cents'])}). Suggested targets: P70 {fmt.dollars(row['target_70_cents'])}, "
         f"P90 {fmt.dollars(row['target_90_cents'])}."

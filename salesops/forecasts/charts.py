@@ -155,7 +155,7 @@ def outlook_chart(frame: pd.DataFrame, title: str = "") -> alt.LayerChart | alt.
     )
     long["dollars"] = long["cents"] / 100
     long["order"] = long["part"].map({WON: 0, PIPE: 1, RUNRATE: 2})
-    y = alt.Y("label:N", title=None, sort=list(frame["label"]))
+    y = alt.Y("label:N", title=None, sort=list(frame["label"]), axis=alt.Axis(labelLimit=260))
     bars = (
         alt.Chart(long)
         .mark_bar(opacity=0.9)
@@ -186,4 +186,4 @@ def outlook_chart(frame: pd.DataFrame, title: str = "") -> alt.LayerChart | alt.
         .mark_tick(color="#D55E00", thickness=3, size=22)
         .encode(y=y, x="quota:Q", tooltip=["label", alt.Tooltip("quota:Q", format="$,.0f", title="quota")])
     )
-    return (bars + rule + mid + quota).properties(title=title, height=max(120, 34 * len(frame)))
+    return (bars + rule + mid + quota).properties(title=title, height=alt.Step(34))
