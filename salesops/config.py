@@ -7,8 +7,11 @@ that every one is documented in README.md.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from datetime import date
+
+from salesops.errors import BadSetting
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,26 @@ SETTINGS: tuple[Setting, ...] = (
         "salesops@localhost",
         "The sender address of the digest e-mail.",
     ),
+    Setting(
+        "SALESOPS_FORECAST_IDLE_S",
+        "30",
+        "Seconds the forecast worker processes stay alive after their last fit; then they exit.",
+    ),
+    Setting(
+        "SALESOPS_DUCKDB_MEMORY",
+        "",
+        "DuckDB memory_limit (e.g. 2GB); empty means a quarter of the machine's memory, 512MB to 4GB.",
+    ),
+    Setting(
+        "SALESOPS_DUCKDB_THREADS",
+        "",
+        "DuckDB threads; empty means the machine's CPU count.",
+    ),
+    Setting(
+        "SALESOPS_WARMUP",
+        "1",
+        "1: at server start, warm each page's default view and the stored forecast in the background; 0: off.",
+    ),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
@@ -104,3 +127,49 @@ def digest_to() -> list[str]:
 
 def digest_from() -> str:
     return get("SALESOPS_DIGEST_FROM")
+
+
+def forecast_idle_seconds() -> float:
+    return max(0.0, float(get("SALESOPS_FORECAST_IDLE_S")))
+
+
+def warmup_enabled() -> bool:
+    return get("SALESOPS_WARMUP").strip() not in ("0", "false", "no", "off")
+
+
+def _total_memory_bytes() -> int:
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):  # pragma: no cover - not POSIX
+        return 4 * 1024**3
+
+
+def duckdb_memory_limit() -> str:
+    """DuckDB's ``memory_limit``: the setting, else a quarter of the machine, between 512MB and 4GB.
+
+    DuckDB's own default is 80%, which leaves the app, its forecast workers and pandas no room (a
+    large demo build grew to 24 GB and was killed); past the limit DuckDB spills sorts, joins and
+    uncommitted rows to its temp directory instead of growing. 4GB at most: a large build then
+    stays near 5 GB in all, and more buys the app nothing (its queries aggregate in a stream).
+    """
+    raw = get("SALESOPS_DUCKDB_MEMORY").strip()
+    if raw:
+        if not re.fullmatch(r"\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)", raw, flags=re.IGNORECASE):
+            raise BadSetting(
+                f"SALESOPS_DUCKDB_MEMORY={raw!r} is not a memory size.",
+                "Use a number and a unit, such as 2GB or 512MB, or unset it for a quarter of the machine.",
+            )
+        return raw.replace(" ", "")
+    return f"{min(4096, max(512, int(_total_memory_bytes() / 4 / 1024**2)))}MB"
+
+
+def duckdb_threads() -> int:
+    raw = get("SALESOPS_DUCKDB_THREADS").strip()
+    if not raw:
+        return max(1, os.cpu_count() or 1)
+    if not raw.isdigit() or int(raw) < 1:
+        raise BadSetting(
+            f"SALESOPS_DUCKDB_THREADS={raw!r} is not a positive whole number.",
+            "Use for example 2, or unset it to use every CPU.",
+        )
+    return int(raw)

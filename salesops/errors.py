@@ -37,3 +37,7 @@ class SchemaTooNew(StoreError):
 
 class InvalidFilter(SalesopsError):
     """A filter value (grain, metric, date range …) is not allowed."""
+
+
+class BadSetting(StoreError):
+    """A setting (an environment variable such as SALESOPS_DUCKDB_MEMORY) has an unusable value."""

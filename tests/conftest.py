@@ -33,6 +33,9 @@ CHROMIUM_ARGS = [
 ]
 
 os.environ.setdefault("SALESOPS_TODAY", TODAY.isoformat())
+# No background warm-up in the test process (it would write the forecast store behind the tests'
+# backs); the browser servers turn it on, as `streamlit run` has it (tests/unit/test_warmup.py).
+os.environ.setdefault("SALESOPS_WARMUP", "0")
 
 
 @pytest.fixture(scope="session")
@@ -115,7 +118,8 @@ def _start_server(tmp: Path, extra_env: dict | None = None):
     Returns (process, base URL). Each server owns its DuckDB file (one process may hold a file).
     """
     url = f"duckdb:///{tmp / 'server.duckdb'}"
-    env = {**os.environ, "SALESOPS_DB_URL": url, "SALESOPS_TODAY": TODAY.isoformat(), **(extra_env or {})}
+    env = {**os.environ, "SALESOPS_DB_URL": url, "SALESOPS_TODAY": TODAY.isoformat(), "SALESOPS_WARMUP": "1"}
+    env.update(extra_env or {})
     subprocess.run(
         [sys.executable, "-m", "salesops", "demo", "--seed", str(SEED), "--db", url, "--warm", "quarter"],
         check=True,

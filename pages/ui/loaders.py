@@ -37,7 +37,16 @@ _VERSION_KEY = "_salesops_data_version"
 
 @st.cache_resource(show_spinner=False)
 def _engine_for(url: str) -> Engine:
-    return store.open_store(url)
+    engine = store.open_store(url)
+    from pages.ui import warmup  # here, not at the top: warmup imports this module
+
+    warmup.start(url)  # the first request of the server: warm every page in the background
+    return engine
+
+
+def engine_for(url: str) -> Engine:
+    """The app's engine for ``url`` (the warm-up thread's door; pages use :func:`engine`)."""
+    return _engine_for(url)
 
 
 def engine() -> Engine:
@@ -76,6 +85,8 @@ def cached(fn: Callable[Concatenate[Engine, P], R]) -> Callable[P, R]:
     def call(*args: P.args, **kwargs: P.kwargs) -> R:
         return run_cached(config.db_url(), _data_version(), *args, **kwargs)
 
+    # The warm-up fills the same cache entry from outside a page run (no session: URL and version given).
+    call.warm = run_cached  # type: ignore[attr-defined]
     return call
 
 

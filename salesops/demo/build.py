@@ -24,6 +24,7 @@ from salesops.demo.org import (
     build_rep_months,
     build_reps,
     build_teams,
+    first_quota_month,
 )
 from salesops.demo.surveys import TOOLS, build_surveys
 from salesops.store import schema
@@ -100,38 +101,55 @@ def build_demo(engine: Engine, seed: int = 7, scale: str = "small", today: date 
     teams["manager"] = teams["team_id"].map(managers)
     moved_on = pd.Timestamp(today - timedelta(days=365))
     moved = {r.rep_id: ("T02", moved_on) for r in reps.itertuples() if r.trait == "moved_team"}
-    rep_months = build_rep_months(reps, today)
     counts: dict[str, int] = {}
 
     def load(conn: Connection) -> None:
         _clear(conn)
         counts["teams"] = bulk_insert(conn, schema.teams, teams)
         counts["reps"] = bulk_insert(conn, schema.reps, reps)
-        # Quotas are set ahead: through the end of the current year.
-        quota_months = build_rep_months(reps, today, until=date(today.year, 12, 31))
-        counts["quotas"] = bulk_insert(conn, schema.quotas, build_quotas(quota_months, spec, base_win))
         counts["tools"] = bulk_insert(conn, schema.tools, pd.DataFrame(TOOLS, columns=["tool_id", "name", "category"]))
         rounds, invites, answers = build_surveys(rng, reps, today)
         counts["survey_rounds"] = bulk_insert(conn, schema.survey_rounds, rounds)
         counts["survey_invites"] = bulk_insert(conn, schema.survey_invites, invites)
         counts["survey_responses"] = bulk_insert(conn, schema.survey_responses, answers)
-        # Deals, leads and activities in batches of teams, so large scales fit in memory.
-        team_ids = teams["team_id"].tolist()
-        counts.update(dict.fromkeys(_SORT_KEYS, 0))
-        staged = {name: _staging(conn, schema.metadata.tables[name]) for name in _SORT_KEYS}
         book = CustomerBook(seed)
         batches = _Batches(rng, spec, today, base_win, moved, reps, teams, book)
-        for b in range(0, len(team_ids), 55):
-            batch = set(team_ids[b : b + 55])
-            rm = rep_months[rep_months.team_id.isin(batch)].reset_index(drop=True)
-            for name, rows in batches.load(batch, rm).items():
-                counts[name] += bulk_insert(conn, staged[name], rows)
-        for name, table in staged.items():
-            _publish(conn, schema.metadata.tables[name], table)
+        counts.update(_stream_batches(conn, batches, teams))
         counts["accounts"] = bulk_insert(conn, schema.accounts, book.accounts())
 
     write(engine, load, what=f"demo seed={seed} scale={scale}")
     return DemoSummary(seed=seed, scale=scale, today=today, counts=dict(counts))
+
+
+#: Teams per batch. The random draws are made per batch, so this number is part of the seed's
+#: meaning: changing it changes the demo's rows (tests/unit/test_demo_golden.py).
+BATCH_TEAMS = 55
+
+
+def _stream_batches(conn: Connection, batches: _Batches, teams: pd.DataFrame) -> dict[str, int]:
+    """Quotas, deals, leads and activities one batch of teams at a time; only the batch is in memory.
+
+    Each batch's rows go to the store at once (on DuckDB into temporary twins, published in date
+    order at the end: DuckDB sorts within its ``memory_limit`` and spills the rest to disk).
+    """
+    team_ids = teams["team_id"].tolist()
+    counts = dict.fromkeys(["quotas", *_SORT_KEYS], 0)
+    staged = {name: _staging(conn, schema.metadata.tables[name]) for name in _SORT_KEYS}
+    first = first_quota_month(batches.reps, batches.today)
+    for b in range(0, len(team_ids), BATCH_TEAMS):
+        batch = set(team_ids[b : b + BATCH_TEAMS])
+        batch_reps = batches.reps[batches.reps.team_id.isin(batch)]
+        # Quotas are set ahead: through the end of the current year.
+        quota_months = build_rep_months(batch_reps, batches.today, until=date(batches.today.year, 12, 31))
+        counts["quotas"] += bulk_insert(
+            conn, schema.quotas, build_quotas(quota_months, batches.spec, batches.base_win, first)
+        )
+        del quota_months
+        for name, rows in batches.load(batch, build_rep_months(batch_reps, batches.today)).items():
+            counts[name] += bulk_insert(conn, staged[name], rows)
+    for name, table in staged.items():
+        _publish(conn, schema.metadata.tables[name], table)
+    return counts
 
 
 @dataclass

@@ -168,10 +168,23 @@ def build_rep_months(reps: pd.DataFrame, today: date, until: date | None = None)
     return grid.reset_index(drop=True)
 
 
-def build_quotas(rep_months: pd.DataFrame, spec: ScaleSpec, base_win: float) -> pd.DataFrame:
-    """Monthly quota per AE: about the average AE's expected bookings, ramped, growing 10%/year."""
+def first_quota_month(reps: pd.DataFrame, today: date) -> pd.Timestamp:
+    """The earliest month of :func:`build_rep_months` over all reps (quota growth counts from it)."""
+    months = _month_starts(today - timedelta(days=3 * 365), today)
+    hired = pd.to_datetime(reps.loc[reps.role == "AE", "hire_date"]).dt.to_period("M").dt.to_timestamp().min()
+    return max(months[0], hired)
+
+
+def build_quotas(
+    rep_months: pd.DataFrame, spec: ScaleSpec, base_win: float, first: pd.Timestamp | None = None
+) -> pd.DataFrame:
+    """Monthly quota per AE: about the average AE's expected bookings, ramped, growing 10%/year.
+
+    Growth counts years from ``first`` (default: the frame's first month); a batch of teams passes
+    the whole organisation's first month (:func:`first_quota_month`), so batches add up to the same rows.
+    """
     expected = spec.deals_per_ae_month * base_win * rep_months["segment"].map(SEGMENT_AMOUNT) * 1.2
-    first = rep_months["month"].min()
+    first = rep_months["month"].min() if first is None else first
     growth = 1.0 + 0.10 * ((rep_months["month"] - first).dt.days // 365)
     amount = expected * growth * rep_months["ramp"] * rep_months["fte"]
     return pd.DataFrame(

@@ -70,6 +70,15 @@ def _explain(exc: BaseException, url_text: str) -> StoreError:
     )
 
 
+def _engine_options(url: sa.URL) -> dict:
+    """DuckDB: memory_limit and threads from the settings (config.duckdb_memory_limit) on every
+    connection, so a large build or import spills to disk instead of growing past the app's budget."""
+    if url.get_backend_name() != "duckdb":
+        return {}
+    settings = {"memory_limit": config.duckdb_memory_limit(), "threads": config.duckdb_threads()}
+    return {"connect_args": {"config": settings}}
+
+
 def make_engine(url: str | None = None) -> Engine:
     """Build the engine for ``url`` (default: ``SALESOPS_DB_URL``) without touching the database."""
     url_text = url or config.db_url()
@@ -84,7 +93,7 @@ def make_engine(url: str | None = None) -> Engine:
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        return sa.create_engine(parsed)
+        return sa.create_engine(parsed, **_engine_options(parsed))
     except (NoSuchModuleError, ModuleNotFoundError, ImportError) as exc:
         raise BadDatabaseURL(
             f"No database driver for {parsed.drivername!r} (from {url_text!r}).",

@@ -27,3 +27,39 @@ def test_today_can_be_pinned(monkeypatch):
     """SALESOPS_TODAY pins 'today' for reproducible views."""
     monkeypatch.setenv("SALESOPS_TODAY", "2025-03-31")
     assert config.today().isoformat() == "2025-03-31"
+
+
+def test_duckdb_memory_and_threads_come_from_the_settings(monkeypatch):
+    """SALESOPS_DUCKDB_MEMORY/THREADS reach every DuckDB connection; unset, a quarter of the machine (512MB–4GB)."""
+    import sqlalchemy as sa
+
+    from salesops.store import make_engine
+
+    monkeypatch.delenv("SALESOPS_DUCKDB_MEMORY", raising=False)
+    total_mb = config._total_memory_bytes() / 1024**2
+    assert config.duckdb_memory_limit() == f"{min(4096, max(512, int(total_mb / 4)))}MB"
+    monkeypatch.setattr(config, "_total_memory_bytes", lambda: 1024**3)
+    assert config.duckdb_memory_limit() == "512MB"  # a small VM still gets a workable limit
+    monkeypatch.setenv("SALESOPS_DUCKDB_MEMORY", "1GB")
+    monkeypatch.setenv("SALESOPS_DUCKDB_THREADS", "1")
+    engine = make_engine("duckdb:///:memory:")
+    with engine.connect() as conn:
+        limit, threads = conn.execute(
+            sa.text("SELECT current_setting('memory_limit'), current_setting('threads')")
+        ).one()
+    assert (limit, int(threads)) == ("953.6 MiB", 1)  # 1GB = 10^9 bytes, shown in MiB
+
+
+def test_bad_duckdb_settings_are_named_with_a_hint(monkeypatch):
+    """A memory size without a unit, or zero threads, is a BadSetting saying what to write instead."""
+    import pytest
+
+    from salesops.errors import BadSetting
+
+    monkeypatch.setenv("SALESOPS_DUCKDB_MEMORY", "lots")
+    with pytest.raises(BadSetting, match="SALESOPS_DUCKDB_MEMORY='lots'") as err:
+        config.duckdb_memory_limit()
+    assert "2GB" in err.value.hint
+    monkeypatch.setenv("SALESOPS_DUCKDB_THREADS", "0")
+    with pytest.raises(BadSetting, match="positive whole number"):
+        config.duckdb_threads()

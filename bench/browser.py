@@ -1,0 +1,468 @@
+"""Browser timings: what a manager feels, measured in headless Chromium against a real server.
+
+    python bench/browser.py [--reps 5] [--pages home,performance,...] [--db FILE] [--out BENCHMARKS.md]
+
+Starts ``streamlit run app.py`` on a free loopback port on its own copy of the small demo (or on
+``--db``), then drives Debian's chromium (``/usr/bin/chromium``, never ``playwright install``) at
+1440×900 and measures, in a fresh browser context per repetition:
+
+* per page: time from navigation start to the first content (the page title) and to the first KPI
+  tile or chart (a metric value, or a drawn Vega chart), taken in the page by a MutationObserver
+  (``performance.now()``, so the Python side adds nothing);
+* the first visit of each page on the freshly started server (repetition 0, reported apart) against
+  the later visits (the median of the other repetitions);
+* the sidebar team change on Home: from the click on a team until the new figure shows (and until
+  the run ends); each repetition picks another team, so the figure is never a cache hit;
+* the comp slider: one ArrowRight on the accelerator slider until "Plan cost" shows the new figure;
+* the server's resident memory (RSS), the Streamlit process plus every process it started
+  (forecast workers, their fork server), idle after the walk.
+
+Everything is bounded: every wait has a timeout and the whole run has ``--deadline`` seconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+TODAY = date(2026, 11, 24)
+SEED = 7
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+#: The first figure of a page: a KPI tile's value or a chart Vega has drawn; the leaderboards lead
+#: with their board (a data grid), the Data page with the import form (it shows no figure).
+FIGURE = '[data-testid="stMetricValue"], .vega-embed canvas, .vega-embed svg'
+BOARD = '[data-testid="stDataFrame"] canvas'
+FORM = '[data-testid="stFileUploader"]'
+#: (key, URL path, title text, first-figure selector) of every page, in the navigation's order.
+PAGES = (
+    ("home", "/", "Sales cockpit", FIGURE),
+    ("performance", "/performance", "Team performance", FIGURE),
+    ("leaderboards", "/leaderboards", "Leaderboards", BOARD),
+    ("forecasts", "/forecasts", "Forecasts", FIGURE),
+    ("compensation", "/compensation", "Compensation", FIGURE),
+    ("tools", "/tools", "Sales tools", FIGURE),
+    ("data", "/data", "Data", FORM),
+)
+BUDGETS_MS = {"figure": 1500.0, "team": 400.0, "slider": 250.0, "rss_mb": 400.0}
+
+# In the page, before any of its scripts: note when the title and the first figure first appear.
+MARKS_JS = """
+(() => {
+  window.__marks = {};
+  const title = %s;
+  const check = () => {
+    const m = window.__marks;
+    if (m.content === undefined) {
+      for (const h of document.querySelectorAll('h1')) {
+        if (h.textContent.includes(title)) { m.content = performance.now(); break; }
+      }
+    }
+    if (m.figure === undefined && document.querySelector(%s)) m.figure = performance.now();
+    return m.content !== undefined && m.figure !== undefined;
+  };
+  const obs = new MutationObserver(() => { if (check()) obs.disconnect(); });
+  const start = () => obs.observe(document, {childList: true, subtree: true, attributes: true});
+  start();
+})();
+"""
+
+
+@dataclass
+class Results:
+    """Raw samples (ms) per measurement, plus memory and load samples."""
+
+    samples: dict[str, list[float]] = field(default_factory=dict)
+    first_visit: dict[str, float] = field(default_factory=dict)
+    rss_mb: dict[str, float] = field(default_factory=dict)
+    load: list[tuple[float, float, float]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def add(self, key: str, ms: float) -> None:
+        self.samples.setdefault(key, []).append(ms)
+
+
+# ---- the server ------------------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(db_url: str, log_path: Path, env_extra: dict | None = None) -> tuple[subprocess.Popen, str]:
+    """``streamlit run app.py`` on a free loopback port; returns (process, base URL) once healthy."""
+    env = {**os.environ, "SALESOPS_DB_URL": db_url, "SALESOPS_TODAY": TODAY.isoformat(), "SALESOPS_WARMUP": "1"}
+    env.update(env_extra or {})
+    port = _free_port()
+    cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true"]
+    cmd += ["--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false"]
+    cmd += ["--server.fileWatcherType", "none"]
+    log = open(log_path, "wb")  # noqa: SIM115 - the server writes to it until stop_server
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 90
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            break
+        try:
+            if urllib.request.urlopen(f"{base}/_stcore/health", timeout=2).read() == b"ok":  # noqa: S310 - loopback
+                return proc, base
+        except OSError:
+            time.sleep(0.2)
+    stop_server(proc)
+    raise RuntimeError(f"streamlit did not start: {log_path.read_text(errors='replace')[-2000:]}")
+
+
+def stop_server(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=5)
+
+
+def _children() -> dict[int, list[int]]:
+    out: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+        except OSError:
+            continue
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        out.setdefault(ppid, []).append(int(entry))
+    return out
+
+
+def tree_rss_mb(pid: int) -> tuple[float, int]:
+    """(resident MB, process count) of ``pid`` and all its descendants, from /proc."""
+    kids = _children()
+    todo, total, count = [pid], 0, 0
+    while todo:
+        p = todo.pop()
+        try:
+            for line in Path(f"/proc/{p}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+                    count += 1
+        except OSError:
+            continue
+        todo.extend(kids.get(p, []))
+    return total / 1024, count
+
+
+# ---- the browser -----------------------------------------------------------------------------
+
+
+def wait_idle(page, timeout_ms: float = 60_000) -> None:
+    """Until the app has finished its run (twice, 200 ms apart: a rerun can follow the first)."""
+    sel = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+    page.wait_for_selector(sel, timeout=timeout_ms)
+    page.wait_for_timeout(200)
+    page.wait_for_selector(sel, timeout=timeout_ms)
+
+
+def visit(context, base: str, spec: tuple[str, str, str, str], timeout_ms: float) -> tuple[float, float, object]:
+    """Open the page ``spec`` in a new tab; (ms to the title, ms to the first figure, the tab)."""
+    _, path, title, figure = spec
+    page = context.new_page()
+    page.add_init_script(MARKS_JS % (repr(title), repr(figure)))
+    page.goto(base + path, wait_until="commit", timeout=timeout_ms)
+    page.wait_for_function(
+        "() => window.__marks && window.__marks.content !== undefined && window.__marks.figure !== undefined",
+        timeout=timeout_ms,
+        polling=50,
+    )
+    marks = page.evaluate("() => window.__marks")
+    return float(marks["content"]), float(marks["figure"]), page
+
+
+def _first_metric(page) -> str:
+    return page.get_by_test_id("stMetricValue").first.inner_text()
+
+
+def team_change(page, team_name: str, timeout_ms: float) -> tuple[float, float]:
+    """Pick ``team_name`` in the sidebar; (ms until the first KPI changes, ms until the run ends)."""
+    wait_idle(page, timeout_ms)
+    before = _first_metric(page)
+    page.locator(".st-key-team").click()
+    option = page.get_by_role("option", name=team_name)
+    option.wait_for(timeout=timeout_ms)
+    t0 = time.perf_counter()
+    option.click()
+    page.wait_for_function(
+        "b => { const e = document.querySelector('[data-testid=stMetricValue]'); return e && e.innerText !== b; }",
+        arg=before,
+        timeout=timeout_ms,
+        polling="raf",
+    )
+    shown = (time.perf_counter() - t0) * 1000
+    page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=timeout_ms)
+    return shown, (time.perf_counter() - t0) * 1000
+
+
+def slider_move(page, timeout_ms: float) -> float:
+    """One ArrowRight on the comp accelerator slider; ms until the plan's cost shows the new figure.
+
+    The exact "Total variable pay: $…" line under the Plan cost tile is watched (the tile rounds to
+    $0.1M, so a small move may not change it).
+    """
+    wait_idle(page, timeout_ms)
+    cost = page.get_by_text("Total variable pay:").first
+    before = cost.inner_text()
+    handle = page.locator(".st-key-comp_accel input[type=range]")
+    handle.focus()
+    t0 = time.perf_counter()
+    handle.press("ArrowRight")
+    cost_el = cost.element_handle()
+    page.wait_for_function("([e, b]) => e.innerText !== b", arg=[cost_el, before], timeout=timeout_ms, polling="raf")
+    return (time.perf_counter() - t0) * 1000
+
+
+def team_names(db_url: str) -> list[str]:
+    """The demo's team names, in id order (the sidebar's options)."""
+    sys.path.insert(0, str(ROOT))
+    from salesops import store
+    from salesops.store import sql
+
+    engine = store.open_store(db_url)
+    try:
+        return sql.load_teams(engine).sort_values("team_id")["name"].tolist()
+    finally:
+        engine.dispose()
+
+
+def walk(browser, base: str, pages: list[tuple[str, str, str, str]], rep: int, teams: list, res: Results, t_ms: float):
+    """One repetition in a fresh context: every page, then the team change and the slider.
+
+    A page or an interaction that does not finish within ``t_ms`` is noted (with its repetition)
+    and skipped; the walk goes on with the next page, so one stall does not lose the run.
+    """
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    context = browser.new_context(viewport={"width": 1440, "height": 900})
+    try:
+        for spec in pages:
+            key = spec[0]
+            try:
+                _measure_page(context, base, spec, rep, teams, res, t_ms)
+            except PlaywrightTimeout:
+                res.notes.append(f"- Repetition {rep}: {key} did not finish within {t_ms / 1000:.0f} s (not counted).")
+    finally:
+        context.close()
+
+
+def _measure_page(context, base: str, spec, rep: int, teams: list, res: Results, t_ms: float) -> None:
+    key = spec[0]
+    content, figure, page = visit(context, base, spec, t_ms)
+    try:
+        what = {FIGURE: "first KPI tile or chart", BOARD: "first board (table)", FORM: "import form"}[spec[3]]
+        if rep == 0:
+            res.first_visit[f"{key} › first content"] = content
+            res.first_visit[f"{key} › {what}"] = figure
+        else:
+            res.add(f"{key} › first content", content)
+            res.add(f"{key} › {what}", figure)
+        if key == "home":
+            shown, ended = team_change(page, teams[(rep + 1) % len(teams)], t_ms)
+            res.add("sidebar team change › new figure shown", shown)
+            res.add("sidebar team change › run ended", ended)
+        if key == "compensation":
+            res.add("comp slider › new plan cost shown", slider_move(page, t_ms))
+    finally:
+        page.close()
+
+
+# ---- report ----------------------------------------------------------------------------------
+
+
+def _loadavg() -> tuple[float, float, float]:
+    return os.getloadavg()
+
+
+def _budget(key: str) -> float | None:
+    if "first KPI" in key or "first board" in key:
+        return BUDGETS_MS["figure"]
+    if key.startswith("sidebar team change › new"):
+        return BUDGETS_MS["team"]
+    if key.startswith("comp slider"):
+        return BUDGETS_MS["slider"]
+    return None
+
+
+def _ok(value: float, budget: float | None) -> str:
+    if budget is None:
+        return ""
+    return "✓" if value <= budget else "✗"
+
+
+def render(res: Results, reps: int, db_label: str, started: datetime) -> str:
+    la = res.load
+    load_txt = ", ".join(f"{a:.2f}" for a, _, _ in la)
+    lines = [
+        "## Browser (what a manager feels)",
+        "",
+        f"Run: {started:%Y-%m-%d %H:%M}, {db_label}, headless Chromium 1440×900, {reps} repetitions in fresh "
+        f"browser contexts (repetition 0 on the freshly started server is the *first visit*; the medians are "
+        f"over the others). Load average (1 min) during the run: {load_txt}. Machine: {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}.",
+        "",
+        "Reproduce: `python bench/browser.py --reps 6 --out BENCHMARKS.md`.",
+        "",
+        "| what | first visit | median | max | budget | ok |",
+        "| --- | ---: | ---: | ---: | ---: | :-: |",
+    ]
+    keys = list(res.samples) + [k for k in res.first_visit if k not in res.samples]
+    for key in keys:
+        runs = res.samples.get(key, [])
+        first = res.first_visit.get(key)
+        med = statistics.median(runs) if runs else first
+        mx = max(runs) if runs else first
+        budget = _budget(key)
+        # The first visit must be no slower than a later one: it is held to the same budget.
+        worst = max(v for v in (med, first) if v is not None) if (med or first) else 0.0
+        lines.append(
+            f"| {key} | {'' if first is None else f'{first:,.0f}'} | {med:,.0f} | {mx:,.0f} | "
+            f"{'' if budget is None else f'{budget:,.0f}'} | {_ok(worst, budget)} |"
+        )
+    for key, mb in res.rss_mb.items():
+        budget = BUDGETS_MS["rss_mb"] if "idle" in key else None
+        lines.append(f"| {key} |  | {mb:,.0f} |  | {'' if budget is None else f'{budget:,.0f}'} | {_ok(mb, budget)} |")
+    lines += ["", "Times in ms from navigation start (pages) or from the click/key press; memory in MB.", *res.notes]
+    return "\n".join(lines) + "\n"
+
+
+def write_section(out: Path, text: str) -> None:
+    """Replace the "## Browser" section of ``out`` (up to the next "## "), or append it."""
+    old = out.read_text() if out.exists() else ""
+    head, sep, rest = old.partition("## Browser (what a manager feels)")
+    if not sep:
+        out.write_text(old.rstrip() + "\n\n" + text)
+        return
+    tail = rest.split("\n## ", 1)
+    after = "\n## " + tail[1] if len(tail) == 2 else ""
+    out.write_text(head + text + after)
+
+
+# ---- main ------------------------------------------------------------------------------------
+
+
+def _prepare_db(db: Path | None, tmp: Path) -> str:
+    if db is not None:
+        return f"duckdb:///{db}"
+    url = f"duckdb:///{tmp / 'browser.duckdb'}"
+    env = {**os.environ, "SALESOPS_TODAY": TODAY.isoformat()}
+    subprocess.run(
+        [sys.executable, "-m", "salesops", "demo", "--seed", str(SEED), "--db", url],
+        check=True,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        timeout=300,
+    )
+    return url
+
+
+def run(
+    reps: int,
+    page_keys: list[str],
+    db: Path | None,
+    deadline_s: float,
+    chromium: str,
+    warmup: bool = True,
+    timeout_s: float = 60.0,
+) -> tuple[Results, str]:
+    from playwright.sync_api import sync_playwright
+
+    pages = [p for p in PAGES if p[0] in page_keys]
+    res = Results()
+    t_ms = timeout_s * 1000
+    end = time.time() + deadline_s
+    with tempfile.TemporaryDirectory(prefix="salesops-browser-") as tmp_name:
+        tmp = Path(tmp_name)
+        url = _prepare_db(db, tmp)
+        teams = team_names(url)
+        proc, base = start_server(url, tmp / "server.log", {"SALESOPS_WARMUP": "1" if warmup else "0"})
+        try:
+            res.rss_mb["server RSS after start (app + workers)"] = tree_rss_mb(proc.pid)[0]
+            with sync_playwright() as p:
+                browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+                try:
+                    for rep in range(reps):
+                        if time.time() > end:
+                            res.notes.append(f"Stopped after {rep} repetitions: the {deadline_s:.0f} s deadline.")
+                            break
+                        res.load.append(_loadavg())
+                        walk(browser, base, pages, rep, teams, res, t_ms)
+                finally:
+                    browser.close()
+            res.load.append(_loadavg())
+            time.sleep(3)
+            mb, n = tree_rss_mb(proc.pid)
+            res.rss_mb[f"server RSS idle after the walks (app + workers, {n} processes)"] = mb
+        finally:
+            stop_server(proc)
+    return res, ("its own copy of the small demo" if db is None else f"store {db.name}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--reps", type=int, default=6, help="repetitions (the first is the first visit; default 6)")
+    ap.add_argument("--pages", default=",".join(p[0] for p in PAGES), help="comma-separated page keys")
+    ap.add_argument("--db", type=Path, default=None, help="an existing DuckDB store (default: build the small demo)")
+    ap.add_argument("--out", type=Path, default=None, help="write the section into this Markdown file")
+    ap.add_argument("--no-warmup", action="store_true", help="start the server with SALESOPS_WARMUP=0")
+    ap.add_argument("--deadline", type=float, default=900.0, help="stop starting repetitions after this (s)")
+    ap.add_argument("--timeout", type=float, default=60.0, help="longest wait for one page or interaction (s)")
+    args = ap.parse_args(argv)
+    chromium = CHROMIUM if os.path.exists(CHROMIUM) else shutil.which("chromium")
+    if not chromium:
+        print("error: Debian's chromium is not installed\nhint: apt-get install -y chromium", file=sys.stderr)
+        return 2
+    keys = [k.strip() for k in args.pages.split(",") if k.strip()]
+    unknown = sorted(set(keys) - {p[0] for p in PAGES})
+    if unknown:
+        print(f"error: unknown page(s) {', '.join(unknown)}", file=sys.stderr)
+        print(f"hint: choose from {', '.join(p[0] for p in PAGES)}", file=sys.stderr)
+        return 2
+    started = datetime.now()
+    res, label = run(
+        max(1, args.reps), keys, args.db, args.deadline, chromium, warmup=not args.no_warmup, timeout_s=args.timeout
+    )
+    if args.no_warmup:
+        label += ", warm-up off (SALESOPS_WARMUP=0)"
+    text = render(res, max(1, args.reps), label, started)
+    print(text)
+    if args.out:
+        write_section(args.out, text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

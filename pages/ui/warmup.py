@@ -1,0 +1,153 @@
+"""Warm-up at server start: the first visit to each page should be no slower than a later one.
+
+When the app's engine is first created (the first request after ``streamlit run``), :func:`start`
+runs one daemon thread that, without blocking the page being served:
+
+1. imports the heavy modules a page would import on its first run (Altair, Prophet …);
+2. fills the loaders' cache (``st.cache_data``) with each page's default view — the current
+   quarter, all teams, the default controls — page by page in the navigation's order, so a first
+   visit finds its figures already computed; DuckDB's own caches warm along the way;
+3. fits (or reads) the stored forecast of the Forecasts page's default view, so the forecast store
+   holds it before anyone opens that page;
+4. last, for an organisation of up to ``TEAMS_WARMED`` teams, each team's Home and Team performance
+   tiles, so picking a team in the sidebar finds its figures cached.
+
+Each step is independent: a failure (an empty store, a page whose defaults cannot be derived) is
+logged and skipped; the page then computes it on its own, as without the warm-up. Set
+``SALESOPS_WARMUP=0`` to switch it off (the tests do, except the one that checks it).
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import date
+
+from salesops import config
+
+log = logging.getLogger("salesops.warmup")
+
+_STARTED: set[str] = set()
+_LOCK = threading.Lock()
+#: Modules a first page run imports (a second or so on a loaded machine): imported here first.
+#: Up to this many teams, the warm-up also fills each team's Home and Team performance (a few
+#: queries per team: ~1 s for the small demo's 11 teams; a 330-team org skips it).
+TEAMS_WARMED = 60
+HEAVY_MODULES = ("altair", "salesops.forecasts.model", "salesops.comp.charts", "salesops.tools.charts")
+
+
+def start(url: str) -> threading.Thread | None:
+    """Start the warm-up for the store at ``url`` once per process; returns the thread (or None)."""
+    if not config.warmup_enabled():
+        return None
+    with _LOCK:
+        if url in _STARTED:
+            return None
+        _STARTED.add(url)
+    thread = threading.Thread(target=run, args=(url,), name="salesops-warmup", daemon=True)
+    thread.start()
+    return thread
+
+
+def run(url: str) -> list[str]:
+    """Every warm-up step in turn; returns the names of the steps that failed (logged)."""
+    from pages.ui import loaders
+    from salesops import store
+
+    failed = []
+    for name in HEAVY_MODULES:
+        try:
+            importlib.import_module(name)
+        except ImportError:  # pragma: no cover - an optional chart module renamed: nothing to warm
+            failed.append(name)
+    today = config.today()
+    try:
+        version = store.data_version(loaders.engine_for(url))
+    except Exception:  # noqa: BLE001 - the page shows the store's error; nothing to warm
+        log.warning("warm-up skipped: the store %s cannot be opened", url, exc_info=True)
+        return ["store"]
+    for name, step in steps(today).items():
+        try:
+            step(url, version)
+        except Exception:  # noqa: BLE001 - a failed step only means that page computes it itself
+            log.warning("warm-up step %s failed", name, exc_info=True)
+            failed.append(name)
+    return failed
+
+
+def steps(today: date) -> dict[str, Callable[[str, int], object]]:
+    """Per page, the loader calls of its default view, as ``step(url, version)``."""
+    from pages.ui import loaders as ld
+    from salesops import leaderboards as lb
+    from salesops.forecasts import model as forecast
+    from salesops.forecasts import targets
+    from salesops.scope import Scope
+
+    sc = Scope.current(today, "quarter")
+    horizon = forecast.default_horizon(today, "week")
+
+    def home_view(u: str, v: int, scope: Scope) -> None:
+        for s in (scope, scope.previous(), scope.last_year()):
+            ld.headline.warm(u, v, s)
+        ld.headline_trend.warm(u, v, scope, 8)
+
+    def home(u: str, v: int) -> None:
+        ld.load_teams.warm(u, v)
+        home_view(u, v, sc)
+
+    def performance(u: str, v: int) -> None:
+        ld.compare_kpis.warm(u, v, sc)
+        ld.pacing.warm(u, v, sc, today)
+        teams = ld.attainment_by_team.warm(u, v, sc)
+        ld.attainment_by_rep.warm(u, v, sc)
+        ld.funnel_by_team.warm(u, v, sc)
+        ld.week_review.warm(u, v, sc, 500)
+        if len(teams):  # the drill-down opens on the first team and its first rep
+            team_reps = ld.attainment_by_rep.warm(u, v, replace(sc, team_id=teams["team_id"].iloc[0], region=None))
+            if len(team_reps):
+                ld.rep_deals.warm(u, v, sc, team_reps["rep_id"].iloc[0])
+
+    def each_team(u: str, v: int) -> None:
+        """Last, and only for an organisation of up to TEAMS_WARMED teams: Home and Team performance
+        for each team picked in the sidebar (a team change is then a cache hit)."""
+        teams = ld.load_teams.warm(u, v)
+        if len(teams) > TEAMS_WARMED:
+            return
+        for team_id in teams["team_id"]:
+            scope = replace(sc, team_id=team_id)
+            home_view(u, v, scope)
+            ld.compare_kpis.warm(u, v, scope)
+            ld.pacing.warm(u, v, scope, today)
+
+    def leaderboards(u: str, v: int) -> None:
+        ld.load_board_data.warm(u, v, sc, lb.trend_metrics("attainment", lb.DEFAULT_WEIGHTS))
+
+    def forecasts(u: str, v: int) -> None:
+        result = ld.forecast_series.warm(u, v, "company", None, "week", horizon, None, today)
+        ld.pipeline_by_period.warm(u, v, "company", None, "week", horizon, today)
+        window = targets.default_window(result, today)
+        if window in targets.window_labels(result):
+            ld.target_outlook.warm(u, v, "company", None, "week", horizon, None, today, window, 0.7)
+
+    def compensation(u: str, v: int) -> None:
+        ld.load_attainment.warm(u, v, sc)
+        ld.list_plans.warm(u, v)
+
+    def tools(u: str, v: int) -> None:
+        ld.load_rounds.warm(u, v)
+        ld.tool_results.warm(u, v)
+        ld.rep_fairness.warm(u, v, sc, "capacity")
+        ld.fairness_trend.warm(u, v, sc)
+
+    return {
+        "home": home,
+        "performance": performance,
+        "leaderboards": leaderboards,
+        "forecasts": forecasts,
+        "compensation": compensation,
+        "tools": tools,
+        "each team": each_team,
+    }

@@ -1,0 +1,44 @@
+"""A one-repetition smoke run of the browser benchmark, so it cannot rot."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import ROOT
+
+pytestmark = pytest.mark.browser
+
+
+def test_the_browser_benchmark_times_a_page_the_team_change_and_the_server_memory(tmp_path, chromium_path):
+    """`bench/browser.py --reps 1 --pages home` writes first-content, first-KPI, team-change and RSS rows."""
+    out = tmp_path / "BENCH.md"
+    out.write_text("# Benchmarks\n\nkept\n\n## Other section\n\nalso kept\n")
+    res = subprocess.run(
+        [sys.executable, "bench/browser.py", "--reps", "1", "--pages", "home", "--out", str(out), "--deadline", "240"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=420,
+    )
+    assert res.returncode == 0, res.stderr[-3000:]
+    text = out.read_text()
+    assert "kept" in text and "## Other section" in text
+    first_kpi = re.search(r"\| home › first KPI tile or chart \| ([\d,]+) \|", text)
+    assert first_kpi and int(first_kpi.group(1).replace(",", "")) > 0
+    assert re.search(r"\| sidebar team change › new figure shown \|  \| [\d,]+ \|", text)
+    rss = re.search(r"\| server RSS idle after the walks \(app \+ workers, (\d+) processes\) \|  \| ([\d,]+) \|", text)
+    assert rss and int(rss.group(1)) >= 1 and int(rss.group(2).replace(",", "")) > 50
+    assert re.search(r"Load average \(1 min\) during the run: \d", text)
+
+
+def test_the_browser_benchmark_refuses_an_unknown_page():
+    """An unknown page key is a clear error (exit 2) naming the pages to choose from."""
+    res = subprocess.run(
+        [sys.executable, "bench/browser.py", "--pages", "nope"], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+    assert res.returncode == 2
+    assert "unknown page(s) nope" in res.stderr and "hint: choose from home" in res.stderr
