@@ -5,7 +5,7 @@ from fractions import Fraction
 
 import streamlit as st
 
-from pages.ui import loaders, shell, widgets
+from pages.ui import loaders, shell, tables, widgets
 from salesops import format as fmt
 from salesops.comp import charts as comp_charts
 from salesops.comp import document as comp_doc
@@ -29,6 +29,8 @@ if attainment.empty:
     st.stop()
 
 hide = widgets.presentation()
+_teams = loaders.load_teams()
+TEAM_NAMES = dict(zip(_teams["team_id"], _teams["name"]))
 
 
 def _dec(x: float, places: int = 2) -> Decimal:
@@ -135,14 +137,15 @@ def show_payouts(plan: comp.CompPlan) -> None:
         st.info("Individual pay is hidden in presentation mode.", icon=":material/visibility_off:")
         return
     st.dataframe(
-        comp_summary.payout_table(payouts),
+        comp_summary.payout_table(payouts, TEAM_NAMES),
         hide_index=True,
         width="stretch",
+        placeholder=fmt.MISSING,
         column_config={
-            "Attainment": st.column_config.NumberColumn(format="percent"),
-            "Team attainment": st.column_config.NumberColumn(format="percent"),
+            "Attainment": st.column_config.NumberColumn(format="percent", step=0.01),
+            "Team attainment": st.column_config.NumberColumn(format="percent", step=0.01),
             **{
-                c: st.column_config.NumberColumn(format="dollar")
+                c: st.column_config.NumberColumn(format="dollar", step=1)
                 for c in (
                     "Individual component",
                     "Team component",
@@ -171,7 +174,7 @@ def what_if(plan: comp.CompPlan) -> None:
             "The what-if shows one rep's pay, so it is hidden in presentation mode.", icon=":material/visibility_off:"
         )
         return
-    labels = {r.rep_id: f"{r.name} ({r.team_id})" for r in attainment.itertuples()}
+    labels = {r.rep_id: f"{r.name} ({TEAM_NAMES.get(r.team_id, r.team_id)})" for r in attainment.itertuples()}
     rep_id = st.selectbox("Rep", list(labels), format_func=labels.get, key="comp_whatif_rep", on_change=_reset_what_if)
     row = attainment.set_index("rep_id").loc[rep_id]
     actual = row.booked_cents / row.quota_cents if row.quota_cents else 0.0
@@ -240,12 +243,13 @@ def compare(plan: comp.CompPlan, other: comp.CompPlan) -> None:
         st.info("Individual pay is hidden in presentation mode.", icon=":material/visibility_off:")
         return
     st.dataframe(
-        comp_summary.compare_table(diff),
+        comp_summary.compare_table(diff, TEAM_NAMES),
         hide_index=True,
         width="stretch",
+        placeholder=fmt.MISSING,
         column_config={
-            "Attainment": st.column_config.NumberColumn(format="percent"),
-            **{c: st.column_config.NumberColumn(format="dollar") for c in ("Plan A", "Plan B", "B − A")},
+            "Attainment": st.column_config.NumberColumn(format="percent", step=0.01),
+            **{c: st.column_config.NumberColumn(format="dollar", step=1) for c in ("Plan A", "Plan B", "B − A")},
         },
         key="comp_compare_table",
     )
@@ -302,7 +306,16 @@ def save(plan: comp.CompPlan) -> None:
         st.success(f"Saved {plan.name} as {plan_id} version {version}.", icon=":material/check:")
     saved = loaders.list_plans()
     if len(saved):
-        st.dataframe(saved, hide_index=True, width="stretch", key="comp_saved")
+        tables.show(
+            saved,
+            {
+                "name": "Plan",
+                "version": fmt.Col("Version", "count"),
+                "created_at": fmt.Col("Saved at", "date"),
+                "plan_id": fmt.Col("Plan ID", help="The id the CLI takes: python -m salesops comp --plan-id …"),
+            },
+            key="comp_saved",
+        )
 
 
 @st.fragment

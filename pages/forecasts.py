@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from pages.ui import loaders, shell, widgets
+from pages.ui import loaders, shell, tables, widgets
 from salesops import format as fmt
 from salesops.forecasts import charts as forecast_charts
 from salesops.forecasts import model as forecast
@@ -314,10 +314,18 @@ def target_section() -> None:
         table = pd.DataFrame(
             {
                 "confidence": [f"P{round(c * 100)}" for c, _ in out.suggested],
-                "suggested target": [fmt.money(v) for _, v in out.suggested],
+                "target_cents": [v for _, v in out.suggested],
             }
         )
-        st.dataframe(table, hide_index=True, key="forecast_targets")
+        tables.show(
+            table,
+            {
+                "confidence": fmt.Col("Confidence", help="The probability that the period reaches the target."),
+                "target_cents": fmt.Col("Suggested target", "money"),
+            },
+            key="forecast_targets",
+            width="content",
+        )
 
 
 target_section()
@@ -329,7 +337,15 @@ if not present:
             yhat_lower=result.forecast["yhat_lower"].round() / 100,
             yhat_upper=result.forecast["yhat_upper"].round() / 100,
         )
-        st.dataframe(table, hide_index=True, key="forecast_table")
+        shown = {
+            "ds": fmt.Col(f"{grain.capitalize()} starting", "date"),
+            "yhat": fmt.Col("Forecast", "money", "The median forecast of won revenue."),
+            "yhat_lower": fmt.Col("Low (P10)", "money"),
+            "yhat_upper": fmt.Col("High (P90)", "money"),
+        }
+        tables.show(
+            result.forecast, {k: v for k, v in shown.items() if k in result.forecast.columns}, key="forecast_table"
+        )
         widgets.csv_download(table, f"forecast_{by}_{series or 'company'}_{grain}.csv", key="forecast_csv")
     if st.toggle(
         "Compare the track record of every team",
@@ -338,19 +354,17 @@ if not present:
     ):
         results = loaders.forecast_all("team", grain, int(horizon), country or None, today)
         board = forecast_store.accuracy_table(results)
-        board["forecast"] = board["forecast_cents"].map(fmt.money)
-        st.dataframe(
-            board.drop(columns=["forecast_cents", "series"]),
-            hide_index=True,
-            key="forecast_compare_table",
-            column_config={
-                "label": "series",
-                "forecast": f"forecast, next {int(horizon)} {grain}s",
-                "wape": st.column_config.NumberColumn("WAPE", format="percent"),
-                "mape": st.column_config.NumberColumn("MAPE", format="percent"),
-                "mase": st.column_config.NumberColumn("MASE", format="%.2f"),
-                "rel_mae": st.column_config.NumberColumn("error ÷ baseline's", format="%.2f"),
-                "coverage": st.column_config.NumberColumn("80% coverage", format="percent"),
-                "beats_naive": st.column_config.CheckboxColumn("beats baseline"),
-            },
-        )
+        rules = {
+            "label": fmt.Col("Team"),
+            "forecast_cents": fmt.Col(f"Forecast, next {int(horizon)} {grain}s", "money"),
+            "wape": fmt.Col("WAPE", "pct", "Weighted absolute percentage error in the backtest (lower is better)."),
+            "mape": fmt.Col("MAPE", "pct", "Mean absolute percentage error in the backtest."),
+            "mase": fmt.Col("MASE", "score", "Error ÷ the naive baseline's error (below 1 beats it)."),
+            "rel_mae": fmt.Col(
+                "Error ÷ baseline's", "score", "Mean absolute error ÷ the baseline's (below 1 beats it)."
+            ),
+            "coverage": fmt.Col("80% coverage", "pct", "Share of backtest actuals inside the 80% band."),
+            "beats_naive": fmt.Col("Beats baseline", "check"),
+            "note": fmt.Col("Note"),
+        }
+        tables.show(board, {k: v for k, v in rules.items() if k in board.columns}, key="forecast_compare_table")

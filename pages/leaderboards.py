@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from pages.ui import loaders, shell, widgets
+from pages.ui import loaders, shell, tables, widgets
 from salesops import format as fmt
 from salesops import leaderboards as lb
 from salesops.leaderboards import charts as leaderboard_charts
@@ -141,7 +141,8 @@ def board_section() -> None:
             ttable["Attainment"] = [fmt.pct(v) for v in teams["attainment"]]
             st.table(ttable, hide_index=True)
     else:
-        left, right = st.columns([3, 2])
+        # Stacked, full width: side by side the rep board hid Activities, Pipeline, trend and Flag at 1920
+        # and Attainment and Won at 1366.
         rep_cols = ["rank", "movement", "Rep", "Team", "Cohort", "attainment"]
         rep_cols += ([m.label] if metric not in ("attainment",) else []) + ["Won", "win_rate", "won_count"]
         rep_cols += ["Avg deal", "activities", "Pipeline", "trend", "Flag"]
@@ -154,16 +155,18 @@ def board_section() -> None:
             "activities": st.column_config.NumberColumn("Activities"),
             "trend": st.column_config.LineChartColumn(f"{m.label}, last {len(data.periods)} {scope.grain}s"),
         }
-        with left.container(key="lb_rep_board"):
+        with st.container(key="lb_rep_board"):
             st.subheader("Reps", anchor=False)
             st.dataframe(
                 rep_view,
                 column_order=list(dict.fromkeys(rep_cols)),
                 column_config=config,
                 hide_index=True,
+                width="stretch",
+                placeholder=fmt.MISSING,
                 key="lb_reps",
             )
-        with right.container(key="lb_team_board"):
+        with st.container(key="lb_team_board"):
             st.subheader("Teams", anchor=False)
             team_cols = ["rank", "movement", "team_name", "reps", "attainment"]
             team_cols += ([m.label] if metric != "attainment" else []) + ["Won", "win_rate", "trend"]
@@ -172,6 +175,9 @@ def board_section() -> None:
                 column_order=list(dict.fromkeys(team_cols)),
                 column_config={**config, "team_name": "Team", "reps": st.column_config.NumberColumn("Reps")},
                 hide_index=True,
+                width="stretch",
+                height=tables.height_for(len(team_view)),
+                placeholder=fmt.MISSING,
                 key="lb_teams",
             )
     flagged = lb.performers(reps)
@@ -229,6 +235,7 @@ def why_section(reps: pd.DataFrame) -> None:
             st.dataframe(
                 d.funnel.assign(**pct_cols),
                 hide_index=True,
+                placeholder=fmt.MISSING,
                 column_config={
                     "stage": "Stage",
                     "reached_rep": st.column_config.NumberColumn("Deals (rep)", format="%d"),
@@ -246,6 +253,7 @@ def why_section(reps: pd.DataFrame) -> None:
         st.dataframe(
             d.activities.assign(share_rep=d.activities["share_rep"] * 100, share_team=d.activities["share_team"] * 100),
             hide_index=True,
+            placeholder=fmt.MISSING,
             column_config={
                 "type": "Type",
                 "rep": st.column_config.NumberColumn("Rep", format="%d"),
@@ -291,7 +299,7 @@ def compare_section(reps: pd.DataFrame) -> None:
         },
         index=[lb.METRICS[k].label for k in lb.COMPARE_METRICS] + ["Rank"],
     )
-    st.dataframe(view, key="lb_compare_table")
+    st.dataframe(view, key="lb_compare_table", placeholder=fmt.MISSING)
     which = st.selectbox(
         "Trend of", lb.COMPARE_METRICS, format_func=lambda k: lb.METRICS[k].label, key="lb_compare_metric"
     )
@@ -303,8 +311,8 @@ def compare_section(reps: pd.DataFrame) -> None:
     kind = lb.METRICS[which].kind
     if kind == "money":
         trend = trend.assign(value=trend["value"] / 100)
-    fmt = {"pct": ".0%", "money": "$,.3~s"}.get(kind, ",.0f")
-    st.altair_chart(leaderboard_charts.compare_chart(trend, lb.METRICS[which].label, fmt), width="stretch")
+    axis_format = {"pct": ".0%", "money": "$,.3~s"}.get(kind, ",.0f")
+    st.altair_chart(leaderboard_charts.compare_chart(trend, lb.METRICS[which].label, axis_format), width="stretch")
 
 
 if present:

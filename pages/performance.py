@@ -5,7 +5,7 @@ from dataclasses import replace
 import altair as alt
 import streamlit as st
 
-from pages.ui import loaders, shell, widgets
+from pages.ui import loaders, shell, tables, widgets
 from salesops import charts, customers
 from salesops import format as fmt
 from salesops import performance as metrics
@@ -14,6 +14,22 @@ from salesops.performance import changes, funnel
 D = metrics.DEFINITIONS
 CD = customers.DEFINITIONS
 CHANGES_SHOWN = 500
+DEAL_COLUMNS = {
+    "deal_id": None,
+    "name": "Deal",
+    "account": None,
+    "team": fmt.Col("Team", help="The team that owned the deal (a rep may have moved since)."),
+    "product": None,
+    "in_range": None,
+    "stage": None,
+    "outcome": None,
+    "amount_cents": None,
+    "probability": None,
+    "forecast_category": None,
+    "created_date": None,
+    "close_date": None,
+    "cycle_days": fmt.Col("Cycle", "days", "Days from created to closed (— while open)."),
+}
 
 scope = shell.page("Team performance")
 present = widgets.presentation()
@@ -117,23 +133,18 @@ reps = loaders.attainment_by_rep(scope)
 dist = metrics.attainment_distribution(reps)
 left, right = st.columns([3, 2])
 with left:
-    st.dataframe(
-        teams[["team", "region", "won_cents", "quota_cents", "attainment", "win_rate", "share_at_quota"]].assign(
-            won=teams["won_cents"] / 100, quota=teams["quota_cents"] / 100
-        )[["team", "region", "won", "quota", "attainment", "win_rate", "share_at_quota"]],
-        hide_index=True,
-        width="stretch",
-        column_config={
-            "team": "Team",
-            "region": "Region",
-            "won": st.column_config.NumberColumn("Won", format="dollar", help=D["Won revenue"]),
-            "quota": st.column_config.NumberColumn("Quota", format="dollar", help=D["Quota"]),
-            "attainment": st.column_config.ProgressColumn(
-                "Attainment", format="percent", min_value=0.0, max_value=1.5, help=D["Attainment"]
-            ),
-            "win_rate": st.column_config.NumberColumn("Win rate", format="percent", help=D["Win rate"]),
-            "share_at_quota": st.column_config.NumberColumn("Reps at quota", format="percent", help=D["Reps at quota"]),
+    tables.show(
+        teams,
+        {
+            "team": None,
+            "region": None,
+            "won_cents": fmt.Col("Won", "money", D["Won revenue"]),
+            "quota_cents": fmt.Col("Quota", "money", D["Quota"]),
+            "attainment": fmt.Col("Attainment", "progress", D["Attainment"]),
+            "win_rate": fmt.Col("Win rate", "pct", D["Win rate"]),
+            "share_at_quota": fmt.Col("Reps at quota", "pct", D["Reps at quota"]),
         },
+        key="perf_teams_table",
     )
     if not present:
         widgets.csv_download(teams, "attainment_by_team.csv", key="perf_csv_teams", label="Download team attainment")
@@ -199,25 +210,21 @@ def drill_down() -> None:
     default = options.index(scope.team_id) if scope.team_id in options else 0
     team_id = st.selectbox("Team", options, index=default, key="perf_drill_team", format_func=lambda t: names.get(t, t))
     team_reps = loaders.attainment_by_rep(replace(scope, team_id=team_id, region=None))
-    shown = team_reps.assign(won=team_reps["won_cents"] / 100, quota=team_reps["quota_cents"] / 100)
-    shown["rep"] = shown["name"] + shown["ramping"].map({True: " (ramping)", False: ""})
-    st.dataframe(
-        shown[["rep", "role", "won", "quota", "attainment", "bucket", "won_count", "lost_count", "win_rate"]],
-        hide_index=True,
-        width="stretch",
-        column_config={
-            "rep": "Rep",
-            "role": "Role",
-            "won": st.column_config.NumberColumn("Won", format="dollar"),
-            "quota": st.column_config.NumberColumn("Quota", format="dollar"),
-            "attainment": st.column_config.ProgressColumn(
-                "Attainment", format="percent", min_value=0.0, max_value=1.5, help=D["Attainment"]
-            ),
-            "bucket": "Bucket",
-            "won_count": "Won deals",
-            "lost_count": "Lost deals",
-            "win_rate": st.column_config.NumberColumn("Win rate", format="percent"),
+    shown = team_reps.assign(rep=team_reps["name"] + team_reps["ramping"].map({True: " (ramping)", False: ""}))
+    tables.show(
+        shown,
+        {
+            "rep": None,
+            "role": None,
+            "won_cents": None,
+            "quota_cents": None,
+            "attainment": fmt.Col("Attainment", "progress", D["Attainment"]),
+            "bucket": None,
+            "won_count": None,
+            "lost_count": None,
+            "win_rate": None,
         },
+        key="perf_reps_table",
     )
     st.caption("Ramping reps are measured against their ramped quota. A rep's won revenue is all their deals.")
     if not present:
@@ -229,15 +236,9 @@ def drill_down() -> None:
         "Rep", list(rep_names), key="perf_drill_rep", format_func=lambda r: f"{rep_names.get(r, r)} ({r})"
     )
     deals = loaders.rep_deals(scope, rep_id)
-    st.dataframe(
-        deals.assign(amount=deals["amount_cents"].astype("Float64") / 100).drop(columns=["amount_cents"]),
-        hide_index=True,
-        width="stretch",
-        column_config={
-            "amount": st.column_config.NumberColumn("Amount", format="dollar"),
-            "probability": st.column_config.NumberColumn("Probability", format="percent"),
-        },
-    )
+    all_teams = loaders.load_teams()
+    deals = deals.assign(team=deals["team_id"].map(dict(zip(all_teams["team_id"], all_teams["name"]))))
+    tables.show(deals, DEAL_COLUMNS, key="perf_deals_table")
     if not present:
         widgets.csv_download(deals, f"deals_{rep_id}.csv", key="perf_csv_deals", label="Download deals")
 
@@ -280,38 +281,23 @@ else:
             .properties(height=240),
             width="stretch",
         )
-        table = both.assign(value=both["value_cents"].astype("Float64") / 100)
-        st.dataframe(
-            table[
-                [
-                    "team",
-                    "label",
-                    "count",
-                    "value",
-                    "step_conversion",
-                    "company_step_conversion",
-                    "overall_conversion",
-                    "flag",
-                ]
-            ],
-            hide_index=True,
-            width="stretch",
-            column_config={
-                "team": "Team",
+        tables.show(
+            both,
+            {
+                "team": None,
                 "label": "Stage",
-                "count": st.column_config.NumberColumn(
-                    "Count", help="Leads created in the range that reached the stage."
-                ),
-                "value": st.column_config.NumberColumn(
+                "count": fmt.Col("Count", "count", "Leads created in the range that reached the stage."),
+                "value_cents": fmt.Col(
                     "Value",
-                    format="dollar",
-                    help="Opportunity: deals created in the range; won: those of them won. Leads carry no amount.",
+                    "money",
+                    "Opportunity: deals created in the range; won: those of them won. Leads carry no amount (—).",
                 ),
-                "step_conversion": st.column_config.NumberColumn("Step conversion", format="percent"),
-                "company_step_conversion": st.column_config.NumberColumn("Company step", format="percent"),
-                "overall_conversion": st.column_config.NumberColumn("Overall", format="percent"),
-                "flag": "Flag",
+                "step_conversion": fmt.Col("Step conversion", "pct", "Share of the previous step's count (— on Lead)."),
+                "company_step_conversion": None,
+                "overall_conversion": None,
+                "flag": None,
             },
+            key="perf_funnel_table",
         )
         if not present:
             widgets.csv_download(fun, "funnel.csv", key="perf_csv_funnel", label="Download funnel")
@@ -331,11 +317,24 @@ else:
     total = int(counts["deals"].sum())
     if total > len(listed):
         st.caption(f"The first {len(listed)} of {total} changes; pick a team to see all of its changes.")
-    st.dataframe(
-        listed.assign(amount=listed["amount_cents"].astype("Float64") / 100).drop(columns=["amount_cents"]),
-        hide_index=True,
-        width="stretch",
-        column_config={"amount": st.column_config.NumberColumn("Amount", format="dollar")},
+    tables.show(
+        listed,
+        {
+            "on": None,
+            "kind": None,
+            "deal_id": None,
+            "name": "Deal",
+            "account": None,
+            "rep": None,
+            "stage": None,
+            "outcome": None,
+            "old_value": fmt.Col("From", help="The value before the change (— for a new deal)."),
+            "new_value": fmt.Col("To", help="The value after the change (— for a new deal)."),
+            "days_moved": fmt.Col("Close date moved", "days", "Days the close date moved (+ later, − earlier)."),
+            "amount_change_cents": fmt.Col("Amount change", "money", "— when the amount did not change."),
+            "amount_cents": fmt.Col("Amount now", "money"),
+        },
+        key="perf_changes_table",
     )
     if not present:
         widgets.csv_download(listed, f"changes_{week_start}.csv", key="perf_csv_changes", label="Download changes")

@@ -5,7 +5,7 @@ from urllib.parse import urlsplit
 
 import streamlit as st
 
-from pages.ui import loaders, shell, widgets
+from pages.ui import loaders, shell, tables, widgets
 from salesops import format as fmt
 from salesops.errors import SalesopsError
 from salesops.tools import charts as tools_charts
@@ -19,6 +19,13 @@ st.caption(f"{scope.label()} · survey results per round; lead split and perform
 round_list = loaders.load_rounds()
 answered = round_list[round_list["answered"] > 0] if len(round_list) else round_list
 names = dict(zip(round_list["round_id"], round_list["name"])) if len(round_list) else {}
+opened = dict(zip(round_list["round_id"], round_list["opens_on"])) if len(round_list) else {}
+
+
+def round_label(r: str) -> str:
+    """A round as a manager names it: its name and when it opened (the id only in the Rounds table)."""
+    return f"{names.get(r, r)} (opened {opened[r]:%d %b %Y})" if r in opened else names.get(r, r)
+
 
 tab_names = ["Survey results", "Tools and performance", "Lead fairness"]
 if not present:
@@ -32,14 +39,28 @@ if len(answered):
             "Survey round",
             answered["round_id"].tolist(),
             key="tools_round",
-            format_func=lambda r: f"{names.get(r, r)} ({r})",
+            format_func=round_label,
             help="Rounds with at least one answer, newest first.",
         )
 
 
-def pct_cols(*cols: str) -> dict:
-    return {c: st.column_config.NumberColumn(format="percent") for c in cols}
-
+FAIRNESS_REP_COLUMNS = {
+    "team": None,
+    "rep": None,
+    "role": None,
+    "fte": None,
+    "ramping": None,
+    "days_available": fmt.Col("Days available", "count"),
+    "weight": fmt.Col("Capacity weight", "score"),
+    "leads": None,
+    "fair_share": None,
+    "ratio": None,
+    "quality_leads": fmt.Col("Quality-weighted leads", "score"),
+    "quality_fair_share": fmt.Col("Quality fair share", "score"),
+    "quality_ratio": None,
+    "flagged": fmt.Col("Flagged", "check"),
+    "flag": None,
+}
 
 # ---- survey results --------------------------------------------------------------------------
 with tabs[0]:
@@ -73,22 +94,15 @@ with tabs[0]:
                 else f"{row.answers} answers: fewer than {survey.MIN_ANSWERS}, scores hidden"
             )
         st.altair_chart(tools_charts.csat_trend_chart(history[history["shown"].astype(bool)]), width="stretch")
-        table = scores[
-            ["tool", "category", "answers", "links", "response_rate", "csat", "nps", "mean_satisfaction", "mean_ease"]
-        ]
-        table = table.assign(fell=scores["fell"].map({True: "fell", False: ""}), note=scores["note"])
-        st.dataframe(
+        table = scores.assign(fell=scores["fell"].map({True: "fell", False: ""}))
+        tables.show(
             table,
-            hide_index=True,
-            width="stretch",
-            column_config={
-                **pct_cols("response_rate", "csat"),
-                "nps": st.column_config.NumberColumn("NPS", format="%+.0f"),
-                "mean_satisfaction": st.column_config.NumberColumn("mean satisfaction", format="%.2f"),
-                "mean_ease": st.column_config.NumberColumn("mean ease", format="%.2f"),
-            },
+            [
+                "tool", "category", "answers", "links", "response_rate", "csat", "nps", "mean_satisfaction",
+                "mean_ease", "fell", "note",
+            ],
             key="tools_results_table",
-        )
+        )  # fmt: skip
         st.caption(
             "CSAT = % of answers rating satisfaction 4–5. NPS = % rating 9–10 minus % rating 0–6 (−100 … +100). "
             "Response rate = answers ÷ links sent. Flagged 'fell' when mean satisfaction dropped by 0.2 or more, "
@@ -124,13 +138,13 @@ with tabs[0]:
                 "so that no one's words can be traced back."
             )
         else:
-            st.dataframe(
+            tables.show(
                 th,
-                hide_index=True,
-                width="stretch",
-                column_config={
-                    **pct_cols("share"),
-                    "examples": st.column_config.TextColumn("example comments", width="large"),
+                {
+                    "theme": "Theme",
+                    "mentions": None,
+                    "share": fmt.Col("Share of comments", "pct"),
+                    "examples": st.column_config.TextColumn("Example comments", width="large"),
                 },
                 key="tools_themes_table",
             )
@@ -155,14 +169,13 @@ with tabs[1]:
             tools_list = corr["tool"].tolist() or perf["tool"].unique().tolist()
             tool = st.selectbox("Tool", tools_list, key="tools_perf_tool")
             st.altair_chart(tools_charts.satisfaction_vs_performance_chart(perf, tool), width="stretch")
-            st.dataframe(
+            tables.show(
                 corr,
-                hide_index=True,
-                width="stretch",
-                column_config={
-                    "teams": st.column_config.NumberColumn("teams shown"),
-                    "r_attainment": st.column_config.NumberColumn("r with attainment", format="%+.2f"),
-                    "r_win_rate": st.column_config.NumberColumn("r with win rate", format="%+.2f"),
+                {
+                    "tool": None,
+                    "teams": fmt.Col("Teams shown", "count"),
+                    "r_attainment": st.column_config.NumberColumn("Correlation with attainment (r)", format="%+.2f"),
+                    "r_win_rate": st.column_config.NumberColumn("Correlation with win rate (r)", format="%+.2f"),
                 },
                 key="tools_corr_table",
             )
@@ -171,17 +184,9 @@ with tabs[1]:
                 f"{names.get(round_id, round_id)} and its attainment / win rate in {scope.label()}. "
                 "Needs 3 teams with scores shown."
             )
-            view = perf[perf["tool"] == tool].assign(
-                won=perf["won_cents"].map(fmt.money), quota=perf["quota_cents"].map(fmt.money)
-            )
-            st.dataframe(
-                view[["team", "answers", "mean_satisfaction", "csat", "won", "quota", "attainment", "win_rate"]],
-                hide_index=True,
-                width="stretch",
-                column_config={
-                    **pct_cols("csat", "attainment", "win_rate"),
-                    "mean_satisfaction": st.column_config.NumberColumn("mean satisfaction", format="%.2f"),
-                },
+            tables.show(
+                perf[perf["tool"] == tool],
+                ["team", "answers", "mean_satisfaction", "csat", "won_cents", "quota_cents", "attainment", "win_rate"],
                 key="tools_perf_table",
             )
 
@@ -236,26 +241,18 @@ with tabs[2]:
         if flagged.empty:
             st.caption("None: every rep is within the expected range of their fair share.")
         else:
-            st.dataframe(
-                flagged[["team", "rep", "fte", "ramping", "leads", "fair_share", "ratio", "quality_ratio", "flag"]],
-                hide_index=True,
-                width="stretch",
-                column_config={
-                    "fair_share": st.column_config.NumberColumn("fair share", format="%.1f"),
-                    "ratio": st.column_config.NumberColumn("leads ÷ fair share", format="%.2f"),
-                    "quality_ratio": st.column_config.NumberColumn("quality-adjusted ratio", format="%.2f"),
-                },
+            tables.show(
+                flagged,
+                ["team", "rep", "fte", "ramping", "leads", "fair_share", "ratio", "quality_ratio", "flag"],
                 key="tools_flagged_table",
             )
         with st.expander("All teams and reps"):
-            st.dataframe(
+            tables.show(
                 teams,
-                hide_index=True,
-                width="stretch",
-                column_config={**pct_cols("top_share")},
+                ["team", "reps", "leads", "gini", "capacity_gini", "quality_gini", "top_share", "flagged"],
                 key="tools_teams_table",
             )
-            st.dataframe(reps, hide_index=True, width="stretch", key="tools_reps_table")
+            tables.show(reps, FAIRNESS_REP_COLUMNS, key="tools_reps_table", height=400)
             if not present:
                 widgets.csv_download(reps, "lead-fairness.csv", key="tools_fair_csv")
         trend = loaders.fairness_trend(scope)
@@ -295,16 +292,25 @@ if not present:
     with tabs[3]:
         st.subheader("Rounds")
         if len(round_list):
-            st.dataframe(
-                round_list[["round_id", "name", "opens_on", "closes_on", "status", "tools", "links", "answered"]],
-                hide_index=True,
-                width="stretch",
+            tables.show(
+                round_list,
+                {
+                    "name": "Round",
+                    "opens_on": None,
+                    "closes_on": None,
+                    "status": None,
+                    "tools": None,
+                    "links": None,
+                    "answered": None,
+                    "round_id": fmt.Col("Round ID", help="The id the CLI takes (python -m salesops survey …)."),
+                },
                 key="tools_rounds_table",
             )
         else:
             st.caption("No survey round yet.")
         tools = loaders.load_tools()
         teams_all = loaders.load_teams()
+        team_names_all = dict(zip(teams_all["team_id"], teams_all["name"]))
         with st.form("tools_new_round"):
             st.markdown("**Open a new round** — one private link per active rep; answers are anonymous.")
             name = st.text_input("Name", value=f"Tool survey {widgets.today():%B %Y}", key="tools_new_name")
@@ -340,7 +346,7 @@ if not present:
                 "Round",
                 round_list["round_id"].tolist(),
                 key="tools_links_round",
-                format_func=lambda r: f"{names.get(r, r)} ({r})",
+                format_func=round_label,
             )
             links = loaders.round_links(link_round)
             url = urlsplit(st.context.url or "")
@@ -350,8 +356,12 @@ if not present:
                 f"{int(links['used'].sum())} of {len(links)} links used. Each link opens the form only and works "
                 "once; send each rep their own (the CSV has them all)."
             )
-            st.dataframe(
-                links[["rep", "team_id", "used", "link"]], hide_index=True, width="stretch", key="tools_links_table"
+            links = links.assign(team=links["team_id"].map(team_names_all).fillna(links["team_id"]))
+            tables.show(
+                links,
+                {"rep": None, "team": None, "used": None, "link": st.column_config.LinkColumn("Link")},
+                key="tools_links_table",
+                height=400,
             )
             widgets.csv_download(links, f"survey-links-{link_round}.csv", key="tools_links_csv")
             unused = links[~links["used"].astype(bool)]
@@ -359,7 +369,7 @@ if not present:
                 who = st.selectbox(
                     "Link for one rep",
                     unused.index.tolist(),
-                    format_func=lambda i: f"{unused.at[i, 'rep']} ({unused.at[i, 'team_id']})",
+                    format_func=lambda i: f"{unused.at[i, 'rep']} ({unused.at[i, 'team']})",
                     key="tools_link_rep",
                 )
                 st.code(unused.at[who, "link"], language=None)

@@ -4,6 +4,7 @@ payout curve and the display tables (money stays in cents until a table converts
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
@@ -85,36 +86,43 @@ def payout_curve(
 
 
 #: Display names of the per-rep table (money in dollars for display only; the cents stay exact).
+#: Variable pay comes right after the attainment so that a 1366-pixel screen shows it without scrolling.
 _TABLE_COLUMNS = {
     "name": "Rep",
     "team_id": "Team",
     "attainment": "Attainment",
+    "variable_cents": "Variable pay",
     "team_attainment": "Team attainment",
     "individual_cents": "Individual component",
     "team_cents": "Team component",
     "team_bonus_cents": "Team bonus",
     "cap_adjustment_cents": "Cap adjustment",
-    "variable_cents": "Variable pay",
     "total_earnings_cents": "Base + variable",
 }
 
 
-def payout_table(payouts: pd.DataFrame) -> pd.DataFrame:
-    """The per-rep table the page shows: names, attainments (0..1) and money in dollars, highest pay first."""
+def payout_table(payouts: pd.DataFrame, team_names: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """The per-rep table the page shows: names, attainments (0..1) and money in dollars, highest pay first.
+
+    ``team_names`` (team_id -> name) shows teams by name; an unknown id stays as it is.
+    """
     cols = [c for c in _TABLE_COLUMNS if c in payouts.columns]
     out = payouts.sort_values("variable_cents", ascending=False, kind="stable")[cols].rename(columns=_TABLE_COLUMNS)
+    if team_names and "Team" in out.columns:
+        out["Team"] = out["Team"].map(lambda t: team_names.get(t, t))
     for col, label in _TABLE_COLUMNS.items():
         if col.endswith("_cents") and label in out.columns:
             out[label] = out[label] / 100
     return out.reset_index(drop=True)
 
 
-def compare_table(diff: pd.DataFrame) -> pd.DataFrame:
+def compare_table(diff: pd.DataFrame, team_names: Mapping[str, str] | None = None) -> pd.DataFrame:
     """The compare tab's table from a compare_payouts frame: rep, team, attainment, plan A, plan B, B − A (dollars)."""
+    names = team_names or {}
     out = pd.DataFrame(
         {
             "Rep": diff["name"] if "name" in diff.columns else diff["rep_id"],
-            "Team": diff["team_id"] if "team_id" in diff.columns else "",
+            "Team": diff["team_id"].map(lambda t: names.get(t, t)) if "team_id" in diff.columns else "",
             "Attainment": diff["attainment"],
             "Plan A": diff["a_cents"] / 100,
             "Plan B": diff["b_cents"] / 100,

@@ -1,0 +1,116 @@
+"""AppTest sweep: no page shows "None", "nan", "NaT", a raw id or a snake_case header anywhere a user reads.
+
+Walks every page (and the views behind its main toggles and selectors), reads every rendered table
+(headers as configured, cells, missing-value placeholder), metric (label, value, delta, help) and
+caption, and lists every raw value it finds, so one run names all the offenders at once.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.conftest import ROOT
+
+RAW_WORDS = re.compile(r"(?<![\w-])(None|nan|NaN|NaT|<NA>)(?![\w-])")
+# ids of the demo and of imports: teams T01, reps R0003, survey rounds R20261201-e92c40
+RAW_ID = re.compile(r"^(T\d{2}|R\d{4}|R\d{8}-[0-9a-f]+)$")
+# a human header starts with a capital, a digit or a symbol, and has no underscore
+HUMAN_HEADER = re.compile(r"^[^a-z_][^_]*$")
+
+
+def _headers(df_el) -> dict[str, str]:
+    """Column name -> the header a user sees (configured label or the raw name), visible columns only."""
+    config = json.loads(df_el.proto.columns or "{}")
+    frame = df_el.value
+    order = list(df_el.proto.column_order) or [str(c) for c in frame.columns]
+    shown = {}
+    for name in order:
+        conf = config.get(f"name:{name}") or config.get(name) or {}
+        if conf.get("hidden"):
+            continue
+        shown[name] = conf.get("label") or name
+    return shown
+
+
+def table_problems(df_el, where: str) -> list[str]:
+    """Raw headers, raw cells and unplaceholdered missing values of one rendered dataframe."""
+    out = []
+    frame = df_el.value
+    for name, header in _headers(df_el).items():
+        if not HUMAN_HEADER.match(str(header)):
+            out.append(f"{where}: header {header!r}")
+        if name not in frame.columns:
+            continue
+        col = frame[name]
+        if col.isna().any() and not df_el.proto.placeholder:
+            out.append(f"{where}: column {header!r} shows missing values as 'None'")
+        if col.dtype == object or pd.api.types.is_string_dtype(col):
+            # list cells (sparklines) draw a line, where a gap is right for a missing period
+            texts = [str(c) for c in col.dropna() if isinstance(c, str)]
+            for cell in dict.fromkeys(texts):
+                if RAW_WORDS.search(cell) or RAW_ID.match(cell):
+                    out.append(f"{where}: column {header!r} cell {cell!r}")
+                    break
+    return out
+
+
+def text_problems(at: AppTest, where: str) -> list[str]:
+    """Raw words in metrics (label, value, delta, help) and captions."""
+    out = []
+    for m in at.metric:
+        for part in (m.label, m.value, m.proto.delta, m.help):
+            if part and RAW_WORDS.search(str(part)):
+                out.append(f"{where}: metric {m.label!r} reads {part!r}")
+    for c in at.caption:
+        if RAW_WORDS.search(c.value):
+            out.append(f"{where}: caption {c.value!r}")
+    for md in at.markdown:
+        if RAW_WORDS.search(md.value):
+            out.append(f"{where}: text {md.value!r}")
+    return out
+
+
+def sweep(at: AppTest, where: str) -> list[str]:
+    """Every problem on the page as currently rendered."""
+    assert not at.exception, (where, at.exception)
+    out = text_problems(at, where)
+    for i, df_el in enumerate(at.dataframe):
+        out += table_problems(df_el, f"{where} table {i}")
+    return out
+
+
+# (page, [(widget kind, key, value)...]) views to walk besides each page's default
+VIEWS = {
+    "home": [[], [("selectbox", "grain", "month")], [("selectbox", "grain", "week")]],
+    "performance": [[], [("selectbox", "grain", "month")], [("selectbox", "team", "T05")]],
+    "leaderboards": [[], [("selectbox", "grain", "month")]],
+    "forecasts": [[]],
+    "compensation": [[]],
+    "tools": [[], [("selectbox", "team", "T05")]],
+    "data": [[]],
+}
+
+
+@pytest.mark.parametrize("page", list(VIEWS))
+def test_no_raw_value_reaches_a_page(app_env, page):
+    """Every table, metric and caption of every page and its main views reads as a manager expects."""
+    problems: list[str] = []
+    for view in VIEWS[page]:
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
+        if page != "home":
+            at.switch_page(f"pages/{page}.py").run()
+        for kind, key, value in view:
+            getattr(at, kind)(key=key).set_value(value)
+        at.run()
+        problems += sweep(at, f"{page}{view or ''}")
+        for toggle in at.toggle:
+            if toggle.key in ("present",):
+                continue
+            toggle.set_value(not toggle.value).run()
+            problems += sweep(at, f"{page}{view or ''} toggle {toggle.key}")
+    assert not problems, "\n".join(dict.fromkeys(problems))
