@@ -17,8 +17,13 @@ if "token" in st.query_params:  # a survey link: the form and nothing else, no s
 scope = shell.page("Home")
 st.title("Sales cockpit")
 updated = store.last_updated(loaders.engine())
+today = widgets.today()
+done, total = scope.elapsed_days(today)
+partial = done < total
 st.caption(
-    f"{scope.label()} · {scope.grain} view · data as of "
+    f"{scope.label()} · {scope.grain} view"
+    + (f" · **to date: {fmt.elapsed(done, total, scope.grain)}**" if partial else "")
+    + " · data as of "
     + (f"{updated:%d %b %Y %H:%M}" if updated else "— (no data loaded yet)")
 )
 
@@ -44,7 +49,11 @@ cols[1].metric(
     fmt.delta_pts(now.attainment, prev.attainment),
     help=DEFINITIONS["Attainment"],
 )
-cols[1].caption(f"quota {fmt.money(now.quota_cents)} · elapsed {fmt.pct(scope.elapsed_share(widgets.today()))}")
+elapsed_share = scope.elapsed_share(today)
+cols[1].caption(
+    f"of the {scope.grain}'s quota {fmt.money(now.quota_cents)} · {fmt.elapsed(done, total, scope.grain)}"
+    + (f" · {fmt.pace(now.attainment, elapsed_share)}" if partial else "")
+)
 cols[2].metric(
     "Win rate",
     fmt.pct(now.win_rate),
@@ -60,7 +69,16 @@ cols[3].metric(
 
 trend = loaders.headline_trend(scope, 8)
 frame = trend.assign(won=trend.won_cents / 100, quota=trend.quota_cents / 100)
+if partial and len(frame):
+    frame.loc[frame.index[-1], "period"] = f"{frame['period'].iloc[-1]} (to date)"
 st.altair_chart(
-    charts.trend_chart(frame, "period", "won", f"Won revenue and quota by {scope.grain}", target="quota"),
+    charts.trend_chart(
+        frame, "period", "won", f"Won revenue and quota by {scope.grain}", target="quota", partial=partial
+    ),
     width="stretch",
 )
+if partial:
+    st.caption(
+        f"The last bar is the {scope.grain} to date ({fmt.elapsed(done, total, scope.grain)}) against the whole "
+        f"{scope.grain}'s quota."
+    )

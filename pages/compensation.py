@@ -29,6 +29,19 @@ if attainment.empty:
     st.stop()
 
 hide = widgets.presentation()
+done, total = scope.elapsed_days(widgets.today())
+partial = done < total
+
+
+def projected_attainment(frame, elapsed_share: float):
+    """The same pace to the period's end: bookings to date ÷ the elapsed share (quotas unchanged)."""
+    cols = {
+        c: (frame[c].astype("float64") / elapsed_share).round().astype("int64")
+        for c in ("booked_cents", "team_booked_cents")
+    }
+    return frame.assign(**cols)
+
+
 _teams = loaders.load_teams()
 TEAM_NAMES = dict(zip(_teams["team_id"], _teams["name"]))
 
@@ -40,50 +53,63 @@ def _dec(x: float, places: int = 2) -> Decimal:
 
 def plan_editor() -> comp.CompPlan | None:
     """The knobs of plan A; returns the plan, or None after showing why it is invalid."""
-    name = st.text_input("Plan name", "Standard plan", key="comp_name", max_chars=120)
+    name = st.text_input("Plan name", "Standard plan", key="comp_name", bind="query-params", max_chars=120)
     c1, c2 = st.columns(2)
-    base = c1.number_input("Base salary ($/yr)", 0, 10_000_000, 90_000, step=5_000, key="comp_base")
-    target = c2.number_input("Target variable ($/yr)", 0, 10_000_000, 90_000, step=5_000, key="comp_tv")
+    base = c1.number_input(
+        "Base salary ($/yr)", 0, 10_000_000, 90_000, step=5_000, key="comp_base", bind="query-params"
+    )
+    target = c2.number_input(
+        "Target variable ($/yr)", 0, 10_000_000, 90_000, step=5_000, key="comp_tv", bind="query-params"
+    )
     mode = st.radio(
         "Team part",
         ["split", "bonus"],
         key="comp_team_mode",
+        bind="query-params",
         horizontal=True,
         format_func={"split": "Individual/team split", "bonus": "Individual + team bonus"}.get,
     )
     knobs: dict = {}
     if mode == "split":
-        share = st.slider("Individual share of variable (%)", 0, 100, 75, step=5, key="comp_split")
+        share = st.slider("Individual share of variable (%)", 0, 100, 75, step=5, key="comp_split", bind="query-params")
         st.caption(f"Team share: {100 - share}% — paid on the team's won revenue ÷ the team's quota.")
         knobs["individual_share"] = Decimal(share) / 100
     else:
-        trigger = st.slider("Team bonus from team attainment (%)", 50, 150, 100, step=5, key="comp_bonus_min")
-        bonus = st.slider("Team bonus (% of target variable)", 0, 50, 10, step=1, key="comp_bonus_pct")
+        trigger = st.slider(
+            "Team bonus from team attainment (%)", 50, 150, 100, step=5, key="comp_bonus_min", bind="query-params"
+        )
+        bonus = st.slider(
+            "Team bonus (% of target variable)", 0, 50, 10, step=1, key="comp_bonus_pct", bind="query-params"
+        )
         knobs |= {"team_bonus_min": Decimal(trigger) / 100, "team_bonus_pct": Decimal(bonus) / 100}
     mechanic = st.radio(
         "Mechanic",
         ["marginal", "whole_tier"],
         key="comp_mechanic",
+        bind="query-params",
         horizontal=True,
         format_func={"marginal": "Marginal (each band its rate)", "whole_tier": "Whole tier"}.get,
         help="Marginal pays each band at its own rate, like tax brackets. Whole tier applies the rate of the highest band reached to everything.",
     )
-    threshold = st.slider("Threshold: nothing below (% attainment)", 0, 90, 0, step=5, key="comp_threshold")
+    threshold = st.slider(
+        "Threshold: nothing below (% attainment)", 0, 90, 0, step=5, key="comp_threshold", bind="query-params"
+    )
     threshold_mode = st.radio(
         "Once the threshold is cleared, pay",
         ["retroactive", "excess_only"],
         key="comp_threshold_mode",
+        bind="query-params",
         horizontal=True,
         format_func={"retroactive": "from the first dollar", "excess_only": "only the excess"}.get,
         disabled=threshold == 0,
     )
     decel = st.slider(
-        "Multiplier 0–50% (decelerator below 1)", 0.0, 1.0, 1.0, step=0.05, key="comp_decel",
+        "Multiplier 0–50% (decelerator below 1)", 0.0, 1.0, 1.0, step=0.05, key="comp_decel", bind="query-params",
         help="The 50–100% band is set so that 100% attainment pays exactly the target (marginal plans).",
     )  # fmt: skip
-    accel = st.slider("Accelerator 100–150%", 0.0, 4.0, 1.5, step=0.1, key="comp_accel")
-    super_accel = st.slider("Accelerator above 150%", 0.0, 5.0, 2.0, step=0.1, key="comp_super")
-    cap = st.slider("Cap (% of target variable, 0 = none)", 0, 500, 300, step=25, key="comp_cap")
+    accel = st.slider("Accelerator 100–150%", 0.0, 4.0, 1.5, step=0.1, key="comp_accel", bind="query-params")
+    super_accel = st.slider("Accelerator above 150%", 0.0, 5.0, 2.0, step=0.1, key="comp_super", bind="query-params")
+    cap = st.slider("Cap (% of target variable, 0 = none)", 0, 500, 300, step=25, key="comp_cap", bind="query-params")
     try:
         return comp.standard_plan(
             name=name.strip() or "Untitled plan",
@@ -128,6 +154,18 @@ def show_payouts(plan: comp.CompPlan) -> None:
         f"{cost.at_or_above_quota}/{cost.reps}",
         help="Reps at or above 100% attainment, of all reps shown.",
     )
+    if partial:
+        share = scope.elapsed_share(widgets.today())
+        ahead = comp_summary.summarize_payouts(
+            comp_engine.compute_payouts(plan, projected_attainment(attainment, share), fraction)
+        )
+        st.info(
+            f"**Pay to date** ({fmt.elapsed(done, total, scope.grain)}): bookings so far against the whole "
+            f"{scope.grain}'s quota, so attainment and pay are still growing. At the same pace to the end of the "
+            f"{scope.grain} the plan would cost **{fmt.money(ahead.variable_cents)}** "
+            f"({ahead.at_or_above_quota} of {ahead.reps} reps at or above quota).",
+            icon=":material/hourglass_top:",
+        )
     st.caption(
         f"Total variable pay: {fmt.exact_dollars(cost.variable_cents)} · base salaries {fmt.exact_dollars(cost.base_cents)} · "
         f"won revenue {fmt.exact_dollars(cost.revenue_cents)} · {cost.capped_reps} rep(s) capped"
@@ -264,7 +302,7 @@ def pick_other_plan() -> comp.CompPlan | None:
     for r in saved.itertuples():
         options[f"Saved: {r.name} v{r.version}"] = ("saved", (r.plan_id, int(r.version)))
     options["Upload a plan file…"] = ("upload", None)
-    choice = st.selectbox("Compare with (plan B)", list(options), key="comp_compare_with")
+    choice = st.selectbox("Compare with (plan B)", list(options), key="comp_compare_with", bind="query-params")
     kind, ref = options[choice]
     try:
         if kind == "json":
@@ -327,7 +365,7 @@ def simulator() -> None:
     if plan is None:
         return
     with right:
-        tabs = st.tabs(["Payouts", "What-if", "Compare", "Plan document", "Save"])
+        tabs = st.tabs(["Payouts", "What-if", "Compare", "Plan document", "Save"], key="comp_tab", bind="query-params")
         with tabs[0]:
             show_payouts(plan)
         with tabs[1]:

@@ -158,7 +158,12 @@ st.subheader("Prophet alone: won revenue per week or month")
 
 cols = st.columns([1, 1, 1])
 grain = cols[0].segmented_control(
-    "Forecast by", ["week", "month"], default="week", key="forecast_grain", format_func=str.capitalize
+    "Forecast by",
+    ["week", "month"],
+    default="week",
+    key="forecast_grain",
+    format_func=str.capitalize,
+    bind="query-params",
 )
 grain = grain or "week"
 default_h = forecast.default_horizon(today, grain)
@@ -168,13 +173,15 @@ horizon = cols[1].number_input(
     max_value=104 if grain == "week" else 24,
     value=default_h,
     key=f"forecast_horizon_{grain}",
+    bind="query-params",
     help=f"Counted from the current {grain}. Default: to the end of next quarter ({default_h} {grain}s).",
 )
 country = cols[2].selectbox(
     "Holidays",
     ["", *forecast.COUNTRIES],
     key="forecast_country",
-    format_func=lambda c: "None" if not c else forecast.COUNTRIES[c],
+    format_func=lambda c: "No holidays" if not c else forecast.COUNTRIES[c],
+    bind="query-params",
     help="Model a country's public holidays (computed offline by the holidays package).",
 )
 

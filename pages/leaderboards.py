@@ -40,6 +40,7 @@ metric = controls[0].selectbox(
     list(lb.METRICS),
     format_func=lambda k: lb.METRICS[k].label,
     key="lb_metric",
+    bind="query-params",
     help="Attainment against the ramped quota is the fair default: new hires carry a smaller quota.",
 )
 cohort = controls[1].selectbox(
@@ -47,12 +48,17 @@ cohort = controls[1].selectbox(
     list(lb.COHORTS),
     format_func=lb.COHORTS.get,
     key="lb_cohort",
+    bind="query-params",
     help="Ramping: still in the ramp months; first year: hired less than a year before the range ends.",
 )
 role = "all"
 if not present:
     role = controls[2].selectbox(
-        "Role", lb.ROLES, format_func=lambda r: "All roles" if r == "all" else r, key="lb_role"
+        "Role",
+        lb.ROLES,
+        format_func=lambda r: "All roles" if r == "all" else r,
+        key="lb_role",
+        bind="query-params",
     )
 hide = controls[-1].toggle("Hide money", key="lb_hide_money", help="Show amounts as ••• (on in presentation mode).")
 

@@ -34,7 +34,13 @@ DEAL_COLUMNS = {
 scope = shell.page("Team performance")
 present = widgets.presentation()
 st.title("Team performance")
-st.caption(f"{scope.label()} · {scope.grain} view · quota of {scope.quota_start:%d %b %Y} – {scope.quota_end:%d %b %Y}")
+done, total = scope.elapsed_days(widgets.today())
+elapsed_share = scope.elapsed_share(widgets.today())
+partial = done < total
+st.caption(
+    f"{scope.label()} · {scope.grain} view · quota of {scope.quota_start:%d %b %Y} – {scope.quota_end:%d %b %Y}"
+    + (f" · **to date: {fmt.elapsed(done, total, scope.grain)}**" if partial else "")
+)
 
 now, prev, last_year = loaders.compare_kpis(scope)
 if now.won_count + now.lost_count == 0 and now.open_pipeline_cents == 0 and now.quota_cents == 0:
@@ -114,7 +120,10 @@ cols[0].metric(
     fmt.delta_pts(now.attainment, prev.attainment),
     help=D["Attainment"],
 )
-cols[0].caption(f"{fmt.money(pace.won_cents)} of {fmt.money(pace.quota_cents)} quota")
+cols[0].caption(
+    f"{fmt.money(pace.won_cents)} of {fmt.money(pace.quota_cents)} quota"
+    + (f" · {fmt.pace(pace.attainment, elapsed_share)}" if partial else "")
+)
 verdict = "—" if pace.on_track is None else "On track" if pace.on_track else "Behind"
 cols[1].metric("Pacing", verdict, help=D["Pacing"])
 cols[1].caption(f"{fmt.pct(pace.elapsed_share)} of the period elapsed · projected {fmt.money(pace.projected_cents)}")
@@ -130,7 +139,7 @@ cols[3].caption(f"open pipeline due {fmt.money(pace.open_due_cents)}")
 st.subheader("Attainment")
 teams = loaders.attainment_by_team(scope)
 reps = loaders.attainment_by_rep(scope)
-dist = metrics.attainment_distribution(reps)
+dist = metrics.attainment_distribution(reps, elapsed_share if partial else 1.0)
 left, right = st.columns([3, 2])
 with left:
     tables.show(
@@ -167,13 +176,15 @@ with left:
 with right:
     low, high = dist.healthy_low, dist.healthy_high
     st.metric(
-        "Reps at quota",
+        "Reps on pace for quota" if partial else "Reps at quota",
         fmt.pct(dist.share_at_or_above),
-        help=D["Reps at quota"],
+        help=D["Reps at quota"]
+        + (" For a period not over: attainment to date ÷ the elapsed share of the period." if partial else ""),
     )
     st.caption(
-        f"{dist.at_or_above} of {dist.reps_with_quota} reps with quota · healthy: {low:.0%}–{high:.0%} "
-        f"({'within' if dist.verdict == 'healthy' else dist.verdict} the benchmark)"
+        f"{dist.at_or_above} of {dist.reps_with_quota} reps with quota"
+        + (f" · judged on pace ({fmt.elapsed(done, total, scope.grain)})" if partial else "")
+        + f" · healthy: {low:.0%}–{high:.0%} ({'within' if dist.verdict == 'healthy' else dist.verdict} the benchmark)"
     )
     colour = alt.condition(
         alt.FieldOneOfPredicate(field="bucket", oneOf=["100–120%", ">120%"]),
@@ -184,7 +195,7 @@ with right:
         alt.Chart(dist.buckets)
         .mark_bar()
         .encode(
-            x=alt.X("bucket:N", sort=None, title="Attainment"),
+            x=alt.X("bucket:N", sort=None, title="Attainment pace (to date ÷ elapsed)" if partial else "Attainment"),
             y=alt.Y("reps:Q", title="Reps"),
             color=colour,
             tooltip=["bucket", "reps", alt.Tooltip("share:Q", format=".0%")],
@@ -208,7 +219,14 @@ def drill_down() -> None:
         widgets.empty_state("teams")
         return
     default = options.index(scope.team_id) if scope.team_id in options else 0
-    team_id = st.selectbox("Team", options, index=default, key="perf_drill_team", format_func=lambda t: names.get(t, t))
+    team_id = st.selectbox(
+        "Team",
+        options,
+        index=default,
+        key="perf_drill_team",
+        bind="query-params",
+        format_func=lambda t: names.get(t, t),
+    )
     team_reps = loaders.attainment_by_rep(replace(scope, team_id=team_id, region=None))
     shown = team_reps.assign(rep=team_reps["name"] + team_reps["ramping"].map({True: " (ramping)", False: ""}))
     tables.show(
@@ -233,7 +251,11 @@ def drill_down() -> None:
         return
     rep_names = dict(zip(team_reps["rep_id"], team_reps["name"]))
     rep_id = st.selectbox(
-        "Rep", list(rep_names), key="perf_drill_rep", format_func=lambda r: f"{rep_names.get(r, r)} ({r})"
+        "Rep",
+        list(rep_names),
+        key="perf_drill_rep",
+        bind="query-params",
+        format_func=lambda r: rep_names.get(r, r),
     )
     deals = loaders.rep_deals(scope, rep_id)
     all_teams = loaders.load_teams()

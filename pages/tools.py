@@ -30,7 +30,7 @@ def round_label(r: str) -> str:
 tab_names = ["Survey results", "Tools and performance", "Lead fairness"]
 if not present:
     tab_names.append("Survey rounds")
-tabs = st.tabs(tab_names)
+tabs = st.tabs(tab_names, key="tools_tab", bind="query-params")
 
 round_id = None
 if len(answered):
@@ -39,6 +39,7 @@ if len(answered):
             "Survey round",
             answered["round_id"].tolist(),
             key="tools_round",
+            bind="query-params",
             format_func=round_label,
             help="Rounds with at least one answer, newest first.",
         )

@@ -25,7 +25,9 @@ TEAM_PALETTE = (
     "#5C8001",
     "#A26769",
 )
-GOOD, BAD, NEUTRAL, TARGET = "#2E7D32", "#C62828", "#607D8B", "#1F2933"
+# Colour-blind safe (Okabe–Ito blue and vermillion, never red against green).
+GOOD, BAD, NEUTRAL, TARGET = "#0072B2", "#D55E00", "#8C8C8C", "#1F2933"
+PARTIAL = "#9DC3E6"  # the current period, not over yet: a lighter shade of the bars' blue
 
 
 def team_scale(team_ids: Sequence[str], names: Sequence[str] | None = None) -> alt.Scale:
@@ -43,18 +45,38 @@ def money_axis(title: str = "") -> alt.Axis:
     return alt.Axis(title=title, format="$,.3~s", labelExpr="replace(datum.label, 'G', 'B')")
 
 
-def trend_chart(frame: pd.DataFrame, x: str, y: str, title: str = "", target: str | None = None) -> alt.Chart:
-    """Bars of ``y`` per ``x`` period, with an optional ``target`` line (e.g. quota).
+def trend_chart(
+    frame: pd.DataFrame,
+    x: str,
+    y: str,
+    title: str = "",
+    target: str | None = None,
+    y_title: str = "Won revenue ($)",
+    partial: bool = False,
+) -> alt.Chart:
+    """Bars of ``y`` per ``x`` period, with an optional ``target`` line (e.g. quota), both in the legend.
 
     ``frame`` columns: ``x`` (period label, in order), ``y`` (dollars), optionally ``target``.
+    ``partial``: the last period is not over; its bar is lighter and its legend entry says "to date".
     """
-    base = alt.Chart(frame).encode(x=alt.X(f"{x}:N", sort=None, title=None, axis=alt.Axis(labelAngle=0)))
-    bars = base.mark_bar(color=TEAM_PALETTE[0]).encode(
-        y=alt.Y(f"{y}:Q", axis=money_axis()), tooltip=[x, alt.Tooltip(f"{y}:Q", format="$,.0f")]
+    labels = frame[x].astype(str).tolist()
+    done, to_date = "Won revenue", "Won to date (period not over)"
+    series = [to_date if partial and i == len(labels) - 1 else done for i in range(len(labels))]
+    data = frame.assign(series=series, target_label="Quota")
+    domain, colours = [done, *([to_date] if partial else [])], [TEAM_PALETTE[0], *([PARTIAL] if partial else [])]
+    base = alt.Chart(data).encode(x=alt.X(f"{x}:N", sort=labels, title=None, axis=alt.Axis(labelAngle=0)))
+    bars = base.mark_bar().encode(
+        y=alt.Y(f"{y}:Q", axis=money_axis(y_title)),
+        color=alt.Color("series:N", title=None, scale=alt.Scale(domain=domain, range=colours), sort=domain),
+        tooltip=[alt.Tooltip(f"{x}:N", title="Period"), alt.Tooltip(f"{y}:Q", format="$,.0f", title=done)],
     )
     chart = bars
     if target:
-        chart = bars + base.mark_line(color=TARGET, strokeDash=[4, 3], point=True).encode(
-            y=f"{target}:Q", tooltip=[x, alt.Tooltip(f"{target}:Q", format="$,.0f", title="quota")]
+        line = base.mark_line(strokeDash=[4, 3], point=True).encode(
+            y=f"{target}:Q",
+            strokeDash=alt.StrokeDash("target_label:N", title=None, scale=alt.Scale(domain=["Quota"], range=[[4, 3]])),
+            color=alt.value(TARGET),
+            tooltip=[alt.Tooltip(f"{x}:N", title="Period"), alt.Tooltip(f"{target}:Q", format="$,.0f", title="Quota")],
         )
+        chart = alt.layer(bars, line).resolve_scale(color="independent", strokeDash="independent")
     return chart.properties(title=title, height=260)

@@ -64,8 +64,15 @@ def elapsed(done_days: int, total_days: int, unit: str) -> str:
     if done_days >= total_days:
         return f"{unit} complete"
     if unit in ("week", "month"):
-        return f"day {done_days} of {total_days}"
+        return f"day {done_days} of {total_days} of the {unit}"
     return f"{pct(done_days / total_days)} of the {unit} elapsed"
+
+
+def pace(share: float | None, elapsed_share: float) -> str:
+    """A to-date rate against the elapsed share: "on pace for 103%" ("—" before the period starts)."""
+    if share is None or _missing(share) or elapsed_share <= 0:
+        return MISSING
+    return f"on pace for {pct(share / elapsed_share)}"
 
 
 def delta_pct(now: float | None, before: float | None) -> str | None:

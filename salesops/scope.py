@@ -125,6 +125,17 @@ class Scope:
         done = (min(max(today, self.quota_start - timedelta(days=1)), self.quota_end) - self.quota_start).days + 1
         return max(0.0, min(1.0, done / total))
 
+    def elapsed_days(self, today: date) -> tuple[int, int]:
+        """(days elapsed at ``today``, days in the quota window): (1, 31) on the first day of a month."""
+        total = (self.quota_end - self.quota_start).days + 1
+        done = (min(max(today, self.quota_start - timedelta(days=1)), self.quota_end) - self.quota_start).days + 1
+        return max(0, min(done, total)), total
+
+    def is_partial(self, today: date) -> bool:
+        """True while the quota window is not over at ``today``."""
+        done, total = self.elapsed_days(today)
+        return done < total
+
     def periods(self) -> list[tuple[date, date]]:
         """The grain periods overlapping the range, as (start, end) pairs."""
         out = []

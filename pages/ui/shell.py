@@ -112,6 +112,9 @@ def _filters(today: date) -> Scope:
     region = st.selectbox("Region", regions, key="region", bind="query-params")
     in_region = teams if region == "All regions" else teams[teams["region"] == region]
     names = dict(zip(in_region["team_id"], in_region["name"]))
+    if st.session_state.get("team", "all") not in ("all", *names):
+        # a team of another region (a changed Region, an old link): back to all teams, and out of the URL
+        st.session_state["team"] = "all"
     team = st.selectbox(
         "Team",
         ["all", *names.keys()],

@@ -50,14 +50,18 @@ def payout_curve_chart(curve: pd.DataFrame, point: tuple[float, float] | None = 
 
 def compare_chart(diff: pd.DataFrame, title: str = "Plan B − plan A, per rep") -> alt.Chart:
     """Histogram of the per-rep difference (``diff``: a compare_payouts frame; no names reach the chart)."""
-    frame = pd.DataFrame({"difference": diff["difference_cents"] / 100})
+    difference = diff["difference_cents"] / 100
+    more, less = "B pays more", "B pays less or the same"
+    frame = pd.DataFrame({"difference": difference, "direction": [more if d > 0 else less for d in difference]})
     return (
         alt.Chart(frame)
         .mark_bar()
         .encode(
-            x=alt.X("difference:Q", bin=alt.Bin(maxbins=25), axis=money_axis("Difference in variable pay")),
+            x=alt.X("difference:Q", bin=alt.Bin(maxbins=25), axis=money_axis("Difference in variable pay ($)")),
             y=alt.Y("count():Q", title="Reps"),
-            color=alt.condition("datum.difference >= 0", alt.value(GOOD), alt.value(BAD)),
+            color=alt.Color(
+                "direction:N", title=None, scale=alt.Scale(domain=[more, less], range=[GOOD, BAD]), sort=[more, less]
+            ),
         )
         .properties(title=title, height=220)
     )

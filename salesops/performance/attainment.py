@@ -156,13 +156,17 @@ class Distribution:
         return "below" if s < self.healthy_low else "above" if s > self.healthy_high else "healthy"
 
 
-def attainment_distribution(reps: pd.DataFrame) -> Distribution:
+def attainment_distribution(reps: pd.DataFrame, elapsed_share: float = 1.0) -> Distribution:
     """Bucket counts of an :func:`attainment_by_rep` frame (reps without quota left out).
 
-    The frame is already one row per rep (aggregated in SQL); this only counts its buckets.
+    The frame is already one row per rep (aggregated in SQL); this only counts its buckets. For a
+    period that is not over, ``elapsed_share`` (0..1) judges each rep on pace: attainment to date ÷
+    the elapsed share, so "at quota" means "on pace for quota" and the benchmark stays fair.
     """
     labels = [b[0] for b in BUCKETS]
     with_quota = reps[reps["attainment"].notna()] if len(reps) else reps
+    if len(with_quota) and 0 < elapsed_share < 1:
+        with_quota = with_quota.assign(bucket=buckets(with_quota["attainment"] / elapsed_share))
     counts = with_quota["bucket"].value_counts().reindex(labels, fill_value=0) if len(with_quota) else None
     n = len(with_quota)
     values = [int(counts[b]) if counts is not None else 0 for b in labels]
