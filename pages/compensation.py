@@ -135,7 +135,7 @@ def show_payouts(plan: comp.CompPlan) -> None:
     cost = comp_summary.summarize_payouts(payouts)
     cols = st.columns(4)
     cols[0].metric(
-        "Plan cost",
+        "Plan cost to date" if partial else "Plan cost",
         fmt.money(cost.variable_cents),
         help="Variable pay of all reps in this view for the period (components + team bonus, after the cap).",
     )
@@ -167,8 +167,8 @@ def show_payouts(plan: comp.CompPlan) -> None:
             icon=":material/hourglass_top:",
         )
     st.caption(
-        f"Total variable pay: {fmt.exact_dollars(cost.variable_cents)} · base salaries {fmt.exact_dollars(cost.base_cents)} · "
-        f"won revenue {fmt.exact_dollars(cost.revenue_cents)} · {cost.capped_reps} rep(s) capped"
+        f"Total variable pay: {fmt.dollars(cost.variable_cents)} · base salaries {fmt.dollars(cost.base_cents)} · "
+        f"won revenue {fmt.dollars(cost.revenue_cents)} · {cost.capped_reps} rep(s) capped"
     )
     st.altair_chart(comp_charts.payout_distribution_chart(payouts), width="stretch")
     if hide:

@@ -23,6 +23,8 @@ PRESENT_CSS = """
 """
 #: Presentation mode lists the top AEs only (never the bottom of the board) …
 PRESENT_TOP = 10
+#: Board columns off by default (the default set fits 1366 pixels), offered under "More columns".
+EXTRA_COLUMNS = ("Cohort", "Deals won", "Avg deal")
 MONEY_COLS = {"won_cents": "Won", "quota_cents": "Quota", "avg_deal_cents": "Avg deal", "pipeline_cents": "Pipeline"}
 
 scope = shell.page("Leaderboards")
@@ -149,17 +151,32 @@ def board_section() -> None:
     else:
         # Stacked, full width: side by side the rep board hid Activities, Pipeline, trend and Flag at 1920
         # and Attainment and Won at 1366.
-        rep_cols = ["rank", "movement", "Rep", "Team", "Cohort", "attainment"]
-        rep_cols += ([m.label] if metric not in ("attainment",) else []) + ["Won", "win_rate", "won_count"]
-        rep_cols += ["Avg deal", "activities", "Pipeline", "trend", "Flag"]
+        extra = st.pills(
+            "More columns",
+            list(EXTRA_COLUMNS),
+            selection_mode="multi",
+            key="lb_more",
+            bind="query-params",
+            help="The board shows what fits a 1366-pixel screen; add these when there is room.",
+        )
+        rep_cols = ["rank", "movement", "Rep", "Flag", "Team", *[c for c in EXTRA_COLUMNS if c in extra]]
+        rep_cols += ["attainment", *([m.label] if metric != "attainment" else []), "Won", "win_rate"]
+        rep_cols += ["activities", "Pipeline", "trend"]
+        rep_view["Deals won"] = reps["won_count"]
         config = {
-            "rank": st.column_config.NumberColumn("#", width="small"),
-            "movement": st.column_config.TextColumn("Move", width="small", help="Against the previous period"),
-            "attainment": st.column_config.ProgressColumn("Attainment", format="%.0f%%", min_value=0, max_value=150),
-            "win_rate": st.column_config.NumberColumn("Win rate", format="%.0f%%"),
-            "won_count": st.column_config.NumberColumn("Deals won"),
-            "activities": st.column_config.NumberColumn("Activities"),
-            "trend": st.column_config.LineChartColumn(f"{m.label}, last {len(data.periods)} {scope.grain}s"),
+            "rank": st.column_config.NumberColumn("#", width=36),
+            "movement": st.column_config.TextColumn("Move", width=50, help="Against the previous period"),
+            "Rep": st.column_config.TextColumn("Rep", width=120),
+            "Flag": st.column_config.TextColumn("Flag", width=100, help="Why: in the list under the board."),
+            "Team": st.column_config.TextColumn("Team", width=120),
+            "attainment": st.column_config.ProgressColumn(
+                "Attainment", format="%.0f%%", min_value=0, max_value=150, width=100
+            ),
+            "Won": st.column_config.TextColumn("Won", width=72),
+            "win_rate": st.column_config.NumberColumn("Win rate", format="%.0f%%", width=64),
+            "activities": st.column_config.NumberColumn("Activities", width=72),
+            "Pipeline": st.column_config.TextColumn("Pipeline", width=72),
+            "trend": st.column_config.LineChartColumn(f"{m.label}, last {len(data.periods)} {scope.grain}s", width=90),
         }
         with st.container(key="lb_rep_board"):
             st.subheader("Reps", anchor=False)

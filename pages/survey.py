@@ -18,6 +18,8 @@ def submit_answers(engine, token: str, tools: tuple) -> None:
     script reruns, even when the run is restarted (the router's first-run rerun drops button clicks).
     The outcome is left in session_state: ``survey_done`` (the token) or ``survey_error`` (a message).
     """
+    if st.session_state.get("survey_done") == token:
+        return  # a double click: the first click stored the answers; the page says thank you
     given, missing = [], []
     for tool in tools:
         if st.session_state.get(f"survey_skip_{tool.tool_id}"):

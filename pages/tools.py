@@ -35,9 +35,20 @@ tabs = st.tabs(tab_names, key="tools_tab", bind="query-params")
 round_id = None
 if len(answered):
     with tabs[0]:
+        # the newest round with enough answers to show scores; a newer one still filling up is named
+        enough = answered[answered["answered"] >= survey.MIN_ANSWERS]
+        first = enough["round_id"].iloc[0] if len(enough) else answered["round_id"].iloc[0]
+        newest = round_list.iloc[0]
+        if newest["answered"] < survey.MIN_ANSWERS and newest["status"] == "open":
+            st.info(
+                f"{newest['name']} is in progress: {int(newest['answered'])} answer(s), results at "
+                f"{survey.MIN_ANSWERS}.",
+                icon=":material/hourglass_top:",
+            )
         round_id = st.selectbox(
             "Survey round",
             answered["round_id"].tolist(),
+            index=answered["round_id"].tolist().index(first),
             key="tools_round",
             bind="query-params",
             format_func=round_label,
@@ -63,6 +74,47 @@ FAIRNESS_REP_COLUMNS = {
     "flag": None,
 }
 
+
+def company_tiles(scores) -> None:
+    """One tile per tool: the round's CSAT for the whole company, delta against the previous round."""
+    rows = list(scores.itertuples())
+    cols = [c for i in range(0, len(rows), 6) for c in st.columns(6)]
+    for col, row in zip(cols, rows):
+        col.metric(
+            row.tool,
+            fmt.pct(row.csat) if row.shown else "hidden",
+            fmt.delta_pts(row.csat, row.csat - row.csat_change) if row.shown else None,
+            help="CSAT: share of answers rating satisfaction 4 or 5. Delta: against the previous round.",
+        )
+        col.caption(
+            f"NPS {row.nps:+.0f} · ease {row.mean_ease:.1f} · {row.answers} answers ({fmt.pct(row.response_rate)})"
+            if row.shown
+            else f"{row.answers} answers: fewer than {survey.MIN_ANSWERS}, scores hidden"
+        )
+
+
+def team_tiles(round_id: str, team_id: str) -> None:
+    """One tile per tool for the sidebar's team, under the same privacy rules as the By team view."""
+    rows = loaders.team_breakdown(round_id)
+    rows = rows[rows["team_id"] == team_id]
+    if rows.empty:
+        st.info("No answer from this team in this round.", icon=":material/inbox:")
+        return
+    st.caption(f"Tiles: {rows['team'].iloc[0]} only (the sidebar's team); the table below is the whole company.")
+    cols = [c for i in range(0, len(rows), 6) for c in st.columns(6)]
+    for col, row in zip(cols, rows.itertuples()):
+        col.metric(
+            row.tool,
+            fmt.pct(row.csat) if row.shown else "hidden",
+            help="CSAT: share of the team's answers rating satisfaction 4 or 5.",
+        )
+        col.caption(
+            f"NPS {row.nps:+.0f} · ease {row.mean_ease:.1f} · {row.answers} answers"
+            if row.shown
+            else f"{row.answers} answers: {row.note}"
+        )
+
+
 # ---- survey results --------------------------------------------------------------------------
 with tabs[0]:
     if round_id is None:
@@ -80,20 +132,10 @@ with tabs[0]:
                 ),
                 icon=":material/trending_down:",
             )
-        rows = list(scores.itertuples())
-        cols = [c for i in range(0, len(rows), 6) for c in st.columns(6)]
-        for col, row in zip(cols, rows):
-            col.metric(
-                row.tool,
-                fmt.pct(row.csat) if row.shown else "hidden",
-                fmt.delta_pts(row.csat, row.csat - row.csat_change) if row.shown else None,
-                help="CSAT: share of answers rating satisfaction 4 or 5. Delta: against the previous round.",
-            )
-            col.caption(
-                f"NPS {row.nps:+.0f} · ease {row.mean_ease:.1f} · {row.answers} answers ({fmt.pct(row.response_rate)})"
-                if row.shown
-                else f"{row.answers} answers: fewer than {survey.MIN_ANSWERS}, scores hidden"
-            )
+        if scope.team_id:
+            team_tiles(round_id, scope.team_id)
+        else:
+            company_tiles(scores)
         st.altair_chart(tools_charts.csat_trend_chart(history[history["shown"].astype(bool)]), width="stretch")
         table = scores.assign(fell=scores["fell"].map({True: "fell", False: ""}))
         tables.show(
@@ -213,9 +255,11 @@ with tabs[2]:
         worst = teams.iloc[0]
         c = st.columns(3)
         c[0].metric(
-            "Most uneven team",
+            "Most uneven team" if len(teams) > 1 else "Team",
             worst["team"],
-            help="The team with the highest Gini of leads per rep in the period.",
+            help="The team with the highest Gini of leads per rep in the period."
+            if len(teams) > 1
+            else "The team picked in the sidebar.",
         )
         c[1].metric("Its Gini", f"{worst['gini']:.2f}", help="0 = every rep got the same; (n−1)/n = one rep got all.")
         c[2].metric(

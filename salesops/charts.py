@@ -60,7 +60,7 @@ def trend_chart(
     ``partial``: the last period is not over; its bar is lighter and its legend entry says "to date".
     """
     labels = frame[x].astype(str).tolist()
-    done, to_date = "Won revenue", "Won to date (period not over)"
+    done, to_date = "Won revenue", "Won to date"
     series = [to_date if partial and i == len(labels) - 1 else done for i in range(len(labels))]
     data = frame.assign(series=series, target_label="Quota")
     domain, colours = [done, *([to_date] if partial else [])], [TEAM_PALETTE[0], *([PARTIAL] if partial else [])]

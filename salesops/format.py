@@ -8,7 +8,6 @@ formats are decided here once.
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass
 from decimal import Decimal
@@ -206,8 +205,3 @@ def humanize(name: str) -> str:
 def column(name: str) -> Col:
     """The rule for a column name: its entry in COLUMNS, else a humanized text header."""
     return COLUMNS.get(name) or Col(humanize(name), "money" if name.endswith("_cents") else "text")
-
-
-def whole(x: float) -> int:
-    """Round half away from zero (money shown in whole dollars rounds like a person would)."""
-    return int(math.floor(abs(x) + 0.5)) * (1 if x >= 0 else -1)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -70,7 +71,8 @@ def prepare(frame: pd.DataFrame, columns: Sequence[str] | Mapping[str, Spec]) ->
             continue
         rule = _rule(name, spec)
         if rule.kind == "money":
-            col = (pd.to_numeric(col, errors="coerce").astype("Float64") / 100).round(0)
+            dollars = pd.to_numeric(col, errors="coerce").astype("Float64") / 100
+            col = (dollars.abs() + 0.5).apply(np.floor) * np.sign(dollars)  # half a dollar rounds up, as on paper
         elif rule.kind == "check":
             col = col.astype("boolean")
         elif rule.kind == "date":

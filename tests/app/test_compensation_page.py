@@ -17,7 +17,8 @@ def comp_page(app):
 
 
 def _metric(at, label: str) -> str:
-    return next(m.value for m in at.metric if m.label == label)
+    """A tile's value by label ("Plan cost" also finds "Plan cost to date", the quarter-to-date view)."""
+    return next(m.value for m in at.metric if m.label in (label, f"{label} to date"))
 
 
 def _total_caption(at) -> str:
@@ -29,6 +30,8 @@ def test_the_page_shows_plan_cost_rates_and_the_distribution(comp_page):
     at = comp_page
     assert at.title[0].value == "Compensation"
     assert _metric(at, "Plan cost").startswith("$")
+    assert [m.label for m in at.metric][0] == "Plan cost to date"  # the demo's quarter is not over
+    assert any(i.value.startswith("**Pay to date** (") and "same pace" in i.value for i in at.info)
     assert _metric(at, "Cost ÷ revenue").endswith("%")
     assert _metric(at, "Effective rate").endswith("%")
     assert len(at.get("vega_lite_chart")) >= 1
@@ -39,9 +42,11 @@ def test_moving_the_split_slider_changes_the_totals(comp_page):
     """75/25 → 50/50 changes the total variable pay (individual and team attainments differ)."""
     at = comp_page
     before = _total_caption(at)
+    tile = _metric(at, "Plan cost")
     at.slider(key="comp_split").set_value(50).run()
     assert not at.exception, at.exception
     assert _total_caption(at) != before
+    assert _metric(at, "Plan cost") != tile  # three significant digits: the tile moves too
 
 
 def test_the_team_bonus_alternative_and_whole_tier_run(comp_page):

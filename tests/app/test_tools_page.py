@@ -77,11 +77,20 @@ def test_lead_fairness_shows_the_lopsided_team_first(tools):
     assert {m.label: m.value for m in tools.metric}["Most uneven team"] == "Seattle Mid-Market"
 
 
-def test_the_team_filter_narrows_lead_fairness_to_that_team(tools):
-    """With team T03 chosen in the sidebar, only that team is in the fairness view."""
+def test_the_team_filter_narrows_lead_fairness_and_the_survey_tiles_to_that_team(tools):
+    """With team T03 chosen in the sidebar, fairness names that team (not "the most uneven") and the tiles are its own."""
     tools.selectbox(key="team").set_value("T03").run()
     assert not tools.exception
-    assert {m.label: m.value for m in tools.metric}["Most uneven team"] == "Atlanta SMB"
+    labels = {m.label: m.value for m in tools.metric}
+    assert labels["Team"] == "Atlanta SMB" and "Most uneven team" not in labels
+    assert any(c.value.startswith("Tiles: Atlanta SMB only") for c in tools.caption)
+
+
+def test_the_survey_tab_opens_on_a_round_with_scores_to_show(tools):
+    """The default round has enough answers to show scores, so its tiles are not all "hidden"."""
+    assert tools.selectbox(key="tools_round").value
+    tiles = [m.value for m in tools.metric[:6]]
+    assert any(v != "hidden" for v in tiles), tiles
 
 
 def test_presentation_mode_hides_the_survey_rounds_and_links(tools):

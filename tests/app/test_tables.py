@@ -1,0 +1,34 @@
+"""The table helper: shown columns only, money in whole dollars, human headers, "—" for missing."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from pages.ui import tables
+from salesops import format as fmt
+
+
+def test_prepare_keeps_the_named_columns_converts_money_and_labels_them():
+    """Only the named columns are shown, in order; cents become dollars; each has its header."""
+    frame = pd.DataFrame(
+        {
+            "team_id": ["T01", "T02"],
+            "team": ["Boston", "Paris"],
+            "won_cents": [12_345_650, None],
+            "win_rate": [0.3, None],
+        }
+    )
+    shown, config = tables.prepare(frame, {"team": None, "won_cents": "Won this quarter", "win_rate": None})
+    assert list(shown.columns) == ["team", "won_cents", "win_rate"]
+    assert shown["won_cents"].iloc[0] == 123_457  # whole dollars, rounded
+    assert pd.isna(shown["won_cents"].iloc[1])
+    assert config["won_cents"]["label"] == "Won this quarter"
+    assert config["win_rate"]["label"] == "Win rate"
+    assert config["team"]["label"] == "Team"
+
+
+def test_height_shows_every_row_of_an_eleven_team_table():
+    """Up to 25 rows the table is as tall as its rows (11 teams: 12 rows of 35 px with the header)."""
+    assert tables.height_for(11) == 12 * tables.ROW_PX + 3
+    assert tables.height_for(400) == (tables.MAX_FULL_ROWS + 1) * tables.ROW_PX + 3
+    assert fmt.MISSING == "—"
