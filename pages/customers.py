@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from pages.ui import loaders, shell, widgets
+from pages.ui import loaders, shell, tables, widgets
 from salesops import customers
 from salesops import format as fmt
 from salesops.customers import charts
@@ -76,7 +76,7 @@ def per_period() -> None:
         column_config={
             "group": "Team" if by == "team" else ("Region" if by == "region" else "Company"),
             "period": "Period",
-            "partial": st.column_config.TextColumn("", help="The current period counts up to today."),
+            "partial": st.column_config.TextColumn("Status", help="The current period counts up to today."),
             "won": st.column_config.NumberColumn("Won", format="dollar"),
             "new_rev": st.column_config.NumberColumn("New business", format="dollar", help=D["New business revenue"]),
             "existing_rev": st.column_config.NumberColumn(
@@ -123,7 +123,7 @@ else:
             "grr": st.column_config.NumberColumn(
                 "Gross retention", format="percent", help=D["Gross revenue retention"]
             ),
-            "status": st.column_config.TextColumn("", help="Partial: some customers are still inside that year."),
+            "status": st.column_config.TextColumn("Status", help="Partial: some customers are still inside that year."),
         },
     )
     rcol.altair_chart(charts.retention_chart(ret[ret["complete"]] if ret["complete"].any() else ret), width="stretch")
@@ -159,6 +159,7 @@ rcol.dataframe(
     hide_index=True,
     width="stretch",
     height=300,
+    placeholder=fmt.MISSING,
     column_config={
         "customer": "Customer",
         "reasons": "Why",
@@ -218,14 +219,14 @@ def drill_down() -> None:
     st.markdown(
         "**Deals of " + ", ".join(picked["customer"].astype(str).head(5)) + ("…" if len(picked) > 5 else "") + "**"
     )
-    st.dataframe(
-        deals.assign(amount=pd.to_numeric(deals["amount_cents"]).astype("Float64") / 100).drop(
-            columns=["amount_cents"]
-        ),
-        hide_index=True,
-        width="stretch",
-        column_config={"amount": st.column_config.NumberColumn("Amount", format="dollar")},
-    )
+    team_names = loaders.load_teams().set_index("team_id")["name"]
+    shown = deals.assign(team=deals["team_id"].map(team_names)) if "team_id" in deals else deals
+    rules = {
+        "deal_id": None, "name": "Deal", "account": None, "product": None, "deal_type": fmt.Col("Type"),
+        "stage": None, "outcome": None, "rep": None, "team": None, "created_date": None, "close_date": None,
+        "amount_cents": fmt.Col("Amount", "money"),
+    }  # fmt: skip
+    tables.show(shown, {k: v for k, v in rules.items() if k in shown.columns}, key="cust_deals")
     if not present:
         widgets.csv_download(deals, "customer_deals.csv", key="cust_csv_deals", label="Download deals")
 

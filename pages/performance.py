@@ -159,19 +159,15 @@ with left:
         widgets.csv_download(teams, "attainment_by_team.csv", key="perf_csv_teams", label="Download team attainment")
     business = loaders.business_by_team(scope)
     st.markdown("**New business and existing customers**", help=CD["Existing customer revenue"])
-    st.dataframe(
-        business.assign(new=business["new_cents"] / 100, existing=business["existing_cents"] / 100)[
-            ["team", "new", "existing", "existing_share"]
-        ],
-        hide_index=True,
-        width="stretch",
-        key="perf_business",
-        column_config={
-            "team": "Team",
-            "new": st.column_config.NumberColumn("New business", format="dollar", help=CD["New business revenue"]),
-            "existing": st.column_config.NumberColumn("Existing customers", format="dollar"),
-            "existing_share": st.column_config.NumberColumn("Share existing", format="percent"),
+    tables.show(
+        business,
+        {
+            "team": None,
+            "new_cents": fmt.Col("New business", "money", CD["New business revenue"]),
+            "existing_cents": fmt.Col("Existing customers", "money", CD["Existing customer revenue"]),
+            "existing_share": fmt.Col("Share existing", "pct"),
         },
+        key="perf_business",
     )
 with right:
     low, high = dist.healthy_low, dist.healthy_high

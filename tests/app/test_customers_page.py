@@ -83,4 +83,4 @@ def test_team_performance_shows_new_and_existing_business_per_team(app):
     app.switch_page("pages/performance.py").run()
     assert not app.exception, app.exception
     table = _frame(app, "existing_share")
-    assert len(table) == 11 and (table["new"] + table["existing"] > 0).all()
+    assert len(table) == 11 and (table["new_cents"] + table["existing_cents"] > 0).all()  # shown in dollars

@@ -93,6 +93,7 @@ VIEWS = {
     "compensation": [[]],
     "tools": [[], [("selectbox", "team", "T05")]],
     "data": [[]],
+    "customers": [[]],
 }
 
 
