@@ -25,7 +25,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "SALESOPS_DB_URL",
         "duckdb:///data/salesops.duckdb",
-        "SQLAlchemy URL of the store. DuckDB file by default; any SQLAlchemy URL works.",
+        "SQLAlchemy URL of the store: a DuckDB file (default) or PostgreSQL 15+ (postgresql+psycopg://…).",
     ),
     Setting(
         "SALESOPS_TODAY",
@@ -81,6 +81,11 @@ SETTINGS: tuple[Setting, ...] = (
         "SALESOPS_WARMUP",
         "1",
         "1: at server start, warm each page's default view and the stored forecast in the background; 0: off.",
+    ),
+    Setting(
+        "SALESOPS_LOCK_WAIT",
+        "60",
+        "Seconds a command or page waits for a DuckDB file that another program is using before saying so.",
     ),
 )
 
@@ -173,3 +178,7 @@ def duckdb_threads() -> int:
             "Use for example 2, or unset it to use every CPU.",
         )
     return int(raw)
+
+
+def lock_wait() -> float:
+    return max(0.0, float(get("SALESOPS_LOCK_WAIT")))

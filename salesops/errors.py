@@ -35,6 +35,10 @@ class SchemaTooNew(StoreError):
     """The database was written by a newer salesops."""
 
 
+class StoreNeedsMigration(StoreError):
+    """The database was written by an older salesops: `python -m salesops migrate` upgrades it."""
+
+
 class InvalidFilter(SalesopsError):
     """A filter value (grain, metric, date range …) is not allowed."""
 

@@ -1,6 +1,11 @@
-"""Shared fixtures: one demo store for the whole run (built once), empty stores, AppTest, Chromium.
+"""Shared fixtures: one demo store per store kind (built once), empty stores, AppTest, Chromium.
 
 The demo is built with a fixed seed and a fixed 'today' so every figure the tests check is stable.
+The store fixtures (``demo_url``, ``demo_engine``, ``empty_engine``, ``app_env``, ``app``) are
+parametrised over :data:`STORES`: a test using them runs on DuckDB and on a throwaway PostgreSQL
+cluster that the run starts itself (tests/pg.py). ``@pytest.mark.store("duckdb")`` keeps a test
+on one store. Without PostgreSQL installed the PostgreSQL half is skipped locally with a message,
+and fails in CI (``CI=true``).
 """
 
 from __future__ import annotations
@@ -37,15 +42,72 @@ os.environ.setdefault("SALESOPS_TODAY", TODAY.isoformat())
 # backs); the browser servers turn it on, as `streamlit run` has it (tests/unit/test_warmup.py).
 os.environ.setdefault("SALESOPS_WARMUP", "0")
 
+#: The stores every store-facing test runs on.
+STORES = ("duckdb", "postgresql")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Drop the runs on the other store of a test marked ``@pytest.mark.store(KIND, …)``."""
+    keep, drop = [], []
+    for item in items:
+        marker = item.get_closest_marker("store")
+        kind = getattr(getattr(item, "callspec", None), "params", {}).get("store_kind")
+        if marker is not None and kind is not None and kind not in marker.args:
+            drop.append(item)
+        else:
+            keep.append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
 
 @pytest.fixture(scope="session")
-def demo_url(tmp_path_factory) -> str:
-    """URL of a DuckDB file holding the small demo (seed 7, today 2026-11-24), built once, its quarter outlooks stored."""
+def pg_cluster():
+    """A throwaway PostgreSQL cluster for the whole run (skipped locally without the binaries)."""
+    from tests.pg import MISSING_HINT, Cluster, find_bindir, wait_ready
+
+    bindir = find_bindir()
+    if bindir is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail(MISSING_HINT + " — CI must install it (see .ci/run).")
+        pytest.skip(MISSING_HINT)
+    cluster = Cluster(bindir).start()
+    try:
+        wait_ready(cluster)
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture(scope="session", params=STORES)
+def store_kind(request) -> str:
+    """Which store the test runs on: "duckdb" or "postgresql"."""
+    return request.param
+
+
+@pytest.fixture
+def new_store_url(request, tmp_path, store_kind):
+    """A function returning the URL of a new, empty database of the test's store kind."""
+    counter = iter(range(1_000_000))
+
+    def make(name: str = "store") -> str:
+        if store_kind == "postgresql":
+            return request.getfixturevalue("pg_cluster").create_database(name)
+        return f"duckdb:///{tmp_path / f'{name}{next(counter)}.duckdb'}"
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def demo_url(request, tmp_path_factory, store_kind) -> str:
+    """URL of a store holding the small demo (seed 7, today 2026-11-24), built once per store kind."""
     from salesops.demo import build_demo
     from salesops.store.engine import open_store
 
-    path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
-    url = f"duckdb:///{path}"
+    if store_kind == "postgresql":
+        url = request.getfixturevalue("pg_cluster").create_database("demo")
+    else:
+        url = f"duckdb:///{tmp_path_factory.mktemp('demo') / 'demo.duckdb'}"
     engine = open_store(url)
     build_demo(engine, seed=SEED, scale="small", today=TODAY)
     from salesops.forecasts.outlook_cache import warm_outlooks
@@ -64,11 +126,11 @@ def demo_engine(demo_url):
 
 
 @pytest.fixture
-def empty_engine(tmp_path):
-    """A fresh, empty store (tables created, no rows) in its own DuckDB file."""
+def empty_engine(new_store_url):
+    """A fresh, empty store (tables created, no rows) in its own database of the test's store kind."""
     from salesops.store.engine import open_store
 
-    engine = open_store(f"duckdb:///{tmp_path / 'empty.duckdb'}")
+    engine = open_store(new_store_url("empty"))
     yield engine
     engine.dispose()
 

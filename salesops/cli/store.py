@@ -1,4 +1,4 @@
-"""CLI: ``demo`` (build the demo organisation) and ``info`` (what is in the store)."""
+"""CLI: ``demo`` (build the demo organisation), ``migrate`` (upgrade the schema) and ``info``."""
 
 from __future__ import annotations
 
@@ -25,6 +25,10 @@ def register(subs) -> None:
     cli.add_db_option(p)
     p.set_defaults(func=run_demo)
 
+    p = subs.add_parser("migrate", help="upgrade the store's schema in place to this version (back up first)")
+    cli.add_db_option(p)
+    p.set_defaults(func=run_migrate)
+
     p = subs.add_parser("info", help="the store's URL, schema, data version and row counts")
     cli.add_db_option(p)
     p.set_defaults(func=run_info)
@@ -47,6 +51,17 @@ def run_demo(args: argparse.Namespace) -> int:
         kinds = ("quarter", "month") if args.warm == "all" else ("quarter",)
         periods = warm_outlooks(engine, summary.today, kinds)
         print(f"  outlooks of {', '.join(periods) or 'nothing (no won deals)'} stored")
+    return 0
+
+
+def run_migrate(args: argparse.Namespace) -> int:
+    before, after = store.migrate_store(args.db)
+    if before == after:
+        print(f"The store is up to date (schema revision {after}).")
+    elif before is None:
+        print(f"Created the schema (revision {after}) in the empty database.")
+    else:
+        print(f"Upgraded the store from schema revision {before} to {after}.")
     return 0
 
 

@@ -70,7 +70,7 @@ def load_attainment(engine: Engine, scope: Scope) -> pd.DataFrame:
         team_won AS (SELECT team_id, SUM(booked_cents) AS team_booked_cents FROM won GROUP BY team_id),
         per_rep AS (
             SELECT r.rep_id, r.name, r.team_id,
-                   COALESCE(CAST(ROUND(q.quota_cents) AS BIGINT), 0) AS quota_cents,
+                   COALESCE(q.quota_cents, 0) AS quota_cents,
                    COALESCE(w.booked_cents, 0) AS booked_cents
             FROM reps r
             LEFT JOIN ({QUOTA_IN_WINDOW}) q ON q.rep_id = r.rep_id

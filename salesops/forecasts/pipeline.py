@@ -31,7 +31,7 @@ def pipeline_by_period(
     sql = sa.text(
         f"""
         SELECT CAST(date_trunc(:grain, GREATEST(COALESCE(d.close_date, :today), :today)) AS DATE) AS ds,
-               SUM(CAST(d.amount_cents AS DOUBLE) * COALESCE(d.probability, 0)) AS weighted_cents,
+               SUM(CAST(d.amount_cents AS DOUBLE PRECISION) * COALESCE(d.probability, 0)) AS weighted_cents,
                SUM(d.amount_cents) AS open_cents,
                COUNT(*) AS deals
         FROM deals d

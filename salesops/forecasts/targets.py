@@ -73,7 +73,7 @@ def _weighted_open(engine: Engine, scope: Scope, today: date, start: date, end: 
     where, params = scope_filter(scope, alias="d")
     sql = sa.text(
         f"""
-        SELECT COALESCE(SUM(CAST(d.amount_cents AS DOUBLE) * COALESCE(d.probability, 0)), 0)
+        SELECT COALESCE(SUM(CAST(d.amount_cents AS DOUBLE PRECISION) * COALESCE(d.probability, 0)), 0)
         FROM deals d
         WHERE d.outcome = 'open' AND d.amount_cents IS NOT NULL
           AND GREATEST(COALESCE(d.close_date, :today), :today) BETWEEN :start AND :end {where}

@@ -76,7 +76,7 @@ _FUNNEL_SQL = """
     ),
     stage_order AS (
         SELECT stage,
-               AVG(CAST(entered_at - created_date AS DOUBLE) / GREATEST(1, close_date - created_date)) AS pos
+               AVG(CAST(entered_at - created_date AS DOUBLE PRECISION) / GREATEST(1, close_date - created_date)) AS pos
         FROM h WHERE outcome = 'won' GROUP BY stage
     ),
     steps AS (

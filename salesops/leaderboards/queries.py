@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from salesops.errors import InvalidFilter
 from salesops.leaderboards.metrics import SUMS, TREND_PERIODS, check_metric
 from salesops.scope import Scope, period_label, period_start, shift
+from salesops.store.dialect import DOUBLE, unnest_series
 from salesops.store.engine import result_frame as _frame
 from salesops.store.sql import PERIOD_STEP, period_start_sql, prorated_quota, quota_in_window, quota_rows
 
@@ -28,7 +29,7 @@ def _select(parts: Mapping[str, str], suffixes: tuple[str, ...], cols: Iterable[
     for col in cols:
         for sfx in suffixes:
             name = f"{col}{sfx}"
-            out.append(f"CAST({parts.get(name, '0')} AS DOUBLE) AS {name}")
+            out.append(f"CAST({parts.get(name, '0')} AS {DOUBLE}) AS {name}")
     return ", ".join(out)
 
 
@@ -113,15 +114,18 @@ def _trend_cols(parts: Iterable[str]) -> tuple[str, ...]:
     return tuple(c for c in SUMS if c in filled)
 
 
-def _trend_sql(where: str, rep_where: str, n_periods: int, parts: tuple[str, ...], grain: str) -> str:
+def _trend_sql(bind, where: str, rep_where: str, n_periods: int, parts: tuple[str, ...], grain: str) -> str:
     one = ("",)
     cols = _trend_cols(parts)
     closed = {
-        "won_cents": "COALESCE(SUM(CAST(amount_cents AS DOUBLE)) FILTER (WHERE outcome = 'won'), 0)",
+        "won_cents": "COALESCE(SUM(CAST(amount_cents AS DOUBLE PRECISION)) FILTER (WHERE outcome = 'won'), 0)",
         "won_count": "COUNT(*) FILTER (WHERE outcome = 'won')",
         "lost_count": "COUNT(*) FILTER (WHERE outcome = 'lost')",
     }
-    created = {"pipeline_cents": "COALESCE(SUM(CAST(amount_cents AS DOUBLE)), 0)", "created_count": "COUNT(*)"}
+    created = {
+        "pipeline_cents": "COALESCE(SUM(CAST(amount_cents AS DOUBLE PRECISION)), 0)",
+        "created_count": "COUNT(*)",
+    }
     acts = {"activities": "COUNT(*)"}
     quota = {"quota_cents": "SUM(q.quota_cents)"}
     periods = ", ".join(f"({i}, CAST(:ps{i} AS DATE), CAST(:pe{i} AS DATE))" for i in range(n_periods))
@@ -157,9 +161,7 @@ def _trend_sql(where: str, rep_where: str, n_periods: int, parts: tuple[str, ...
             FROM (
                 -- each quota row with the start of every grain period it overlaps: an equi-join
                 -- to the periods instead of a range join
-                SELECT qr.*, CAST(UNNEST(generate_series(
-                           date_trunc(:grain, qr.period_start), date_trunc(:grain, qr.period_end), {PERIOD_STEP[grain]}
-                       )) AS DATE) AS ps
+                SELECT qr.*, {unnest_series(bind, "date_trunc(:grain, qr.period_start)", "date_trunc(:grain, qr.period_end)", PERIOD_STEP[grain])} AS ps
                 FROM ({quota_rows("t_start", "t_qend")}) qr
             ) qx
             JOIN periods p ON p.period_start = qx.ps
@@ -186,7 +188,7 @@ def trend_frame(
     binds = {"grain": scope.grain, "t_start": windows[0][0], "t_end": scope.end, "t_qend": windows[-1][1]}
     for i, (s, e) in enumerate(windows):
         binds[f"ps{i}"], binds[f"pe{i}"] = s, e
-    sql = _trend_sql(where, rep_where, len(windows), parts, scope.grain)
+    sql = _trend_sql(conn, where, rep_where, len(windows), parts, scope.grain)
     res = conn.execute(sa.text(sql), {**binds, **params, **rep_params})
     trend = _frame(res)
     for col in trend.columns[3:]:

@@ -22,6 +22,7 @@ from sqlalchemy.engine import Engine
 
 from salesops.performance.queries import result_frame
 from salesops.scope import Scope, period_start
+from salesops.store.dialect import try_cast
 from salesops.store.sql import scope_filter
 
 #: Kinds of change, in the order the review walks through them.
@@ -38,12 +39,15 @@ def week_of(scope: Scope) -> tuple[date, date]:
     return period_start(scope.end, "week"), scope.end
 
 
-#: Kind of a logged change (None for a change that moved nothing: same value, or unreadable).
-_CHANGE_KIND = """CASE
-        WHEN c.field = 'close_date' AND TRY_CAST(c.new_value AS DATE) > TRY_CAST(c.old_value AS DATE) THEN 'pushed'
-        WHEN c.field = 'close_date' AND TRY_CAST(c.new_value AS DATE) < TRY_CAST(c.old_value AS DATE) THEN 'pulled in'
-        WHEN c.field = 'amount_cents' AND TRY_CAST(c.new_value AS BIGINT) > TRY_CAST(c.old_value AS BIGINT) THEN 'amount up'
-        WHEN c.field = 'amount_cents' AND TRY_CAST(c.new_value AS BIGINT) < TRY_CAST(c.old_value AS BIGINT) THEN 'amount down'
+def _change_kind(bind) -> str:
+    """Kind of a logged change (None for a change that moved nothing: same value, or unreadable)."""
+    new_d, old_d = try_cast(bind, "c.new_value", "DATE"), try_cast(bind, "c.old_value", "DATE")
+    new_n, old_n = try_cast(bind, "c.new_value", "BIGINT"), try_cast(bind, "c.old_value", "BIGINT")
+    return f"""CASE
+        WHEN c.field = 'close_date' AND {new_d} > {old_d} THEN 'pushed'
+        WHEN c.field = 'close_date' AND {new_d} < {old_d} THEN 'pulled in'
+        WHEN c.field = 'amount_cents' AND {new_n} > {old_n} THEN 'amount up'
+        WHEN c.field = 'amount_cents' AND {new_n} < {old_n} THEN 'amount down'
     END"""
 
 
@@ -76,18 +80,19 @@ def week_review(engine: Engine, scope: Scope, limit: int | None = None) -> WeekR
         f"""
         WITH ev AS MATERIALIZED (
             SELECT 'created' AS kind, d.created_date AS "on", d.deal_id, d.amount_cents,
-                   NULL AS old_value, NULL AS new_value, NULL AS days_moved, NULL AS amount_change_cents
+                   CAST(NULL AS VARCHAR) AS old_value, CAST(NULL AS VARCHAR) AS new_value,
+                   CAST(NULL AS BIGINT) AS days_moved, CAST(NULL AS BIGINT) AS amount_change_cents
             FROM deals d WHERE d.created_date BETWEEN :start AND :end {where}
             UNION ALL
             SELECT d.outcome, d.close_date, d.deal_id, d.amount_cents, NULL, NULL, NULL, NULL
             FROM deals d WHERE d.outcome IN ('won', 'lost') AND d.close_date BETWEEN :start AND :end {where}
             UNION ALL
-            SELECT {_CHANGE_KIND},
+            SELECT {_change_kind(engine)},
                    c.changed_at, c.deal_id, d.amount_cents, c.old_value, c.new_value,
                    CASE WHEN c.field = 'close_date'
-                        THEN TRY_CAST(c.new_value AS DATE) - TRY_CAST(c.old_value AS DATE) END,
+                        THEN {try_cast(engine, "c.new_value", "DATE")} - {try_cast(engine, "c.old_value", "DATE")} END,
                    CASE WHEN c.field = 'amount_cents'
-                        THEN TRY_CAST(c.new_value AS BIGINT) - TRY_CAST(c.old_value AS BIGINT) END
+                        THEN {try_cast(engine, "c.new_value", "BIGINT")} - {try_cast(engine, "c.old_value", "BIGINT")} END
             FROM deal_changes c JOIN deals d ON d.deal_id = c.deal_id
             WHERE c.changed_at BETWEEN :start AND :end {where}
         ),
@@ -100,9 +105,11 @@ def week_review(engine: Engine, scope: Scope, limit: int | None = None) -> WeekR
             ORDER BY CASE kind {order} END, "on", deal_id
             LIMIT :limit
         )
+        SELECT * FROM (
         SELECT 0 AS part, kind, NULL AS "on", NULL AS deal_id, NULL AS name, NULL AS account, NULL AS rep_id,
                NULL AS rep, NULL AS team_id, NULL AS stage, NULL AS outcome, amount_sum AS amount_cents,
-               NULL AS old_value, NULL AS new_value, NULL AS days_moved, NULL AS amount_change_cents, deals
+               CAST(NULL AS VARCHAR) AS old_value, CAST(NULL AS VARCHAR) AS new_value,
+               CAST(NULL AS BIGINT) AS days_moved, CAST(NULL AS BIGINT) AS amount_change_cents, deals
         FROM cnt
         UNION ALL
         SELECT 1, top.kind, top."on", top.deal_id, d.name, d.account, d.rep_id, r.name, d.team_id,
@@ -110,6 +117,7 @@ def week_review(engine: Engine, scope: Scope, limit: int | None = None) -> WeekR
                top.amount_change_cents, NULL
         FROM top JOIN deals d ON d.deal_id = top.deal_id
         LEFT JOIN reps r ON r.rep_id = d.rep_id
+        ) u
         ORDER BY part, CASE kind {order} END, "on", deal_id
         """  # noqa: S608 - kinds are this module's constants, filter from scope_filter, values bound
     )

@@ -1,7 +1,8 @@
 """The store: one SQLAlchemy engine from one URL, the schema, writes and the data version.
 
 ``open_store(url)`` is the one door in: it builds the engine, checks it can be opened, creates the
-tables on first use and refuses a database written by a newer schema. Every failure is a
+schema on first use (the Alembic revisions of :mod:`salesops.store.migrate`) and refuses a database
+that needs migrating or was written by a newer salesops. Every failure is a
 :class:`~salesops.errors.StoreError` whose message says what is wrong and what to do.
 
 Writes go through :func:`write`, which runs a function in one transaction and records a new data
@@ -30,13 +31,12 @@ from salesops.errors import (
     DatabaseUnavailable,
     SchemaTooNew,
     StoreError,
+    StoreNeedsMigration,
 )
-from salesops.store.schema import SCHEMA_VERSION, change_version_seq, changes, meta, metadata
+from salesops.store import dialect, migrate
+from salesops.store.schema import change_version_seq, changes, metadata
 
 T = TypeVar("T")
-
-
-_RETRYABLE = ("Conflict on", "TransactionContext Error", "write-write conflict")
 
 
 def _duckdb_path(url: sa.URL) -> Path | None:
@@ -55,9 +55,27 @@ def _explain(exc: BaseException, url_text: str) -> StoreError:
         pid = re.search(r"PID (\d+)", text)
         who = f" (process {pid.group(1)})" if pid else ""
         return DatabaseLocked(
-            f"The database {url_text} is locked by another program{who}.",
-            "A DuckDB file can be open in one program at a time: stop the other one "
-            "(for example a running `make run`) or point --db / SALESOPS_DB_URL at another file.",
+            f"The database {url_text} is locked by another program{who}, still after waiting "
+            f"{config.lock_wait():g} s (SALESOPS_LOCK_WAIT) for its turn.",
+            "A DuckDB file can be used by one program at a time: salesops waits for its turn (the app "
+            "hands the file over between requests), but the other program kept it. Let it finish or stop it "
+            "(for example a `make run` busy with a long page, or another import), point --db / "
+            "SALESOPS_DB_URL at another file, or use PostgreSQL for a team (docs/DEPLOY.md).",
+        )
+    if "password authentication failed" in text or "role" in text and "does not exist" in text:
+        return DatabaseUnavailable(
+            f"The database server behind {url_text} refused the user name or password.",
+            "Check the user and password in SALESOPS_DB_URL (postgresql+psycopg://USER:PASSWORD@HOST:PORT/DB).",
+        )
+    if "database" in text and "does not exist" in text:
+        return DatabaseUnavailable(
+            f"The database named in {url_text} does not exist on that server.",
+            "Create it (createdb NAME, or CREATE DATABASE) and run `python -m salesops migrate`, or fix the name.",
+        )
+    if "Connection refused" in text or "could not translate host" in text or "timeout expired" in text:
+        return DatabaseUnavailable(
+            f"Cannot reach the database server of {url_text}.",
+            "Check the host and port in SALESOPS_DB_URL and that PostgreSQL is running and accepts connections.",
         )
     if "is not a valid DuckDB database" in text or "not a valid" in text.lower():
         return DatabaseUnavailable(
@@ -93,7 +111,7 @@ def make_engine(url: str | None = None) -> Engine:
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        return sa.create_engine(parsed, **_engine_options(parsed))
+        engine = sa.create_engine(parsed, **_engine_options(parsed))
     except (NoSuchModuleError, ModuleNotFoundError, ImportError) as exc:
         raise BadDatabaseURL(
             f"No database driver for {parsed.drivername!r} (from {url_text!r}).",
@@ -101,41 +119,66 @@ def make_engine(url: str | None = None) -> Engine:
         ) from exc
     except ArgumentError as exc:
         raise BadDatabaseURL(f"Cannot use the database URL {url_text!r}: {exc}.") from exc
+    dialect.configure(engine)
+    return engine
 
 
 def open_store(url: str | None = None) -> Engine:
-    """Return a ready engine: reachable, tables created, schema not newer than this code."""
+    """Return a ready engine: reachable, schema at this code's newest revision.
+
+    An empty database gets the schema (every migration, in one transaction); a database at an
+    older revision is refused with :class:`StoreNeedsMigration` naming ``python -m salesops
+    migrate``; one written by a newer salesops with :class:`SchemaTooNew`.
+    """
     url_text = url or config.db_url()
     engine = make_engine(url_text)
     try:
         with engine.begin() as conn:
-            metadata.create_all(conn, checkfirst=True)
-            row = conn.execute(sa.select(meta.c.value).where(meta.c.key == "schema_version")).scalar_one_or_none()
-            if row is None:
-                conn.execute(sa.insert(meta).values(key="schema_version", value=str(SCHEMA_VERSION)))
-            elif int(row) < SCHEMA_VERSION:
-                _upgrade(conn, int(row))
-            elif int(row) > SCHEMA_VERSION:
-                raise SchemaTooNew(
-                    f"The database {url_text} was written by a newer salesops "
-                    f"(schema {row}; this version understands up to {SCHEMA_VERSION}).",
-                    "Upgrade salesops (git pull && make run), or point SALESOPS_DB_URL at another file.",
-                )
+            _check_schema(conn, engine.url.render_as_string(hide_password=True))
     except StoreError:
         engine.dispose()
         raise
     except (DBAPIError, OSError, Exception) as exc:  # noqa: BLE001 - every driver error is explained
         engine.dispose()
-        raise _explain(exc, url_text) from exc
+        raise _explain(exc, engine.url.render_as_string(hide_password=True)) from exc
     return engine
 
 
-def _upgrade(conn: Connection, version: int) -> None:
-    """Bring a database written by an older schema up to :data:`SCHEMA_VERSION` (new tables are
-    already created by ``create_all``; this adds the columns older tables lack)."""
-    if version < 2:
-        conn.execute(sa.text("ALTER TABLE deals ADD COLUMN IF NOT EXISTS account_id VARCHAR"))
-    conn.execute(sa.update(meta).where(meta.c.key == "schema_version").values(value=str(SCHEMA_VERSION)))
+def migrate_store(url: str | None = None) -> tuple[str | None, str]:
+    """Upgrade the store at ``url`` in place to this code's newest revision, in one transaction;
+    return (revision before, revision after). A store written by a newer salesops is refused."""
+    url_text = url or config.db_url()
+    engine = make_engine(url_text)
+    shown = engine.url.render_as_string(hide_password=True)
+    try:
+        with engine.begin() as conn:
+            state = migrate.status(conn)
+            if state.state == "ahead":
+                _check_schema(conn, shown)
+            return migrate.upgrade(conn)
+    except StoreError:
+        raise
+    except (DBAPIError, OSError, Exception) as exc:  # noqa: BLE001 - every driver error is explained
+        raise _explain(exc, shown) from exc
+    finally:
+        engine.dispose()
+
+
+def _check_schema(conn: Connection, shown: str) -> None:
+    state = migrate.status(conn)
+    if state.state == "empty":
+        migrate.upgrade(conn)
+    elif state.state == "ahead":
+        raise SchemaTooNew(
+            f"The database {shown} was written by a newer salesops (schema {state.revision}; "
+            f"this version knows up to {state.head}).",
+            "Upgrade salesops (git pull && make run), or point SALESOPS_DB_URL at another database.",
+        )
+    elif state.state == "behind":
+        raise StoreNeedsMigration(
+            f"The database {shown} has an older schema (revision {state.revision}; this salesops needs {state.head}).",
+            f"Back it up (docs/DEPLOY.md), then run: python -m salesops migrate --db {shown}",
+        )
 
 
 def write(engine: Engine, fn: Callable[[Connection], T], what: str, retries: int = 30) -> T:
@@ -157,9 +200,14 @@ def write(engine: Engine, fn: Callable[[Connection], T], what: str, retries: int
                 )
             return result
         except DBAPIError as exc:
-            if attempt < retries and any(s in str(exc) for s in _RETRYABLE):
+            if attempt < retries and dialect.is_retryable(exc):
                 time.sleep(0.005 * (attempt + 1))
                 continue
+            if exc.connection_invalidated:
+                raise DatabaseUnavailable(
+                    f"The connection to the database was lost while writing ({what}); nothing was written.",
+                    "Check that the database server is up, then run it again: a write lands whole or not at all.",
+                ) from exc
             raise
     raise AssertionError("unreachable: the last attempt returns or raises")
 
@@ -196,34 +244,19 @@ def table_counts(engine: Engine) -> dict[str, int]:
 def bulk_insert(conn: Connection, table: sa.Table, frame) -> int:
     """Insert a DataFrame into ``table`` inside the caller's transaction; return the row count.
 
-    On DuckDB the frame is handed to the engine as a whole (Arrow scan, no per-row Python);
-    elsewhere it falls back to one executemany.
+    Each database's fast path (:func:`salesops.store.dialect.bulk_load`): DuckDB scans the frame,
+    PostgreSQL takes COPY.
     """
-    if len(frame) == 0:
-        return 0
-    cols = [c.name for c in table.columns if c.name in frame.columns]
-    if conn.dialect.name == "duckdb":
-        raw = conn.connection.driver_connection
-        assert raw is not None  # a live connection inside the caller's transaction
-        view = f"_bulk_{table.name}"
-        raw.register(view, frame[cols])
-        try:
-            col_list = ", ".join(f'"{c}"' for c in cols)  # names come from the Table, not input
-            raw.execute(f'INSERT INTO "{table.name}" ({col_list}) SELECT {col_list} FROM {view}')  # noqa: S608 - schema names
-        finally:
-            raw.unregister(view)
-    else:
-        conn.execute(sa.insert(table), frame[cols].to_dict("records"))
-    return len(frame)
+    return dialect.bulk_load(conn, table, frame)
 
 
 def result_frame(result) -> pd.DataFrame:
     """A query result as a DataFrame. DuckDB hands its result over whole (no Python object per
     value); other drivers are read column by column (pandas reads a list of Row objects an order of
     magnitude slower). An empty result gives an empty frame with the columns."""
-    cursor = getattr(result, "cursor", None)
-    if cursor is not None and hasattr(cursor, "fetch_df"):
-        return cursor.fetch_df()
+    fast = dialect.fast_frame(result)
+    if fast is not None:
+        return fast
     keys = list(result.keys())
     rows = result.fetchall()
     if not rows:

@@ -15,6 +15,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     Float,
+    Index,
     Integer,
     MetaData,
     PrimaryKeyConstraint,
@@ -24,8 +25,11 @@ from sqlalchemy import (
     Text,
 )
 
-#: Bump when the tables change; a database with a higher number is refused (SchemaTooNew).
-SCHEMA_VERSION = 2  # 2: accounts table, deals.account_id
+#: The schema_version recorded in ``meta`` (revision 0002 sets it). Before migrations salesops went
+#: by this number (1; 2 once accounts came) and refuses a store with a higher one; this salesops goes
+#: by the Alembic revision instead (salesops/store/migrate.py). Change the tables only together with
+#: a new revision (README.md, "Changing the schema").
+SCHEMA_VERSION = 3
 
 metadata = MetaData()
 
@@ -298,3 +302,13 @@ review_snapshots = Table(
     Column("created_at", DateTime, nullable=False),
     PrimaryKeyConstraint("as_of", "level", "entity_id"),
 )
+
+# PostgreSQL-only date indexes (revision 0002); DuckDB skips row groups by min/max instead.
+for _name, _table, _column in (
+    ("ix_deals_close_date", deals, "close_date"),
+    ("ix_deals_created_date", deals, "created_date"),
+    ("ix_leads_created_at", leads, "created_at"),
+    ("ix_activities_occurred_at", activities, "occurred_at"),
+    ("ix_deal_changes_changed_at", deal_changes, "changed_at"),
+):
+    Index(_name, _table.c[_column]).ddl_if(dialect="postgresql")

@@ -10,7 +10,8 @@
 
 Everything here returns SQL text plus a dict of bind parameters; values are never formatted into
 SQL. Column names, aliases and bind names passed in come from the callers' own code, never from user
-input. The SQL is DuckDB's, kept to what PostgreSQL also reads where that costs nothing.
+input. The SQL reads the same on DuckDB and PostgreSQL; the pieces that differ come from
+:mod:`salesops.store.dialect`.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from salesops.scope import GRAINS, Scope, check_grain
+from salesops.store.dialect import DOUBLE, round_half_up
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -96,7 +98,7 @@ def prorated_quota(lo: str, hi: str, alias: str = "q") -> str:
     amount × the share of its days inside the window (0 when they don't overlap)."""
     q = alias
     return (
-        f"CAST({q}.amount_cents AS DOUBLE)"
+        f"CAST({q}.amount_cents AS {DOUBLE})"
         f" * GREATEST(0, LEAST({q}.period_end, {hi}) - GREATEST({q}.period_start, {lo}) + 1)"
         f" / ({q}.period_end - {q}.period_start + 1)"
     )
@@ -112,7 +114,7 @@ def quota_in_window(lo: str = "q_start", hi: str = "q_end") -> str:
     """
     return f"""
     SELECT q.rep_id,
-           CAST(ROUND(SUM({prorated_quota(f"CAST(:{lo} AS DATE)", f"CAST(:{hi} AS DATE)")})) AS BIGINT) AS quota_cents
+           {round_half_up(f"SUM({prorated_quota(f'CAST(:{lo} AS DATE)', f'CAST(:{hi} AS DATE)')})")} AS quota_cents
     FROM ({quota_rows(lo, hi)}) q
     GROUP BY q.rep_id
 """  # noqa: S608 - our fragments; bind names come from the callers' code

@@ -87,12 +87,12 @@ _REP_SQL = """
         SELECT rep_id, team_id FROM lc
     )
     SELECT p.team_id, COALESCE(t.name, p.team_id) AS team, p.rep_id, r.name AS rep, r.role,
-           CAST(r.fte AS DOUBLE) AS fte,
+           CAST(r.fte AS DOUBLE PRECISION) AS fte,
            CAST(GREATEST(0, CAST(:end AS DATE) - a.first_day + 1) AS BIGINT) AS days_available,
            CAST(GREATEST(0, LEAST(CAST(:end AS DATE), CAST(a.ramp_end AS DATE) - 1) - a.first_day + 1) AS BIGINT)
                AS ramp_days,
            CAST(COALESCE(lc.leads, 0) AS BIGINT) AS leads,
-           CAST(COALESCE(lc.quality_leads, 0.0) AS DOUBLE) AS quality_leads
+           CAST(COALESCE(lc.quality_leads, 0.0) AS DOUBLE PRECISION) AS quality_leads
     FROM pool p JOIN reps r ON r.rep_id = p.rep_id
     CROSS JOIN LATERAL (
         SELECT GREATEST(CAST(:start AS DATE), COALESCE(r.hire_date, CAST(:start AS DATE))) AS first_day,

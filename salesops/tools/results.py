@@ -31,8 +31,8 @@ _AGG = """
            AVG(CASE WHEN s.satisfaction >= 4 THEN 1.0 ELSE 0.0 END) AS csat,
            100.0 * (AVG(CASE WHEN s.recommend >= 9 THEN 1.0 ELSE 0.0 END)
                     - AVG(CASE WHEN s.recommend <= 6 THEN 1.0 ELSE 0.0 END)) AS nps,
-           AVG(CAST(s.satisfaction AS DOUBLE)) AS mean_satisfaction,
-           AVG(CAST(s.ease AS DOUBLE)) AS mean_ease
+           AVG(CAST(s.satisfaction AS DOUBLE PRECISION)) AS mean_satisfaction,
+           AVG(CAST(s.ease AS DOUBLE PRECISION)) AS mean_ease
     FROM survey_responses s
     WHERE (CAST(:round AS VARCHAR) IS NULL OR s.round_id = :round)
     GROUP BY s.round_id, s.tool_id{team_group}
@@ -80,7 +80,7 @@ _RESULTS_SQL = f"""
     )
     SELECT round_id, round, opens_on, tool_id, tool, category, CAST(answers AS BIGINT) AS answers,
            CAST(links AS BIGINT) AS links,
-           CAST(answers AS DOUBLE) / CASE WHEN links > 0 THEN links END AS response_rate,
+           CAST(answers AS DOUBLE PRECISION) / CASE WHEN links > 0 THEN links END AS response_rate,
            csat, nps, mean_satisfaction, mean_ease, satisfaction_change, csat_change, nps_change,
            COALESCE(satisfaction_change <= :fall_mean, false) OR COALESCE(csat_change <= :fall_csat, false) AS fell,
            shown,
@@ -280,11 +280,11 @@ def _tools_vs_performance_sql(where: str, rep_where: str) -> sa.TextClause:
         perf AS (
             SELECT COALESCE(c.team_id, q.team_id) AS team_id, CAST(COALESCE(c.won_cents, 0) AS BIGINT) AS won_cents,
                    COALESCE(c.won, 0) AS won, COALESCE(c.lost, 0) AS lost,
-                   CAST(COALESCE(q.quota_cents, 0) AS DOUBLE) AS quota_cents
+                   CAST(COALESCE(q.quota_cents, 0) AS DOUBLE PRECISION) AS quota_cents
             FROM closed c FULL OUTER JOIN quota q USING (team_id)
         )
         SELECT bd.tool_id, bd.tool, bd.team_id, bd.team, bd.answers, bd.mean_satisfaction, bd.csat, bd.shown,
-               p.won_cents, p.quota_cents, CAST(p.won AS DOUBLE) AS won, CAST(p.lost AS DOUBLE) AS lost
+               p.won_cents, p.quota_cents, CAST(p.won AS DOUBLE PRECISION) AS won, CAST(p.lost AS DOUBLE PRECISION) AS lost
         FROM bd LEFT JOIN perf p ON p.team_id IS NOT DISTINCT FROM bd.team_id
         WHERE NOT :scoped OR bd.team_id IN (SELECT team_id FROM perf)
         ORDER BY bd.tool, bd.team_id

@@ -86,6 +86,7 @@ def test_a_locked_database_shows_one_clear_message(monkeypatch, tmp_path):
     try:
         assert holder.stdout.readline().strip() == "ready"
         monkeypatch.setenv("SALESOPS_DB_URL", f"duckdb:///{path}")
+        monkeypatch.setenv("SALESOPS_LOCK_WAIT", "0.5")
         at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
         assert not at.exception
         assert "locked by another program" in at.error[0].value
@@ -100,14 +101,26 @@ def test_a_database_from_a_newer_salesops_shows_one_clear_message(monkeypatch, t
     import sqlalchemy as sa
 
     from salesops import store
-    from salesops.store import schema
 
     url = f"duckdb:///{tmp_path / 'newer.duckdb'}"
     engine = store.open_store(url)
     with engine.begin() as conn:
-        conn.execute(sa.update(schema.meta).where(schema.meta.c.key == "schema_version").values(value="99"))
+        conn.execute(sa.text("UPDATE alembic_version SET version_num = '0999'"))
     engine.dispose()
     monkeypatch.setenv("SALESOPS_DB_URL", url)
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
     assert not at.exception
     assert "newer salesops" in at.error[0].value
+
+
+def test_a_store_that_needs_migrating_shows_the_command(monkeypatch, tmp_path):
+    """A store from before the latest revision is refused on the page with one error naming `migrate`."""
+    from tests.unit.test_migrations import _legacy_store
+
+    url = f"duckdb:///{tmp_path / 'older.duckdb'}"
+    _legacy_store(url)
+    monkeypatch.setenv("SALESOPS_DB_URL", url)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    assert not at.exception
+    assert len(at.error) == 1
+    assert "older schema" in at.error[0].value and "python -m salesops migrate" in at.error[0].value

@@ -106,20 +106,21 @@ def test_a_file_that_is_not_duckdb_is_explained(tmp_path):
     assert "not a DuckDB database" in err.value.message
 
 
-def test_a_database_written_by_a_newer_schema_is_refused(tmp_path):
-    """A schema version above ours stops with 'upgrade salesops', and nothing is changed."""
-    url = f"duckdb:///{tmp_path / 'n.duckdb'}"
+def test_a_database_written_by_a_newer_schema_is_refused(new_store_url):
+    """A schema revision this code does not know stops with 'upgrade salesops', and nothing is changed."""
+    url = new_store_url("newer")
     engine = store.open_store(url)
     with engine.begin() as conn:
-        conn.execute(sa.update(schema.meta).where(schema.meta.c.key == "schema_version").values(value="999"))
+        conn.execute(sa.text("UPDATE alembic_version SET version_num = '0999'"))
     engine.dispose()
     with pytest.raises(SchemaTooNew) as err:
         store.open_store(url)
     assert "newer salesops" in err.value.message and "Upgrade" in err.value.hint
 
 
-def test_a_file_locked_by_another_process_is_explained(tmp_path):
-    """While another process holds the DuckDB file, opening it says who holds it and what to do."""
+def test_a_file_locked_by_another_process_is_explained(tmp_path, monkeypatch):
+    """While another process holds the DuckDB file past the wait, opening it says who holds it and what to do."""
+    monkeypatch.setenv("SALESOPS_LOCK_WAIT", "0.5")
     path = tmp_path / "locked.duckdb"
     store.open_store(f"duckdb:///{path}").dispose()
     holder = subprocess.Popen(
@@ -192,3 +193,24 @@ def test_readers_are_safe_while_a_writer_writes(demo_url, tmp_path):
         assert all(f.result() == expected for f in reads)
         for f in writes:
             f.result()
+
+
+def test_a_cli_import_waits_for_the_app_to_hand_the_file_over(tmp_path):
+    """An app-like engine that just read the file releases it when idle; a CLI import started
+    meanwhile waits for its turn and succeeds, and the engine then sees the new rows."""
+    from pathlib import Path
+
+    url = f"duckdb:///{tmp_path / 'shared.duckdb'}"
+    engine = store.open_store(url)
+    assert store.table_counts(engine)["reps"] == 0  # the pool now holds the file
+    reps_csv = Path(__file__).resolve().parents[1] / "fixtures" / "reps.csv"
+    done = subprocess.run(
+        [sys.executable, "-m", "salesops", "import", "reps", str(reps_csv), "--db", url],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**__import__("os").environ, "SALESOPS_LOCK_WAIT": "60"},
+    )
+    assert done.returncode == 0, done.stderr
+    assert store.table_counts(engine)["reps"] == 3
+    engine.dispose()

@@ -1,0 +1,276 @@
+"""Every difference between the two stores (DuckDB and PostgreSQL) in one module.
+
+The rest of salesops writes its SQL once, for both. Where the two databases read the same text the
+text is simply written inline (``date_trunc``, ``generate_series`` in FROM, ``INTERVAL '1 month'``,
+``FILTER (WHERE …)``, ``GREATEST``, date − date = days, ``ON CONFLICT``); where they do not, the
+piece comes from here:
+
+* :data:`DOUBLE` / :func:`as_double` — a float cast (``DOUBLE PRECISION``: both read it; DuckDB's
+  bare ``DOUBLE`` is not PostgreSQL).
+* :func:`round_half_up` — ROUND of a double differs (DuckDB: half away from zero; PostgreSQL: half to
+  even), so cents are rounded with FLOOR(x + 0.5), identical on both.
+* :func:`ratio` — ``/`` of two integers is a float on DuckDB but integer division on PostgreSQL.
+* :func:`try_cast` — DuckDB's TRY_CAST; PostgreSQL has none (a pattern check, then CAST).
+* :func:`unnest_series` — a series of dates as rows inside a SELECT list.
+* :func:`bulk_load` — the fast path of each database: DuckDB scans the frame (Arrow), PostgreSQL
+  takes ``COPY … FROM STDIN``.
+* :func:`fast_frame` — DuckDB hands a result over as a DataFrame without Python objects.
+* :func:`configure` — per-connection set-up (PostgreSQL: NUMERIC read as int/float like DuckDB's
+  HUGEINT/DOUBLE, not Decimal).
+* :func:`is_retryable` — the errors of two writers meeting, worth one more try.
+
+Functions that differ take ``bind``: an Engine, a Connection or a dialect name (``"duckdb"``,
+``"postgresql"``). Not supported: DuckDB-only syntax such as ``QUALIFY``, ``GROUP BY ALL``,
+``list_*``, ``strftime``, ``::`` casts, ``date_diff``, ``epoch`` — write the portable form (a
+subquery with a window function, explicit GROUP BY, ``CAST``, date − date). README.md, "Writing SQL
+for both stores", says how to add a piece here.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import threading
+import time
+from typing import Any
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+DUCKDB = "duckdb"
+POSTGRESQL = "postgresql"
+
+#: A float type both stores read.
+DOUBLE = "DOUBLE PRECISION"
+
+
+def name_of(bind: Engine | Connection | str) -> str:
+    """The dialect name of an engine, a connection or a name."""
+    if isinstance(bind, str):
+        return bind
+    return bind.dialect.name
+
+
+def as_double(expr: str) -> str:
+    """``expr`` as a double-precision float."""
+    return f"CAST({expr} AS {DOUBLE})"
+
+
+def round_half_up(expr: str) -> str:
+    """``expr`` (a non-negative float) rounded to a whole number, half up, as BIGINT — the same on
+    both stores (their ROUND of a double breaks ties differently)."""
+    return f"CAST(FLOOR({expr} + 0.5) AS BIGINT)"
+
+
+def ratio(num: str, den: str) -> str:
+    """``num ÷ den`` as a float, NULL when ``den`` is 0 (integer ÷ integer truncates on PostgreSQL)."""
+    return f"{as_double(num)} / NULLIF({den}, 0)"
+
+
+#: What a text must look like before PostgreSQL casts it (it has no TRY_CAST).
+_PATTERNS = {
+    "DATE": r"^\d{4}-\d{2}-\d{2}$",
+    "BIGINT": r"^-?\d{1,18}$",
+    "INTEGER": r"^-?\d{1,9}$",
+    DOUBLE: r"^-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$",
+}
+
+
+def try_cast(bind: Engine | Connection | str, expr: str, type_: str) -> str:
+    """``expr`` cast to ``type_`` (a key of ``_PATTERNS``), NULL when it does not read as one.
+
+    On PostgreSQL a text that matches the pattern but is still invalid (a 2024-02-30) raises; the
+    stored values are written by salesops' own checked imports.
+    """
+    if name_of(bind) == DUCKDB:
+        return f"TRY_CAST({expr} AS {type_})"
+    pattern = _PATTERNS[type_]
+    return f"CASE WHEN {expr} ~ '{pattern}' THEN CAST({expr} AS {type_}) END"
+
+
+def unnest_series(bind: Engine | Connection | str, first: str, last: str, step: str) -> str:
+    """The dates ``first``, ``first + step`` … ``last`` as rows, inside a SELECT list (DuckDB's
+    generate_series returns a list there; PostgreSQL's returns rows)."""
+    series = f"generate_series({first}, {last}, {step})"
+    if name_of(bind) == DUCKDB:
+        return f"CAST(UNNEST({series}) AS DATE)"
+    return f"CAST({series} AS DATE)"
+
+
+# ---- connections -----------------------------------------------------------------------------------
+
+
+def configure(engine: Engine) -> None:
+    """Per-dialect set-up of ``engine`` and of every new connection of it."""
+    if engine.dialect.name == POSTGRESQL:
+        sa.event.listen(engine, "connect", _pg_on_connect)
+    elif engine.dialect.name == DUCKDB and _is_duckdb_file(engine):
+        sa.event.listen(engine, "do_connect", _duckdb_connect_waiting)
+        _IdleRelease(engine, IDLE_RELEASE_SECONDS)
+
+
+def _is_duckdb_file(engine: Engine) -> bool:
+    db = engine.url.database or ""
+    return db not in ("", ":memory:") and not db.startswith((":memory:", "md:"))
+
+
+#: A DuckDB file is closed this long after its last connection was handed back (between two
+#: requests of the app), so a CLI import or snapshot can take its turn.
+IDLE_RELEASE_SECONDS = 1.0
+
+
+def _duckdb_connect_waiting(dialect_: Any, _record: Any, cargs: Any, cparams: Any) -> Any:
+    """Open the DuckDB file, waiting up to SALESOPS_LOCK_WAIT seconds while another program holds
+    it (DuckDB lets one process have a file at a time); the lock error is raised after that."""
+    from salesops import config
+
+    deadline = time.monotonic() + config.lock_wait()
+    while True:
+        try:
+            return dialect_.connect(*cargs, **cparams)
+        except Exception as exc:
+            if "Could not set lock" not in str(exc) or time.monotonic() >= deadline:
+                raise
+            time.sleep(0.2)
+
+
+class _IdleRelease:
+    """Closes the engine's pooled DuckDB connections (and so the file) once none has been checked
+    out for ``seconds``; the next request opens it again."""
+
+    def __init__(self, engine: Engine, seconds: float) -> None:
+        self.engine, self.seconds = engine, seconds
+        self.out = 0
+        self.lock = threading.Lock()
+        self.timer: threading.Timer | None = None
+        sa.event.listen(engine, "checkout", self.checkout)
+        sa.event.listen(engine, "checkin", self.checkin)
+
+    def checkout(self, *_args: Any) -> None:
+        with self.lock:
+            self.out += 1
+            if self.timer is not None:
+                self.timer.cancel()
+                self.timer = None
+
+    def checkin(self, *_args: Any) -> None:
+        with self.lock:
+            self.out = max(0, self.out - 1)
+            if self.out == 0:
+                self.timer = threading.Timer(self.seconds, self.release)
+                self.timer.daemon = True
+                self.timer.start()
+
+    def release(self) -> None:
+        with self.lock:
+            if self.out == 0:
+                self.timer = None
+                self.engine.pool.dispose()
+
+
+def _pg_on_connect(dbapi_conn: Any, _record: Any) -> None:
+    """NUMERIC (what SUM of BIGINT and AVG of INTEGER give on PostgreSQL) read as int when whole,
+    float otherwise: what DuckDB hands back for the same SQL (HUGEINT, DOUBLE), not Decimal."""
+    from psycopg.adapt import Loader
+
+    class _NumericLoader(Loader):
+        def load(self, data: Any) -> int | float:
+            text = bytes(data).decode()
+            if text.lstrip("-").isdigit():
+                return int(text)
+            return float(text)
+
+    dbapi_conn.adapters.register_loader("numeric", _NumericLoader)
+
+
+#: Fragments of the errors raised when two writers meet; the write is tried again.
+_RETRYABLE = (
+    "Conflict on",
+    "TransactionContext Error",
+    "write-write conflict",
+    "could not serialize access",
+    "deadlock detected",
+)
+
+
+def is_retryable(exc: BaseException) -> bool:
+    """True when ``exc`` is two concurrent writers meeting (the write is safe to run again)."""
+    return any(s in str(exc) for s in _RETRYABLE)
+
+
+# ---- bulk load and fast reads ------------------------------------------------------------------------
+
+
+def bulk_load(conn: Connection, table: sa.Table, frame: pd.DataFrame) -> int:
+    """Insert ``frame``'s rows into ``table`` in the caller's transaction, by each database's fast
+    path; return the row count. Columns of ``frame`` not in ``table`` are ignored."""
+    if len(frame) == 0:
+        return 0
+    cols = [c.name for c in table.columns if c.name in frame.columns]
+    dialect = conn.dialect.name
+    if dialect == DUCKDB:
+        _duckdb_scan(conn, table, frame[cols])
+    elif dialect == POSTGRESQL:
+        _pg_copy(conn, table, frame[cols])
+    else:
+        conn.execute(sa.insert(table), frame[cols].to_dict("records"))
+    return len(frame)
+
+
+def _duckdb_scan(conn: Connection, table: sa.Table, frame: pd.DataFrame) -> None:
+    raw = conn.connection.driver_connection
+    assert raw is not None  # noqa: S101 - a live connection always has its driver connection
+    view = f"_bulk_{table.name}"
+    raw.register(view, frame)
+    try:
+        col_list = ", ".join(f'"{c}"' for c in frame.columns)  # names come from the Table, not input
+        raw.execute(f'INSERT INTO "{table.name}" ({col_list}) SELECT {col_list} FROM {view}')  # noqa: S608 - schema names
+    finally:
+        raw.unregister(view)
+
+
+#: The NULL marker in the CSV handed to COPY (an empty unquoted field stays an empty string).
+_PG_NULL = r"\N"
+
+
+def _pg_copy(conn: Connection, table: sa.Table, frame: pd.DataFrame) -> None:
+    """COPY the frame as CSV: integers kept whole (a nullable int column arrives as float in pandas)."""
+    out = frame.copy()
+    for col in out.columns:
+        sql_type = table.c[col].type
+        if isinstance(sql_type, sa.Integer) and out[col].dtype.kind == "f":
+            out[col] = out[col].round().astype("Int64")
+        elif isinstance(sql_type, sa.Boolean) and out[col].dtype == object:
+            out[col] = out[col].map(lambda v: None if v is None or v != v else bool(v))
+    buf = io.StringIO()
+    out.to_csv(buf, index=False, header=False, na_rep=_PG_NULL, quoting=csv.QUOTE_MINIMAL, lineterminator="\n")
+    col_list = ", ".join(f'"{c}"' for c in out.columns)  # names come from the Table, not input
+    raw = conn.connection.driver_connection
+    assert raw is not None  # noqa: S101 - a live connection always has its driver connection
+    copy_sql = f"COPY \"{table.name}\" ({col_list}) FROM STDIN (FORMAT csv, NULL '{_PG_NULL}')"  # noqa: S608
+    with raw.cursor() as cur, cur.copy(copy_sql) as copy:
+        data = buf.getvalue()
+        step = 1 << 20
+        for i in range(0, len(data), step):
+            copy.write(data[i : i + step])
+
+
+def fast_frame(result: Any) -> pd.DataFrame | None:
+    """The whole result as a DataFrame where the driver can hand it over without Python objects
+    (DuckDB); None elsewhere."""
+    cursor = getattr(result, "cursor", None)
+    if cursor is not None and hasattr(cursor, "fetch_df"):
+        return cursor.fetch_df()
+    return None
+
+
+def lock_schema(conn: Connection) -> None:
+    """Make concurrent schema changes take turns until the end of the transaction (PostgreSQL's
+    advisory lock; DuckDB has one writer process anyway)."""
+    if conn.dialect.name == POSTGRESQL:
+        conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SCHEMA_LOCK})
+
+
+#: The advisory lock id schema changes take on PostgreSQL ("salesops" in hex digits, truncated).
+_SCHEMA_LOCK = 0x5A1E5095
