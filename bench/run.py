@@ -175,9 +175,18 @@ def run(scale: str, reps: int, out: Path | None, import_rows: list[int], db: Pat
     rows.append(Row("memory", "peak RSS of the app process (MB)", None, app_peak_mb, app_peak_mb, note=note))
     engine.dispose()
     if out:
-        out.write_text(render(rows, scale, counts, reps))
+        out.write_text(render(rows, scale, counts, reps) + _kept_sections(out))
         print(f"wrote {out}")
     return rows
+
+
+def _kept_sections(out: Path) -> str:
+    """The DuckDB/PostgreSQL section bench/stores.py wrote into ``out`` (kept on a rewrite)."""
+    begin, end = "<!-- stores -->", "<!-- /stores -->"
+    text = out.read_text() if out.exists() else ""
+    if begin not in text or end not in text:
+        return ""
+    return "\n" + begin + text.split(begin, 1)[1].split(end, 1)[0] + end + "\n"
 
 
 def _fmt(x: float | None) -> str:

@@ -178,6 +178,15 @@ def _timed(fn, reps: int, warmup: int = 1) -> tuple[float, float, float]:
 
 
 def import_timing(engine, scratch: Path, n: int) -> float:
+    """:func:`import_timing_url` into a scratch DuckDB file (removed afterwards)."""
+    scratch.unlink(missing_ok=True)
+    try:
+        return import_timing_url(engine, f"duckdb:///{scratch}", n)
+    finally:
+        scratch.unlink(missing_ok=True)
+
+
+def import_timing_url(engine, scratch_url: str, n: int) -> float:
     """Milliseconds to import ``n`` deal rows (CRM-shaped text cells) into a store with the org.
 
     The rows are the demo's deals repeated under new ids, written as an export would carry them:
@@ -189,9 +198,7 @@ def import_timing(engine, scratch: Path, n: int) -> float:
     from salesops import ingest, store
     from salesops.store import schema
 
-    if scratch.exists():
-        scratch.unlink()
-    target = store.open_store(f"duckdb:///{scratch}")
+    target = store.open_store(scratch_url)
     teams = store.read_frame(engine, schema.teams.select())
     reps = store.read_frame(engine, schema.reps.select())
     store.write(
@@ -227,5 +234,4 @@ def import_timing(engine, scratch: Path, n: int) -> float:
     ingest.import_frame(target, "deals", export, file_name=f"bench_{n}.csv")
     ms = (time.perf_counter() - t) * 1000
     target.dispose()
-    scratch.unlink(missing_ok=True)
     return ms

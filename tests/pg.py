@@ -34,6 +34,11 @@ def find_bindir() -> Path | None:
     return Path(found).parent if found else None
 
 
+def _base() -> str | None:
+    """Where the cluster's folder goes: /var/tmp (long runs here have seen /tmp swept), else the default."""
+    return "/var/tmp" if os.access("/var/tmp", os.W_OK) else None
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -43,7 +48,7 @@ def _free_port() -> int:
 @dataclass
 class Cluster:
     bindir: Path
-    folder: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="pgtest-cluster-")))
+    folder: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="salesops-pgtest-", dir=_base())))
     port: int = field(default_factory=_free_port)
     user: str = "postgres"
 

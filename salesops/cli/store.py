@@ -1,13 +1,16 @@
-"""CLI: ``demo`` (build the demo organisation), ``migrate`` (upgrade the schema) and ``info``."""
+"""CLI: ``demo`` (build the demo organisation), ``migrate`` (upgrade the schema), ``backup``
+(export a DuckDB store) and ``info``."""
 
 from __future__ import annotations
 
 import argparse
 import json
+from pathlib import Path
 
 from salesops import demo, store
 from salesops.cli import common as cli
 from salesops.cli import review
+from salesops.store.backup import export_store
 
 
 def register(subs) -> None:
@@ -28,6 +31,11 @@ def register(subs) -> None:
     p = subs.add_parser("migrate", help="upgrade the store's schema in place to this version (back up first)")
     cli.add_db_option(p)
     p.set_defaults(func=run_migrate)
+
+    p = subs.add_parser("backup", help="export a DuckDB store to a new folder (PostgreSQL: pg_dump)")
+    p.add_argument("folder", help="the folder to create (schema + one Parquet file per table)")
+    cli.add_db_option(p)
+    p.set_defaults(func=run_backup)
 
     p = subs.add_parser("info", help="the store's URL, schema, data version and row counts")
     cli.add_db_option(p)
@@ -62,6 +70,13 @@ def run_migrate(args: argparse.Namespace) -> int:
         print(f"Created the schema (revision {after}) in the empty database.")
     else:
         print(f"Upgraded the store from schema revision {before} to {after}.")
+    return 0
+
+
+def run_backup(args: argparse.Namespace) -> int:
+    engine = store.open_store(args.db)
+    folder = export_store(engine, Path(args.folder))
+    print(f"Exported the store to {folder} (restore: IMPORT DATABASE '{folder}' in a new DuckDB file).")
     return 0
 
 

@@ -62,12 +62,12 @@ def funnel(engine: Engine, scope: Scope) -> pd.DataFrame:
     sql = sa.text(
         f"""
         WITH l AS (
-            SELECT COALESCE(team_id, '') AS team_id, {stage_cases}
+            SELECT COALESCE(team_id, '') AS team_id, GROUPING(COALESCE(team_id, '')) AS total, {stage_cases}
             FROM leads WHERE created_at BETWEEN :start AND :end
             GROUP BY ROLLUP (COALESCE(team_id, ''))
         ),
         d AS (
-            SELECT COALESCE(team_id, '') AS team_id,
+            SELECT COALESCE(team_id, '') AS team_id, GROUPING(COALESCE(team_id, '')) AS total,
                    COALESCE(SUM(amount_cents), 0) AS opp_cents,
                    COALESCE(SUM(amount_cents) FILTER (WHERE outcome = 'won'), 0) AS won_cents
             FROM deals WHERE created_date BETWEEN :start AND :end
@@ -76,7 +76,9 @@ def funnel(engine: Engine, scope: Scope) -> pd.DataFrame:
         x AS (
             SELECT COALESCE(l.team_id, d.team_id) AS team_id, l.n_lead, l.n_mql, l.n_sql, l.n_opportunity,
                    l.n_won, d.opp_cents, d.won_cents
-            FROM l FULL OUTER JOIN d ON l.team_id IS NOT DISTINCT FROM d.team_id
+            -- an equi-join (PostgreSQL runs a FULL JOIN only on one): the ROLLUP's company row
+            -- (total = 1) meets the other's, a team's row the same team's
+            FROM l FULL OUTER JOIN d ON l.total = d.total AND COALESCE(l.team_id, '') = COALESCE(d.team_id, '')
         )
         SELECT COALESCE(x.team_id, '{COMPANY}') AS team_id,
                CASE WHEN x.team_id IS NULL THEN 'Company' ELSE COALESCE(t.name, x.team_id) END AS team,

@@ -101,6 +101,14 @@ def unnest_series(bind: Engine | Connection | str, first: str, last: str, step: 
 # ---- connections -----------------------------------------------------------------------------------
 
 
+def engine_options(url: sa.URL) -> dict[str, Any]:
+    """Options of ``create_engine`` per dialect. PostgreSQL: a pool for 20+ sessions at once, and a
+    ping before reuse so a connection the server dropped (restart, failover) is replaced, not used."""
+    if url.get_backend_name() == POSTGRESQL:
+        return {"pool_size": 10, "max_overflow": 30, "pool_pre_ping": True}
+    return {}
+
+
 def configure(engine: Engine) -> None:
     """Per-dialect set-up of ``engine`` and of every new connection of it."""
     if engine.dialect.name == POSTGRESQL:

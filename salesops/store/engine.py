@@ -111,7 +111,7 @@ def make_engine(url: str | None = None) -> Engine:
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        engine = sa.create_engine(parsed, **_engine_options(parsed))
+        engine = sa.create_engine(parsed, **_engine_options(parsed), **dialect.engine_options(parsed))
     except (NoSuchModuleError, ModuleNotFoundError, ImportError) as exc:
         raise BadDatabaseURL(
             f"No database driver for {parsed.drivername!r} (from {url_text!r}).",

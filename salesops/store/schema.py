@@ -14,7 +14,7 @@ from sqlalchemy import (
     Column,
     Date,
     DateTime,
-    Float,
+    Double,
     Index,
     Integer,
     MetaData,
@@ -69,7 +69,7 @@ reps = Table(
     Column("hire_date", Date),
     Column("ramp_months", Integer, nullable=False, default=0),
     Column("active", Boolean, nullable=False, default=True),
-    Column("fte", Float, nullable=False, default=1.0),  # capacity weight: 0.5 = part-time
+    Column("fte", Double, nullable=False, default=1.0),  # capacity weight: 0.5 = part-time
     Column("email", String),
 )
 
@@ -129,7 +129,7 @@ deals = Table(
     Column("stage", String, nullable=False),
     Column("outcome", String, nullable=False),  # open / won / lost
     Column("amount_cents", BigInteger),  # NULL: amount unknown
-    Column("probability", Float),  # 0..1, the stage probability
+    Column("probability", Double),  # 0..1, the stage probability (DOUBLE on both stores: revision 0003)
     Column("forecast_category", String),
     Column("created_date", Date, nullable=False),
     Column("close_date", Date),  # actual close (won/lost) or expected close (open)

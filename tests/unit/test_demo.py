@@ -9,6 +9,10 @@ import sqlalchemy as sa
 from salesops import demo, store
 from tests.conftest import SEED, TODAY
 
+# The demo is generated in Python, the same rows on every store (test_dialect_parity compares the
+# pages on both); these checks read its traits with DuckDB SQL and its physical row order.
+pytestmark = pytest.mark.store("duckdb")
+
 
 def q(engine, sql, **params) -> pd.DataFrame:
     return store.read_frame(engine, sa.text(sql), params)
