@@ -26,8 +26,9 @@ demo: $(VENV)/.installed
 run: $(VENV)/.installed $(DB_FILE)
 	$(VENV)/bin/streamlit run app.py --server.port $(PORT)
 
+# The store-facing tests run on DuckDB and on a throwaway PostgreSQL cluster (tests/pg.py).
 test: $(VENV)/.installed
-	$(PY) -m pytest -q
+	SALESOPS_TEST_STORES=duckdb,postgresql $(PY) -m pytest -q
 
 test-fast: $(VENV)/.installed
 	$(PY) -m pytest -q -m "not slow and not browser"

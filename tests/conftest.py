@@ -42,8 +42,12 @@ os.environ.setdefault("SALESOPS_TODAY", TODAY.isoformat())
 # backs); the browser servers turn it on, as `streamlit run` has it (tests/unit/test_warmup.py).
 os.environ.setdefault("SALESOPS_WARMUP", "0")
 
-#: The stores every store-facing test runs on.
-STORES = ("duckdb", "postgresql")
+#: The stores every store-facing test runs on: both under `make test` and in CI (CI=true); a plain
+#: `pytest` run (the quick loop while developing, and /work/land.sh) runs DuckDB alone unless
+#: SALESOPS_TEST_STORES=duckdb,postgresql says otherwise.
+ALL_STORES = ("duckdb", "postgresql")
+_DEFAULT_STORES = "duckdb,postgresql" if os.environ.get("CI") == "true" else "duckdb"
+STORES = tuple(s for s in os.environ.get("SALESOPS_TEST_STORES", _DEFAULT_STORES).split(",") if s in ALL_STORES)
 
 
 def pytest_collection_modifyitems(config, items):

@@ -28,10 +28,12 @@ for both stores", says how to add a piece here.
 
 from __future__ import annotations
 
+import atexit
 import csv
 import io
 import threading
 import time
+import weakref
 from typing import Any
 
 import pandas as pd
@@ -154,6 +156,7 @@ class _IdleRelease:
         self.timer: threading.Timer | None = None
         sa.event.listen(engine, "checkout", self.checkout)
         sa.event.listen(engine, "checkin", self.checkin)
+        _IDLE_RELEASES.add(self)
 
     def checkout(self, *_args: Any) -> None:
         with self.lock:
@@ -175,6 +178,23 @@ class _IdleRelease:
             if self.out == 0:
                 self.timer = None
                 self.engine.pool.dispose()
+
+    def close(self) -> None:
+        """At exit: no timer left pending, the file closed before the interpreter goes."""
+        with self.lock:
+            if self.timer is not None:
+                self.timer.cancel()
+                self.timer = None
+        self.engine.pool.dispose()
+
+
+_IDLE_RELEASES: weakref.WeakSet[_IdleRelease] = weakref.WeakSet()
+
+
+@atexit.register
+def _close_idle_files() -> None:
+    for item in list(_IDLE_RELEASES):
+        item.close()
 
 
 def _pg_on_connect(dbapi_conn: Any, _record: Any) -> None:
