@@ -30,6 +30,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from salesops.scope import period_end, period_start
+from salesops.store.dialect import round_half_up
 from salesops.store.engine import fetch_frame
 from salesops.store.sql import prorated_quota, quota_rows
 
@@ -107,7 +108,7 @@ dv AS (
            CASE WHEN s_now = 'open' AND inq_now THEN amt_now ELSE 0 END AS open_amt,
            CASE WHEN s_now = 'open' AND inq_now THEN amt_now * crm_now ELSE 0 END AS crm_w,
            CASE WHEN s_now = 'open' AND inq_now THEN amt_now * p_now ELSE 0 END AS w_now,
-           CASE WHEN s_now = 'open' AND inq_now THEN CAST(amt_now AS DOUBLE) * amt_now * p_now * (1 - p_now)
+           CASE WHEN s_now = 'open' AND inq_now THEN CAST(amt_now AS DOUBLE PRECISION) * amt_now * p_now * (1 - p_now)
                 ELSE 0 END AS var_now,
            CASE WHEN s_prev = 'won' AND close_date >= q_start THEN amount
                 WHEN s_prev = 'open' AND inq_prev THEN amt_prev * p_prev ELSE 0 END AS v_prev
@@ -138,7 +139,7 @@ SELECT f.as_of,
        CASE WHEN GROUPING(f.rep_id) = 0 THEN f.rep_id WHEN GROUPING(f.team_id) = 0 THEN f.team_id
             WHEN GROUPING(t.region) = 0 THEN t.region ELSE 'company' END AS entity_id,
        CAST(SUM(f.won) AS BIGINT) AS won_cents, CAST(SUM(f.quota) AS BIGINT) AS quota_cents,
-       CAST(SUM(f.open_amt) AS BIGINT) AS open_cents, CAST(ROUND(SUM(f.crm_w)) AS BIGINT) AS weighted_cents,
+       CAST(SUM(f.open_amt) AS BIGINT) AS open_cents, {weighted_cents} AS weighted_cents,
        SUM(f.won) + SUM(f.w_now) AS expected_cents,
        SUM(f.var_now) AS var_cents2,
        SUM(f.f_new) AS flow_new, SUM(f.f_won) AS flow_won, SUM(f.f_lost) AS flow_lost,
@@ -197,7 +198,7 @@ def week_figures(engine: Engine, as_ofs: Sequence[date]) -> pd.DataFrame:
     lo, hi = min(period_start(d, "quarter") for d in dates), max(period_end(d, "quarter") for d in dates)
     quota_sql = f"""
         SELECT a.as_of, q.rep_id,
-               CAST(ROUND(SUM({prorated_quota("a.q_start", "a.q_end", "q")})) AS BIGINT) AS quota
+               {round_half_up(f"SUM({prorated_quota('a.q_start', 'a.q_end', 'q')})")} AS quota
         FROM wk a JOIN ({quota_rows("q_lo", "q_hi")}) q
           ON q.period_end >= a.q_start AND q.period_start <= a.q_end
         GROUP BY a.as_of, q.rep_id
@@ -209,6 +210,7 @@ def week_figures(engine: Engine, as_ofs: Sequence[date]) -> pd.DataFrame:
         cal_now=_calibrated("now"),
         cal_prev=_calibrated("prev"),
         min_closed=MIN_CLOSED,
+        weighted_cents=round_half_up("SUM(f.crm_w)"),
     )
     frame = fetch_frame(engine, sa.text(sql), {**params, "q_lo": lo, "q_hi": hi})
     frame = frame[frame["entity_id"].notna()].copy()  # deals or reps without a team or region

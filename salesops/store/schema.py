@@ -284,13 +284,13 @@ review_snapshots = Table(
     Column("period_end", Date, nullable=False),
     Column("won_cents", BigInteger, nullable=False),  # won in the quarter to as_of
     Column("quota_cents", BigInteger, nullable=False),  # the whole quarter's quota
-    Column("attainment", Float),  # won ÷ quota; NULL without quota
+    Column("attainment", Double),  # won ÷ quota; NULL without quota
     Column("open_cents", BigInteger, nullable=False),  # open deals expected to close in the quarter
     Column("weighted_cents", BigInteger, nullable=False),  # the same × probability
     Column("p10_cents", BigInteger),  # the quarter's outlook (won + forecast of the rest)
     Column("p50_cents", BigInteger),
     Column("p90_cents", BigInteger),
-    Column("chance_of_quota", Float),  # P(quarter won ≥ quota); NULL without quota
+    Column("chance_of_quota", Double),  # P(quarter won ≥ quota); NULL without quota
     Column("rank", Integer),  # attainment rank among AEs (reps) or teams; NULL when unranked
     Column("flags", String, nullable=False, default=""),  # comma-separated: ramping, behind pace, no pipeline
     Column("flow_new_cents", BigInteger),  # NULL: the week before was another quarter

@@ -18,12 +18,20 @@ from tests.conftest import SEED, TODAY
 
 
 def _legacy_store(url: str) -> dict[str, int]:
-    """A store as the salesops before migrations wrote it (baseline tables, no alembic_version),
+    """A store as the salesops just before migrations wrote it (no alembic_version; the baseline
+    tables plus import_warnings and review_snapshots, whose ratios were 4-byte floats on DuckDB),
     with the small demo in it; returns its row counts."""
     engine = store.make_engine(url)
     with engine.begin() as conn:
         command.upgrade(migrate._config(conn), migrate.BASELINE)
         conn.execute(sa.text("DROP TABLE alembic_version"))
+        then = sa.MetaData()
+        for name in ("import_warnings", "review_snapshots"):
+            table = schema.metadata.tables[name].to_metadata(then)
+            for column in table.columns:
+                if isinstance(column.type, sa.Double):
+                    column.type = sa.Float()
+            table.create(conn)
     build_demo(engine, seed=SEED, scale="small", today=TODAY)
     counts = store.table_counts(engine)
     engine.dispose()
