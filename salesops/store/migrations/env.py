@@ -10,10 +10,17 @@ from alembic import context
 
 from salesops.store.schema import metadata
 
-connection = context.config.attributes.get("connection")
-if connection is None:  # pragma: no cover - only reached when someone runs the alembic CLI by hand
-    raise SystemExit("Run migrations with `python -m salesops migrate [--db URL]`, not the alembic command.")
 
-context.configure(connection=connection, target_metadata=metadata, compare_type=True)
-with context.begin_transaction():
-    context.run_migrations()
+def run() -> None:
+    connection = context.config.attributes.get("connection")
+    if connection is None:  # pragma: no cover - only when someone runs the alembic CLI by hand
+        raise SystemExit("Run migrations with `python -m salesops migrate [--db URL]`, not the alembic command.")
+    context.configure(connection=connection, target_metadata=metadata, compare_type=True)
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+# Alembic runs this file with its context set up; a plain import (a test walking every module of
+# salesops) finds no context and does nothing.
+if hasattr(context, "config"):
+    run()
