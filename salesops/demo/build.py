@@ -75,7 +75,9 @@ def _publish(conn: Connection, table: sa.Table, staged: sa.Table) -> None:
     # left pending by duckdb and cut short by the next statement (seen with the 280k activities).
     raw = conn.connection.driver_connection
     assert raw is not None  # a live connection inside the caller's transaction
-    raw.execute(f'INSERT INTO "{table.name}" SELECT * FROM "{staged.name}" ORDER BY {order}').fetchall()  # noqa: S608 - schema names
+    # Columns by name: a migrated store may hold them in another order (a column added later is last).
+    cols = ", ".join(f'"{c.name}"' for c in table.columns)
+    raw.execute(f'INSERT INTO "{table.name}" ({cols}) SELECT {cols} FROM "{staged.name}" ORDER BY {order}').fetchall()  # noqa: S608 - schema names
     raw.execute(f'DROP TABLE "{staged.name}"')
 
 

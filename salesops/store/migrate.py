@@ -4,7 +4,7 @@
   ``python -m salesops migrate``) or ``ahead`` (written by a newer salesops).
 * :func:`upgrade` — bring a database to the newest revision, in one transaction.
 
-A store written before migrations existed (schema_version 1 in ``meta``, no ``alembic_version``
+A store written before migrations existed (schema_version 1 or 2 in ``meta``, no ``alembic_version``
 table) is at the baseline revision: :func:`upgrade` records that and goes on from there.
 """
 
@@ -26,8 +26,10 @@ from salesops.store import dialect
 
 #: The first revision: the schema as it was when migrations were introduced (schema_version 1).
 BASELINE = "0001"
-#: The ``meta.schema_version`` of stores written before migrations; such a store is at BASELINE.
-LEGACY_SCHEMA_VERSION = 1
+#: The highest ``meta.schema_version`` of stores written before migrations (1; 2 once accounts came):
+#: such a store is at BASELINE, and the revisions add what it lacks (tables and columns that came
+#: just before migrations are created only where missing).
+LEGACY_SCHEMA_VERSION = 2
 
 _HERE = Path(__file__).resolve().parent / "migrations"
 

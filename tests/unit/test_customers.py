@@ -226,13 +226,20 @@ def test_an_unknown_grouping_is_refused(engine):
 
 
 def test_an_older_store_gains_the_account_column(tmp_path):
-    """A schema-1 database (no deals.account_id) is upgraded when opened."""
+    """A schema-1 database (no accounts, no deals.account_id) is refused until `migrate` adds them."""
+    from salesops.errors import StoreNeedsMigration
+
     url = f"duckdb:///{tmp_path / 'old.duckdb'}"
     engine = store.open_store(url)
     with engine.begin() as conn:
         conn.execute(sa.text("ALTER TABLE deals DROP COLUMN account_id"))
+        conn.execute(sa.text("DROP TABLE accounts"))
+        conn.execute(sa.text("DROP TABLE alembic_version"))
         conn.execute(sa.update(schema.meta).values(value="1"))
     engine.dispose()
+    with pytest.raises(StoreNeedsMigration):
+        store.open_store(url)
+    store.migrate_store(url)
     engine = store.open_store(url)
     with engine.connect() as conn:
         cols = [
@@ -243,6 +250,8 @@ def test_an_older_store_gains_the_account_column(tmp_path):
         ]
         version = conn.execute(sa.select(schema.meta.c.value)).scalar_one()
     assert "account_id" in cols and version == str(schema.SCHEMA_VERSION)
+    assert store.table_counts(engine)["accounts"] == 0
+    engine.dispose()
 
 
 def test_team_performance_splits_each_teams_revenue_like_the_customers_page(engine):

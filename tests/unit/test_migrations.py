@@ -18,15 +18,17 @@ from tests.conftest import SEED, TODAY
 
 
 def _legacy_store(url: str) -> dict[str, int]:
-    """A store as the salesops just before migrations wrote it (no alembic_version; the baseline
-    tables plus import_warnings and review_snapshots, whose ratios were 4-byte floats on DuckDB),
-    with the small demo in it; returns its row counts."""
+    """A store as the salesops just before migrations wrote it (schema_version 2, no
+    alembic_version: the baseline tables plus import_warnings, review_snapshots — its ratios 4-byte
+    floats on DuckDB — accounts and deals.account_id), with the small demo in it; returns its row counts."""
     engine = store.make_engine(url)
     with engine.begin() as conn:
         command.upgrade(migrate._config(conn), migrate.BASELINE)
         conn.execute(sa.text("DROP TABLE alembic_version"))
+        conn.execute(sa.text("ALTER TABLE deals ADD COLUMN account_id VARCHAR"))
+        conn.execute(sa.text("UPDATE meta SET value = '2' WHERE key = 'schema_version'"))
         then = sa.MetaData()
-        for name in ("import_warnings", "review_snapshots"):
+        for name in ("import_warnings", "review_snapshots", "accounts"):
             table = schema.metadata.tables[name].to_metadata(then)
             for column in table.columns:
                 if isinstance(column.type, sa.Double):

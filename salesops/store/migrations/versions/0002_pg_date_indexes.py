@@ -1,4 +1,4 @@
-"""Date indexes on the big tables for PostgreSQL; schema_version 2 in meta.
+"""Date indexes on the big tables for PostgreSQL; schema_version 3 in meta.
 
 Revision ID: 0002
 Revises: 0001
@@ -7,7 +7,8 @@ Create Date: 2026-12-01
 PostgreSQL reads a date range of deals, leads, activities or deal changes through these indexes
 instead of a full scan; DuckDB skips row groups by their min/max already (the demo is written in
 date order), so it gets none (an ART index there only slows imports). ``meta.schema_version`` goes
-to 2 so a salesops from before migrations refuses this store (SchemaTooNew) instead of misreading it.
+to 3 so a salesops from before migrations (which knew 1 and 2) refuses this store (SchemaTooNew)
+instead of misreading it.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ def upgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
         for name, table, column in INDEXES:
             op.create_index(name, table, [column])
-    _set_schema_version("2")
+    _set_schema_version("3")
 
 
 def downgrade() -> None:
