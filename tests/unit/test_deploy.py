@@ -68,6 +68,7 @@ def test_every_variable_the_compose_file_needs_is_in_the_env_example():
         "systemd/salesops.service",
         "systemd/salesops-forecast.service",
         "systemd/salesops-backup.service",
+        "systemd/salesops-review.service",
         "systemd/salesops.env.example",
         "../docs/DEPLOY.md",
     ],
@@ -83,7 +84,12 @@ def test_deploy_files_name_only_declared_settings_and_real_commands(path):
 def test_the_systemd_units_and_timers_parse_and_point_at_each_other():
     """Each unit has its sections and an ExecStart; each timer has an OnCalendar and a service of its name."""
     units = sorted((DEPLOY / "systemd").glob("*.service"))
-    assert {u.name for u in units} == {"salesops.service", "salesops-forecast.service", "salesops-backup.service"}
+    assert {u.name for u in units} == {
+        "salesops.service",
+        "salesops-forecast.service",
+        "salesops-backup.service",
+        "salesops-review.service",
+    }
     for unit in units:
         parsed = _unit(unit)
         assert parsed.has_section("Unit") and parsed.has_section("Service"), unit.name
