@@ -66,6 +66,7 @@ def import_frame(
     file_name: str | None = None,
     date_order: str | None = None,
     strict: bool = False,
+    decimal_mark: str | None = None,
     progress: Progress | None = None,
 ) -> ImportReport:
     """Validate ``frame`` (columns as in a CRM export) and upsert it into ``table`` in one transaction.
@@ -73,7 +74,8 @@ def import_frame(
     ``mapping``: ``{"Source column": "field"}`` or ``["Source column=field", …]`` (field '' ignores
     the column); ``stages``: ``{"Stage label": "open|won|lost"}`` or ``["Closed Won=won", …]``;
     ``date_order``: 'us' or 'eu' for columns whose dates read both ways; ``strict``: warnings
-    (questionable CRM data, docs/IMPORT.md) reject the file like errors. Raises ImportRejected
+    (questionable CRM data, docs/IMPORT.md) reject the file like errors; ``decimal_mark``: '.' or
+    ',' for amounts (default: proven by each column, ambiguous values rejected). Raises ImportRejected
     (with ``.report``) on any problem — then nothing is written — and BadImportOption for bad
     options. Returns the report (rows added/updated/unchanged, created reps and teams, notes).
     """
@@ -91,6 +93,7 @@ def import_frame(
         file_name=file_name,
         date_order=date_order,
         strict=strict,
+        decimal_mark=decimal_mark,
     )
 
 
@@ -116,7 +119,15 @@ def import_file(
 
 
 def _defaults(options: dict) -> dict:
-    base = dict(preset=None, mapping=None, stages=None, create_missing_reps=False, date_order=None, strict=False)
+    base = dict(
+        preset=None,
+        mapping=None,
+        stages=None,
+        create_missing_reps=False,
+        date_order=None,
+        strict=False,
+        decimal_mark=None,
+    )
     unknown = set(options) - set(base)
     if unknown:
         raise TypeError(f"unknown import options: {sorted(unknown)}")

@@ -33,12 +33,28 @@ class BadImportOption(IngestError):
 KINDS = ("text", "date", "money", "percent", "int", "float", "bool")
 
 
+#: Longest id (any ``*_id`` field, a rep's name used as id) and longest other text, in characters.
+MAX_ID_CHARS = 128
+MAX_TEXT_CHARS = 1_000
+
+
 @dataclass(frozen=True)
 class Field:
     name: str
     kind: str = "text"
     required: bool = False
     help: str = ""
+    bounds: tuple[float, float] | None = None  # numbers: the allowed range, both ends included …
+    open_low: bool = False  # … except the low end when True: (0, 1]
+
+    @property
+    def is_id(self) -> bool:
+        """Ids (and rep names, which resolve to ids) refuse control characters; other text has them stripped."""
+        return self.name.endswith("_id") or self.name == "rep_name"
+
+    @property
+    def max_chars(self) -> int:
+        return MAX_ID_CHARS if self.is_id else MAX_TEXT_CHARS
 
 
 @dataclass(frozen=True)
@@ -87,9 +103,15 @@ SPECS: dict[str, TableSpec] = {
             Field("manager", help="manager of the team; without team columns, one team per manager is created"),
             Field("role", help="AE, SDR, … (default AE)"),
             Field("hire_date", "date", help="first day"),
-            Field("ramp_months", "int", help="months of reduced quota after hire (default 0)"),
+            Field("ramp_months", "int", help="months of reduced quota after hire, 0 to 24 (default 0)", bounds=(0, 24)),
             Field("active", "bool", help="true/false, yes/no, 1/0 (default true)"),
-            Field("fte", "float", help="capacity, 1 = full time (default 1)"),
+            Field(
+                "fte",
+                "float",
+                help="capacity, above 0 and at most 1; 1 = full time (default 1)",
+                bounds=(0, 1),
+                open_low=True,
+            ),
             Field("email", help="e-mail address"),
         ),
     ),

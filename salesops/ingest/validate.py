@@ -21,7 +21,6 @@ from salesops import store
 from salesops.ingest.parse import (
     ROW,
     SourceFile,
-    blank_to_na,
     parse_bool,
     parse_dates,
     parse_money,
@@ -33,6 +32,7 @@ from salesops.ingest.report import ImportReport, ProblemLog, shown
 from salesops.ingest.reps import UNASSIGNED_TEAM, resolve_reps
 from salesops.ingest.rows import table_rows
 from salesops.ingest.spec import BadImportOption, TableSpec, check_stage_rules, check_table, normalise, parse_map_rules
+from salesops.ingest.text import check_text
 from salesops.store import schema
 
 #: An amount above this (in currency units) is taken for a mistake (a pasted id, a wrong column).
@@ -67,6 +67,7 @@ def plan_import(
     date_order: str | None,
     dry_run: bool,
     strict: bool = False,
+    decimal_mark: str | None = None,
 ) -> Plan:
     """Validate ``frame`` for ``table`` and prepare the frames to write (nothing is written here)."""
     t0 = time.perf_counter()
@@ -100,7 +101,7 @@ def plan_import(
     if spec.key[0] in src:
         problems.record_ids = shown(frame[src[spec.key[0]]]).to_numpy()
     c = pd.DataFrame({f: frame[col] for f, col in src.items()}, index=frame.index)
-    parse_fields(spec, c, src, problems, notes, date_order)
+    parse_fields(spec, c, src, problems, notes, date_order, _check_decimal_mark(decimal_mark))
 
     new_reps: list = []
     new_teams: list = []
@@ -168,6 +169,16 @@ def _derive_deal_ids(frame: pd.DataFrame, src: dict, notes: list[str]) -> pd.Dat
     return frame.assign(**{DERIVED_ID: "deal-" + digest})
 
 
+def _check_decimal_mark(mark: str | None) -> str | None:
+    """'.' / 'point' or ',' / 'comma' -> '.' or ','; None stays None (detected per column)."""
+    if mark in (None, ""):
+        return None
+    spelled = {".": ".", "point": ".", "dot": ".", ",": ",", "comma": ","}.get(str(mark).strip().lower())
+    if spelled is None:
+        raise BadImportOption(f"Unknown decimal mark {mark!r}.", "Use --decimal-mark . (1,234.56) or , (1.234,56).")
+    return spelled
+
+
 def _check_date_order(date_order: str | None) -> str | None:
     """'us' or 'eu' (any case) -> 'US' or 'EU'; None stays None; anything else is a BadImportOption."""
     if date_order is not None and str(date_order).upper() not in ("US", "EU"):
@@ -185,7 +196,7 @@ def _check_source(source: SourceFile | None, frame, problems: ProblemLog, notes:
     notes.extend(source.notes)
     for p in source.problems:
         problems.file(p.kind, p.reason, value=p.value, row=p.row)
-    return not any(p.kind in ("empty_file", "encoding") for p in source.problems)
+    return not any(p.kind in ("empty_file", "encoding", "not_csv") for p in source.problems)
 
 
 def _check_columns(spec: TableSpec, columns: list[str], mapping, mapped: ColumnMapping, src, problems) -> None:
@@ -222,7 +233,9 @@ def _check_columns(spec: TableSpec, columns: list[str], mapping, mapped: ColumnM
         problems.file("missing_column", "a reps file needs a team_id or team column (or manager)", column="team_id")
 
 
-def parse_fields(spec: TableSpec, c: pd.DataFrame, src: dict, problems: ProblemLog, notes: list[str], date_order):
+def parse_fields(
+    spec: TableSpec, c: pd.DataFrame, src: dict, problems: ProblemLog, notes: list[str], date_order, decimal_mark=None
+):
     """Parse every mapped field by kind into ``c`` (in place); report cells that cannot be read."""
     dates = {}
     for f in spec.fields:
@@ -232,11 +245,11 @@ def parse_fields(spec: TableSpec, c: pd.DataFrame, src: dict, problems: ProblemL
         if f.kind == "date":
             dates[f.name] = parse_dates(c[f.name], prefer=date_order)
         elif f.kind == "money":
-            r = parse_money(c[f.name])
-            problems.cells("bad_number", r.bad, col, c[f.name], "not an amount (digits, an optional . or , and $ € £)")
-            if r.note:
-                notes.append(f"{col}: read with a decimal comma (1.234,56)")
-            c[f.name] = r.values
+            m = parse_money(c[f.name], decimal_mark)
+            for kind in sorted(set(m.problems) - {""}):
+                problems.cells(kind, m.problems == kind, col, c[f.name], m.reasons)
+            notes.extend(f"{col}: {n}" for n in m.notes)
+            c[f.name] = m.values
         elif f.kind == "percent":
             r = parse_percent(c[f.name])
             problems.cells("bad_number", r.bad, col, c[f.name], "not a probability (0..1, 0..100 or 55%)")
@@ -247,17 +260,13 @@ def parse_fields(spec: TableSpec, c: pd.DataFrame, src: dict, problems: ProblemL
             problems.cells("bad_probability", out, col, c[f.name], "probability outside 0..100%")
             c[f.name] = vals.astype("Float64")
         elif f.kind in ("int", "float"):
-            r = parse_number(c[f.name])
-            problems.cells("bad_number", r.bad, col, c[f.name], "not a number")
-            c[f.name] = r.values
+            c[f.name] = _parse_count(f, c[f.name], col, problems)
         elif f.kind == "bool":
             r = parse_bool(c[f.name])
             problems.cells("bad_value", r.bad, col, c[f.name], "not true/false (true, false, yes, no, 1, 0)")
             c[f.name] = r.values
         else:
-            c[f.name] = blank_to_na(c[f.name])
-            if pd.api.types.is_string_dtype(c[f.name]) or c[f.name].dtype == object:
-                c[f.name] = c[f.name].astype("str").mask(c[f.name].isna())
+            c[f.name] = check_text(f, c[f.name], col, problems)
     # Dates: one format per column; an ambiguous column (days and months all <= 12) follows the
     # US/EU order proven by another date column of the same file, else date_order, else US.
     why_order = "as --dates says"
@@ -276,6 +285,23 @@ def parse_fields(spec: TableSpec, c: pd.DataFrame, src: dict, problems: ProblemL
             extra = f" (ambiguous: every day is 12 or less; read {why_order})" if d.ambiguous else ""
             notes.append(f"{col}: dates read as {d.format}{extra}")
         c[name] = d.values
+
+
+def _parse_count(f, raw: pd.Series, col: str, problems: ProblemLog) -> pd.Series:
+    """A number field: unreadable, not finite, not whole (int fields) or outside the field's bounds."""
+    r = parse_number(raw)
+    nonfinite = r.nonfinite if r.nonfinite is not None else pd.Series(False, index=raw.index)
+    problems.cells("not_finite", nonfinite, col, raw, "not a finite number")
+    problems.cells("bad_number", r.bad & ~nonfinite, col, raw, "not a number")
+    v = r.values
+    if f.kind == "int":
+        problems.cells("bad_number", v.notna() & (v != v.round()), col, raw, "not a whole number")
+    if f.bounds is not None:
+        low, high = f.bounds
+        outside = v.notna() & (((v <= low) if f.open_low else (v < low)) | (v > high))
+        what = f"{'above' if f.open_low else 'from'} {low:g} {'and at most' if f.open_low else 'to'} {high:g}"
+        problems.cells("out_of_range", outside, col, raw, f"{f.name} must be {what}")
+    return v
 
 
 def _check_values(engine, spec: TableSpec, c, src, frame, problems: ProblemLog, create_missing, new_reps) -> dict:
