@@ -7,7 +7,7 @@ own ``pages/`` multipage mode); each starts with ``shell.page``, which draws the
 import streamlit as st
 
 from pages.ui import loaders, shell, widgets
-from salesops import charts, store
+from salesops import charts
 from salesops import format as fmt
 from salesops.performance import DEFINITIONS
 
@@ -16,7 +16,7 @@ if "token" in st.query_params:  # a survey link: the form and nothing else, no s
 
 scope = shell.page("Home")
 st.title("Sales cockpit")
-updated = store.last_updated(loaders.engine())
+updated = loaders.last_updated()
 today = widgets.today()
 done, total = scope.elapsed_days(today)
 partial = done < total

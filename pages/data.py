@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from pages.ui import loaders, shell, widgets
-from salesops import config, ingest, store
+from salesops import config, ingest
 from salesops.ingest.presets import PRESET_NAMES
 from salesops.ingest.spec import SPECS, TABLES, BadImportOption
 
@@ -17,7 +17,7 @@ WARNING_STYLE = "color: #8a5300"
 shell.page("Data")
 engine = loaders.engine()
 st.title("Data")
-updated = store.last_updated(engine)
+updated = loaders.last_updated()
 st.caption(
     "Bring your own CRM data: upload an export, check the mapping and the report, then import. "
     "Nothing is written unless the whole file is valid. Data as of "
@@ -124,7 +124,8 @@ def importer() -> None:
     create_reps = False
     date_order = None
     strict = False
-    with st.expander("Options: stage rules, missing reps, strict, date order", expanded=False):
+    decimal_mark = None
+    with st.expander("Options: stage rules, missing reps, strict, decimal mark, date order", expanded=False):
         if table == "deals":
             rules_text = st.text_area(
                 "Stage rules, one per line",
@@ -141,6 +142,14 @@ def importer() -> None:
             "Strict: reject the file on warnings too (close before create, won in the future, …)",
             key="data_strict",
         )
+        mark = st.radio(
+            "Amounts like 1.500 use",
+            ["detect", "a decimal point (1,234.56)", "a decimal comma (1.234,56)"],
+            key="data_decimal_mark",
+            horizontal=True,
+            help="Detect: each column proves its mark (500.00, 1.234,56); a value that reads both ways is reported.",
+        )
+        decimal_mark = {"detect": None, "a decimal point (1,234.56)": ".", "a decimal comma (1.234,56)": ","}[mark]
         order = st.radio(
             "Dates like 03/04/2025 are",
             ["detect", "month first (US)", "day first (EU)"],
@@ -157,6 +166,7 @@ def importer() -> None:
         create_missing_reps=create_reps,
         date_order=date_order,
         strict=strict,
+        decimal_mark=decimal_mark,
         file_name=upload.name,
     )
     st.subheader("Validation report")
@@ -183,6 +193,10 @@ def importer() -> None:
             bar.empty()
             show_report(exc.report)
             return
+        except Exception as exc:  # a damaged store: named as such, not shown as SQL
+            bar.empty()
+            loaders.stop_on_store_error(exc)
+            raise
         bar.empty()
         st.session_state["data_last_import"] = (
             f"Imported **{done.file_name}** into **{done.table}**: {done.rows_added:,} added, "

@@ -102,24 +102,54 @@ def db_url() -> str:
     return get("SALESOPS_DB_URL")
 
 
+#: The dates salesops handles; SALESOPS_TODAY outside them is refused (date arithmetic would overflow).
+EARLIEST, LATEST = date(1970, 1, 1), date(2199, 12, 31)
+
+
 def today() -> date:
-    """'Today' for the app: SALESOPS_TODAY when set, otherwise the machine's date."""
+    """'Today' for the app: SALESOPS_TODAY when set, otherwise the machine's date. Raises BadSetting."""
     raw = os.environ.get("SALESOPS_TODAY", "").strip()
-    if raw:
-        return date.fromisoformat(raw)
-    return date.today()
+    if not raw:
+        return date.today()
+    try:
+        value = date.fromisoformat(raw)
+    except ValueError:
+        raise BadSetting(
+            f"SALESOPS_TODAY={raw[:40]!r} is not a date.",
+            "Write it as YYYY-MM-DD (e.g. SALESOPS_TODAY=2026-01-31), or unset it to use the real date.",
+        ) from None
+    if not EARLIEST <= value <= LATEST:
+        raise BadSetting(
+            f"SALESOPS_TODAY={raw} is outside the dates salesops handles ({EARLIEST} to {LATEST}).",
+            "Pick a date in that range, or unset SALESOPS_TODAY.",
+        )
+    return value
+
+
+def _whole_number(name: str, low: int, high: int) -> int:
+    raw = get(name).strip()
+    try:
+        value = int(raw)
+    except ValueError:
+        value = None
+    if value is None or not low <= value <= high:
+        raise BadSetting(
+            f"{name}={raw[:40]!r} is not a whole number from {low} to {high}.",
+            f"Set {name} to a number such as {_BY_NAME[name].default}, or unset it to use that default.",
+        )
+    return value
 
 
 def max_upload_mb() -> int:
-    return int(get("SALESOPS_MAX_UPLOAD_MB"))
+    return _whole_number("SALESOPS_MAX_UPLOAD_MB", 1, 100_000)
 
 
 def forecast_workers() -> int:
-    return max(1, int(get("SALESOPS_FORECAST_WORKERS")))
+    return _whole_number("SALESOPS_FORECAST_WORKERS", 1, 256)
 
 
 def snapshot_years() -> int:
-    return max(1, int(get("SALESOPS_SNAPSHOT_YEARS")))
+    return _whole_number("SALESOPS_SNAPSHOT_YEARS", 1, 100)
 
 
 def smtp_url() -> str:
@@ -182,3 +212,13 @@ def duckdb_threads() -> int:
 
 def lock_wait() -> float:
     return max(0.0, float(get("SALESOPS_LOCK_WAIT")))
+
+
+def check_settings() -> None:
+    """Read every setting once; the first unusable one raises BadSetting (the app and CLI show it)."""
+    today()
+    max_upload_mb()
+    forecast_workers()
+    snapshot_years()
+    duckdb_memory_limit()
+    duckdb_threads()

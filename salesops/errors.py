@@ -45,3 +45,7 @@ class InvalidFilter(SalesopsError):
 
 class BadSetting(StoreError):
     """A setting (an environment variable such as SALESOPS_DUCKDB_MEMORY) has an unusable value."""
+
+
+class StoreDamaged(StoreError):
+    """The store's file is damaged (a checksum mismatch, a file that is not a database)."""

@@ -60,7 +60,11 @@ def engine() -> Engine:
 
 def refresh_data_version() -> int:
     """Read the store's data version once for this run (the shell calls it at the top of a page)."""
-    version = store.data_version(engine())
+    try:
+        version = store.data_version(engine())
+    except Exception as exc:  # noqa: BLE001 - a database error is shown; anything else re-raised
+        stop_on_store_error(exc)
+        raise
     st.session_state[_VERSION_KEY] = version
     return version
 
@@ -83,14 +87,28 @@ def cached(fn: Callable[Concatenate[Engine, P], R]) -> Callable[P, R]:
 
     @functools.wraps(fn)
     def call(*args: P.args, **kwargs: P.kwargs) -> R:
-        return run_cached(config.db_url(), _data_version(), *args, **kwargs)
+        try:
+            return run_cached(config.db_url(), _data_version(), *args, **kwargs)
+        except Exception as exc:  # a damaged or lost store: one sentence, never SQL
+            stop_on_store_error(exc)
+            raise
 
     # The warm-up fills the same cache entry from outside a page run (no session: URL and version given).
     call.warm = run_cached  # type: ignore[attr-defined]
     return call
 
 
+def stop_on_store_error(exc: BaseException) -> None:
+    """When ``exc`` is a database error, show what it means (damaged, locked …) and stop the page."""
+    err = store.explain_error(exc)
+    if err is None:
+        return
+    st.error(f"**{err.message}**\n\n{err.hint}", icon=":material/database:")
+    st.stop()
+
+
 # ---- store ------------------------------------------------------------------------------------
+last_updated = cached(store.last_updated)
 load_teams = cached(queries.load_teams)
 # ---- performance ------------------------------------------------------------------------------
 headline = cached(metrics.headline)

@@ -13,6 +13,8 @@ from datetime import date
 import streamlit as st
 
 from pages.ui import loaders, widgets
+from salesops import config
+from salesops.errors import BadSetting
 from salesops.scope import GRAINS, Scope, period_end, period_label, period_start, shift
 
 #: (script, label, icon) of the navigation, in order. URLs come from the file names: /performance …
@@ -151,6 +153,11 @@ def _keep_shared_view() -> None:
 def page(title: str) -> Scope:
     """Start a page: config, data version, navigation and shared filters; returns the chosen scope."""
     configure(title)
+    try:
+        config.check_settings()
+    except BadSetting as exc:
+        st.error(f"{exc.message}\n\n{exc.hint}", icon=":material/settings:")
+        st.stop()
     _keep_shared_view()
     loaders.engine()  # a broken store stops here with one clear message
     loaders.refresh_data_version()

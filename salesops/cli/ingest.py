@@ -40,6 +40,12 @@ def register(subs) -> None:
         "--dates", choices=("us", "eu"), help="read ambiguous dates (day and month <= 12) month-first or day-first"
     )
     p.add_argument(
+        "--decimal-mark",
+        choices=(".", ","),
+        help="the amounts' decimal mark: . (1,234.56) or , (1.234,56); default: proven by each column, "
+        "ambiguous values (1.500) rejected",
+    )
+    p.add_argument(
         "--strict",
         action="store_true",
         help="treat warnings (questionable CRM data: close before create, …) as errors that reject the file",
@@ -62,6 +68,7 @@ def run_import(args: argparse.Namespace) -> int:
             create_missing_reps=args.create_missing_reps,
             date_order=args.dates,
             strict=args.strict,
+            decimal_mark=args.decimal_mark,
             dry_run=args.dry_run,
         )
     except ingest.ImportRejected as exc:

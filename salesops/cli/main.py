@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 from salesops.cli import comp, customers, forecasts, ingest, leaderboards, outlook, performance, review, store, tools
 from salesops.errors import SalesopsError
+from salesops.store import explain_error
 
 #: Job modules that add sub-commands (each has ``register(subparsers)``). Plain imports: a renamed
 #: module fails loudly at import instead of silently dropping its commands.
@@ -53,6 +54,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except BrokenPipeError:  # `… | head` closed the pipe: not an error
         return 0
+    except Exception as exc:  # a database error mid-command: name it (damaged, locked …), no SQL
+        err = explain_error(exc)
+        if err is None:
+            raise
+        print(f"error: {err.message}", file=sys.stderr)
+        print(f"hint: {err.hint}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -15,6 +15,10 @@ from typing import Any
 from salesops.comp.plan import Band, Cap, Component, CompPlan, InvalidPlan, TeamBonus, Threshold, invalid_at
 
 FORMAT_VERSION = 1
+#: The largest amount a plan may hold, in cents (10^15 cents = 10 trillion): beyond it a value is a typo.
+MAX_CENTS = 10**15
+#: The largest plan file read, in characters.
+MAX_PLAN_CHARS = 1_000_000
 
 
 def _dec(value: Any, where: str) -> Decimal:
@@ -30,6 +34,8 @@ def _dec(value: Any, where: str) -> Decimal:
             raise invalid_at(where, f"{value!r} is not a number") from None
         if not d.is_finite():
             raise invalid_at(where, f"{value!r} is not a finite number")
+        if d != 0 and not -12 <= d.adjusted() <= 12:
+            raise invalid_at(where, f"{str(value)[:40]!r} is out of range (a rate, weight or share is below 10^12)")
         return d
     raise invalid_at(where, f"must be a number, got {type(value).__name__}")
 
@@ -38,7 +44,9 @@ def _money(value: Any, where: str) -> int:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     if isinstance(value, bool) or not isinstance(value, int):
-        raise invalid_at(where, f"must be a whole number of cents, got {json.dumps(value)}")
+        raise invalid_at(where, f"must be a whole number of cents, got {json.dumps(value)[:40]}")
+    if abs(value) > MAX_CENTS:
+        raise invalid_at(where, f"{str(value)[:40]} cents is out of range (at most {MAX_CENTS:,} cents)")
     return value
 
 
@@ -158,12 +166,22 @@ def _cap_from_dict(raw: Any) -> Cap | None:
 
 def plan_from_json(text: str, source: str = "the plan") -> CompPlan:
     """Parse and validate plan JSON; a syntax error names the line and column in ``source``."""
+    if len(text) > MAX_PLAN_CHARS:
+        raise InvalidPlan(
+            f"Invalid plan: {source} has {len(text):,} characters; a plan is at most {MAX_PLAN_CHARS:,}.",
+            "Upload the plan's JSON file itself (docs/COMP_PLANS.md shows its shape).",
+        )
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise InvalidPlan(
             f"Invalid plan: {source} is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}).",
             "Check the file's brackets and commas; the format is in docs/COMP_PLANS.md.",
+        ) from None
+    except (ValueError, RecursionError) as exc:  # a 5,000-digit number, brackets nested 10,000 deep
+        raise InvalidPlan(
+            f"Invalid plan: {source} holds a value too large or too deeply nested to read ({type(exc).__name__}).",
+            "Amounts are whole cents below 10^15, rates below 10^12; the format is in docs/COMP_PLANS.md.",
         ) from None
     return plan_from_dict(data)
 

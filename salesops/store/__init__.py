@@ -8,6 +8,7 @@
 from salesops.store.engine import (
     bulk_insert,
     data_version,
+    explain_error,
     fetch_frame,
     last_updated,
     make_engine,
@@ -22,6 +23,7 @@ from salesops.store.engine import (
 __all__ = [
     "bulk_insert",
     "data_version",
+    "explain_error",
     "fetch_frame",
     "last_updated",
     "make_engine",

@@ -30,6 +30,7 @@ from salesops.errors import (
     DatabaseLocked,
     DatabaseUnavailable,
     SchemaTooNew,
+    StoreDamaged,
     StoreError,
     StoreNeedsMigration,
 )
@@ -48,8 +49,22 @@ def _duckdb_path(url: sa.URL) -> Path | None:
     return Path(db)
 
 
+#: What DuckDB (and PostgreSQL) say when a database file's bytes are damaged.
+_DAMAGED = (
+    "corrupt database file",
+    "does not match stored checksum",
+    "database disk image is malformed",
+    "invalid page header",
+    "could not read block",
+)
+
+
+def _is_duckdb(url_text: str) -> bool:
+    return url_text.startswith("duckdb")
+
+
 def _explain(exc: BaseException, url_text: str) -> StoreError:
-    """Turn a driver error into a StoreError that says what to do."""
+    """Turn a driver error into a StoreError that says what to do (never the SQL or a traceback)."""
     text = str(getattr(exc, "orig", None) or exc)
     if "Could not set lock" in text or "Conflicting lock" in text:
         pid = re.search(r"PID (\d+)", text)
@@ -79,12 +94,26 @@ def _explain(exc: BaseException, url_text: str) -> StoreError:
         )
     if "is not a valid DuckDB database" in text or "not a valid" in text.lower():
         return DatabaseUnavailable(
-            f"The file behind {url_text} is not a DuckDB database.",
-            "Point SALESOPS_DB_URL at a DuckDB file, or move this file away so a new one is built.",
+            f"The file behind {url_text} is not a DuckDB database, or its header is damaged.",
+            "Point SALESOPS_DB_URL at a DuckDB file, or restore this file from a backup, or move it away "
+            "so a new one is built.",
+        )
+    if any(marker in text.lower() for marker in _DAMAGED):
+        first = text.splitlines()[0][:160] if text else ""
+        return StoreDamaged(
+            f"The store file is damaged: restore a backup or rebuild it ({url_text}: {first}).",
+            "Stop the app, restore the file from a backup — or move it away and rebuild the store: "
+            "`python -m salesops demo` for the demo, or import your CRM exports again (docs/IMPORT.md).",
+        )
+    first = text.splitlines()[0] if text else type(exc).__name__
+    if _is_duckdb(url_text):
+        return DatabaseUnavailable(
+            f"Cannot use the database file {url_text}: {first[:160]}.",
+            "Check the file's path and permissions (and free disk space), or point SALESOPS_DB_URL at another file.",
         )
     return DatabaseUnavailable(
-        f"Cannot open the database {url_text}: {text.splitlines()[0] if text else type(exc).__name__}.",
-        "Check SALESOPS_DB_URL (host, port, file path, permissions) and that the server is running.",
+        f"Cannot open the database {url_text}: {first[:160]}.",
+        "Check SALESOPS_DB_URL (host, port, database name, user) and that the server is running.",
     )
 
 
@@ -95,6 +124,20 @@ def _engine_options(url: sa.URL) -> dict:
         return {}
     settings = {"memory_limit": config.duckdb_memory_limit(), "threads": config.duckdb_threads()}
     return {"connect_args": {"config": settings}}
+
+
+def explain_error(exc: BaseException, engine: Engine | None = None) -> StoreError | None:
+    """A database error raised while reading or writing, as a StoreError to show; None for other errors.
+
+    Pages and the CLI call this around their work so a damaged or unreachable store is named as
+    such in one sentence, never shown as SQL or a traceback.
+    """
+    if isinstance(exc, StoreError):
+        return exc
+    if not isinstance(exc, DBAPIError) and type(exc).__module__.split(".")[0] not in ("duckdb", "_duckdb"):
+        return None
+    url_text = engine.url.render_as_string(hide_password=True) if engine is not None else config.db_url()
+    return _explain(exc, url_text)
 
 
 def make_engine(url: str | None = None) -> Engine:
