@@ -66,6 +66,7 @@ cols[3].metric(
     fmt.money(now.open_pipeline_cents),
     help=DEFINITIONS["Open pipeline"],
 )
+widgets.pipeline_health_note(*loaders.pipeline_flag_share(scope, widgets.today()))
 
 trend = loaders.headline_trend(scope, 8)
 frame = trend.assign(won=trend.won_cents / 100, quota=trend.quota_cents / 100)

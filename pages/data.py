@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from pages.ui import loaders, shell, widgets
-from salesops import config, ingest
+from salesops import config, health, ingest
 from salesops.ingest.presets import PRESET_NAMES
 from salesops.ingest.spec import SPECS, TABLES, BadImportOption
 
@@ -213,6 +213,67 @@ if widgets.presentation():
     st.info("Importing is hidden in presentation mode; the import log is below.", icon=":material/slideshow:")
 else:
     importer()
+
+
+def data_health() -> None:
+    """What to fix in the CRM: trust score and counts per team, then the records of one check."""
+    st.subheader("Data health", anchor="data-health")
+    stale_days = st.number_input(
+        "An open deal is stale after this many days without a stage change or activity",
+        min_value=1,
+        max_value=3650,
+        value=30,
+        step=1,
+        key="data_stale_days",
+    )
+    rep = loaders.health_report(widgets.today(), int(stale_days))
+    if rep.flags.empty:
+        st.success("No data-health problem found: nothing to fix in the CRM.", icon=":material/verified:")
+        return
+    st.caption(
+        "Data-trust score per team: the share of its live deals (open, or closed in the last 365 days) with no "
+        "flag, minus 5 points per active rep with deals but no quota (docs/DATA_HEALTH.md)."
+    )
+    trust = rep.trust.drop(columns=["team_id"])
+    st.dataframe(
+        trust,
+        hide_index=True,
+        key="data_trust",
+        column_config={
+            "team": "Team",
+            "live_deals": st.column_config.NumberColumn("Live deals", format="%d"),
+            "flagged_deals": st.column_config.NumberColumn("Flagged deals", format="%d"),
+            "reps_without_quota": st.column_config.NumberColumn("Reps without quota", format="%d"),
+            "trust": st.column_config.ProgressColumn("Trust score", min_value=0, max_value=100, format="%.1f"),
+        },
+    )
+    by_team = rep.by_team.merge(rep.trust[["team_id", "team"]], on="team_id", how="left")
+    by_team["team"] = by_team["team"].fillna("(no team)")
+    counts = by_team.pivot_table(index="team", columns="check", values="records", aggfunc="sum", fill_value=0)
+    st.dataframe(counts, key="data_health_counts")
+    checks = [c for c in health.CHECKS if c in set(rep.flags["check"])]
+    check = st.selectbox(
+        "Records to fix in the CRM", checks, format_func=lambda c: health.CHECKS[c], key="data_health_check"
+    )
+    shown = rep.flags[rep.flags["check"] == check].merge(rep.trust[["team_id", "team"]], on="team_id", how="left")
+    shown = shown.assign(team=shown["team"].fillna("(no team)"), value=shown["value_cents"] / 100)
+    shown = shown[["team", "record_id", "label", "value", "detail"]]
+    st.dataframe(
+        shown,
+        hide_index=True,
+        key="data_health_records",
+        column_config={
+            "team": "Team",
+            "record_id": "CRM id",
+            "label": "Deal / rep",
+            "value": st.column_config.NumberColumn("Value", format="dollar"),
+            "detail": "What to fix",
+        },
+    )
+    widgets.csv_download(shown, f"data_health_{check}.csv", key="data_health_csv", label="Download the list")
+
+
+data_health()
 
 st.subheader("Import log")
 log = loaders.import_history()

@@ -109,6 +109,7 @@ tile(
     prev.activities_per_rep,
     last_year.activities_per_rep,
 )
+widgets.pipeline_health_note(*loaders.pipeline_flag_share(scope, widgets.today()))
 
 # ---- pacing ---------------------------------------------------------------------------------------
 st.subheader("Pacing")

@@ -15,7 +15,7 @@ from typing import Concatenate, ParamSpec, TypeVar
 import streamlit as st
 from sqlalchemy.engine import Engine
 
-from salesops import config, customers, ingest, store
+from salesops import config, customers, health, ingest, store
 from salesops import leaderboards as lb
 from salesops import performance as metrics
 from salesops.comp import queries as comp_store
@@ -159,3 +159,5 @@ review_agenda = cached(review_agenda_mod.build_agenda)
 # ---- data -------------------------------------------------------------------------------------
 import_history = cached(ingest.import_history)
 validate_file = cached(ingest.validate_file)
+health_report = cached(health.health_report)
+pipeline_flag_share = cached(health.pipeline_flag_share)

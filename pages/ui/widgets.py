@@ -33,3 +33,14 @@ def empty_state(what: str) -> None:
         "`python -m salesops demo` builds the demo organisation, and the **Data** page imports a CRM export.",
         icon=":material/inbox:",
     )
+
+
+def pipeline_health_note(share: float, deals: int) -> None:
+    """One line under a pipeline figure when some of it is flagged: "8 % of this pipeline is stale — see Data health"."""
+    if deals == 0:
+        return
+    pct = "under 1 %" if share < 0.005 else f"{share:.0%}".replace("%", " %")
+    st.caption(
+        f":material/report: {pct} of this open pipeline ({deals:,} deal{'s' if deals != 1 else ''}) is stale or past "
+        "its close date — see [Data health](/data#data-health)."
+    )

@@ -11,7 +11,20 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from salesops.cli import comp, customers, forecasts, ingest, leaderboards, outlook, performance, review, store, tools
+from salesops import config
+from salesops.cli import (
+    comp,
+    customers,
+    forecasts,
+    health,
+    ingest,
+    leaderboards,
+    outlook,
+    performance,
+    review,
+    store,
+    tools,
+)
 from salesops.errors import SalesopsError
 from salesops.store import explain_error
 
@@ -20,6 +33,7 @@ from salesops.store import explain_error
 COMMAND_MODULES = (
     store,  # demo, info
     ingest,  # import
+    health,  # health
     performance,  # metrics
     leaderboards,  # leaderboard
     forecasts,  # forecast
@@ -46,6 +60,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
+        config.check_settings()  # a bad SALESOPS_… value is named before any work starts
         return int(args.func(args) or 0)
     except SalesopsError as exc:
         print(f"error: {exc.message}", file=sys.stderr)

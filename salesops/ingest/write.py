@@ -97,6 +97,7 @@ def write_plan(engine: Engine, plan: Plan, progress: Progress | None) -> ImportR
             )
             .returning(schema.import_log.c.import_id)
         ).scalar_one()
+        _clear_warnings(conn, plan, report.table)
         _record_warnings(conn, plan.warning_rows, int(import_id), report.table)
         return added, updated, int(import_id)
 
@@ -109,6 +110,26 @@ def write_plan(engine: Engine, plan: Plan, progress: Progress | None) -> ImportR
         written=True,
         import_id=import_id,
     )
+
+
+def _clear_warnings(conn: Connection, plan: Plan, table: str) -> None:
+    """Forget the earlier warnings of the records this import rewrites: the new import says what holds now."""
+    target = next((w for w in plan.writes if w[0].name == table), None)
+    key = [col.name for col in getattr(schema, table).primary_key.columns]
+    if target is None or len(key) != 1:
+        return
+    ids = pd.DataFrame({"record_id": target[1][key[0]].astype(str)})
+    tmp = sa.Table("_import_warning_ids", sa.MetaData(), sa.Column("record_id", sa.String), prefixes=["TEMPORARY"])
+    tmp.create(conn)
+    store.bulk_insert(conn, tmp, ids)
+    conn.execute(
+        sa.text(
+            "DELETE FROM import_warnings WHERE table_name = :t "
+            'AND record_id IN (SELECT record_id FROM "_import_warning_ids")'
+        ),
+        {"t": table},
+    )
+    conn.execute(sa.text('DROP TABLE "_import_warning_ids"'))
 
 
 def _record_warnings(conn: Connection, rows: pd.DataFrame, import_id: int, table: str) -> None:

@@ -1,0 +1,29 @@
+"""Data health: what to fix in the CRM (docs/DATA_HEALTH.md).
+
+- :mod:`salesops.health.checks` — the checks (one SQL query each) and the flagged records.
+- :mod:`salesops.health.summary` — counts and value per team, the data-trust score, the flagged
+  share of a pipeline that pages mention in one line.
+"""
+
+from salesops.health.checks import CHECKS, FLAG_COLUMNS, HealthSettings, find_flags
+from salesops.health.summary import (
+    HealthReport,
+    flagged_share,
+    health_report,
+    pipeline_flag_share,
+    summarise,
+    trust_scores,
+)
+
+__all__ = [
+    "CHECKS",
+    "FLAG_COLUMNS",
+    "HealthReport",
+    "HealthSettings",
+    "find_flags",
+    "flagged_share",
+    "health_report",
+    "pipeline_flag_share",
+    "summarise",
+    "trust_scores",
+]
