@@ -118,6 +118,7 @@ def build_demo(engine: Engine, seed: int = 7, scale: str = "small", today: date 
         batches = _Batches(rng, spec, today, base_win, moved, reps, teams, book)
         counts.update(_stream_batches(conn, batches, teams))
         counts["accounts"] = bulk_insert(conn, schema.accounts, book.accounts())
+        counts["import_warnings"] = _plant_import_warnings(conn)
 
     write(engine, load, what=f"demo seed={seed} scale={scale}")
     return DemoSummary(seed=seed, scale=scale, today=today, counts=dict(counts))
@@ -152,6 +153,36 @@ def _stream_batches(conn: Connection, batches: _Batches, teams: pd.DataFrame) ->
     for name, table in staged.items():
         _publish(conn, schema.metadata.tables[name], table)
     return counts
+
+
+def _plant_import_warnings(conn: Connection) -> int:
+    """A few warnings as a CRM import would have recorded them, so Data health has them to show.
+
+    Added on top of the generated rows (no deal changes): the first won deal of each of three teams
+    closed "before it was created", as records loaded into a CRM after the fact do (docs/DEMO_DATA.md).
+    """
+    picked = conn.execute(
+        sa.text(
+            """SELECT deal_id, close_date FROM (
+                 SELECT deal_id, close_date, team_id,
+                        ROW_NUMBER() OVER (PARTITION BY team_id ORDER BY deal_id) AS k
+                 FROM deals WHERE outcome = 'won') AS w
+               WHERE k = 1 ORDER BY team_id LIMIT 3"""
+        )
+    ).fetchall()
+    rows = pd.DataFrame(
+        {
+            "import_id": 0,
+            "table_name": "deals",
+            "row_number": range(2, 2 + len(picked)),
+            "record_id": [r.deal_id for r in picked],
+            "column_name": "CloseDate",
+            "value": [str(r.close_date) for r in picked],
+            "kind": "close_before_create",
+            "reason": "close date is before the create date",
+        }
+    )
+    return bulk_insert(conn, schema.import_warnings, rows)
 
 
 @dataclass

@@ -130,3 +130,10 @@ def test_the_cli_prints_counts_by_team_and_details(org, capsys, monkeypatch):
     assert '"record_id": "D006"' in capsys.readouterr().out
     assert main(["health", "--stale-days", "0", "--db", url]) == 2
     assert "hint:" in capsys.readouterr().err
+
+
+def test_the_demo_has_something_for_data_health(demo_engine):
+    """The demo (seed 7): stale open deals occur naturally; three import warnings are planted."""
+    flags = health.find_flags(demo_engine, health.HealthSettings(today=date(2026, 11, 24)))
+    counts = flags["check"].value_counts()
+    assert counts["import_warning"] == 3 and counts["stale"] > 0
