@@ -250,7 +250,8 @@ def data_health() -> None:
     by_team = rep.by_team.merge(rep.trust[["team_id", "team"]], on="team_id", how="left")
     by_team["team"] = by_team["team"].fillna("(no team)")
     counts = by_team.pivot_table(index="team", columns="check", values="records", aggfunc="sum", fill_value=0)
-    st.dataframe(counts, key="data_health_counts")
+    counts = counts[[c for c in health.CHECKS if c in counts.columns]].rename(columns=health.LABELS)
+    st.dataframe(counts.rename_axis(index="Team", columns=None), key="data_health_counts")
     checks = [c for c in health.CHECKS if c in set(rep.flags["check"])]
     check = st.selectbox(
         "Records to fix in the CRM", checks, format_func=lambda c: health.CHECKS[c], key="data_health_check"

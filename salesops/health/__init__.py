@@ -5,7 +5,7 @@
   share of a pipeline that pages mention in one line.
 """
 
-from salesops.health.checks import CHECKS, FLAG_COLUMNS, HealthSettings, find_flags
+from salesops.health.checks import CHECKS, FLAG_COLUMNS, LABELS, HealthSettings, find_flags
 from salesops.health.summary import (
     HealthReport,
     flagged_share,
@@ -20,6 +20,7 @@ __all__ = [
     "FLAG_COLUMNS",
     "HealthReport",
     "HealthSettings",
+    "LABELS",
     "find_flags",
     "flagged_share",
     "health_report",

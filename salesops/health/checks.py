@@ -30,6 +30,17 @@ CHECKS = {
     "no_quota": "Active reps with deals in the last 12 months but no quota in those months",
     "quota_no_rep": "Quotas whose rep is not in the store",
 }
+#: check -> a short column label for tables.
+LABELS = {
+    "stale": "Stale",
+    "past_close": "Past close",
+    "pushed": "Pushed 3+",
+    "missing_amount": "No amount",
+    "duplicate": "Duplicates",
+    "import_warning": "Import warnings",
+    "no_quota": "Reps without quota",
+    "quota_no_rep": "Quotas without rep",
+}
 #: Checks about deals: they count towards a team's data-trust score.
 DEAL_CHECKS = ("stale", "past_close", "pushed", "missing_amount", "duplicate", "import_warning")
 
