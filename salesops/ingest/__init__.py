@@ -2,7 +2,8 @@
 
 - :mod:`salesops.ingest.spec` — what a table may hold: fields, kinds, accepted spellings.
 - :mod:`salesops.ingest.presets` — vendor presets, stage rules, the proposed column mapping.
-- :mod:`salesops.ingest.parse` — reading: bytes -> text cells -> dates, cents, numbers, flags.
+- :mod:`salesops.ingest.parse` — reading: bytes -> text cells -> dates, numbers, flags;
+  :mod:`~salesops.ingest.money` — amounts -> exact cents; :mod:`~salesops.ingest.text` — text cells.
 - :mod:`salesops.ingest.validate` — the checks, step by step, and the plan to write.
 - :mod:`salesops.ingest.rows` — per-table rows and their own checks; :mod:`~salesops.ingest.reps` —
   rep and team resolution.

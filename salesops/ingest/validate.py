@@ -18,12 +18,12 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from salesops import store
+from salesops.ingest.money import parse_money
 from salesops.ingest.parse import (
     ROW,
     SourceFile,
     parse_bool,
     parse_dates,
-    parse_money,
     parse_number,
     parse_percent,
 )

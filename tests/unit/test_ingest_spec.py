@@ -8,7 +8,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from salesops.ingest.parse import decode, parse_dates, parse_money, parse_percent
+from salesops.ingest.money import parse_money
+from salesops.ingest.parse import decode, parse_dates, parse_percent
 from salesops.ingest.presets import PRESETS, STAGE_RULES
 from salesops.ingest.spec import SPECS
 
