@@ -21,7 +21,7 @@ today = widgets.today()
 done, total = scope.elapsed_days(today)
 partial = done < total
 st.caption(
-    f"{scope.label()} · {scope.grain} view"
+    f"{fmt.md_escape(scope.label())} · {scope.grain} view"
     + (f" · **to date: {fmt.elapsed(done, total, scope.grain)}**" if partial else "")
     + " · data as of "
     + (f"{updated:%d %b %Y %H:%M}" if updated else "— (no data loaded yet)")

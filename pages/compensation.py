@@ -19,10 +19,13 @@ scope = shell.page("Compensation")
 st.title("Compensation")
 fraction = comp_store.period_fraction(scope)
 st.caption(
-    f"{scope.label()} · pay for {len(scope.periods())} {scope.grain}(s) = {fraction} of the yearly plan, "
+    f"{fmt.md_escape(scope.label())} · pay for {len(scope.periods())} {scope.grain}(s) = {fraction} of the yearly plan, "
     "on won revenue against quota in this view"
 )
 
+if scope.viewer is not None and not scope.viewer.sees_individual_money:
+    st.info("This account (role viewer, for screen-sharing) does not see anyone's pay.", icon=":material/lock:")
+    st.stop()
 attainment = loaders.load_attainment(scope)
 if attainment.empty:
     widgets.empty_state("reps with a quota or won deals")
@@ -126,7 +129,7 @@ def plan_editor() -> comp.CompPlan | None:
             **knobs,
         )
     except comp.InvalidPlan as exc:
-        st.error(f"{exc.message} {exc.hint}", icon=":material/error:")
+        st.error(fmt.md_escape(f"{exc.message} {exc.hint}"), icon=":material/error:")
         return None
 
 
@@ -314,7 +317,7 @@ def pick_other_plan() -> comp.CompPlan | None:
             return None
         return plan_format.plan_from_json(upload.getvalue().decode("utf-8", errors="replace"), upload.name)
     except comp.InvalidPlan as exc:
-        st.error(f"{exc.message} {exc.hint}", icon=":material/error:")
+        st.error(fmt.md_escape(f"{exc.message} {exc.hint}"), icon=":material/error:")
         return None
 
 
@@ -340,8 +343,9 @@ def plan_document(plan: comp.CompPlan) -> None:
 def save(plan: comp.CompPlan) -> None:
     st.write("Save this plan as a new version; saved versions can be compared (plan B) and reloaded by the CLI.")
     if st.button("Save plan version", key="comp_save", icon=":material/save:"):
-        plan_id, version = comp_store.save_plan(loaders.engine(), plan)
-        st.success(f"Saved {plan.name} as {plan_id} version {version}.", icon=":material/check:")
+        viewer = shell.current_viewer()
+        plan_id, version = comp_store.save_plan(loaders.engine(), plan, who=viewer.email, viewer=viewer)
+        st.success(fmt.md_escape(f"Saved {plan.name} as {plan_id} version {version}."), icon=":material/check:")
     saved = loaders.list_plans()
     if len(saved):
         tables.show(
@@ -379,6 +383,8 @@ def simulator() -> None:
         with tabs[4]:
             if hide:
                 st.info("Saving is off in presentation mode.", icon=":material/visibility_off:")
+            elif not scope.viewer or not scope.viewer.is_staff:
+                st.info("Plan versions are saved by admin and ops users.", icon=":material/lock:")
             else:
                 save(plan)
 

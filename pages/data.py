@@ -6,7 +6,8 @@ import pandas as pd
 import streamlit as st
 
 from pages.ui import loaders, shell, widgets
-from salesops import config, health, ingest
+from salesops import audit, config, health, ingest
+from salesops import format as fmt
 from salesops.ingest.presets import PRESET_NAMES
 from salesops.ingest.spec import SPECS, TABLES, BadImportOption
 
@@ -14,7 +15,7 @@ PRESET_LABELS = {"none": "Any CSV (match columns by name)", "salesforce": "Sales
 ERROR_STYLE = "color: #b3261e"
 WARNING_STYLE = "color: #8a5300"
 
-shell.page("Data")
+shell.page("Data", staff_only=True)
 engine = loaders.engine()
 st.title("Data")
 updated = loaders.last_updated()
@@ -28,7 +29,7 @@ st.caption(
 def show_report(report: ingest.ImportReport) -> None:
     """The validation report: how the file was read, the stages, and the problems in red."""
     for note in report.notes:
-        st.caption(f":material/info: {note}")
+        st.caption(f":material/info: {fmt.md_escape(note)}")
     if report.stages:
         stages = ingest.stage_summary(report)
         stages["outcome"] = stages["outcome"].replace("", "no rule")
@@ -174,7 +175,7 @@ def importer() -> None:
         with st.spinner("Checking the file…"):
             report = loaders.validate_file(table, data, **options)
     except BadImportOption as exc:
-        st.error(f"**{exc.message}** {exc.hint}", icon=":material/error:")
+        st.error(f"**{fmt.md_escape(exc.message)}** {fmt.md_escape(exc.hint)}", icon=":material/error:")
         return
     show_report(report)
     if not report.ok:
@@ -198,11 +199,13 @@ def importer() -> None:
             loaders.stop_on_store_error(exc)
             raise
         bar.empty()
+        audit.record(engine, shell.current_viewer().email, "import", f"{done.table} from {done.file_name}")
+        e = fmt.md_escape
         st.session_state["data_last_import"] = (
-            f"Imported **{done.file_name}** into **{done.table}**: {done.rows_added:,} added, "
+            f"Imported **{e(done.file_name)}** into **{done.table}**: {done.rows_added:,} added, "
             f"{done.rows_updated:,} updated, {done.rows_unchanged:,} unchanged ({done.seconds:.1f} s)."
-            + (f" Created reps: {', '.join(done.created_reps)}." if done.created_reps else "")
-            + (f" Created teams: {', '.join(done.created_teams)}." if done.created_teams else "")
+            + (f" Created reps: {e(', '.join(done.created_reps))}." if done.created_reps else "")
+            + (f" Created teams: {e(', '.join(done.created_teams))}." if done.created_teams else "")
         )
         st.rerun()  # so "data as of" and every cached figure follow the import at once
     if "data_last_import" in st.session_state:
@@ -304,3 +307,12 @@ else:
         },
     )
     widgets.csv_download(log, "import_log.csv", key="data_log_csv", label="Download the log")
+
+if shell.current_viewer().role == "admin":
+    st.subheader("Audit trail")
+    trail = audit.load_audit(loaders.engine())
+    if trail.empty:
+        st.caption("Nothing audited yet: imports, plan saves, survey rounds opened and user changes appear here.")
+    else:
+        st.caption("Imports, plan saves, survey rounds opened and user changes, newest first (admins only).")
+        st.dataframe(trail, hide_index=True, key="data_audit", width="stretch")

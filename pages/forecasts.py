@@ -4,6 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from pages.ui import loaders, shell, tables, widgets
+from salesops import access
 from salesops import format as fmt
 from salesops.forecasts import charts as forecast_charts
 from salesops.forecasts import model as forecast
@@ -24,6 +25,11 @@ else:
     by, series = "company", None
 
 st.title("Forecasts")
+if not access.may_see_series(scope.viewer, by, series):  # the library refuses it too (AccessDenied)
+    st.info(
+        "Your role sees the company's forecast and your own teams' only: pick one of those.", icon=":material/lock:"
+    )
+    st.stop()
 
 
 # ---- the outlook: won so far + pipeline + run-rate, calibrated (docs/FORECASTS.md) -------------------
@@ -191,16 +197,16 @@ except forecast.NotEnoughHistory as exc:
     if exc.periods == 0:
         widgets.empty_state("won deals to forecast")
     else:
-        st.warning(f"**{exc.message}**\n\n{exc.hint}", icon=":material/hourglass_empty:")
+        st.warning(f"**{fmt.md_escape(exc.message)}**\n\n{fmt.md_escape(exc.hint)}", icon=":material/hourglass_empty:")
     st.stop()
 
 st.caption(
-    f"Won revenue of {result.label} per {grain}, {int(horizon)} {grain}s ahead · shaded band: 80% interval "
+    f"Won revenue of {fmt.md_escape(result.label)} per {grain}, {int(horizon)} {grain}s ahead · shaded band: 80% interval "
     f"(8 in 10 outcomes should land inside) · history up to {forecast.last_complete_period(today, grain)} "
     f"({grain}s without a sale count as zero)"
 )
 for note in result.notes:
-    st.info(note, icon=":material/info:")
+    st.info(fmt.md_escape(note), icon=":material/info:")
 
 pipeline = loaders.pipeline_by_period(by, series, grain, int(horizon), today)
 left, right = st.columns([2, 1])
@@ -244,9 +250,9 @@ with right:
     if acc.beats_naive is False:
         st.warning(result.verdict, icon=":material/warning:")
     elif acc.beats_naive:
-        st.success(result.verdict, icon=":material/check_circle:")
+        st.success(fmt.md_escape(result.verdict), icon=":material/check_circle:")
     else:
-        st.info(result.verdict)
+        st.info(fmt.md_escape(result.verdict))
     st.caption(
         f"Rolling-origin backtest: {acc.cutoffs} forecasts made from past dates, {acc.points} {grain}s compared "
         f"with what happened. Baseline: WAPE {fmt.pct(acc.naive_wape)}."
@@ -310,11 +316,11 @@ def target_section() -> None:
         help="Won to date + open deals × stage probability expected to close in the period (overdue ones count now).",
     )
     if out.quota_cents is None:
-        st.caption(f"No quota is set for {out.label} in this view.")
+        st.caption(f"No quota is set for {fmt.md_escape(out.label)} in this view.")
     elif out.gap_cents is not None:
         word = "short of" if out.gap_cents > 0 else "above"
         st.caption(
-            f"{out.label}: the median forecast is {fmt.money(abs(out.gap_cents))} {word} quota; "
+            f"{fmt.md_escape(out.label)}: the median forecast is {fmt.money(abs(out.gap_cents))} {word} quota; "
             f"the pipeline-weighted view says {fmt.money(out.pipeline_cents)}."
         )
     if not present:

@@ -118,13 +118,13 @@ def board_section() -> None:
     m = lb.METRICS[metric]
     prev = scope.previous()
     st.caption(
-        f"{scope.label()} · ranked by **{m.label}** · movement against {prev.start:%d %b} – {prev.end:%d %b %Y} · "
+        f"{fmt.md_escape(scope.label())} · ranked by **{m.label}** · movement against {prev.start:%d %b} – {prev.end:%d %b %Y} · "
         f"trend: last {len(data.periods)} {scope.grain}s · ties share a rank"
     )
     rep_view = _money(reps, hide).assign(attainment=reps["attainment"] * 100, win_rate=reps["win_rate"] * 100)
     rep_view["Rep"] = rep_view["name"]
     rep_view["Team"] = rep_view["team_name"]
-    rep_view["Cohort"] = rep_view["cohort"].map(lb.COHORTS)
+    rep_view["Cohort"] = rep_view["cohort"].map(lb.COHORTS).fillna("")  # "" for rows hidden from a rep
     rep_view["Flag"] = rep_view["flag"].map({"top": "▲ top", "under": "▼ needs help", "": ""})
     rep_view[m.label] = [_shown(m.kind, v, hide) for v in reps["value"]]
     team_view = _money(teams, hide).assign(attainment=teams["attainment"] * 100, win_rate=teams["win_rate"] * 100)
@@ -140,6 +140,7 @@ def board_section() -> None:
             table = top_view[show].rename(columns={"rank": "Rank", "movement": "Move", "attainment": "Attainment"})
             table["Attainment"] = [fmt.pct(v) for v in top_reps["attainment"]]
             table["Rank"] = table["Rank"].astype("string").fillna("")
+            table["Rep"] = table["Rep"].map(fmt.md_escape)  # st.table reads cells as Markdown
             st.table(table, hide_index=True)
         with right.container(key="lb_present_teams"):
             tshow = ["rank", "movement", "team_name", "attainment"]
@@ -147,6 +148,7 @@ def board_section() -> None:
                 columns={"rank": "Rank", "movement": "Move", "team_name": "Team", "attainment": "Attainment"}
             )
             ttable["Attainment"] = [fmt.pct(v) for v in teams["attainment"]]
+            ttable["Team"] = ttable["Team"].map(fmt.md_escape)
             st.table(ttable, hide_index=True)
     else:
         # Stacked, full width: side by side the rep board hid Activities, Pipeline, trend and Flag at 1920
@@ -162,6 +164,7 @@ def board_section() -> None:
         rep_cols = ["rank", "movement", "Rep", "Flag", "Team", *[c for c in EXTRA_COLUMNS if c in extra]]
         rep_cols += ["attainment", *([m.label] if metric != "attainment" else []), "Won", "win_rate"]
         rep_cols += ["activities", "Pipeline", "trend"]
+        rep_cols += ["attainment_band"] if "attainment_band" in rep_view else []  # a rep's view of others
         rep_view["Deals won"] = reps["won_count"]
         config = {
             "rank": st.column_config.NumberColumn("#", width=36),
@@ -176,6 +179,9 @@ def board_section() -> None:
             "win_rate": st.column_config.NumberColumn("Win rate", format="%.0f%%", width=64),
             "activities": st.column_config.NumberColumn("Activities", width=72),
             "Pipeline": st.column_config.TextColumn("Pipeline", width=72),
+            "attainment_band": st.column_config.TextColumn(
+                "Band", help="Attainment band (others' figures are private)"
+            ),
             "trend": st.column_config.LineChartColumn(f"{m.label}, last {len(data.periods)} {scope.grain}s", width=90),
         }
         with st.container(key="lb_rep_board"):
@@ -215,7 +221,8 @@ def board_section() -> None:
         for row in flagged.itertuples():
             icon = ":material/trending_up:" if row.flag == "top" else ":material/trending_down:"
             label = "Top performer" if row.flag == "top" else "Needs help"
-            st.markdown(f"{icon} **{label}: {row.name}** ({row.team_name}) — {row.reason}")
+            name, team, reason = (fmt.md_escape(v) for v in (row.name, row.team_name, row.reason))
+            st.markdown(f"{icon} **{label}: {name}** ({team}) — {reason}")
     if not present:
         export = reps.drop(columns=["trend", *(MONEY_COLS if hide else [])])
         c1, c2 = st.columns(2)
@@ -245,9 +252,12 @@ def why_section(reps: pd.DataFrame) -> None:
     d = loaders.diagnose(scope, rep_id)
     if d.findings:
         for f in d.findings:
-            st.warning(f, icon=":material/search:")
+            st.warning(fmt.md_escape(f), icon=":material/search:")
     else:
-        st.success(f"Nothing stands out for {d.name} against the rest of the team.", icon=":material/check_circle:")
+        st.success(
+            f"Nothing stands out for {fmt.md_escape(d.name)} against the rest of the team.",
+            icon=":material/check_circle:",
+        )
     left, right = st.columns(2)
     with left:
         if d.funnel.empty:

@@ -38,7 +38,7 @@ done, total = scope.elapsed_days(widgets.today())
 elapsed_share = scope.elapsed_share(widgets.today())
 partial = done < total
 st.caption(
-    f"{scope.label()} · {scope.grain} view · quota of {scope.quota_start:%d %b %Y} – {scope.quota_end:%d %b %Y}"
+    f"{fmt.md_escape(scope.label())} · {scope.grain} view · quota of {scope.quota_start:%d %b %Y} – {scope.quota_end:%d %b %Y}"
     + (f" · **to date: {fmt.elapsed(done, total, scope.grain)}**" if partial else "")
 )
 
@@ -271,7 +271,10 @@ if fun.empty:
     widgets.empty_state("leads")
 else:
     for flag in funnel.funnel_flags(fun).itertuples():
-        st.warning(f"**{flag.team}** · {flag.label} step: {flag.flag}", icon=":material/filter_alt:")
+        st.warning(
+            f"**{fmt.md_escape(flag.team)}** · {flag.label} step: {fmt.md_escape(flag.flag)}",
+            icon=":material/filter_alt:",
+        )
     team_ids = [t for t in dict.fromkeys(fun["team_id"]) if t != funnel.COMPANY]
     team_names = dict(zip(fun["team_id"], fun["team"]))
     flagged = list(dict.fromkeys(funnel.funnel_flags(fun)["team_id"]))

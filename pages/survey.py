@@ -3,6 +3,7 @@
 import streamlit as st
 
 from pages.ui import loaders, shell
+from salesops import format as fmt
 from salesops.tools import answers, survey
 
 
@@ -27,7 +28,7 @@ def submit_answers(engine, token: str, tools: tuple) -> None:
         values = {n: st.session_state.get(f"survey_{n}_{tool.tool_id}") for n in ("sat", "ease", "rec", "usage")}
         gaps = [label for n, label in LABELS.items() if values[n] is None]
         if gaps:
-            missing.append(f"{tool.name}: {', '.join(gaps)}")
+            missing.append(f"{fmt.md_escape(tool.name)}: {', '.join(gaps)}")
             continue
         given.append(
             survey.Answer(
@@ -49,7 +50,7 @@ def submit_answers(engine, token: str, tools: tuple) -> None:
     try:
         answers.submit(engine, token, given)
     except survey.SurveyError as exc:
-        st.session_state["survey_error"] = f"{exc.message} {exc.hint}"
+        st.session_state["survey_error"] = fmt.md_escape(f"{exc.message} {exc.hint}")
     else:
         st.session_state["survey_done"] = token
 
@@ -74,18 +75,18 @@ if token and st.session_state.get("survey_done") == token:
 try:
     form = answers.form_for_token(engine, token)
 except survey.SurveyError as exc:
-    st.warning(f"{exc.message} {exc.hint}", icon=":material/link_off:")
+    st.warning(fmt.md_escape(f"{exc.message} {exc.hint}"), icon=":material/link_off:")
     st.stop()
 
 st.caption(
-    f"{form.round_name} · open until {form.closes_on:%d %b %Y} · anonymous: your answers are stored with your "
+    f"{fmt.md_escape(form.round_name)} · open until {form.closes_on:%d %b %Y} · anonymous: your answers are stored with your "
     "team but never your name, and this link works once."
 )
 
 with st.form("survey_form"):
     for tool in form.tools:
-        st.subheader(tool.name, divider="gray")
-        st.checkbox(f"I don't use {tool.name}", key=f"survey_skip_{tool.tool_id}")
+        st.subheader(fmt.md_escape(tool.name), divider="gray")
+        st.checkbox(f"I don't use {fmt.md_escape(tool.name)}", key=f"survey_skip_{tool.tool_id}")
         c1, c2 = st.columns(2)
         c1.radio(
             "Satisfaction (1 = very dissatisfied, 5 = very satisfied)",
@@ -129,4 +130,4 @@ with st.form("survey_form"):
 
 error = st.session_state.pop("survey_error", None)
 if error:
-    st.error(error, icon=":material/error:")
+    st.error(error, icon=":material/error:")  # escaped where it was written

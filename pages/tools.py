@@ -14,7 +14,7 @@ from salesops.tools import fairness, results, rounds, survey
 scope = shell.page("Sales tools")
 present = widgets.presentation()
 st.title("Sales tools")
-st.caption(f"{scope.label()} · survey results per round; lead split and performance for the period")
+st.caption(f"{fmt.md_escape(scope.label())} · survey results per round; lead split and performance for the period")
 
 round_list = loaders.load_rounds()
 answered = round_list[round_list["answered"] > 0] if len(round_list) else round_list
@@ -28,7 +28,8 @@ def round_label(r: str) -> str:
 
 
 tab_names = ["Survey results", "Tools and performance", "Lead fairness"]
-if not present:
+ops = not present and scope.viewer is not None and scope.viewer.is_staff  # survey rounds: admin and ops
+if ops:
     tab_names.append("Survey rounds")
 tabs = st.tabs(tab_names, key="tools_tab", bind="query-params")
 
@@ -127,7 +128,7 @@ with tabs[0]:
             st.warning(
                 "Scores fell since the previous round: "
                 + ", ".join(
-                    f"{t} (satisfaction {d:+.2f}, CSAT {c * 100:+.0f} pts)"
+                    f"{fmt.md_escape(t)} (satisfaction {d:+.2f}, CSAT {c * 100:+.0f} pts)"
                     for t, d, c in zip(fell["tool"], fell["satisfaction_change"], fell["csat_change"])
                 ),
                 icon=":material/trending_down:",
@@ -224,7 +225,8 @@ with tabs[1]:
             )
             st.caption(
                 "r: Pearson correlation across teams (−1 … +1) between a team's mean satisfaction in "
-                f"{names.get(round_id, round_id)} and its attainment / win rate in {scope.label()}. "
+                f"{fmt.md_escape(names.get(round_id, round_id))} and its attainment / win rate in "
+                f"{fmt.md_escape(scope.label())}. "
                 "Needs 3 teams with scores shown."
             )
             tables.show(
@@ -324,16 +326,22 @@ def open_round(engine) -> None:
             closes_on=state["tools_new_closes"],
             tool_ids=state.get("tools_new_tools", []),
             team_ids=state.get("tools_new_teams") or None,
+            who=shell.current_viewer().email,
         )
     except SalesopsError as exc:
         state["tools_open_outcome"] = ("error", f"{exc.message} {exc.hint}")
     else:
-        state["tools_links_round"] = opened.round_id
+        # The links exist only here, in this admin's session, until downloaded: the store keeps no
+        # rep for a link, so the page can never list them (or who used theirs) again.
+        url = urlsplit(st.context.url or "")
+        base = f"{url.scheme}://{url.netloc}" if url.netloc else ""
+        links = opened.link_list.assign(link=base + "/?token=" + opened.link_list["token"])
+        state["tools_new_links"] = (opened.round_id, links[["rep_id", "rep", "team_id", "link"]])
         state["tools_open_outcome"] = ("ok", f"Opened round {opened.round_id} with {opened.links} links.")
 
 
 # ---- survey rounds (ops) --------------------------------------------------------------------
-if not present:
+if ops:
     with tabs[3]:
         st.subheader("Rounds")
         if len(round_list):
@@ -384,37 +392,20 @@ if not present:
             )
         outcome = st.session_state.pop("tools_open_outcome", None)
         if outcome:
-            (st.success if outcome[0] == "ok" else st.error)(outcome[1])
-        if len(round_list):
-            st.subheader("Links")
-            link_round = st.selectbox(
-                "Round",
-                round_list["round_id"].tolist(),
-                key="tools_links_round",
-                format_func=round_label,
+            (st.success if outcome[0] == "ok" else st.error)(fmt.md_escape(outcome[1]))
+        fresh = st.session_state.get("tools_new_links")
+        if fresh:
+            rid, links = fresh
+            st.subheader("Links of the new round")
+            st.warning(
+                "Download the link list now and send each rep their own link: it is shown this once. The "
+                "store keeps no name with a link, so no one — admins included — can list the links again or "
+                "see who has answered; afterwards this page shows counts only.",
+                icon=":material/key:",
             )
-            links = loaders.round_links(link_round)
-            url = urlsplit(st.context.url or "")
-            base = f"{url.scheme}://{url.netloc}" if url.netloc else ""
-            links = links.assign(link=base + "/?token=" + links["token"])
-            st.caption(
-                f"{int(links['used'].sum())} of {len(links)} links used. Each link opens the form only and works "
-                "once; send each rep their own (the CSV has them all)."
+            widgets.csv_download(
+                links, f"survey-links-{rid}.csv", key="tools_links_csv", label="Download the links (CSV)"
             )
-            links = links.assign(team=links["team_id"].map(team_names_all).fillna(links["team_id"]))
-            tables.show(
-                links,
-                {"rep": None, "team": None, "used": None, "link": st.column_config.LinkColumn("Link")},
-                key="tools_links_table",
-                height=400,
-            )
-            widgets.csv_download(links, f"survey-links-{link_round}.csv", key="tools_links_csv")
-            unused = links[~links["used"].astype(bool)]
-            if len(unused):
-                who = st.selectbox(
-                    "Link for one rep",
-                    unused.index.tolist(),
-                    format_func=lambda i: f"{unused.at[i, 'rep']} ({unused.at[i, 'team']})",
-                    key="tools_link_rep",
-                )
-                st.code(unused.at[who, "link"], language=None)
+            if st.button("I have the links — forget them", key="tools_links_forget"):
+                st.session_state.pop("tools_new_links", None)
+                st.rerun()

@@ -87,6 +87,28 @@ SETTINGS: tuple[Setting, ...] = (
         "60",
         "Seconds a command or page waits for a DuckDB file that another program is using before saying so.",
     ),
+    Setting(
+        "SALESOPS_AUTH",
+        "local",
+        "How a viewer is identified: local (one person, admin, loopback only), proxy (an e-mail header "
+        "set by a sign-in proxy) or oidc (Streamlit's st.login). docs/ACCESS.md.",
+    ),
+    Setting(
+        "SALESOPS_AUTH_HEADER",
+        "X-Forwarded-Email",
+        "The request header that carries the signed-in e-mail in proxy mode.",
+    ),
+    Setting(
+        "SALESOPS_ALLOW_OPEN",
+        "0",
+        "1 lets local mode (everyone is admin) listen on a non-loopback address; refused otherwise.",
+    ),
+    Setting(
+        "SALESOPS_LEADERBOARD_VISIBILITY",
+        "ranks",
+        "What a rep sees of other reps on leaderboards: names (name and figures), ranks (rank and "
+        "attainment band only) or none (their own row only).",
+    ),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
@@ -222,3 +244,36 @@ def check_settings() -> None:
     snapshot_years()
     duckdb_memory_limit()
     duckdb_threads()
+
+
+AUTH_MODES = ("local", "proxy", "oidc")
+VISIBILITIES = ("names", "ranks", "none")
+
+
+def _choice(name: str, allowed: tuple[str, ...]) -> str:
+    from salesops.errors import InvalidSetting
+
+    value = get(name).strip().lower()
+    if value not in allowed:
+        raise InvalidSetting(
+            f"{name}={get(name)!r} is not one of {', '.join(allowed)}.", f"Set {name} to one of: {', '.join(allowed)}."
+        )
+    return value
+
+
+def auth_mode() -> str:
+    """SALESOPS_AUTH: local, proxy or oidc (anything else raises InvalidSetting)."""
+    return _choice("SALESOPS_AUTH", AUTH_MODES)
+
+
+def auth_header() -> str:
+    return get("SALESOPS_AUTH_HEADER").strip()
+
+
+def allow_open() -> bool:
+    return get("SALESOPS_ALLOW_OPEN").strip().lower() in ("1", "true", "yes")
+
+
+def leaderboard_visibility() -> str:
+    """SALESOPS_LEADERBOARD_VISIBILITY: names, ranks or none."""
+    return _choice("SALESOPS_LEADERBOARD_VISIBILITY", VISIBILITIES)

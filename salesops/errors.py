@@ -49,3 +49,27 @@ class BadSetting(StoreError):
 
 class StoreDamaged(StoreError):
     """The store's file is damaged (a checksum mismatch, a file that is not a database)."""
+
+
+class InvalidSetting(SalesopsError):
+    """An environment setting has a value salesops does not accept."""
+
+
+class AccessError(SalesopsError):
+    """Sign-in or role problems: unknown or malformed e-mail, bad role, refused bind address."""
+
+
+class NotSignedIn(AccessError):
+    """The request carries no e-mail, or one that is not a user."""
+
+
+class AccessDenied(AccessError):
+    """The viewer's role does not see what was asked for."""
+
+
+class InvalidUser(AccessError):
+    """A user record that cannot be stored (bad e-mail, role, rep or team)."""
+
+
+class OpenBindRefused(AccessError):
+    """Local mode (everyone is admin) on an address others can reach."""

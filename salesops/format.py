@@ -205,3 +205,16 @@ def humanize(name: str) -> str:
 def column(name: str) -> Col:
     """The rule for a column name: its entry in COLUMNS, else a humanized text header."""
     return COLUMNS.get(name) or Col(humanize(name), "money" if name.endswith("_cents") else "text")
+
+
+#: What can turn text into markup that fetches or links: brackets and "!" (links, images), "<>"
+#: (autolinks, HTML), ":" and "." (bare-URL autolinks: https://…, www.…), "`*_~" (code, emphasis),
+#: "$" (maths) and the backslash itself. Parentheses, "-" and "#" alone make nothing in mid-line
+#: text, so names such as "Mid-Market (EMEA)" stay readable in the Markdown source.
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>!~$:.])")
+
+
+def md_escape(text: object) -> str:
+    """User or file text made inert in Markdown: every markup character backslash-escaped, newlines
+    flattened, so a name like ``![x](https://…)`` shows as those characters and fetches nothing."""
+    return _MD_SPECIAL.sub(r"\\\1", str(text).replace("\r", " ").replace("\n", " "))

@@ -16,10 +16,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from salesops.errors import InvalidFilter
+
+if TYPE_CHECKING:
+    from salesops.access import Viewer
 
 GRAINS = ("week", "month", "quarter", "year")
 
@@ -72,13 +76,19 @@ def period_label(start: date, grain: str) -> str:
 
 @dataclass(frozen=True)
 class Scope:
-    """What to look at: an inclusive date range, a grain, and an optional region and team."""
+    """What to look at: an inclusive date range, a grain, an optional region and team, and who looks.
+
+    ``viewer`` (a :class:`salesops.access.Viewer`, None = no restriction) travels with the scope
+    into every query: :func:`salesops.store.sql.scope_filter` adds the viewer's row restriction to
+    the region/team one, and ``previous()``/``last_year()`` keep it.
+    """
 
     start: date
     end: date
     grain: str = "quarter"
     region: str | None = None
     team_id: str | None = None
+    viewer: Viewer | None = None
 
     def __post_init__(self) -> None:
         check_grain(self.grain)

@@ -62,3 +62,12 @@ def deal(
 def monthly_quota(rep_id: str, months: Iterable[int], cents: int = 10_000, year: int = 2026) -> list[dict]:
     """Quotas rows: ``cents`` for each of ``months`` of ``year``."""
     return [dict(rep_id=rep_id, period_type="month", period_start=date(year, m, 1), amount_cents=cents) for m in months]
+
+
+def invites(engine, round_id: str) -> pd.DataFrame:
+    """A round's stored links (token, team_id, used) read straight from the store, for tests only:
+    the library hands links out once, when the round opens (salesops.tools.rounds.open_round)."""
+    import sqlalchemy as sa
+
+    sql = "SELECT token, team_id, used FROM survey_invites WHERE round_id = :r ORDER BY team_id, token"
+    return store.read_frame(engine, sa.text(sql), {"r": round_id})

@@ -244,6 +244,14 @@ def server(tmp_path_factory, chromium_path) -> str:
     _stop_server(proc)
 
 
+@pytest.fixture(scope="session")
+def proxy_server(tmp_path_factory, chromium_path) -> str:
+    """A server in proxy sign-in mode (SALESOPS_AUTH=proxy) on its own demo store (demo users: docs/DEMO_DATA.md)."""
+    proc, base = _start_server(tmp_path_factory.mktemp("proxy"), {"SALESOPS_AUTH": "proxy"})
+    yield base
+    _stop_server(proc)
+
+
 @pytest.fixture
 def fresh_server(tmp_path, chromium_path) -> str:
     """A server that has answered no request yet (for first-request behaviour); stopped after the test."""

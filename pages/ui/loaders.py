@@ -9,6 +9,7 @@ survey answer invalidates every cached result at once. ``grep`` a loader's name 
 from __future__ import annotations
 
 import functools
+import inspect
 from collections.abc import Callable
 from typing import Concatenate, ParamSpec, TypeVar
 
@@ -18,10 +19,12 @@ from sqlalchemy.engine import Engine
 from salesops import config, customers, health, ingest, store
 from salesops import leaderboards as lb
 from salesops import performance as metrics
+from salesops.access import NOBODY, Viewer
 from salesops.comp import queries as comp_store
 from salesops.errors import StoreError
 from salesops.forecasts import outlook_cache, pipeline, scorecard, targets
 from salesops.forecasts import service as forecast_store
+from salesops.format import md_escape
 from salesops.leaderboards import diagnosis
 from salesops.performance import changes, funnel
 from salesops.review import agenda as review_agenda_mod
@@ -33,6 +36,14 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 _VERSION_KEY = "_salesops_data_version"
+#: Session-state key of the viewer the shell resolved for this run (pages.ui.shell.resolve_viewer).
+VIEWER_KEY = "_salesops_viewer"
+
+
+def current_viewer() -> Viewer:
+    """The viewer of this run; a page that has not resolved one sees nothing (the empty viewer)."""
+    viewer = st.session_state.get(VIEWER_KEY)
+    return viewer if isinstance(viewer, Viewer) else NOBODY
 
 
 @st.cache_resource(show_spinner=False)
@@ -54,7 +65,7 @@ def engine() -> Engine:
     try:
         return _engine_for(config.db_url())
     except StoreError as exc:
-        st.error(f"{exc.message}\n\n{exc.hint}", icon=":material/database:")
+        st.error(f"{md_escape(exc.message)}\n\n{md_escape(exc.hint)}", icon=":material/database:")
         st.stop()
 
 
@@ -75,7 +86,12 @@ def _data_version() -> int:
 
 
 def cached(fn: Callable[Concatenate[Engine, P], R]) -> Callable[P, R]:
-    """``fn(engine, *args)`` as ``loader(*args)``, cached on (args, store URL, data version)."""
+    """``fn(engine, *args)`` as ``loader(*args)``, cached on (args, store URL, data version).
+
+    A library function with a ``viewer`` parameter always gets this run's viewer (a page passing
+    one explicitly must pass that same viewer): no page can forget it, and the cache keys on it.
+    """
+    takes_viewer = "viewer" in inspect.signature(fn).parameters
 
     def run(url: str, version: int, *args, **kwargs):
         return fn(_engine_for(url), *args, **kwargs)
@@ -87,6 +103,8 @@ def cached(fn: Callable[Concatenate[Engine, P], R]) -> Callable[P, R]:
 
     @functools.wraps(fn)
     def call(*args: P.args, **kwargs: P.kwargs) -> R:
+        if takes_viewer:
+            kwargs["viewer"] = current_viewer()
         try:
             return run_cached(config.db_url(), _data_version(), *args, **kwargs)
         except Exception as exc:  # a damaged or lost store: one sentence, never SQL
@@ -140,7 +158,6 @@ load_plan = cached(comp_store.load_plan)
 # ---- sales tools ------------------------------------------------------------------------------
 load_rounds = cached(rounds.load_rounds)
 load_tools = cached(rounds.load_tools)
-round_links = cached(rounds.round_links)
 tool_results = cached(results.tool_results)
 team_breakdown = cached(results.team_breakdown)
 tool_themes = cached(themes.tool_themes)

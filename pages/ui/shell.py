@@ -9,12 +9,14 @@ the sidebar and its filters, even as the first request to a fresh server.
 from __future__ import annotations
 
 from datetime import date
+from typing import NoReturn
 
 import streamlit as st
 
 from pages.ui import loaders, widgets
-from salesops import config
-from salesops.errors import BadSetting
+from salesops import access, config
+from salesops.access import Viewer
+from salesops.errors import AccessError, BadSetting, InvalidSetting, NotSignedIn
 from salesops.scope import GRAINS, Scope, period_end, period_label, period_start, shift
 
 #: (script, label, icon) of the navigation, in order. URLs come from the file names: /performance …
@@ -73,14 +75,22 @@ def period_options(today: date, grain: str) -> dict[str, tuple[date, date]]:
     return out
 
 
-def _navigation() -> None:
+#: Pages only admin and ops reach (the viewer check in :func:`page` enforces it; the link is hidden).
+STAFF_PAGES = ("pages/data.py",)
+
+
+def _navigation(viewer: Viewer) -> None:
     params = {k: v for k, v in st.query_params.to_dict().items() if k in SHARED_PARAMS}
     for script, label, icon in NAV:
+        if script in STAFF_PAGES and not viewer.is_staff:
+            continue
         st.page_link(script, label=label, icon=icon, query_params=params)
 
 
-def _filters(today: date) -> Scope:
+def _filters(today: date, viewer: Viewer) -> Scope:
     teams = loaders.load_teams()
+    if viewer.role in ("manager", "rep"):  # their teams only (the queries restrict rows anyway)
+        teams = teams[teams["team_id"].isin(viewer.team_ids)]
     st.markdown("### :material/filter_alt: View")
     grain = st.selectbox(
         "Period grain",
@@ -136,6 +146,7 @@ def _filters(today: date) -> Scope:
         grain=grain,
         region=None if region == "All regions" else region,
         team_id=None if team == "all" else team,
+        viewer=viewer,
     )
 
 
@@ -150,8 +161,70 @@ def _keep_shared_view() -> None:
             st.session_state[key] = st.session_state[key]
 
 
-def page(title: str) -> Scope:
-    """Start a page: config, data version, navigation and shared filters; returns the chosen scope."""
+def _request_email() -> str | None:
+    """The signed-in e-mail of this request: the proxy's header, or Streamlit's own login (oidc)."""
+    if config.auth_mode() == "proxy":
+        return st.context.headers.get(config.auth_header())
+    if not st.user.is_logged_in:
+        st.title("Sign in")
+        st.button("Sign in with your company account", on_click=st.login, key="login")
+        st.stop()
+    email = st.user.get("email")
+    return str(email) if email else None
+
+
+def _bind_address() -> str | None:
+    """The address the server listens on (``server.address``; unset means every interface)."""
+    return st.get_option("server.address")
+
+
+def _refuse(title: str, message: str, hint: str, ask: list[str] | None = None) -> NoReturn:
+    """A page that says why the visitor sees nothing, and nothing else (no sidebar, no figures)."""
+    st.title(title)
+    st.text(message)
+    if hint:
+        st.text(hint)
+    if ask:
+        st.text("Who to ask: " + ", ".join(ask))
+    st.stop()
+
+
+def resolve_viewer() -> Viewer:
+    """Who is looking, resolved once per run (SALESOPS_AUTH); stops the page when no one may look."""
+    try:
+        mode = config.auth_mode()
+        if mode == "local":
+            access.check_bind(mode, _bind_address(), config.allow_open())
+            viewer = access.LOCAL
+        else:
+            viewer = access.find_viewer(loaders.engine(), _request_email())
+    except NotSignedIn as exc:
+        _refuse(
+            "Not signed in", exc.message, exc.hint, access.admin_emails(loaders.engine()) or ["your sales-ops team"]
+        )
+    except (AccessError, InvalidSetting) as exc:
+        _refuse("salesops cannot start", exc.message, exc.hint)
+    st.session_state[loaders.VIEWER_KEY] = viewer
+    return viewer
+
+
+def current_viewer() -> Viewer:
+    """The viewer :func:`page` resolved for this run."""
+    return loaders.current_viewer()
+
+
+def _who(viewer: Viewer) -> None:
+    if config.auth_mode() == "local":
+        st.caption("local mode · you are the admin (docs/ACCESS.md)")
+    else:
+        st.text(f"Signed in as {viewer.email} · {viewer.role}")
+
+
+def page(title: str, staff_only: bool = False) -> Scope:
+    """Start a page: config, viewer, data version, navigation and shared filters; returns the scope.
+
+    ``staff_only`` pages (Data) show only a refusal to anyone but admin and ops.
+    """
     configure(title)
     try:
         config.check_settings()
@@ -160,10 +233,14 @@ def page(title: str) -> Scope:
         st.stop()
     _keep_shared_view()
     loaders.engine()  # a broken store stops here with one clear message
+    viewer = resolve_viewer()
+    if staff_only and not viewer.is_staff:
+        _refuse("Not available", f"The {title} page is for admin and ops users.", "Ask an admin if you need it.")
     loaders.refresh_data_version()
     with st.sidebar:
-        _navigation()
-        scope = _filters(widgets.today())
+        _who(viewer)
+        _navigation(viewer)
+        scope = _filters(widgets.today(), viewer)
     if widgets.presentation():
         st.html(PRESENTATION_CSS)
     return scope

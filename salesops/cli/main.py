@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 from salesops import config
 from salesops.cli import (
+    access,
     comp,
     customers,
     forecasts,
@@ -42,6 +43,7 @@ COMMAND_MODULES = (
     tools,  # survey-results, survey-open, fairness
     review,  # snapshot, digest
     customers,  # customers
+    access,  # users, audit
 )
 
 

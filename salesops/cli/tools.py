@@ -73,10 +73,13 @@ def run_survey_open(args: argparse.Namespace) -> int:
         tool_ids=[t.strip() for t in args.tools.split(",") if t.strip()],
         team_ids=args.team,
     )
-    links = rounds.round_links(engine, opened.round_id)
-    links["link"] = args.base_url.rstrip("/") + "/?token=" + links["token"]
-    print(f"Opened round {opened.round_id} with {opened.links} links.", file=sys.stderr)
-    sys.stdout.write(export.render(links.drop(columns=["used"]), args.format))
+    links = opened.link_list.assign(link=args.base_url.rstrip("/") + "/?token=" + opened.link_list["token"])
+    print(
+        f"Opened round {opened.round_id} with {opened.links} links. Keep this list: the links are printed once "
+        "and the store cannot tell whose link is whose.",
+        file=sys.stderr,
+    )
+    sys.stdout.write(export.render(links, args.format))
     return 0
 
 

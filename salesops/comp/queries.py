@@ -13,6 +13,7 @@ Attainment (docs/COMP_PLANS.md):
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from fractions import Fraction
 from pathlib import Path
@@ -21,14 +22,16 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from salesops import store
+from salesops import audit, store
+from salesops.access import Viewer
 from salesops.comp.engine import compute_payouts
 from salesops.comp.plan import CompPlan, InvalidPlan
 from salesops.comp.plan_format import plan_from_json, plan_slug, plan_to_json
+from salesops.errors import AccessDenied
 from salesops.scope import Scope
 from salesops.store import schema
 from salesops.store.engine import fetch_frame as _fetch
-from salesops.store.sql import QUOTA_IN_WINDOW, quota_params, scope_filter
+from salesops.store.sql import QUOTA_IN_WINDOW, quota_params, scope_filter, viewer_filter
 
 _GRAIN_FRACTION = {"week": Fraction(1, 52), "month": Fraction(1, 12), "quarter": Fraction(1, 4), "year": Fraction(1)}
 
@@ -48,12 +51,25 @@ def period_fraction(scope: Scope) -> Fraction:
     return len(scope.periods()) * _GRAIN_FRACTION[scope.grain]
 
 
+def _empty_attainment() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype="int64" if c.endswith("cents") else "object") for c in ATTAINMENT_COLUMNS})
+
+
 def load_attainment(engine: Engine, scope: Scope) -> pd.DataFrame:
     """Per rep in scope: rep_id, name, team_id, quota_cents, booked_cents, team_booked_cents, team_quota_cents.
 
     All aggregation runs in SQL; money is integer cents. Sorted by team_id, rep_id.
+
+    The scope's viewer (docs/ACCESS.md) restricts the rows returned, not the team figures they
+    carry: a rep gets their own row with their whole team's bookings and quota (their team pay
+    depends on it), a manager the reps of their teams; the viewer role (screen-share) gets no row,
+    since every row is one person's money.
     """
-    rep_where, rep_params = scope_filter(scope, alias="r")
+    viewer = scope.viewer
+    if viewer is not None and not viewer.sees_individual_money:
+        return _empty_attainment()
+    rep_where, rep_params = scope_filter(replace(scope, viewer=None), alias="r")
+    view_where, view_params = viewer_filter(viewer)
     # One scan of deals (won, per rep and team) serves both the reps' and the teams' bookings; the
     # team quota is a window over the team's reps. The scope filter is by the reps' current team, so
     # it can drop whole teams before anything is summed.
@@ -87,15 +103,14 @@ def load_attainment(engine: Engine, scope: Scope) -> pd.DataFrame:
                CAST(booked_cents AS BIGINT) AS booked_cents, CAST(team_booked_cents AS BIGINT) AS team_booked_cents,
                CAST(team_quota_cents AS BIGINT) AS team_quota_cents
         FROM with_team
-        WHERE quota_cents > 0 OR booked_cents > 0
+        WHERE (quota_cents > 0 OR booked_cents > 0) {view_where}
         ORDER BY team_id, rep_id
         """  # noqa: S608
     )
-    frame = _fetch(engine, sql, {"start": scope.start, "end": scope.end, **rep_params, **quota_params(scope)})
+    binds = {"start": scope.start, "end": scope.end, **rep_params, **view_params, **quota_params(scope)}
+    frame = _fetch(engine, sql, binds)
     if frame.empty:
-        return pd.DataFrame(
-            {c: pd.Series(dtype="int64" if c.endswith("cents") else "object") for c in ATTAINMENT_COLUMNS}
-        )
+        return _empty_attainment()
     for col in ATTAINMENT_COLUMNS[3:]:
         frame[col] = frame[col].astype("int64")
     return frame[ATTAINMENT_COLUMNS]
@@ -109,8 +124,15 @@ def scope_payouts(engine: Engine, scope: Scope, plan: CompPlan) -> pd.DataFrame:
 # ---- plan versions ----------------------------------------------------------------------------------
 
 
-def save_plan(engine: Engine, plan: CompPlan, plan_id: str | None = None) -> tuple[str, int]:
-    """Store ``plan`` as the next version of ``plan_id`` (default: from its name); return (plan_id, version)."""
+def save_plan(
+    engine: Engine, plan: CompPlan, plan_id: str | None = None, who: str = "cli", viewer: Viewer | None = None
+) -> tuple[str, int]:
+    """Store ``plan`` as the next version of ``plan_id`` (default: from its name); return (plan_id, version).
+
+    Only admin and ops save plans: another ``viewer`` gets AccessDenied. The save is audited.
+    """
+    if viewer is not None and not viewer.is_staff:
+        raise AccessDenied("Only admin and ops users save plan versions.", "Ask sales ops to save this plan.")
     pid = plan_id or plan_slug(plan.name)
     spec = plan_to_json(plan)
 
@@ -123,6 +145,7 @@ def save_plan(engine: Engine, plan: CompPlan, plan_id: str | None = None) -> tup
         conn.execute(
             sa.insert(t).values(plan_id=pid, name=plan.name, version=version, created_at=datetime.now(), spec=spec)
         )
+        audit.record(conn, who, "plan saved", f"{pid} version {version} ({plan.name})")
         return pid, version
 
     return store.write(engine, insert, f"comp plan {pid}")

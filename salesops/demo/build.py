@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -87,6 +88,26 @@ def _clear(conn: Connection) -> None:
             conn.execute(sa.delete(table))
 
 
+#: The demo's sign-in users (docs/DEMO_DATA.md): one per role, for SALESOPS_AUTH=proxy trials.
+DEMO_USERS: tuple[tuple[str, str, str | None, list[str]], ...] = (
+    ("admin@example.com", "admin", None, []),
+    ("ops@example.com", "ops", None, []),
+    ("manager@example.com", "manager", None, ["T01"]),
+    ("rep@example.com", "rep", "first rep of T01", []),
+    ("viewer@example.com", "viewer", None, []),
+)
+
+
+def demo_users(reps: pd.DataFrame, today: date) -> pd.DataFrame:
+    """The :data:`DEMO_USERS` as rows of the users table; the rep user is T01's first rep."""
+    first_rep = str(reps[reps.team_id == "T01"].rep_id.min())
+    rows = [
+        dict(email=e, role=r, rep_id=first_rep if rep else None, team_ids=json.dumps(t), added_on=today)
+        for e, r, rep, t in DEMO_USERS
+    ]
+    return pd.DataFrame(rows)
+
+
 def build_demo(engine: Engine, seed: int = 7, scale: str = "small", today: date | None = None) -> DemoSummary:
     """Replace the store's contents with the demo organisation; deterministic for (seed, scale, today)."""
     if scale not in SCALE_SPECS:
@@ -109,6 +130,7 @@ def build_demo(engine: Engine, seed: int = 7, scale: str = "small", today: date 
         _clear(conn)
         counts["teams"] = bulk_insert(conn, schema.teams, teams)
         counts["reps"] = bulk_insert(conn, schema.reps, reps)
+        counts["users"] = bulk_insert(conn, schema.users, demo_users(reps, today))
         counts["tools"] = bulk_insert(conn, schema.tools, pd.DataFrame(TOOLS, columns=["tool_id", "name", "category"]))
         rounds, invites, answers = build_surveys(rng, reps, today)
         counts["survey_rounds"] = bulk_insert(conn, schema.survey_rounds, rounds)

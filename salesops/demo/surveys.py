@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import secrets
 from datetime import date, timedelta
 
 import numpy as np
@@ -65,8 +66,12 @@ def build_surveys(rng, reps: pd.DataFrame, today: date):
         current = reps[pd.to_datetime(reps["hire_date"]) <= pd.Timestamp(opens)]
         answered = rng.random(len(current)) < 0.72
         for rep, did in zip(current.itertuples(), answered):
-            token = f"{rid}-{rng.integers(0, 16**12):012x}"
-            invites.append(dict(token=token, round_id=rid, rep_id=rep.rep_id, team_id=rep.team_id, used=bool(did)))
+            # The link is a secret: random from the OS, never derived from the seed (so a demo link
+            # cannot be recomputed). The seeded draw is kept, and dropped, so every other row stays
+            # as it was for the seed.
+            rng.integers(0, 16**12)
+            token = secrets.token_urlsafe(16)
+            invites.append(dict(token=token, round_id=rid, rep_id=None, team_id=rep.team_id, used=bool(did)))
             if not did:
                 continue
             submitted = opens + timedelta(days=int(rng.integers(0, 21)))

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from salesops import store
+from salesops.access import Viewer, check_series
 from salesops.forecasts.history import check_by, series_scope
 from salesops.forecasts.model import check_forecast_grain, first_forecast_period
 from salesops.scope import period_end, shift
@@ -16,13 +17,20 @@ from salesops.store.sql import scope_filter
 
 
 def pipeline_by_period(
-    engine: Engine, by: str, series: str | None, grain: str, horizon: int, today: date
+    engine: Engine,
+    by: str,
+    series: str | None,
+    grain: str,
+    horizon: int,
+    today: date,
+    viewer: Viewer | None = None,
 ) -> pd.DataFrame:
     """Open deals × probability by expected close period over the horizon: ds, weighted_cents, open_cents, deals.
 
     Deals whose expected close date has passed while still open count in the current period.
     """
     check_by(by)
+    check_series(viewer, by, None if by == "company" else series)
     check_forecast_grain(grain)
     first = first_forecast_period(today, grain)
     last = period_end(shift(first, grain, int(horizon) - 1), grain)

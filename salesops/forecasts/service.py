@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from salesops import store
+from salesops.access import Viewer, check_series, may_see_series
 from salesops.forecasts.cache import cache_key, read_cached, write_cached
 from salesops.forecasts.history import check_by, load_history, series_label
 from salesops.forecasts.model import ForecastSpec, check_country
@@ -33,13 +34,22 @@ def _spec(grain: str, horizon: int, country: str | None) -> ForecastSpec:
 
 
 def forecast_series(
-    engine: Engine, by: str, series: str | None, grain: str, horizon: int, country: str | None, today: date
+    engine: Engine,
+    by: str,
+    series: str | None,
+    grain: str,
+    horizon: int,
+    country: str | None,
+    today: date,
+    viewer: Viewer | None = None,
 ) -> SeriesForecast:
     """One series' forecast + backtest: from forecast_cache when stored, else fitted and stored.
 
-    Raises :class:`NotEnoughHistory` (before any fit) when the series is too short.
+    Raises :class:`NotEnoughHistory` (before any fit) when the series is too short, AccessDenied
+    when ``viewer`` does not see the series (salesops.access.may_see_series).
     """
     check_by(by)
+    check_series(viewer, by, None if by == "company" else series)
     spec = _spec(grain, horizon, country)
     series = None if by == "company" else series
     version = store.data_version(engine)
@@ -73,6 +83,7 @@ def forecast_all(
     country: str | None,
     today: date,
     workers: int | None = None,
+    viewer: Viewer | None = None,
 ) -> tuple[SeriesForecast | SeriesFailure, ...]:
     """Every series of kind ``by`` (all teams, all regions, the company), stored fits reused.
 
@@ -88,6 +99,7 @@ def forecast_all(
         teams = store.read_frame(engine, sa.text("SELECT team_id, name FROM teams"))
         names = dict(zip(teams["team_id"], teams["name"]))
     ids = list(dict.fromkeys(history["series"])) if len(history) else []
+    ids = [s for s in ids if may_see_series(viewer, by, None if by == "company" else s)]
     keys = {s: cache_key(by, None if by == "company" else s, spec, today) for s in ids}
     labels = {
         s: "the company" if by == "company" else f"region {s}" if by == "region" else f"team {names.get(s, s)}"

@@ -10,6 +10,7 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from salesops.access import Viewer
 from salesops.errors import InvalidFilter
 from salesops.forecasts.history import series_scope
 from salesops.forecasts.model import probability_at_least, value_at_confidence
@@ -93,13 +94,14 @@ def target_outlook(
     today: date,
     window: str,
     confidence: float = 0.7,
+    viewer: Viewer | None = None,
 ) -> TargetOutlook:
     """The forecast of quarter/month ``window`` (a label such as '2026-Q4') against its quota.
 
     Uses the (cached) forecast of the series; see :class:`TargetOutlook` for the figures.
     ``confidence`` adds one more suggested target next to P50/P70/P90.
     """
-    result = forecast_series(engine, by, series, grain, horizon, country, today)
+    result = forecast_series(engine, by, series, grain, horizon, country, today, viewer)
     return outlook_for(engine, result, window, today, confidence)
 
 

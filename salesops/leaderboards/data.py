@@ -7,7 +7,7 @@ ranking then never touches the database again.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -70,9 +70,13 @@ def load_board_data(
     if periods < 1:
         raise InvalidFilter(f"A trend of {periods} periods is empty.", "Ask for 1 period or more.")
     parts = parts_of(trend_of)
-    where, params = scope_filter(scope)
-    rep_where, rep_params = scope_filter(scope, alias="r")
-    prev = scope.previous()
+    # A rep is ranked against everyone: the board is read whole and rank_board masks the others'
+    # rows (salesops.leaderboards.visibility). Managers are restricted here, in the queries.
+    viewer = scope.viewer
+    query_scope = replace(scope, viewer=None) if viewer is not None and viewer.role == "rep" else scope
+    where, params = scope_filter(query_scope)
+    rep_where, rep_params = scope_filter(query_scope, alias="r")
+    prev = query_scope.previous()
     qp = quota_params(prev)
     binds = {
         "s_c": scope.start,
@@ -93,7 +97,7 @@ def load_board_data(
         for col in SUMS:
             for sfx in ("_c", "_p"):
                 stats[f"{col}{sfx}"] = stats[f"{col}{sfx}"].astype(float)
-        trend, labels = trend_frame(conn, scope, periods, parts, where, params, rep_where, rep_params)
+        trend, labels = trend_frame(conn, query_scope, periods, parts, where, params, rep_where, rep_params)
     rep_rows, team_rows = board_rows(stats, scope)
     return BoardData(
         scope=scope,

@@ -27,6 +27,7 @@ from salesops.errors import InvalidFilter
 from salesops.scope import Scope
 from salesops.store.engine import result_frame as _frame
 from salesops.store.schema import LEAD_STAGES
+from salesops.store.sql import viewer_filter
 
 #: Leads below this count are too few to call a lead-quality problem.
 MIN_LEADS = 20
@@ -138,12 +139,15 @@ _LEADS_SQL = """
 """
 
 
-def _rep(conn, rep_id: str) -> dict:
+def _rep(conn, rep_id: str, viewer=None) -> dict:
+    """The rep's row, if ``viewer`` may see it (a manager their teams' reps, a rep themselves)."""
+    view_where, view_params = viewer_filter(viewer)
     row = conn.execute(
-        sa.text("SELECT rep_id, name, team_id, role FROM reps WHERE rep_id = :rep"), {"rep": rep_id}
+        sa.text(f"SELECT rep_id, name, team_id, role FROM reps WHERE rep_id = :rep {view_where}"),  # noqa: S608 - our fragment
+        {"rep": rep_id, **view_params},
     ).one_or_none()
     if row is None:
-        raise InvalidFilter(f"There is no rep {rep_id!r}.", "Pick a rep from the board.")
+        raise InvalidFilter(f"There is no rep {rep_id!r} in your view.", "Pick a rep from the board.")
     return dict(row._mapping)
 
 
@@ -201,7 +205,7 @@ def diagnose(engine: Engine, scope: Scope, rep_id: str) -> Diagnosis:
     """The funnel, activity mix and lead quality of ``rep_id`` against the rest of their team."""
     binds = {"start": scope.start, "end": scope.end, "rep": rep_id}
     with engine.connect() as conn:
-        rep = _rep(conn, rep_id)
+        rep = _rep(conn, rep_id, scope.viewer)
         binds.update(team=rep["team_id"], role=rep["role"])
         raw = _frame(conn.execute(sa.text(_FUNNEL_SQL), binds))
         acts = _frame(conn.execute(sa.text(_ACTIVITY_SQL), binds))

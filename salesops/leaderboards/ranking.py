@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy.engine import Engine
 
+from salesops import config
 from salesops.errors import InvalidFilter
 from salesops.leaderboards.cohorts import COHORTS, ROLES
 from salesops.leaderboards.data import BoardData, board_rows, load_board_data, trend_cube
@@ -36,6 +37,7 @@ from salesops.leaderboards.metrics import (
     trend_metrics,
 )
 from salesops.leaderboards.movers import competition_rank, movements
+from salesops.leaderboards.visibility import visible_board
 from salesops.scope import Scope
 
 
@@ -210,7 +212,10 @@ def rank_board(
     cols["trend"] = _trend_lists(_trend_values(cube[rows], metric, w))
     if by == "rep":
         cols.update(flag_columns(cur, order, base, rows, confidence, min_closed))
-    return pd.DataFrame(cols)
+    viewer = data.scope.viewer
+    own_team = viewer.team_ids[0] if viewer is not None and viewer.team_ids else None
+    money = METRICS[metric].kind == "money"
+    return visible_board(pd.DataFrame(cols), viewer, config.leaderboard_visibility(), by, money, own_team)
 
 
 def _prepared(data: BoardData) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray, np.ndarray]:

@@ -85,6 +85,10 @@ def attainment_by_rep(engine: Engine, scope: Scope) -> pd.DataFrame:
     frame = _ratios(frame)
     frame["bucket"] = buckets(frame["attainment"])
     frame = frame.sort_values(["attainment", "won_cents", "rep_id"], ascending=[False, False, True], na_position="last")
+    if scope.viewer is not None and not scope.viewer.sees_individual_money:
+        # The screen-share account: attainment and counts, no one's money.
+        frame["won_cents"] = frame["quota_cents"] = pd.NA
+        frame[["won_cents", "quota_cents"]] = frame[["won_cents", "quota_cents"]].astype("Int64")
     return frame[REP_COLUMNS].reset_index(drop=True)
 
 
@@ -97,7 +101,7 @@ def attainment_by_team(engine: Engine, scope: Scope) -> pd.DataFrame:
     reps' current team. Sorted by team_id.
     """
     where, _, params = binds(scope)
-    team_where, team_params = scope_filter(scope, alias="t")
+    team_where, team_params = scope_filter(scope, alias="t", rep_col=None)
     sql = sa.text(
         f"""
         WITH q AS ({REP_QUOTA}),

@@ -8,6 +8,7 @@ from sqlalchemy.engine import Engine
 
 from salesops.performance.queries import OPEN_AT_END, result_frame
 from salesops.scope import Scope
+from salesops.store.sql import viewer_filter
 
 DEAL_COLUMNS = [
     "deal_id", "name", "account", "product", "team_id", "in_range", "stage", "outcome", "amount_cents", "probability",
@@ -23,6 +24,7 @@ def rep_deals(engine: Engine, scope: Scope, rep_id: str) -> pd.DataFrame:
     (today), amount_cents (None when the amount is unknown), probability, created_date, close_date,
     cycle_days (won/lost only), forecast_category. Sorted by in_range (won, lost, open) then close date.
     """
+    view_where, view_params = viewer_filter(scope.viewer)  # another rep's deals: no rows
     in_range = (
         "CASE WHEN outcome IN ('won', 'lost') AND close_date BETWEEN :start AND :end THEN outcome ELSE 'open' END"
     )
@@ -33,16 +35,18 @@ def rep_deals(engine: Engine, scope: Scope, rep_id: str) -> pd.DataFrame:
                CASE WHEN outcome IN ('won', 'lost') THEN close_date - created_date END AS cycle_days,
                forecast_category
         FROM deals
-        WHERE rep_id = :rep_id
+        WHERE rep_id = :rep_id {view_where}
           AND ((outcome IN ('won', 'lost') AND close_date BETWEEN :start AND :end) OR ({OPEN_AT_END}))
         ORDER BY CASE {in_range} WHEN 'won' THEN 0 WHEN 'lost' THEN 1 ELSE 2 END, close_date, deal_id
         """  # noqa: S608 - our fragment only, values bound
     )
     with engine.connect() as conn:
-        res = conn.execute(sql, {"rep_id": rep_id, "start": scope.start, "end": scope.end})
+        res = conn.execute(sql, {"rep_id": rep_id, "start": scope.start, "end": scope.end, **view_params})
         frame = result_frame(res)
     if frame.empty:
         return pd.DataFrame(columns=DEAL_COLUMNS)
     frame["amount_cents"] = frame["amount_cents"].astype("Int64")
+    if scope.viewer is not None and not scope.viewer.sees_individual_money:
+        frame["amount_cents"] = pd.NA  # the screen-share account sees no one's money
     frame["cycle_days"] = frame["cycle_days"].astype("Int64")
     return frame[DEAL_COLUMNS]

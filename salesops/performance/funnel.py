@@ -58,7 +58,7 @@ def funnel(engine: Engine, scope: Scope) -> pd.DataFrame:
         f"COUNT(*) FILTER (WHERE furthest_stage IN ({names})) AS n_{stage}"
         for stage, names in zip(LEAD_STAGES, reached)
     )
-    team_where, params = scope_filter(scope, alias="t")
+    team_where, params = scope_filter(scope, alias="t", rep_col=None)
     sql = sa.text(
         f"""
         WITH l AS (

@@ -124,7 +124,7 @@ def headline_trend(engine: Engine, scope: Scope, periods: int = 8) -> pd.DataFra
     grain = scope.grain
     last = period_start(scope.end, grain)
     first = shift(last, grain, -(periods - 1))
-    window = Scope(first, period_end(last, grain), grain, scope.region, scope.team_id)
+    window = Scope(first, period_end(last, grain), grain, scope.region, scope.team_id, scope.viewer)
     where, params = scope_filter(window, alias="d")
     rep_where, rep_params = scope_filter(window, alias="r")
     sql = sa.text(

@@ -312,3 +312,28 @@ for _name, _table, _column in (
     ("ix_deal_changes_changed_at", deal_changes, "changed_at"),
 ):
     Index(_name, _table.c[_column]).ddl_if(dialect="postgresql")
+
+
+#: Who may sign in and what they see (salesops.access). team_ids is a JSON list of team ids.
+users = Table(
+    "users",
+    metadata,
+    Column("email", String, primary_key=True),  # lower-cased
+    Column("role", String, nullable=False),  # admin / ops / manager / rep / viewer
+    Column("rep_id", String),
+    Column("team_ids", Text, nullable=False, default="[]"),
+    Column("added_on", Date, nullable=False),
+)
+
+audit_log_id = Sequence("audit_log_id_seq")
+
+#: Who did what, when: imports, plan saves, survey rounds opened, user changes (salesops.audit).
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("entry_id", Integer, audit_log_id, primary_key=True, autoincrement=False),
+    Column("logged_at", DateTime, nullable=False),
+    Column("who", String, nullable=False),
+    Column("what", String, nullable=False),
+    Column("details", Text, nullable=False, default=""),
+)

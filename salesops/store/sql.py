@@ -1,6 +1,7 @@
 """Shared SQL pieces and the ratios built on them: one definition per number.
 
 * :func:`scope_filter` — the region/team restriction every query applies;
+* :func:`viewer_filter` — the rows the signed-in viewer may see (docs/ACCESS.md);
 * :data:`PERIOD_STEP`, :func:`period_start_sql`, :func:`period_end_sql` — grain periods in SQL (the
   same calendar as :mod:`salesops.scope`);
 * :data:`QUOTA_PERIOD_END`, :func:`quota_rows`, :func:`prorated_quota`, :func:`quota_in_window`,
@@ -26,11 +27,17 @@ from salesops.store.dialect import DOUBLE, round_half_up
 if TYPE_CHECKING:
     import pandas as pd
 
+    from salesops.access import Viewer
 
-def scope_filter(scope: Scope, alias: str = "", team_col: str = "team_id") -> tuple[str, dict]:
-    """``AND …`` clauses restricting rows to the scope's region and team (empty when unset)."""
+
+def scope_filter(
+    scope: Scope, alias: str = "", team_col: str = "team_id", rep_col: str | None = "rep_id"
+) -> tuple[str, dict]:
+    """``AND …`` clauses restricting rows to the scope's region and team (empty when unset) and to
+    what the scope's viewer may see (:func:`viewer_filter`; ``rep_col=None`` for rows without a rep,
+    such as ``teams``, which a rep then does not see)."""
     col = f"{alias}.{team_col}" if alias else team_col
-    sql, params = "", {}
+    sql, params = viewer_filter(scope.viewer, alias, rep_col, team_col)
     if scope.team_id:
         sql += f" AND {col} = :scope_team"
         params["scope_team"] = scope.team_id
@@ -283,3 +290,31 @@ won_kinds AS (
 def business_sql(kind_col: str = "kind") -> str:
     """'new' for new business, 'existing' for renewal, expansion and other existing business."""
     return f"CASE WHEN {kind_col} = 'new_business' THEN 'new' ELSE 'existing' END"
+
+
+# ---- who is looking ----------------------------------------------------------------------------------
+
+
+def viewer_filter(
+    viewer: Viewer | None, alias: str = "", rep_col: str | None = "rep_id", team_col: str = "team_id"
+) -> tuple[str, dict]:
+    """``AND …`` clauses restricting rows to what ``viewer`` may see (docs/ACCESS.md); combine
+    with :func:`scope_filter`.
+
+    None (the CLI, the library's own callers), admin, ops and viewer: no restriction (the viewer
+    role's "no individual money" is a column rule, :func:`salesops.access.Viewer.sees_individual_money`).
+    Manager: rows of their teams. Rep: their own rows (none when the rep id is unset). Pass
+    ``rep_col=None`` for rows that have no rep (team-level rows): a rep then sees rows of no team.
+    """
+    if viewer is None or viewer.role in ("admin", "ops", "viewer"):
+        return "", {}
+    a = f"{alias}." if alias else ""
+    if viewer.role == "manager":
+        if not viewer.team_ids:
+            return " AND 1 = 0", {}
+        names = [f"vf_team_{i}" for i in range(len(viewer.team_ids))]
+        binds = ", ".join(f":{n}" for n in names)
+        return f" AND {a}{team_col} IN ({binds})", dict(zip(names, viewer.team_ids))
+    if rep_col is None or not viewer.rep_id:
+        return " AND 1 = 0", {}
+    return f" AND {a}{rep_col} = :vf_rep", {"vf_rep": viewer.rep_id}

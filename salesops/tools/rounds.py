@@ -15,7 +15,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from salesops import config, store
+from salesops import audit, config, store
 from salesops.store import schema
 from salesops.tools.answers import clean_text
 from salesops.tools.survey import InvalidRound, RoundOpened
@@ -57,8 +57,12 @@ def open_round(
     tool_ids: Sequence[str],
     team_ids: Sequence[str] | None = None,
     round_id: str | None = None,
+    who: str = "cli",
 ) -> RoundOpened:
-    """Create a round and one link per active rep (of ``team_ids``, default all teams)."""
+    """Create a round and one link per active rep (of ``team_ids``, default all teams).
+
+    The links come back once, in :attr:`RoundOpened.link_list`; the store cannot list them again.
+    """
     name, tool_ids = _check_round(engine, name, opens_on, closes_on, tool_ids)
     rid = round_id or f"R{opens_on:%Y%m%d}-{secrets.token_hex(3)}"
 
@@ -77,23 +81,36 @@ def open_round(
                 anonymous=True,
             )
         )
-        q = sa.select(schema.reps.c.rep_id, schema.reps.c.team_id).where(schema.reps.c.active.is_(True))
+        q = sa.select(schema.reps.c.rep_id, schema.reps.c.name, schema.reps.c.team_id).where(
+            schema.reps.c.active.is_(True)
+        )
         if team_ids:
             q = q.where(schema.reps.c.team_id.in_(list(team_ids)))
         reps = conn.execute(q.order_by(schema.reps.c.rep_id)).fetchall()
         if not reps:
             raise InvalidRound("No active rep to invite in the chosen teams.", "Pick other teams or load reps first.")
+        # A link is stored with its team (for response rates) but not its rep: once the list below
+        # is handed out, no one — admins included — can tell whose link was used.
         invites = pd.DataFrame(
             {
                 "token": [secrets.token_urlsafe(16) for _ in reps],
                 "round_id": rid,
-                "rep_id": [r.rep_id for r in reps],
+                "rep_id": None,
                 "team_id": [r.team_id for r in reps],
                 "used": False,
             }
         )
         store.bulk_insert(conn, schema.survey_invites, invites)
-        return RoundOpened(round_id=rid, links=len(invites))
+        audit.record(conn, who, "survey round opened", f"{rid} ({name}), {len(invites)} links")
+        link_list = pd.DataFrame(
+            {
+                "rep_id": [r.rep_id for r in reps],
+                "rep": [r.name for r in reps],
+                "team_id": [r.team_id for r in reps],
+                "token": invites["token"],
+            }
+        ).sort_values(["team_id", "rep", "rep_id"], ignore_index=True)
+        return RoundOpened(round_id=rid, links=len(invites), link_list=link_list)
 
     return store.write(engine, tx, f"survey round {rid} opened")
 
@@ -117,16 +134,3 @@ def _check_round(engine: Engine, name: str, opens_on: date, closes_on: date, too
             f"Unknown tool(s): {', '.join(unknown)}.", f"Use tool ids from the tools table: {', '.join(sorted(known))}."
         )
     return name, tool_ids
-
-
-def round_links(engine: Engine, round_id: str) -> pd.DataFrame:
-    """The round's links for ops to send: rep_id, rep, team_id, token, used."""
-    sql = sa.text(
-        """
-        SELECT i.rep_id, r.name AS rep, i.team_id, i.token, i.used
-        FROM survey_invites i LEFT JOIN reps r USING (rep_id)
-        WHERE i.round_id = :round
-        ORDER BY i.team_id, r.name, i.rep_id
-        """
-    )
-    return store.read_frame(engine, sql, {"round": round_id})

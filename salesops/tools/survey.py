@@ -19,8 +19,9 @@ Definitions, privacy rules and choices: docs/TOOLS.md. The work is in :mod:`sale
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from salesops.errors import SalesopsError
 
@@ -102,5 +103,9 @@ class Answer:
 
 @dataclass(frozen=True)
 class RoundOpened:
+    """A round just opened: its id, the number of links, and the links themselves (rep_id, rep,
+    team_id, token) — handed out once, here: the store keeps a link's team but not its rep."""
+
     round_id: str
     links: int
+    link_list: Any = field(default=None, compare=False, repr=False)

@@ -11,6 +11,7 @@ from streamlit.testing.v1 import AppTest
 from salesops import store
 from salesops.store import schema
 from salesops.tools import rounds
+from tests.builders import invites
 from tests.conftest import ROOT, TODAY
 
 
@@ -46,7 +47,7 @@ def _state(url):
     engine = store.open_store(url)
     try:
         round_list = rounds.load_rounds(engine)
-        links = rounds.round_links(engine, round_list["round_id"].iloc[0])
+        links = invites(engine, round_list["round_id"].iloc[0])
         answers = store.table_counts(engine)["survey_responses"]
     finally:
         engine.dispose()
@@ -133,3 +134,18 @@ def test_the_form_page_reads_the_token_from_the_session_when_run_on_its_own(surv
     at.run()
     assert not at.exception, at.exception
     assert [s.value for s in at.subheader] == ["CRM", "Dialer"]
+
+
+@pytest.mark.parametrize("auth", ["local", "proxy"])
+def test_the_form_page_without_a_token_shows_only_its_message(survey_url, monkeypatch, auth):
+    """/survey with the token removed (or forged): the form's own message, no sidebar, no figures, in any sign-in mode."""
+    monkeypatch.setenv("SALESOPS_AUTH", auth)
+    for token in ("", "forged-token-123"):
+        at = AppTest.from_file(str(ROOT / "pages" / "survey.py"), default_timeout=60)
+        if token:
+            at.query_params["token"] = token
+        at.run()
+        assert not at.exception, at.exception
+        assert [t.value for t in at.title] == ["Tool survey"]
+        assert "not valid" in at.warning[0].value
+        assert not at.sidebar.selectbox and not at.metric and not at.dataframe and not at.radio

@@ -101,6 +101,19 @@ def test_presentation_mode_hides_the_survey_rounds_and_links(tools):
     assert not any("token=" in c.value for c in tools.code)
 
 
+def test_only_admin_and_ops_see_the_survey_rounds(app_env, monkeypatch):
+    """A manager signed in through the proxy sees the results but not the Survey rounds tab."""
+    from pages.ui import shell
+
+    monkeypatch.setenv("SALESOPS_AUTH", "proxy")
+    monkeypatch.setattr(shell, "_request_email", lambda: "manager@example.com")
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    at.switch_page("pages/tools.py").run()
+    assert not at.exception, at.exception
+    assert [t.label for t in at.tabs][:3] == ["Survey results", "Tools and performance", "Lead fairness"]
+    assert "Survey rounds" not in [t.label for t in at.tabs]
+
+
 @pytest.fixture
 def ops_app(monkeypatch, tmp_path):
     """The app on a small store of its own (3 reps, 2 tools, no rounds), on the Sales tools page."""
@@ -130,19 +143,23 @@ def ops_app(monkeypatch, tmp_path):
     return at
 
 
-def test_ops_open_a_round_and_get_one_link_per_rep(ops_app):
-    """Opening a round from the page creates 3 links; one rep's link is shown ready to copy."""
+def test_ops_open_a_round_and_download_the_links_once(ops_app):
+    """Opening a round offers its 3 links once, as a download; no table of links or of who answered, ever."""
     assert any("No survey answers" in i.value for i in ops_app.info)  # empty state before any round
     ops_app.text_input(key="tools_new_name").set_value("Pilot round")
     ops_app.multiselect(key="tools_new_tools").set_value(["dialer"])
     ops_app.button(key="tools_open_round").click().run()
     assert not ops_app.exception, ops_app.exception
     assert any("with 3 links" in s.value for s in ops_app.success)
-    links = next(f for f in _frames(ops_app) if "link" in f.columns)
-    assert len(links) == 3 and links["link"].str.contains(r"/\?token=").all()
-    assert "?token=" in ops_app.code[0].value
+    assert any("shown this once" in w.value for w in ops_app.warning)
+    assert [b.proto.label for b in ops_app.get("download_button")] == ["Download the links (CSV)"]
+    assert not any("link" in f.columns or "used" in f.columns or "token" in f.columns for f in _frames(ops_app))
+    assert not any("token=" in c.value for c in ops_app.code)
+    ops_app.button(key="tools_links_forget").click().run()
+    assert not ops_app.get("download_button")
     rounds = next(f for f in _frames(ops_app) if "status" in f.columns)
     assert rounds["name"].tolist() == ["Pilot round"] and rounds["status"].tolist() == ["open"]
+    assert rounds["links"].tolist() == [3] and rounds["answered"].tolist() == [0]
 
 
 def test_ops_a_bad_round_is_explained_on_the_page(ops_app):

@@ -14,6 +14,7 @@ from salesops.cli import main as cli
 from salesops.store import schema
 from salesops.tools import answers, rounds
 from salesops.tools.survey import Answer, InvalidAnswer, InvalidRound, LinkAlreadyUsed, LinkNotFound, RoundNotOpen
+from tests.builders import invites as stored_invites
 from tests.conftest import TODAY
 
 
@@ -217,8 +218,14 @@ def test_opening_a_round_creates_one_unique_link_per_active_rep(open_engine):
         open_engine, name="May", opens_on=TODAY, closes_on=TODAY + timedelta(days=7), tool_ids=["crm", "video"]
     )
     assert opened.links == 5
-    links = rounds.round_links(open_engine, opened.round_id)
-    assert links["token"].is_unique and len(links) == 5 and not links["used"].any()
+    links = opened.link_list
+    assert links["token"].is_unique and len(links) == 5
+    assert set(links["rep_id"]) == {"R01", "R02", "R04", "R05", "R06"}
+    stored = stored_invites(open_engine, opened.round_id)
+    assert set(stored["token"]) == set(links["token"]) and not stored["used"].any()
+    with open_engine.connect() as conn:  # the store keeps no rep with a link
+        sql = "SELECT COUNT(rep_id) FROM survey_invites WHERE round_id = :r"
+        assert conn.execute(sa.text(sql), {"r": opened.round_id}).scalar_one() == 0
     assert links["token"].str.len().min() >= 20  # unguessable
     assert (
         rounds.open_round(

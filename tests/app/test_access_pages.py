@@ -1,0 +1,90 @@
+"""AppTest: sign-in in the shell — local mode, proxy mode per role, not signed in, staff-only pages."""
+
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from pages.ui import shell
+from tests.conftest import ROOT
+
+
+def _run(monkeypatch, email: str | None, script: str = "app.py") -> AppTest:
+    """The app in proxy mode with ``email`` as the proxy's header, run once on ``script``."""
+    monkeypatch.setenv("SALESOPS_AUTH", "proxy")
+    monkeypatch.setattr(shell, "_request_email", lambda: email)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    if script != "app.py":
+        at.switch_page(script).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _texts(at: AppTest) -> str:
+    return "\n".join(t.value for t in at.text)
+
+
+def test_local_mode_says_so_in_the_sidebar(app):
+    """Local mode: the viewer is the admin and the sidebar says "local mode"."""
+    assert any("local mode" in c.value for c in app.sidebar.caption)
+    assert app.title[0].value == "Sales cockpit"
+
+
+def test_local_mode_on_an_open_address_shows_only_the_refusal(app_env, monkeypatch):
+    """Local mode on 0.0.0.0 refuses with a message and shows nothing else; SALESOPS_ALLOW_OPEN=1 allows it."""
+    monkeypatch.setattr(shell, "_bind_address", lambda: "0.0.0.0")
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    assert [t.value for t in at.title] == ["salesops cannot start"]
+    assert "local mode" in _texts(at) and "SALESOPS_ALLOW_OPEN=1" in _texts(at)
+    assert not at.metric and not at.sidebar.selectbox
+    monkeypatch.setenv("SALESOPS_ALLOW_OPEN", "1")
+    assert AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run().title[0].value == "Sales cockpit"
+
+
+@pytest.mark.parametrize("email", [None, "stranger@example.com", "not an e-mail"])
+def test_no_or_unknown_email_sees_only_the_not_signed_in_page(app_env, monkeypatch, email):
+    """Without a header, with an unknown or a malformed e-mail: the not-signed-in page and who to ask, nothing else."""
+    at = _run(monkeypatch, email)
+    assert [t.value for t in at.title] == ["Not signed in"]
+    assert "Who to ask: admin@example.com" in _texts(at)
+    assert not at.metric and not at.sidebar.selectbox and not at.dataframe
+
+
+def test_a_signed_in_rep_sees_their_name_and_no_data_page(app_env, monkeypatch):
+    """A rep signed in through the proxy: the sidebar names them, there is no Data link, the Data page refuses."""
+    at = _run(monkeypatch, "Rep@Example.com")
+    assert "Signed in as rep@example.com · rep" in "\n".join(t.value for t in at.sidebar.text)
+    links = [link.proto.label for link in at.sidebar.get("page_link")]
+    assert "Compensation" in links and "Data" not in links
+    at.switch_page("pages/data.py").run()
+    assert [t.value for t in at.title] == ["Not available"]
+    assert not at.selectbox
+
+
+def test_ops_reaches_the_data_page(app_env, monkeypatch):
+    """An ops user signed in through the proxy sees the Data link and the importer."""
+    at = _run(monkeypatch, "ops@example.com", "pages/data.py")
+    assert "Data" in [link.proto.label for link in at.sidebar.get("page_link")]
+    assert at.title[0].value == "Data"
+    assert at.selectbox(key="data_table").value == "deals"
+
+
+PAGES = (
+    "app.py",
+    "pages/performance.py",
+    "pages/leaderboards.py",
+    "pages/forecasts.py",
+    "pages/compensation.py",
+    "pages/tools.py",
+    "pages/data.py",
+)
+
+
+@pytest.mark.parametrize("email", ["rep@example.com", "manager@example.com", "viewer@example.com"])
+def test_every_page_runs_for_each_role(app_env, monkeypatch, email):
+    """Each restricted role walks every page without an error; only the Data page refuses them."""
+    at = _run(monkeypatch, email)
+    for script in PAGES:
+        at.switch_page(script).run()
+        assert not at.exception, (script, at.exception)
+        assert (at.title[0].value == "Not available") == (script == "pages/data.py"), script

@@ -1,0 +1,159 @@
+"""The viewer's row restriction in every library entry point that reads rows about reps, teams or pay."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+
+from salesops import access
+from salesops import leaderboards as lb
+from salesops import performance as perf
+from salesops.access import Viewer
+from salesops.comp import queries as comp_store
+from salesops.errors import AccessDenied, InvalidFilter
+from salesops.forecasts import pipeline
+from salesops.leaderboards import diagnosis
+from salesops.leaderboards.visibility import attainment_band
+from salesops.performance import changes, funnel
+from salesops.scope import Scope
+from salesops.tools import fairness
+
+REP = Viewer("rep@example.com", "rep", "R0001", ("T01",))
+MANAGER = Viewer("manager@example.com", "manager", None, ("T01", "T02"))
+SCREEN = Viewer("viewer@example.com", "viewer")
+BASE = Scope(start=date(2026, 10, 1), end=date(2026, 11, 24), grain="quarter")
+
+
+def _as(viewer: Viewer | None) -> Scope:
+    return replace(BASE, viewer=viewer)
+
+
+def _reps_of(engine, teams: tuple[str, ...]) -> set[str]:
+    with engine.connect() as conn:
+        rows = conn.execute(sa.text("SELECT rep_id, team_id FROM reps")).fetchall()
+    return {r for r, t in rows if t in teams}
+
+
+def _won_cents(engine, rep_id: str) -> int:
+    sql = "SELECT COALESCE(SUM(amount_cents), 0) FROM deals WHERE outcome = 'won' AND rep_id = :r AND close_date BETWEEN :s AND :e"
+    with engine.connect() as conn:
+        return int(conn.execute(sa.text(sql), {"r": rep_id, "s": BASE.start, "e": BASE.end}).scalar_one())
+
+
+def test_the_scope_keeps_its_viewer_through_period_shifts():
+    """previous() and last_year() keep the viewer, so comparisons are restricted too."""
+    assert _as(REP).previous().viewer == REP and _as(REP).last_year().viewer == REP
+
+
+def test_pay_rows_a_rep_their_own_a_manager_their_teams_the_screen_account_none(demo_engine):
+    """load_attainment: one row for a rep (with the whole team's figures), T01/T02 reps for a manager, none for the viewer role."""
+    everyone = comp_store.load_attainment(demo_engine, _as(None))
+    mine = comp_store.load_attainment(demo_engine, _as(REP))
+    assert mine["rep_id"].tolist() == ["R0001"]
+    full = everyone.set_index("rep_id").loc["R0001"]
+    assert mine.iloc[0]["team_quota_cents"] == full["team_quota_cents"]  # team pay still on the whole team
+    assert mine.iloc[0]["booked_cents"] == full["booked_cents"] == _won_cents(demo_engine, "R0001")
+    managed = comp_store.load_attainment(demo_engine, _as(MANAGER))
+    assert set(managed["team_id"]) == {"T01", "T02"}
+    assert set(managed["rep_id"]) == set(everyone.loc[everyone.team_id.isin(["T01", "T02"]), "rep_id"])
+    assert comp_store.load_attainment(demo_engine, _as(SCREEN)).empty
+    assert comp_store.load_attainment(demo_engine, _as(access.NOBODY)).empty
+
+
+def test_rep_and_team_attainment_follow_the_viewer(demo_engine):
+    """attainment_by_rep / _by_team: a rep their own row and no team; a manager their teams; the viewer role no money."""
+    assert perf.attainment_by_rep(demo_engine, _as(REP))["rep_id"].tolist() == ["R0001"]
+    assert perf.attainment_by_team(demo_engine, _as(REP)).empty
+    assert set(perf.attainment_by_team(demo_engine, _as(MANAGER))["team_id"]) == {"T01", "T02"}
+    assert set(perf.attainment_by_rep(demo_engine, _as(MANAGER))["rep_id"]) <= _reps_of(demo_engine, ("T01", "T02"))
+    screen = perf.attainment_by_rep(demo_engine, _as(SCREEN))
+    assert len(screen) == len(perf.attainment_by_rep(demo_engine, _as(None)))
+    assert screen["won_cents"].isna().all() and screen["quota_cents"].isna().all()
+    assert screen["attainment"].notna().any()
+
+
+def test_headline_figures_are_the_viewers_own(demo_engine):
+    """headline: a rep's won revenue is their own deals'; a manager's is their teams'; staff see the company."""
+    assert perf.headline(demo_engine, _as(REP)).won_cents == _won_cents(demo_engine, "R0001")
+    teams = perf.attainment_by_team(demo_engine, _as(None)).set_index("team_id")
+    assert perf.headline(demo_engine, _as(MANAGER)).won_cents == teams.loc[["T01", "T02"], "won_cents"].sum()
+    assert perf.headline(demo_engine, _as(access.LOCAL)).won_cents == teams["won_cents"].sum()
+    assert perf.headline_trend(demo_engine, _as(REP), 2)["won_cents"].iloc[-1] == _won_cents(demo_engine, "R0001")
+
+
+def test_another_reps_deals_and_diagnosis_are_out_of_reach(demo_engine):
+    """rep_deals and diagnose of another rep: no rows / 'not in your view'; of oneself: as for staff."""
+    assert perf.rep_deals(demo_engine, _as(REP), "R0002").empty
+    own = perf.rep_deals(demo_engine, _as(REP), "R0001")
+    assert len(own) == len(perf.rep_deals(demo_engine, _as(None), "R0001")) > 0
+    with pytest.raises(InvalidFilter, match="in your view"):
+        diagnosis.diagnose(demo_engine, _as(REP), "R0002")
+    assert diagnosis.diagnose(demo_engine, _as(REP), "R0001").rep_id == "R0001"
+    outsider = next(iter(_reps_of(demo_engine, ("T05",))))
+    with pytest.raises(InvalidFilter):
+        diagnosis.diagnose(demo_engine, _as(MANAGER), outsider)
+    assert perf.rep_deals(demo_engine, _as(SCREEN), "R0001")["amount_cents"].isna().all()
+
+
+def test_funnel_changes_and_fairness_rows_stay_in_the_managers_teams(demo_engine):
+    """funnel, week_review and rep_fairness return only the manager's teams' rows."""
+    assert set(funnel.funnel(demo_engine, _as(MANAGER))["team_id"]) == {"T01", "T02", "company"}
+    review = changes.week_review(demo_engine, _as(MANAGER))
+    frames = [v for v in vars(review).values() if isinstance(v, pd.DataFrame) and "team_id" in v]
+    for frame in frames:
+        assert set(frame["team_id"].dropna()) <= {"T01", "T02"}
+    fair = fairness.rep_fairness(demo_engine, _as(MANAGER))
+    assert len(fair) and set(fair["team_id"]) <= {"T01", "T02"}
+
+
+def test_a_rep_is_ranked_against_everyone_but_sees_others_as_ranks_only(demo_engine, monkeypatch):
+    """rank_board for a rep (default 'ranks'): every rank kept, only their own row named and with money."""
+    everyone = lb.board(demo_engine, _as(None))
+    board = lb.board(demo_engine, _as(REP))
+    assert len(board) == len(everyone)
+    mine = board[board["rep_id"] == "R0001"]
+    assert len(mine) == 1 and mine.iloc[0]["rank"] == everyone.set_index("rep_id").loc["R0001", "rank"]
+    assert mine.iloc[0]["won_cents"] == everyone.set_index("rep_id").loc["R0001", "won_cents"]
+    others = board[board["rep_id"] != "R0001"]
+    assert (others["name"] == "").all() and others["won_cents"].isna().all() and others["attainment"].isna().all()
+    pd.testing.assert_series_equal(board["rank"], everyone["rank"])
+    assert (others["attainment_band"] != "").all()
+    monkeypatch.setenv("SALESOPS_LEADERBOARD_VISIBILITY", "names")
+    named = lb.board(demo_engine, _as(REP))
+    others = named[named["rep_id"] != "R0001"]
+    assert (others["name"] != "").all() and others["won_cents"].isna().all() and others["attainment"].notna().any()
+    monkeypatch.setenv("SALESOPS_LEADERBOARD_VISIBILITY", "none")
+    assert lb.board(demo_engine, _as(REP))["rep_id"].tolist() == ["R0001"]
+
+
+def test_manager_and_screen_account_boards(demo_engine):
+    """A manager's board holds only their teams' reps; the viewer role's board has no money."""
+    managed = lb.board(demo_engine, _as(MANAGER))
+    assert len(managed) and set(managed["team_id"]) <= {"T01", "T02"}
+    screen = lb.board(demo_engine, _as(SCREEN))
+    assert screen["won_cents"].isna().all() and screen["name"].ne("").all()
+    trend = lb.load_rep_trend(demo_engine, _as(REP), ("R0001", "R0002"))
+    money = trend[(trend.metric == "won_revenue") & (trend.rep_id == "R0002")]
+    assert (money["value"].fillna(0) == 0).all()
+
+
+def test_attainment_bands():
+    """Bands: under 50 %, 50–80 %, 80–100 %, 100–120 %, 120 % and more; undefined is 'no quota'."""
+    assert [attainment_band(x) for x in (0.1, 0.5, 0.99, 1.0, 1.5, None)] == [
+        "under 50%", "50–80%", "80–100%", "100–120%", "120% and more", "no quota",
+    ]  # fmt: skip
+
+
+def test_forecast_series_are_checked_against_the_viewer(demo_engine):
+    """A rep sees the company's and their team's series, not another team's or a region's."""
+    assert access.may_see_series(REP, "company", None) and access.may_see_series(REP, "team", "T01")
+    assert not access.may_see_series(REP, "team", "T02") and not access.may_see_series(MANAGER, "region", "EMEA")
+    assert access.may_see_series(SCREEN, "region", "EMEA") and access.may_see_series(None, "team", "T09")
+    with pytest.raises(AccessDenied):
+        pipeline.pipeline_by_period(demo_engine, "team", "T05", "month", 3, date(2026, 11, 24), viewer=REP)
+    ok = pipeline.pipeline_by_period(demo_engine, "team", "T01", "month", 3, date(2026, 11, 24), viewer=REP)
+    assert len(ok)
