@@ -66,6 +66,12 @@ cols[3].metric(
     fmt.money(now.open_pipeline_cents),
     help=DEFINITIONS["Open pipeline"],
 )
+if scope.viewer is not None and scope.viewer.role == "manager":  # their teams above; the company's totals here
+    co = loaders.company_headline(scope)
+    st.caption(
+        f"Company: won {fmt.money(co.won_cents)} · attainment {fmt.pct(co.attainment)} · "
+        f"win rate {fmt.pct(co.win_rate)} · open pipeline {fmt.money(co.open_pipeline_cents)}"
+    )
 widgets.pipeline_health_note(*loaders.pipeline_flag_share(scope, widgets.today()))
 
 trend = loaders.headline_trend(scope, 8)

@@ -25,7 +25,7 @@ from salesops.performance.attainment import (
 from salesops.performance.business import BUSINESS_COLUMNS, business_by_team
 from salesops.performance.deals import DEAL_COLUMNS, rep_deals
 from salesops.performance.pacing import HISTORY_MONTHS, Pacing, pacing
-from salesops.performance.tiles import DEFINITIONS, Headline, Kpis, compare_kpis, headline, kpis
+from salesops.performance.tiles import DEFINITIONS, Headline, Kpis, company_headline, compare_kpis, headline, kpis
 from salesops.performance.trend import BY, PERIOD_COLUMNS, check_by, headline_trend, metrics_by_period
 
 __all__ = [
@@ -49,6 +49,7 @@ __all__ = [
     "buckets",
     "business_by_team",
     "check_by",
+    "company_headline",
     "compare_kpis",
     "headline",
     "headline_trend",

@@ -15,12 +15,13 @@ Attribution rules (docs/METRICS.md, "Who gets what"):
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from salesops.errors import AccessDenied
 from salesops.performance.queries import OPEN_AT_END, binds, closed_cte, quota_total
 from salesops.scope import Scope
 from salesops.store.sql import attainment, open_at, scope_filter, win_rate
@@ -132,6 +133,15 @@ class Kpis:
 def kpis(engine: Engine, scope: Scope) -> Kpis:
     """Every KPI tile of the performance page for the scope (docs/METRICS.md)."""
     return _kpis_for(engine, (scope,))[0]
+
+
+def company_headline(engine: Engine, scope: Scope) -> Headline:
+    """The whole company's :func:`headline` for the scope's dates (no team, no region, no row
+    restriction): what a manager sees beside their own teams (docs/ACCESS.md). A rep sees their own
+    figures only, so a rep's scope gets AccessDenied; staff and the viewer role see it too."""
+    if scope.viewer is not None and scope.viewer.role == "rep":
+        raise AccessDenied("A rep sees their own figures, not the company's totals.", "Ask your manager.")
+    return headline(engine, replace(scope, region=None, team_id=None, viewer=None))
 
 
 def compare_kpis(engine: Engine, scope: Scope) -> tuple[Kpis, Kpis, Kpis]:

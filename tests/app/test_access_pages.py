@@ -88,3 +88,12 @@ def test_every_page_runs_for_each_role(app_env, monkeypatch, email):
         at.switch_page(script).run()
         assert not at.exception, (script, at.exception)
         assert (at.title[0].value == "Not available") == (script == "pages/data.py"), script
+
+
+def test_a_manager_sees_their_teams_and_the_company_totals_on_home(app_env, monkeypatch):
+    """Home for a manager: their teams' tiles, and one caption with the company's totals; a rep gets no such caption."""
+    at = _run(monkeypatch, "manager@example.com")
+    assert any(c.value.startswith("Company: won $") for c in at.caption)
+    assert at.sidebar.selectbox(key="team").options == ["All teams", "Boston Enterprise"]
+    rep = _run(monkeypatch, "rep@example.com")
+    assert not any(c.value.startswith("Company:") for c in rep.caption)

@@ -157,3 +157,42 @@ def test_forecast_series_are_checked_against_the_viewer(demo_engine):
         pipeline.pipeline_by_period(demo_engine, "team", "T05", "month", 3, date(2026, 11, 24), viewer=REP)
     ok = pipeline.pipeline_by_period(demo_engine, "team", "T01", "month", 3, date(2026, 11, 24), viewer=REP)
     assert len(ok)
+
+
+def test_a_manager_sees_the_company_totals_and_a_rep_does_not(demo_engine):
+    """company_headline: the company's figures for a manager (equal to staff's), refused for a rep."""
+    company = perf.headline(demo_engine, _as(None))
+    assert perf.company_headline(demo_engine, replace(_as(MANAGER), team_id="T01")) == company
+    assert perf.company_headline(demo_engine, _as(SCREEN)) == company
+    with pytest.raises(AccessDenied):
+        perf.company_headline(demo_engine, _as(REP))
+
+
+def test_kpis_pacing_and_fairness_trend_follow_the_viewer(demo_engine):
+    """compare_kpis and pacing of a rep are their own deals'; fairness_trend of a manager holds their teams only."""
+    now, _, _ = perf.compare_kpis(demo_engine, _as(REP))
+    assert now.won_cents == _won_cents(demo_engine, "R0001")
+    assert perf.pacing(demo_engine, _as(REP), date(2026, 11, 24)).won_cents == _won_cents(demo_engine, "R0001")
+    trend = fairness.fairness_trend(demo_engine, _as(MANAGER))
+    assert len(trend) and set(trend["team_id"]) <= {"T01", "T02"}
+
+
+def test_plan_saving_is_for_admin_and_ops(demo_engine, tmp_path):
+    """save_plan refuses a manager, a rep and the viewer role, and stores (and audits) for ops."""
+    from salesops import audit
+    from salesops.comp import plan_format
+    from salesops.demo import build_demo
+    from salesops.store import open_store
+    from tests.conftest import ROOT, SEED, TODAY
+
+    engine = open_store(f"duckdb:///{tmp_path / 'plans.duckdb'}")
+    build_demo(engine, seed=SEED, today=TODAY)
+    plan = plan_format.plan_from_json((ROOT / "docs" / "plans" / "split-75-25.json").read_text(), "example")
+    for viewer in (MANAGER, REP, SCREEN):
+        with pytest.raises(AccessDenied):
+            comp_store.save_plan(engine, plan, who=viewer.email, viewer=viewer)
+    ops = Viewer("ops@example.com", "ops")
+    pid, version = comp_store.save_plan(engine, plan, who=ops.email, viewer=ops)
+    assert version == 1 and len(comp_store.list_plans(engine)) == 1
+    assert audit.load_audit(engine).iloc[0][["who", "what"]].tolist() == ["ops@example.com", "plan saved"]
+    engine.dispose()
