@@ -68,7 +68,7 @@ def load_groups(engine: Engine, scope: Scope, by: str) -> list[str]:
     """Every group in scope, so a group with no customer still gets its rows of zeros."""
     if check_by(by) == "company":
         return [COMPANY]
-    where, params = scope_filter(scope, "t")
+    where, params = scope_filter(scope, "t", rep_col=None)  # teams have no rep: a rep sees no group
     col = "t.team_id" if by == "team" else "COALESCE(t.region, 'Unassigned')"
     sql = f"SELECT DISTINCT {col} AS g FROM teams t WHERE TRUE {where} ORDER BY g"  # noqa: S608 - our fragments
     return [str(g) for g in fetch_frame(engine, sa.text(sql), params)["g"]]

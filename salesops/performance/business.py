@@ -22,7 +22,7 @@ BUSINESS_COLUMNS = ["team_id", "team", "won_cents", "new_cents", "existing_cents
 def business_by_team(engine: Engine, scope: Scope) -> pd.DataFrame:
     """Per team in scope: won revenue in the range, from new business and from existing customers
     (BUSINESS_COLUMNS; existing_share is NaN for a team that won nothing). Sorted by team_id."""
-    where, params = scope_filter(scope, "t")
+    where, params = scope_filter(scope, "t", rep_col=None)  # team rows: a rep sees none
     sql = f"""{WON_KINDS_CTE}
         SELECT t.team_id, t.name AS team, COALESCE(SUM(k.amount_cents), 0) AS won_cents,
                COALESCE(SUM(CASE WHEN {business_sql("k.kind")} = 'existing' THEN k.amount_cents END), 0)

@@ -76,6 +76,7 @@ PAGES = (
     "pages/forecasts.py",
     "pages/compensation.py",
     "pages/tools.py",
+    "pages/customers.py",
     "pages/data.py",
 )
 
