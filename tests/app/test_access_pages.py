@@ -77,6 +77,7 @@ PAGES = (
     "pages/compensation.py",
     "pages/tools.py",
     "pages/customers.py",
+    "pages/review.py",
     "pages/data.py",
 )
 

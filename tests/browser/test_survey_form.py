@@ -1,9 +1,10 @@
-"""Browser: ops open a survey round on the Sales tools page; a rep fills the form in Chromium and submits it."""
+"""Browser: ops open a survey round and download its links once; a rep fills the form in Chromium and submits it."""
 
 from __future__ import annotations
 
 import os
 
+import pandas as pd
 import pytest
 
 from tests.conftest import wait_for_app
@@ -26,7 +27,11 @@ def test_a_rep_fills_the_survey_in_chromium_and_the_link_then_refuses_a_second_a
     page.locator(".st-key-tools_open_round button").click()
     page.get_by_text("links.", exact=False).first.wait_for(timeout=60_000)
     wait_for_app(page, "Opened round")
-    link = page.locator('[data-testid="stCode"]').first.inner_text().strip()
+    with page.expect_download() as info:  # the links are handed out once, as this download
+        page.get_by_role("button", name="Download the links (CSV)").click()
+    links = pd.read_csv(info.value.path())
+    assert {"rep", "team_id", "link"} <= set(links.columns) and "used" not in links.columns
+    link = links["link"].iloc[0]
     assert "/?token=" in link
 
     page.goto(link)
@@ -54,4 +59,5 @@ def test_a_rep_fills_the_survey_in_chromium_and_the_link_then_refuses_a_second_a
     page.goto(f"{server}/tools")
     wait_for_app(page, "Sales tools")
     page.get_by_role("tab", name="Survey rounds").click()
-    page.get_by_text("1 of ", exact=False).first.wait_for(timeout=30_000)
+    page.get_by_text("Browser test round", exact=False).first.wait_for(timeout=30_000)
+    assert "token=" not in page.inner_text("body")  # afterwards: counts only, no link, no who-answered
