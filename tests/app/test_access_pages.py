@@ -84,12 +84,13 @@ PAGES = (
 
 @pytest.mark.parametrize("email", ["rep@example.com", "manager@example.com", "viewer@example.com"])
 def test_every_page_runs_for_each_role(app_env, monkeypatch, email):
-    """Each restricted role walks every page without an error; only the Data page refuses them."""
+    """Each restricted role walks every page without an error; only Data and the Weekly review refuse them."""
     at = _run(monkeypatch, email)
     for script in PAGES:
         at.switch_page(script).run()
         assert not at.exception, (script, at.exception)
-        assert (at.title[0].value == "Not available") == (script == "pages/data.py"), script
+        refused = script in ("pages/data.py", "pages/review.py")
+        assert (at.title[0].value == "Not available") == refused, script
 
 
 def test_a_manager_sees_their_teams_and_the_company_totals_on_home(app_env, monkeypatch):
