@@ -106,7 +106,7 @@ def outlook_section() -> None:
         help="From the same calibrated draws; never 0% or 100% while the period is open and quota not met.",
     )
     st.caption(
-        f"{row['label']}, {period} as of {today} (the period is partial): won so far "
+        f"{fmt.md_escape(row['label'])}, {period} as of {today} (the period is partial): won so far "
         f"{fmt.dollars(row['won_to_date_cents'])} + {int(row['open_deals']):,} open deals weighted by win rates learned "
         f"from history ({fmt.dollars(row['pipeline_expected_cents'])}) + deals not yet created "
         f"({fmt.dollars(row['runrate_expected_cents'])}). Suggested targets: P70 {fmt.dollars(row['target_70_cents'])}, "
@@ -126,7 +126,7 @@ def outlook_section() -> None:
     )
     st.caption(
         f"{lower.capitalize()} outlooks are simulated bottom-up with the same draws: their expected values add up to "
-        f"{row['label']}; percentiles (P10, P90) of a sum are not the sum of percentiles."
+        f"{fmt.md_escape(row['label'])}; percentiles (P10, P90) of a sum are not the sum of percentiles."
     )
     if kind == "quarter" and len(table):
         wape = {r["method"]: r["wape_two_thirds"] for r in table.to_dict("records")}

@@ -42,7 +42,7 @@ if len(answered):
         newest = round_list.iloc[0]
         if newest["answered"] < survey.MIN_ANSWERS and newest["status"] == "open":
             st.info(
-                f"{newest['name']} is in progress: {int(newest['answered'])} answer(s), results at "
+                f"{fmt.md_escape(newest['name'])} is in progress: {int(newest['answered'])} answer(s), results at "
                 f"{survey.MIN_ANSWERS}.",
                 icon=":material/hourglass_top:",
             )
@@ -101,7 +101,9 @@ def team_tiles(round_id: str, team_id: str) -> None:
     if rows.empty:
         st.info("No answer from this team in this round.", icon=":material/inbox:")
         return
-    st.caption(f"Tiles: {rows['team'].iloc[0]} only (the sidebar's team); the table below is the whole company.")
+    st.caption(
+        f"Tiles: {fmt.md_escape(rows['team'].iloc[0])} only (the sidebar's team); the table below is the whole company."
+    )
     cols = [c for i in range(0, len(rows), 6) for c in st.columns(6)]
     for col, row in zip(cols, rows.itertuples()):
         col.metric(
