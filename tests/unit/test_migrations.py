@@ -28,7 +28,13 @@ def _legacy_store(url: str) -> dict[str, int]:
         conn.execute(sa.text("ALTER TABLE deals ADD COLUMN account_id VARCHAR"))
         conn.execute(sa.text("UPDATE meta SET value = '2' WHERE key = 'schema_version'"))
         then = sa.MetaData()
-        for name in ("import_warnings", "review_snapshots", "accounts"):
+        for name in (
+            "import_warnings",
+            "review_snapshots",
+            "accounts",
+            "users",
+            "audit_log",
+        ):  # users, audit_log: the demo writes them
             table = schema.metadata.tables[name].to_metadata(then)
             for column in table.columns:
                 if isinstance(column.type, sa.Double):
