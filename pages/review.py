@@ -17,8 +17,11 @@ STEP_CSS = """
 </style>
 """
 
-# Staff only until salesops.review restricts its rows by viewer (it reads snapshots of every rep).
-scope = shell.page("Weekly review", staff_only=True)
+# Every role: the agenda loader receives this run's viewer, and salesops.review.agenda.restrict
+# keeps a manager or a rep to their own team, a rep without movers, and the screen-share viewer
+# without individual money.
+scope = shell.page("Weekly review")
+viewer = shell.current_viewer()
 present = widgets.presentation()
 st.html(render.CSS + STEP_CSS)
 dates = loaders.review_dates()
@@ -43,6 +46,7 @@ with st.sidebar:
     show_money = st.toggle(
         "Show individual money",
         key="rv_money",
+        disabled=not viewer.sees_individual_money or viewer.role == "rep",
         help="Off by default: a rep's name is never shown beside an amount unless the presenter turns this on.",
     )
 teams = loaders.load_teams()

@@ -76,7 +76,7 @@ def period_options(today: date, grain: str) -> dict[str, tuple[date, date]]:
 
 
 #: Pages only admin and ops reach (the viewer check in :func:`page` enforces it; the link is hidden).
-STAFF_PAGES = ("pages/data.py", "pages/review.py")  # review: until salesops.review takes a viewer
+STAFF_PAGES = ("pages/data.py",)
 
 
 def _navigation(viewer: Viewer) -> None:

@@ -72,3 +72,33 @@ def test_an_empty_store_explains_how_to_get_snapshots(monkeypatch, tmp_path):
     at.switch_page("pages/review.py").run()
     assert not at.exception
     assert any("python -m salesops snapshot" in i.value for i in at.info)
+
+
+@pytest.mark.parametrize(
+    ("email", "role", "rep_id"), [("a@example.com", "rep", "A"), ("screen@example.com", "viewer", None)]
+)
+def test_a_rep_and_the_screen_share_account_open_the_review_without_individual_money(
+    org,  # noqa: F811
+    monkeypatch,
+    email,
+    role,
+    rep_id,
+):
+    """Signed in through the proxy, a rep and the screen-share account reach the review; its money switch is off and locked."""
+    from pages.ui import shell
+    from salesops import access
+
+    snapshots.take_snapshots(org, [date(2026, 11, 8), date(2026, 11, 15)], today=date(2026, 11, 16))
+    access.add_user(org, email, role, rep_id=rep_id)
+    url = org.url.render_as_string(hide_password=False)
+    org.dispose()
+    monkeypatch.setenv("SALESOPS_DB_URL", url)
+    monkeypatch.setenv("SALESOPS_TODAY", "2026-11-16")
+    monkeypatch.setenv("SALESOPS_AUTH", "proxy")
+    monkeypatch.setattr(shell, "_request_email", lambda: email)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    at.switch_page("pages/review.py").run()
+    assert not at.exception, at.exception
+    assert _heading(at) == "1 · Where we stand"
+    money = at.toggle(key="rv_money")
+    assert money.value is False and money.disabled
