@@ -16,7 +16,7 @@ from typing import Concatenate, ParamSpec, TypeVar
 import streamlit as st
 from sqlalchemy.engine import Engine
 
-from salesops import config, customers, health, ingest, store
+from salesops import access, config, customers, health, ingest, store
 from salesops import leaderboards as lb
 from salesops import performance as metrics
 from salesops.access import NOBODY, Viewer
@@ -111,8 +111,14 @@ def cached(fn: Callable[Concatenate[Engine, P], R]) -> Callable[P, R]:
             stop_on_store_error(exc)
             raise
 
-    # The warm-up fills the same cache entry from outside a page run (no session: URL and version given).
-    call.warm = run_cached  # type: ignore[attr-defined]
+    def warm(url: str, version: int, *args, **kwargs):
+        """The warm-up fills the same cache entry from outside a page run (no session: URL and
+        version given); it warms local mode's view, so the viewer is the local admin."""
+        if takes_viewer:
+            kwargs["viewer"] = access.LOCAL
+        return run_cached(url, version, *args, **kwargs)
+
+    call.warm = warm  # type: ignore[attr-defined]
     return call
 
 

@@ -41,8 +41,8 @@ HEAVY_MODULES = ("altair", "salesops.forecasts.model", "salesops.comp.charts", "
 
 def start(url: str) -> threading.Thread | None:
     """Start the warm-up for the store at ``url`` once per process; returns the thread (or None)."""
-    if not config.warmup_enabled():
-        return None
+    if not config.warmup_enabled() or config.auth_mode() != "local":
+        return None  # signed-in viewers each see their own rows: only local mode's one view is shared
     with _LOCK:
         if url in _STARTED:
             return None
@@ -81,12 +81,14 @@ def run(url: str) -> list[str]:
 def steps(today: date) -> dict[str, Callable[[str, int], object]]:
     """Per page, the loader calls of its default view, as ``step(url, version)``."""
     from pages.ui import loaders as ld
+    from salesops import access
     from salesops import leaderboards as lb
     from salesops.forecasts import model as forecast
     from salesops.forecasts import targets
     from salesops.scope import Scope
 
-    sc = Scope.current(today, "quarter")
+    # The view local mode's viewer (the admin at the machine) gets: the same cache keys as its pages.
+    sc = replace(Scope.current(today, "quarter"), viewer=access.LOCAL)
     horizon = forecast.default_horizon(today, "week")
 
     def home_view(u: str, v: int, scope: Scope) -> None:
