@@ -82,7 +82,7 @@ _QUERIES = {
         WHERE p.n >= :pushes""",
     "missing_amount": """
         SELECT 'missing_amount' AS "check", d.team_id, d.rep_id, d.deal_id AS record_id, COALESCE(d.name, d.account, d.deal_id) AS label,
-               NULL AS value_cents, d.outcome || ' deal without an amount' AS detail
+               CAST(NULL AS BIGINT) AS value_cents, d.outcome || ' deal without an amount' AS detail
         FROM deals d WHERE d.amount_cents IS NULL AND d.outcome IN ('open', 'won')""",
     "duplicate": """
         SELECT 'duplicate' AS "check", d.team_id, d.rep_id, d.deal_id AS record_id, COALESCE(d.name, d.account, d.deal_id) AS label,

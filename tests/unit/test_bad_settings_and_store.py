@@ -74,6 +74,7 @@ def damaged_copy(demo_url: str, tmp_path: Path) -> str:
     return f"duckdb:///{dst}"
 
 
+@pytest.mark.store("duckdb")
 def test_a_damaged_store_is_named_as_damaged_in_the_cli(demo_url, tmp_path, capsys):
     """A corrupt data block: exit 2, 'the store file is damaged', no SQL, no host/port in the hint."""
     url = damaged_copy(demo_url, tmp_path)
@@ -85,6 +86,7 @@ def test_a_damaged_store_is_named_as_damaged_in_the_cli(demo_url, tmp_path, caps
     assert not re.search(r"\b(host|port|server)\b", err)
 
 
+@pytest.mark.store("duckdb")
 def test_a_damaged_store_is_named_as_damaged_on_the_home_page(demo_url, tmp_path, monkeypatch):
     """Home on a damaged store shows the one-sentence message instead of an exception."""
     from streamlit.testing.v1 import AppTest

@@ -185,7 +185,7 @@ def test_the_quota_sql_is_written_only_in_store_sql():
     patterns = [
         r"CASE\s+(\w+\.)?period_type",  # the end of a quota period
         r"INTERVAL '3 months'|INTERVAL 3 MONTH",  # a quarter's step
-        r"amount_cents AS DOUBLE\)\s*\*\s*GREATEST\(0",  # a quota row prorated onto a window
+        r"amount_cents AS DOUBLE(?: PRECISION)?\)\s*\*\s*GREATEST\(0",  # a quota row prorated onto a window
     ]
     offenders = {
         path.relative_to(root).as_posix(): [p for p in patterns if re.search(p, path.read_text(encoding="utf-8"))]
