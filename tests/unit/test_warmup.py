@@ -57,7 +57,7 @@ def test_a_first_visit_after_the_warm_up_computes_nothing_new(warmed_app, page, 
 
     warmed = _entries()
     assert all(any(name.endswith(f".{loader}") for name in warmed) for loader in loaders), warmed
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
     at.run()
     if page != "app.py":
         at.switch_page(page).run()
@@ -109,7 +109,7 @@ def test_a_team_picked_in_the_sidebar_after_the_warm_up_is_a_cache_hit(warmed_ap
     """The small demo's teams are warmed too: choosing T05 on Home adds no headline or trend entry."""
     from streamlit.testing.v1 import AppTest
 
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
     at.run()
     warmed = _entries()
     at.selectbox(key="team").set_value("T05").run()
