@@ -56,11 +56,13 @@ class HealthSettings:
 
 def _stale() -> str:
     return """
-        WITH touched AS (
-            SELECT d.deal_id, GREATEST(d.created_date,
-                   COALESCE((SELECT MAX(h.entered_at) FROM deal_stage_history h WHERE h.deal_id = d.deal_id), d.created_date),
-                   COALESCE((SELECT MAX(a.occurred_at) FROM activities a WHERE a.deal_id = d.deal_id), d.created_date)) AS last_touch
-            FROM deals d WHERE d.outcome = 'open')
+        WITH stages AS (SELECT deal_id, MAX(entered_at) AS at FROM deal_stage_history GROUP BY deal_id),
+        acts AS (SELECT deal_id, MAX(occurred_at) AS at FROM activities WHERE deal_id IS NOT NULL GROUP BY deal_id),
+        touched AS (
+            SELECT d.deal_id, GREATEST(d.created_date, COALESCE(s.at, d.created_date),
+                                       COALESCE(a.at, d.created_date)) AS last_touch
+            FROM deals d LEFT JOIN stages s ON s.deal_id = d.deal_id LEFT JOIN acts a ON a.deal_id = d.deal_id
+            WHERE d.outcome = 'open')
         SELECT 'stale' AS "check", d.team_id, d.rep_id, d.deal_id AS record_id, COALESCE(d.name, d.account, d.deal_id) AS label,
                d.amount_cents AS value_cents,
                'no stage change or activity since ' || CAST(t.last_touch AS VARCHAR) AS detail
