@@ -64,17 +64,13 @@ def _survey_round(engine) -> list[str]:
         closes_on=TODAY + timedelta(days=5),
         tool_ids=["crm", "dialer"],
     )
-    tokens = list(rounds.round_links(engine, opened.round_id)["token"])
+    tokens = list(opened.link_list["token"])  # the links come back once, when the round opens
     assert len(tokens) >= 50
     return tokens[:50]
 
 
 @pytest.mark.store("postgresql")
 @pytest.mark.slow
-@pytest.mark.xfail(
-    reason="fails on PostgreSQL in the full CI run after the access and import work landed; not yet diagnosed (closing note)",
-    strict=False,
-)
 def test_twenty_readers_while_an_import_a_survey_round_and_a_plan_save_run(new_store_url, tmp_path):
     """Readers see the 2019 total as before or after the 100k-row import, and every write lands once."""
     url = new_store_url("many")
