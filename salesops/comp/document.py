@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import html
 import re
+from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 
 import pandas as pd
 
-from salesops.comp.engine import compute_payout, period_amounts
+from salesops.comp.engine import Payout, compute_payout, period_amounts, round_half_up
 from salesops.comp.plan import Band, Component, CompPlan
 from salesops.format import decimal_pct as _pct
 from salesops.format import exact_dollars as dollars
@@ -63,6 +64,57 @@ def worked_examples(
     return pd.DataFrame(rows)
 
 
+@dataclass(frozen=True)
+class AtQuota:
+    """What the engine pays a rep exactly at quota for a whole year, team at quota too, in words.
+
+    ``payout``: the engine's :class:`Payout`; ``sentence``: the OTE-at-quota sentence;
+    ``components``: per measure, the clause "at quota it pays $X (…)".
+    """
+
+    payout: Payout
+    sentence: str
+    components: dict[str, str]
+
+
+def pay_at_quota(plan: CompPlan, quota_cents: int = EXAMPLE_QUOTA_CENTS) -> AtQuota:
+    """The plan's pay at 100 % attainment from :func:`compute_payout`, never from the plan's settings.
+
+    Commission pay depends on the quota, so a plan with a commission component names the example
+    quota; a multiplier-only plan pays the same at quota whatever the quota.
+    """
+    p = compute_payout(plan, quota_cents=quota_cents, booked_cents=quota_cents, team_attainment=Fraction(1))
+    on_quota = (
+        f" with the worked examples' {dollars(quota_cents)} quota"
+        if any(c.basis == "commission" for c in plan.components)
+        else ""
+    )
+    gap = p.total_earnings_cents - plan.ote_cents
+    if gap == 0:
+        versus = "exactly the OTE"
+    else:
+        versus = f"{dollars(abs(gap))} {'less' if gap < 0 else 'more'} than the OTE"
+    sentence = (
+        f"At quota (100% attainment{on_quota}, your team at 100% too) the plan pays {dollars(p.variable_cents)} "
+        f"of variable pay, so {dollars(p.total_earnings_cents)} in total earnings a year: {versus}."
+    )
+    amounts = period_amounts(plan)
+    parts = {}
+    for c in plan.components:
+        paid = p.individual_cents if c.measure == "individual" else p.team_cents
+        if c.basis == "multiplier":
+            target = round_half_up(Fraction(amounts.target_variable_cents) * Fraction(c.weight))
+            share = (
+                f" ({_pct((Decimal(paid) / Decimal(target)).quantize(Decimal('0.001')).normalize())} of its target)"
+                if target
+                else ""
+            )
+            parts[c.measure] = f"at quota it pays {dollars(paid)}{share}"
+        else:
+            parts[c.measure] = f"at quota{on_quota} it pays {dollars(paid)}"
+    return AtQuota(p, sentence, parts)
+
+
 def _reference_rate(c: Component) -> Decimal:
     """The average rate from 0 to 100 % attainment: what 'decelerator' and 'accelerator' compare with.
 
@@ -88,7 +140,11 @@ def _band_label(band: Band) -> str:
 
 def _rate_text(c: Component, band: Band, target_cents: Fraction) -> str:
     if c.basis == "commission":
-        return f"{_pct(band.rate)} of bookings"
+        if c.weight == 1:
+            return f"{_pct(band.rate)} of bookings"
+        return (
+            f"{_pct(band.rate)} of bookings × this component's {_pct(c.weight)} weight = {_pct(band.rate * c.weight)}"
+        )
     return f"× {band.rate.normalize():f} of the target ({dollars(int(target_cents * Fraction(band.rate)))} per 100% of attainment)"
 
 
@@ -124,13 +180,15 @@ def rate_table(plan: CompPlan) -> pd.DataFrame:
 def describe(plan: CompPlan) -> list[str]:
     """The plan in plain sentences, in reading order (no markup)."""
     tv = plan.target_variable_cents
+    at_quota = pay_at_quota(plan)
     out = [
         f"Your on-target earnings (OTE) are {dollars(plan.ote_cents)} a year: a base salary of "
-        f"{dollars(plan.base_salary_cents)} plus {dollars(tv)} of target variable pay."
+        f"{dollars(plan.base_salary_cents)} plus {dollars(tv)} of target variable pay.",
+        at_quota.sentence,
     ]
     parts = []
     for c in plan.components:
-        share = dollars(int(Fraction(tv) * Fraction(c.weight)))
+        share = dollars(round_half_up(Fraction(tv) * Fraction(c.weight)))
         whose = (
             "your own bookings against your quota"
             if c.measure == "individual"
@@ -145,10 +203,17 @@ def describe(plan: CompPlan) -> list[str]:
         else:
             mech = "the rate of the highest band you reach applies to all of your attainment (whole tier), so crossing into a band re-rates everything"
         if c.basis == "multiplier":
-            basis = f"rates multiply this component's target of {dollars(int(Fraction(tv) * Fraction(c.weight)))}: a rate of 1 across 0–100% pays all of it at quota"
-        else:
+            basis = (
+                f"rates multiply this component's target of {dollars(round_half_up(Fraction(tv) * Fraction(c.weight)))}"
+            )
+        elif c.weight == 1:
             basis = "rates are commission on bookings: 5% pays $5 for every $100 booked in that band"
-        out.append(f"{name}: {mech}; {basis}.")
+        else:
+            basis = (
+                f"rates are commission on bookings, paid at this component's {_pct(c.weight)} weight: "
+                f"a 10% rate pays {_pct(Decimal('0.1') * c.weight)} of the bookings in that band"
+            )
+        out.append(f"{name}: {mech}; {basis}; {at_quota.components[c.measure]}.")
         if c.threshold is not None:
             t = _pct(c.threshold.attainment)
             if c.threshold.mode == "retroactive":

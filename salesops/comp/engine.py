@@ -94,7 +94,8 @@ def credit(component: Component, attainment: Fraction) -> Fraction:
     """The component's payout per unit of its base at ``attainment`` (threshold, bands, mechanic).
 
     Multiplier basis: payout = credit × component target variable. Commission basis: payout =
-    credit × the rep's quota (credit is then "rate × attainment", i.e. rate × bookings ÷ quota).
+    credit × weight × the rep's quota (credit is then "rate × attainment", i.e. rate × bookings ÷
+    quota, and the component pays its weight of that commission).
     """
     a = attainment
     start = Fraction(0)
@@ -147,12 +148,16 @@ class Payout:
 def _component_cents(c: Component, attainment: Fraction | None, quota_cents: int, amounts: PeriodAmounts) -> int:
     if attainment is None:
         return 0
-    base = (
-        Fraction(amounts.target_variable_cents) * Fraction(c.weight)
-        if c.basis == "multiplier"
-        else Fraction(quota_cents)
-    )
-    return round_half_up(base * credit(c, attainment))
+    return round_half_up(component_base(c, quota_cents, amounts) * credit(c, attainment))
+
+
+def component_base(c: Component, quota_cents: int, amounts: PeriodAmounts) -> Fraction:
+    """What the component's credit multiplies: its share of the target variable (multiplier basis),
+    or its weight of the rep's quota (commission basis: a 50 % component at 10 % pays 5 % of bookings).
+    """
+    if c.basis == "multiplier":
+        return Fraction(amounts.target_variable_cents) * Fraction(c.weight)
+    return Fraction(quota_cents) * Fraction(c.weight)
 
 
 def compute_payout(
@@ -297,7 +302,7 @@ def _payout_columns(plan: CompPlan, amounts: PeriodAmounts, quota, att, t_att, h
         if c.basis == "multiplier":
             base = np.full(n, float(Fraction(amounts.target_variable_cents) * Fraction(c.weight)))
         else:
-            base = quota.astype(np.float64)
+            base = quota.astype(np.float64) * float(c.weight)
         credit_f, near = _credit_vec(c, a)
         x = np.where(has, base * credit_f, 0.0)
         top_rate = max(float(b.rate) for b in c.bands)

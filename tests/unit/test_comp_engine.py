@@ -156,6 +156,24 @@ def test_the_75_25_split_pays_each_part_on_its_own_attainment():
     assert (r.individual_cents, r.team_cents, r.variable_cents) == (10_500_000, 2_000_000, 12_500_000)
 
 
+def test_commission_components_pay_their_weight_of_the_commission():
+    """Two 10 % commission components split 50/50 pay 10 % of bookings in all, not 20 %; 75/25 pays 7.5 % + 2.5 %."""
+    flat = bands((0, None, "0.10"))
+    half = plan(flat, basis="commission", team_weight="0.5")
+    r = compute_payout(half, quota_cents=QUOTA, booked_cents=QUOTA, team_attainment=Fraction(1))
+    # $1,000,000 booked: 50 % × 10 % = $50,000 on the rep's bookings, the same on the team's
+    assert (r.individual_cents, r.team_cents, r.variable_cents) == (5_000_000, 5_000_000, 10_000_000)
+    split = plan(flat, basis="commission", team_weight="0.25")
+    r = compute_payout(split, quota_cents=QUOTA, booked_cents=QUOTA, team_attainment=Fraction(1, 2))
+    # individual 75 % × 10 % × $1M = $75,000; team 25 % × 10 % × (50 % × $1M) = $12,500
+    assert (r.individual_cents, r.team_cents) == (7_500_000, 1_250_000)
+    frame = pd.DataFrame(
+        {"quota_cents": [QUOTA], "booked_cents": [QUOTA], "team_booked_cents": [1], "team_quota_cents": [2]}
+    )
+    fast = compute_payouts(split, frame).iloc[0]
+    assert (int(fast["individual_cents"]), int(fast["team_cents"])) == (7_500_000, 1_250_000)
+
+
 @pytest.mark.parametrize(
     "team,expected",
     [(Fraction(9999, 10000), 0), (Fraction(1), 1_000_000), (Fraction(13, 10), 1_000_000), (None, 0)],
