@@ -178,3 +178,23 @@ def test_the_model_error_widens_the_range_by_the_part_not_yet_won():
 def test_weekly_dates_are_the_sundays_before_today():
     """On Tuesday 1 Dec 2026 the last three Sundays are 15, 22 and 29 Nov."""
     assert snapshots.weekly_dates(date(2026, 12, 1), 3) == [date(2026, 11, 15), date(2026, 11, 22), date(2026, 11, 29)]
+
+
+@pytest.mark.slow
+@pytest.mark.store("duckdb")
+def test_the_calibrated_range_holds_the_final_result_80_percent_of_the_demo_weeks(new_store_url):
+    """On the demo's year of snapshots every level's P10–P90 held the quarter's final won ≥ 80% of the weeks."""
+    from salesops import store
+    from salesops.cli.review import take_demo_history
+    from salesops.demo import build_demo
+    from salesops.review.track import track_record
+    from tests.conftest import SEED, TODAY
+
+    engine = store.open_store(new_store_url("calibration"))
+    build_demo(engine, seed=SEED, scale="small", today=TODAY)
+    take_demo_history(engine, TODAY)
+    for level in ("company", "region", "team", "rep"):
+        record = track_record(engine, level, TODAY)
+        assert record.quarters == 4 and record.coverage is not None
+        assert record.coverage >= 0.80, (level, record.coverage)
+    engine.dispose()
