@@ -100,3 +100,42 @@ def test_a_manager_sees_their_teams_and_the_company_totals_on_home(app_env, monk
     assert at.sidebar.selectbox(key="team").options == ["All teams", "Boston Enterprise"]
     rep = _run(monkeypatch, "rep@example.com")
     assert not any(c.value.startswith("Company:") for c in rep.caption)
+
+
+def _run_oidc(monkeypatch, user: dict) -> AppTest:
+    """The app in oidc mode with ``user`` as what Streamlit's login put in ``st.user`` (AppTest.user)."""
+    monkeypatch.setenv("SALESOPS_AUTH", "oidc")
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.user = user
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_oidc_maps_the_login_email_to_its_user(app_env, monkeypatch):
+    """oidc mode: a login whose st.user e-mail is the viewer account signs in as that Viewer (no pay on Compensation)."""
+    at = _run_oidc(monkeypatch, {"is_logged_in": True, "email": "Viewer@Example.com", "name": "Wall screen"})
+    assert at.title[0].value == "Sales cockpit"
+    assert "Signed in as viewer@example.com · viewer" in "\n".join(t.value for t in at.sidebar.text)
+    at.switch_page("pages/compensation.py").run()
+    assert not at.exception, at.exception
+    assert [i.value for i in at.info] == ["This account (role viewer, for screen-sharing) does not see anyone's pay."]
+
+
+@pytest.mark.parametrize(
+    ("user", "title"),
+    [
+        ({"is_logged_in": True, "email": "stranger@example.com"}, "Not signed in"),
+        ({"is_logged_in": True}, "Not signed in"),  # a provider that sends no e-mail claim
+        ({"is_logged_in": False}, "Sign in"),
+    ],
+)
+def test_oidc_unknown_or_missing_login_sees_nothing(app_env, monkeypatch, user, title):
+    """oidc mode: an unknown e-mail or a login without one sees "Not signed in"; no login sees only the sign-in button."""
+    at = _run_oidc(monkeypatch, user)
+    assert [t.value for t in at.title] == [title]
+    assert not at.metric and not at.sidebar.selectbox and not at.dataframe
+    if title == "Sign in":
+        assert [b.label for b in at.button] == ["Sign in with your company account"]
+    else:
+        assert "Who to ask: admin@example.com" in _texts(at)
