@@ -224,20 +224,22 @@ def _check_schema(conn: Connection, shown: str) -> None:
         )
 
 
-def write(engine: Engine, fn: Callable[[Connection], T], what: str, retries: int = 30) -> T:
+def write(engine: Engine, fn: Callable[[Connection], T], what: str, retries: int = 30, day_only: bool = False) -> T:
     """Run ``fn(conn)`` in one transaction, record a new data version, and return its result.
 
     Either everything ``fn`` wrote lands together with the new version, or nothing does. A
-    write-write conflict (two sessions writing at the same instant) is retried.
+    write-write conflict (two sessions writing at the same instant) is retried. ``day_only`` records
+    the write's time as the day alone (midnight): a survey answer leaves no time of day behind.
     """
     for attempt in range(retries + 1):
         try:
             with engine.begin() as conn:
                 result = fn(conn)
+                now = datetime.now()
                 conn.execute(
                     sa.insert(changes).values(
                         version=change_version_seq.next_value(),
-                        changed_at=datetime.now(),
+                        changed_at=datetime(now.year, now.month, now.day) if day_only else now,
                         what=what,
                     )
                 )

@@ -4,6 +4,8 @@
 round open today; it is marked used with ``UPDATE … WHERE used = false`` that must touch exactly one
 row, so a second submission of the same link is refused, even at the same instant. A response row
 holds the round, the tool, the team and the date, with a random id never derived from the token.
+Each submission rewrites its round's answers in a random order, and the change log records the day
+of a submission only (docs/ACCESS.md, "Surveys").
 """
 
 from __future__ import annotations
@@ -164,6 +166,7 @@ def submit(engine: Engine, token: str, answers: Iterable[Answer]) -> int:
             raise LinkAlreadyUsed(
                 "This link was already used: the answers for it are in.", "Thank you for taking part."
             )
+        _lock_round(conn, row.round_id)
         conn.execute(
             sa.insert(schema.survey_responses),
             [
@@ -184,6 +187,26 @@ def submit(engine: Engine, token: str, answers: Iterable[Answer]) -> int:
                 for a in clean
             ],
         )
+        _shuffle_round(conn, row.round_id)
         return len(clean)
 
-    return store.write(engine, tx, "survey answer")
+    # Submissions of one round take turns (the round's rows are rewritten), so allow more retries
+    # than a usual write; the change log keeps the day of the answer, not its time.
+    return store.write(engine, tx, "survey answer", retries=200, day_only=True)
+
+
+def _lock_round(conn: Connection, round_id: str) -> None:
+    """Hold the round's row until commit, so the round's answers are rewritten by one submission at a
+    time (PostgreSQL waits here; DuckDB reports a conflict that :func:`store.write` retries)."""
+    conn.execute(sa.text("UPDATE survey_rounds SET anonymous = anonymous WHERE round_id = :r"), {"r": round_id})
+
+
+def _shuffle_round(conn: Connection, round_id: str) -> None:
+    """Rewrite the round's answers in a random order, so the order rows are stored in (what a query
+    without ORDER BY returns) says nothing about the order they were submitted in."""
+    responses = schema.survey_responses
+    where = responses.c.round_id == round_id
+    rows = [dict(r._mapping) for r in conn.execute(sa.select(responses).where(where))]
+    secrets.SystemRandom().shuffle(rows)
+    conn.execute(sa.delete(responses).where(where))
+    conn.execute(sa.insert(responses), rows)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 import pandas as pd
 import pytest
@@ -163,6 +163,21 @@ def test_submitted_text_is_stored_as_plain_text(open_engine):
 def test_skipping_a_tool_is_allowed(open_engine):
     """A rep who does not use the dialer can answer about the CRM alone."""
     assert answers.submit(open_engine, "tok05", _answers()[:1]) == 1
+
+
+def test_stored_answers_keep_neither_the_order_nor_the_time_of_day_of_their_submission(open_engine):
+    """Ten links answered one after another: the stored rows come back in another order, and the change log keeps only the day."""
+    base = dict(satisfaction=4, ease=3, usage="weekly", likes="", dislikes="")
+    before = datetime.now()
+    for i in range(10):
+        answers.submit(open_engine, f"tok{i:02d}", [Answer(tool_id="crm", recommend=i, **base)])
+    after = datetime.now()
+    with open_engine.connect() as conn:  # no ORDER BY: the order the store keeps the rows in
+        stored = [r.recommend for r in conn.execute(sa.text("SELECT recommend FROM survey_responses"))]
+        logged = conn.execute(sa.text("SELECT changed_at FROM changes WHERE what = 'survey answer'")).scalars().all()
+    assert sorted(stored) == list(range(10)) and stored != list(range(10))  # 1 in 10! to stay in order by chance
+    assert len(logged) == 10
+    assert all(t.time() == time(0, 0) and before.date() <= t.date() <= after.date() for t in logged)
 
 
 def test_fifty_answers_submitted_at_the_same_moment_are_all_stored(open_engine):
