@@ -227,7 +227,8 @@ def data_health() -> None:
         max_value=3650,
         value=30,
         step=1,
-        key="data_stale_days",
+        key="stale_days",
+        bind="query-params",  # a shared link opens the section with the same threshold
     )
     rep = loaders.health_report(widgets.today(), int(stale_days))
     if rep.flags.empty:

@@ -4,6 +4,7 @@ import streamlit as st
 
 from pages.ui import loaders, shell
 from salesops import format as fmt
+from salesops import store
 from salesops.tools import answers, survey
 
 
@@ -51,6 +52,11 @@ def submit_answers(engine, token: str, tools: tuple) -> None:
         answers.submit(engine, token, given)
     except survey.SurveyError as exc:
         st.session_state["survey_error"] = fmt.md_escape(f"{exc.message} {exc.hint}")
+    except Exception as exc:  # a damaged or lost store: one sentence, never SQL
+        err = store.explain_error(exc)
+        if err is None:
+            raise
+        st.session_state["survey_error"] = fmt.md_escape(f"{err.message} {err.hint}")
     else:
         st.session_state["survey_done"] = token
 
@@ -77,6 +83,9 @@ try:
 except survey.SurveyError as exc:
     st.warning(fmt.md_escape(f"{exc.message} {exc.hint}"), icon=":material/link_off:")
     st.stop()
+except Exception as exc:  # a damaged or lost store: one sentence, never SQL
+    loaders.stop_on_store_error(exc)
+    raise
 
 st.caption(
     f"{fmt.md_escape(form.round_name)} · open until {form.closes_on:%d %b %Y} · anonymous: your answers are stored with your "
