@@ -42,6 +42,7 @@ LINKS = {
         },
     ),
     "tools": ("Sales tools", {"tools_tab": "Lead fairness"}),
+    "data": ("Data", {"stale_days": "45"}),
 }
 
 READ_WIDGET = """
