@@ -82,13 +82,29 @@ _PATTERNS = {
 def try_cast(bind: Engine | Connection | str, expr: str, type_: str) -> str:
     """``expr`` cast to ``type_`` (a key of ``_PATTERNS``), NULL when it does not read as one.
 
-    On PostgreSQL a text that matches the pattern but is still invalid (a 2024-02-30) raises; the
-    stored values are written by salesops' own checked imports.
+    PostgreSQL has no TRY_CAST: the text must match the type's pattern first, and a date must
+    also exist (month 1–12, day within its month, leap years included, year not 0000), so a
+    2024-02-30 gives NULL on both stores instead of an error on one.
     """
     if name_of(bind) == DUCKDB:
         return f"TRY_CAST({expr} AS {type_})"
+    if type_ == "DATE":
+        text = f"CAST({expr} AS TEXT)"
+        last_day = (
+            f"EXTRACT(DAY FROM make_date(CAST(substr({text}, 1, 4) AS INTEGER), "
+            f"CAST(substr({text}, 6, 2) AS INTEGER), 1) + INTERVAL '1 month - 1 day')"
+        )
+        return (
+            f"CASE WHEN {text} ~ '{_DATE_SHAPE}' THEN CASE WHEN CAST(substr({text}, 9, 2) AS INTEGER) <= {last_day} "
+            f"THEN CAST({text} AS DATE) END END"
+        )
     pattern = _PATTERNS[type_]
     return f"CASE WHEN {expr} ~ '{pattern}' THEN CAST({expr} AS {type_}) END"
+
+
+#: A date's shape on PostgreSQL before the day is checked against its month: year 0001–9999,
+#: month 01–12, day 01–31.
+_DATE_SHAPE = r"^(?!0000)\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$"
 
 
 def unnest_series(bind: Engine | Connection | str, first: str, last: str, step: str) -> str:

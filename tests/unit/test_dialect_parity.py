@@ -90,6 +90,25 @@ def test_try_cast_reads_good_values_and_gives_null_for_bad_ones(empty_engine):
     assert tuple(row) == (date(2026, 2, 28), None, -1234567, None)
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2024-02-29", date(2024, 2, 29)),  # a leap day
+        ("2023-02-29", None),  # not a leap year
+        ("2024-02-30", None),
+        ("2024-04-31", None),
+        ("2024-12-31", date(2024, 12, 31)),
+        ("2024-13-01", None),
+        ("2024-00-10", None),
+    ],
+)
+def test_try_cast_gives_null_for_a_date_that_does_not_exist(empty_engine, text, expected):
+    """A date-shaped text that is not a real day reads as NULL on both stores, never an error."""
+    sql = f"SELECT {dialect.try_cast(empty_engine, 'CAST(:d AS VARCHAR)', 'DATE')} AS d"
+    with empty_engine.connect() as conn:
+        assert conn.execute(sa.text(sql), {"d": text}).scalar_one() == expected
+
+
 def test_round_half_up_and_ratio_agree_on_both_stores(empty_engine):
     """Half-cent ties round up and integer ratios are fractions (not integer division) on every store."""
     sql = f"""SELECT {dialect.round_half_up("CAST(:a AS DOUBLE PRECISION)")} AS a,
