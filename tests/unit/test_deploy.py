@@ -52,6 +52,15 @@ def test_the_compose_file_runs_postgres_the_app_and_oauth2_proxy():
     assert (ROOT / services["app"]["build"]["dockerfile"]).exists()
 
 
+def test_the_app_behind_the_proxy_identifies_people_by_the_header_the_proxy_sets():
+    """The compose app and the systemd settings run in proxy mode, reading the header oauth2-proxy passes."""
+    app = _compose()["services"]["app"]["environment"]
+    assert app["SALESOPS_AUTH"] == "proxy" and app["SALESOPS_AUTH_HEADER"] == "X-Forwarded-Email"
+    assert _compose()["services"]["oauth2-proxy"]["environment"]["OAUTH2_PROXY_PASS_USER_HEADERS"] == "true"
+    env = (DEPLOY / "systemd" / "salesops.env.example").read_text().splitlines()
+    assert "SALESOPS_AUTH=proxy" in env and "SALESOPS_AUTH_HEADER=X-Forwarded-Email" in env
+
+
 def test_every_variable_the_compose_file_needs_is_in_the_env_example():
     """Each ${VAR} of compose.yaml is given in deploy/.env.example."""
     needed = set(re.findall(r"\$\{([A-Z_]+)", (DEPLOY / "compose.yaml").read_text()))
