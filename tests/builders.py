@@ -12,12 +12,20 @@ from datetime import date
 import pandas as pd
 
 from salesops import store
+from salesops.store import derived
 
 
 def insert(engine, table, rows: Iterable[dict] | pd.DataFrame) -> None:
-    """Write ``rows`` (dicts or a frame) into ``table`` in one transaction."""
+    """Write ``rows`` (dicts or a frame) into ``table`` in one transaction; deals and accounts refresh
+    the derived deal kinds in it, as every writer of theirs does."""
     frame = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame(list(rows))
-    store.write(engine, lambda c: store.bulk_insert(c, table, frame), "test")
+
+    def run(conn) -> None:
+        store.bulk_insert(conn, table, frame)
+        if table.name in derived.SOURCES:
+            derived.refresh_deal_kinds(conn)
+
+    store.write(engine, run, "test")
 
 
 def rep(

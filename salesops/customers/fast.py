@@ -18,16 +18,16 @@ from salesops.customers.definitions import ACTIVE_MONTHS
 from salesops.customers.queries import _GROUP, check_by, load_groups
 from salesops.scope import Scope, period_label
 from salesops.store.engine import fetch_frame
-from salesops.store.sql import WON_KINDS_CTE, business_sql, deal_kind_sql, scope_filter
+from salesops.store.sql import WON_KINDS_READ, business_sql, deal_kind_sql, scope_filter
 
 _YEAR = f"INTERVAL '{ACTIVE_MONTHS} months'"
 
 
 def _base(scope: Scope, by: str) -> tuple[str, dict]:
-    """WON_KINDS_CTE plus ``w`` (the scope's won deals up to :asof, with their group and business)
+    """WON_KINDS_READ plus ``w`` (the scope's won deals up to :asof, with their group and business)
     and ``ev`` (one row per group, customer and purchase day: first, returning, lapse, next)."""
     where, params = scope_filter(scope, "k")
-    sql = f"""{WON_KINDS_CTE},
+    sql = f"""{WON_KINDS_READ},
     w AS (
         SELECT {_GROUP[check_by(by)].replace("w.", "k.")} AS grp, k.customer_id, k.close_date, k.amount_cents,
                {business_sql("k.kind")} AS business
@@ -253,13 +253,20 @@ def accounts_at_risk_sql(engine: Engine, scope: Scope, as_of: date) -> pd.DataFr
                MAX(close_date) AS last_purchase
         FROM w WHERE customer_id IS NOT NULL GROUP BY 1
     ),
-    st AS (
-        SELECT o.customer_id, COUNT(*) AS stale_renewals, SUM(COALESCE(o.amount_cents, 0)) AS stale_renewal_cents
+    ren AS (
+        SELECT o.deal_id, o.customer_id, o.amount_cents, o.close_date, o.created_date
         FROM deal_customers o
         WHERE o.outcome = 'open' AND o.customer_id IS NOT NULL AND {deal_kind_sql("o.deal_type")} = 'renewal'
-          AND (o.close_date < :asof OR COALESCE((SELECT MAX(h.entered_at) FROM deal_stage_history h
-                                                 WHERE h.deal_id = o.deal_id), o.created_date) < :stale_before)
           {where}
+    ),
+    hist AS (
+        SELECT h.deal_id, MAX(h.entered_at) AS last_change
+        FROM deal_stage_history h JOIN ren ON ren.deal_id = h.deal_id GROUP BY h.deal_id
+    ),
+    st AS (
+        SELECT ren.customer_id, COUNT(*) AS stale_renewals, SUM(COALESCE(ren.amount_cents, 0)) AS stale_renewal_cents
+        FROM ren LEFT JOIN hist ON hist.deal_id = ren.deal_id
+        WHERE ren.close_date < :asof OR COALESCE(hist.last_change, ren.created_date) < :stale_before
         GROUP BY 1
     )
     SELECT s.customer_id,

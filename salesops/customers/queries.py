@@ -1,7 +1,8 @@
 """The Customers job's SQL: won deals with their customer and kind, groups, open renewals, drill-down.
 
 The customer and kind of a won deal are defined once in :data:`salesops.store.sql.WON_KINDS_CTE`
-(shared with performance, leaderboards and comp); here they are only filtered and labelled.
+(shared with performance, leaderboards and comp), stored in ``deal_kinds`` at write time and read
+here through :data:`salesops.store.sql.WON_KINDS_READ`; here they are only filtered and labelled.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from sqlalchemy.engine import Engine
 from salesops.errors import InvalidFilter
 from salesops.scope import Scope
 from salesops.store.engine import fetch_frame
-from salesops.store.sql import WON_KINDS_CTE, business_sql, deal_kind_sql, scope_filter
+from salesops.store.sql import WON_KINDS_READ, business_sql, deal_kind_sql, scope_filter
 
 #: How the per-period figures can be split: one row set for the whole company, or per region / team.
 BY = ("company", "region", "team")
@@ -43,7 +44,7 @@ def load_won(engine: Engine, scope: Scope, by: str = "company") -> pd.DataFrame:
     name when it is linked by name only); ``customer_id`` is NULL for deals with no account.
     """
     where, params = scope_filter(scope, "w")
-    sql = f"""{WON_KINDS_CTE}
+    sql = f"""{WON_KINDS_READ}
         SELECT {_GROUP[check_by(by)]} AS "group", w.deal_id, w.rep_id, w.team_id, w.customer_id,
                COALESCE(acc.name, MIN(w.account_name) OVER (PARTITION BY w.customer_id)) AS customer,
                w.close_date, w.amount_cents, w.kind, {business_sql("w.kind")} AS business
@@ -81,7 +82,7 @@ RENEWAL_COLUMNS = ["deal_id", "name", "customer_id", "team_id", "stage", "amount
 def open_renewals(engine: Engine, scope: Scope) -> pd.DataFrame:
     """Open deals whose type is Renewal, with their customer and last stage change (or create date)."""
     where, params = scope_filter(scope, "d")
-    sql = f"""{WON_KINDS_CTE}
+    sql = f"""{WON_KINDS_READ}
         SELECT d.deal_id, d.name, d.customer_id, d.team_id, d.stage, d.amount_cents, d.close_date,
                COALESCE((SELECT MAX(h.entered_at) FROM deal_stage_history h WHERE h.deal_id = d.deal_id),
                         d.created_date) AS last_change
@@ -106,7 +107,7 @@ def customer_deals(engine: Engine, customer_ids: Sequence[str], scope: Scope) ->
     if not customer_ids:
         return pd.DataFrame(columns=DEAL_COLUMNS)
     where, params = scope_filter(scope, "d")
-    sql = f"""{WON_KINDS_CTE}
+    sql = f"""{WON_KINDS_READ}
         SELECT d.deal_id, d.name, d.account, COALESCE(t.name, d.team_id, '') AS team,
                COALESCE(r.name, d.rep_id) AS rep, d.product,
                COALESCE(d.deal_type, '') AS deal_type, d.stage, d.outcome, d.amount_cents,

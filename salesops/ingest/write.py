@@ -17,7 +17,7 @@ from sqlalchemy.engine import Connection, Engine
 from salesops import store
 from salesops.ingest.report import ImportReport
 from salesops.ingest.validate import Plan
-from salesops.store import schema
+from salesops.store import derived, schema
 
 Progress = Callable[[float, str], None]
 
@@ -83,6 +83,8 @@ def write_plan(engine: Engine, plan: Plan, progress: Progress | None) -> ImportR
             a, u = upsert(conn, table, frame, provided, keep_team)
             if table.name == report.table:
                 added, updated = a, u
+        if any(w[0].name in derived.SOURCES for w in plan.writes):
+            derived.refresh_deal_kinds(conn)
         import_id = conn.execute(
             sa.insert(schema.import_log)
             .values(

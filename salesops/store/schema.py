@@ -137,6 +137,18 @@ deals = Table(
     Column("deal_type", String),  # New Business / Renewal / Expansion / Existing Business (NULL: derived)
 )
 
+#: Each deal's customer and, for a won deal, its kind: derived data, the stored result of
+#: :data:`salesops.store.sql.WON_KINDS_CTE` (the one definition), rewritten whole by
+#: :func:`salesops.store.derived.refresh_deal_kinds` in the transaction of every write that can
+#: change it (demo build, deals and accounts imports), so the pages read it instead of recomputing.
+deal_kinds = Table(
+    "deal_kinds",
+    metadata,
+    Column("deal_id", String, primary_key=True),
+    Column("customer_id", String),  # NULL: the deal has no account
+    Column("kind", String),  # new_business / renewal / expansion / existing; NULL unless won with a close date
+)
+
 deal_stage_history = Table(
     "deal_stage_history",
     metadata,

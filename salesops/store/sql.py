@@ -239,7 +239,9 @@ def customer_id_sql(d: str = "d") -> str:
     )
 
 
-#: ``WITH RECURSIVE`` preamble shared by every job that needs a deal's customer or kind:
+#: ``WITH RECURSIVE`` preamble: the one definition of a deal's customer and kind. It runs at write
+#: time only (:func:`salesops.store.derived.refresh_deal_kinds` stores its result in ``deal_kinds``);
+#: the jobs read that table through :data:`WON_KINDS_READ`.
 #:
 #: * ``up`` (account_id, root_id): each account's top-level parent (an account in a parent cycle,
 #:   which an import refuses, has none and is its own customer);
@@ -285,6 +287,23 @@ won_kinds AS (
     FROM won_cust
 )
 """  # noqa: S608 - our fragments and constants only
+
+
+#: What every reader uses instead of :data:`WON_KINDS_CTE`: the same ``deal_customers`` and
+#: ``won_kinds`` relations (the columns the readers use), read from the stored ``deal_kinds``
+#: table that :func:`salesops.store.derived.refresh_deal_kinds` fills from :data:`WON_KINDS_CTE`
+#: at write time (tests/unit/test_deal_kinds.py checks that the two agree).
+WON_KINDS_READ = """
+WITH deal_customers AS (
+    SELECT d.*, k.customer_id FROM deals d LEFT JOIN deal_kinds k ON k.deal_id = d.deal_id
+),
+won_kinds AS (
+    SELECT d.deal_id, d.rep_id, d.team_id, d.close_date, COALESCE(d.amount_cents, 0) AS amount_cents,
+           k.customer_id, d.account AS account_name, k.kind
+    FROM deal_kinds k JOIN deals d ON d.deal_id = k.deal_id
+    WHERE k.kind IS NOT NULL
+)
+"""
 
 
 def business_sql(kind_col: str = "kind") -> str:

@@ -19,6 +19,7 @@ GOLDEN = {
     "accounts": (6254, "793015c9ef54523ada2e2881a62c0df7"),
     "activities": (280245, "d3264ad8e99de3e99b00717317eb3616"),
     "comp_plans": (0, "d41d8cd98f00b204e9800998ecf8427e"),
+    "deal_kinds": (18363, "1b2c61d7576ea491547e95061f0ba2f8"),  # derived from deals and accounts (#19)
     "deal_changes": (4037, "3725732b4ad9c0695e4c6795a631a3e8"),
     "deal_stage_history": (87048, "e24959215645677ec5eb843b05c4b2dc"),
     "deals": (18363, "08e82968647d5038c087253048f5719f"),

@@ -34,7 +34,8 @@ def _legacy_store(url: str) -> dict[str, int]:
             "accounts",
             "users",
             "audit_log",
-        ):  # users, audit_log: the demo writes them
+            "deal_kinds",
+        ):  # users, audit_log, deal_kinds: the demo writes them
             table = schema.metadata.tables[name].to_metadata(then)
             for column in table.columns:
                 if isinstance(column.type, sa.Double):

@@ -1,0 +1,114 @@
+"""The stored deal kinds (deal_kinds) equal their one definition (WON_KINDS_CTE) after every write
+that can change them: the demo build, a deals import, an accounts import that re-links deals, and
+the migration that creates the table for an existing store."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import sqlalchemy as sa
+
+from salesops import ingest, store
+from salesops.store import migrate, schema
+from salesops.store.sql import WON_KINDS_CTE
+from tests.builders import deal, insert, rep
+
+_DEFINED = f"""{WON_KINDS_CTE}
+SELECT dc.deal_id, dc.customer_id, wk.kind
+FROM deal_customers dc LEFT JOIN won_kinds wk ON wk.deal_id = dc.deal_id"""  # noqa: S608 - our fragments
+
+
+def _frame(engine, sql: str) -> pd.DataFrame:
+    frame = store.read_frame(engine, sa.text(sql)).astype(object)
+    return frame.where(frame.notna(), None).sort_values("deal_id").reset_index(drop=True)
+
+
+def _stored(engine) -> pd.DataFrame:
+    return _frame(engine, "SELECT deal_id, customer_id, kind FROM deal_kinds")
+
+
+def _assert_current(engine) -> pd.DataFrame:
+    stored, defined = _stored(engine), _frame(engine, _DEFINED)
+    pd.testing.assert_frame_equal(stored, defined)
+    return stored.set_index("deal_id")
+
+
+def test_the_demo_build_stores_the_defined_kinds_of_every_deal(demo_engine):
+    """After the demo build every deal has its row, equal to the definition, and the demo's three typed kinds occur."""
+    stored = _assert_current(demo_engine)
+    assert len(stored) == store.table_counts(demo_engine)["deals"]
+    assert {"new_business", "renewal", "expansion"} <= set(stored["kind"].dropna())
+
+
+def _org(engine) -> None:
+    insert(engine, schema.teams, [dict(team_id="T1", name="One", region="North")])
+    insert(engine, schema.reps, [rep("R1", "T1")])
+
+
+def _deals_file(*rows: tuple) -> pd.DataFrame:
+    cols = ["deal_id", "rep_id", "stage", "outcome", "amount", "created_date", "close_date", "account"]
+    return pd.DataFrame([(*r[:2], "Closed Won", "won", *r[2:]) for r in rows], columns=cols)
+
+
+def test_imports_rewrite_the_kinds_and_an_accounts_import_relinks_deals(empty_engine):
+    """Deals import: Acme Labs is its own new customer. Accounts import (Labs' parent is Acme): the
+    Labs deal becomes Acme's later purchase, existing business; the table follows both writes."""
+    _org(empty_engine)
+    ingest.import_frame(
+        empty_engine,
+        "deals",
+        _deals_file(
+            ("D1", "R1", "1000", "2025-01-01", "2025-01-10", "Acme"),
+            ("D2", "R1", "300", "2025-02-01", "2025-03-01", "acme  LABS"),
+        ),
+    )
+    first = _assert_current(empty_engine)
+    assert first.loc["D2", "customer_id"] == "name:acme labs" and first.loc["D2", "kind"] == "new_business"
+    ingest.import_frame(
+        empty_engine,
+        "accounts",
+        pd.DataFrame({"account_id": ["A", "L"], "name": ["Acme", "Acme Labs"], "parent_id": [None, "A"]}),
+    )
+    after = _assert_current(empty_engine)
+    assert after.loc["D1", "customer_id"] == after.loc["D2", "customer_id"] == "A"
+    assert (after.loc["D1", "kind"], after.loc["D2", "kind"]) == ("new_business", "existing")
+
+
+def test_a_rejected_import_leaves_the_stored_kinds_alone(empty_engine):
+    """An accounts file with a parent cycle is refused whole: deal_kinds keeps its rows."""
+    _org(empty_engine)
+    insert(empty_engine, schema.deals, [{**deal(1, "R1", "T1", "won", 500, date(2025, 1, 1)), "account": "Acme"}])
+    before = _assert_current(empty_engine)
+    bad = pd.DataFrame({"account_id": ["A", "B"], "name": ["Acme", "Beta"], "parent_id": ["B", "A"]})
+    try:
+        ingest.import_frame(empty_engine, "accounts", bad)
+    except ingest.ImportRejected:
+        pass
+    pd.testing.assert_frame_equal(_assert_current(empty_engine), before)
+
+
+def test_migration_0007_creates_and_fills_the_table_for_an_existing_store(new_store_url):
+    """A store at revision 0006 with deals gets deal_kinds filled to the definition by `migrate`."""
+    engine = store.open_store(new_store_url("at0006"))
+    _org(engine)
+    insert(engine, schema.accounts, [dict(account_id="A", name="Acme", name_key="acme")])
+    insert(
+        engine,
+        schema.deals,
+        [
+            {**deal(1, "R1", "T1", "won", 500, date(2025, 1, 1)), "account": "Acme"},
+            {**deal(2, "R1", "T1", "won", 700, date(2025, 5, 1)), "account_id": "A"},
+            {**deal(3, "R1", "T1", "lost", 900, date(2025, 6, 1)), "account": "Other"},
+        ],
+    )
+    with engine.begin() as conn:
+        conn.execute(sa.text("DROP TABLE deal_kinds"))
+        conn.execute(sa.text("UPDATE alembic_version SET version_num = '0006'"))
+        assert migrate.status(conn).state == "behind"
+    with engine.begin() as conn:
+        assert migrate.upgrade(conn) == ("0006", migrate.head())
+    stored = _assert_current(engine)
+    assert stored["kind"].to_dict() == {"D001": "new_business", "D002": "existing", "D003": None}
+    assert stored.loc["D003", "customer_id"] == "name:other"
+    engine.dispose()
