@@ -117,6 +117,8 @@ def outlook_section() -> None:
     if by != "company":
         members = loaders.outlook_members(by, series, lower)
         rows = rows[rows["series"].isin(members)]
+    if len(rows) == 0:
+        st.caption(f"Your role does not see the {lower} outlooks inside this view; the total above is the whole view.")
     st.altair_chart(
         forecast_charts.outlook_chart(
             pd.concat([mine, rows]), f"{period}: won so far, expected pipeline and run-rate, P10–P90"

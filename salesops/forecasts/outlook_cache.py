@@ -21,6 +21,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 
 from salesops import store
+from salesops.access import Viewer, may_see_series
 from salesops.forecasts.history_asof import History, label_of
 from salesops.forecasts.outlook import COLUMNS, outlook
 from salesops.forecasts.outlook_backtest import BACKTEST_VERSION
@@ -63,15 +64,42 @@ def _write(engine: Engine, key: str, version: int, frame: pd.DataFrame) -> None:
         return
 
 
-def cached_outlook(engine: Engine, period: str, by: str, as_of: date, hist: History | None = None) -> pd.DataFrame:
-    """:func:`~salesops.forecasts.outlook.outlook` read from the store's cache when stored at this data version."""
+def cached_outlook(
+    engine: Engine,
+    period: str,
+    by: str,
+    as_of: date,
+    hist: History | None = None,
+    viewer: Viewer | None = None,
+) -> pd.DataFrame:
+    """:func:`~salesops.forecasts.outlook.outlook` read from the store's cache when stored at this
+    data version, with only the rows ``viewer`` may see (:func:`visible_rows`)."""
     version = store.data_version(engine)
     key = _key(period, by, as_of)
     frame = _read(engine, key, version)
     if frame is None:
         frame = outlook(engine, period, by, as_of, hist=hist)
         _write(engine, key, version, frame)
-    return frame
+    return visible_rows(engine, frame, by, viewer)
+
+
+def visible_rows(engine: Engine, frame: pd.DataFrame, by: str, viewer: Viewer | None) -> pd.DataFrame:
+    """The outlook rows of level ``by`` that ``viewer`` may see: company, region and team rows as
+    :func:`~salesops.access.may_see_series`; rep rows (a rep's own money) for staff, a manager's
+    reps, and a rep's own row only — none for the screen-share account."""
+    if viewer is None or viewer.is_staff or len(frame) == 0:
+        return frame
+    if by != "rep":
+        keep = [may_see_series(viewer, by, s) for s in frame["series"]]
+    elif not viewer.sees_individual_money:
+        keep = [False] * len(frame)
+    elif viewer.role == "rep":
+        keep = list(frame["series"] == viewer.rep_id)
+    else:
+        teams = store.read_frame(engine, sa.text("SELECT rep_id, team_id FROM reps"))
+        team_of = dict(zip(teams["rep_id"], teams["team_id"], strict=True))
+        keep = [team_of.get(s) in viewer.team_ids for s in frame["series"]]
+    return frame[keep].reset_index(drop=True)
 
 
 def current_period(kind: str, today: date) -> str:

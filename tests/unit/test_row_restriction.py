@@ -196,3 +196,34 @@ def test_plan_saving_is_for_admin_and_ops(demo_engine, tmp_path):
     assert version == 1 and len(comp_store.list_plans(engine)) == 1
     assert audit.load_audit(engine).iloc[0][["who", "what"]].tolist() == ["ops@example.com", "plan saved"]
     engine.dispose()
+
+
+def test_outlook_rows_follow_the_viewer(demo_engine):
+    """Outlook rows: a rep sees their own rep row and team, a manager their teams' reps, the screen account no rep."""
+    from salesops.forecasts.outlook_cache import visible_rows
+
+    with demo_engine.connect() as conn:
+        team_of = dict(conn.execute(sa.text("SELECT rep_id, team_id FROM reps ORDER BY rep_id")).fetchall())
+    reps = pd.DataFrame({"series": list(team_of)})
+    teams = pd.DataFrame({"series": sorted(set(team_of.values()))})
+    regions = pd.DataFrame({"series": ["EMEA", "NA"]})
+    assert list(visible_rows(demo_engine, reps, "rep", REP)["series"]) == ["R0001"]
+    assert set(visible_rows(demo_engine, reps, "rep", MANAGER)["series"]) == _reps_of(demo_engine, ("T01", "T02"))
+    assert visible_rows(demo_engine, reps, "rep", SCREEN).empty
+    assert len(visible_rows(demo_engine, reps, "rep", access.LOCAL)) == len(team_of)
+    assert list(visible_rows(demo_engine, teams, "team", REP)["series"]) == ["T01"]
+    assert list(visible_rows(demo_engine, teams, "team", MANAGER)["series"]) == ["T01", "T02"]
+    assert len(visible_rows(demo_engine, teams, "team", SCREEN)) == len(teams)
+    assert visible_rows(demo_engine, regions, "region", MANAGER).empty
+    assert len(visible_rows(demo_engine, regions, "region", SCREEN)) == 2
+
+
+def test_the_cached_outlook_of_teams_is_restricted_to_a_managers_teams(demo_engine):
+    """cached_outlook(viewer=manager) returns the manager's two team rows, with the same figures as staff sees."""
+    from salesops.forecasts.outlook_cache import cached_outlook, current_period
+
+    period = current_period("quarter", date(2026, 11, 24))
+    every = cached_outlook(demo_engine, period, "team", date(2026, 11, 24))
+    mine = cached_outlook(demo_engine, period, "team", date(2026, 11, 24), viewer=MANAGER)
+    assert list(mine["series"]) == ["T01", "T02"]
+    pd.testing.assert_frame_equal(mine, every[every["series"].isin(["T01", "T02"])].reset_index(drop=True))
