@@ -1,6 +1,7 @@
 """Data: import a CRM export (upload, column mapping, validation report, confirm) and the import log."""
 
 import hashlib
+import threading
 
 import pandas as pd
 import streamlit as st
@@ -8,6 +9,7 @@ import streamlit as st
 from pages.ui import loaders, shell, widgets
 from salesops import audit, config, health, ingest
 from salesops import format as fmt
+from salesops.forecasts import outlook_cache
 from salesops.ingest.presets import PRESET_NAMES
 from salesops.ingest.spec import SPECS, TABLES, BadImportOption
 
@@ -207,6 +209,11 @@ def importer() -> None:
             + (f" Created reps: {e(', '.join(done.created_reps))}." if done.created_reps else "")
             + (f" Created teams: {e(', '.join(done.created_teams))}." if done.created_teams else "")
         )
+        # The forecast outlooks of the new data, computed ahead in the background (SALESOPS_WARMUP),
+        # so the Forecasts page reads them instead of computing them while someone waits.
+        threading.Thread(
+            target=outlook_cache.warm_after_import, args=(engine, done.table, widgets.today()), daemon=True
+        ).start()
         st.rerun()  # so "data as of" and every cached figure follow the import at once
     if "data_last_import" in st.session_state:
         st.success(st.session_state["data_last_import"], icon=":material/task_alt:")

@@ -80,7 +80,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "SALESOPS_WARMUP",
         "1",
-        "1: at server start, warm each page's default view and the stored forecast in the background; 0: off.",
+        "1: at server start, warm each page's default view and the stored forecast in the background, and "
+        "after an import (CLI or Data page) compute the forecast outlooks ahead; 0: off.",
     ),
     Setting(
         "SALESOPS_LOCK_WAIT",

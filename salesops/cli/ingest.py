@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from pathlib import Path
 
-from salesops import access, audit, ingest, store
+from salesops import access, audit, config, ingest, store
 from salesops.cli import common as cli
+from salesops.forecasts import outlook_cache
 from salesops.ingest.presets import PRESET_NAMES
 from salesops.ingest.spec import TABLES
 
@@ -81,4 +83,8 @@ def run_import(args: argparse.Namespace) -> int:
     print(ingest.format_report(report))
     if not args.dry_run:
         audit.record(engine, "cli", "import", f"{args.table} from {Path(args.file).name}")
+        started = time.perf_counter()
+        done = outlook_cache.warm_after_import(engine, args.table, config.today())
+        if done:
+            print(f"Forecast outlooks computed ahead for {', '.join(done)} ({time.perf_counter() - started:.0f} s).")
     return 0

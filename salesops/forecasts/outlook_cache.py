@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 
-from salesops import store
+from salesops import config, store
 from salesops.access import Viewer, may_see_series
 from salesops.forecasts.history_asof import History, label_of
 from salesops.forecasts.outlook import COLUMNS, outlook
@@ -130,3 +130,15 @@ def warm_outlooks(engine: Engine, as_of: date, kinds: tuple[str, ...] = ("quarte
             cached_outlook(engine, period, by, as_of, hist=hist)
         done.append(period)
     return done
+
+
+#: Imports that change what the outlooks read (won history, pipeline, quotas, teams).
+OUTLOOK_TABLES = ("teams", "reps", "quotas", "deals")
+
+
+def warm_after_import(engine: Engine, table: str, as_of: date) -> list[str]:
+    """After an import of ``table``, compute the outlooks ahead (:func:`warm_outlooks`) when
+    SALESOPS_WARMUP is on and the table feeds them; the periods computed (none otherwise)."""
+    if table not in OUTLOOK_TABLES or not config.warmup_enabled():
+        return []
+    return warm_outlooks(engine, as_of)

@@ -345,3 +345,39 @@ def test_a_prophet_fit_leaves_numpys_global_state_as_it_found_it():
         inside = np.random.random()
     assert inside == np.random.RandomState(7).random()
     assert (np.random.get_state()[1] == expected).all()
+
+
+@pytest.mark.parametrize(("warmup", "table", "warmed"), [("1", "deals", True), ("0", "deals", False)])
+def test_an_import_computes_the_outlooks_ahead_unless_warm_up_is_off(org, tmp_path, monkeypatch, warmup, table, warmed):
+    """`import deals` stores this quarter's outlooks at the new data version (SALESOPS_WARMUP=1), none when 0."""
+    from salesops import store
+    from salesops.store.schema import forecast_cache
+
+    monkeypatch.setenv("SALESOPS_WARMUP", warmup)
+    monkeypatch.setenv("SALESOPS_TODAY", "2026-11-24")
+    path = tmp_path / "deals.csv"
+    path.write_text(
+        "deal_id,rep_id,stage,outcome,amount,created_date,close_date\nNEW1,R1,Proposal,open,1200.00,2026-11-02,2026-12-15\n"
+    )
+    assert main(["import", table, str(path), "--db", str(org.url)]) == 0
+    version = store.data_version(org)
+    with org.connect() as conn:
+        keys = {
+            r[0]
+            for r in conn.execute(
+                forecast_cache.select()
+                .with_only_columns(forecast_cache.c.cache_key)
+                .where(forecast_cache.c.data_version == version)
+            )
+        }
+    assert ("outlook|b1|2026-Q4|team|2026-11-24" in keys) is warmed
+    assert ("outlook|b1|2026-11|company|2026-11-24" in keys) is warmed
+
+
+def test_an_import_of_a_table_the_outlooks_do_not_read_computes_nothing(org, monkeypatch):
+    """Activities do not feed the outlooks: warm_after_import returns no period."""
+    from salesops.forecasts.outlook_cache import warm_after_import
+
+    monkeypatch.setenv("SALESOPS_WARMUP", "1")
+    assert warm_after_import(org, "activities", date(2026, 11, 24)) == []
+    assert warm_after_import(org, "deals", date(2026, 11, 24)) == ["2026-Q4", "2026-11"]
