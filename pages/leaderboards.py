@@ -93,7 +93,8 @@ def _weights() -> tuple[tuple[str, float], ...]:
             "Each metric becomes a percentile rank within the board (best = 100); the score is their "
             "weighted mean. A rep without a value (no quota, no closed deal) scores 0 on it."
         )
-        cols = st.columns(len(lb.COMPONENTS))
+        per_row = 5  # nine sliders in one row leave each too narrow for its label
+        cols = [c for i in range(0, len(lb.COMPONENTS), per_row) for c in st.columns(per_row)]
         picked = [
             (name, float(col.slider(lb.METRICS[name].label, 0, 5, int(defaults.get(name, 0)), key=f"lb_w_{name}")))
             for name, col in zip(lb.COMPONENTS, cols)

@@ -25,7 +25,7 @@ from salesops.leaderboards.metrics import (
     derive,
     derive_arrays,
 )
-from salesops.leaderboards.queries import ALL_PARTS, parts_of, stats_sql, trend_frame
+from salesops.leaderboards.queries import parts_of, stats_sql, trend_frame
 from salesops.scope import Scope
 from salesops.store.engine import result_frame as _frame
 from salesops.store.sql import quota_params, scope_filter
@@ -130,7 +130,8 @@ def load_rep_trend(engine: Engine, scope: Scope, rep_ids: tuple[str, ...], perio
     where += f" AND rep_id IN ({marks})"
     rep_where += f" AND r.rep_id IN ({marks})"
     with engine.connect() as conn:
-        trend, labels = trend_frame(conn, scope, periods, ALL_PARTS, where, params, rep_where, {**rep_params, **params})
+        parts = parts_of(COMPARE_METRICS)
+        trend, labels = trend_frame(conn, scope, periods, parts, where, params, rep_where, {**rep_params, **params})
     cube = trend_cube(trend, "rep_id", pd.Series(ids, dtype=object), len(labels))  # (rep, period, sum)
     d = derive_arrays({c: cube[:, :, j] for j, c in enumerate(SUMS)})
     counts = {"won_revenue", "deals_won", "activities", "pipeline_created"}

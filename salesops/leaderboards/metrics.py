@@ -33,6 +33,8 @@ METRICS: dict[str, Metric] = {
     for m in (
         Metric("attainment", "Attainment %", "attainment", "pct"),
         Metric("won_revenue", "Won revenue", "won_cents", "money"),
+        Metric("new_logo_revenue", "New-logo revenue", "new_logo_cents", "money"),
+        Metric("expansion_revenue", "Expansion revenue", "expansion_cents", "money"),
         Metric("win_rate", "Win rate", "win_rate", "pct"),
         Metric("deals_won", "Deals won", "won_count", "count"),
         Metric("avg_deal_size", "Average deal size", "avg_deal_cents", "money"),
@@ -62,8 +64,20 @@ TREND_PERIODS = 8
 #: Trend length per grain when none is asked for: the demo keeps three years of history.
 TREND_PERIODS_BY_GRAIN = {"week": 8, "month": 8, "quarter": 8, "year": 3}
 
-#: Additive columns of the aggregates, for the current (_c) and previous (_p) range.
-SUMS = ("won_cents", "won_count", "lost_count", "pipeline_cents", "created_count", "activities", "quota_cents")
+#: Additive columns of the aggregates, for the current (_c) and previous (_p) range. new_logo_cents
+#: and expansion_cents: won revenue of the deals whose stored kind (``deal_kinds``, the Customers
+#: page's definition, docs/CUSTOMERS.md) is new_business, and expansion (upsell, cross-sell).
+SUMS = (
+    "won_cents",
+    "won_count",
+    "lost_count",
+    "pipeline_cents",
+    "created_count",
+    "activities",
+    "quota_cents",
+    "new_logo_cents",
+    "expansion_cents",
+)
 
 
 def check_metric(metric: str) -> Metric:
@@ -121,7 +135,7 @@ def derive(frame: pd.DataFrame, sfx: str = "") -> pd.DataFrame:
     """Ratios from the sums with suffix ``sfx``: attainment, win_rate, avg_deal_cents (NaN when undefined).
 
     Output columns (no suffix): won_cents, won_count, lost_count, closed_count, pipeline_cents,
-    created_count, activities, quota_cents, attainment, win_rate, avg_deal_cents, present.
+    created_count, activities, quota_cents, new_logo_cents, expansion_cents, attainment, win_rate, avg_deal_cents, present.
     """
     d = derive_arrays({c: frame[f"{c}{sfx}"].to_numpy(dtype=float) for c in SUMS})
     return pd.DataFrame(d, index=frame.index)

@@ -46,21 +46,31 @@ _PARTS = {
     "avg_deal_size": ("closed",),
     "activities": ("acts",),
     "pipeline_created": ("created",),
+    "new_logo_revenue": ("kinds",),
+    "expansion_revenue": ("kinds",),
 }
-ALL_PARTS = ("closed", "created", "acts", "quota")
+ALL_PARTS = ("closed", "created", "acts", "quota", "kinds")
 #: The sums each part of the trend query fills.
 _PART_SUMS = {
     "closed": ("won_cents", "won_count", "lost_count"),
     "created": ("pipeline_cents", "created_count"),
     "acts": ("activities",),
     "quota": ("quota_cents",),
+    "kinds": ("new_logo_cents", "expansion_cents"),
 }
+#: The won revenue of one stored deal kind (``deal_kinds``: the one definition of new business,
+#: renewal, expansion, shared with the Customers page): sum column -> kind.
+KIND_SUMS = {"new_logo_cents": "new_business", "expansion_cents": "expansion"}
+#: Won deals with their stored kind, for the kind sums (``deals`` columns unqualified in the
+#: callers' filters: deal_kinds has no rep_id or team_id).
+_KINDS_FROM = "deal_kinds k JOIN deals d ON d.deal_id = k.deal_id"
 
 
 def stats_sql(where: str, rep_where: str) -> str:
     both = ("_c", "_p")
     deal = {}
     acts = {}
+    kinds = {}
     for s in both:
         won = f"outcome = 'won' AND {_in('close_date', s)}"
         deal[f"won_cents{s}"] = f"COALESCE(SUM(CASE WHEN {won} THEN amount_cents END), 0)"
@@ -69,6 +79,10 @@ def stats_sql(where: str, rep_where: str) -> str:
         deal[f"pipeline_cents{s}"] = f"COALESCE(SUM(CASE WHEN {_in('created_date', s)} THEN amount_cents END), 0)"
         deal[f"created_count{s}"] = f"SUM(CASE WHEN {_in('created_date', s)} THEN 1 ELSE 0 END)"
         acts[f"activities{s}"] = f"SUM(CASE WHEN {_in('occurred_at', s)} THEN 1 ELSE 0 END)"
+        for col, kind in KIND_SUMS.items():
+            kinds[f"{col}{s}"] = (
+                f"COALESCE(SUM(CASE WHEN k.kind = '{kind}' AND {_in('d.close_date', s)} THEN d.amount_cents END), 0)"
+            )
     quota = {"quota_cents_c": "COALESCE(qc.quota_cents, 0)", "quota_cents_p": "COALESCE(qp.quota_cents, 0)"}
     # One scan per table over the hull of both ranges [:h_start, :h_end]; CASE sums split it.
     # Only fragments written in this module are spliced in; every value is a bound parameter.
@@ -84,6 +98,12 @@ def stats_sql(where: str, rep_where: str) -> str:
             FROM activities
             WHERE occurred_at BETWEEN :h_start AND :h_end {where}
             GROUP BY rep_id, team_id
+            UNION ALL
+            SELECT d.rep_id, d.team_id, {_select(kinds, both)}
+            FROM {_KINDS_FROM}
+            WHERE k.kind IN ({", ".join(f"'{k}'" for k in KIND_SUMS.values())})
+              AND d.close_date BETWEEN :h_start AND :h_end {where}
+            GROUP BY d.rep_id, d.team_id
             UNION ALL
             SELECT r.rep_id, r.team_id, {_select(quota, both)}
             FROM reps r
@@ -127,6 +147,10 @@ def _trend_sql(bind, where: str, rep_where: str, n_periods: int, parts: tuple[st
         "created_count": "COUNT(*)",
     }
     acts = {"activities": "COUNT(*)"}
+    kinds = {
+        col: f"COALESCE(SUM(CAST(d.amount_cents AS DOUBLE PRECISION)) FILTER (WHERE k.kind = '{kind}'), 0)"
+        for col, kind in KIND_SUMS.items()
+    }
     quota = {"quota_cents": "SUM(q.quota_cents)"}
     periods = ", ".join(f"({i}, CAST(:ps{i} AS DATE), CAST(:pe{i} AS DATE))" for i in range(n_periods))
     selects = {
@@ -144,6 +168,12 @@ def _trend_sql(bind, where: str, rep_where: str, n_periods: int, parts: tuple[st
             SELECT rep_id, team_id, {period_start_sql("occurred_at", grain)} AS period_start, {_select(acts, one, cols)}
             FROM activities
             WHERE occurred_at BETWEEN :t_start AND :t_end {where}
+            GROUP BY 1, 2, 3""",  # noqa: S608 - our fragments; values bound
+        # every won deal (kind set), so a period with won deals of neither kind shows 0, not nothing
+        "kinds": f"""
+            SELECT d.rep_id, d.team_id, {period_start_sql("d.close_date", grain)} AS period_start, {_select(kinds, one, cols)}
+            FROM {_KINDS_FROM}
+            WHERE k.kind IS NOT NULL AND d.close_date BETWEEN :t_start AND :t_end {where}
             GROUP BY 1, 2, 3""",  # noqa: S608 - our fragments; values bound
         "quota": f"""
             SELECT r.rep_id, r.team_id, q.period_start, {_select(quota, one, cols)}

@@ -112,3 +112,13 @@ def test_only_the_open_tab_runs(board):
     """On the Board tab the why-behind and side-by-side widgets (and their queries) do not run."""
     keys = {w.key for w in board.selectbox} | {w.key for w in board.multiselect}
     assert "lb_why_rep" not in keys and "lb_compare" not in keys
+
+
+def test_the_board_ranks_by_new_logo_revenue(board):
+    """Picking new-logo revenue says so above the board, shows its column and ranks the reps by it."""
+    board.selectbox(key="lb_metric").set_value("new_logo_revenue").run()
+    assert not board.exception
+    assert any("ranked by **New-logo revenue**" in c.value for c in board.caption)
+    reps = _reps(board)
+    assert "New-logo revenue" in reps.columns
+    assert reps["rank"].dropna().is_monotonic_increasing and reps["rank"].iloc[0] == 1

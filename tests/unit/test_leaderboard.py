@@ -277,3 +277,48 @@ def test_an_empty_store_gives_an_empty_board(empty_engine):
     teams = lb.board(empty_engine, Q2, by="team")
     assert reps.empty and "rank" in reps.columns
     assert teams.empty and "team_id" in teams.columns
+
+
+@pytest.fixture
+def kinds(empty_engine):
+    """A and B in one team, each quota $100/month. Q2 won: A 10000 Acme (its first purchase: new
+    business), 4000 Acme Expansion, 5000 Acme untyped (a later purchase: existing); B 20000 Beta
+    Renewal, 7000 Gamma Expansion. Q1 won: B 6000 Delta (new business)."""
+    insert(empty_engine, schema.teams, [dict(team_id="T1", name="East team", region="East")])
+    insert(empty_engine, schema.reps, [rep("A", "T1"), rep("B", "T1")])
+    insert(empty_engine, schema.quotas, monthly_quota("A", range(1, 7)) + monthly_quota("B", range(1, 7)))
+    rows = [
+        (1, "A", 10_000, date(2026, 4, 10), "Acme", None),
+        (2, "A", 4_000, date(2026, 5, 10), "Acme", "Expansion"),
+        (3, "A", 5_000, date(2026, 6, 15), "Acme", None),
+        (4, "B", 20_000, date(2026, 5, 1), "Beta", "Renewal"),
+        (5, "B", 7_000, date(2026, 6, 1), "Gamma", "Expansion"),
+        (6, "B", 6_000, date(2026, 2, 1), "Delta", None),
+    ]
+    insert(
+        empty_engine,
+        schema.deals,
+        [{**deal(n, r, "T1", "won", c, d), "account": a, "deal_type": t} for n, r, c, d, a, t in rows],
+    )
+    return empty_engine
+
+
+def test_the_board_ranks_by_new_logo_revenue_from_the_stored_deal_kinds(kinds):
+    """New-logo revenue in Q2: A 10000 (the untyped later Acme deal is existing), B 0 (a renewal and an
+    expansion): A first; in Q1 only B had new-logo revenue (6000), so A moves up one and B down one."""
+    board = lb.board(kinds, Q2, "new_logo_revenue").set_index("rep_id")
+    assert board.loc[["A", "B"], "value"].tolist() == [10_000, 0]
+    assert board.loc[["A", "B"], "rank"].tolist() == [1, 2]
+    assert board.loc[["A", "B"], "movement"].tolist() == ["▲1", "▼1"]
+    assert board.loc[["A", "B"], "won_cents"].tolist() == [19_000, 27_000]
+    assert board.loc["B", "trend"][-2:] == [6_000, 0]  # Q1, Q2
+    team = lb.board(kinds, Q2, "new_logo_revenue", by="team").set_index("team_id")
+    assert team.loc["T1", "value"] == 10_000
+
+
+def test_the_board_ranks_by_expansion_revenue(kinds):
+    """Expansion revenue in Q2: B 7000 (Gamma), A 4000 (Acme); renewals are not expansion."""
+    board = lb.board(kinds, Q2, "expansion_revenue").set_index("rep_id")
+    assert board.loc[["B", "A"], "value"].tolist() == [7_000, 4_000]
+    assert board.loc[["B", "A"], "rank"].tolist() == [1, 2]
+    assert lb.METRICS["expansion_revenue"].kind == "money"
