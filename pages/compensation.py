@@ -40,7 +40,8 @@ def projected_attainment(frame, elapsed_share: float):
     """The same pace to the period's end: bookings to date ÷ the elapsed share (quotas unchanged)."""
     cols = {
         c: (frame[c].astype("float64") / elapsed_share).round().astype("int64")
-        for c in ("booked_cents", "team_booked_cents")
+        for c in ("booked_cents", "team_booked_cents", *comp_engine.KIND_COLUMNS.values())
+        if c in frame.columns
     }
     return frame.assign(**cols)
 

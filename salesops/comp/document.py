@@ -17,8 +17,9 @@ from fractions import Fraction
 
 import pandas as pd
 
-from salesops.comp.engine import Payout, compute_payout, period_amounts, round_half_up
-from salesops.comp.plan import Band, Component, CompPlan
+from salesops.comp.engine import Payout, component_base, component_booked, compute_payout, period_amounts, round_half_up
+from salesops.comp.engine import credit as _credit
+from salesops.comp.plan import KIND_WORDS, Band, Component, CompPlan
 from salesops.format import decimal_pct as _pct
 from salesops.format import exact_dollars as dollars
 
@@ -69,7 +70,8 @@ class AtQuota:
     """What the engine pays a rep exactly at quota for a whole year, team at quota too, in words.
 
     ``payout``: the engine's :class:`Payout`; ``sentence``: the OTE-at-quota sentence;
-    ``components``: per measure, the clause "at quota it pays $X (…)".
+    ``components``: per component (its :attr:`~salesops.comp.plan.Component.label`), the clause
+    "at quota it pays $X (…)".
     """
 
     payout: Payout
@@ -101,7 +103,7 @@ def pay_at_quota(plan: CompPlan, quota_cents: int = EXAMPLE_QUOTA_CENTS) -> AtQu
     amounts = period_amounts(plan)
     parts = {}
     for c in plan.components:
-        paid = p.individual_cents if c.measure == "individual" else p.team_cents
+        paid = _component_at_quota(plan, c, quota_cents)
         if c.basis == "multiplier":
             target = round_half_up(Fraction(amounts.target_variable_cents) * Fraction(c.weight))
             share = (
@@ -109,10 +111,17 @@ def pay_at_quota(plan: CompPlan, quota_cents: int = EXAMPLE_QUOTA_CENTS) -> AtQu
                 if target
                 else ""
             )
-            parts[c.measure] = f"at quota it pays {dollars(paid)}{share}"
+            parts[c.label] = f"at quota it pays {dollars(paid)}{share}"
         else:
-            parts[c.measure] = f"at quota{on_quota} it pays {dollars(paid)}"
+            parts[c.label] = f"at quota{on_quota} it pays {dollars(paid)}"
     return AtQuota(p, sentence, parts)
+
+
+def _component_at_quota(plan: CompPlan, c: Component, quota_cents: int) -> int:
+    """One component's yearly pay at quota (team at quota too), as the engine computes it: a
+    component limited to deal types gets its weight's share of the bookings (component_booked)."""
+    att = Fraction(1) if c.measure == "team" else component_booked(plan, c, quota_cents) / quota_cents
+    return round_half_up(component_base(c, quota_cents, period_amounts(plan)) * _credit(c, att))
 
 
 def _reference_rate(c: Component) -> Decimal:
@@ -166,7 +175,7 @@ def rate_table(plan: CompPlan) -> pd.DataFrame:
         for band in c.bands:
             rows.append(
                 {
-                    "component": c.measure,
+                    "component": c.label,
                     "band": _band_label(band),
                     "rate": _rate_text(c, band, target),
                     "role": _band_role(c, band),
@@ -190,14 +199,16 @@ def describe(plan: CompPlan) -> list[str]:
     for c in plan.components:
         share = dollars(round_half_up(Fraction(tv) * Fraction(c.weight)))
         whose = (
-            "your own bookings against your quota"
-            if c.measure == "individual"
-            else "your team's bookings against the team's quota"
+            "your team's bookings against the team's quota"
+            if c.measure == "team"
+            else f"your own bookings{_of_kinds(c)} against your quota"
         )
-        parts.append(f"{_pct(c.weight)} of it ({share}) depends on {whose} (the {c.measure} component)")
+        parts.append(f"{_pct(c.weight)} of it ({share}) depends on {whose} (the {c.label} component)")
     out.append("; ".join(parts).capitalize() + ".")
+    if plan.by_deal_type:
+        out.append(_deal_types_sentence(plan))
     for c in plan.components:
-        name = f"{c.measure.capitalize()} component"
+        name = f"{c.label.capitalize()} component"
         if c.mechanic == "marginal":
             mech = "each band of attainment is paid at its own rate, like tax brackets: a higher band raises the pay only on the part above where it starts"
         else:
@@ -213,7 +224,7 @@ def describe(plan: CompPlan) -> list[str]:
                 f"rates are commission on bookings, paid at this component's {_pct(c.weight)} weight: "
                 f"a 10% rate pays {_pct(Decimal('0.1') * c.weight)} of the bookings in that band"
             )
-        out.append(f"{name}: {mech}; {basis}; {at_quota.components[c.measure]}.")
+        out.append(f"{name}: {mech}; {basis}; {at_quota.components[c.label]}.")
         if c.threshold is not None:
             t = _pct(c.threshold.attainment)
             if c.threshold.mode == "retroactive":
@@ -260,6 +271,36 @@ def describe(plan: CompPlan) -> list[str]:
         "A pay period gets the yearly amounts times its share of the year (a quarter: one quarter)."
     )
     return out
+
+
+def _of_kinds(c: Component) -> str:
+    """' of new-business and expansion deals' for a component limited to deal types, else ''."""
+    return f" of {' and '.join(KIND_WORDS[k] for k in c.deal_types)} deals" if c.deal_types else ""
+
+
+def _deal_types_sentence(plan: CompPlan) -> str:
+    """How the components limited to deal types are measured, and what the examples assume."""
+    limited = [c for c in plan.components if c.deal_types]
+    shares = ", ".join(
+        f"{_pct(c.weight / sum(x.weight for x in limited))} {' and '.join(KIND_WORDS[k] for k in c.deal_types)}"
+        for c in limited
+    )
+    unpaid = [
+        KIND_WORDS[k]
+        for k in ("new_business", "renewal", "expansion", "existing")
+        if all(k not in c.deal_types for c in limited)
+    ]
+    tail = (
+        f" Bookings of {' and '.join(unpaid)} deals pay no individual component."
+        if unpaid and not any(c.measure == "individual" and not c.deal_types for c in plan.components)
+        else ""
+    )
+    return (
+        "Deal types: a component limited to deal types counts only the bookings of those deals, against your whole quota "
+        "(a deal's type is the CRM's, or new business for a customer's first purchase and existing business after it: docs/CUSTOMERS.md). "
+        f"The worked examples and what-ifs assume your bookings are {shares}, in proportion to the components' weights; "
+        f"your pay uses the types of the deals you actually won.{tail}"
+    )
 
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+\-!|~$])")

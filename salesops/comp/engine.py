@@ -26,11 +26,14 @@ from fractions import Fraction
 import numpy as np
 import pandas as pd
 
-from salesops.comp.plan import Component, CompPlan
+from salesops.comp.plan import DEAL_KINDS, Component, CompPlan
 
 #: Columns :func:`compute_payouts` needs; the team columns only when the plan uses the team.
 INPUT_COLUMNS = ("quota_cents", "booked_cents")
 TEAM_COLUMNS = ("team_booked_cents", "team_quota_cents")
+#: The rep's bookings per deal kind (``booked_new_business_cents``…), which a plan with components
+#: limited by deal type is paid on (salesops.comp.queries.load_attainment fills them).
+KIND_COLUMNS = {k: f"booked_{k}_cents" for k in DEAL_KINDS}
 
 #: Money columns :func:`compute_payouts` adds, in this order.
 PAYOUT_COLUMNS = (
@@ -160,6 +163,19 @@ def component_base(c: Component, quota_cents: int, amounts: PeriodAmounts) -> Fr
     return Fraction(quota_cents) * Fraction(c.weight)
 
 
+def component_booked(plan: CompPlan, c: Component, booked_cents: int, booked_by_kind=None) -> Fraction:
+    """The bookings an individual component is paid on: all of them, or for a component limited to
+    deal types the bookings of those kinds. Without the split (``booked_by_kind`` None: the plan
+    document's examples, what-ifs) the bookings are shared among the limited components in
+    proportion to their weights (docs/COMP_PLANS.md, "Deal types")."""
+    if not c.deal_types:
+        return Fraction(booked_cents)
+    if booked_by_kind is not None:
+        return Fraction(sum(int(booked_by_kind.get(k, 0)) for k in c.deal_types))
+    limited = sum((Fraction(x.weight) for x in plan.components if x.deal_types), Fraction(0))
+    return Fraction(booked_cents) * Fraction(c.weight) / limited
+
+
 def compute_payout(
     plan: CompPlan,
     *,
@@ -167,18 +183,25 @@ def compute_payout(
     booked_cents: int,
     team_attainment=_SAME,
     period_fraction: Fraction | int = 1,
+    booked_by_kind=None,
 ) -> Payout:
     """The exact payout of one rep (the reference engine).
 
     ``team_attainment``: the team's won ÷ team quota as a Fraction/Decimal; omitted = the same as
     the rep's own attainment; None = the team has no quota (team component and bonus pay 0).
+    ``booked_by_kind``: the rep's bookings per deal kind (a mapping kind -> cents), for components
+    limited to deal types (see :func:`component_booked`). Several individual components (on
+    different deal types) add up in ``individual_cents``.
     """
     amounts = period_amounts(plan, period_fraction)
     att = Fraction(booked_cents, quota_cents) if quota_cents > 0 else None
     team = att if team_attainment is _SAME else (None if team_attainment is None else as_fraction(team_attainment))
     parts = {"individual": 0, "team": 0}
     for c in plan.components:
-        parts[c.measure] = _component_cents(c, att if c.measure == "individual" else team, quota_cents, amounts)
+        a = team if c.measure == "team" else att
+        if c.deal_types and quota_cents > 0:
+            a = component_booked(plan, c, booked_cents, booked_by_kind) / quota_cents
+        parts[c.measure] += _component_cents(c, a, quota_cents, amounts)
     bonus = 0
     if plan.team_bonus is not None and team is not None and team >= Fraction(plan.team_bonus.min_team_attainment):
         bonus = amounts.team_bonus_cents or 0
@@ -253,6 +276,8 @@ def compute_payouts(plan: CompPlan, frame: pd.DataFrame, period_fraction: Fracti
     identical to :func:`compute_payout` row by row: rows the floats cannot decide (on a band
     edge, on a half cent) are recomputed exactly.
     """
+    if plan.by_deal_type:
+        return _exact_payouts(plan, frame, period_fraction)
     amounts = period_amounts(plan, period_fraction)
     n = len(frame)
     quota = frame["quota_cents"].to_numpy(dtype=np.int64, copy=False) if n else np.zeros(0, np.int64)
@@ -328,3 +353,39 @@ def _payout_columns(plan: CompPlan, amounts: PeriodAmounts, quota, att, t_att, h
         "target_variable_cents": np.full(n, amounts.target_variable_cents, dtype=np.int64),
     }
     return {k: np.array(v, dtype=np.int64, copy=True) for k, v in cols.items()}, unsure
+
+
+def _exact_payouts(plan: CompPlan, frame: pd.DataFrame, period_fraction: Fraction | int) -> pd.DataFrame:
+    """:func:`compute_payouts` for a plan with components limited by deal type: every row through the
+    exact engine (per-kind bookings from the :data:`KIND_COLUMNS`, when the frame has them). Such
+    plans are written by hand and run on one scope's reps, so the exact path is fast enough."""
+    has_team = all(c in frame.columns for c in TEAM_COLUMNS)
+    has_kinds = all(c in frame.columns for c in KIND_COLUMNS.values())
+    rows = []
+    for r in frame.to_dict("records"):
+        team = _SAME
+        if has_team:
+            team = (
+                Fraction(int(r["team_booked_cents"]), int(r["team_quota_cents"])) if r["team_quota_cents"] > 0 else None
+            )
+        kinds = {k: int(r[col]) for k, col in KIND_COLUMNS.items()} if has_kinds else None
+        p = compute_payout(
+            plan,
+            quota_cents=int(r["quota_cents"]),
+            booked_cents=int(r["booked_cents"]),
+            team_attainment=team,
+            period_fraction=period_fraction,
+            booked_by_kind=kinds,
+        )
+        rows.append(
+            {
+                "attainment": np.nan if p.attainment is None else float(p.attainment),
+                "team_attainment": np.nan if p.team_attainment is None else float(p.team_attainment),
+                **{col: getattr(p, col) for col in PAYOUT_COLUMNS},
+            }
+        )
+    out = frame.copy()
+    got = pd.DataFrame(rows, columns=["attainment", "team_attainment", *PAYOUT_COLUMNS], index=frame.index)
+    for col in got.columns:
+        out[col] = got[col].astype("float64" if "attainment" in col else "int64")
+    return out

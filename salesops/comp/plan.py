@@ -26,11 +26,31 @@ from typing import Any
 
 from salesops.errors import SalesopsError
 from salesops.format import decimal_pct as _pct
+from salesops.store.sql import DEAL_TYPE_SPELLINGS, DEAL_TYPES
 
 BASES = ("multiplier", "commission")
 MECHANICS = ("marginal", "whole_tier")
 MEASURES = ("individual", "team")
 THRESHOLD_MODES = ("retroactive", "excess_only")
+#: The deal kinds a component can be limited to (the stored kinds of won deals, docs/CUSTOMERS.md).
+DEAL_KINDS = tuple(DEAL_TYPES.values())
+#: How each kind reads in the plan document.
+KIND_WORDS = {
+    "new_business": "new-business",
+    "renewal": "renewal",
+    "expansion": "expansion",
+    "existing": "other existing-business",
+}
+
+
+def deal_kind(text: str) -> str | None:
+    """The kind a plan's deal type names: a kind (``new_business``) or a CRM spelling (``New Business``,
+    ``Upsell``: those an import accepts); None when it names none."""
+    key = "".join(ch for ch in str(text) if ch.isalnum()).lower()
+    if key in DEAL_TYPE_SPELLINGS:
+        return DEAL_TYPES[DEAL_TYPE_SPELLINGS[key]]
+    return None
+
 
 #: Sanity limits, so a typo (an extra zero) is caught rather than simulated.
 MAX_RATE = Decimal(100)
@@ -67,7 +87,11 @@ class Threshold:
 
 @dataclass(frozen=True, kw_only=True)
 class Component:
-    """One part of the variable pay: ``weight`` of the target variable, measured on ``measure``."""
+    """One part of the variable pay: ``weight`` of the target variable, measured on ``measure``.
+
+    ``deal_types`` (kinds of :data:`DEAL_KINDS`; empty = every won deal) limits an individual
+    component to the bookings of those kinds: its attainment is their bookings ÷ the rep's quota.
+    """
 
     measure: str
     weight: Decimal
@@ -75,6 +99,14 @@ class Component:
     mechanic: str
     bands: tuple[Band, ...]
     threshold: Threshold | None = None
+    deal_types: tuple[str, ...] = ()
+
+    @property
+    def label(self) -> str:
+        """'individual', or 'individual (new-business deals)' for a component limited by deal type."""
+        if not self.deal_types:
+            return self.measure
+        return f"{self.measure} ({' and '.join(KIND_WORDS[k] for k in self.deal_types)} deals)"
 
     @property
     def has_cliff(self) -> bool:
@@ -130,6 +162,11 @@ class CompPlan:
 
     def component(self, measure: str) -> Component | None:
         return next((c for c in self.components if c.measure == measure), None)
+
+    @property
+    def by_deal_type(self) -> bool:
+        """True when a component is limited to some deal types (payouts then need bookings per kind)."""
+        return any(c.deal_types for c in self.components)
 
     @property
     def uses_team(self) -> bool:
@@ -210,6 +247,17 @@ def _check_component(c: Component, where: str) -> None:
             f'the last band ends at {_pct(c.bands[-1].end)}; it must have no upper edge ("to": null)',
             "Use the plan's cap to limit pay.",
         )
+    for j, kind in enumerate(c.deal_types):
+        if kind not in DEAL_KINDS:
+            raise invalid_at(f"{where}.deal_types[{j}]", f"{kind!r} is not one of {', '.join(DEAL_KINDS)}")
+    if len(set(c.deal_types)) != len(c.deal_types):
+        raise invalid_at(f"{where}.deal_types", "names a deal type twice")
+    if c.deal_types and c.measure != "individual":
+        raise invalid_at(
+            f"{where}.deal_types",
+            f"a {c.measure} component cannot be limited to deal types",
+            "Limit individual components by deal type; the team component measures all of the team's bookings.",
+        )
     if c.threshold is not None:
         tw = f"{where}.threshold"
         if c.threshold.mode not in THRESHOLD_MODES:
@@ -227,15 +275,16 @@ def validate(plan: CompPlan) -> None:
     _check_money(plan.target_variable_cents, "target_variable_cents")
     if not plan.components:
         raise invalid_at("components", "a plan needs at least one component (individual and/or team)")
-    seen: set[str] = set()
+    seen: dict[str, set[str] | None] = {}  # measure -> deal kinds taken (None: all of them)
     for i, c in enumerate(plan.components):
         _check_component(c, f"components[{i}]")
         if c.measure in seen:
-            raise invalid_at(f"components[{i}]", f"a second {c.measure!r} component (each measure appears once)")
-        seen.add(c.measure)
+            _check_overlap(c, seen[c.measure], i)
+        taken = seen.get(c.measure, set())
+        seen[c.measure] = None if not c.deal_types or taken is None else taken | set(c.deal_types)
     total = sum((c.weight for c in plan.components), Decimal(0))
     if total != 1:
-        parts = " + ".join(f"{c.measure} {_pct(c.weight)}" for c in plan.components)
+        parts = " + ".join(f"{c.label} {_pct(c.weight)}" for c in plan.components)
         raise invalid_at("components", f"the split does not sum to 100% ({parts} = {_pct(total)})")
     if plan.team_bonus is not None:
         tb = plan.team_bonus
@@ -254,6 +303,23 @@ def validate(plan: CompPlan) -> None:
             _check_money(cap.amount_cents, "cap.amount_cents")
         else:
             _check_decimal(cap.pct_of_target_variable, "cap.pct_of_target_variable", high=MAX_RATE)
+
+
+def _check_overlap(c: Component, taken: set[str] | None, i: int) -> None:
+    """A measure appears again: only on deal types no earlier component of it pays (a deal is paid once)."""
+    if taken is None or not c.deal_types:
+        raise invalid_at(
+            f"components[{i}]",
+            f"a second {c.measure!r} component (each measure appears once, unless each of its components "
+            "is limited to its own deal types)",
+            'Give every individual component its own "deal_types", e.g. ["new_business"] and ["renewal"].',
+        )
+    both = [k for k in c.deal_types if k in taken]
+    if both:
+        raise invalid_at(
+            f"components[{i}].deal_types",
+            f"{', '.join(both)} is already paid by an earlier {c.measure} component (a deal is paid once)",
+        )
 
 
 # ---- the page's knobs ------------------------------------------------------------------------------

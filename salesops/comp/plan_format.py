@@ -12,7 +12,18 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from salesops.comp.plan import Band, Cap, Component, CompPlan, InvalidPlan, TeamBonus, Threshold, invalid_at
+from salesops.comp.plan import (
+    DEAL_KINDS,
+    Band,
+    Cap,
+    Component,
+    CompPlan,
+    InvalidPlan,
+    TeamBonus,
+    Threshold,
+    deal_kind,
+    invalid_at,
+)
 
 FORMAT_VERSION = 1
 #: The largest amount a plan may hold, in cents (10^15 cents = 10 trillion): beyond it a value is a typo.
@@ -114,7 +125,10 @@ def plan_from_dict(data: Any) -> CompPlan:
 
 def _component_from_dict(raw: Any, where: str) -> Component:
     c = _obj(
-        raw, where, {"measure", "weight", "basis", "mechanic", "bands", "threshold"}, {"measure", "weight", "bands"}
+        raw,
+        where,
+        {"measure", "weight", "basis", "mechanic", "bands", "threshold", "deal_types"},
+        {"measure", "weight", "bands"},
     )
     if not isinstance(c["bands"], list):
         raise invalid_at(f"{where}.bands", "must be a list")
@@ -138,7 +152,28 @@ def _component_from_dict(raw: Any, where: str) -> Component:
         mechanic=c.get("mechanic", "marginal"),
         bands=tuple(bands),
         threshold=threshold,
+        deal_types=_deal_types(c.get("deal_types"), f"{where}.deal_types"),
     )
+
+
+def _deal_types(raw: Any, where: str) -> tuple[str, ...]:
+    """A component's ``deal_types``: a non-empty list of kinds or CRM spellings, read as kinds."""
+    if raw is None:
+        return ()
+    if not isinstance(raw, list) or not raw:
+        raise invalid_at(where, 'must be a non-empty list of deal types, e.g. ["new_business"]')
+    kinds = []
+    for j, value in enumerate(raw):
+        kind = deal_kind(value) if isinstance(value, str) else None
+        if kind is None:
+            raise invalid_at(
+                f"{where}[{j}]",
+                f"{json.dumps(value)[:60]} is not a deal type",
+                f'Use one of: {", ".join(DEAL_KINDS)} (CRM spellings such as "New Business", "Renewal", '
+                '"Upsell" are read as these too).',
+            )
+        kinds.append(kind)
+    return tuple(kinds)
 
 
 def _team_bonus_from_dict(raw: Any) -> TeamBonus | None:
@@ -211,6 +246,7 @@ def plan_to_dict(plan: CompPlan) -> dict:
                 "threshold": None
                 if c.threshold is None
                 else {"attainment": _num(c.threshold.attainment), "mode": c.threshold.mode},
+                **({"deal_types": list(c.deal_types)} if c.deal_types else {}),
             }
             for c in plan.components
         ],

@@ -24,7 +24,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from salesops import audit, store
 from salesops.access import Viewer
-from salesops.comp.engine import compute_payouts
+from salesops.comp.engine import KIND_COLUMNS, compute_payouts
 from salesops.comp.plan import CompPlan, InvalidPlan
 from salesops.comp.plan_format import plan_from_json, plan_slug, plan_to_json
 from salesops.errors import AccessDenied
@@ -43,6 +43,7 @@ ATTAINMENT_COLUMNS = [
     "booked_cents",
     "team_booked_cents",
     "team_quota_cents",
+    *KIND_COLUMNS.values(),
 ]
 
 
@@ -56,7 +57,8 @@ def _empty_attainment() -> pd.DataFrame:
 
 
 def load_attainment(engine: Engine, scope: Scope) -> pd.DataFrame:
-    """Per rep in scope: rep_id, name, team_id, quota_cents, booked_cents, team_booked_cents, team_quota_cents.
+    """Per rep in scope: rep_id, name, team_id, quota_cents, booked_cents, team_booked_cents, team_quota_cents,
+    and the rep's bookings per deal kind (:data:`salesops.comp.engine.KIND_COLUMNS`).
 
     All aggregation runs in SQL; money is integer cents. Sorted by team_id, rep_id.
 
@@ -73,35 +75,46 @@ def load_attainment(engine: Engine, scope: Scope) -> pd.DataFrame:
     # One scan of deals (won, per rep and team) serves both the reps' and the teams' bookings; the
     # team quota is a window over the team's reps. The scope filter is by the reps' current team, so
     # it can drop whole teams before anything is summed.
-    # Only our own fragments (QUOTA_IN_WINDOW, scope_filter's clauses) are spliced; values are binds.
+    # Only our own fragments (QUOTA_IN_WINDOW, scope_filter's clauses, the kind columns) are
+    # spliced; values are binds. Bookings per deal kind: the stored kinds (deal_kinds), for plans
+    # with components limited by deal type.
+    kind_cols = list(KIND_COLUMNS.values())
+    kind_sums = ", ".join(
+        f"SUM(CASE WHEN k.kind = '{k}' THEN d.amount_cents ELSE 0 END) AS {c}" for k, c in KIND_COLUMNS.items()
+    )
     sql = sa.text(
         f"""
         WITH won AS (
-            SELECT rep_id, team_id, SUM(amount_cents) AS booked_cents
-            FROM deals
-            WHERE outcome = 'won' AND amount_cents IS NOT NULL AND close_date BETWEEN :start AND :end
-            GROUP BY rep_id, team_id
+            SELECT d.rep_id, d.team_id, SUM(d.amount_cents) AS booked_cents, {kind_sums}
+            FROM deals d LEFT JOIN deal_kinds k ON k.deal_id = d.deal_id
+            WHERE d.outcome = 'won' AND d.amount_cents IS NOT NULL AND d.close_date BETWEEN :start AND :end
+            GROUP BY d.rep_id, d.team_id
         ),
-        rep_won AS (SELECT rep_id, SUM(booked_cents) AS booked_cents FROM won GROUP BY rep_id),
+        rep_won AS (
+            SELECT rep_id, SUM(booked_cents) AS booked_cents, {", ".join(f"SUM({c}) AS {c}" for c in kind_cols)}
+            FROM won GROUP BY rep_id
+        ),
         team_won AS (SELECT team_id, SUM(booked_cents) AS team_booked_cents FROM won GROUP BY team_id),
         per_rep AS (
             SELECT r.rep_id, r.name, r.team_id,
                    COALESCE(q.quota_cents, 0) AS quota_cents,
-                   COALESCE(w.booked_cents, 0) AS booked_cents
+                   COALESCE(w.booked_cents, 0) AS booked_cents,
+                   {", ".join(f"COALESCE(w.{c}, 0) AS {c}" for c in kind_cols)}
             FROM reps r
             LEFT JOIN ({QUOTA_IN_WINDOW}) q ON q.rep_id = r.rep_id
             LEFT JOIN rep_won w ON w.rep_id = r.rep_id
             WHERE 1 = 1 {rep_where}
         ),
         with_team AS (
-            SELECT p.rep_id, p.name, p.team_id, p.quota_cents, p.booked_cents,
+            SELECT p.rep_id, p.name, p.team_id, p.quota_cents, p.booked_cents, {", ".join(f"p.{c}" for c in kind_cols)},
                    COALESCE(tw.team_booked_cents, 0) AS team_booked_cents,
                    SUM(p.quota_cents) OVER (PARTITION BY p.team_id) AS team_quota_cents
             FROM per_rep p LEFT JOIN team_won tw ON tw.team_id = p.team_id
         )
         SELECT rep_id, name, team_id, CAST(quota_cents AS BIGINT) AS quota_cents,
                CAST(booked_cents AS BIGINT) AS booked_cents, CAST(team_booked_cents AS BIGINT) AS team_booked_cents,
-               CAST(team_quota_cents AS BIGINT) AS team_quota_cents
+               CAST(team_quota_cents AS BIGINT) AS team_quota_cents,
+               {", ".join(f"CAST({c} AS BIGINT) AS {c}" for c in kind_cols)}
         FROM with_team
         WHERE (quota_cents > 0 OR booked_cents > 0) {view_where}
         ORDER BY team_id, rep_id
