@@ -119,6 +119,8 @@ def customer_deals(engine: Engine, customer_ids: Sequence[str], scope: Scope) ->
     """  # noqa: S608 - our fragments; values bound
     stmt = sa.text(sql).bindparams(sa.bindparam("ids", expanding=True))
     frame = fetch_frame(engine, stmt, {"ids": list(customer_ids), "end": scope.end, **params})
+    if len(frame) and scope.viewer is not None and not scope.viewer.sees_individual_money:
+        frame["amount_cents"] = pd.NA  # a deal's amount beside its rep: not for the screen-share account
     return frame if len(frame) else pd.DataFrame(columns=DEAL_COLUMNS)
 
 

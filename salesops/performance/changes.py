@@ -136,4 +136,10 @@ def week_review(engine: Engine, scope: Scope, limit: int | None = None) -> WeekR
     listed["on"] = pd.to_datetime(listed["on"]).dt.date
     for col in ("amount_cents", "days_moved", "amount_change_cents"):
         listed[col] = pd.to_numeric(listed[col]).astype("Int64")
+    if scope.viewer is not None and not scope.viewer.sees_individual_money:
+        # The screen-share account sees no deal's amount next to its rep (the counts stay: team totals).
+        re_valued = listed["amount_change_cents"].notna()
+        listed.loc[re_valued, ["old_value", "new_value"]] = None
+        listed["amount_cents"] = pd.NA
+        listed["amount_change_cents"] = pd.NA
     return WeekReview(counts, listed)

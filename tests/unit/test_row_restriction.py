@@ -20,6 +20,7 @@ from salesops.leaderboards import diagnosis
 from salesops.leaderboards.visibility import attainment_band
 from salesops.performance import changes, funnel
 from salesops.scope import Scope
+from salesops.store.sql import WON_KINDS_CTE
 from salesops.tools import fairness
 
 REP = Viewer("rep@example.com", "rep", "R0001", ("T01",))
@@ -227,3 +228,22 @@ def test_the_cached_outlook_of_teams_is_restricted_to_a_managers_teams(demo_engi
     mine = cached_outlook(demo_engine, period, "team", date(2026, 11, 24), viewer=MANAGER)
     assert list(mine["series"]) == ["T01", "T02"]
     pd.testing.assert_frame_equal(mine, every[every["series"].isin(["T01", "T02"])].reset_index(drop=True))
+
+
+def test_the_screen_account_sees_no_deal_amount_beside_a_rep(demo_engine):
+    """week_review's listed changes and customer_deals: amounts blank for the viewer role, kept for staff; the week's counts stay."""
+    from salesops.customers.queries import customer_deals
+
+    staff, screen = changes.week_review(demo_engine, _as(None)), changes.week_review(demo_engine, _as(SCREEN))
+    assert len(screen.changes) == len(staff.changes) > 0 and staff.changes["amount_cents"].notna().any()
+    assert screen.changes["amount_cents"].isna().all() and screen.changes["amount_change_cents"].isna().all()
+    re_valued = staff.changes["amount_change_cents"].notna()
+    assert re_valued.any() and screen.changes.loc[re_valued, ["old_value", "new_value"]].isna().all().all()
+    assert screen.counts.equals(staff.counts)
+    with demo_engine.connect() as conn:
+        sql = f"{WON_KINDS_CTE} SELECT customer_id FROM won_cust ORDER BY deal_id LIMIT 5"  # noqa: S608 - constant
+        ids = [r[0] for r in conn.execute(sa.text(sql))]
+    deals = customer_deals(demo_engine, ids, replace(BASE, start=date(2020, 1, 1)))
+    assert len(deals) and deals["amount_cents"].notna().all()
+    shown = customer_deals(demo_engine, ids, replace(BASE, start=date(2020, 1, 1), viewer=SCREEN))
+    assert len(shown) == len(deals) and shown["amount_cents"].isna().all()
