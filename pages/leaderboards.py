@@ -215,10 +215,7 @@ def board_section() -> None:
         flagged = flagged[flagged["flag"] == "top"]
     with st.container(key="lb_flags"):
         if flagged.empty and not present:
-            st.caption(
-                f"No rep is flagged: nobody's win rate is beyond noise against their team "
-                f"(95% Wilson interval, at least {lb.MIN_CLOSED_DEALS} closed deals)."
-            )
+            st.caption(f"No rep is flagged. {lb.FLAG_RULE}")
         for row in flagged.itertuples():
             icon = ":material/trending_up:" if row.flag == "top" else ":material/trending_down:"
             label = "Top performer" if row.flag == "top" else "Needs help"

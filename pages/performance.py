@@ -316,6 +316,12 @@ else:
                 ),
                 "step_conversion": fmt.Col("Step conversion", "pct", "Share of the previous step's count (— on Lead)."),
                 "company_step_conversion": None,
+                "history_step_conversion": fmt.Col(
+                    "Its own before",
+                    "pct",
+                    "The team's own step conversion over the four periods of the same length before the range "
+                    "(— with fewer than 30 entering the step).",
+                ),
                 "overall_conversion": None,
                 "flag": None,
             },

@@ -31,6 +31,7 @@ REP_COLUMNS = [
     "activities",
     "pipeline_cents",
     "flag",
+    "flag_basis",
     "reason",
 ]
 TEAM_COLUMNS = [

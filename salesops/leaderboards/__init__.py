@@ -11,7 +11,7 @@
 
 from salesops.leaderboards.cohorts import COHORTS, ROLES, cohort_of
 from salesops.leaderboards.data import BoardData, load_board_data, load_rep_trend
-from salesops.leaderboards.flags import CONFIDENCES, MIN_CLOSED_DEALS, performers, wilson_interval
+from salesops.leaderboards.flags import CONFIDENCES, FLAG_RULE, MIN_CLOSED_DEALS, performers, wilson_interval
 from salesops.leaderboards.metrics import (
     COMPARE_METRICS,
     COMPONENTS,
@@ -38,6 +38,7 @@ __all__ = [
     "CONFIDENCES",
     "DEFAULT_METRIC",
     "DEFAULT_WEIGHTS",
+    "FLAG_RULE",
     "METRICS",
     "MIN_CLOSED_DEALS",
     "ROLES",

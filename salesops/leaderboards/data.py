@@ -220,6 +220,7 @@ def board_rows(stats: pd.DataFrame, scope: Scope) -> tuple[pd.DataFrame, pd.Data
         reps["team_win_rate"] = np.where(closed_rest > 0, won_rest / closed_rest, np.nan)
     # Distance from the team median of attainment (reps of the same current team on the board).
     reps["team_median_attainment"] = cur["attainment"].groupby(reps["team_id"]).transform("median")
+    reps["team_attainment_reps"] = cur["attainment"].groupby(reps["team_id"]).transform("count").astype(int)
     return reps, teams
 
 

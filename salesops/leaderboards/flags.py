@@ -1,4 +1,5 @@
-"""Top and under performers: a rep's win rate beyond noise against their team (docs/LEADERBOARDS.md)."""
+"""Top and under performers: win rate beyond noise and attainment far from the team, combined
+(docs/METRICS.md "Rep flags"; docs/LEADERBOARDS.md)."""
 
 from __future__ import annotations
 
@@ -7,9 +8,29 @@ import pandas as pd
 
 from salesops.errors import InvalidFilter
 
-#: A rep is flagged only with at least this many closed (won + lost) deals in the range.
+#: A rep's win rate counts only with at least this many closed (won + lost) deals in the range.
 MIN_CLOSED_DEALS = 15
 CONFIDENCES = {0.9: 1.6448536269514722, 0.95: 1.959963984540054}
+#: Attainment: "behind quota" below half the team median (and below 100 %); "ahead of quota" above
+#: twice it (and at least 100 %); judged only in a team of at least MIN_TEAM_REPS reps with an
+#: attainment on the board, and with MIN_CLOSED_DEALS closed deals (a few lumpy deals are noise).
+#: Half and double keep flags the exception on the demo (16–18 of 99 AEs on a year; 3/4 and 5/4
+#: flagged 36–38).
+BEHIND_SHARE_OF_MEDIAN = 0.5
+AHEAD_SHARE_OF_MEDIAN = 2.0
+MIN_TEAM_REPS = 3
+
+#: The one sentence that states the rule: the page's caption and docs/METRICS.md carry it word for word.
+FLAG_RULE = (
+    f"A rep is flagged on two signals. Win rate: with at least {MIN_CLOSED_DEALS} closed deals, the 95% "
+    "Wilson interval of the rep's win rate lies wholly above (high) or below (low) the rest of their "
+    f"team's win rate. Attainment: with the same minimum of closed deals, in a team of at least "
+    f"{MIN_TEAM_REPS} reps with a quota, attainment below {BEHIND_SHARE_OF_MEDIAN:.0%} of the team median "
+    f"and below 100% is behind quota; above {AHEAD_SHARE_OF_MEDIAN:.0%} of the team median and at least "
+    "100% is ahead of quota. Either signal "
+    "flags the rep (top: high win rate or ahead of quota; needs help: low win rate or behind quota) "
+    "unless the other signal points the opposite way, and the reason names the signal that triggered."
+)
 
 
 def wilson_interval(successes, trials, confidence: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
@@ -31,18 +52,49 @@ def wilson_interval(successes, trials, confidence: float = 0.95) -> tuple[np.nda
     return lo, hi
 
 
-def flag_reasons(rows: np.ndarray, rate, base, lo, hi, closed, att, medv, confidence: float) -> np.ndarray:
+def attainment_signal(att, team_median, team_reps, enough) -> np.ndarray:
+    """+1 ahead of quota, −1 behind quota, 0 otherwise (the thresholds above; NaN never signals);
+    ``enough``: the rep has the minimum of closed deals (a few lumpy deals are noise here too)."""
+    att, med = np.asarray(att, dtype=float), np.asarray(team_median, dtype=float)
+    with np.errstate(invalid="ignore"):
+        judged = np.asarray(enough, dtype=bool) & (np.asarray(team_reps) >= MIN_TEAM_REPS) & (med > 0) & ~np.isnan(att)
+        behind = judged & (att < BEHIND_SHARE_OF_MEDIAN * med) & (att < 1)
+        ahead = judged & (att > AHEAD_SHARE_OF_MEDIAN * med) & (att >= 1)
+    return np.where(ahead, 1, np.where(behind, -1, 0))
+
+
+def _headline(win: int, att: int) -> str:
+    """'low win rate and behind quota', 'high win rate', 'behind quota', …: the signals that triggered."""
+    parts = []
+    if win:
+        parts.append("high win rate" if win > 0 else "low win rate")
+    if att:
+        parts.append("ahead of quota" if att > 0 else "behind quota")
+    return " and ".join(parts)
+
+
+def flag_reasons(
+    rows: np.ndarray, rate, base, lo, hi, closed, enough, att, medv, win, att_sig, confidence: float
+) -> np.ndarray:
+    """The reason of each flagged row: the triggering signals, then both metrics against the team."""
     pct = f"{confidence:.0%}"
     reasons = np.full(len(rate), "", dtype=object)
     for i in rows:  # a handful of rows: the loop is over flagged reps only
-        text = (
-            f"win rate {rate[i]:.0%} vs team {base[i]:.0%} "
-            f"({(rate[i] - base[i]) * 100:+.0f} pts; {pct} CI {lo[i]:.0%}–{hi[i]:.0%}, "
-            f"{int(closed[i])} closed deals)"
-        )
+        if closed[i] > 0 and not np.isnan(base[i]):
+            text = (
+                f"win rate {rate[i]:.0%} vs team {base[i]:.0%} "
+                f"({(rate[i] - base[i]) * 100:+.0f} pts; {pct} CI {lo[i]:.0%}–{hi[i]:.0%}, "
+                f"{int(closed[i])} closed deals)"
+            )
+        else:
+            text = f"{int(closed[i])} closed deals"
+        if not win[i] and 0 < closed[i]:
+            text += ", within noise of the team" if enough[i] else ", too few to judge"
         if not (np.isnan(att[i]) or np.isnan(medv[i])):
             text += f"; attainment {att[i]:.0%} vs team median {medv[i]:.0%} ({(att[i] - medv[i]) * 100:+.0f} pts)"
-        reasons[i] = text
+            if not att_sig[i]:
+                text += ", not behind" if win[i] < 0 else ", not ahead"
+        reasons[i] = f"{_headline(win[i], att_sig[i])}: {text}"
     return reasons
 
 
@@ -56,33 +108,44 @@ def performers(ranked: pd.DataFrame) -> pd.DataFrame:
 def flag_columns(
     cur: dict, order: np.ndarray, base: pd.DataFrame, rows: np.ndarray, confidence: float, min_closed: int
 ) -> dict:
-    """The flag columns of a rep board in board order: flag ('top'/'under'/''), reason,
-    team_win_rate, win_rate_lo, win_rate_hi. ``cur``: the derived current sums of the shown reps;
-    ``order``: their board order; ``base``/``rows``: the per-rep rows and their positions in it.
-
-    A rep is flagged when, with at least ``min_closed`` closed deals, the Wilson interval of their
-    win rate lies wholly above (top) or below (under) the rest of their team's win rate.
+    """The flag columns of a rep board in board order: flag ('top'/'under'/''), flag_basis ('win
+    rate', 'attainment', 'win rate and attainment' or ''), reason, team_win_rate, win_rate_lo,
+    win_rate_hi. ``cur``: the derived current sums of the shown reps; ``order``: their board
+    order; ``base``/``rows``: the per-rep rows and their positions in it. The rule: :data:`FLAG_RULE`.
     """
     won_n, closed = cur["won_count"][order], cur["closed_count"][order]
     base_rate = base["team_win_rate"].to_numpy(dtype=float)[rows]
     lo, hi = wilson_interval(won_n, closed, confidence)
     enough = closed >= min_closed
-    top = enough & (lo > base_rate)
-    under = enough & (hi < base_rate)
+    win = np.where(enough & (lo > base_rate), 1, np.where(enough & (hi < base_rate), -1, 0))
     medv = base["team_median_attainment"].to_numpy(dtype=float)[rows]
+    att = cur["attainment"][order]
+    att_sig = attainment_signal(att, medv, base["team_attainment_reps"].to_numpy()[rows], enough)
+    top = ((win > 0) | (att_sig > 0)) & (win >= 0) & (att_sig >= 0)
+    under = ((win < 0) | (att_sig < 0)) & (win <= 0) & (att_sig <= 0)
+    flagged = top | under
+    basis = np.where(
+        flagged & (win != 0) & (att_sig != 0),
+        "win rate and attainment",
+        np.where(flagged & (win != 0), "win rate", np.where(flagged, "attainment", "")),
+    )
     reasons = flag_reasons(
-        np.flatnonzero(top | under),
+        np.flatnonzero(flagged),
         cur["win_rate"][order],
         base_rate,
         lo,
         hi,
         closed,
-        cur["attainment"][order],
+        enough,
+        att,
         medv,
+        win,
+        att_sig,
         confidence,
     )
     return {
         "flag": np.where(top, "top", np.where(under, "under", "")),
+        "flag_basis": basis,
         "reason": pd.Series(reasons, dtype="str" if len(base) else object),  # dtypes as before
         "team_win_rate": base_rate,
         "win_rate_lo": lo,

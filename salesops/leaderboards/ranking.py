@@ -163,7 +163,7 @@ def rank_board(
     Columns: rank (Int64, competition ranking, <NA> without a value), movement ('▲3', '▼1', '–',
     'new'), prev_rank, value (the ranking metric; the 0..100 score for "composite"), trend (list of
     the metric over ``data.periods``), the metrics of :data:`_OUT_METRICS` (money in cents, rates
-    0..1), and for reps: rep_id, name, role, team_id, team_name, cohort, flag ('top'/'under'/''),
+    0..1), and for reps: rep_id, name, role, team_id, team_name, cohort, flag ('top'/'under'/''), flag_basis,
     reason, team_win_rate, win_rate_lo, win_rate_hi; for teams: team_id, team_name, reps.
     ``cohort`` and ``role`` narrow the rep board (ranks are within what is shown); flags always
     compare with the whole team.

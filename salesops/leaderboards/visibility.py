@@ -22,7 +22,7 @@ MONEY_COLUMNS = ("won_cents", "quota_cents", "avg_deal_cents", "pipeline_cents")
 BANDS = ((0.0, "under 50%"), (0.5, "50–80%"), (0.8, "80–100%"), (1.0, "100–120%"), (1.2, "120% and more"))
 _FIGURES = ("value", "attainment", "win_rate", "won_count", "lost_count", "closed_count", "activities",
             "team_win_rate", "win_rate_lo", "win_rate_hi", "prev_rank")  # fmt: skip
-_LABELS = ("rep_id", "name", "role", "team_id", "team_name", "cohort", "movement", "flag", "reason")
+_LABELS = ("rep_id", "name", "role", "team_id", "team_name", "cohort", "movement", "flag", "flag_basis", "reason")
 
 
 def attainment_band(attainment: float | None) -> str:
@@ -70,7 +70,7 @@ def visible_board(
         _blank(out, others, money)
         return out
     out["attainment_band"] = [attainment_band(a) for a in out["attainment"]]
-    _blank(out, others, [*money, "flag", "reason"])
+    _blank(out, others, [*money, "flag", "flag_basis", "reason"])
     if visibility == "ranks":
         _blank(out, others, [*_FIGURES, *_LABELS, "trend"])
     return out

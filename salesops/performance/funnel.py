@@ -9,10 +9,16 @@ Definitions (docs/METRICS.md, "Funnel"):
   amount of those same deals that are won — a deal cohort, not the lead cohort.
 * Step conversion: count at a stage ÷ count at the stage before; overall: ÷ leads.
 * A team's step is flagged when its conversion is below :data:`LOW_FACTOR` × the company's for
-  that step and at least :data:`MIN_ENTERING` leads entered the step.
+  that step and at least :data:`MIN_ENTERING` leads entered the step. The close step ("not
+  closing") must also be below :data:`LOW_FACTOR` × the team's own trailing conversion (the
+  :data:`HISTORY_WINDOWS` windows of the same length before the range), when that history has
+  :data:`MIN_ENTERING` leads entering: close rates differ by segment, so a team closing at its
+  usual rate is not "not closing" however it compares with the company.
 """
 
 from __future__ import annotations
+
+from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
@@ -30,6 +36,10 @@ STAGE_LABELS = {"lead": "Lead", "mql": "MQL", "sql": "SQL", "opportunity": "Oppo
 LOW_FACTOR = 0.6
 #: Fewer leads entering a step than this are too few to flag.
 MIN_ENTERING = 30
+#: The team's own history: this many windows of the range's length just before it.
+HISTORY_WINDOWS = 4
+#: Steps judged against the team's own history as well as the company.
+HISTORY_STEPS = ("won",)
 
 #: The flag text per step (the step is named by the stage it leads to).
 _FLAG = {
@@ -41,7 +51,7 @@ _FLAG = {
 
 FUNNEL_COLUMNS = [
     "team_id", "team", "stage", "label", "count", "value_cents", "step_conversion",
-    "overall_conversion", "company_step_conversion", "flag",
+    "overall_conversion", "company_step_conversion", "history_step_conversion", "flag",
 ]  # fmt: skip
 
 
@@ -49,9 +59,40 @@ def funnel(engine: Engine, scope: Scope) -> pd.DataFrame:
     """The funnel of every team in scope plus the whole company (team_id 'company').
 
     Columns: team_id, team, stage (lead…won), label, count, value_cents (None for lead/MQL/SQL),
-    step_conversion, overall_conversion, company_step_conversion, flag (text or ''). The company
-    row always covers every team, so a filtered team is still compared with the whole company.
+    step_conversion, overall_conversion, company_step_conversion, history_step_conversion (the
+    team's own step conversion over :func:`history_window`; NaN with fewer than MIN_ENTERING
+    entering), flag (text or ''). The company row always covers every team, so a filtered team is
+    still compared with the whole company.
     """
+    wide = _wide(engine, scope, scope.start, scope.end)
+    # ROLLUP always yields the company row; with no lead and no deal there is no funnel to show.
+    if wide.empty or not (wide["n_lead"].fillna(0).sum() or wide["opp_cents"].fillna(0).sum()):
+        return pd.DataFrame(columns=FUNNEL_COLUMNS)
+    start, end = history_window(scope)
+    return _long(wide, _history(_wide(engine, scope, start, end)))
+
+
+def history_window(scope: Scope) -> tuple[date, date]:
+    """The :data:`HISTORY_WINDOWS` windows of the range's length just before it, as (start, end)."""
+    days = (scope.end - scope.start).days + 1
+    return scope.start - timedelta(days=HISTORY_WINDOWS * days), scope.start - timedelta(days=1)
+
+
+def _history(wide: pd.DataFrame) -> dict[str, np.ndarray]:
+    """team_id -> its step conversions over the history window (NaN where too few entered)."""
+    stages = list(LEAD_STAGES)
+    if wide.empty:
+        return {}
+    counts = np.column_stack([pd.to_numeric(wide[f"n_{st}"]).fillna(0).to_numpy(dtype="int64") for st in stages])
+    entering = np.column_stack([np.zeros(len(wide), dtype="int64"), counts[:, :-1]])
+    step = np.full(counts.shape, np.nan)
+    np.divide(counts, entering, out=step, where=entering >= MIN_ENTERING)
+    return dict(zip(wide["team_id"].to_numpy(dtype=object), step))
+
+
+def _wide(engine: Engine, scope: Scope, start, end) -> pd.DataFrame:
+    """One row per team in scope plus the company (team_id NULL): stage counts of the leads created
+    from ``start`` to ``end`` and the value of the deals created then."""
     # A lead counts at every stage up to its furthest: stage i counts leads whose furthest is i or later.
     reached = [", ".join(f"'{later}'" for later in LEAD_STAGES[i:]) for i in range(len(LEAD_STAGES))]
     stage_cases = ", ".join(
@@ -89,15 +130,11 @@ def funnel(engine: Engine, scope: Scope) -> pd.DataFrame:
         """  # noqa: S608 - stage names from schema.LEAD_STAGES, filter from scope_filter, values bound
     )
     with engine.connect() as conn:
-        res = conn.execute(sql, {"start": scope.start, "end": scope.end, **params})
-        wide = result_frame(res)
-    # ROLLUP always yields the company row; with no lead and no deal there is no funnel to show.
-    if wide.empty or not (wide["n_lead"].fillna(0).sum() or wide["opp_cents"].fillna(0).sum()):
-        return pd.DataFrame(columns=FUNNEL_COLUMNS)
-    return _long(wide)
+        res = conn.execute(sql, {"start": start, "end": end, **params})
+        return result_frame(res)
 
 
-def _long(wide: pd.DataFrame) -> pd.DataFrame:
+def _long(wide: pd.DataFrame, history: dict[str, np.ndarray]) -> pd.DataFrame:
     """One row per team and stage from the one-row-per-team frame, with conversions and flags.
 
     Column arithmetic over a teams × stages array (no per-row Python: a large org has hundreds of
@@ -120,6 +157,7 @@ def _long(wide: pd.DataFrame) -> pd.DataFrame:
     team_ids = wide["team_id"].to_numpy(dtype=object)
     is_company = team_ids == COMPANY
     company_step = step[is_company][0] if is_company.any() else np.full(k, np.nan)
+    own = np.vstack([history.get(t, np.full(k, np.nan)) for t in team_ids])
     frame = pd.DataFrame(
         {
             "team_id": np.repeat(team_ids, k),
@@ -131,6 +169,7 @@ def _long(wide: pd.DataFrame) -> pd.DataFrame:
             "step_conversion": step.ravel(),
             "overall_conversion": overall.ravel(),
             "company_step_conversion": np.tile(company_step, n),
+            "history_step_conversion": own.ravel(),
         }
     )
     # Flags: a team's step converting below LOW_FACTOR × the company's, with enough leads entering.
@@ -145,6 +184,10 @@ def _long(wide: pd.DataFrame) -> pd.DataFrame:
         & ~np.isnan(frame["company_step_conversion"].to_numpy())
         & (frame["step_conversion"].to_numpy() < LOW_FACTOR * frame["company_step_conversion"].to_numpy())
     )
+    # The close step: also below the team's own trailing conversion (when it has one).
+    mine = frame["history_step_conversion"].to_numpy()
+    judged = np.isin(frame["stage"].to_numpy(), HISTORY_STEPS) & ~np.isnan(mine)
+    low &= ~judged | (frame["step_conversion"].to_numpy() < LOW_FACTOR * np.where(judged, mine, 0))
     flags = np.full(n * k, "", dtype=object)
     team_leads = np.repeat(counts[:, 0], k)
     for i in np.flatnonzero(low):
@@ -153,16 +196,20 @@ def _long(wide: pd.DataFrame) -> pd.DataFrame:
             frame["step_conversion"].iat[i],
             frame["company_step_conversion"].iat[i],
             team_leads[i] >= leads_per_team,
+            mine[i],
         )
     frame["flag"] = flags
     return frame[FUNNEL_COLUMNS]
 
 
-def _flag_text(stage: str, step: float, company: float, plenty_of_leads: bool) -> str:
+def _flag_text(stage: str, step: float, company: float, plenty_of_leads: bool, own: float) -> str:
     text = _FLAG[stage]
     if stage in ("mql", "sql") and plenty_of_leads:
         text = "plenty of leads, few qualified"
-    return f"{text}: {step:.0%} vs company {company:.0%}"
+    text = f"{text}: {step:.0%} vs company {company:.0%}"
+    if np.isnan(own):
+        return text + (" (no history of its own to compare with)" if stage in HISTORY_STEPS else "")
+    return f"{text} and its own previous {HISTORY_WINDOWS} periods {own:.0%}"
 
 
 def funnel_flags(frame: pd.DataFrame) -> pd.DataFrame:

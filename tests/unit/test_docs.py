@@ -41,3 +41,11 @@ def test_customer_definitions_are_in_the_customers_doc():
     doc = (ROOT / "docs" / "CUSTOMERS.md").read_text()
     missing = [name for name, text in DEFINITIONS.items() if text not in doc]
     assert not missing, missing
+
+
+def test_the_rep_flag_rule_is_in_the_metrics_doc():
+    """docs/METRICS.md states the flag rule the page shows, word for word (line breaks aside)."""
+    from salesops.leaderboards import FLAG_RULE
+
+    doc = " ".join((ROOT / "docs" / "METRICS.md").read_text().split())
+    assert FLAG_RULE in doc

@@ -94,3 +94,51 @@ def test_the_demo_stalled_team_is_flagged_plenty_of_leads_few_qualified(demo_eng
     t09 = flags[flags["team_id"] == "T09"]
     assert not t09.empty and t09["flag"].str.startswith("plenty of leads, few qualified").any()
     assert set(flags["team_id"]) == {"T09"}  # nobody else is flagged
+
+
+def _close_step_leads(engine, history_won: int | None) -> None:
+    """Q2 (2 May): T1 4 of 40 opportunities won, T2 20 of 40 (company 24/80 = 30 %); before Q2
+    (15 Jan, inside the four quarters before it): T1 ``history_won`` of 40, none when None."""
+    build_org(engine)
+    cohorts = [("T1", date(2026, 5, 2), 4), ("T2", date(2026, 5, 2), 20)]
+    if history_won is not None:
+        cohorts.append(("T1", date(2026, 1, 15), history_won))
+    rows = [(t, d, "won" if i < won else "opportunity") for t, d, won in cohorts for i in range(40)]
+    leads = pd.DataFrame(
+        {
+            "lead_id": [f"L{i}" for i in range(len(rows))],
+            "team_id": [t for t, _, _ in rows],
+            "source": "Web",
+            "created_at": [d for _, d, _ in rows],
+            "furthest_stage": [s for _, _, s in rows],
+        }
+    )
+    store.write(engine, lambda c: store.bulk_insert(c, schema.leads, leads), "leads")
+
+
+@pytest.mark.parametrize(
+    "history_won,expected",
+    [
+        (4, None),  # its own history is 10 %: closing at its usual rate, not flagged
+        (20, "opportunities not closing: 10% vs company 30% and its own previous 4 periods 50%"),
+        (None, "opportunities not closing: 10% vs company 30% (no history of its own to compare with)"),
+    ],
+    ids=["usual for the team", "below its own history", "no history"],
+)
+def test_not_closing_is_judged_against_the_teams_own_history_as_well(empty_engine, history_won, expected):
+    """T1 closes 10 % against the company's 30 % (below 0.6 × 30 % = 18 %); it is flagged only when
+    it is also below 0.6 × its own trailing close rate, or has no history of 30 opportunities."""
+    _close_step_leads(empty_engine, history_won)
+    f = funnel.funnel(empty_engine, Q2)
+    t1 = _by(f, "T1")
+    assert t1.loc["won", "step_conversion"] == pytest.approx(0.1)
+    assert t1.loc["won", "company_step_conversion"] == pytest.approx(0.3)
+    if history_won is not None:
+        assert t1.loc["won", "history_step_conversion"] == pytest.approx(history_won / 40)
+    flags = funnel.funnel_flags(f)
+    assert flags["flag"].tolist() == ([] if expected is None else [expected])
+
+
+def test_the_history_window_is_four_ranges_of_the_same_length_just_before():
+    """Q2 2026 (91 days): the 364 days from 2 Apr 2025 to 31 Mar 2026."""
+    assert funnel.history_window(Q2) == (date(2025, 4, 2), date(2026, 3, 31))

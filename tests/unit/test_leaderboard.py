@@ -322,3 +322,71 @@ def test_the_board_ranks_by_expansion_revenue(kinds):
     assert board.loc[["B", "A"], "value"].tolist() == [7_000, 4_000]
     assert board.loc[["B", "A"], "rank"].tolist() == [1, 2]
     assert lb.METRICS["expansion_revenue"].kind == "money"
+
+
+def _combined_data(engine) -> None:
+    """One team, quota $300 a quarter each: X 3/3 won ($300), Y 20/20 ($300), Z 2/40 ($280), U 8/16 ($60)."""
+    insert(engine, schema.teams, [dict(team_id="T1", name="One", region="East")])
+    insert(engine, schema.reps, [rep(r, "T1") for r in "XYZU"])
+    insert(engine, schema.quotas, [q for r in "XYZU" for q in monthly_quota(r, [4, 5, 6])])
+    rows, n = [], 0
+    for rep_id, won, lost, amount in (("X", 3, 0, 10_000), ("Y", 20, 0, 1_500), ("Z", 2, 38, 14_000), ("U", 8, 8, 750)):
+        for i in range(won + lost):
+            n += 1
+            rows.append(deal(n, rep_id, "T1", "won" if i < won else "lost", amount, date(2026, 5, 1)))
+    insert(engine, schema.deals, rows)
+
+
+def test_flags_combine_win_rate_and_attainment_and_name_the_trigger(empty_engine):
+    """Attainments X 100 %, Y 100 %, Z 93 %, U 20 %; team median (93.3 + 100) / 2 = 96.7 %.
+
+    Z (2/40, Wilson high 0.165 < rest 31/39) is under on win rate only: 93 % is not below half the
+    median (48.3 %). U (8/16, interval 28 %–72 % holds the rest's 25/63 = 40 %) is under on
+    attainment only: 20 % < 48.3 % and below quota. Y (20/20 vs rest 13/59) is top on win rate;
+    100 % is not above twice the median. X (3 closed deals) is too few to judge on either.
+    """
+    _combined_data(empty_engine)
+    board = lb.board(empty_engine, Q2, "attainment").set_index("rep_id")
+    assert board.loc[["X", "Y", "Z", "U"], "attainment"].tolist() == pytest.approx([1.0, 1.0, 28 / 30, 0.2])
+    assert board.loc[["X", "Y", "Z", "U"], "flag"].tolist() == ["", "top", "under", "under"]
+    assert board.loc[["X", "Y", "Z", "U"], "flag_basis"].tolist() == ["", "win rate", "win rate", "attainment"]
+    assert board.loc["Z", "reason"].startswith("low win rate: win rate 5% vs team 79%")
+    assert board.loc["Z", "reason"].endswith("attainment 93% vs team median 97% (-3 pts), not behind")
+    assert board.loc["U", "reason"] == (
+        "behind quota: win rate 50% vs team 40% (+10 pts; 95% CI 28%–72%, 16 closed deals), within noise of the team; "
+        "attainment 20% vs team median 97% (-77 pts)"
+    )
+    assert board.loc["Y", "reason"].startswith("high win rate: win rate 100% vs team 22%")
+
+
+def test_a_rep_low_on_both_signals_says_so(empty_engine):
+    """On _flag_data with $100 a month quotas ($200 for Z): Z ($20 of $600: 3.3 %) is below half the team
+    median (X: $30 of $300, 10 %) and 2/40 is a low win rate: "low win rate and behind quota"."""
+    _flag_data(empty_engine)
+    quotas = monthly_quota("X", [4, 5, 6]) + monthly_quota("Y", [4, 5, 6]) + monthly_quota("Z", [4, 5, 6], 20_000)
+    insert(empty_engine, schema.quotas, quotas)
+    board = lb.board(empty_engine, Q2, "win_rate").set_index("rep_id")
+    assert board.loc["Z", "flag"] == "under"
+    assert board.loc["Z", "flag_basis"] == "win rate and attainment"
+    assert board.loc["Z", "reason"].startswith("low win rate and behind quota: ")
+    assert board.loc["Z", "reason"].endswith("attainment 3% vs team median 10% (-7 pts)")
+
+
+def test_the_attainment_signal_thresholds():
+    """Ahead: above twice the team median and at least 100 %; behind: below half of it and below
+    100 %; not judged with fewer than 3 reps in the team or too few closed deals."""
+    from salesops.leaderboards.flags import attainment_signal
+
+    signals = attainment_signal(
+        [2.1, 2.0, 0.45, 0.5, 0.3, 0.3, 1.5],
+        [1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 0.7],
+        [3, 3, 3, 3, 2, 3, 3],
+        [True, True, True, True, True, False, True],
+    )
+    assert signals.tolist() == [1, 0, -1, 0, 0, 0, 1]
+
+
+def test_a_few_deals_are_not_judged_on_attainment_either(small):
+    """In the small fixture C is at 50 % against a team median of 100 % but has 1 closed deal: no flag."""
+    board = lb.board(small, Q2).set_index("rep_id")
+    assert (board.flag != "").sum() == 0
