@@ -92,18 +92,24 @@ def importer() -> None:
         f"Fields of **{table}** (bold = required): {fields_text}. Import teams and reps before the deals, "
         "quotas, leads and activities that point at them."
     )
+    # A new uploader key after each import empties it, so the imported file's "ready to import" report
+    # and button go away (Streamlit has no other way to clear a file uploader).
+    generation = st.session_state.get("data_upload_generation", 0)
     upload = st.file_uploader(
         "CSV export",
         type=["csv", "txt", "tsv"],
-        key="data_file",
+        key=f"data_file_{generation}" if generation else "data_file",
         max_upload_size=config.max_upload_mb(),
         help=f"Up to {config.max_upload_mb()} MB (SALESOPS_MAX_UPLOAD_MB). UTF-8, UTF-16 or Latin-1; , ; or tab separated.",
     )
     if upload is None:
+        if "data_last_import" in st.session_state:
+            st.success(st.session_state["data_last_import"], icon=":material/task_alt:")
         st.info(
             "Upload a CSV export to see how its columns map and what would be imported.", icon=":material/upload_file:"
         )
         return
+    st.session_state.pop("data_last_import", None)  # a new file: the last import's message has been read
     data = upload.getvalue()
     digest = hashlib.sha1(data, usedforsecurity=False).hexdigest()[:10]
 
@@ -214,9 +220,8 @@ def importer() -> None:
         threading.Thread(
             target=outlook_cache.warm_after_import, args=(engine, done.table, widgets.today()), daemon=True
         ).start()
+        st.session_state["data_upload_generation"] = generation + 1
         st.rerun()  # so "data as of" and every cached figure follow the import at once
-    if "data_last_import" in st.session_state:
-        st.success(st.session_state["data_last_import"], icon=":material/task_alt:")
 
 
 if widgets.presentation():

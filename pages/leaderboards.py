@@ -26,6 +26,16 @@ PRESENT_TOP = 10
 #: Board columns off by default (the default set fits 1366 pixels), offered under "More columns".
 EXTRA_COLUMNS = ("Cohort", "Deals won", "Avg deal")
 MONEY_COLS = {"won_cents": "Won", "quota_cents": "Quota", "avg_deal_cents": "Avg deal", "pipeline_cents": "Pipeline"}
+#: The rep board's column that already shows a ranking metric (no second copy of it at 1366 pixels).
+SHOWN_AS = {
+    "attainment": "attainment",
+    "won_revenue": "Won",
+    "win_rate": "win_rate",
+    "activities": "activities",
+    "pipeline_created": "Pipeline",
+    "deals_won": "Deals won",
+    "avg_deal_size": "Avg deal",
+}
 
 scope = shell.page("Leaderboards")
 present = widgets.presentation()
@@ -162,17 +172,19 @@ def board_section() -> None:
             bind="query-params",
             help="The board shows what fits a 1366-pixel screen; add these when there is room.",
         )
+        ranked_col = SHOWN_AS.get(metric, m.label)  # the composite score is the only one not on the board
         rep_cols = ["rank", "movement", "Rep", "Flag", "Team", *[c for c in EXTRA_COLUMNS if c in extra]]
-        rep_cols += ["attainment", *([m.label] if metric != "attainment" else []), "Won", "win_rate"]
+        rep_cols += [*([ranked_col] if ranked_col in ("Deals won", "Avg deal") else [])]
+        rep_cols += ["attainment", *([m.label] if ranked_col == m.label else []), "Won", "win_rate"]
         rep_cols += ["activities", "Pipeline", "trend"]
         rep_cols += ["attainment_band"] if "attainment_band" in rep_view else []  # a rep's view of others
         rep_view["Deals won"] = reps["won_count"]
         config = {
             "rank": st.column_config.NumberColumn("#", width=36),
             "movement": st.column_config.TextColumn("Move", width=50, help="Against the previous period"),
-            "Rep": st.column_config.TextColumn("Rep", width=120),
-            "Flag": st.column_config.TextColumn("Flag", width=100, help="Why: in the list under the board."),
-            "Team": st.column_config.TextColumn("Team", width=120),
+            "Rep": st.column_config.TextColumn("Rep", width=112),
+            "Flag": st.column_config.TextColumn("Flag", width=92, help="Why: in the list under the board."),
+            "Team": st.column_config.TextColumn("Team", width=108),
             "attainment": st.column_config.ProgressColumn(
                 "Attainment", format="%.0f%%", min_value=0, max_value=150, width=100
             ),
@@ -183,7 +195,8 @@ def board_section() -> None:
             "attainment_band": st.column_config.TextColumn(
                 "Band", help="Attainment band (others' figures are private)"
             ),
-            "trend": st.column_config.LineChartColumn(f"{m.label}, last {len(data.periods)} {scope.grain}s", width=90),
+            "trend": st.column_config.LineChartColumn(f"{m.label}, last {len(data.periods)} {scope.grain}s", width=84),
+            m.label: st.column_config.TextColumn(m.label, width=72),
         }
         with st.container(key="lb_rep_board"):
             st.subheader("Reps", anchor=False)

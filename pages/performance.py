@@ -10,6 +10,7 @@ from salesops import charts, customers
 from salesops import format as fmt
 from salesops import performance as metrics
 from salesops.performance import changes, funnel
+from salesops.performance import charts as perf_charts
 
 D = metrics.DEFINITIONS
 CD = customers.DEFINITIONS
@@ -290,19 +291,7 @@ else:
             format_func=lambda t: team_names.get(t, t),
         )
         both = fun[fun["team_id"].isin([chosen, funnel.COMPANY])]
-        st.altair_chart(
-            alt.Chart(both)
-            .mark_bar()
-            .encode(
-                x=alt.X("label:N", sort=list(funnel.STAGE_LABELS.values()), title=None),
-                xOffset="team:N",
-                y=alt.Y("overall_conversion:Q", axis=alt.Axis(format="%"), title="Share of leads reaching the stage"),
-                color=alt.Color("team:N", title=None),
-                tooltip=["team", "label", "count", alt.Tooltip("step_conversion:Q", format=".0%")],
-            )
-            .properties(height=240),
-            width="stretch",
-        )
+        st.altair_chart(perf_charts.funnel_chart(both), width="stretch")
         tables.show(
             both,
             {

@@ -211,6 +211,17 @@ with tabs[1]:
         if perf.empty:
             widgets.empty_state("survey answers for these teams")
         else:
+            if scope.team_id or scope.region:  # the library already keeps only the sidebar's teams
+                n_teams = perf["team_id"].nunique()
+                st.caption(
+                    f"The sidebar's {'team' if scope.team_id else 'region'} only: {n_teams} team"
+                    f"{'' if n_teams == 1 else 's'}."
+                    + (
+                        " A correlation across teams needs 3 teams with scores shown: clear the sidebar filter to compare every team."
+                        if n_teams < 3
+                        else ""
+                    ),
+                )
             corr = results.satisfaction_correlation(perf)
             tools_list = corr["tool"].tolist() or perf["tool"].unique().tolist()
             tool = st.selectbox("Tool", tools_list, key="tools_perf_tool")

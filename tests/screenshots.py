@@ -15,10 +15,13 @@ from pathlib import Path
 from tests.conftest import CHROMIUM, CHROMIUM_ARGS, ROOT, _start_server, _stop_server, wait_for_app
 
 SIZES = ((1366, 768), (1920, 1080))
-#: (address, file name, text that shows the page has drawn)
-PAGES = (
+#: (address, file name, text that shows the page has drawn[, selector scrolled into view first]):
+#: Streamlit's main area scrolls by itself, so a part below the fold needs its own shot.
+PAGES: tuple[tuple[str, ...], ...] = (
     ("", "home", "Sales cockpit"),
     ("performance", "performance", "Team performance"),
+    ("performance", "performance-funnel", "Team performance", ".st-key-perf_funnel_team"),
+    ("leaderboards?lb_metric=win_rate", "leaderboards-by-win-rate", "Leaderboards", ".st-key-lb_reps"),
     ("leaderboards", "leaderboards", "Leaderboards"),
     ("leaderboards?lb_tab=Why+behind", "leaderboards-why", "Leaderboards"),
     ("leaderboards?lb_tab=Side+by+side", "leaderboards-compare", "Leaderboards"),
@@ -45,9 +48,11 @@ def take(folder: Path) -> list[Path]:
                 for width, height in SIZES:
                     context = browser.new_context(viewport={"width": width, "height": height})
                     page = context.new_page()
-                    for address, name, text in PAGES:
+                    for address, name, text, *scroll in PAGES:
                         page.goto(f"{base}/{address}")
                         wait_for_app(page, text, timeout=120_000)
+                        for selector in scroll:
+                            page.locator(selector).first.scroll_into_view_if_needed()
                         page.wait_for_timeout(1500)  # charts finish drawing after the script
                         out = folder / f"{name}-{width}x{height}.png"
                         page.screenshot(path=str(out), full_page=True)

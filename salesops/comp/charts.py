@@ -18,7 +18,7 @@ def payout_distribution_chart(payouts: pd.DataFrame, title: str = "How many reps
         alt.Chart(frame)
         .mark_bar(color=TEAM_PALETTE[0])
         .encode(
-            x=alt.X("variable:Q", bin=alt.Bin(maxbins=25), axis=money_axis("Variable pay in the period")),
+            x=alt.X("variable:Q", bin=alt.Bin(maxbins=25), axis=money_axis("Variable pay in the period ($)")),
             y=alt.Y("count():Q", title="Reps"),
             tooltip=[alt.Tooltip("count():Q", title="reps")],
         )
@@ -33,8 +33,8 @@ def payout_curve_chart(curve: pd.DataFrame, point: tuple[float, float] | None = 
         alt.Chart(frame)
         .mark_line(color=TEAM_PALETTE[0], interpolate="linear")
         .encode(
-            x=alt.X("attainment:Q", axis=alt.Axis(format="%", title="Attainment")),
-            y=alt.Y("variable:Q", axis=money_axis("Variable pay")),
+            x=alt.X("attainment:Q", axis=alt.Axis(format="%", title="Attainment (%)")),
+            y=alt.Y("variable:Q", axis=money_axis("Variable pay ($)")),
             tooltip=[alt.Tooltip("attainment:Q", format=".0%"), alt.Tooltip("variable:Q", format="$,.2f")],
         )
     )

@@ -19,8 +19,8 @@ def revenue_split_chart(periods: pd.DataFrame) -> alt.Chart:
         alt.Chart(long)
         .mark_bar()
         .encode(
-            x=alt.X("period:N", sort=None, title=None, axis=alt.Axis(labelAngle=0)),
-            y=alt.Y("dollars:Q", axis=money_axis(), title=None),
+            x=alt.X("period:N", sort=None, title="Period", axis=alt.Axis(labelAngle=0)),
+            y=alt.Y("dollars:Q", axis=money_axis("Won revenue ($)")),
             color=alt.Color(
                 "kind:N",
                 scale=alt.Scale(
@@ -44,8 +44,8 @@ def flows_chart(periods: pd.DataFrame) -> alt.Chart:
         alt.Chart(long)
         .mark_bar()
         .encode(
-            x=alt.X("period:N", sort=None, title=None, axis=alt.Axis(labelAngle=0)),
-            y=alt.Y("customers:Q", title="customers gained / lost"),
+            x=alt.X("period:N", sort=None, title="Period", axis=alt.Axis(labelAngle=0)),
+            y=alt.Y("customers:Q", title="Customers gained / lost (count)"),
             color=alt.Color(
                 "flow:N",
                 scale=alt.Scale(domain=domain, range=[GOOD, TEAM_PALETTE[3], BAD]),
@@ -58,7 +58,9 @@ def flows_chart(periods: pd.DataFrame) -> alt.Chart:
         alt.Chart(periods)
         .mark_line(color=NEUTRAL, point=True)
         .encode(
-            x=alt.X("period:N", sort=None), y=alt.Y("active:Q", title="active customers"), tooltip=["period", "active"]
+            x=alt.X("period:N", sort=None),
+            y=alt.Y("active:Q", title="Active customers (count)"),
+            tooltip=["period", "active"],
         )
     )
     return alt.layer(bars, line).resolve_scale(y="independent").properties(height=260)

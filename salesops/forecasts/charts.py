@@ -48,14 +48,14 @@ def forecast_chart(
             "upper": forecast["yhat_upper"] / 100,
         }
     )
-    x = alt.X("ds:T", title=None)
+    x = alt.X("ds:T", title="Period start")
     colour = alt.Color("series:N", scale=_COLOURS, title=None, legend=alt.Legend(orient="top"))
     area = (
         alt.Chart(band)
         .mark_area(opacity=0.45)
         .encode(
             x=x,
-            y=alt.Y("lower:Q", axis=money_axis()),
+            y=alt.Y("lower:Q", axis=money_axis("Won revenue ($)")),
             y2="upper:Q",
             color=colour,
             tooltip=[
@@ -70,7 +70,7 @@ def forecast_chart(
         .mark_line(point=alt.OverlayMarkDef(size=14))
         .encode(
             x=x,
-            y=alt.Y("dollars:Q", axis=money_axis()),
+            y=alt.Y("dollars:Q", axis=money_axis("Won revenue ($)")),
             color=colour,
             strokeDash=alt.condition(alt.datum.series == PIPELINE, alt.value([4, 3]), alt.value([1, 0])),
             tooltip=[
@@ -98,13 +98,13 @@ def backtest_chart(points: pd.DataFrame, history: pd.DataFrame, title: str = "")
             "dollars": points["yhat"].astype(float) / 100,
         }
     )
-    x = alt.X("ds:T", title=None)
+    x = alt.X("ds:T", title="Period start")
     base = (
         alt.Chart(actual)
         .mark_line(color=TARGET, strokeWidth=2)
         .encode(
             x=x,
-            y=alt.Y("dollars:Q", axis=money_axis()),
+            y=alt.Y("dollars:Q", axis=money_axis("Won revenue ($)")),
             tooltip=[alt.Tooltip("ds:T", title="period"), alt.Tooltip("dollars:Q", format="$,.0f", title="actual")],
         )
     )
@@ -161,7 +161,7 @@ def outlook_chart(frame: pd.DataFrame, title: str = "") -> alt.LayerChart | alt.
         .mark_bar(opacity=0.9)
         .encode(
             y=y,
-            x=alt.X("sum(dollars):Q", axis=money_axis(), stack="zero"),
+            x=alt.X("sum(dollars):Q", axis=money_axis("Revenue in the period ($)"), stack="zero"),
             color=alt.Color("part:N", scale=_OUTLOOK_COLOURS, title=None, legend=alt.Legend(orient="bottom")),
             order=alt.Order("order:Q"),
             tooltip=["label", "part", alt.Tooltip("dollars:Q", format="$,.0f", title="expected")],

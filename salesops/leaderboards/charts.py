@@ -26,9 +26,9 @@ def funnel_chart(funnel: pd.DataFrame, rep_name: str) -> alt.Chart:
         alt.Chart(long)
         .mark_bar()
         .encode(
-            y=alt.Y("stage:N", sort=order, title=None, axis=alt.Axis(labelOverlap=False, labelLimit=160)),
+            y=alt.Y("stage:N", sort=order, title="Stage", axis=alt.Axis(labelOverlap=False, labelLimit=160)),
             yOffset=alt.YOffset("who:N", sort=[rep_name, "Rest of team"]),
-            x=alt.X("conversion:Q", axis=alt.Axis(format="%"), title="moves on to the next stage"),
+            x=alt.X("conversion:Q", axis=alt.Axis(format="%"), title="Moves on to the next stage (%)"),
             color=alt.Color(
                 "who:N",
                 scale=alt.Scale(domain=[rep_name, "Rest of team"], range=[TEAM_PALETTE[0], NEUTRAL]),
@@ -49,7 +49,7 @@ def compare_chart(trend: pd.DataFrame, metric_label: str, fmt: str) -> alt.Chart
         alt.Chart(trend)
         .mark_line(point=True)
         .encode(
-            x=alt.X("period:N", sort=order, title=None),
+            x=alt.X("period:N", sort=order, title="Period"),
             y=alt.Y("value:Q", title=metric_label, axis=alt.Axis(format=fmt)),
             color=alt.Color("name:N", title=None, scale=alt.Scale(range=list(TEAM_PALETTE))),
             tooltip=["name", "period", alt.Tooltip("value:Q", format=fmt, title=metric_label)],

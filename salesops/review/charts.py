@@ -26,12 +26,12 @@ def waterfall_chart(w: Waterfall, height: int = 300) -> alt.Chart | None:
         x=alt.X(
             "label:N",
             sort=order,
-            title=None,
+            title="What moved the forecast",
             axis=alt.Axis(labelAngle=-25, labelLimit=160, labelFontSize=13, labelOverlap=False),
         )
     )
     chart = base.mark_bar(size=46).encode(
-        y=alt.Y("lo:Q", axis=money_axis(), scale=alt.Scale(zero=False)),
+        y=alt.Y("lo:Q", axis=money_axis("Forecast P50 ($)"), scale=alt.Scale(zero=False)),
         y2="hi:Q",
         color=alt.Color("kind:N", scale=alt.Scale(domain=list(_COLOURS), range=list(_COLOURS.values())), legend=None),
         tooltip=["label", alt.Tooltip("dollars:Q", format="$,.0f", title="change")],
@@ -53,9 +53,11 @@ def outlook_trend_chart(trend: pd.DataFrame, height: int = 260) -> alt.Chart | N
             "Quota": trend["quota_cents"].astype(float) / 100,
         }
     )
-    x = alt.X("as_of:T", title=None, axis=alt.Axis(format="%d %b", labelFontSize=13))
+    x = alt.X("as_of:T", title="Week of", axis=alt.Axis(format="%d %b", labelFontSize=13))
     base = alt.Chart(t).encode(x=x)
-    band = base.mark_area(opacity=0.18, color=TEAM_PALETTE[0]).encode(y=alt.Y("P10:Q", axis=money_axis()), y2="P90:Q")
+    band = base.mark_area(opacity=0.18, color=TEAM_PALETTE[0]).encode(
+        y=alt.Y("P10:Q", axis=money_axis("Quarter revenue ($)")), y2="P90:Q"
+    )
     p50 = base.mark_line(color=TEAM_PALETTE[0], point=True).encode(
         y="P50:Q", tooltip=[alt.Tooltip("as_of:T", title="week"), alt.Tooltip("P50:Q", format="$,.0f")]
     )

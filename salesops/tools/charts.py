@@ -16,7 +16,7 @@ def csat_trend_chart(results: pd.DataFrame) -> alt.Chart:
     frame = results[["round_id", "round", "opens_on", "tool", "csat", "nps", "answers", "fell"]].copy()
     frame["csat"] = frame["csat"].astype(float)
     order = list(dict.fromkeys(frame.sort_values("opens_on")["round_id"]))
-    x = alt.X("round_id:N", sort=order, title=None, axis=alt.Axis(labelAngle=0))
+    x = alt.X("round_id:N", sort=order, title="Survey round", axis=alt.Axis(labelAngle=0))
     y = alt.Y("csat:Q", title="CSAT (% satisfied 4–5)", axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1]))
     base = alt.Chart(frame).encode(
         x=x,
@@ -49,7 +49,7 @@ def satisfaction_heatmap(breakdown: pd.DataFrame) -> alt.Chart:
     frame["mean_satisfaction"] = frame["mean_satisfaction"].astype(float)
     frame["label"] = [f"{v:.1f}" if s else "hidden" for v, s in zip(frame["mean_satisfaction"], frame["shown"])]
     base = alt.Chart(frame).encode(
-        x=alt.X("tool:N", title=None, axis=alt.Axis(labelAngle=0)), y=alt.Y("team:N", title=None)
+        x=alt.X("tool:N", title="Tool", axis=alt.Axis(labelAngle=0)), y=alt.Y("team:N", title="Team")
     )
     rect = base.mark_rect().encode(
         color=alt.condition(
@@ -85,7 +85,7 @@ def satisfaction_vs_performance_chart(frame: pd.DataFrame, tool: str) -> alt.Cha
         .mark_circle(size=160, opacity=0.85)
         .encode(
             x=alt.X("mean_satisfaction:Q", title=f"Mean satisfaction with {tool} (1–5)", scale=alt.Scale(zero=False)),
-            y=alt.Y("attainment:Q", title="Attainment", axis=alt.Axis(format="%")),
+            y=alt.Y("attainment:Q", title="Attainment (%)", axis=alt.Axis(format="%")),
             color=alt.Color("team:N", title="Team", scale=team_scale(all_teams, names)),
             tooltip=[
                 "team",

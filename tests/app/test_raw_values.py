@@ -1,4 +1,5 @@
-"""AppTest sweep: no page shows "None", "nan", "NaT", a raw id or a snake_case header anywhere a user reads.
+"""AppTest sweep: no page shows "None", "nan", "NaT", a raw id or a snake_case header anywhere a user reads,
+and no chart has an x or y axis without a title.
 
 Walks every page (and the views behind its main toggles and selectors), reads every rendered table
 (headers as configured, cells, missing-value placeholder), metric (label, value, delta, help) and
@@ -75,10 +76,46 @@ def text_problems(at: AppTest, where: str) -> list[str]:
     return out
 
 
+def _encodings(spec: dict):
+    """Every (channel, encoding) of x and y in a Vega-Lite spec and its layers, concats and facets."""
+    for channel in ("x", "y"):
+        enc = (spec.get("encoding") or {}).get(channel)
+        if isinstance(enc, dict) and enc.get("field"):
+            yield channel, enc
+    for key in ("layer", "hconcat", "vconcat", "concat"):
+        for sub in spec.get(key) or []:
+            yield from _encodings(sub)
+    if isinstance(spec.get("spec"), dict):
+        yield from _encodings(spec["spec"])
+
+
+def chart_problems(at: AppTest, where: str) -> list[str]:
+    """Charts with an x or y axis without a title (Vega-Lite would print the raw field name, or nothing).
+
+    Layers share their axes, and an explicit title on one layer titles the shared axis, so a
+    channel passes when any of the chart's layers titles it.
+    """
+    out = []
+    for chart in at.get("vega_lite_chart"):
+        spec = json.loads(chart.proto.spec)
+        name = spec["title"].get("text") if isinstance(spec.get("title"), dict) else spec.get("title")
+        fields: dict[str, list[str]] = {}
+        titled: set[str] = set()
+        for channel, enc in _encodings(spec):
+            if "axis" in enc and enc["axis"] is None:  # axis: null draws no axis and no title
+                continue
+            fields.setdefault(channel, []).append(enc["field"])
+            if enc.get("title") if "title" in enc else (enc.get("axis") or {}).get("title"):
+                titled.add(channel)
+        for channel in sorted(set(fields) - titled):
+            out.append(f"{where}: chart {name or '(untitled)'!r}: {channel} axis {fields[channel]} has no title")
+    return out
+
+
 def sweep(at: AppTest, where: str) -> list[str]:
     """Every problem on the page as currently rendered."""
     assert not at.exception, (where, at.exception)
-    out = text_problems(at, where)
+    out = text_problems(at, where) + chart_problems(at, where)
     for i, df_el in enumerate(at.dataframe):
         out += table_problems(df_el, f"{where} table {i}")
     return out

@@ -78,12 +78,16 @@ def test_lead_fairness_shows_the_lopsided_team_first(tools):
 
 
 def test_the_team_filter_narrows_lead_fairness_and_the_survey_tiles_to_that_team(tools):
-    """With team T03 chosen in the sidebar, fairness names that team (not "the most uneven") and the tiles are its own."""
+    """With team T03 chosen in the sidebar, fairness names that team (not "the most uneven"), the tiles are
+    its own, and the tools-and-performance table shows that team only, saying so."""
     tools.selectbox(key="team").set_value("T03").run()
     assert not tools.exception
     labels = {m.label: m.value for m in tools.metric}
     assert labels["Team"] == "Atlanta SMB" and "Most uneven team" not in labels
     assert any(c.value.startswith("Tiles: Atlanta SMB only") for c in tools.caption)
+    perf = next(f for f in _frames(tools) if "attainment" in f.columns and "mean_satisfaction" in f.columns)
+    assert set(perf["team"]) == {"Atlanta SMB"}  # tools and performance follow the sidebar team too
+    assert any(c.value.startswith("The sidebar's team only: 1 team.") for c in tools.caption)
 
 
 def test_the_survey_tab_opens_on_a_round_with_scores_to_show(tools):

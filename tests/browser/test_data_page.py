@@ -12,7 +12,8 @@ HEAD = "Opportunity ID,Opportunity Owner,Stage,Amount,Created Date,Close Date\n"
 
 
 def test_uploading_a_bad_then_a_good_export_reports_and_imports(server, page, tmp_path):
-    """A bad file shows its problems and no import button; a good one imports and appears in the log."""
+    """A bad file shows its problems and no import button; a good one imports, appears in the log, and
+    its "ready to import" message and button go away (the uploader is empty again)."""
     bad = tmp_path / "bad_export.csv"
     bad.write_text(HEAD + 'B-1,Jamie Muller,Verbal Yes,"$1,000.00",01/06/2026,02/27/2026\n')
     good = tmp_path / "good_export.csv"
@@ -33,3 +34,6 @@ def test_uploading_a_bad_then_a_good_export_reports_and_imports(server, page, tm
     page.locator(".st-key-data_confirm button").click()
     wait_for_app(page, "Imported good_export.csv")
     assert "1 added, 0 updated, 0 unchanged" in page.get_by_text("Imported good_export.csv").first.inner_text()
+    assert page.get_by_text("ready to import").count() == 0
+    assert page.locator(".st-key-data_confirm").count() == 0
+    assert "Upload a CSV export" in page.get_by_test_id("stAlertContentInfo").first.inner_text()

@@ -142,3 +142,20 @@ def test_not_closing_is_judged_against_the_teams_own_history_as_well(empty_engin
 def test_the_history_window_is_four_ranges_of_the_same_length_just_before():
     """Q2 2026 (91 days): the 364 days from 2 Apr 2025 to 31 Mar 2026."""
     assert funnel.history_window(Q2) == (date(2025, 4, 2), date(2026, 3, 31))
+
+
+def test_the_funnel_chart_draws_every_reached_stage_on_a_titled_log_scale(org):
+    """T2 beside the company: ten bars (every stage has leads), a log y-axis titled with its unit, labels in %."""
+    from salesops.performance.charts import funnel_chart
+
+    f = funnel.funnel(org, Q2)
+    spec = funnel_chart(f[f["team_id"].isin(["T2", funnel.COMPANY])]).to_dict()
+    bars, text = spec["layer"]
+    assert bars["encoding"]["y"]["scale"]["type"] == "log"
+    assert bars["encoding"]["y"]["title"] == "Leads reaching the stage (%, log scale)"
+    assert bars["encoding"]["x"]["title"] == "Stage"
+    rows = next(iter(spec["datasets"].values()))
+    # T2 won 1 of 100 leads, the company 5 of 200: the smallest bar is 1 %, the axis starts at 1 %
+    assert sum(r["bar"] is not None for r in rows) == 10
+    assert bars["encoding"]["y"]["scale"]["domain"] == [0.01, 1]
+    assert {r["text"] for r in rows if r["team"] == "Company"} == {"100%", "60%", "18%", "6%", "2%"}
