@@ -80,7 +80,13 @@ if partial and len(frame):
     frame.loc[frame.index[-1], "period"] = f"{frame['period'].iloc[-1]} (to date)"
 st.altair_chart(
     charts.trend_chart(
-        frame, "period", "won", f"Won revenue and quota by {scope.grain}", target="quota", partial=partial
+        frame,
+        "period",
+        "won",
+        f"Won revenue and quota by {scope.grain}",
+        target="quota",
+        partial=partial,
+        x_title=scope.grain.capitalize(),
     ),
     width="stretch",
 )

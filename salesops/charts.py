@@ -53,6 +53,7 @@ def trend_chart(
     target: str | None = None,
     y_title: str = "Won revenue ($)",
     partial: bool = False,
+    x_title: str = "Period",
 ) -> alt.Chart:
     """Bars of ``y`` per ``x`` period, with an optional ``target`` line (e.g. quota), both in the legend.
 
@@ -64,7 +65,7 @@ def trend_chart(
     series = [to_date if partial and i == len(labels) - 1 else done for i in range(len(labels))]
     data = frame.assign(series=series, target_label="Quota")
     domain, colours = [done, *([to_date] if partial else [])], [TEAM_PALETTE[0], *([PARTIAL] if partial else [])]
-    base = alt.Chart(data).encode(x=alt.X(f"{x}:N", sort=labels, title=None, axis=alt.Axis(labelAngle=0)))
+    base = alt.Chart(data).encode(x=alt.X(f"{x}:N", sort=labels, title=x_title, axis=alt.Axis(labelAngle=0)))
     bars = base.mark_bar().encode(
         y=alt.Y(f"{y}:Q", axis=money_axis(y_title)),
         color=alt.Color("series:N", title=None, scale=alt.Scale(domain=domain, range=colours), sort=domain),

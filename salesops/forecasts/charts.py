@@ -155,7 +155,7 @@ def outlook_chart(frame: pd.DataFrame, title: str = "") -> alt.LayerChart | alt.
     )
     long["dollars"] = long["cents"] / 100
     long["order"] = long["part"].map({WON: 0, PIPE: 1, RUNRATE: 2})
-    y = alt.Y("label:N", title=None, sort=list(frame["label"]), axis=alt.Axis(labelLimit=260))
+    y = alt.Y("label:N", title="Forecast for", sort=list(frame["label"]), axis=alt.Axis(labelLimit=260))
     bars = (
         alt.Chart(long)
         .mark_bar(opacity=0.9)

@@ -107,7 +107,7 @@ def gini_chart(teams: pd.DataFrame) -> alt.Chart:
         alt.Chart(f)
         .mark_bar()
         .encode(
-            y=alt.Y("team:N", sort="-x", title=None),
+            y=alt.Y("team:N", sort="-x", title="Team"),
             x=alt.X("gini:Q", title="Gini of leads per rep (0 = even)", scale=alt.Scale(domain=[0, 1])),
             color=alt.condition("datum.gini >= 0.3", alt.value(BAD), alt.value(NEUTRAL)),
             tooltip=[
@@ -127,7 +127,7 @@ def leads_vs_fair_share_chart(reps: pd.DataFrame, team: str) -> alt.Chart:
     """Leads per rep of one team (bars) with each rep's fair share (tick); flagged reps in red."""
     f = reps[["rep", "leads", "fair_share", "ratio", "flag"]].copy()
     f["fair_share"] = f["fair_share"].astype(float)
-    base = alt.Chart(f).encode(y=alt.Y("rep:N", sort="-x", title=None))
+    base = alt.Chart(f).encode(y=alt.Y("rep:N", sort="-x", title="Rep"))
     bars = base.mark_bar().encode(
         x=alt.X("leads:Q", title="Leads in the period"),
         color=alt.condition("datum.flag != ''", alt.value(BAD), alt.value(TEAM_PALETTE[0])),
@@ -153,8 +153,8 @@ def gini_trend_chart(trend: pd.DataFrame) -> alt.Chart:
         alt.Chart(f)
         .mark_line(point=True)
         .encode(
-            x=alt.X("yearmonth(month):T", title=None),
-            y=alt.Y("gini:Q", title="Gini", scale=alt.Scale(domain=[0, 1])),
+            x=alt.X("yearmonth(month):T", title="Month"),
+            y=alt.Y("gini:Q", title="Gini (0 = even, 1 = one rep gets all)", scale=alt.Scale(domain=[0, 1])),
             color=alt.Color("team:N", title="Team", scale=team_scale(all_teams, names)),
             tooltip=[
                 "team",
