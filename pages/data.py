@@ -279,6 +279,7 @@ def data_health() -> None:
         shown,
         hide_index=True,
         key="data_health_records",
+        placeholder=fmt.MISSING,  # a deal with no amount, a new hire with nothing won yet
         column_config={
             "team": "Team",
             "record_id": "CRM id",

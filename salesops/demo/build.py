@@ -15,6 +15,7 @@ from salesops import config
 from salesops.demo.activity import build_activities, build_leads
 from salesops.demo.customers import CustomerBook
 from salesops.demo.deals import build_deals
+from salesops.demo.flaws import plant_flaws
 from salesops.demo.org import (
     FIRST,
     LAST,
@@ -139,7 +140,8 @@ def build_demo(engine: Engine, seed: int = 7, scale: str = "small", today: date 
         counts["survey_responses"] = bulk_insert(conn, schema.survey_responses, answers)
         book = CustomerBook(seed)
         batches = _Batches(rng, spec, today, base_win, moved, reps, teams, book)
-        counts.update(_stream_batches(conn, batches, teams))
+        for name, n in _stream_batches(conn, batches, teams).items():  # adds the planted new hire to reps
+            counts[name] = counts.get(name, 0) + n
         counts["accounts"] = bulk_insert(conn, schema.accounts, book.accounts())
         counts["deal_kinds"] = refresh_deal_kinds(conn)
         counts["import_warnings"] = _plant_import_warnings(conn)
@@ -178,6 +180,9 @@ def _stream_batches(conn: Connection, batches: _Batches, teams: pd.DataFrame) ->
         del quota_months
         for name, rows in batches.load(batch, build_rep_months(batch_reps, batches.today)).items():
             counts[name] += bulk_insert(conn, staged[name], rows)
+    # The planted data-health flaws: new records on top of the generated ones, before the date-order publish.
+    for name, n in plant_flaws(conn, staged, batches.today).items():
+        counts[name] = counts.get(name, 0) + n
     for name, table in staged.items():
         _publish(conn, schema.metadata.tables[name], table)
     return counts

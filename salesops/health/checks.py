@@ -109,13 +109,13 @@ _QUERIES = {
         FROM reps r
         WHERE r.active
           AND EXISTS (SELECT 1 FROM deals d WHERE d.rep_id = r.rep_id
-                      AND COALESCE(d.close_date, d.created_date) BETWEEN :year_ago AND :today)
+                      AND (d.created_date BETWEEN :year_ago AND :today OR d.close_date BETWEEN :year_ago AND :today))
           AND NOT EXISTS (SELECT 1 FROM quotas q WHERE q.rep_id = r.rep_id
                           AND q.period_start BETWEEN :year_ago AND :today)""",
     "quota_no_rep": """
         SELECT 'quota_no_rep' AS "check", NULL AS team_id, q.rep_id, q.rep_id || ' ' || q.period_type || ' '
-               || CAST(q.period_start AS VARCHAR) AS record_id, q.rep_id AS label, q.amount_cents AS value_cents,
-               'a quota for a rep id the store does not have' AS detail
+               || CAST(q.period_start AS VARCHAR) AS record_id, 'Rep not in the store' AS label, q.amount_cents AS value_cents,
+               'a quota for a rep id the store does not have: add the rep to the roster or remove the quota' AS detail
         FROM quotas q WHERE NOT EXISTS (SELECT 1 FROM reps r WHERE r.rep_id = q.rep_id)""",
 }
 

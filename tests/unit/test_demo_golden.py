@@ -20,14 +20,14 @@ GOLDEN = {
     "activities": (280245, "d3264ad8e99de3e99b00717317eb3616"),
     "comp_plans": (0, "d41d8cd98f00b204e9800998ecf8427e"),
     "deal_kinds": (18363, "1b2c61d7576ea491547e95061f0ba2f8"),  # derived from deals and accounts (#19)
-    "deal_changes": (4037, "3725732b4ad9c0695e4c6795a631a3e8"),
-    "deal_stage_history": (87048, "e24959215645677ec5eb843b05c4b2dc"),
-    "deals": (18363, "08e82968647d5038c087253048f5719f"),
+    "deal_changes": (4040, "b8651ef6365714dd2b39645eb7490309"),  # + the planted pushes (#14)
+    "deal_stage_history": (87052, "819e78ce25aa73a81257d9a5b0ece8db"),  # + the planted deals (#14)
+    "deals": (18367, "3db524fcc4064d5bcf10b310ab249f71"),  # + 4 planted data-health flaws (#14)
     "forecast_cache": (0, "d41d8cd98f00b204e9800998ecf8427e"),
     "import_log": (0, "d41d8cd98f00b204e9800998ecf8427e"),
     "leads": (71811, "3b5094e1a3cb88e5d50f3e18481676d7"),
-    "quotas": (3244, "b2c4deec9f8e02a8e9cff18c92d3ca1d"),
-    "reps": (132, "61f9ddc5b7f31e6be8694c25ae4b0393"),
+    "quotas": (3247, "6ff6f2283dd6a09bcea6fee29a03535e"),  # + the quota with no rep (#14)
+    "reps": (133, "40947b414cd33bc99c0b8298207972a6"),  # + the new hire without quota (#14)
     "survey_invites": (371, "6b51ff9d03f5f94cafeae509d6425e71"),  # without the token: random since #13
     "users": (5, "5cccdb80d81812305961064fa811f252"),  # the demo users of each role (#13)
     "import_warnings": (3, "e9a820ff84e28e53f5a0539cfaf902d0"),  # the planted close-before-create rows (#14)
@@ -38,23 +38,43 @@ GOLDEN = {
 }
 
 
+#: The planted data-health flaws (salesops/demo/flaws.py, #14) are new rows on top of the generated
+#: ones: without them, each table they touch still hashes to its value from before they existed.
+PLANTED = {
+    "deals": "deal_id NOT IN ('D0018364', 'D0018365', 'D0018366', 'D0018367')",
+    "deal_stage_history": "deal_id NOT IN ('D0018364', 'D0018365', 'D0018366', 'D0018367')",
+    "deal_changes": "deal_id NOT IN ('D0018364', 'D0018365', 'D0018366', 'D0018367')",
+    "reps": "rep_id <> 'R0133'",
+    "quotas": "rep_id <> 'R0134'",
+}
+GENERATED = {
+    "deals": (18363, "08e82968647d5038c087253048f5719f"),
+    "deal_stage_history": (87048, "e24959215645677ec5eb843b05c4b2dc"),
+    "deal_changes": (4037, "3725732b4ad9c0695e4c6795a631a3e8"),
+    "reps": (132, "61f9ddc5b7f31e6be8694c25ae4b0393"),
+    "quotas": (3244, "b2c4deec9f8e02a8e9cff18c92d3ca1d"),
+}
+
+
 def _rows(name: str) -> str:
     """The rows to hash: survey links carry random tokens (by design, #13), so they are left out."""
     return "(SELECT * EXCLUDE (token) FROM survey_invites)" if name == "survey_invites" else f'"{name}"'
 
 
-def table_checksums(engine) -> dict[str, tuple[int, str]]:
-    """(row count, md5 of the sorted rows as text) of every table except the logs (meta, changes)."""
+def table_checksums(engine, generated_only: bool = False) -> dict[str, tuple[int, str]]:
+    """(row count, md5 of the sorted rows as text) of every table except the logs (meta, changes);
+    ``generated_only``: of the tables in PLANTED, without the planted rows."""
     raw = engine.raw_connection()
     try:
         con = raw.driver_connection
         out = {}
         for table in schema.metadata.sorted_tables:
-            if table.name in ("meta", "changes"):
+            if table.name in ("meta", "changes") or (generated_only and table.name not in PLANTED):
                 continue
+            rows = f"(SELECT * FROM {table.name} WHERE {PLANTED[table.name]})" if generated_only else _rows(table.name)
             n, digest = con.execute(
                 "SELECT count(*), md5(coalesce(string_agg(CAST(x AS VARCHAR), chr(10) "  # noqa: S608 - schema names
-                f"ORDER BY CAST(x AS VARCHAR)), '')) FROM {_rows(table.name)} x"
+                f"ORDER BY CAST(x AS VARCHAR)), '')) FROM {rows} x"
             ).fetchone()
             out[table.name] = (int(n), str(digest))
         return out
@@ -64,15 +84,17 @@ def table_checksums(engine) -> dict[str, tuple[int, str]]:
 
 @pytest.mark.slow
 def test_the_streamed_demo_build_writes_exactly_the_rows_of_before(tmp_path):
-    """Seed 7, small: every table has the recorded row count and checksum (new tables: empty)."""
+    """Seed 7, small: every table has the recorded row count and checksum; without the planted flaws, as before them."""
     engine = open_store(f"duckdb:///{tmp_path / 'golden.duckdb'}")
     try:
         build_demo(engine, seed=7, scale="small", today=date(2026, 11, 24))
         got = table_checksums(engine)
+        generated = table_checksums(engine, generated_only=True)
     finally:
         engine.dispose()
     for name, expected in GOLDEN.items():
         assert got[name] == expected, name
+    assert generated == GENERATED  # the planted flaws leave every generated row as it was
     for name in set(got) - set(GOLDEN):  # a table added since: the demo leaves it empty or it is checked above
         assert got[name][0] == 0, f"{name}: add its golden row count and checksum"
 

@@ -132,8 +132,37 @@ def test_the_cli_prints_counts_by_team_and_details(org, capsys, monkeypatch):
     assert "hint:" in capsys.readouterr().err
 
 
-def test_the_demo_has_something_for_data_health(demo_engine):
-    """The demo (seed 7): stale open deals occur naturally; three import warnings are planted."""
-    flags = health.find_flags(demo_engine, health.HealthSettings(today=date(2026, 11, 24)))
-    counts = flags["check"].value_counts()
-    assert counts["import_warning"] == 3 and counts["stale"] > 0
+def test_health_on_the_demo_finds_each_planted_flaw(demo_url, capsys):
+    """`salesops health --details` on the demo (seed 7) lists exactly the planted records of each check (docs/DEMO_DATA.md)."""
+    import csv
+    import io
+
+    assert main(["health", "--details", "--format", "csv", "--db", demo_url]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    found: dict[str, set[str]] = {}
+    for r in rows:
+        found.setdefault(r["check"], set()).add(r["record_id"])
+    assert found["missing_amount"] == {"D0018364"}  # the new hire's first deal, no amount yet
+    assert found["no_quota"] == {"R0133"}  # the new hire: a deal, no quota
+    assert found["duplicate"] == {"D0002089", "D0018365"}  # an open deal and its second entry
+    assert found["past_close"] == {"D0018366"}  # expected to close 18 days ago
+    assert found["pushed"] == {"D0018367"}
+    assert found["quota_no_rep"] == {f"R0134 month 2026-{m}-01" for m in ("10", "11", "12")}
+    assert found["import_warning"] == {"D0000001", "D0001908", "D0003521"}
+    assert len(found["stale"]) > 0  # stale deals occur naturally
+    assert set(found) == set(health.CHECKS)
+    pushed = next(r for r in rows if r["check"] == "pushed")
+    assert pushed["detail"] == "close date pushed 3 times" and pushed["team_id"] == "T05"
+    ghost = next(r for r in rows if r["check"] == "quota_no_rep")
+    assert ghost["label"] == "Rep not in the store" and ghost["value_cents"] == "6000000"
+
+
+def test_a_new_rep_with_only_an_open_deal_has_no_quota(empty_engine):
+    """A rep hired last month, no quota yet, one open deal created 10 days ago closing next quarter: flagged no_quota."""
+    insert(empty_engine, schema.teams, [dict(team_id="A", name="Team A", region="R")])
+    insert(empty_engine, schema.reps, [rep("N1", "A")])
+    insert(
+        empty_engine, schema.deals, [deal(1, "N1", "A", "open", 100_00, date(2026, 9, 30), created=date(2026, 6, 20))]
+    )
+    flags = health.find_flags(empty_engine, health.HealthSettings(today=TODAY))
+    assert set(zip(flags["check"], flags["record_id"])) == {("no_quota", "N1")}
