@@ -19,7 +19,7 @@ GOLDEN = {
     "accounts": (6254, "793015c9ef54523ada2e2881a62c0df7"),
     "activities": (280245, "d3264ad8e99de3e99b00717317eb3616"),
     "comp_plans": (0, "d41d8cd98f00b204e9800998ecf8427e"),
-    "deal_kinds": (18363, "1b2c61d7576ea491547e95061f0ba2f8"),  # derived from deals and accounts (#19)
+    "deal_kinds": (18367, "1bfd96b3fd9d58e953597e88d8acf231"),  # derived from deals and accounts (#19), + planted
     "deal_changes": (4040, "b8651ef6365714dd2b39645eb7490309"),  # + the planted pushes (#14)
     "deal_stage_history": (87052, "819e78ce25aa73a81257d9a5b0ece8db"),  # + the planted deals (#14)
     "deals": (18367, "3db524fcc4064d5bcf10b310ab249f71"),  # + 4 planted data-health flaws (#14)
@@ -41,6 +41,7 @@ GOLDEN = {
 #: The planted data-health flaws (salesops/demo/flaws.py, #14) are new rows on top of the generated
 #: ones: without them, each table they touch still hashes to its value from before they existed.
 PLANTED = {
+    "deal_kinds": "deal_id NOT IN ('D0018364', 'D0018365', 'D0018366', 'D0018367')",
     "deals": "deal_id NOT IN ('D0018364', 'D0018365', 'D0018366', 'D0018367')",
     "deal_stage_history": "deal_id NOT IN ('D0018364', 'D0018365', 'D0018366', 'D0018367')",
     "deal_changes": "deal_id NOT IN ('D0018364', 'D0018365', 'D0018366', 'D0018367')",
@@ -48,6 +49,7 @@ PLANTED = {
     "quotas": "rep_id <> 'R0134'",
 }
 GENERATED = {
+    "deal_kinds": (18363, "1b2c61d7576ea491547e95061f0ba2f8"),
     "deals": (18363, "08e82968647d5038c087253048f5719f"),
     "deal_stage_history": (87048, "e24959215645677ec5eb843b05c4b2dc"),
     "deal_changes": (4037, "3725732b4ad9c0695e4c6795a631a3e8"),
