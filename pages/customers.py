@@ -63,31 +63,25 @@ def per_period() -> None:
     names = dict(zip(loaders.load_teams()["team_id"], loaders.load_teams()["name"]))
     shown = frame.assign(
         group=frame["group"].map(lambda g: names.get(g, g)) if by == "team" else frame["group"],
-        won=frame["won_cents"] / 100,
-        new_rev=frame["new_cents"] / 100,
-        existing_rev=frame["existing_cents"] / 100,
         partial=frame["partial"].map({True: "partial", False: ""}),
     )
-    cols = ["group", "period", "partial", "won", "new_rev", "existing_rev", "existing_share", "active", "new"]
-    st.dataframe(
-        shown[[*cols, "returning", "lost"]],
-        hide_index=True,
-        width="stretch",
-        column_config={
+    C = fmt.Col
+    tables.show(
+        shown,
+        {
             "group": "Team" if by == "team" else ("Region" if by == "region" else "Company"),
             "period": "Period",
-            "partial": st.column_config.TextColumn("Status", help="The current period counts up to today."),
-            "won": st.column_config.NumberColumn("Won", format="dollar"),
-            "new_rev": st.column_config.NumberColumn("New business", format="dollar", help=D["New business revenue"]),
-            "existing_rev": st.column_config.NumberColumn(
-                "Existing customers", format="dollar", help=D["Existing customer revenue"]
-            ),
-            "existing_share": st.column_config.NumberColumn("Share existing", format="percent"),
-            "active": st.column_config.NumberColumn("Active", help=D["Active customers"]),
-            "new": st.column_config.NumberColumn("New", help=D["New customers"]),
-            "returning": st.column_config.NumberColumn("Returning", help=D["Returning customers"]),
-            "lost": st.column_config.NumberColumn("Lost", help=D["Lost customers"]),
+            "partial": C("Status", "text", "The current period counts up to today."),
+            "won_cents": C("Won", "money"),
+            "new_cents": C("New business", "money", D["New business revenue"]),
+            "existing_cents": C("Existing customers", "money", D["Existing customer revenue"]),
+            "existing_share": C("Share existing", "pct"),
+            "active": C("Active", "count", D["Active customers"]),
+            "new": C("New", "count", D["New customers"]),
+            "returning": C("Returning", "count", D["Returning customers"]),
+            "lost": C("Lost", "count", D["Lost customers"]),
         },
+        key="cust_periods",
     )
     if not present:
         widgets.csv_download(frame, f"customers_{trend.grain}_{by}.csv", key="cust_csv_periods")
@@ -105,27 +99,22 @@ if ret.empty:
     st.info("No customer has reached a second year yet: retention needs a year of history.", icon=":material/info:")
 else:
     lcol, rcol = st.columns([2, 3])
-    lcol.dataframe(
-        ret.assign(
-            base=ret["base_cents"] / 100,
-            revenue=ret["revenue_cents"] / 100,
-            status=ret["complete"].map({True: "", False: "partial"}),
-        )[["cohort", "customers", "year", "base", "revenue", "nrr", "grr", "status"]],
-        hide_index=True,
-        width="stretch",
-        column_config={
-            "cohort": st.column_config.NumberColumn("Cohort", format="%d"),
-            "customers": "Customers",
-            "year": "Year",
-            "base": st.column_config.NumberColumn("Year-1 revenue", format="dollar"),
-            "revenue": st.column_config.NumberColumn("Year-N revenue", format="dollar"),
-            "nrr": st.column_config.NumberColumn("Net retention", format="percent", help=D["Net revenue retention"]),
-            "grr": st.column_config.NumberColumn(
-                "Gross retention", format="percent", help=D["Gross revenue retention"]
-            ),
-            "status": st.column_config.TextColumn("Status", help="Partial: some customers are still inside that year."),
-        },
-    )
+    with lcol:
+        C = fmt.Col
+        tables.show(
+            ret.assign(status=ret["complete"].map({True: "", False: "partial"}), cohort=ret["cohort"].astype(str)),
+            {
+                "cohort": "Cohort",
+                "customers": C("Customers", "count"),
+                "year": C("Year", "count"),
+                "base_cents": C("Year-1 revenue", "money"),
+                "revenue_cents": C("Year-N revenue", "money"),
+                "nrr": C("Net retention", "pct", D["Net revenue retention"]),
+                "grr": C("Gross retention", "pct", D["Gross revenue retention"]),
+                "status": C("Status", "text", "Partial: some customers are still inside that year."),
+            },
+            key="cust_retention",
+        )
     rcol.altair_chart(charts.retention_chart(ret[ret["complete"]] if ret["complete"].any() else ret), width="stretch")
     if not present:
         widgets.csv_download(ret, "revenue_retention.csv", key="cust_csv_retention")
@@ -142,37 +131,29 @@ st.subheader("Concentration and accounts at risk")
 ccol, rcol = st.columns([1, 2])
 ccol.metric(f"Top-{customers.TOP_N} share", fmt.pct(c.top_share), help=D["Top-10 share"])
 ccol.caption(f"{fmt.money(c.top_cents)} of {fmt.money(c.total_cents)} won from {c.customers:,} customers in the range")
-ccol.dataframe(
-    c.top.assign(won=c.top["won_cents"] / 100)[["customer", "won"]],
-    hide_index=True,
-    column_config={"customer": "Customer", "won": st.column_config.NumberColumn("Won", format="dollar")},
-)
+with ccol:
+    tables.show(c.top, {"customer": "Customer", "won_cents": fmt.Col("Won", "money")}, key="cust_top")
 risk = view.risk
 rcol.markdown(f"**Accounts at risk** ({len(risk):,})", help=D["Accounts at risk"])
-rcol.dataframe(
-    risk.assign(
-        last_12m=risk["last_12m_cents"] / 100,
-        prior_12m=risk["prior_12m_cents"] / 100,
-        cycle=risk["usual_cycle_days"].astype("Float64").round(),
-        change=[f"{x:+.0%}" if pd.notna(x) else "—" for x in risk["change"]],
-    )[["customer", "reasons", "last_12m", "prior_12m", "change", "last_purchase", "cycle", "stale_renewals"]],
-    hide_index=True,
-    width="stretch",
-    height=300,
-    placeholder=fmt.MISSING,
-    column_config={
-        "customer": "Customer",
-        "reasons": "Why",
-        "last_12m": st.column_config.NumberColumn("Last 12 months", format="dollar"),
-        "prior_12m": st.column_config.NumberColumn("12 months before", format="dollar"),
-        "change": st.column_config.TextColumn(
-            "Change", help="Last 12 months against the 12 before (— : nothing before)"
+with rcol:
+    tables.show(
+        risk.assign(
+            cycle=risk["usual_cycle_days"].astype("Float64").round(),
+            change=[f"{x:+.0%}" if pd.notna(x) else "—" for x in risk["change"]],
         ),
-        "last_purchase": st.column_config.DateColumn("Last purchase"),
-        "cycle": st.column_config.NumberColumn("Usual cycle (days)", format="%d"),
-        "stale_renewals": st.column_config.NumberColumn("Stale renewals"),
-    },
-)
+        {
+            "customer": "Customer",
+            "reasons": "Why",
+            "last_12m_cents": fmt.Col("Last 12 months", "money"),
+            "prior_12m_cents": fmt.Col("12 months before", "money"),
+            "change": fmt.Col("Change", "text", "Last 12 months against the 12 before (— : nothing before)"),
+            "last_purchase": fmt.Col("Last purchase", "date"),
+            "cycle": fmt.Col("Usual cycle (days)", "count"),
+            "stale_renewals": fmt.Col("Stale renewals", "count"),
+        },
+        key="cust_risk",
+        height=300,
+    )
 if not present:
     widgets.csv_download(risk, "accounts_at_risk.csv", key="cust_csv_risk")
 

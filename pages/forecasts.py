@@ -154,9 +154,10 @@ def outlook_section() -> None:
                     "quarters": "Quarters",
                 }
             )
-            st.dataframe(shown, hide_index=True, key="outlook_methods")
+            tables.show(shown, {c: fmt.Col(c) for c in shown.columns}, key="outlook_methods")
     with st.expander(f"Outlook table ({lower}s)"):
-        st.dataframe(_outlook_table(pd.concat([mine, rows])), hide_index=True, key="outlook_table")
+        readable = _outlook_table(pd.concat([mine, rows]))
+        tables.show(readable, {c: fmt.Col(c) for c in readable.columns}, key="outlook_table")
         widgets.csv_download(rows, f"outlook_{period}_{lower}.csv", key="outlook_csv")
 
 

@@ -8,6 +8,7 @@ formats are decided here once.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from decimal import Decimal
@@ -218,3 +219,27 @@ def md_escape(text: object) -> str:
     """User or file text made inert in Markdown: every markup character backslash-escaped, newlines
     flattened, so a name like ``![x](https://…)`` shows as those characters and fetches nothing."""
     return _MD_SPECIAL.sub(r"\\\1", str(text).replace("\r", " ").replace("\n", " "))
+
+
+def cell_text(value: object, kind: str) -> str:
+    """One table cell as the text a printed (or presentation-mode) table shows, by column kind:
+    money in whole dollars from cents, rates as percentages, "—" for missing; never "None" or "nan"."""
+    if kind == "check":
+        return "✓" if value is True or (not _missing(value) and bool(value)) else ""
+    if value is None or _missing(value):
+        return MISSING
+    if kind == "money":  # whole dollars, half a dollar up (as the data grids round: pages/ui/tables.py)
+        d = float(value) / 100  # type: ignore[arg-type]
+        whole = math.floor(abs(d) + 0.5)
+        return f"{'−' if d < 0 and whole else ''}${whole:,}"
+    if kind in ("pct", "progress"):
+        return pct(float(value))  # type: ignore[arg-type]
+    if kind == "pct1":
+        return pct(float(value), 1)  # type: ignore[arg-type]
+    formats = {"count": "{:,.0f}", "score": "{:.2f}", "signed": "{:+.0f}", "ratio": "{:.2f}×", "days": "{:.0f} days"}
+    if kind in formats:
+        return formats[kind].format(float(value))  # type: ignore[arg-type]
+    if kind == "date":
+        day = pd.Timestamp(value)
+        return f"{day.day} {day.strftime('%b %Y')}"
+    return str(value)

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from pages.ui import widgets
 from salesops import format as fmt
 
 ROW_PX = 35  # Streamlit's default row height; header row the same
@@ -82,6 +83,20 @@ def prepare(frame: pd.DataFrame, columns: Sequence[str] | Mapping[str, Spec]) ->
     return out, config
 
 
+def text_table(frame: pd.DataFrame, columns: Sequence[str] | Mapping[str, Spec]) -> pd.DataFrame:
+    """``frame``'s ``columns`` as display text with human headers (``format.cell_text``), every cell and
+    header Markdown-escaped (st.table renders Markdown; names and comments stay text). Columns with a
+    ready Streamlit config (sparklines, custom bars) have no text form and are left out."""
+    specs: Mapping[str, Spec] = columns if isinstance(columns, Mapping) else dict.fromkeys(columns)
+    out = pd.DataFrame(index=range(len(frame)))
+    for name, spec in specs.items():
+        if isinstance(spec, dict):
+            continue
+        rule = _rule(name, spec)
+        out[fmt.md_escape(rule.label)] = [fmt.md_escape(fmt.cell_text(v, rule.kind)) for v in frame[name]]
+    return out
+
+
 def height_for(rows: int) -> int | str:
     """Every row visible up to MAX_FULL_ROWS (the 11-team table shows 11), then a scrolling table."""
     return (min(rows, MAX_FULL_ROWS) + 1) * ROW_PX + 3 if rows else "auto"
@@ -96,7 +111,14 @@ def show(
     width: int | str = "stretch",
     **kwargs: Any,
 ) -> Any:
-    """Draw ``frame``'s ``columns`` with the display rules; returns st.dataframe's result (selections)."""
+    """Draw ``frame``'s ``columns`` with the display rules; returns st.dataframe's result (selections).
+
+    In presentation mode the table is static text (:func:`text_table`) so it grows with the large
+    type on a shared screen, as a data grid does not; it returns None (no selection on a screen-share).
+    """
+    if widgets.presentation():
+        st.table(text_table(frame, columns), hide_index=True, border="horizontal")
+        return None
     shown, config = prepare(frame, columns)
     return st.dataframe(
         shown,

@@ -60,3 +60,30 @@ def test_reps_are_judged_on_pace_in_a_partial_period():
     paced = attainment_distribution(reps, elapsed_share=0.4)
     assert (whole.reps_with_quota, whole.at_or_above) == (3, 1)
     assert (paced.reps_with_quota, paced.at_or_above) == (3, 2)  # 0.45/0.4 and 1.10/0.4; 0.30/0.4 = 75%
+
+
+@pytest.mark.parametrize(
+    ("value", "kind", "text"),
+    [
+        (123_450, "money", "$1,235"),  # $1,234.50 rounds half up to whole dollars
+        (None, "money", "—"),
+        (float("nan"), "pct", "—"),
+        (0.2749, "pct", "27%"),
+        (0.12345, "pct1", "12.3%"),
+        (1.5, "progress", "150%"),
+        (12345, "count", "12,345"),
+        (-3, "signed", "-3"),
+        (4, "signed", "+4"),
+        (1.234, "ratio", "1.23×"),
+        (12.4, "days", "12 days"),
+        (pd.Timestamp("2026-12-01"), "date", "1 Dec 2026"),
+        (pd.NaT, "date", "—"),
+        (True, "check", "✓"),
+        (False, "check", ""),
+        (pd.NA, "text", "—"),
+        ("Mid-Market (EMEA)", "text", "Mid-Market (EMEA)"),
+    ],
+)
+def test_a_cell_reads_as_text_by_its_kind(value, kind, text):
+    """cell_text: whole dollars from cents, whole percentages, counts with separators, "—" for missing."""
+    assert fmt.cell_text(value, kind) == text
