@@ -19,7 +19,7 @@ import pandas as pd
 
 from salesops.comp.engine import Payout, component_base, component_booked, compute_payout, period_amounts, round_half_up
 from salesops.comp.engine import credit as _credit
-from salesops.comp.plan import KIND_WORDS, Band, Component, CompPlan
+from salesops.comp.plan import DEAL_KINDS, Band, Component, CompPlan, kind_words
 from salesops.format import decimal_pct as _pct
 from salesops.format import exact_dollars as dollars
 
@@ -275,26 +275,16 @@ def describe(plan: CompPlan) -> list[str]:
 
 def _of_kinds(c: Component) -> str:
     """' of new-business and expansion deals' for a component limited to deal types, else ''."""
-    return f" of {' and '.join(KIND_WORDS[k] for k in c.deal_types)} deals" if c.deal_types else ""
+    return f" of {kind_words(c.deal_types)} deals" if c.deal_types else ""
 
 
 def _deal_types_sentence(plan: CompPlan) -> str:
     """How the components limited to deal types are measured, and what the examples assume."""
     limited = [c for c in plan.components if c.deal_types]
-    shares = ", ".join(
-        f"{_pct(c.weight / sum(x.weight for x in limited))} {' and '.join(KIND_WORDS[k] for k in c.deal_types)}"
-        for c in limited
-    )
-    unpaid = [
-        KIND_WORDS[k]
-        for k in ("new_business", "renewal", "expansion", "existing")
-        if all(k not in c.deal_types for c in limited)
-    ]
-    tail = (
-        f" Bookings of {' and '.join(unpaid)} deals pay no individual component."
-        if unpaid and not any(c.measure == "individual" and not c.deal_types for c in plan.components)
-        else ""
-    )
+    total = sum((c.weight for c in limited), Decimal(0))
+    shares = "; ".join(f"{_pct(c.weight / total)} {kind_words(c.deal_types)}" for c in limited)
+    unpaid = tuple(k for k in DEAL_KINDS if all(k not in c.deal_types for c in limited))
+    tail = f" Bookings of {kind_words(unpaid)} deals pay no individual component." if unpaid else ""
     return (
         "Deal types: a component limited to deal types counts only the bookings of those deals, against your whole quota "
         "(a deal's type is the CRM's, or new business for a customer's first purchase and existing business after it: docs/CUSTOMERS.md). "

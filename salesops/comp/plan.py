@@ -43,6 +43,12 @@ KIND_WORDS = {
 }
 
 
+def kind_words(kinds: tuple[str, ...]) -> str:
+    """('renewal', 'expansion', 'existing') -> 'renewal, expansion and other existing-business'."""
+    words = [KIND_WORDS[k] for k in kinds]
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
+
+
 def deal_kind(text: str) -> str | None:
     """The kind a plan's deal type names: a kind (``new_business``) or a CRM spelling (``New Business``,
     ``Upsell``: those an import accepts); None when it names none."""
@@ -106,7 +112,7 @@ class Component:
         """'individual', or 'individual (new-business deals)' for a component limited by deal type."""
         if not self.deal_types:
             return self.measure
-        return f"{self.measure} ({' and '.join(KIND_WORDS[k] for k in self.deal_types)} deals)"
+        return f"{self.measure} ({kind_words(self.deal_types)} deals)"
 
     @property
     def has_cliff(self) -> bool:

@@ -81,6 +81,16 @@ def test_comparing_with_an_example_plan_shows_the_difference_per_rep(comp_page):
     assert any("B − A" in d.value.columns for d in at.dataframe)
 
 
+def test_a_plan_paying_new_business_and_renewals_apart_runs_on_the_demo(comp_page):
+    """Plan B = the example paying 10% on new business and 4% on the rest: it is paid from the demo's
+    bookings per deal type, so its cost is a real amount, not $0."""
+    at = comp_page
+    at.selectbox(key="comp_compare_with").set_value("Example: New business vs renewals").run()
+    assert not at.exception
+    cost = next(m.value for m in at.metric if m.label == "Plan cost — B (New business vs renewals)")
+    assert cost.startswith("$") and cost not in ("$0", "$0.00")
+
+
 def test_the_plan_document_is_shown_with_its_worked_examples(comp_page):
     """The plan document tab renders the Markdown, including the worked examples."""
     text = "\n".join(m.value for m in comp_page.markdown)

@@ -122,8 +122,8 @@ def test_the_plan_document_names_the_deal_types_and_pays_them_at_quota():
     assert at.payout.variable_cents == 7_000_000
     text = " ".join(document.describe(plan))
     assert "your own bookings of new-business deals against your quota" in text
-    assert "assume your bookings are 50% new-business, 50% renewal" in text
-    assert "Bookings of expansion and other existing-business deals pay no individual component" in text
+    assert "assume your bookings are 50% new-business; 50% renewal," in text
+    assert "Bookings of expansion and other existing-business deals pay no individual component." in text
     assert list(document.rate_table(plan)["component"]) == [
         "individual (new-business deals)",
         "individual (renewal deals)",

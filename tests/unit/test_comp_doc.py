@@ -140,6 +140,15 @@ def _engine_amounts(plan) -> set[int]:
     out |= {p.individual_cents, p.team_cents, p.team_bonus_cents, p.variable_cents, p.total_earnings_cents}
     out |= {round_half_up(Fraction(a.target_variable_cents) * Fraction(c.weight)) for c in plan.components}
     out |= {x for x in (a.cap_cents, a.team_bonus_cents) if x is not None}
+    limited = [c for c in plan.components if c.deal_types]
+    for c in limited:  # each component on deal types alone: its weight's share of the bookings, at quota
+        share = Fraction(c.weight) / sum(Fraction(x.weight) for x in limited)
+        alone = {c.deal_types[0]: int(EXAMPLE_QUOTA_CENTS * share)}
+        out.add(
+            compute_payout(
+                plan, quota_cents=EXAMPLE_QUOTA_CENTS, booked_cents=EXAMPLE_QUOTA_CENTS, booked_by_kind=alone
+            ).individual_cents
+        )
     return out
 
 
