@@ -19,7 +19,7 @@ def funnel_chart(frame: pd.DataFrame) -> alt.LayerChart:
     """
     f = frame[["team", "label", "overall_conversion", "count"]].copy()
     f["share"] = pd.to_numeric(f["overall_conversion"], errors="coerce").astype(float)
-    f["text"] = [f"{v:.0%}" if pd.notna(v) else "" for v in f["share"]]
+    f["text"] = [("" if pd.isna(v) else f"{v:.1%}" if 0 < v < 0.01 else f"{v:.0%}") for v in f["share"]]
     f["bar"] = f["share"].where(f["share"] > 0)  # log scale: no bar for 0
     positive = f["bar"].dropna()
     low = float(10 ** np.floor(np.log10(positive.min()))) if len(positive) else 0.01
@@ -28,12 +28,13 @@ def funnel_chart(frame: pd.DataFrame) -> alt.LayerChart:
     y = alt.Y(
         "bar:Q",
         title="Leads reaching the stage (%, log scale)",
-        scale=alt.Scale(type="log", domain=[low, 1]),
-        axis=alt.Axis(format="%", titleLimit=0),
+        scale=alt.Scale(type="log", domain=[low, 1.6]),  # headroom for the 100% labels
+        axis=alt.Axis(format="%", titleLimit=0, values=[t for t in (0.001, 0.01, 0.1, 1.0) if t >= low]),
     )
     base = alt.Chart(f).encode(x=x, xOffset=alt.XOffset("team:N", sort=None))
     bars = base.mark_bar().encode(
         y=y,
+        y2=alt.datum(low),  # a log scale has no 0: the bars rise from the axis' lowest tick
         color=alt.Color("team:N", title=None, sort=None, legend=alt.Legend(orient="top")),
         tooltip=[
             alt.Tooltip("team:N", title="Team"),
