@@ -80,6 +80,10 @@ def _money(frame: pd.DataFrame, hide: bool) -> pd.DataFrame:
     for col, label in MONEY_COLS.items():
         if col in out:
             out[label] = [fmt.money(v, hide) for v in out[col]]
+    # A sparkline cell with a gap (a period without a value, e.g. before a rep was hired) showed its raw
+    # numbers as text: the periods without a value are left out of the line instead.
+    if "trend" in out:
+        out["trend"] = [[v for v in row if v is not None and v == v] for row in out["trend"]]  # noqa: PLR0124
     return out
 
 

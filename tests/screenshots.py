@@ -21,7 +21,7 @@ PAGES: tuple[tuple[str, ...], ...] = (
     ("", "home", "Sales cockpit"),
     ("performance", "performance", "Team performance"),
     ("performance", "performance-funnel", "Team performance", ".st-key-perf_funnel_team"),
-    ("leaderboards?lb_metric=win_rate", "leaderboards-by-win-rate", "Leaderboards", ".st-key-lb_rep_board"),
+    ("leaderboards?lb_metric=Win+rate", "leaderboards-by-win-rate", "Leaderboards", ".st-key-lb_rep_board"),
     ("leaderboards", "leaderboards", "Leaderboards"),
     ("leaderboards?lb_tab=Why+behind", "leaderboards-why", "Leaderboards"),
     ("leaderboards?lb_tab=Side+by+side", "leaderboards-compare", "Leaderboards"),

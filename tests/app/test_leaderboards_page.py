@@ -122,3 +122,11 @@ def test_the_board_ranks_by_new_logo_revenue(board):
     reps = _reps(board)
     assert "New-logo revenue" in reps.columns
     assert reps["rank"].dropna().is_monotonic_increasing and reps["rank"].iloc[0] == 1
+
+
+def test_sparklines_hold_only_numbers_so_none_draws_as_text(board):
+    """A rep without a value in some periods (hired within the trend) gets a shorter line, never a None
+    (Streamlit then prints the raw list as text)."""
+    trends = _reps(board)["trend"]
+    assert any(len(t) < max(len(u) for u in trends) for t in trends)  # the demo has recent hires
+    assert all(v is not None and v == v for t in trends for v in t)  # noqa: PLR0124 - NaN test
