@@ -109,8 +109,8 @@ def outlook_section() -> None:
         f"{fmt.md_escape(row['label'])}, {period} as of {today} (the period is partial): won so far "
         f"{fmt.dollars(row['won_to_date_cents'])} + {int(row['open_deals']):,} open deals weighted by win rates learned "
         f"from history ({fmt.dollars(row['pipeline_expected_cents'])}) + deals not yet created "
-        f"({fmt.dollars(row['runrate_expected_cents'])}). Suggested targets: P70 {fmt.dollars(row['target_70_cents'])}, "
-        f"P90 {fmt.dollars(row['target_90_cents'])}."
+        f"({fmt.dollars(row['runrate_expected_cents'])}). Suggested targets: {fmt.dollars(row['target_70_cents'])} is "
+        f"reached 7 times in 10, {fmt.dollars(row['target_90_cents'])} 9 times in 10."
     )
     lower = OUTLOOK_LEVEL[by]
     rows = loaders.outlook(period, lower, today)
