@@ -9,7 +9,7 @@ import pandas as pd
 from salesops.performance.funnel import STAGE_LABELS
 
 
-def funnel_chart(frame: pd.DataFrame) -> alt.LayerChart:
+def funnel_chart(frame: pd.DataFrame) -> alt.LayerChart | alt.FacetChart:
     """One team beside the company: the share of leads reaching each stage, bars on a log scale
     with the percentage written on each bar.
 
