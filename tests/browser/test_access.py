@@ -113,6 +113,7 @@ def _csv_downloads(page) -> list[tuple[str, pd.DataFrame]]:
         name = info.value.suggested_filename
         if name.endswith(".csv"):
             out.append((name, pd.read_csv(info.value.path())))
+        wait_for_app(page)  # a download click reruns the page: let it finish before the next click
     return out
 
 
@@ -154,6 +155,8 @@ def test_each_role_walks_every_page_and_download(proxy_server, as_user, roster, 
     for path in PAGES:
         page.goto(f"{proxy_server}{path}")
         wait_for_app(page, f"Signed in as {email}")
+        if path == "/compensation" and role != "viewer":  # the payouts are drawn last
+            wait_for_app(page, "Download payouts (CSV, cents)")
         errors = page.locator('[data-testid="stException"]').all_inner_texts()
         assert not errors, (path, errors)  # the traceback is in the server's log (showErrorDetails = none)
         body = page.inner_text("body")
