@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from salesops.demo.org import LEAD_SOURCES, SEASONALITY, SEGMENT_AMOUNT, SEGMENT_CYCLE_DAYS, ScaleSpec
+from salesops.store.probability import to_bp
 
 #: Deal stages in order with their probability; the last two are terminal.
 DEAL_STAGES = (
@@ -132,7 +133,7 @@ def _deal_frame(rng, d, created, close, outcome, amount_cents, stage, prob, move
             "stage": stage,
             "outcome": outcome,
             "amount_cents": amount_cents,
-            "probability": prob,
+            "probability_bp": to_bp(pd.Series(prob)).array,
             "forecast_category": fc,
             "created_date": created.dt.date,
             "close_date": close.dt.date,

@@ -71,7 +71,9 @@ def plant_flaws(conn: Connection, staged: dict[str, sa.Table], today: date) -> d
     rep_no = _next_id(conn, schema.reps, "rep_id", "R")
     width = max(4, len(str(rep_no + 1)))
     hire_id, ghost_id = f"R{rep_no:0{width}d}", f"R{rep_no + 1:0{width}d}"
-    deals, history, changes = [], [], []
+    deals: list[dict] = []
+    history: list[dict] = []
+    changes: list[dict] = []
 
     def add(flaw: str, **over) -> dict:
         row = {**templates[flaw], **over}

@@ -13,6 +13,7 @@ from salesops.access import Viewer, check_series
 from salesops.forecasts.history import check_by, series_scope
 from salesops.forecasts.model import check_forecast_grain, first_forecast_period
 from salesops.scope import period_end, shift
+from salesops.store.probability import weighted_cents_sql
 from salesops.store.sql import scope_filter
 
 
@@ -39,7 +40,7 @@ def pipeline_by_period(
     sql = sa.text(
         f"""
         SELECT CAST(date_trunc(:grain, GREATEST(COALESCE(d.close_date, :today), :today)) AS DATE) AS ds,
-               SUM(CAST(d.amount_cents AS DOUBLE PRECISION) * COALESCE(d.probability, 0)) AS weighted_cents,
+               {weighted_cents_sql("d.amount_cents", "d.probability_bp")} AS weighted_cents,
                SUM(d.amount_cents) AS open_cents,
                COUNT(*) AS deals
         FROM deals d

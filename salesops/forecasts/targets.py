@@ -17,6 +17,7 @@ from salesops.forecasts.model import probability_at_least, value_at_confidence
 from salesops.forecasts.series import SeriesForecast
 from salesops.forecasts.service import forecast_series
 from salesops.scope import Scope, period_end, period_start
+from salesops.store.probability import weighted_cents_sql
 from salesops.store.sql import QUOTA_IN_WINDOW, quota_params, scope_filter
 
 
@@ -74,7 +75,7 @@ def _weighted_open(engine: Engine, scope: Scope, today: date, start: date, end: 
     where, params = scope_filter(scope, alias="d")
     sql = sa.text(
         f"""
-        SELECT COALESCE(SUM(CAST(d.amount_cents AS DOUBLE PRECISION) * COALESCE(d.probability, 0)), 0)
+        SELECT COALESCE({weighted_cents_sql("d.amount_cents", "d.probability_bp")}, 0)
         FROM deals d
         WHERE d.outcome = 'open' AND d.amount_cents IS NOT NULL
           AND GREATEST(COALESCE(d.close_date, :today), :today) BETWEEN :start AND :end {where}

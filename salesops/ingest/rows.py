@@ -19,6 +19,7 @@ from salesops.ingest.report import ProblemLog
 from salesops.ingest.reps import norm_names, resolve_teams
 from salesops.ingest.spec import LEAD_STAGE_ALIASES, PERIOD_ALIASES, normalise
 from salesops.store import schema
+from salesops.store.probability import to_bp
 
 
 def _na(c: pd.DataFrame, dtype: str = "str") -> pd.Series:
@@ -145,7 +146,7 @@ def _deals(c, src, frame, problems, team_of, preset, user_rules) -> tuple[pd.Dat
     out["team_id"] = out["rep_id"].map(team_of)
     out["outcome"] = outcome
     out["amount_cents"] = c["amount"] if "amount" in c else _na(c, "Int64")
-    out["probability"] = c["probability"] if "probability" in c else _na(c, "Float64")
+    out["probability_bp"] = to_bp(c["probability"]) if "probability" in c else _na(c, "Int64")
     out["created_date"] = c.get("created_date")
     out["close_date"] = c["close_date"] if "close_date" in c else pd.NaT
     return out, stage_list

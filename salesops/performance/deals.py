@@ -8,6 +8,7 @@ from sqlalchemy.engine import Engine
 
 from salesops.performance.queries import OPEN_AT_END, result_frame
 from salesops.scope import Scope
+from salesops.store.probability import from_bp
 from salesops.store.sql import viewer_filter
 
 DEAL_COLUMNS = [
@@ -31,7 +32,7 @@ def rep_deals(engine: Engine, scope: Scope, rep_id: str) -> pd.DataFrame:
     sql = sa.text(
         f"""
         SELECT deal_id, name, account, product, team_id, {in_range} AS in_range, stage, outcome,
-               amount_cents, probability, created_date, close_date,
+               amount_cents, probability_bp, created_date, close_date,
                CASE WHEN outcome IN ('won', 'lost') THEN close_date - created_date END AS cycle_days,
                forecast_category
         FROM deals
@@ -49,4 +50,5 @@ def rep_deals(engine: Engine, scope: Scope, rep_id: str) -> pd.DataFrame:
     if scope.viewer is not None and not scope.viewer.sees_individual_money:
         frame["amount_cents"] = pd.NA  # the screen-share account sees no one's money
     frame["cycle_days"] = frame["cycle_days"].astype("Int64")
+    frame["probability"] = from_bp(frame.pop("probability_bp"))
     return frame[DEAL_COLUMNS]

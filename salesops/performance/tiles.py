@@ -24,6 +24,7 @@ from sqlalchemy.engine import Engine
 from salesops.errors import AccessDenied
 from salesops.performance.queries import OPEN_AT_END, binds, closed_cte, quota_total
 from salesops.scope import Scope
+from salesops.store.probability import weighted_cents_sql
 from salesops.store.sql import attainment, open_at, scope_filter, win_rate
 
 #: The definition of every metric, word for word as in docs/METRICS.md and the tiles' help.
@@ -168,7 +169,7 @@ def _window_branches(scopes: tuple[Scope, ...], where: str, rep_where: str, act_
         )
         parts["quota"].append(f"SELECT {i} AS w, quota_cents FROM ({quota_total(rep_where, f'qs{i}', f'qe{i}')}) x")  # noqa: S608
         parts["pipe"].append(
-            f"SELECT {i} AS w, d.outcome, d.amount_cents, d.probability, d.close_date <= :qe{i} AS due "  # noqa: S608
+            f"SELECT {i} AS w, d.outcome, d.amount_cents, d.probability_bp, d.close_date <= :qe{i} AS due "  # noqa: S608
             f"FROM deals d WHERE {open_at(f':e{i}', 'd')} {where}"
         )
         # Head count: the scope's active reps hired by the window's end (n = 0) and everyone who
@@ -211,16 +212,16 @@ def _kpis_sql(u: dict, where: str) -> str:
         ),
         quota AS ({u["quota"]}),
         avg_prob AS (
-            SELECT SUM(d.amount_cents * d.probability) / NULLIF(SUM(d.amount_cents), 0) AS p
+            SELECT SUM(CAST(d.amount_cents AS NUMERIC(38, 0)) * d.probability_bp) / NULLIF(SUM(d.amount_cents), 0) AS bp
             FROM deals d
-            WHERE d.outcome = 'open' AND d.amount_cents IS NOT NULL AND d.probability IS NOT NULL {where}
+            WHERE d.outcome = 'open' AND d.amount_cents IS NOT NULL AND d.probability_bp IS NOT NULL {where}
         ),
         pipe AS (
             SELECT x.w,
                    COALESCE(SUM(x.amount_cents), 0) AS open_cents,
                    COALESCE(SUM(x.amount_cents) FILTER (WHERE x.due), 0) AS due_cents,
-                   COALESCE(SUM(x.amount_cents * CASE WHEN x.outcome = 'open' THEN COALESCE(x.probability, 0)
-                                                      ELSE COALESCE(ap.p, 0) END), 0) AS weighted_cents
+                   {weighted_cents_sql("x.amount_cents", "CASE WHEN x.outcome = 'open' THEN x.probability_bp ELSE ap.bp END")}
+                       AS weighted_cents
             FROM ({u["pipe"]}) x CROSS JOIN avg_prob ap
             GROUP BY x.w
         ),

@@ -32,6 +32,7 @@ from sqlalchemy.engine import Engine
 from salesops.scope import period_end, period_start
 from salesops.store.dialect import round_half_up
 from salesops.store.engine import fetch_frame
+from salesops.store.probability import probability_sql
 from salesops.store.sql import prorated_quota, quota_rows
 
 #: The week's moves of (won + weighted pipeline of the quarter), per deal, by what happened to it:
@@ -51,11 +52,11 @@ MIN_CLOSED = 20
 _DEAL_VALUES = """
 WITH wk AS ({asof_rows}),
 stage_p AS (
-    SELECT stage, AVG(probability) AS p FROM deals
-    WHERE outcome = 'open' AND probability IS NOT NULL GROUP BY stage
+    SELECT stage, AVG({probability}) AS p FROM deals
+    WHERE outcome = 'open' AND probability_bp IS NOT NULL GROUP BY stage
 ),
 mean_p AS (
-    SELECT COALESCE(AVG(probability), 0) AS p FROM deals WHERE outcome = 'open' AND probability IS NOT NULL
+    SELECT COALESCE(AVG({probability}), 0) AS p FROM deals WHERE outcome = 'open' AND probability_bp IS NOT NULL
 ),
 closed AS (
     SELECT a.as_of, d.deal_id, CASE WHEN d.outcome = 'won' THEN 1.0 ELSE 0.0 END AS w
@@ -70,7 +71,7 @@ stage_w AS (
 all_w AS (SELECT as_of, AVG(w) AS p FROM closed GROUP BY as_of),
 cand AS (
     SELECT a.as_of, a.prev, a.q_start, a.q_end, d.deal_id, d.rep_id, d.team_id, d.created_date,
-           d.outcome, d.close_date, COALESCE(d.amount_cents, 0) AS amount, d.stage, d.probability,
+           d.outcome, d.close_date, COALESCE(d.amount_cents, 0) AS amount, d.stage, {probability_d} AS probability,
            COALESCE((SELECT CAST(c.old_value AS DATE) FROM deal_changes c
                      WHERE c.deal_id = d.deal_id AND c.field = 'close_date' AND c.changed_at > a.as_of
                      ORDER BY c.changed_at, c.old_value LIMIT 1), d.close_date) AS close_now,
@@ -211,6 +212,8 @@ def week_figures(engine: Engine, as_ofs: Sequence[date]) -> pd.DataFrame:
         cal_prev=_calibrated("prev"),
         min_closed=MIN_CLOSED,
         weighted_cents=round_half_up("SUM(f.crm_w)"),
+        probability=probability_sql(""),
+        probability_d=probability_sql("d"),
     )
     frame = fetch_frame(engine, sa.text(sql), {**params, "q_lo": lo, "q_hi": hi})
     frame = frame[frame["entity_id"].notna()].copy()  # deals or reps without a team or region

@@ -129,7 +129,9 @@ deals = Table(
     Column("stage", String, nullable=False),
     Column("outcome", String, nullable=False),  # open / won / lost
     Column("amount_cents", BigInteger),  # NULL: amount unknown
-    Column("probability", Double),  # 0..1, the stage probability (DOUBLE on both stores: revision 0003)
+    # The stage probability in integer basis points, 0..10,000 (10 % = 1,000): exact money × probability
+    # (revision 0008; read and written only through salesops.store.probability).
+    Column("probability_bp", Integer),
     Column("forecast_category", String),
     Column("created_date", Date, nullable=False),
     Column("close_date", Date),  # actual close (won/lost) or expected close (open)

@@ -22,7 +22,7 @@ GOLDEN = {
     "deal_kinds": (18367, "1bfd96b3fd9d58e953597e88d8acf231"),  # derived from deals and accounts (#19), + planted
     "deal_changes": (4040, "b8651ef6365714dd2b39645eb7490309"),  # + the planted pushes (#14)
     "deal_stage_history": (87052, "819e78ce25aa73a81257d9a5b0ece8db"),  # + the planted deals (#14)
-    "deals": (18367, "3db524fcc4064d5bcf10b310ab249f71"),  # + 4 planted data-health flaws (#14)
+    "deals": (18367, "f14b120a02893ea2c5bd03eee1c5482d"),  # + 4 planted flaws; probability in basis points (#14)
     "forecast_cache": (0, "d41d8cd98f00b204e9800998ecf8427e"),
     "import_log": (0, "d41d8cd98f00b204e9800998ecf8427e"),
     "leads": (71811, "3b5094e1a3cb88e5d50f3e18481676d7"),
@@ -48,9 +48,11 @@ PLANTED = {
     "reps": "rep_id <> 'R0133'",
     "quotas": "rep_id <> 'R0134'",
 }
+#: (deals: recorded again when probability became integer basis points, revision 0008 — the same
+#: rows, the column written 1000 instead of 0.1.)
 GENERATED = {
     "deal_kinds": (18363, "1b2c61d7576ea491547e95061f0ba2f8"),
-    "deals": (18363, "08e82968647d5038c087253048f5719f"),
+    "deals": (18363, "83c59ac68e2ed1a851b4d8f0fd1602bc"),
     "deal_stage_history": (87048, "e24959215645677ec5eb843b05c4b2dc"),
     "deal_changes": (4037, "3725732b4ad9c0695e4c6795a631a3e8"),
     "reps": (132, "61f9ddc5b7f31e6be8694c25ae4b0393"),

@@ -53,7 +53,7 @@ def _deal(deal_id, team, outcome, close, cents, probability=None):
         "stage": outcome,
         "outcome": outcome,
         "amount_cents": cents,
-        "probability": probability,
+        "probability_bp": None if probability is None else round(probability * 10_000),
         "created_date": date(2025, 12, 1),
         "close_date": close,
     }

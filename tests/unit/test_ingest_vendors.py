@@ -51,8 +51,8 @@ def test_salesforce_data_loader_shape_with_id_only_reps_imports_with_created_rep
     assert ("close_before_create", 1) in report.warning_counts
     stored = store.read_frame(empty_engine, sa.text("SELECT record_id, kind FROM import_warnings"))
     assert ("0065g00000Q1dAAA", "close_before_create") in set(stored.itertuples(index=False, name=None))
-    probs = store.read_frame(empty_engine, sa.text("SELECT deal_id, probability FROM deals ORDER BY deal_id"))
-    assert dict(zip(probs.deal_id, probs.probability))["0065g00000Q1cAAA"] == pytest.approx(0.2)
+    probs = store.read_frame(empty_engine, sa.text("SELECT deal_id, probability_bp FROM deals ORDER BY deal_id"))
+    assert dict(zip(probs.deal_id, probs.probability_bp))["0065g00000Q1cAAA"] == 2_000  # 20 % in basis points
 
 
 def test_strict_turns_the_data_loader_warnings_into_errors(empty_engine):

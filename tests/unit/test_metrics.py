@@ -102,7 +102,7 @@ def build_org(engine) -> None:
                 "stage": {"won": "Closed Won", "lost": "Closed Lost"}.get(outcome, "Proposal"),
                 "outcome": outcome,
                 "amount_cents": None if amount is None else amount * 100,
-                "probability": prob,
+                "probability_bp": None if prob is None else round(prob * 10_000),
                 "created_date": _d(created),
                 "close_date": _d(close),
             }

@@ -41,7 +41,12 @@ def _legacy_store(url: str) -> dict[str, int]:
                 if isinstance(column.type, sa.Double):
                     column.type = sa.Float()
             table.create(conn)
+        # The demo writes basis points (revision 0008): a temporary column, copied to the old 0..1 one.
+        conn.execute(sa.text("ALTER TABLE deals ADD COLUMN probability_bp INTEGER"))
     build_demo(engine, seed=SEED, scale="small", today=TODAY)
+    with engine.begin() as conn:
+        conn.execute(sa.text("UPDATE deals SET probability = CAST(probability_bp AS DOUBLE PRECISION) / 10000"))
+        conn.execute(sa.text("ALTER TABLE deals DROP COLUMN probability_bp"))
     counts = store.table_counts(engine)
     engine.dispose()
     return counts
@@ -61,10 +66,16 @@ def test_migrate_upgrades_a_previous_store_in_place_and_keeps_every_row(new_stor
     url = new_store_url("legacy")
     before = _legacy_store(url)
     assert before["deals"] > 1000
+    legacy = store.make_engine(url)
+    probs = store.read_frame(legacy, sa.text("SELECT deal_id, probability FROM deals"))
+    legacy.dispose()
     assert main(["migrate", "--db", url]) == 0
     assert f"from schema revision {migrate.BASELINE} to {migrate.head()}" in capsys.readouterr().out
     engine = store.open_store(url)
     assert store.table_counts(engine) == before
+    bp = store.read_frame(engine, sa.text("SELECT deal_id, probability_bp FROM deals"))
+    expected = dict(zip(probs.deal_id, (probs.probability * 10_000).round().astype("Int64")))
+    assert dict(zip(bp.deal_id, bp.probability_bp.astype("Int64"))) == expected  # 0.1 -> 1,000 basis points
     with engine.connect() as conn:
         assert migrate.status(conn).state == "current"
         version = conn.execute(sa.text("SELECT value FROM meta WHERE key = 'schema_version'")).scalar_one()

@@ -44,7 +44,7 @@ def org(empty_engine):
         deal(7, "A", "T1", "open", 300_000, date(2026, 12, 5), date(2026, 10, 1)),  # pulled into Q4
     ]
     for r in rows:
-        r["probability"] = 0.5 if r["outcome"] == "open" else (1.0 if r["outcome"] == "won" else 0.0)
+        r["probability_bp"] = 5_000 if r["outcome"] == "open" else (10_000 if r["outcome"] == "won" else 0)
     insert(empty_engine, schema.deals, rows)
     insert(empty_engine, schema.deal_changes, [
         dict(deal_id="D004", changed_at=date(2026, 11, 11), field="amount_cents", old_value="600000", new_value="900000"),

@@ -1,0 +1,36 @@
+"""deals.probability (a 0..1 double) becomes deals.probability_bp, integer basis points (0..10,000).
+
+Revision ID: 0008
+Revises: 0007
+Create Date: 2026-12-01
+
+Money × probability must be exact (a $1,000,000,000 deal at 10 % weighs $100,000,000.00, not a
+float's approximation): the column is renamed and converted in place, each value rounded half up to
+the basis point (0.1 → 1,000; a NULL stays NULL). Readers and writers go through
+salesops.store.probability. The same two statements run on DuckDB and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from alembic import op
+
+revision = "0008"
+down_revision = "0007"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.execute("ALTER TABLE deals RENAME COLUMN probability TO probability_bp")
+    op.execute(
+        "ALTER TABLE deals ALTER COLUMN probability_bp SET DATA TYPE INTEGER "
+        "USING CAST(FLOOR(probability_bp * 10000 + 0.5) AS INTEGER)"
+    )
+
+
+def downgrade() -> None:
+    op.execute("ALTER TABLE deals RENAME COLUMN probability_bp TO probability")
+    op.execute(
+        "ALTER TABLE deals ALTER COLUMN probability SET DATA TYPE DOUBLE PRECISION "
+        "USING CAST(probability AS DOUBLE PRECISION) / 10000"
+    )
