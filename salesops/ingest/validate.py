@@ -38,7 +38,13 @@ from salesops.store import schema
 #: An amount above this (in currency units) is taken for a mistake (a pasted id, a wrong column).
 MAX_AMOUNT = 1_000_000_000
 
-_FIELD_COLUMN = {"amount": "amount_cents", "rep_name": "rep_id", "is_closed": "outcome", "is_won": "outcome"}
+_FIELD_COLUMN = {
+    "amount": "amount_cents",
+    "probability": "probability_bp",
+    "rep_name": "rep_id",
+    "is_closed": "outcome",
+    "is_won": "outcome",
+}
 
 
 @dataclass

@@ -66,3 +66,19 @@ def test_an_import_stores_ten_percent_as_1000_basis_points(empty_engine, tmp_pat
     got = store.read_frame(empty_engine, sa.text("SELECT deal_id, probability_bp FROM deals ORDER BY deal_id"))
     assert got["probability_bp"].tolist() == [1_000, 5_000]
     assert metrics.kpis(empty_engine, Q2).weighted_pipeline_cents == 10_000_000_000 + 250
+
+
+def test_a_reimport_with_a_new_probability_updates_it_and_one_without_keeps_it(empty_engine, tmp_path):
+    """10 % then 25 % for the same deal: 2,500 bp stored; a later file without the column keeps 2,500."""
+    insert(empty_engine, schema.teams, [dict(team_id="T1", name="Team one", region="R")])
+    insert(empty_engine, schema.reps, [rep("R1", "T1")])
+    head = "deal_id,rep_id,stage,amount,probability,created_date,close_date\n"
+    for i, prob in enumerate(("10", "25")):
+        path = tmp_path / f"deals{i}.csv"
+        path.write_text(head + f"D1,R1,Proposal,100,{prob},2026-04-02,2026-06-15\n")
+        ingest.import_file(empty_engine, "deals", path)
+    path = tmp_path / "no_prob.csv"
+    path.write_text("deal_id,rep_id,stage,amount,created_date,close_date\nD1,R1,Proposal,200,2026-04-02,2026-06-15\n")
+    ingest.import_file(empty_engine, "deals", path)
+    got = store.read_frame(empty_engine, sa.text("SELECT amount_cents, probability_bp FROM deals"))
+    assert got["amount_cents"].tolist() == [20_000] and got["probability_bp"].tolist() == [2_500]
