@@ -79,7 +79,9 @@ def test_the_salesforce_export_gives_the_hand_derived_figures(reps_engine):
     assert h.win_rate == pytest.approx(4 / 7)
     # open: Wayne 40,000 + Cyberdyne 25,000
     assert h.open_pipeline_cents == 6_500_000
-    prob = store.read_frame(reps_engine, sa.text("SELECT probability_bp FROM deals WHERE deal_id = '006Hs00000Opp07AAA'"))
+    prob = store.read_frame(
+        reps_engine, sa.text("SELECT probability_bp FROM deals WHERE deal_id = '006Hs00000Opp07AAA'")
+    )
     assert prob.probability_bp[0] == 9_000  # "90.0" in a 0..100 column: 90 % in basis points
 
 
