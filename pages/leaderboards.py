@@ -21,17 +21,19 @@ PRESENT_CSS = """
 }
 </style>
 """
+PRESENT_NAMES = {"rank": "Rank", "movement": "Move", "attainment": "Attainment", "pace": "Pace"}
 #: Presentation mode lists the top AEs only (never the bottom of the board) …
 PRESENT_TOP = 10
-#: Board columns off by default (the default set fits 1366 pixels), offered under "More columns".
-EXTRA_COLUMNS = ("Cohort", "Deals won", "Avg deal")
+#: Board columns off by default (the default set, with full team names and the Pace column of a
+#: partial period, fits 1366 pixels), offered under "More columns"; the ranked one is always shown.
+EXTRA_COLUMNS = ("Activities", "Cohort", "Deals won", "Avg deal")
 MONEY_COLS = {"won_cents": "Won", "quota_cents": "Quota", "avg_deal_cents": "Avg deal", "pipeline_cents": "Pipeline"}
 #: The rep board's column that already shows a ranking metric (no second copy of it at 1366 pixels).
 SHOWN_AS = {
     "attainment": "attainment",
     "won_revenue": "Won",
     "win_rate": "win_rate",
-    "activities": "activities",
+    "activities": "Activities",
     "pipeline_created": "Pipeline",
     "deals_won": "Deals won",
     "avg_deal_size": "Avg deal",
@@ -40,6 +42,13 @@ SHOWN_AS = {
 scope = shell.page("Leaderboards")
 present = widgets.presentation()
 st.title("Leaderboards")
+# A period that is not over is judged as Team performance judges it: to date, with pace = attainment
+# to date ÷ the elapsed share of the quota window (docs/METRICS.md "Pacing").
+done, total = scope.elapsed_days(widgets.today())
+partial = done < total
+elapsed_share = scope.elapsed_share(widgets.today())
+#: "partial quarter: 60% of the quarter elapsed" ("" for a finished period).
+PARTIAL_NOTE = f"partial {scope.grain}: {fmt.elapsed(done, total, scope.grain)}" if partial else ""
 
 # "Hide money" follows presentation mode when that is switched, and is the user's choice otherwise.
 if st.session_state.get("lb_present_seen") != present:
@@ -99,6 +108,22 @@ def _shown(kind: str, value, hide: bool) -> str:
     return f"{value:,.0f}"
 
 
+def _pace_pct(attainment) -> str:
+    """Attainment to date ÷ the elapsed share, as "130%" ("—" without a quota)."""
+    if attainment is None or pd.isna(attainment) or elapsed_share <= 0:
+        return fmt.MISSING
+    return fmt.pct(attainment / elapsed_share)
+
+
+def _partial_caption(who: str) -> None:
+    """Under a board of a period that is not over: what "to date" and "Pace" mean."""
+    if partial:
+        st.caption(
+            f"Partial period ({fmt.elapsed(done, total, scope.grain)}): every figure is to date. Pace is the "
+            f"{who}'s attainment to date ÷ {fmt.pct(elapsed_share)}, where the {who} ends at this run rate."
+        )
+
+
 def _weights() -> tuple[tuple[str, float], ...]:
     """Composite weights from the sliders (defaults: attainment 3, win rate, pipeline, activities 1)."""
     defaults = dict(lb.DEFAULT_WEIGHTS)
@@ -135,6 +160,7 @@ def board_section() -> None:
     st.caption(
         f"{fmt.md_escape(scope.label())} · ranked by **{m.label}** · movement against {prev.start:%d %b} – {prev.end:%d %b %Y} · "
         f"trend: last {len(data.periods)} {scope.grain}s · ties share a rank"
+        + (f" · **{PARTIAL_NOTE}**, figures to date" if partial else "")
     )
     rep_view = _money(reps, hide).assign(attainment=reps["attainment"] * 100, win_rate=reps["win_rate"] * 100)
     rep_view["Rep"] = rep_view["name"]
@@ -144,25 +170,31 @@ def board_section() -> None:
     rep_view[m.label] = [_shown(m.kind, v, hide) for v in reps["value"]]
     team_view = _money(teams, hide).assign(attainment=teams["attainment"] * 100, win_rate=teams["win_rate"] * 100)
     team_view[m.label] = [_shown(m.kind, v, hide) for v in teams["value"]]
+    if partial:  # pace in percent, as the attainment column
+        rep_view["pace"] = reps["attainment"] / elapsed_share * 100 if elapsed_share > 0 else float("nan")
+        team_view["pace"] = teams["attainment"] / elapsed_share * 100 if elapsed_share > 0 else float("nan")
     if present:
         st.html(PRESENT_CSS)
-        show = ["rank", "movement", "Rep", "attainment"] + ([m.label] if metric != "attainment" else [])
+        show = ["rank", "movement", "Rep", "attainment"] + (["pace"] if partial else [])
+        show += [m.label] if metric != "attainment" else []
         left, right = st.columns([3, 2])
         with left.container(key="lb_present_board"):
             top = (reps["role"] == "AE") & reps["rank"].notna()
             top_view, top_reps = rep_view[top].head(PRESENT_TOP), reps[top].head(PRESENT_TOP)
             st.caption(f"Top {PRESENT_TOP} AEs (the whole board is on the page outside presentation mode).")
-            table = top_view[show].rename(columns={"rank": "Rank", "movement": "Move", "attainment": "Attainment"})
+            table = top_view[show].rename(columns=PRESENT_NAMES)
             table["Attainment"] = [fmt.pct(v) for v in top_reps["attainment"]]
+            if partial:
+                table["Pace"] = [_pace_pct(v) for v in top_reps["attainment"]]
             table["Rank"] = table["Rank"].astype("string").fillna("")
             table["Rep"] = table["Rep"].map(fmt.md_escape)  # st.table reads cells as Markdown
             st.table(table, hide_index=True)
         with right.container(key="lb_present_teams"):
-            tshow = ["rank", "movement", "team_name", "attainment"]
-            ttable = team_view[tshow].rename(
-                columns={"rank": "Rank", "movement": "Move", "team_name": "Team", "attainment": "Attainment"}
-            )
+            tshow = ["rank", "movement", "team_name", "attainment"] + (["pace"] if partial else [])
+            ttable = team_view[tshow].rename(columns={**PRESENT_NAMES, "team_name": "Team"})
             ttable["Attainment"] = [fmt.pct(v) for v in teams["attainment"]]
+            if partial:
+                ttable["Pace"] = [_pace_pct(v) for v in teams["attainment"]]
             ttable["Team"] = ttable["Team"].map(fmt.md_escape)
             st.table(ttable, hide_index=True)
     else:
@@ -178,32 +210,45 @@ def board_section() -> None:
         )
         ranked_col = SHOWN_AS.get(metric, m.label)  # the composite score is the only one not on the board
         rep_cols = ["rank", "movement", "Rep", "Flag", "Team", *[c for c in EXTRA_COLUMNS if c in extra]]
-        rep_cols += [*([ranked_col] if ranked_col in ("Deals won", "Avg deal") else [])]
-        rep_cols += ["attainment", *([m.label] if ranked_col == m.label else []), "Won", "win_rate"]
-        rep_cols += ["activities", "Pipeline", "trend"]
+        rep_cols += [*([ranked_col] if ranked_col in EXTRA_COLUMNS else [])]
+        rep_cols += ["attainment", *(["pace"] if partial else []), *([m.label] if ranked_col == m.label else [])]
+        rep_cols += ["Won", "win_rate"]
+        rep_cols += ["Pipeline", "trend"]
         rep_cols += ["attainment_band"] if "attainment_band" in rep_view else []  # a rep's view of others
         rep_view["Deals won"] = reps["won_count"]
+        rep_view["Activities"] = reps["activities"]
         config = {
             "rank": st.column_config.NumberColumn("#", width=36),
-            "movement": st.column_config.TextColumn("Move", width=50, help="Against the previous period"),
+            "movement": st.column_config.TextColumn("Move", width=46, help="Against the previous period"),
             "Rep": st.column_config.TextColumn("Rep", width=112),
             "Flag": st.column_config.TextColumn("Flag", width=92, help="Why: in the list under the board."),
-            "Team": st.column_config.TextColumn("Team", width=108),
+            "Team": st.column_config.TextColumn("Team", width=172),  # "San Francisco Enterprise" in full
             "attainment": st.column_config.ProgressColumn(
-                "Attainment", format="%.0f%%", min_value=0, max_value=150, width=100
+                "Attainment", format="%.0f%%", min_value=0, max_value=150, width=96
             ),
-            "Won": st.column_config.TextColumn("Won", width=72),
+            "pace": st.column_config.NumberColumn(
+                "Pace",
+                format="%.0f%%",
+                width=56,
+                help=f"On pace for: attainment to date ÷ the elapsed share of the period ({PARTIAL_NOTE}).",
+            ),
+            "Won": st.column_config.TextColumn("Won", width=64),
             "win_rate": st.column_config.NumberColumn("Win rate", format="%.0f%%", width=64),
-            "activities": st.column_config.NumberColumn("Activities", width=72),
-            "Pipeline": st.column_config.TextColumn("Pipeline", width=72),
+            "Activities": st.column_config.NumberColumn("Activities", width=72),
+            "Pipeline": st.column_config.TextColumn("Pipeline", width=68),
             "attainment_band": st.column_config.TextColumn(
                 "Band", help="Attainment band (others' figures are private)"
             ),
-            "trend": st.column_config.LineChartColumn(f"{m.label}, last {len(data.periods)} {scope.grain}s", width=84),
+            "trend": st.column_config.LineChartColumn(
+                f"{m.label}, last {len(data.periods)} {scope.grain}s",
+                width=84,
+                help=f"The last {scope.grain} is to date ({PARTIAL_NOTE})." if partial else None,
+            ),
             m.label: st.column_config.TextColumn(m.label, width=72),
         }
         with st.container(key="lb_rep_board"):
             st.subheader("Reps", anchor=False)
+            _partial_caption("rep")
             st.dataframe(
                 rep_view,
                 column_order=list(dict.fromkeys(rep_cols)),
@@ -215,7 +260,8 @@ def board_section() -> None:
             )
         with st.container(key="lb_team_board"):
             st.subheader("Teams", anchor=False)
-            team_cols = ["rank", "movement", "team_name", "reps", "attainment"]
+            _partial_caption("team")
+            team_cols = ["rank", "movement", "team_name", "reps", "attainment", *(["pace"] if partial else [])]
             team_cols += ([m.label] if metric != "attainment" else []) + ["Won", "win_rate", "trend"]
             st.dataframe(
                 team_view,
@@ -237,7 +283,11 @@ def board_section() -> None:
             icon = ":material/trending_up:" if row.flag == "top" else ":material/trending_down:"
             label = "Top performer" if row.flag == "top" else "Needs help"
             name, team, reason = (fmt.md_escape(v) for v in (row.name, row.team_name, row.reason))
-            st.markdown(f"{icon} **{label}: {name}** ({team}) — {reason}")
+            on_pace = fmt.pace(row.attainment, elapsed_share) if partial else fmt.MISSING
+            to_date = (
+                f" · to date: {on_pace} ({fmt.elapsed(done, total, scope.grain)})" if on_pace != fmt.MISSING else ""
+            )
+            st.markdown(f"{icon} **{label}: {name}** ({team}) — {reason}{to_date}")
     if not present:
         export = reps.drop(columns=["trend", *(MONEY_COLS if hide else [])])
         c1, c2 = st.columns(2)

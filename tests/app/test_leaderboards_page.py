@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 
@@ -130,3 +132,41 @@ def test_sparklines_hold_only_numbers_so_none_draws_as_text(board):
     trends = _reps(board)["trend"]
     assert any(len(t) < max(len(u) for u in trends) for t in trends)  # the demo has recent hires
     assert all(v is not None and v == v for t in trends for v in t)  # noqa: PLR0124 - NaN test
+
+
+#: 2026-11-24 is day 55 of the 92 days of 2026-Q4 (31 in October + 24).
+Q4_SHARE = 55 / 92
+
+
+def test_a_quarter_to_date_says_it_is_partial_and_paces_both_boards_and_the_flags(app):
+    """The current quarter (day 55 of 92) is called partial above the boards, each board gets Pace =
+    attainment to date ÷ 55/92, and each Top performer / Needs help line carries its pace."""
+    app.switch_page("pages/leaderboards.py").run()
+    assert not app.exception
+    assert any("partial quarter: 60% of the quarter elapsed" in c.value for c in app.caption)
+    assert any("Pace is the rep's attainment to date ÷ 60%" in c.value for c in app.caption)
+    for frame in (_reps(app), _frame_with(app, "reps")):
+        quota = frame["attainment"].notna()
+        assert quota.any()
+        assert (frame.loc[quota, "pace"] - frame.loc[quota, "attainment"] * 92 / 55).abs().max() < 1e-9
+    lines = [m.value for m in app.markdown if "Top performer" in m.value or "Needs help" in m.value]
+    assert lines
+    reps = _reps(app).set_index("name")
+    for line in lines:
+        name = re.search(r"\*\*(?:Top performer|Needs help): (.+?)\*\*", line).group(1)
+        expected = {
+            f"to date: on pace for {a * 92 / 55:.0f}% (60% of the quarter elapsed)"
+            for a in reps.loc[[name], "attainment"]
+        }
+        assert any(e in line for e in expected), line
+
+
+def test_a_finished_quarter_has_no_partial_note_and_no_pace(app):
+    """2026-Q3 is over: no 'partial' caption, no Pace column, no 'on pace' in the flag lines."""
+    app.switch_page("pages/leaderboards.py").run()
+    app.selectbox(key="period").set_value("2026-Q3").run()
+    assert not app.exception
+    assert not any("partial" in c.value.lower() for c in app.caption)
+    assert "pace" not in _reps(app).columns and "pace" not in _frame_with(app, "reps").columns
+    assert not any("on pace" in m.value for m in app.markdown)
+    assert any("Top performer" in m.value or "Needs help" in m.value for m in app.markdown)
