@@ -77,13 +77,15 @@ def write_plan(engine: Engine, plan: Plan, progress: Progress | None) -> ImportR
 
     def run(conn: Connection):
         added = updated = 0
+        sources_changed = False
         for i, (table, frame, provided, keep_team) in enumerate(plan.writes):
             if progress is not None:
                 progress(0.6 + 0.35 * i / len(plan.writes), f"writing {table.name}")
             a, u = upsert(conn, table, frame, provided, keep_team)
             if table.name == report.table:
                 added, updated = a, u
-        if any(w[0].name in derived.SOURCES for w in plan.writes):
+            sources_changed |= table.name in derived.SOURCES and (a + u) > 0
+        if sources_changed:  # unchanged deals and accounts leave the derived kinds as they are
             derived.refresh_deal_kinds(conn)
         import_id = conn.execute(
             sa.insert(schema.import_log)

@@ -112,3 +112,21 @@ def test_migration_0007_creates_and_fills_the_table_for_an_existing_store(new_st
     assert stored["kind"].to_dict() == {"D001": "new_business", "D002": "existing", "D003": None}
     assert stored.loc["D003", "customer_id"] == "name:other"
     engine.dispose()
+
+
+def test_an_import_that_changes_no_deal_does_not_rewrite_the_kinds(empty_engine, monkeypatch):
+    """Importing the same deals file twice rewrites deal_kinds once (the second changes no row);
+    a changed amount rewrites it again."""
+    from salesops.store import derived
+
+    calls = []
+    real = derived.refresh_deal_kinds
+    monkeypatch.setattr(derived, "refresh_deal_kinds", lambda conn: calls.append(1) or real(conn))
+    _org(empty_engine)
+    first = _deals_file(("D1", "R1", "1000", "2025-01-01", "2025-01-10", "Acme"))
+    ingest.import_frame(empty_engine, "deals", first)
+    ingest.import_frame(empty_engine, "deals", first)
+    assert len(calls) == 1
+    ingest.import_frame(empty_engine, "deals", first.assign(amount="1200"))
+    assert len(calls) == 2
+    _assert_current(empty_engine)
