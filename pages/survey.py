@@ -19,7 +19,13 @@ def submit_answers(engine, token: str, tools: tuple) -> None:
     A callback (not code after the button) so the submission happens exactly once, before the
     script reruns, even when the run is restarted (the router's first-run rerun drops button clicks).
     The outcome is left in session_state: ``survey_done`` (the token) or ``survey_error`` (a message).
+
+    A double click: the second click's rerun interrupts this callback at its next session-state
+    access, which can be right after the answers were stored and before ``survey_done`` is written
+    (tests/browser/test_survey_form.py saw it). So ``survey_sent`` is written *before* storing,
+    and "already used" for a link this session sent means the first click stored it: thank you.
     """
+    sent_before = st.session_state.get("survey_sent") == token
     if st.session_state.get("survey_done") == token:
         return  # a double click: the first click stored the answers; the page says thank you
     given, missing = [], []
@@ -48,10 +54,14 @@ def submit_answers(engine, token: str, tools: tuple) -> None:
             + "; ".join(missing)
         )
         return
+    st.session_state["survey_sent"] = token  # before the store: see the docstring
     try:
         answers.submit(engine, token, given)
     except survey.SurveyError as exc:
-        st.session_state["survey_error"] = fmt.md_escape(f"{exc.message} {exc.hint}")
+        if sent_before and isinstance(exc, survey.LinkAlreadyUsed):
+            st.session_state["survey_done"] = token  # this session's first click stored the answers
+        else:
+            st.session_state["survey_error"] = fmt.md_escape(f"{exc.message} {exc.hint}")
     except Exception as exc:  # a damaged or lost store: one sentence, never SQL
         err = store.explain_error(exc)
         if err is None:
@@ -70,7 +80,8 @@ token = link_token()
 engine = loaders.engine()
 st.title("Tool survey")
 
-if token and st.session_state.get("survey_done") == token:
+
+def thank_you() -> None:
     st.success(
         "Thank you — your answers are in. They are stored without your name; only your team is kept, "
         "and results are shown only for groups of 5 answers or more.",
@@ -78,9 +89,15 @@ if token and st.session_state.get("survey_done") == token:
     )
     st.stop()
 
+
+if token and st.session_state.get("survey_done") == token:
+    thank_you()
+
 try:
     form = answers.form_for_token(engine, token)
 except survey.SurveyError as exc:
+    if token and isinstance(exc, survey.LinkAlreadyUsed) and st.session_state.get("survey_sent") == token:
+        thank_you()  # a click stored the answers, and a rerun interrupted it before survey_done was written
     st.warning(fmt.md_escape(f"{exc.message} {exc.hint}"), icon=":material/link_off:")
     st.stop()
 except Exception as exc:  # a damaged or lost store: one sentence, never SQL
