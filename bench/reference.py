@@ -21,7 +21,8 @@ def load_frames(engine) -> dict[str, pd.DataFrame]:
     with engine.connect() as conn:
         raw = conn.connection.driver_connection
         for table, cols in {
-            "deals": "deal_id, rep_id, team_id, outcome, amount_cents, probability, created_date, close_date, stage",
+            "deals": "deal_id, rep_id, team_id, outcome, amount_cents, probability_bp / 10000.0 AS probability, "
+            "created_date, close_date, stage",
             "quotas": "rep_id, period_type, period_start, amount_cents",
             "reps": "rep_id, name, team_id, role, hire_date, ramp_months, fte",
             "teams": "team_id, name, region",

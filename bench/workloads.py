@@ -213,7 +213,7 @@ def import_timing_url(engine, scratch_url: str, n: int) -> float:
             schema.deals.c.amount_cents,
             schema.deals.c.created_date,
             schema.deals.c.close_date,
-            schema.deals.c.probability,
+            schema.deals.c.probability_bp,
         )
         .limit(n),
     )
@@ -227,7 +227,7 @@ def import_timing_url(engine, scratch_url: str, n: int) -> float:
             "amount": (frame.amount_cents.fillna(0) / 100).map("${:,.2f}".format),
             "created_date": pd.to_datetime(frame.created_date).dt.strftime("%Y-%m-%d"),
             "close_date": pd.to_datetime(frame.close_date).dt.strftime("%Y-%m-%d"),
-            "probability": (frame.probability.fillna(0) * 100).round().astype(int).astype(str) + "%",
+            "probability": (frame.probability_bp.fillna(0) / 100).round().astype(int).astype(str) + "%",
         }
     )
     t = time.perf_counter()
