@@ -118,6 +118,31 @@ def team_tiles(round_id: str, team_id: str) -> None:
         )
 
 
+def region_tiles(round_id: str, region: str) -> None:
+    """One tile per tool for the sidebar's region: its teams together, hidden where a team would show."""
+    teams = loaders.load_teams()
+    rows = loaders.group_results(round_id, tuple(teams.loc[teams["region"] == region, "team_id"]))
+    if rows.empty or rows["answers"].sum() == 0:
+        st.info("No answer from this region's teams in this round.", icon=":material/inbox:")
+        return
+    st.caption(
+        f"Tiles: {fmt.md_escape(region)} only (the sidebar's region, its teams together); the table below is "
+        "the whole company."
+    )
+    cols = [c for i in range(0, len(rows), 6) for c in st.columns(6)]
+    for col, row in zip(cols, rows.itertuples()):
+        col.metric(
+            row.tool,
+            fmt.pct(row.csat) if row.shown else "hidden",
+            help="CSAT: share of the region's answers rating satisfaction 4 or 5.",
+        )
+        col.caption(
+            f"NPS {row.nps:+.0f} · ease {row.mean_ease:.1f} · {row.answers} answers"
+            if row.shown
+            else f"{row.answers} answers: {row.note}"
+        )
+
+
 # ---- survey results --------------------------------------------------------------------------
 with tabs[0]:
     if round_id is None:
@@ -137,6 +162,8 @@ with tabs[0]:
             )
         if scope.team_id:
             team_tiles(round_id, scope.team_id)
+        elif scope.region:
+            region_tiles(round_id, scope.region)
         else:
             company_tiles(scores)
         st.altair_chart(tools_charts.csat_trend_chart(history[history["shown"].astype(bool)]), width="stretch")
@@ -299,7 +326,7 @@ with tabs[2]:
         flagged = reps[reps["flagged"].astype(bool)]
         st.subheader("Reps far from their fair share")
         if flagged.empty:
-            st.caption("None: every rep is within the expected range of their fair share.")
+            st.caption("No rep is flagged: every rep is within the expected range of their fair share.")
         else:
             tables.show(
                 flagged,

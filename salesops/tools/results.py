@@ -217,6 +217,52 @@ def team_breakdown(engine: Engine, round_id: str) -> pd.DataFrame:
     return frame[_BREAKDOWN_COLUMNS]
 
 
+_GROUP_COLUMNS = ["tool_id", "tool", "teams", "answers", *_SCORES, "shown", "note"]
+
+
+def _safe_split(hidden_answers: list[int], minimum: int = MIN_ANSWERS) -> bool:
+    """A part of the company whose teams hidden by :func:`team_breakdown` cannot be worked out from it:
+    none hidden, or 2 or more holding ``minimum`` answers together (the complementary rule)."""
+    return not hidden_answers or (len(hidden_answers) >= 2 and sum(hidden_answers) >= minimum)
+
+
+def group_results(engine: Engine, round_id: str, team_ids: Sequence[str]) -> pd.DataFrame:
+    """Per tool, one round's scores for a group of teams (the sidebar's region), under the team rules.
+
+    Shown only when the group holds ``MIN_ANSWERS`` answers, and neither the group nor the rest of
+    the company contains exactly one team hidden by :func:`team_breakdown`, or hidden teams with fewer
+    than ``MIN_ANSWERS`` answers together: else subtracting the shown teams from the group's tile (or
+    the group from the company's) would give a hidden team away. Scores are answer-weighted means of
+    the teams' (exact: every score is a mean over answers). Columns: tool_id, tool, teams (with
+    answers), answers, csat, nps, mean_satisfaction, mean_ease, shown, note.
+    """
+    per_team = _fetch(
+        engine, sa.text(_AGG.format(team_col=", s.team_id", team_group=", s.team_id")), {"round": round_id}
+    )
+    if per_team.empty:
+        return pd.DataFrame(columns=_GROUP_COLUMNS)
+    shown = team_breakdown(engine, round_id)[["tool_id", "tool", "team_id", "shown"]]
+    per_team = per_team.merge(shown, on=["tool_id", "team_id"], how="left")
+    rows = []
+    for (tool_id, tool), g in per_team.groupby(["tool_id", "tool"], sort=True):
+        inside = g["team_id"].isin(list(team_ids))
+        mine = g[inside]
+        n = int(mine["answers"].sum())
+        hidden_in = [int(a) for a, ok in zip(mine["answers"], mine["shown"]) if not ok]
+        hidden_out = [int(a) for a, ok in zip(g.loc[~inside, "answers"], g.loc[~inside, "shown"]) if not ok]
+        ok = n >= MIN_ANSWERS and _safe_split(hidden_in) and _safe_split(hidden_out)
+        scores = {k: (float((mine[k] * mine["answers"]).sum() / n) if ok else None) for k in _SCORES}
+        note = (
+            ""
+            if ok
+            else (_BREAKDOWN_PARAMS["small_note"] if n < MIN_ANSWERS else "hidden so a small team cannot be worked out")
+        )
+        rows.append(
+            {"tool_id": tool_id, "tool": tool, "teams": len(mine), "answers": n, **scores, "shown": ok, "note": note}
+        )
+    return pd.DataFrame(rows, columns=_GROUP_COLUMNS)
+
+
 # ---- tools and performance -------------------------------------------------------------------
 
 

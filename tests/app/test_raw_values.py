@@ -129,7 +129,7 @@ VIEWS = {
     "leaderboards": [[], [("selectbox", "grain", "month")]],
     "forecasts": [[]],
     "compensation": [[]],
-    "tools": [[], [("selectbox", "team", "T05")]],
+    "tools": [[], [("selectbox", "team", "T05")], [("selectbox", "region", "EMEA")]],
     "data": [[], *[[("selectbox", "data_health_check", c)] for c in ("missing_amount", "no_quota", "quota_no_rep")]],
     "customers": [[]],
 }

@@ -6,8 +6,10 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from salesops import format as fmt
 from salesops import store
-from salesops.store import schema
+from salesops.store import schema, sql
+from salesops.tools import results
 from tests.conftest import ROOT, TODAY
 
 
@@ -172,3 +174,19 @@ def test_ops_a_bad_round_is_explained_on_the_page(ops_app):
     ops_app.button(key="tools_open_round").click().run()
     assert not ops_app.exception
     assert any("asks about no tool" in e.value for e in ops_app.error)
+
+
+def test_the_region_filter_narrows_the_survey_tiles_to_that_regions_teams(tools, demo_engine):
+    """With EMEA chosen in the sidebar, the tiles are EMEA's teams together (results.group_results, the
+    team view's suppression rules), say so, and differ from the company's."""
+    company = [m.value for m in tools.metric[:6]]
+    tools.selectbox(key="region").set_value("EMEA").run()
+    assert not tools.exception
+    assert any(c.value.startswith("Tiles: EMEA only") for c in tools.caption)
+    teams = sql.load_teams(demo_engine)
+    rows = results.group_results(
+        demo_engine, tools.selectbox(key="tools_round").value, list(teams.loc[teams["region"] == "EMEA", "team_id"])
+    )
+    expected = [fmt.pct(c) if ok else "hidden" for c, ok in zip(rows["csat"], rows["shown"])]
+    assert [m.value for m in tools.metric[: len(expected)]] == expected
+    assert expected != company and any(v != "hidden" for v in expected)

@@ -268,3 +268,45 @@ def test_the_demo_dialer_is_the_least_liked_tool_and_is_flagged_as_falling(demo_
     assert r[(r["tool_id"] == "dialer")]["fell"].tolist() == [False, True, True]
     found = themes.tool_themes(demo_engine, "2026-H2", "dialer", "dislikes")
     assert {"calls drop", "slow to connect"} <= set(found["theme"])
+
+
+def test_group_results_add_teams_up_and_hide_a_group_that_would_give_a_team_away(empty_engine):
+    """CRM: T1 6 answers (sat 5, rec 10), T2 7 (sat 3, rec 5), T3 3 (sat 4, rec 9), T4 8 (sat 4, rec 9);
+    the team view hides T3 (small) and T1 (its complement). {T1, T2, T3} holds both hidden teams: shown,
+    CSAT 9/16, NPS 100 × (9 − 7)/16 = 12.5, satisfaction 63/16. {T1, T2} holds one hidden team (it would
+    be the group minus T2): hidden; {T3} has 3 answers: hidden."""
+    e = empty_engine
+    _insert(e, schema.teams, [dict(team_id=t, name=f"Team {t}", region="R") for t in ("T1", "T2", "T3", "T4")])
+    _insert(e, schema.tools, [dict(tool_id="crm", name="CRM", category="CRM")])
+    _insert(
+        e,
+        schema.survey_rounds,
+        [
+            dict(
+                round_id="B",
+                name="B",
+                opens_on=date(2026, 5, 1),
+                closes_on=date(2026, 5, 9),
+                tool_ids='["crm"]',
+                anonymous=True,
+            )
+        ],
+    )
+    plan = (("T1", 6, 5, 10), ("T2", 7, 3, 5), ("T3", 3, 4, 9), ("T4", 8, 4, 9))
+    _insert(e, schema.survey_responses, [_answer("B", "crm", t, s, 4, r) for t, n, s, r in plan for _ in range(n)])
+    assert results.team_breakdown(e, "B").set_index("team_id")["shown"].to_dict() == {
+        "T1": False,
+        "T2": True,
+        "T3": False,
+        "T4": True,
+    }
+    north = results.group_results(e, "B", ["T1", "T2", "T3"]).iloc[0]
+    assert north["shown"] and north["answers"] == 16 and north["teams"] == 3
+    assert north["csat"] == pytest.approx(9 / 16) and north["nps"] == pytest.approx(12.5)
+    assert north["mean_satisfaction"] == pytest.approx(63 / 16) and north["mean_ease"] == pytest.approx(4.0)
+    south = results.group_results(e, "B", ["T4"]).iloc[0]  # the rest hides T1 and T3 together: safe
+    assert south["shown"] and south["csat"] == 1.0 and south["answers"] == 8
+    leaky = results.group_results(e, "B", ["T1", "T2"]).iloc[0]
+    assert not leaky["shown"] and pd.isna(leaky["csat"]) and "worked out" in leaky["note"]
+    small = results.group_results(e, "B", ["T3"]).iloc[0]
+    assert not small["shown"] and "fewer than 5" in small["note"]
