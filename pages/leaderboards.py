@@ -302,6 +302,7 @@ def board_section() -> None:
 
 def why_section(reps: pd.DataFrame) -> None:
     """Diagnosis of one rep: stage conversion and days in stage, activity mix, lead quality."""
+    reps = lb.named_reps(reps)  # a rep sees the others as ranks only: they diagnose themselves
     order = pd.concat([lb.performers(reps).query("flag == 'under'"), reps.iloc[::-1]]).drop_duplicates("rep_id")
     order = order[order["role"] == "AE"] if (order["role"] == "AE").any() else order
     names = dict(zip(order["rep_id"], order["name"] + " (" + order["team_name"] + ")"))
@@ -376,6 +377,13 @@ def why_section(reps: pd.DataFrame) -> None:
 
 
 def compare_section(reps: pd.DataFrame) -> None:
+    reps = lb.named_reps(reps)
+    if len(reps) < 2:  # a rep under SALESOPS_LEADERBOARD_VISIBILITY=ranks or none sees only their own row
+        st.info(
+            "Side by side needs two reps you can see by name; your role sees the others as ranks only.",
+            icon=":material/lock:",
+        )
+        return
     names = dict(zip(reps["rep_id"], reps["name"] + " (" + reps["team_name"] + ")"))
     picked = st.multiselect(
         "Reps to compare (2–4)",

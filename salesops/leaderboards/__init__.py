@@ -29,7 +29,14 @@ from salesops.leaderboards.metrics import (
 )
 from salesops.leaderboards.movers import competition_rank, movements
 from salesops.leaderboards.queries import trend_periods
-from salesops.leaderboards.ranking import board, compare_reps, composite_score, percentile_rank, rank_board
+from salesops.leaderboards.ranking import (
+    board,
+    compare_reps,
+    composite_score,
+    named_reps,
+    percentile_rank,
+    rank_board,
+)
 
 __all__ = [
     "COHORTS",
@@ -51,6 +58,7 @@ __all__ = [
     "check_weights",
     "cohort_of",
     "compare_reps",
+    "named_reps",
     "competition_rank",
     "composite_score",
     "derive",

@@ -256,8 +256,14 @@ def board(
     )
 
 
+def named_reps(ranked: pd.DataFrame) -> pd.DataFrame:
+    """The rows of a ranked rep board whose rep the viewer may name (a rep's board under ``ranks``
+    blanks the others' ids: they can be neither diagnosed nor compared)."""
+    return ranked[ranked["rep_id"].fillna("").astype(str) != ""]
+
+
 def compare_reps(ranked: pd.DataFrame, rep_ids: Iterable[str]) -> pd.DataFrame:
-    """Side by side for 2–4 reps of a ranked rep board.
+    """Side by side for 2–4 reps of a ranked rep board (reps the viewer may name: :func:`named_reps`).
 
     One row per metric key of :data:`COMPARE_METRICS` plus "rank", one column per rep (its name);
     money in cents, rates 0..1.
@@ -265,8 +271,8 @@ def compare_reps(ranked: pd.DataFrame, rep_ids: Iterable[str]) -> pd.DataFrame:
     ids = list(dict.fromkeys(rep_ids))
     if not 2 <= len(ids) <= 4:
         raise InvalidFilter(f"Side by side compares 2 to 4 reps; {len(ids)} picked.", "Pick 2, 3 or 4 reps.")
-    rows = ranked.set_index("rep_id")
-    missing = [r for r in ids if r not in rows.index]
+    rows = named_reps(ranked).set_index("rep_id")
+    missing = [r if r else "a rep shown without a name" for r in ids if r not in rows.index]
     if missing:
         raise InvalidFilter(f"Not on this board: {', '.join(missing)}.", "Pick reps from the board's scope.")
     rows = rows.loc[ids]

@@ -93,6 +93,19 @@ def test_every_page_runs_for_each_role(app_env, monkeypatch, email):
         assert (at.title[0].value == "Not available") == refused, script
 
 
+def test_a_rep_opens_the_leaderboards_side_by_side_and_why_behind(app_env, monkeypatch):
+    """A rep (others shown as ranks) opens Side by side: a message, not an error; Why behind offers only themselves."""
+    at = _run(monkeypatch, "rep@example.com", "pages/leaderboards.py")
+    at.query_params["lb_tab"] = "Side by side"
+    at.run()
+    assert not at.exception, at.exception
+    assert any("Side by side needs two reps" in i.value for i in at.info)
+    at.query_params["lb_tab"] = "Why behind"
+    at.run()
+    assert not at.exception, at.exception
+    assert len(at.selectbox(key="lb_why_rep").options) == 1
+
+
 def test_a_manager_sees_their_teams_and_the_company_totals_on_home(app_env, monkeypatch):
     """Home for a manager: their teams' tiles, and one caption with the company's totals; a rep gets no such caption."""
     at = _run(monkeypatch, "manager@example.com")

@@ -103,18 +103,52 @@ def roster(proxy_server, browser) -> pd.DataFrame:
     return reps
 
 
-def _csv_downloads(page) -> list[tuple[str, pd.DataFrame]]:
-    """Every visible CSV download button of the page, clicked: (file name, its rows)."""
+def _downloads(page) -> list[tuple[str, bytes]]:
+    """Every visible download button of the page, clicked: (file name, its bytes)."""
     out = []
     buttons = page.locator('[data-testid="stDownloadButton"] button:visible')
     for i in range(buttons.count()):
         with page.expect_download() as info:
             buttons.nth(i).click()
-        name = info.value.suggested_filename
-        if name.endswith(".csv"):
-            out.append((name, pd.read_csv(info.value.path())))
+        out.append((info.value.suggested_filename, open(info.value.path(), "rb").read()))
         wait_for_app(page)  # a download click reruns the page: let it finish before the next click
     return out
+
+
+# the tabs after the first that each page opens for the walk (the first is open on arrival)
+TABS = {
+    "/leaderboards": ("Why behind", "Side by side"),
+    "/compensation": ("What-if", "Compare", "Plan document"),
+    "/tools": ("Tools and performance", "Lead fairness"),
+}
+
+
+def _open_tab(page, name: str) -> None:
+    """Click a tab (bound to the URL, so the click reruns the page) and wait for that run to finish."""
+    page.get_by_role("tab", name=name, exact=True).click()
+    page.wait_for_timeout(300)
+    wait_for_app(page)
+
+
+def _open_expanders(page) -> None:
+    """Open every closed expander of the main area, so the downloads inside are visible too."""
+    closed = page.locator('[data-testid="stMain"] [data-testid="stExpander"] details:not([open]) > summary:visible')
+    for _ in range(20):
+        if not closed.count():
+            return
+        closed.first.click()
+        page.wait_for_timeout(200)
+
+
+def _what_if_reps(page) -> list[str]:
+    """The what-if's rep choices ("Name (Team)"), as its open dropdown lists them."""
+    page.locator('[data-testid="stSelectbox"]').filter(has_text="Rep").first.click()
+    options = page.get_by_role("option")
+    options.first.wait_for()
+    labels = options.all_inner_texts()
+    page.keyboard.press("Escape")
+    wait_for_app(page)
+    return labels
 
 
 def _check_download(role: str, name: str, frame: pd.DataFrame, roster: pd.DataFrame) -> None:
@@ -140,41 +174,65 @@ def _check_download(role: str, name: str, frame: pd.DataFrame, roster: pd.DataFr
             assert set(frame["team_id"].dropna()) <= {T01, "company"}, name
 
 
-@pytest.mark.slow  # ~2 min per role: every page and every download
+def _check_document(name: str, text: str, hidden_reps: set[str]) -> None:
+    """A plan document (Markdown, HTML, JSON) names no rep the role may not see (so no other rep's pay)."""
+    assert text.strip(), name
+    assert not [n for n in hidden_reps if n in text], name
+
+
+@pytest.mark.slow  # ~3 min per role: every page, every tab with content, every download
 @pytest.mark.parametrize("role", ["rep", "manager", "viewer"])
 def test_each_role_walks_every_page_and_download(proxy_server, as_user, roster, role):
-    """Signed in as rep, manager or viewer: every page draws without error and shows, on screen and in
-    every CSV, only what the role may (no other team's reps or money, no individual money for the viewer)."""
+    """Signed in as rep, manager or viewer: every page and tab draws without error and shows, on screen and
+    in every download (CSVs and plan documents), only what the role may (no other team's reps or money, no
+    individual money for the viewer)."""
     email = f"{role}@example.com"
     page = as_user(email)
     own_team = roster[roster["team_id"] == T01]
+    own_rep = roster[roster["rep_id"] == "R0001"]
     others = roster if role == "rep" else roster[roster["team_id"] != T01]
-    hidden_reps = set(others["name"]) - set(roster.loc[roster["rep_id"] == "R0001", "name"])  # R0001 is the rep
+    hidden_reps = set(others["name"]) - set(own_rep["name"])  # R0001 is the rep
     other_teams = set(roster.loc[roster["team_id"] != T01, "team_name"])
-    seen = []
+    seen, tabs_seen = [], []
     for path in PAGES:
         page.goto(f"{proxy_server}{path}")
         wait_for_app(page, f"Signed in as {email}")
         if path == "/compensation" and role != "viewer":  # the payouts are drawn last
             wait_for_app(page, "Download payouts (CSV, cents)")
-        errors = page.locator('[data-testid="stException"]').all_inner_texts()
-        assert not errors, (path, errors)  # the traceback is in the server's log (showErrorDetails = none)
-        body = page.inner_text("body")
-        assert "Not signed in" not in body and "Not available" not in body, path
-        if role != "viewer":
-            assert not [n for n in hidden_reps if n in body], path
-            if path != "/tools":  # survey results by team are company-wide and anonymous (docs/ACCESS.md)
-                assert not [t for t in other_teams if t in body], path
-        for name, frame in _csv_downloads(page):
-            _check_download(role, name, frame, roster)
-            seen.append(name)
+        tabs = () if (path == "/compensation" and role == "viewer") else TABS.get(path, ())
+        for tab in (None, *tabs):
+            where = (path, tab)
+            if tab:
+                _open_tab(page, tab)
+                tabs_seen.append(tab)
+            _open_expanders(page)
+            errors = page.locator('[data-testid="stException"]').all_inner_texts()
+            assert not errors, (where, errors)  # the traceback is in the server's log (showErrorDetails = none)
+            body = page.inner_text("body")
+            assert "Not signed in" not in body and "Not available" not in body, where
+            if role != "viewer":
+                assert not [n for n in hidden_reps if n in body], where
+                if (path, tab) != ("/tools", None):  # survey results by team: company-wide, anonymous (ACCESS.md)
+                    assert not [t for t in other_teams if t in body], where
+            for name, data in _downloads(page):
+                if name.endswith(".csv"):
+                    _check_download(role, name, pd.read_csv(io.BytesIO(data)), roster)
+                else:
+                    _check_document(name, data.decode("utf-8"), hidden_reps)
+                seen.append(name)
+            if tab == "What-if":  # the rep picker lists the role's reps only
+                allowed = own_rep if role == "rep" else own_team
+                labels = _what_if_reps(page)
+                assert labels and {label.rsplit(" (", 1)[0] for label in labels} <= set(allowed["name"]), labels
         if path == "/forecasts" and role != "viewer":
             assert "Your role does not see the region outlooks inside this view" in body
         if path == "/compensation":
             assert ("does not see anyone's pay" in body) == (role == "viewer")
-    assert {"leaderboard_reps.csv", "changes_2026-11-23.csv"} <= set(seen)
+    assert {"leaderboard_reps.csv", "changes_2026-11-23.csv", "lead-fairness.csv"} <= set(seen)
     if role != "viewer":
         assert "payouts.csv" in seen
+        assert {"What-if", "Compare", "Plan document"} <= set(tabs_seen)
+        assert {n.rsplit(".", 1)[1] for n in seen if not n.endswith(".csv")} == {"md", "html", "json"}
     assert len(own_team) > 3
     page.goto(f"{proxy_server}/data")
     wait_for_app(page, "Not available")

@@ -131,6 +131,20 @@ def test_a_rep_is_ranked_against_everyone_but_sees_others_as_ranks_only(demo_eng
     assert lb.board(demo_engine, _as(REP))["rep_id"].tolist() == ["R0001"]
 
 
+def test_a_rep_compares_and_diagnoses_only_reps_they_may_name(demo_engine, monkeypatch):
+    """Under ``ranks`` a rep's board names only themselves: side by side with a blanked row is refused, not
+    read off the masked rows; under ``names`` the others can be compared."""
+    monkeypatch.setenv("SALESOPS_LEADERBOARD_VISIBILITY", "ranks")
+    board = lb.board(demo_engine, _as(REP))
+    assert len(board) > 50 and lb.named_reps(board)["rep_id"].tolist() == ["R0001"]
+    with pytest.raises(InvalidFilter, match="shown without a name"):
+        lb.compare_reps(board, ["", "R0001"])
+    monkeypatch.setenv("SALESOPS_LEADERBOARD_VISIBILITY", "names")
+    named = lb.board(demo_engine, _as(REP))
+    assert lb.named_reps(named)["rep_id"].tolist() == named["rep_id"].tolist()
+    assert lb.compare_reps(named, ["R0001", "R0002"]).shape[1] == 2
+
+
 def test_manager_and_screen_account_boards(demo_engine):
     """A manager's board holds only their teams' reps; the viewer role's board has no money."""
     managed = lb.board(demo_engine, _as(MANAGER))
