@@ -235,7 +235,9 @@ with tabs[1]:
             "questions, not to conclude that a tool drives results.",
             icon=":material/info:",
         )
-        if perf.empty:
+        if perf.empty and scope.viewer is not None and scope.viewer.role == "rep":
+            st.info("Team figures are not shown to reps: your own are on the Performance page.", icon=":material/lock:")
+        elif perf.empty:
             widgets.empty_state("survey answers for these teams")
         else:
             if scope.team_id or scope.region:  # the library already keeps only the sidebar's teams

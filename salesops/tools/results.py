@@ -273,11 +273,16 @@ def tools_vs_performance(engine: Engine, scope: Scope, round_id: str) -> pd.Data
     quota_cents, attainment, win_rate. Survey scores follow :func:`team_breakdown` (suppression
     included); performance is the scope's (won deals by close date in the range, by the deal's
     team; quota of the team's current reps over the scope's quota window). Correlation, not cause.
+    A manager gets their teams' rows only; a rep none (no team's figures but their own are theirs).
     One statement: the breakdown, the closed deals (one scan) and the quota, joined by team.
     """
-    where, params = scope_filter(scope, alias="d")
-    rep_where, rep_params = scope_filter(scope, alias="r")
-    scoped = bool(scope.team_id or scope.region)
+    # a manager's rows are their teams'; a rep sees no team's performance (team rows, rep_col=None)
+    viewer = scope.viewer
+    restricted = viewer is not None and viewer.role in ("manager", "rep")
+    rep_col = None if viewer is not None and viewer.role == "rep" else "rep_id"
+    where, params = scope_filter(scope, alias="d", rep_col=rep_col)
+    rep_where, rep_params = scope_filter(scope, alias="r", rep_col=rep_col)
+    scoped = bool(scope.team_id or scope.region) or restricted  # only teams whose performance is read
     binds = {"start": scope.start, "end": scope.end, "round": round_id, "scoped": scoped, **_BREAKDOWN_PARAMS}
     out = _fetch(
         engine, _tools_vs_performance_sql(where, rep_where), {**binds, **params, **rep_params, **quota_params(scope)}

@@ -21,7 +21,7 @@ from salesops.leaderboards.visibility import attainment_band
 from salesops.performance import changes, funnel
 from salesops.scope import Scope
 from salesops.store.sql import WON_KINDS_CTE
-from salesops.tools import fairness
+from salesops.tools import fairness, results
 
 REP = Viewer("rep@example.com", "rep", "R0001", ("T01",))
 MANAGER = Viewer("manager@example.com", "manager", None, ("T01", "T02"))
@@ -143,6 +143,22 @@ def test_a_rep_compares_and_diagnoses_only_reps_they_may_name(demo_engine, monke
     named = lb.board(demo_engine, _as(REP))
     assert lb.named_reps(named)["rep_id"].tolist() == named["rep_id"].tolist()
     assert lb.compare_reps(named, ["R0001", "R0002"]).shape[1] == 2
+
+
+def test_tools_beside_performance_keeps_the_viewers_teams(demo_engine):
+    """Survey scores beside team performance: a manager gets their teams' rows with the admin's figures, a rep
+    no row (no team's money), the screen-share account every team (team totals are not individual money)."""
+    with demo_engine.connect() as conn:
+        round_id = conn.execute(sa.text("SELECT round_id FROM survey_rounds ORDER BY round_id LIMIT 1")).scalar_one()
+    everyone = results.tools_vs_performance(demo_engine, _as(None), round_id)
+    assert everyone["team_id"].nunique() > 5
+    managed = results.tools_vs_performance(demo_engine, _as(MANAGER), round_id)
+    assert len(managed) and set(managed["team_id"]) <= {"T01", "T02"}
+    same = everyone[everyone["team_id"].isin(managed["team_id"])].reset_index(drop=True)
+    assert managed["won_cents"].tolist() == same["won_cents"].tolist()
+    assert managed["quota_cents"].tolist() == same["quota_cents"].tolist()
+    assert results.tools_vs_performance(demo_engine, _as(REP), round_id).empty
+    assert len(results.tools_vs_performance(demo_engine, _as(SCREEN), round_id)) == len(everyone)
 
 
 def test_manager_and_screen_account_boards(demo_engine):
