@@ -199,6 +199,8 @@ def test_each_role_walks_every_page_and_download(proxy_server, as_user, roster, 
         wait_for_app(page, f"Signed in as {email}")
         if path == "/compensation" and role != "viewer":  # the payouts are drawn last
             wait_for_app(page, "Download payouts (CSV, cents)")
+        if path == "/performance":  # the week's changes are drawn last (once missed under load)
+            wait_for_app(page, "Download changes")
         tabs = () if (path == "/compensation" and role == "viewer") else TABS.get(path, ())
         for tab in (None, *tabs):
             where = (path, tab)
