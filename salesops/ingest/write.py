@@ -39,6 +39,8 @@ def upsert(conn: Connection, table: sa.Table, frame: pd.DataFrame, provided: tup
     )
     stage.create(conn)
     store.bulk_insert(conn, stage, frame)
+    if conn.dialect.name == "postgresql":  # temporary tables get no statistics by themselves: without
+        conn.execute(sa.text(f'ANALYZE "{stage.name}"'))  # them the planner joins 1M rows as if they were few
     # Identifiers below come from the schema (Table objects), never from the input.
     compare = [col for col in provided if col not in key and col in cols]
     on = " AND ".join(f't."{k}" = s."{k}"' for k in key)
