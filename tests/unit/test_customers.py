@@ -235,6 +235,8 @@ def test_an_older_store_gains_the_account_column(tmp_path):
         conn.execute(sa.text("ALTER TABLE deals DROP COLUMN account_id"))
         conn.execute(sa.text("DROP TABLE accounts"))
         conn.execute(sa.text("DROP TABLE alembic_version"))
+        conn.execute(sa.text("ALTER TABLE deals RENAME COLUMN probability_bp TO probability"))  # before 0008
+        conn.execute(sa.text("ALTER TABLE deals ALTER COLUMN probability SET DATA TYPE DOUBLE"))
         conn.execute(sa.update(schema.meta).values(value="1"))
     engine.dispose()
     with pytest.raises(StoreNeedsMigration):

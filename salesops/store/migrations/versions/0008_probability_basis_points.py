@@ -12,6 +12,7 @@ salesops.store.probability. The same two statements run on DuckDB and PostgreSQL
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from alembic import op
 
 revision = "0008"
@@ -21,6 +22,12 @@ depends_on = None
 
 
 def upgrade() -> None:
+    found = op.get_bind().execute(  # information_schema: the inspector's get_columns fails on DuckDB
+        sa.text("SELECT column_name FROM information_schema.columns WHERE table_name = 'deals'")
+    )
+    columns = {r[0] for r in found}
+    if "probability_bp" in columns:  # a store created with the column already (as 0005 finds its tables)
+        return
     op.execute("ALTER TABLE deals RENAME COLUMN probability TO probability_bp")
     op.execute(
         "ALTER TABLE deals ALTER COLUMN probability_bp SET DATA TYPE INTEGER "
