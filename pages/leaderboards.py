@@ -200,20 +200,23 @@ def board_section() -> None:
     else:
         # Stacked, full width: side by side the rep board hid Activities, Pipeline, trend and Flag at 1920
         # and Attainment and Won at 1366.
+        ranked_col = SHOWN_AS.get(metric, m.label)  # the composite score is the only one not on the board
+        # A metric shown in a column of its own (the composite, new-logo revenue …) takes Pipeline's
+        # place at 1366 pixels; Pipeline then joins the optional columns.
+        own_col = ranked_col == m.label
         extra = st.pills(
             "More columns",
-            list(EXTRA_COLUMNS),
+            [*EXTRA_COLUMNS, *(["Pipeline"] if own_col else [])],
             selection_mode="multi",
             key="lb_more",
             bind="query-params",
             help="The board shows what fits a 1366-pixel screen; add these when there is room.",
         )
-        ranked_col = SHOWN_AS.get(metric, m.label)  # the composite score is the only one not on the board
         rep_cols = ["rank", "movement", "Rep", "Flag", "Team", *[c for c in EXTRA_COLUMNS if c in extra]]
         rep_cols += [*([ranked_col] if ranked_col in EXTRA_COLUMNS else [])]
         rep_cols += ["attainment", *(["pace"] if partial else []), *([m.label] if ranked_col == m.label else [])]
         rep_cols += ["Won", "win_rate"]
-        rep_cols += ["Pipeline", "trend"]
+        rep_cols += [*(["Pipeline"] if not own_col or "Pipeline" in extra else []), "trend"]
         rep_cols += ["attainment_band"] if "attainment_band" in rep_view else []  # a rep's view of others
         rep_view["Deals won"] = reps["won_count"]
         rep_view["Activities"] = reps["activities"]

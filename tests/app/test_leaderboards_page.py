@@ -170,3 +170,19 @@ def test_a_finished_quarter_has_no_partial_note_and_no_pace(app):
     assert "pace" not in _reps(app).columns and "pace" not in _frame_with(app, "reps").columns
     assert not any("on pace" in m.value for m in app.markdown)
     assert any("Top performer" in m.value or "Needs help" in m.value for m in app.markdown)
+
+
+def _rep_board_columns(at) -> list[str]:
+    """The rep board's shown columns, in order (the dataframe's column_order)."""
+    board = next(d for d in at.dataframe if "cohort" in d.value.columns)
+    return list(board.proto.column_order)
+
+
+def test_a_metric_with_its_own_column_takes_pipelines_place_until_picked(board):
+    """Ranked by composite the score column replaces Pipeline (the board fits 1366 px); More columns brings it back."""
+    assert "Pipeline" in _rep_board_columns(board)
+    board.selectbox(key="lb_metric").set_value("composite").run()
+    shown = _rep_board_columns(board)
+    assert "Pipeline" not in shown and "Composite score" in shown and shown[-1] in ("trend", "attainment_band")
+    board.pills(key="lb_more").set_value(["Pipeline"]).run()
+    assert "Pipeline" in _rep_board_columns(board)
