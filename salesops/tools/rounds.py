@@ -27,18 +27,24 @@ def load_tools(engine: Engine) -> pd.DataFrame:
 
 
 def load_rounds(engine: Engine) -> pd.DataFrame:
-    """Rounds, newest first: round_id, name, opens_on, closes_on, tools (count), links, answered, status."""
+    """Rounds, newest first: round_id, name, opens_on, closes_on, tools (count), links, answered, status.
+
+    Newest means the latest opening day, then, for rounds opening the same day, the one opened last
+    (the data version its opening wrote; a round id's random part says nothing about order).
+    """
     sql = sa.text(
         """
         SELECT r.round_id, r.name, r.opens_on, r.closes_on, r.tool_ids,
                COUNT(i.token) AS links,
-               COUNT(i.token) FILTER (WHERE i.used) AS answered
+               COUNT(i.token) FILTER (WHERE i.used) AS answered,
+               (SELECT MAX(c.version) FROM changes c WHERE c.what = 'survey round ' || r.round_id || ' opened')
+                   AS opened_version
         FROM survey_rounds r LEFT JOIN survey_invites i USING (round_id)
         GROUP BY r.round_id, r.name, r.opens_on, r.closes_on, r.tool_ids
-        ORDER BY r.opens_on DESC, r.round_id DESC
+        ORDER BY r.opens_on DESC, opened_version DESC NULLS LAST, r.round_id DESC
         """
     )
-    frame = store.read_frame(engine, sql)
+    frame = store.read_frame(engine, sql).drop(columns=["opened_version"])
     today = config.today()
     frame["tools"] = [len(json.loads(t)) for t in frame.pop("tool_ids")]
     frame["status"] = [

@@ -283,3 +283,14 @@ def test_survey_open_cli_prints_one_link_per_rep(open_engine, capsys):
     lines = out.out.strip().splitlines()
     assert lines[0].split(",")[-1] == "link" and len(lines) == 6
     assert lines[1].split(",")[-1].startswith("http://x/?token=")
+
+
+def test_rounds_opened_the_same_day_list_the_last_opened_first(open_engine):
+    """Six rounds opening the same day: load_rounds lists them newest-opened first, whatever their random ids."""
+    names = [f"Round {i}" for i in range(6)]
+    for name in names:
+        rounds.open_round(open_engine, name=name, opens_on=TODAY, closes_on=TODAY + timedelta(days=7), tool_ids=["crm"])
+    listed = rounds.load_rounds(open_engine)
+    same_day = listed[listed["name"].isin(names)]
+    assert list(same_day["name"]) == names[::-1]
+    assert list(listed.columns) == ["round_id", "name", "opens_on", "closes_on", "links", "answered", "tools", "status"]
