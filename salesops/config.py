@@ -38,6 +38,11 @@ SETTINGS: tuple[Setting, ...] = (
         "Largest CSV the Data page accepts, in megabytes.",
     ),
     Setting(
+        "SALESOPS_IMPORT_CHUNK_ROWS",
+        "100000",
+        "Rows a CSV import reads, checks and stages at a time: a file of any size imports in bounded memory.",
+    ),
+    Setting(
         "SALESOPS_FORECAST_WORKERS",
         "2",
         "Processes used to fit many forecast series at once.",
@@ -167,6 +172,10 @@ def max_upload_mb() -> int:
     return _whole_number("SALESOPS_MAX_UPLOAD_MB", 1, 100_000)
 
 
+def import_chunk_rows() -> int:
+    return _whole_number("SALESOPS_IMPORT_CHUNK_ROWS", 1, 10_000_000)
+
+
 def forecast_workers() -> int:
     return _whole_number("SALESOPS_FORECAST_WORKERS", 1, 256)
 
@@ -241,6 +250,7 @@ def check_settings() -> None:
     """Read every setting once; the first unusable one raises BadSetting (the app and CLI show it)."""
     today()
     max_upload_mb()
+    import_chunk_rows()
     forecast_workers()
     snapshot_years()
     duckdb_memory_limit()

@@ -105,7 +105,7 @@ def sniff_binary(data: bytes) -> str:
     return ""
 
 
-def _sniff_delimiter(first_line: str) -> str:
+def sniff_delimiter(first_line: str) -> str:
     counts = {d: first_line.count(d) for d in (",", ";", "\t", "|")}
     best = max(counts, key=lambda d: counts[d])
     return best if counts[best] else ","
@@ -116,6 +116,7 @@ def read_csv(data: bytes, progress=None) -> SourceFile:
 
     Ragged rows (a different number of fields than the header) are reported and left out of the
     frame; blank lines are skipped. ``progress(fraction, text)`` is called now and then.
+    (``salesops.ingest.stream`` reads a file the same way, a chunk of rows at a time.)
     """
     problems: list[ReadProblem] = []
     binary = sniff_binary(data)
@@ -130,39 +131,65 @@ def read_csv(data: bytes, progress=None) -> SourceFile:
     if not text.strip():
         reason = "the file is empty; export again with a header row and at least one data row"
         return SourceFile(pd.DataFrame({ROW: []}), encoding, ",", (ReadProblem("empty_file", reason),))
-    delimiter = _sniff_delimiter(text.split("\n", 1)[0])
+    delimiter = sniff_delimiter(text.split("\n", 1)[0])
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    header: list[str] | None = None
+    state = ReadState()
     rows: list[list[str]] = []
     numbers: list[int] = []
     total = max(text.count("\n"), 1)
-    footer = 0
+    for record, line in data_rows(reader, delimiter, problems, state):
+        rows.append(record)
+        numbers.append(line)
+        if progress is not None and len(rows) % 100_000 == 0:
+            progress(min(line / total, 1.0), f"read {len(rows):,} rows")
+    if state.header is None:  # only separators, quotes and blank lines (",,,", a BOM and commas)
+        return SourceFile(pd.DataFrame({ROW: []}), encoding, delimiter, (ReadProblem("empty_file", NO_HEADER),))
+    names, bad_header = column_names(state.header)
+    problems.extend(bad_header)
+    frame = cells_frame(names, rows, numbers)
+    if not rows and not problems:
+        problems.append(ReadProblem("no_rows", "the file has a header but no data rows", None, ""))
+    return SourceFile(frame, encoding, delimiter, tuple(problems), footer_notes(state))
+
+
+NO_HEADER = "the file has no header row, only separators and blank lines; export again with a header row"
+
+
+@dataclass
+class ReadState:
+    """What the record loop learnt besides the rows: the header and the footer lines it skipped."""
+
+    header: list[str] | None = None
+    footer: int = 0
+
+
+def data_rows(reader, delimiter: str, problems: list[ReadProblem], state: ReadState):
+    """The data records of a csv reader with their line numbers; ragged rows go to ``problems``."""
     for record in reader:
         if not record or all(not f.strip() for f in record):
             continue
-        if header is None:
-            header = [h.strip() for h in record]
+        if state.header is None:
+            state.header = [h.strip() for h in record]
             continue
-        if len(record) == 1 and len(header) > 1 and _FOOTER.match(record[0].strip()):
-            footer += 1  # a report export's footer ("Confidential Information - Do Not Distribute")
+        if len(record) == 1 and len(state.header) > 1 and _FOOTER.match(record[0].strip()):
+            state.footer += 1  # a report export's footer ("Confidential Information - Do Not Distribute")
             continue
-        if len(record) != len(header):
+        if len(record) != len(state.header):
             problems.append(
                 ReadProblem(
                     "ragged_row",
-                    f"the row has {len(record)} fields but the header has {len(header)}",
+                    f"the row has {len(record)} fields but the header has {len(state.header)}",
                     reader.line_num,
                     delimiter.join(record)[:80],
                 )
             )
             continue
-        rows.append(record)
-        numbers.append(reader.line_num)
-        if progress is not None and len(rows) % 100_000 == 0:
-            progress(min(reader.line_num / total, 1.0), f"read {len(rows):,} rows")
-    if header is None:  # only separators, quotes and blank lines (",,,", a BOM and commas)
-        reason = "the file has no header row, only separators and blank lines; export again with a header row"
-        return SourceFile(pd.DataFrame({ROW: []}), encoding, delimiter, (ReadProblem("empty_file", reason),))
+        yield record, reader.line_num
+
+
+def column_names(header: list[str]) -> tuple[list[str], list[ReadProblem]]:
+    """The frame's column names (blank ones named, repeated ones numbered) and the header's problems."""
+    problems: list[ReadProblem] = []
     names: list[str] = []
     for i, h in enumerate(header):
         name = h or f"(unnamed column {i + 1})"
@@ -170,13 +197,19 @@ def read_csv(data: bytes, progress=None) -> SourceFile:
             problems.append(ReadProblem("bad_header", f"the column {name!r} appears twice in the header", 1, name))
             name = f"{name} ({i + 1})"
         names.append(name)
+    return names, problems
+
+
+def cells_frame(names: list[str], rows: list[list[str]], numbers: list[int]) -> pd.DataFrame:
+    """Rows of text cells as a frame of str columns plus the row numbers (``__row__``)."""
     columns = list(zip(*rows)) if rows else [() for _ in names]
     frame = pd.DataFrame({n: pd.Series(col, dtype="str") for n, col in zip(names, columns)})
     frame[ROW] = np.asarray(numbers, dtype="int64")
-    if not rows and not problems:
-        problems.append(ReadProblem("no_rows", "the file has a header but no data rows", None, ""))
-    notes = (f"{footer} footer line(s) of a report export skipped",) if footer else ()
-    return SourceFile(frame, encoding, delimiter, tuple(problems), notes)
+    return frame
+
+
+def footer_notes(state: ReadState) -> tuple[str, ...]:
+    return (f"{state.footer} footer line(s) of a report export skipped",) if state.footer else ()
 
 
 # ---- cells -> values --------------------------------------------------------------------------------

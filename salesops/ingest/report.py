@@ -192,14 +192,14 @@ class ProblemLog:
         allp = self._all("error")
         if allp.empty:
             return (), (), 0
-        counts = allp["kind"].value_counts(sort=False)
+        counts = allp["kind"].value_counts().sort_index()  # by kind: the same however the file is chunked
         rejected = int(allp["row"].dropna().nunique())
         return self._listed(allp), tuple((str(k), int(n)) for k, n in counts.items()), rejected
 
     def warnings(self) -> tuple[tuple[Problem, ...], tuple[tuple[str, int], ...], pd.DataFrame]:
         """The warnings: the first MAX_LISTED by row, the count per kind, and all of them as a frame."""
         allp = self._all("warning")
-        counts = allp["kind"].value_counts(sort=False)
+        counts = allp["kind"].value_counts().sort_index()  # by kind: the same however the file is chunked
         return self._listed(allp), tuple((str(k), int(n)) for k, n in counts.items()), allp.reset_index(drop=True)
 
 

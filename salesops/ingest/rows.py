@@ -137,7 +137,7 @@ def _deals(c, src, frame, problems, team_of, preset, user_rules) -> tuple[pd.Dat
     else:
         outcome = _na(c)
     _check_close_dates(c, src, frame, problems, outcome)
-    _check_plausibility(c, src, frame, problems, outcome, team_of)
+    _check_plausibility(c, src, frame, problems, outcome)
     out = pd.DataFrame(index=c.index)
     out["deal_id"] = c.get("deal_id")
     for name in ("name", "account", "product", "stage", "forecast_category", "lead_source", "deal_type"):
@@ -175,13 +175,10 @@ def _check_close_dates(c, src, frame, problems, outcome) -> None:
     )
 
 
-#: An amount above this multiple of its team's median (in the same file, 5 amounts or more) is a warning.
-UNUSUAL_AMOUNT_FACTOR = 10
-
-
-def _check_plausibility(c, src, frame, problems, outcome, team_of) -> None:
+def _check_plausibility(c, src, frame, problems, outcome) -> None:
     """Warnings: closed deals dated after today, open ones past their close date, a probability
-    that contradicts the outcome, an amount far beyond the team's usual."""
+    that contradicts the outcome (an amount far beyond the team's usual is checked across all rows,
+    ``salesops.ingest.validate.check_cross_rows``)."""
     today = pd.Timestamp(config.today())
     if "close_date" in c:
         raw = frame[src["close_date"]]
@@ -208,19 +205,6 @@ def _check_plausibility(c, src, frame, problems, outcome, team_of) -> None:
             src["probability"],
             frame[src["probability"]],
             "the probability contradicts the outcome (won below 100 % or lost above 0 %)",
-        )
-    if "amount" in c:
-        amt = c["amount"].astype("Float64")
-        team = c["rep_id"].map(team_of) if "rep_id" in c else pd.Series("", index=c.index)
-        grouped = amt.groupby(team.fillna(""))
-        median = grouped.transform("median")
-        enough = grouped.transform("count") >= 5
-        problems.cells(
-            "unusual_amount",
-            enough & (amt > UNUSUAL_AMOUNT_FACTOR * median) & (median > 0),
-            src["amount"],
-            frame[src["amount"]],
-            f"more than {UNUSUAL_AMOUNT_FACTOR}× the median amount of the team's deals in this file",
         )
 
 

@@ -59,6 +59,42 @@ class Plan:
     warning_rows: pd.DataFrame = field(default_factory=pd.DataFrame)  # every warning, stored on write
 
 
+@dataclass(frozen=True)
+class Options:
+    """An import's checked options (what every chunk of a file is checked with)."""
+
+    spec: TableSpec
+    preset: str | None
+    user_rules: dict
+    date_order: str | None
+    decimal_mark: str | None
+    create_missing: bool
+    strict: bool
+
+
+def check_options(table, *, preset, stages, date_order, decimal_mark, create_missing_reps, strict) -> Options:
+    """The options checked once (BadImportOption for a bad table, preset, stage rule, date order or mark)."""
+    return Options(
+        check_table(table),
+        check_preset(preset),
+        check_stage_rules(stages),
+        _check_date_order(date_order),
+        _check_decimal_mark(decimal_mark),
+        bool(create_missing_reps),
+        bool(strict),
+    )
+
+
+@dataclass
+class RowChecks:
+    """One frame's rows checked: the rows to write, the stage summary, the reps and teams to create."""
+
+    out: pd.DataFrame
+    stage_list: tuple
+    new_reps: list
+    new_teams: list
+
+
 def plan_import(
     engine: Engine,
     table: str,
@@ -77,60 +113,115 @@ def plan_import(
 ) -> Plan:
     """Validate ``frame`` for ``table`` and prepare the frames to write (nothing is written here)."""
     t0 = time.perf_counter()
-    spec = check_table(table)
-    preset = check_preset(preset)
-    user_rules = check_stage_rules(stages)
-    date_order = _check_date_order(date_order)
+    opts = check_options(
+        table,
+        preset=preset,
+        stages=stages,
+        date_order=date_order,
+        decimal_mark=decimal_mark,
+        create_missing_reps=create_missing_reps,
+        strict=strict,
+    )
     frame = frame if ROW in frame.columns else frame.assign(**{ROW: np.arange(2, len(frame) + 2)})
     columns = [str(col) for col in frame.columns if col != ROW]
     frame.columns = [str(col) for col in frame.columns]
-    problems = ProblemLog(frame[ROW], strict=bool(strict))
+    problems = ProblemLog(frame[ROW], strict=opts.strict)
     notes: list[str] = []
     ragged = sum(p.kind == "ragged_row" for p in source.problems) if source is not None else 0
     base = dict(
         table=table,
         file_name=file_name,
-        preset=preset,
+        preset=opts.preset,
         rows_read=len(frame) + ragged,
         dry_run=dry_run,
-        strict=bool(strict),
+        strict=opts.strict,
     )
 
     if not _check_source(source, frame, problems, notes):
         listed, counts, _ = problems.summary()
         return Plan(ImportReport(**base, problems=listed, problem_counts=counts, notes=tuple(notes)))
-    mapped = map_columns(table, columns, preset, mapping)
-    src = mapped.source
-    if table == "deals" and "deal_id" not in src and {"name", "created_date"} <= set(src):
-        frame = _derive_deal_ids(frame, src, notes)
-    _check_columns(spec, columns, mapping, mapped, src, problems)
+    mapped, src = map_file_columns(opts, columns, mapping, problems, notes)
+    if src.get("deal_id") == DERIVED_ID:
+        frame = derive_deal_ids(frame, src)
+    rows = check_rows(engine, opts, frame, src, problems, notes)
+    check_cross_rows(opts.spec, rows.out, frame, src, problems)
+
+    report = _report(
+        base, problems, len(frame), mapped.pairs, rows.stage_list, rows.new_teams, rows.new_reps, notes, t0
+    )
+    plan = Plan(report, warning_rows=problems.warnings()[2])
+    if report.ok:
+        _plan_writes(engine, plan, table, rows.out, provided_columns(table, src), rows.new_reps, rows.new_teams)
+    return plan
+
+
+def map_file_columns(opts: Options, columns: list[str], mapping, problems: ProblemLog, notes: list[str]):
+    """The columns mapped to fields (a derived deal id when a deals file has none); file-level problems."""
+    mapped = map_columns(opts.spec.table, columns, opts.preset, mapping)
+    src = dict(mapped.source)
+    if opts.spec.table == "deals" and "deal_id" not in src and {"name", "created_date"} <= set(src):
+        src["deal_id"] = DERIVED_ID
+        notes.append(
+            "no deal id column: each deal's id is made from its account, name and created date "
+            "(add the Opportunity ID / Record ID column to the export to match deals exactly)"
+        )
+    _check_columns(opts.spec, columns, mapping, mapped, src, problems)
+    return mapped, src
+
+
+def check_rows(engine, opts: Options, frame: pd.DataFrame, src: dict, problems: ProblemLog, notes, profile=None):
+    """Parse and check every row of ``frame`` (cells, reps, the table's own rules): a :class:`RowChecks`.
+
+    ``profile`` (``salesops.ingest.chunked``) carries the whole file's column decisions (date
+    formats, decimal marks, percent scales) when ``frame`` is one chunk of a larger file.
+    """
+    spec = opts.spec
     if spec.key[0] in src:
         problems.record_ids = shown(frame[src[spec.key[0]]]).to_numpy()
     c = pd.DataFrame({f: frame[col] for f, col in src.items()}, index=frame.index)
-    parse_fields(spec, c, src, problems, notes, date_order, _check_decimal_mark(decimal_mark))
-
+    parse_fields(spec, c, src, problems, notes, opts.date_order, opts.decimal_mark, profile)
     new_reps: list = []
     new_teams: list = []
-    team_of = _check_values(engine, spec, c, src, frame, problems, create_missing_reps, new_reps)
+    team_of = _check_values(engine, spec, c, src, frame, problems, opts.create_missing, new_reps)
     out, stage_list = table_rows(
         engine,
-        table,
+        spec.table,
         c,
         src,
         frame,
         problems,
         team_of=team_of,
         new_teams=new_teams,
-        preset=preset,
-        user_rules=user_rules,
+        preset=opts.preset,
+        user_rules=opts.user_rules,
     )
+    return RowChecks(out, stage_list, new_reps, new_teams)
+
+
+def check_cross_rows(spec: TableSpec, out: pd.DataFrame, frame, src, problems: ProblemLog) -> None:
+    """The checks that compare rows with each other: unusual amounts for the team, duplicate ids.
+
+    A file imported in chunks runs the same checks over all its staged rows in SQL
+    (``salesops.ingest.chunked``); both come last, in this order.
+    """
+    if spec.table == "deals" and "amount" in src:
+        amt = out["amount_cents"].astype("Float64")
+        grouped = amt.groupby(out["team_id"].astype("object").fillna(""))
+        median = grouped.transform("median")
+        enough = grouped.transform("count") >= 5
+        problems.cells(
+            "unusual_amount",
+            enough & (amt > UNUSUAL_AMOUNT_FACTOR * median) & (median > 0),
+            src["amount"],
+            frame[src["amount"]],
+            UNUSUAL_REASON,
+        )
     _check_duplicates(spec, out, frame, src, problems)
 
-    report = _report(base, problems, len(frame), mapped.pairs, stage_list, new_teams, new_reps, notes, t0)
-    plan = Plan(report, warning_rows=problems.warnings()[2])
-    if report.ok:
-        _plan_writes(engine, plan, table, out, _provided(table, src), new_reps, new_teams)
-    return plan
+
+#: An amount above this multiple of its team's median (in the same file, 5 amounts or more) is a warning.
+UNUSUAL_AMOUNT_FACTOR = 10
+UNUSUAL_REASON = f"more than {UNUSUAL_AMOUNT_FACTOR}× the median amount of the team's deals in this file"
 
 
 def _report(base: dict, problems: ProblemLog, rows: int, proposed, stage_list, new_teams, new_reps, notes, t0):
@@ -158,7 +249,7 @@ def _report(base: dict, problems: ProblemLog, rows: int, proposed, stage_list, n
 DERIVED_ID = "(derived deal id)"
 
 
-def _derive_deal_ids(frame: pd.DataFrame, src: dict, notes: list[str]) -> pd.DataFrame:
+def derive_deal_ids(frame: pd.DataFrame, src: dict) -> pd.DataFrame:
     """A report export without an id column (Salesforce reports leave out Opportunity ID unless it
     is added): the id is made from account, deal name and created date, so re-importing the same
     report updates its deals instead of adding copies. Two rows alike in all three are duplicates."""
@@ -167,11 +258,6 @@ def _derive_deal_ids(frame: pd.DataFrame, src: dict, notes: list[str]) -> pd.Dat
     ]
     key = parts[0].str.cat(parts[1:], sep="|")
     digest = key.map(lambda k: hashlib.sha1(k.encode(), usedforsecurity=False).hexdigest()[:12])
-    src["deal_id"] = DERIVED_ID
-    notes.append(
-        "no deal id column: each deal's id is made from its account, name and created date "
-        "(add the Opportunity ID / Record ID column to the export to match deals exactly)"
-    )
     return frame.assign(**{DERIVED_ID: "deal-" + digest})
 
 
@@ -240,14 +326,29 @@ def _check_columns(spec: TableSpec, columns: list[str], mapping, mapped: ColumnM
 
 
 def parse_fields(
-    spec: TableSpec, c: pd.DataFrame, src: dict, problems: ProblemLog, notes: list[str], date_order, decimal_mark=None
+    spec: TableSpec,
+    c: pd.DataFrame,
+    src: dict,
+    problems: ProblemLog,
+    notes: list[str],
+    date_order,
+    decimal_mark=None,
+    profile=None,
 ):
-    """Parse every mapped field by kind into ``c`` (in place); report cells that cannot be read."""
+    """Parse every mapped field by kind into ``c`` (in place); report cells that cannot be read.
+
+    With a ``profile`` (one chunk of a file), dates, amounts and percentages are read as the whole
+    file's columns decided (the profile has the notes); other kinds are read cell by cell anyway.
+    """
     dates = {}
     for f in spec.fields:
         if f.name not in c:
             continue
         col = src[f.name]
+        if profile is not None and f.kind in DECIDED_KINDS:
+            if f.kind != "date":  # dates are read after every other field, as below
+                profile.apply(f.name, c, col, problems)
+            continue
         if f.kind == "date":
             dates[f.name] = parse_dates(c[f.name], prefer=date_order)
         elif f.kind == "money":
@@ -273,6 +374,11 @@ def parse_fields(
             c[f.name] = r.values
         else:
             c[f.name] = check_text(f, c[f.name], col, problems)
+    if profile is not None:
+        for f in spec.fields:
+            if f.kind == "date" and f.name in c:
+                profile.apply(f.name, c, src[f.name], problems)
+        return
     # Dates: one format per column; an ambiguous column (days and months all <= 12) follows the
     # US/EU order proven by another date column of the same file, else date_order, else US.
     why_order = "as --dates says"
@@ -291,6 +397,10 @@ def parse_fields(
             extra = f" (ambiguous: every day is 12 or less; read {why_order})" if d.ambiguous else ""
             notes.append(f"{col}: dates read as {d.format}{extra}")
         c[name] = d.values
+
+
+#: Field kinds read per column (one date format, decimal mark, percent scale for the whole column).
+DECIDED_KINDS = ("date", "money", "percent")
 
 
 def _parse_count(f, raw: pd.Series, col: str, problems: ProblemLog) -> pd.Series:
@@ -348,7 +458,7 @@ def _check_duplicates(spec: TableSpec, out: pd.DataFrame, frame, src, problems: 
             )
 
 
-def _provided(table: str, src: dict) -> tuple[str, ...]:
+def provided_columns(table: str, src: dict) -> tuple[str, ...]:
     """The store columns the file gives values for: only these change when a stored row is updated."""
     provided = tuple(
         sorted({_FIELD_COLUMN.get(f, f) for f in src} & {col.name for col in getattr(schema, table).columns})
@@ -381,4 +491,6 @@ def _plan_writes(engine, plan: Plan, table: str, out, provided, new_reps: list, 
         teams_frame = pd.DataFrame(new_teams, columns=["team_id", "name", "region", "manager"])
         plan.writes.insert(0, (schema.teams, teams_frame, (), False))
     keep_team = table in ("deals", "leads", "activities")
-    plan.writes.append((getattr(schema, table), out.reset_index(drop=True), provided, keep_team))
+    # No frame: the rows are already staged in the database (an import read in chunks).
+    rows = None if out is None else out.reset_index(drop=True)
+    plan.writes.append((getattr(schema, table), rows, provided, keep_team))
