@@ -7,7 +7,10 @@
 Each measurement runs in a fresh child process; the peak is that process's ``ru_maxrss`` (Python,
 pandas and DuckDB together: DuckDB lives in the process). ``app`` starts ``streamlit run`` on the
 store, opens every page once in Chromium (bench/browser.py) and reads the resident memory of the
-server and every process it started (forecast workers) after the walk. Results are appended to the
+server and every process it started (forecast workers) after the walk. ``import`` first writes a
+CSV of ``--rows`` CRM-shaped deals (a child of its own, not measured), then imports it with
+``ingest.import_file`` (read, checked and staged in chunks of SALESOPS_IMPORT_CHUNK_ROWS rows) in a
+fresh process. Results are appended to the
 "## Memory at scale" section of ``--out`` (one row per measurement, newest last, with the load
 average and the command), so the section keeps every run that was made.
 """
@@ -52,20 +55,75 @@ def child_build(scale: str, db: Path) -> dict:
     return {"seconds": seconds, "peak_mb": _peak_mb(), "what": f"build {scale}", "counts": counts}
 
 
-def child_import(rows: int, db: Path) -> dict:
-    """Import ``rows`` CRM-shaped deal rows (bench/workloads.import_timing) next to the small demo."""
-    from bench import workloads
+def child_source(rows: int, db: Path) -> dict:
+    """The small demo (seed 7) as the source of an import: its org and a CRM-shaped deals CSV of ``rows`` rows.
+
+    The CSV (``db`` with suffix .csv) is the demo's deals repeated under new ids, written as an
+    export carries them (dates as text, amounts as "$1,234.50", reps by id), a chunk at a time.
+    """
+    import pandas as pd
+    import sqlalchemy as sa
+
     from salesops import demo, store
+    from salesops.store import schema
 
     source = db.with_suffix(".source.duckdb")
     source.unlink(missing_ok=True)
     engine = store.open_store(f"duckdb:///{source}")
     demo.build_demo(engine, seed=7, scale="small", today=TODAY)
-    base = _peak_mb()
-    ms = workloads.import_timing(engine, db, rows)
+    d = schema.deals.c
+    deals = store.read_frame(
+        engine, sa.select(d.rep_id, d.stage, d.amount_cents, d.created_date, d.close_date, d.probability_bp)
+    )
     engine.dispose()
-    source.unlink(missing_ok=True)
-    return {"seconds": ms / 1000, "peak_mb": _peak_mb(), "what": f"import {rows}", "base_mb": base}
+    base = pd.DataFrame(
+        {
+            "rep_id": deals.rep_id,
+            "stage": deals.stage,
+            "amount": (deals.amount_cents.fillna(0) / 100).map("${:,.2f}".format),
+            "created_date": pd.to_datetime(deals.created_date).dt.strftime("%Y-%m-%d"),
+            "close_date": pd.to_datetime(deals.close_date).dt.strftime("%Y-%m-%d"),
+            "probability": (deals.probability_bp.fillna(0) / 100).round().astype(int).astype(str) + "%",
+        }
+    )
+    csv = db.with_suffix(".csv")
+    done = 0
+    with csv.open("w", newline="") as f:
+        while done < rows:
+            part = base.iloc[: min(len(base), rows - done)].copy()
+            part.insert(0, "deal_id", [f"X{i:08d}" for i in range(done, done + len(part))])
+            part.to_csv(f, index=False, header=done == 0)
+            done += len(part)
+    return {"rows": done, "csv": str(csv), "source": str(source)}
+
+
+def child_import(rows: int, db: Path) -> dict:
+    """Import the CSV of :func:`child_source` into a new store holding the demo's org (``import_file``,
+    read in chunks of SALESOPS_IMPORT_CHUNK_ROWS); seconds and this process's peak."""
+    from salesops import ingest, store
+    from salesops.store import schema
+
+    source = store.open_store(f"duckdb:///{db.with_suffix('.source.duckdb')}")
+    teams = store.read_frame(source, schema.teams.select())
+    reps = store.read_frame(source, schema.reps.select())
+    source.dispose()
+    db.unlink(missing_ok=True)
+    target = store.open_store(f"duckdb:///{db}")
+    store.write(
+        target, lambda c: (store.bulk_insert(c, schema.teams, teams), store.bulk_insert(c, schema.reps, reps)), "bench"
+    )
+    base = _peak_mb()
+    t = time.perf_counter()
+    report = ingest.import_file(target, "deals", db.with_suffix(".csv"))
+    seconds = time.perf_counter() - t
+    target.dispose()
+    return {
+        "seconds": seconds,
+        "peak_mb": _peak_mb(),
+        "what": f"import {rows}",
+        "base_mb": base,
+        "added": report.rows_added,
+    }
 
 
 def measure_app(db: Path) -> dict:
@@ -125,6 +183,8 @@ def row(result: dict, command: str, load: tuple[float, float, float]) -> str:
     counts = result.get("counts")
     if counts:
         note = f"{counts.get('deals', 0):,} deals, {counts.get('activities', 0):,} activities"
+    if result.get("added") is not None:
+        note = f"{result['added']:,} deals added from a CSV read in chunks; {result.get('base_mb', 0):,.0f} MB before"
     return (
         f"| {datetime.now():%Y-%m-%d %H:%M} | {what} | {'' if secs is None else f'{secs:,.1f}'} | "
         f"{'' if peak is None else f'{peak:,.0f}'} | {'' if budget is None else f'{budget:,}'} | {ok} | "
@@ -157,6 +217,8 @@ def main(argv: list[str] | None = None) -> int:
         kind, *rest = argv[1:]
         if kind == "build":
             result = child_build(rest[0], Path(rest[1]))
+        elif kind == "source":
+            result = child_source(int(rest[0]), Path(rest[1]))
         else:
             result = child_import(int(rest[0]), Path(rest[1]))
         print(json.dumps(result, default=str))
@@ -176,7 +238,10 @@ def main(argv: list[str] | None = None) -> int:
         command = f"python bench/memory.py build --scale {args.scale}"
     elif args.what == "import":
         db = args.db or ROOT / "bench" / "import_scratch.duckdb"
-        result = _in_child(["import", str(args.rows), str(db)], args.timeout)
+        made = _in_child(["source", str(args.rows), str(db)], args.timeout)  # not measured: the CSV to import
+        result = made if "error" in made else _in_child(["import", str(args.rows), str(db)], args.timeout)
+        for leftover in (db, db.with_suffix(".csv"), db.with_suffix(".source.duckdb")):
+            leftover.unlink(missing_ok=True)
         result.setdefault("what", f"import {args.rows}")
         command = f"python bench/memory.py import --rows {args.rows}"
     else:

@@ -4,7 +4,10 @@
 - :mod:`salesops.ingest.presets` — vendor presets, stage rules, the proposed column mapping.
 - :mod:`salesops.ingest.parse` — reading: bytes -> text cells -> dates, numbers, flags;
   :mod:`~salesops.ingest.money` — amounts -> exact cents; :mod:`~salesops.ingest.text` — text cells.
-- :mod:`salesops.ingest.validate` — the checks, step by step, and the plan to write.
+- :mod:`salesops.ingest.validate` — the checks, step by step, and the plan to write;
+  :mod:`~salesops.ingest.cells` — every field read by its kind.
+- :mod:`salesops.ingest.stream` — a CSV read a chunk of rows at a time; :mod:`~salesops.ingest.chunked`
+  — a large file checked, staged and written chunk by chunk with the same report and rows.
 - :mod:`salesops.ingest.rows` — per-table rows and their own checks; :mod:`~salesops.ingest.reps` —
   rep and team resolution.
 - :mod:`salesops.ingest.report` — the problems and the report; :mod:`~salesops.ingest.write` — the

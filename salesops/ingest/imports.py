@@ -20,6 +20,7 @@ explains them.
 
 from __future__ import annotations
 
+import itertools
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -28,12 +29,13 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from salesops import store
-from salesops.ingest.parse import ROW, SourceFile, decode, read_csv
+from salesops import config, store
+from salesops.ingest.chunked import CHUNKED_TABLES, import_chunks
+from salesops.ingest.parse import ROW, decode, read_csv
 from salesops.ingest.presets import propose_mapping
 from salesops.ingest.report import ImportRejected, ImportReport
-from salesops.ingest.spec import BadImportOption
-from salesops.ingest.validate import plan_import
+from salesops.ingest.stream import CsvStream, open_csv
+from salesops.ingest.validate import check_options, plan_import
 from salesops.ingest.write import Progress, write_plan
 from salesops.store import schema
 
@@ -97,25 +99,53 @@ def import_frame(
     )
 
 
-def _read(data: bytes | str | Path, file_name: str | None, progress) -> tuple[SourceFile, str | None]:
-    if isinstance(data, (str, Path)):
-        path = Path(data)
-        try:
-            raw = path.read_bytes()
-        except OSError as exc:
-            raise BadImportOption(f"Cannot read {path}: {exc.strerror}.", "Check the file's path.") from exc
-        return read_csv(raw, progress), file_name or path.name
-    return read_csv(data, progress), file_name
-
-
 def import_file(
-    engine: Engine, table: str, data: bytes | str | Path, *, progress=None, dry_run=False, file_name=None, **options
+    engine: Engine,
+    table: str,
+    data: bytes | str | Path,
+    *,
+    progress=None,
+    dry_run=False,
+    file_name=None,
+    chunk_rows: int | None = None,
+    **options,
 ) -> ImportReport:
-    """``import_frame`` for a CSV file (a path, or its bytes); same options and errors."""
-    source, name = _read(data, file_name, progress)
-    return _run(
-        engine, table, source.frame, source, dry_run=dry_run, progress=progress, file_name=name, **_defaults(options)
-    )
+    """``import_frame`` for a CSV file (a path, or its bytes); same options and errors.
+
+    The file is read ``chunk_rows`` rows at a time (default SALESOPS_IMPORT_CHUNK_ROWS): one that
+    fits in a chunk is checked whole; a longer deals, leads, activities or quotas file is checked
+    and staged chunk by chunk (``salesops.ingest.chunked``) with the same report and the same rows.
+    """
+    return _file(engine, table, data, file_name, progress, dry_run, chunk_rows, _defaults(options))
+
+
+def _file(engine, table, data, file_name, progress, dry_run, chunk_rows, options) -> ImportReport:
+    name = file_name or (Path(data).name if isinstance(data, (str, Path)) else None)
+    source = open_csv(data)
+    if isinstance(source, CsvStream):
+        rows = chunk_rows or config.import_chunk_rows()
+        if table not in CHUNKED_TABLES:
+            rows = 2**62  # read whole: see CHUNKED_TABLES
+        reading = None if progress is None else (lambda f, text: progress(0.2 * f, text))
+        chunks = source.chunks(rows, reading)
+        first = next(chunks)
+        second = next(chunks, None)
+        if second is not None:
+            opts = check_options(table, **{k: v for k, v in options.items() if k not in ("mapping",)})
+            first_pass = itertools.chain([first, second], chunks)
+            return import_chunks(
+                engine,
+                source,
+                first_pass,
+                opts,
+                mapping=options["mapping"],
+                rows=rows,
+                file_name=name,
+                dry_run=dry_run,
+                progress=progress,
+            )
+        source = source.source_file(first)
+    return _run(engine, table, source.frame, source, dry_run=dry_run, progress=progress, file_name=name, **options)
 
 
 def _defaults(options: dict) -> dict:
@@ -146,11 +176,9 @@ def validate_frame(engine: Engine, table: str, frame: pd.DataFrame, **options) -
 def validate_file(engine: Engine, table: str, data: bytes | str | Path, **options) -> ImportReport:
     """The dry run of ``import_file``: a report, never an ImportRejected."""
     file_name = options.pop("file_name", None)
-    source, name = _read(data, file_name, None)
+    chunk_rows = options.pop("chunk_rows", None)
     try:
-        return _run(
-            engine, table, source.frame, source, dry_run=True, progress=None, file_name=name, **_defaults(options)
-        )
+        return _file(engine, table, data, file_name, None, True, chunk_rows, _defaults(options))
     except ImportRejected as exc:
         return exc.report
 

@@ -22,6 +22,29 @@ from salesops.store import derived, schema
 Progress = Callable[[float, str], None]
 
 
+def create_stage(
+    conn: Connection, table: sa.Table, extra: tuple[sa.Column, ...] = (), loose: bool = False, name: str = "_import_"
+) -> sa.Table:
+    """A temporary staging table with ``table``'s columns (plus ``extra``), created in ``conn``.
+
+    ``loose``: integers are BIGINT whatever the target says (a chunked import stages every row,
+    bad ones too, before it knows whether the file is accepted).
+    """
+
+    def kind(col: sa.Column):
+        return sa.BigInteger() if loose and isinstance(col.type, sa.Integer) else col.type
+
+    stage = sa.Table(
+        f"{name}{table.name}",
+        sa.MetaData(),
+        *[sa.Column(col.name, kind(col)) for col in table.columns],
+        *extra,
+        prefixes=["TEMPORARY"],
+    )
+    stage.create(conn)
+    return stage
+
+
 def upsert(conn: Connection, table: sa.Table, frame: pd.DataFrame, provided: tuple[str, ...], keep_team: bool):
     """Upsert ``frame`` into ``table`` by its key through a temporary staging table; return (added, updated).
 
@@ -29,16 +52,17 @@ def upsert(conn: Connection, table: sa.Table, frame: pd.DataFrame, provided: tup
     change; with ``keep_team`` a row keeps its stored team_id unless its rep changed (team_id is
     the team at the time of the deal, not the rep's team today).
     """
+    stage = create_stage(conn, table)
+    store.bulk_insert(conn, stage, frame)
+    added, updated = merge_stage(conn, table, stage, provided, keep_team)
+    conn.execute(sa.text(f'DROP TABLE "{stage.name}"'))
+    return added, updated
+
+
+def merge_stage(conn: Connection, table: sa.Table, stage: sa.Table, provided: tuple[str, ...], keep_team: bool):
+    """Upsert the staged rows into ``table`` (see :func:`upsert`); return (added, updated)."""
     key = [col.name for col in table.primary_key.columns]
     cols = [col.name for col in table.columns]
-    stage = sa.Table(
-        f"_import_{table.name}",
-        sa.MetaData(),
-        *[sa.Column(col.name, col.type) for col in table.columns],
-        prefixes=["TEMPORARY"],
-    )
-    stage.create(conn)
-    store.bulk_insert(conn, stage, frame)
     if conn.dialect.name == "postgresql":  # temporary tables get no statistics by themselves: without
         conn.execute(sa.text(f'ANALYZE "{stage.name}"'))  # them the planner joins 1M rows as if they were few
     # Identifiers below come from the schema (Table objects), never from the input.
@@ -70,44 +94,16 @@ def upsert(conn: Connection, table: sa.Table, frame: pd.DataFrame, provided: tup
                     {conflict}"""  # noqa: S608 - schema identifiers only
             )
         )
-    conn.execute(sa.text(f"DROP TABLE {stg}"))
     return int(added), int(updated)
 
 
 def write_plan(engine: Engine, plan: Plan, progress: Progress | None) -> ImportReport:
-    report = plan.report
+    """Write a checked plan in one transaction (a new data version); the report with what changed."""
+    done = store.write(engine, lambda conn: write_in(conn, plan, progress), f"import {plan.report.table}")
+    return written_report(plan.report, *done)
 
-    def run(conn: Connection):
-        added = updated = 0
-        sources_changed = False
-        for i, (table, frame, provided, keep_team) in enumerate(plan.writes):
-            if progress is not None:
-                progress(0.6 + 0.35 * i / len(plan.writes), f"writing {table.name}")
-            a, u = upsert(conn, table, frame, provided, keep_team)
-            if table.name == report.table:
-                added, updated = a, u
-            sources_changed |= table.name in derived.SOURCES and (a + u) > 0
-        if sources_changed:  # unchanged deals and accounts leave the derived kinds as they are
-            derived.refresh_deal_kinds(conn)
-        import_id = conn.execute(
-            sa.insert(schema.import_log)
-            .values(
-                import_id=schema.import_log_id.next_value(),
-                imported_at=datetime.now(),
-                file_name=report.file_name,
-                table_name=report.table,
-                preset=report.preset,
-                rows_added=added,
-                rows_updated=updated,
-                rows_rejected=0,
-            )
-            .returning(schema.import_log.c.import_id)
-        ).scalar_one()
-        _clear_warnings(conn, plan, report.table)
-        _record_warnings(conn, plan.warning_rows, int(import_id), report.table)
-        return added, updated, int(import_id)
 
-    added, updated, import_id = store.write(engine, run, f"import {report.table}")
+def written_report(report: ImportReport, added: int, updated: int, import_id: int) -> ImportReport:
     return replace(
         report,
         rows_added=added,
@@ -118,13 +114,65 @@ def write_plan(engine: Engine, plan: Plan, progress: Progress | None) -> ImportR
     )
 
 
+def write_in(conn: Connection, plan: Plan, progress: Progress | None) -> tuple[int, int, int]:
+    """Every write of ``plan`` in the caller's transaction, the import logged: (added, updated, import id).
+
+    A write without a frame takes its rows from ``plan.stage`` (filled chunk by chunk).
+    """
+    report = plan.report
+    added = updated = 0
+    sources_changed = False
+    for i, (table, frame, provided, keep_team) in enumerate(plan.writes):
+        if progress is not None:
+            progress(0.6 + 0.35 * i / len(plan.writes), f"writing {table.name}")
+        if frame is None:
+            assert plan.stage is not None  # noqa: S101 - a frameless write is a staged one
+            a, u = merge_stage(conn, table, plan.stage, provided, keep_team)
+        else:
+            a, u = upsert(conn, table, frame, provided, keep_team)
+        if table.name == report.table:
+            added, updated = a, u
+        sources_changed |= table.name in derived.SOURCES and (a + u) > 0
+    if sources_changed:  # unchanged deals and accounts leave the derived kinds as they are
+        derived.refresh_deal_kinds(conn)
+    import_id = conn.execute(
+        sa.insert(schema.import_log)
+        .values(
+            import_id=schema.import_log_id.next_value(),
+            imported_at=datetime.now(),
+            file_name=report.file_name,
+            table_name=report.table,
+            preset=report.preset,
+            rows_added=added,
+            rows_updated=updated,
+            rows_rejected=0,
+        )
+        .returning(schema.import_log.c.import_id)
+    ).scalar_one()
+    _clear_warnings(conn, plan, report.table)
+    _record_warnings(conn, plan.warning_rows, int(import_id), report.table)
+    return added, updated, int(import_id)
+
+
 def _clear_warnings(conn: Connection, plan: Plan, table: str) -> None:
     """Forget the earlier warnings of the records this import rewrites: the new import says what holds now."""
     target = next((w for w in plan.writes if w[0].name == table), None)
     key = [col.name for col in getattr(schema, table).primary_key.columns]
     if target is None or len(key) != 1:
         return
-    ids = pd.DataFrame({"record_id": target[1][key[0]].astype(str)})
+    if target[1] is None and plan.stage is not None:  # staged rows: their ids are in the stage
+        conn.execute(
+            sa.text(
+                f"DELETE FROM import_warnings WHERE table_name = :t AND record_id IN "  # noqa: S608 - schema names
+                f'(SELECT CAST("{key[0]}" AS VARCHAR) FROM "{plan.stage.name}")'
+            ),
+            {"t": table},
+        )
+        return
+    frame = target[1]
+    if frame is None:
+        return
+    ids = pd.DataFrame({"record_id": frame[key[0]].astype(str)})
     tmp = sa.Table("_import_warning_ids", sa.MetaData(), sa.Column("record_id", sa.String), prefixes=["TEMPORARY"])
     tmp.create(conn)
     store.bulk_insert(conn, tmp, ids)
