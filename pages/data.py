@@ -9,7 +9,7 @@ import streamlit as st
 from pages.ui import loaders, shell, widgets
 from salesops import audit, config, health, ingest
 from salesops import format as fmt
-from salesops.forecasts import outlook_cache
+from salesops.forecasts import choice, outlook_cache
 from salesops.ingest.presets import PRESET_NAMES
 from salesops.ingest.spec import SPECS, TABLES, BadImportOption
 
@@ -26,6 +26,12 @@ st.caption(
     "Nothing is written unless the whole file is valid. Data as of "
     + (f"{updated:%d %b %Y %H:%M}." if updated else "— (no data loaded yet).")
 )
+
+
+def _compute_ahead(engine, table: str, today) -> None:
+    """(Background thread) the new data's outlooks, then each series' model choice (minutes)."""
+    outlook_cache.warm_after_import(engine, table, today)
+    choice.warm_after_import(engine, table, today)
 
 
 def show_report(report: ingest.ImportReport) -> None:
@@ -215,11 +221,9 @@ def importer() -> None:
             + (f" Created reps: {e(', '.join(done.created_reps))}." if done.created_reps else "")
             + (f" Created teams: {e(', '.join(done.created_teams))}." if done.created_teams else "")
         )
-        # The forecast outlooks of the new data, computed ahead in the background (SALESOPS_WARMUP),
-        # so the Forecasts page reads them instead of computing them while someone waits.
-        threading.Thread(
-            target=outlook_cache.warm_after_import, args=(engine, done.table, widgets.today()), daemon=True
-        ).start()
+        # The forecast outlooks of the new data, then each series' model choice, computed ahead in the
+        # background (SALESOPS_WARMUP, SALESOPS_MODEL_CHOICE), so the Forecasts page only reads them.
+        threading.Thread(target=_compute_ahead, args=(engine, done.table, widgets.today()), daemon=True).start()
         st.session_state["data_upload_generation"] = generation + 1
         st.rerun()  # so "data as of" and every cached figure follow the import at once
 

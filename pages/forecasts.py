@@ -7,6 +7,7 @@ from pages.ui import loaders, shell, tables, widgets
 from salesops import access
 from salesops import format as fmt
 from salesops.forecasts import charts as forecast_charts
+from salesops.forecasts import choice as choice_mod
 from salesops.forecasts import model as forecast
 from salesops.forecasts import outlook as outlook_mod
 from salesops.forecasts import outlook_cache, targets
@@ -66,6 +67,94 @@ def _outlook_table(frame: pd.DataFrame) -> pd.DataFrame:
     return out.rename(columns=OUTLOOK_COLUMNS)
 
 
+METHOD_HELP = {
+    "outlook": "Won so far + open deals weighted by learned win rates + run-rate, simulated and calibrated.",
+    "Prophet alone": "Won so far + Prophet on monthly won revenue for the quarter's remaining months.",
+    "seasonal naive": "Won so far + the same rest of the quarter one year earlier (a single number, no range).",
+}
+
+
+def model_tiles(row: pd.Series, choice, kind: str):
+    """The headline tiles of the model chosen by backtest for this series (or the one picked); the
+    choice's reason under them. Returns the choice (None when not computed yet or for a month)."""
+    methods = [] if choice is None else [m for m in choice_mod.METHODS if m in set(choice.table["method"])]
+    method = "outlook"
+    if choice is not None:
+        method = (
+            st.segmented_control(
+                "Model",
+                methods,
+                default=choice.chosen,
+                key="outlook_model",
+                bind="query-params",
+                help="Chosen per series by the backtest; the others are one click away.",
+            )
+            or choice.chosen
+        )
+    figures = row
+    if method != "outlook" and choice is not None:
+        r = choice.table[choice.table["method"] == method].iloc[0]
+        figures = pd.Series(
+            {"p50_cents": r["now_p50"], "p10_cents": r["now_p10"], "p90_cents": r["now_p90"], "chance": r["now_chance"]}
+        )
+    k = st.columns(5)
+    k[0].metric("Expected (P50)", fmt.money(figures["p50_cents"]), help=METHOD_HELP[method])
+    ranged = pd.notna(figures["p10_cents"])
+    k[1].metric(
+        "Low (P10)",
+        fmt.money(figures["p10_cents"]) if ranged else "no range",
+        help="9 in 10 outcomes should be above." if ranged else "Seasonal naive is a single number.",
+    )
+    k[2].metric(
+        "High (P90)",
+        fmt.money(figures["p90_cents"]) if ranged else "no range",
+        help="9 in 10 outcomes should be below." if ranged else "Seasonal naive is a single number.",
+    )
+    k[3].metric("Quota", fmt.money(row["quota_cents"]) if pd.notna(row["quota_cents"]) else "no quota")
+    chance = row["chance_of_quota"] if method == "outlook" else figures["chance"]
+    k[4].metric(
+        "Chance of quota",
+        outlook_mod.chance_label(chance) if pd.notna(row["quota_cents"]) and pd.notna(chance) else "not given",
+        help="From the same draws; never 0% or 100% while the period is open and quota not met. "
+        "Seasonal naive gives none (no distribution).",
+    )
+    if choice is None and kind == "quarter":
+        st.caption(
+            "Model: the outlook. The per-series choice by backtest (outlook, Prophet alone, seasonal naive) is not "
+            "computed for this data yet: it runs ahead after the demo build and each import (a few minutes), or "
+            "`python -m salesops model-choice`."
+        )
+    elif choice is None:
+        st.caption("Model: the outlook (the model choice by backtest is made on quarters).")
+    else:
+        shown = "" if method == choice.chosen else f" Showing {method} (picked); the backtest chose {choice.chosen}."
+        st.markdown(f"**Model chosen: {choice.chosen}** — {fmt.md_escape(choice.reason)}.{fmt.md_escape(shown)}")
+    return choice
+
+
+def track_record(choice) -> None:
+    """Every method's backtest figures for this series (the choice's table)."""
+    with st.expander("Track record of each model"):
+        t = choice.table
+        shown = pd.DataFrame(
+            {
+                "Model": [f"{m} (chosen)" if c else m for m, c in zip(t["method"], t["chosen"], strict=True)],
+                "WAPE at start": [fmt.pct(v) for v in t["wape_start"]],
+                "WAPE at one third": [fmt.pct(v) for v in t["wape_third"]],
+                "WAPE at two thirds": [fmt.pct(v) for v in t["wape_two_thirds"]],
+                "MASE": [f"{v:.2f}" if pd.notna(v) else "—" for v in t["mase"]],
+                "P10–P90 coverage": [fmt.pct(v) if pd.notna(v) else "no range" for v in t["coverage_80"]],
+                "Quarters": t["quarters"].astype(int),
+            }
+        )
+        tables.show(shown, {c: fmt.Col(c) for c in shown.columns}, key="outlook_methods")
+        st.caption(
+            "WAPE: Σ|actual − forecast| ÷ Σ actual over the backtest quarters, as of each point. MASE: errors ÷ the "
+            "in-sample seasonal-naive error (Hyndman). Coverage of the outlook: its calibrated range, each quarter "
+            "judged by the factor learned from the others."
+        )
+
+
 @st.fragment
 def outlook_section() -> None:
     """The quarter's (or month's) outlook for this view and the level below it, with its track record."""
@@ -89,22 +178,7 @@ def outlook_section() -> None:
         st.info(f"No won deals, open pipeline or history for {period} in this view yet.", icon=":material/info:")
         return
     row = mine.iloc[0]
-    table = loaders.outlook_methods(today, by, row["series"])
-    best = table.iloc[0]["method"] if len(table) else "outlook"
-    k = st.columns(5)
-    k[0].metric("Expected (P50)", fmt.money(row["p50_cents"]), help="The calibrated distribution's median.")
-    k[1].metric(
-        "Low (P10)", fmt.money(row["p10_cents"]), help="9 in 10 outcomes should be above (calibrated by the backtest)."
-    )
-    k[2].metric(
-        "High (P90)", fmt.money(row["p90_cents"]), help="9 in 10 outcomes should be below (calibrated by the backtest)."
-    )
-    k[3].metric("Quota", fmt.money(row["quota_cents"]) if pd.notna(row["quota_cents"]) else "no quota")
-    k[4].metric(
-        "Chance of quota",
-        outlook_mod.chance_label(row["chance_of_quota"]),
-        help="From the same calibrated draws; never 0% or 100% while the period is open and quota not met.",
-    )
+    picked = model_tiles(row, loaders.model_choice(today, by, row["series"]) if kind == "quarter" else None, kind)
     st.caption(
         f"{fmt.md_escape(row['label'])}, {period} as of {today} (the period is partial): won so far "
         f"{fmt.dollars(row['won_to_date_cents'])} + {int(row['open_deals']):,} open deals weighted by win rates learned "
@@ -130,31 +204,8 @@ def outlook_section() -> None:
         f"{lower.capitalize()} outlooks are simulated bottom-up with the same draws: their expected values add up to "
         f"{fmt.md_escape(row['label'])}; percentiles (P10, P90) of a sum are not the sum of percentiles."
     )
-    if kind == "quarter" and len(table):
-        wape = {r["method"]: r["wape_two_thirds"] for r in table.to_dict("records")}
-        st.markdown(
-            f"**Model: {best}**, chosen by the backtest of the last {int(table.iloc[0]['quarters'])} quarters as of "
-            f"past dates: WAPE two thirds into the quarter {fmt.pct(wape.get('outlook'))} for the outlook, "
-            f"{fmt.pct(wape.get('seasonal naive'))} for seasonal naive. Prophet alone on won revenue is below."
-        )
-        with st.expander("Track record of each model"):
-            shown = table.assign(
-                **{
-                    c: [fmt.pct(v) for v in table[c]]
-                    for c in ("wape_start", "wape_third", "wape_two_thirds", "coverage_80")
-                }
-            ).rename(
-                columns={
-                    "method": "Model",
-                    "wape_start": "WAPE at start",
-                    "wape_third": "WAPE at one third",
-                    "wape_two_thirds": "WAPE at two thirds",
-                    "mase": "MASE",
-                    "coverage_80": "P10–P90 coverage (raw)",
-                    "quarters": "Quarters",
-                }
-            )
-            tables.show(shown, {c: fmt.Col(c) for c in shown.columns}, key="outlook_methods")
+    if picked is not None:
+        track_record(picked)
     with st.expander(f"Outlook table ({lower}s)"):
         readable = _outlook_table(pd.concat([mine, rows]))
         tables.show(readable, {c: fmt.Col(c) for c in readable.columns}, key="outlook_table")

@@ -89,6 +89,13 @@ SETTINGS: tuple[Setting, ...] = (
         "after an import (CLI or Data page) compute the forecast outlooks ahead; 0: off.",
     ),
     Setting(
+        "SALESOPS_MODEL_CHOICE",
+        "1",
+        "1: with SALESOPS_WARMUP on, choose each forecast series' model by backtest ahead (after the demo "
+        "build, an import, or at server start when not stored; minutes of Prophet fits on the worker pool); "
+        "0: only `salesops model-choice` computes it.",
+    ),
+    Setting(
         "SALESOPS_LOCK_WAIT",
         "60",
         "Seconds a command or page waits for a DuckDB file that another program is using before saying so.",
@@ -202,6 +209,11 @@ def forecast_idle_seconds() -> float:
 
 def warmup_enabled() -> bool:
     return get("SALESOPS_WARMUP").strip() not in ("0", "false", "no", "off")
+
+
+def model_choice_ahead() -> bool:
+    """Whether the per-series model choice is computed ahead (needs the warm-up on too)."""
+    return warmup_enabled() and get("SALESOPS_MODEL_CHOICE").strip() not in ("0", "false", "no", "off")
 
 
 def _total_memory_bytes() -> int:

@@ -41,6 +41,8 @@ os.environ.setdefault("SALESOPS_TODAY", TODAY.isoformat())
 # No background warm-up in the test process (it would write the forecast store behind the tests'
 # backs); the browser servers turn it on, as `streamlit run` has it (tests/unit/test_warmup.py).
 os.environ.setdefault("SALESOPS_WARMUP", "0")
+# Nor the model choice by backtest (minutes of Prophet fits), also in the browser tests' servers.
+os.environ.setdefault("SALESOPS_MODEL_CHOICE", "0")
 
 #: The stores every store-facing test runs on: both under `make test` and in CI (CI=true); a plain
 #: `pytest` run (the quick loop while developing, and /work/land.sh) runs DuckDB alone unless

@@ -22,7 +22,7 @@ from salesops import performance as metrics
 from salesops.access import NOBODY, Viewer
 from salesops.comp import queries as comp_store
 from salesops.errors import StoreError
-from salesops.forecasts import outlook_cache, pipeline, scorecard, targets
+from salesops.forecasts import choice, outlook_cache, pipeline, targets
 from salesops.forecasts import service as forecast_store
 from salesops.format import md_escape
 from salesops.leaderboards import diagnosis
@@ -156,7 +156,18 @@ forecast_all = cached(forecast_store.forecast_all)
 pipeline_by_period = cached(pipeline.pipeline_by_period)
 target_outlook = cached(targets.target_outlook)
 outlook = cached(outlook_cache.cached_outlook)
-outlook_methods = cached(scorecard.method_table)
+
+
+def model_choice(as_of, by: str, series: str) -> choice.ModelChoice | None:
+    """:func:`salesops.forecasts.choice.series_choice`, read on every run rather than cached: it is
+    computed in the background and appears at the same data version (one indexed read)."""
+    try:
+        return choice.series_choice(engine(), as_of, by, series)
+    except Exception as exc:  # noqa: BLE001 - a database error is shown; anything else re-raised
+        stop_on_store_error(exc)
+        raise
+
+
 outlook_members = cached(outlook_cache.members)
 # ---- compensation -----------------------------------------------------------------------------
 load_attainment = cached(comp_store.load_attainment)

@@ -9,8 +9,10 @@ runs one daemon thread that, without blocking the page being served:
    visit finds its figures already computed; DuckDB's own caches warm along the way;
 3. fits (or reads) the stored forecast of the Forecasts page's default view, so the forecast store
    holds it before anyone opens that page;
-4. last, for an organisation of up to ``TEAMS_WARMED`` teams, each team's Home and Team performance
-   tiles, so picking a team in the sidebar finds its figures cached.
+4. for an organisation of up to ``TEAMS_WARMED`` teams, each team's Home and Team performance
+   tiles, so picking a team in the sidebar finds its figures cached;
+5. last, when the store has no model choice at this data version (SALESOPS_MODEL_CHOICE), each
+   forecast series' model chosen by backtest (:mod:`salesops.forecasts.choice`, minutes).
 
 Each step is independent: a failure (an empty store, a page whose defaults cannot be derived) is
 logged and skipped; the page then computes it on its own, as without the warm-up. Set
@@ -144,6 +146,14 @@ def steps(today: date) -> dict[str, Callable[[str, int], object]]:
         ld.rep_fairness.warm(u, v, sc, "capacity")
         ld.fairness_trend.warm(u, v, sc)
 
+    def model_choice(u: str, v: int) -> None:
+        """Last: each forecast series' model choice by backtest, when not stored at this data version
+        (a store built without it: minutes of Prophet fits on the worker pool; SALESOPS_MODEL_CHOICE)."""
+        from salesops.forecasts import choice
+
+        if config.model_choice_ahead():
+            choice.warm_if_missing(ld.engine_for(u), today)
+
     return {
         "home": home,
         "performance": performance,
@@ -152,4 +162,5 @@ def steps(today: date) -> dict[str, Callable[[str, int], object]]:
         "compensation": compensation,
         "tools": tools,
         "each team": each_team,
+        "model choice": model_choice,
     }

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from salesops import access, audit, config, ingest, store
 from salesops.cli import common as cli
-from salesops.forecasts import outlook_cache
+from salesops.forecasts import choice, outlook_cache
 from salesops.ingest.presets import PRESET_NAMES
 from salesops.ingest.spec import TABLES
 
@@ -87,4 +87,7 @@ def run_import(args: argparse.Namespace) -> int:
         done = outlook_cache.warm_after_import(engine, args.table, config.today())
         if done:
             print(f"Forecast outlooks computed ahead for {', '.join(done)} ({time.perf_counter() - started:.0f} s).")
+            started = time.perf_counter()
+            if choice.warm_after_import(engine, args.table, config.today()):
+                print(f"Each forecast series' model chosen by backtest ({time.perf_counter() - started:.0f} s).")
     return 0

@@ -2,13 +2,15 @@
 ``outlook-backtest`` — its track record as of past dates against Prophet alone and seasonal naive.
 
 ``outlook`` prints one row per series (columns: :data:`salesops.forecasts.outlook.COLUMNS`, money
-in cents); ``outlook-backtest`` the accuracy table of docs/FORECASTS.md.
+in cents); ``outlook-backtest`` the accuracy table of docs/FORECASTS.md; ``model-choice`` each
+series' model chosen by that backtest (stored for the Forecasts page).
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+import time
 
 from salesops import config, export, store
 from salesops.cli import common as cli
@@ -41,6 +43,17 @@ def register(subs) -> None:
     b.add_argument("--format", choices=("csv", "json", "markdown"), default="csv", help="output format (default csv)")
     b.set_defaults(func=run_backtest)
 
+    c = subs.add_parser(
+        "model-choice",
+        help="choose each forecast series' model by backtest (outlook, Prophet alone, seasonal naive) and store it",
+        description="Scores the three methods per series on the outlook backtest (minutes: Prophet fits on the "
+        "worker pool), stores the choice the Forecasts page reads, and prints the table (docs/FORECASTS.md).",
+    )
+    c.add_argument("--as-of", metavar="DATE", help="as known on this date (default: today)")
+    cli.add_db_option(c)
+    cli.add_output_options(c)
+    c.set_defaults(func=run_model_choice)
+
 
 def run_outlook(args: argparse.Namespace) -> int:
     as_of = cli.parse_date(args.as_of, "--as-of") or config.today()
@@ -49,6 +62,22 @@ def run_outlook(args: argparse.Namespace) -> int:
     sys.stdout.write(export.render(frame, args.format))
     if args.format == "json":
         sys.stdout.write("\n")
+    return 0
+
+
+def run_model_choice(args: argparse.Namespace) -> int:
+    from salesops.forecasts.choice import warm_choices
+
+    as_of = cli.parse_date(args.as_of, "--as-of") or config.today()
+    engine = store.open_store(args.db)
+    started = time.perf_counter()
+    table = warm_choices(engine, as_of)
+    sys.stdout.write(export.render(table, args.format))
+    if args.format == "json":
+        sys.stdout.write("\n")
+    chosen = table.loc[table["chosen"].astype(bool), "method"].value_counts()
+    summary = ", ".join(f"{m} {n}" for m, n in chosen.items()) or "no series (no history)"
+    print(f"Chosen per series: {summary}; stored ({time.perf_counter() - started:.0f} s).", file=sys.stderr)
     return 0
 
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import time
 from pathlib import Path
 
-from salesops import demo, store
+from salesops import config, demo, store
 from salesops.cli import common as cli
 from salesops.cli import review
 from salesops.store.backup import export_store
@@ -20,10 +21,11 @@ def register(subs) -> None:
     p.add_argument("--if-missing", action="store_true", help="do nothing when the store already has data")
     p.add_argument(
         "--warm",
-        choices=("all", "quarter", "none"),
+        choices=("all", "outlooks", "quarter", "none"),
         default="all",
-        help="outlooks computed ahead: this quarter's and month's (all, default), the quarter's, or none "
-        "(the Forecasts page then computes them on first view)",
+        help="computed ahead: this quarter's and month's outlooks and each series' model choice (all, default; "
+        "the choice takes minutes and needs SALESOPS_MODEL_CHOICE=1), both outlooks only, the quarter's, or none "
+        "(the Forecasts page then computes the outlooks on first view)",
     )
     cli.add_db_option(p)
     p.set_defaults(func=run_demo)
@@ -56,9 +58,16 @@ def run_demo(args: argparse.Namespace) -> int:
         from salesops.forecasts.outlook_cache import warm_outlooks
 
         print("Computing the outlooks ahead (docs/FORECASTS.md)…", flush=True)
-        kinds = ("quarter", "month") if args.warm == "all" else ("quarter",)
+        kinds = ("quarter",) if args.warm == "quarter" else ("quarter", "month")
         periods = warm_outlooks(engine, summary.today, kinds)
         print(f"  outlooks of {', '.join(periods) or 'nothing (no won deals)'} stored")
+        if args.warm == "all" and periods and config.get("SALESOPS_MODEL_CHOICE").strip() != "0":
+            from salesops.forecasts.choice import warm_choices
+
+            print("Choosing each series' model by backtest (Prophet fits; a few minutes)…", flush=True)
+            started = time.perf_counter()
+            warm_choices(engine, summary.today)
+            print(f"  model choice stored ({time.perf_counter() - started:.0f} s)")
     return 0
 
 

@@ -40,6 +40,11 @@ def monthly_won(hist: History, series: str, by: str = "team", regions: dict | No
         won = hist.won[hist.won["team_id"].map(regions or {}) == series]
     else:
         won = hist.won[hist.won["team_id"] == series]
+    return monthly_of(won)
+
+
+def monthly_of(won: pd.DataFrame) -> pd.Series:
+    """Won revenue per month (index: month start, months without a win as 0) of the won deals ``won``."""
     if len(won) == 0:
         return pd.Series(dtype=float)
     months = pd.to_datetime(won["close_date"]).dt.to_period("M").dt.to_timestamp()
@@ -47,14 +52,20 @@ def monthly_won(hist: History, series: str, by: str = "team", regions: dict | No
     return s.reindex(pd.date_range(s.index.min(), s.index.max(), freq="MS"), fill_value=0.0)
 
 
-def _baselines(y: pd.Series, start: date, as_of: date, prophet: bool, seed: int) -> dict[str, float]:
-    """Seasonal-naive total and Prophet's P10/P50/P90 of the quarter from ``start`` seen on ``as_of``."""
+def baselines(
+    y: pd.Series, start: date, as_of: date, prophet: bool, seed: int, floor: float = 0.0, quota: float | None = None
+) -> dict[str, float]:
+    """Seasonal-naive total and Prophet's P10/P50/P90 of the quarter from ``start`` seen on ``as_of``.
+
+    Prophet's totals are kept at or above ``floor`` (what is already won); with a ``quota``, also
+    ``pr_chance``: P(total ≥ quota) by Laplace's rule on the samples, as the outlook's chance.
+    """
     months = pd.date_range(pd.Timestamp(start), periods=3, freq="MS")
     known = months[months <= pd.Timestamp(as_of)]
     rest = months[months > pd.Timestamp(as_of)]
     won = float(y.reindex(known, fill_value=0.0).sum())
     naive = won + float(y.reindex(rest - pd.DateOffset(years=1), fill_value=0.0).sum())
-    out = {"naive": naive, "pr_p10": np.nan, "pr_p50": np.nan, "pr_p90": np.nan}
+    out = {"naive": naive, "pr_p10": np.nan, "pr_p50": np.nan, "pr_p90": np.nan, "pr_chance": np.nan}
     train = y[y.index < (rest[0] if len(rest) else months[-1] + pd.DateOffset(months=1))]
     if prophet and len(rest):
         try:
@@ -63,12 +74,14 @@ def _baselines(y: pd.Series, start: date, as_of: date, prophet: bool, seed: int)
         except NotEnoughHistory:
             return out
         assert fc.samples is not None  # noqa: S101 - asked for above
-        totals = won + fc.samples.sum(axis=0)
+        totals = np.maximum(won + fc.samples.sum(axis=0), floor)
+        if quota:
+            out["pr_chance"] = 1.0 if floor >= quota else (float((totals >= quota).sum()) + 1) / (len(totals) + 2)
         out.update(zip(("pr_p10", "pr_p50", "pr_p90"), np.percentile(totals, [10, 50, 90])))
     return out
 
 
-def _mase_scale(y: pd.Series, before: date) -> float:
+def mase_scale(y: pd.Series, before: date) -> float:
     """In-sample MAE of the seasonal-naive forecast (lag 4) of the quarterly totals before ``before``."""
     q = y[y.index < pd.Timestamp(before)].resample("QS").sum()
     diffs = (q - q.shift(4)).dropna().abs()
@@ -90,13 +103,14 @@ def comparison_points(
     for r in bt.itertuples():
         y = cache.setdefault((r.by, r.series), monthly_won(hist, r.series, r.by, regions))
         _, start, _ = parse_period(r.period)
-        base = _baselines(y, start, r.as_of, prophet, seed=start.toordinal()) if len(y) else {"naive": r.won}
-        rows.append({**base, "mase_scale": _mase_scale(y, start) if len(y) else np.nan})
+        base = baselines(y, start, r.as_of, prophet, seed=start.toordinal()) if len(y) else {"naive": r.won}
+        rows.append({**base, "mase_scale": mase_scale(y, start) if len(y) else np.nan})
     extra = pd.DataFrame(rows, index=bt.index, columns=["naive", "pr_p10", "pr_p50", "pr_p90", "mase_scale"])
     return pd.concat([bt, extra], axis=1)
 
 
-def _metrics(g: pd.DataFrame, forecast: str, lo: str | None, hi: str | None) -> dict[str, float]:
+def metrics(g: pd.DataFrame, forecast: str, lo: str | None, hi: str | None) -> dict[str, float]:
+    """WAPE at each point, Hyndman MASE and (with a range ``lo``–``hi``) coverage of column ``forecast``."""
     out: dict[str, float] = {}
     for point in POINTS:
         part = g[g["point"] == point]
@@ -115,7 +129,7 @@ def scorecard(engine: Engine, kind: str, as_of: date, prophet: bool = True) -> p
     pts = comparison_points(engine, as_of, prophet).dropna(subset=["pr_p50"] if prophet else [])
     rows = []
     teams = pts[pts["by"] == "team"]
-    team_wape = {s: _metrics(g, "p50", None, None)["wape_two_thirds"] for s, g in teams.groupby("series")}
+    team_wape = {s: metrics(g, "p50", None, None)["wape_two_thirds"] for s, g in teams.groupby("series")}
     median_team = sorted(team_wape, key=lambda s: team_wape[s])[len(team_wape) // 2] if team_wape else None
     for level, g in (
         ("company", pts[pts["by"] == "company"]),
@@ -125,7 +139,7 @@ def scorecard(engine: Engine, kind: str, as_of: date, prophet: bool = True) -> p
             continue
         by = "company" if level == "company" else "team"
         level_pts = pts[pts["by"] == by]
-        out = _metrics(g, "p50", "p10", "p90")
+        out = metrics(g, "p50", "p10", "p90")
         loo = loo_coverage(level_pts[["period", "score"]], level_pts.index.isin(g.index))
         out["coverage_80_calibrated"] = np.nan if loo is None else loo
         out["calibration"] = conformal_scale(level_pts["score"].to_numpy())
@@ -135,7 +149,7 @@ def scorecard(engine: Engine, kind: str, as_of: date, prophet: bool = True) -> p
                 {
                     "level": level,
                     "method": "Prophet alone",
-                    **_metrics(g, "pr_p50", "pr_p10", "pr_p90"),
+                    **metrics(g, "pr_p50", "pr_p10", "pr_p90"),
                     "quarters": g["period"].nunique(),
                 }
             )
@@ -143,7 +157,7 @@ def scorecard(engine: Engine, kind: str, as_of: date, prophet: bool = True) -> p
             {
                 "level": level,
                 "method": "seasonal naive",
-                **_metrics(g, "naive", None, None),
+                **metrics(g, "naive", None, None),
                 "quarters": g["period"].nunique(),
             }
         )
@@ -168,24 +182,3 @@ def to_markdown(table: pd.DataFrame) -> str:
                 cells.append(f"{100 * v:.1f} %")
         lines.append(f"| {r['level']} | {r['method']} | " + " | ".join(cells) + f" | {r['quarters']} |")
     return head + "\n".join(lines) + "\n"
-
-
-def method_table(engine: Engine, as_of: date, by: str, series: str) -> pd.DataFrame:
-    """The outlook against seasonal naive for one series (no Prophet: fast enough for the page).
-
-    Columns: method, wape_start, wape_third, wape_two_thirds, mase, coverage_80, quarters; best
-    (lowest mean WAPE over the three points) first.
-    """
-    pts = comparison_points(engine, as_of, prophet=False, levels=(by,))
-    g = pts[pts["series"] == series]
-    if len(g) == 0:
-        return pd.DataFrame(
-            columns=["method", "wape_start", "wape_third", "wape_two_thirds", "mase", "coverage_80", "quarters"]
-        )
-    rows = [
-        {"method": "outlook", **_metrics(g, "p50", "p10", "p90")},
-        {"method": "seasonal naive", **_metrics(g, "naive", None, None)},
-    ]
-    table = pd.DataFrame(rows).assign(quarters=g["period"].nunique())
-    table["_mean"] = table[[f"wape_{p}" for p in POINTS]].mean(axis=1)
-    return table.sort_values("_mean", kind="stable").drop(columns="_mean").reset_index(drop=True)

@@ -38,11 +38,44 @@ def test_the_outlook_leads_the_page_with_its_range_chance_and_model(app):
     assert all(figures[k].startswith("$") for k in ("Expected (P50)", "Low (P10)", "High (P90)"))
     assert figures["Chance of quota"] == ">99%"  # the demo's company is far above its Q4 quota, but not certain
     assert any("The company, 2026-Q4 as of 2026-11-24 (the period is partial)" in c.value for c in app.caption)
-    assert any("Model: " in m.value and "seasonal naive" in m.value for m in app.markdown)
+    assert any("per-series choice by backtest" in c.value and "not computed" in c.value for c in app.caption)
     assert app.button_group(key="outlook_kind").value == "quarter"
     table = next(d.value for d in app.dataframe if "Won so far" in d.value.columns)
     assert list(table.columns[:2]) == ["Series", "Won so far"] and len(table) == 5  # the company and 4 regions
     assert all(v.startswith("$") for v in table["Expected"])
+
+
+@pytest.fixture
+def stored_choice(demo_engine):
+    """The demo's model choice stored without Prophet (fast); removed after the test."""
+    import sqlalchemy as sa
+
+    from salesops.forecasts import choice
+    from salesops.store.schema import forecast_cache
+    from tests.conftest import TODAY
+
+    frame = choice.warm_choices(demo_engine, TODAY, workers=1, limit=0)
+    yield frame
+    with demo_engine.begin() as conn:
+        conn.execute(sa.delete(forecast_cache).where(forecast_cache.c.cache_key == choice._key(TODAY)))
+
+
+def test_the_model_chosen_by_backtest_leads_and_the_others_are_one_click_away(stored_choice, app):
+    """With a stored choice the page says which model and why; picking another shows its figures."""
+    app.switch_page("pages/forecasts.py").run()
+    assert not app.exception, app.exception
+    company = stored_choice[(stored_choice["by"] == "company") & stored_choice["chosen"]].iloc[0]
+    picker = app.button_group(key="outlook_model")
+    assert picker.value == company["method"] and picker.options == ["outlook", "seasonal naive"]
+    assert any(m.value.startswith(f"**Model chosen: {company['method']}** — mean WAPE") for m in app.markdown)
+    picker.set_value("seasonal naive").run()
+    figures = [(m.label, m.value) for m in app.metric][:5]
+    assert figures[1] == ("Low (P10)", "no range") and figures[0][1].startswith("$")
+    assert (
+        any("Showing seasonal naive (picked)" in m.value for m in app.markdown) or company["method"] == "seasonal naive"
+    )
+    record = next(d.value for d in app.dataframe if "WAPE at two thirds" in d.value.columns)
+    assert len(record) == 2 and record["Model"].str.endswith("(chosen)").sum() == 1
 
 
 def test_switching_team_forecasts_that_team(app):

@@ -14,7 +14,7 @@ from salesops.forecasts.asof import open_pipeline_asof
 from salesops.forecasts.calibrate import conformal_scale, covered, loo_coverage, scores
 from salesops.forecasts.history_asof import History, parse_period
 from salesops.forecasts.outlook import aggregate, chance, outlook
-from salesops.forecasts.scorecard import _mase_scale
+from salesops.forecasts.scorecard import mase_scale
 from salesops.forecasts.simulate import as_of_points, simulate
 from salesops.forecasts.winprob import PRIOR, fit_win_model
 from salesops.store.schema import deal_changes, deal_stage_history, deals, quotas, reps, teams
@@ -222,7 +222,7 @@ def test_the_mase_scale_is_the_in_sample_seasonal_naive_error():
     months = pd.date_range("2025-01-01", periods=18, freq="MS")
     per_quarter = [10, 20, 30, 40, 14, 26]
     y = pd.Series([v / 3 for v in per_quarter for _ in range(3)], index=months)
-    assert _mase_scale(y, date(2026, 7, 1)) == pytest.approx(5.0)
+    assert mase_scale(y, date(2026, 7, 1)) == pytest.approx(5.0)
 
 
 # ---- a small organisation with two years of history ------------------------------------------
