@@ -76,7 +76,8 @@ METHOD_HELP = {
 
 def model_tiles(row: pd.Series, choice, kind: str):
     """The headline tiles of the model chosen by backtest for this series (or the one picked); the
-    choice's reason under them. Returns the choice (None when not computed yet or for a month)."""
+    choice's reason under them. Returns the choice (None when not computed yet or for a month) and the
+    method shown."""
     methods = [] if choice is None else [m for m in choice_mod.METHODS if m in set(choice.table["method"])]
     method = "outlook"
     if choice is not None:
@@ -86,6 +87,7 @@ def model_tiles(row: pd.Series, choice, kind: str):
                 methods,
                 default=choice.chosen,
                 key="outlook_model",
+                format_func=lambda m: m[0].upper() + m[1:],
                 bind="query-params",
                 help="Chosen per series by the backtest; the others are one click away.",
             )
@@ -129,7 +131,7 @@ def model_tiles(row: pd.Series, choice, kind: str):
     else:
         shown = "" if method == choice.chosen else f" Showing {method} (picked); the backtest chose {choice.chosen}."
         st.markdown(f"**Model chosen: {choice.chosen}** — {fmt.md_escape(choice.reason)}.{fmt.md_escape(shown)}")
-    return choice
+    return choice, method
 
 
 def track_record(choice) -> None:
@@ -178,9 +180,12 @@ def outlook_section() -> None:
         st.info(f"No won deals, open pipeline or history for {period} in this view yet.", icon=":material/info:")
         return
     row = mine.iloc[0]
-    picked = model_tiles(row, loaders.model_choice(today, by, row["series"]) if kind == "quarter" else None, kind)
+    picked, method = model_tiles(
+        row, loaders.model_choice(today, by, row["series"]) if kind == "quarter" else None, kind
+    )
     st.caption(
-        f"{fmt.md_escape(row['label'])}, {period} as of {today} (the period is partial): won so far "
+        ("The outlook (the chart below) of " if method != "outlook" else "")
+        + f"{fmt.md_escape(row['label'])}, {period} as of {today} (the period is partial): won so far "
         f"{fmt.dollars(row['won_to_date_cents'])} + {int(row['open_deals']):,} open deals weighted by win rates learned "
         f"from history ({fmt.dollars(row['pipeline_expected_cents'])}) + deals not yet created "
         f"({fmt.dollars(row['runrate_expected_cents'])}). Suggested targets: {fmt.dollars(row['target_70_cents'])} is "

@@ -66,7 +66,7 @@ def test_the_model_chosen_by_backtest_leads_and_the_others_are_one_click_away(st
     assert not app.exception, app.exception
     company = stored_choice[(stored_choice["by"] == "company") & stored_choice["chosen"]].iloc[0]
     picker = app.button_group(key="outlook_model")
-    assert picker.value == company["method"] and picker.options == ["outlook", "seasonal naive"]
+    assert picker.value == company["method"] and picker.options == ["Outlook", "Seasonal naive"]
     assert any(m.value.startswith(f"**Model chosen: {company['method']}** — mean WAPE") for m in app.markdown)
     picker.set_value("seasonal naive").run()
     figures = [(m.label, m.value) for m in app.metric][:5]
