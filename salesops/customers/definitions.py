@@ -3,8 +3,9 @@ word for word against docs/CUSTOMERS.md (tests/unit/test_docs.py)."""
 
 from __future__ import annotations
 
-#: Months a purchase keeps a customer active; 12 months without one and the customer is lost.
-ACTIVE_MONTHS = 12
+from salesops.store.sql import ACTIVE_MONTHS
+
+__all__ = ["ACTIVE_MONTHS", "DEFINITIONS"]
 
 DEFINITIONS: dict[str, str] = {
     "Customer": (

@@ -14,49 +14,102 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from salesops.customers.definitions import ACTIVE_MONTHS
 from salesops.customers.queries import _GROUP, check_by, load_groups
 from salesops.scope import Scope, period_label
 from salesops.store.engine import fetch_frame
-from salesops.store.sql import WON_KINDS_READ, business_sql, deal_kind_sql, scope_filter
-
-_YEAR = f"INTERVAL '{ACTIVE_MONTHS} months'"
+from salesops.store.sql import WON_KINDS_READ, business_sql, deal_kind_sql, purchase_day_sql, scope_filter
 
 
-def _base(scope: Scope, by: str) -> tuple[str, dict]:
-    """WON_KINDS_READ plus ``w`` (the scope's won deals up to :asof, with their group and business)
-    and ``ev`` (one row per group, customer and purchase day: first, returning, lapse, next)."""
+def _stored(scope: Scope, by: str) -> bool:
+    """Whether the scope's figures can be read from ``customer_days``: the whole company, unfiltered
+    (the table is company-wide; a region, team or restricted viewer recomputes from the deals)."""
+    where, _ = scope_filter(scope, "k")
+    return check_by(by) == "company" and not where
+
+
+def _base(scope: Scope, by: str, live: bool = False) -> tuple[str, dict]:
+    """``w`` (the scope's won revenue up to :asof: grp, customer_id, close_date, amount_cents,
+    existing_cents) and ``ev`` (one row per group, customer and purchase day: prev, nxt, first,
+    returning, lost_day, active_until). From ``customer_days`` when the scope is the whole company (one row per
+    customer and day), else from the deals (one row per deal, plus ``business``); ``live`` forces
+    the latter (the drill-down counts deals by kind)."""
+    if _stored(scope, by) and not live:
+        stored = f"""WITH w AS (
+        SELECT {_GROUP["company"]} AS grp, customer_id, day AS close_date, won_cents AS amount_cents, existing_cents,
+               customer
+        FROM customer_days WHERE day <= :asof
+    ),
+    ev AS (
+        SELECT {_GROUP["company"]} AS grp, customer_id, day, first_day, prev_day AS prev, next_day AS nxt,
+               CASE WHEN prev_day IS NULL THEN 1 ELSE 0 END AS is_first, is_back, lost_day, active_until
+        FROM customer_days WHERE customer_id IS NOT NULL AND day <= :asof
+    )"""  # noqa: S608 - our fragments; values bound
+        return stored, {}
     where, params = scope_filter(scope, "k")
     sql = f"""{WON_KINDS_READ},
+    names AS (SELECT customer_id, MIN(customer) AS customer FROM customer_days WHERE customer_id IS NOT NULL GROUP BY 1),
     w AS (
         SELECT {_GROUP[check_by(by)].replace("w.", "k.")} AS grp, k.customer_id, k.close_date, k.amount_cents,
-               {business_sql("k.kind")} AS business
-        FROM won_kinds k LEFT JOIN teams t ON t.team_id = k.team_id
+               {business_sql("k.kind")} AS business,
+               CASE WHEN {business_sql("k.kind")} = 'existing' THEN k.amount_cents ELSE 0 END AS existing_cents,
+               n.customer
+        FROM won_kinds k LEFT JOIN teams t ON t.team_id = k.team_id LEFT JOIN names n ON n.customer_id = k.customer_id
         WHERE k.close_date <= :asof {where}
     ),
     d AS (SELECT DISTINCT grp, customer_id, close_date AS day FROM w WHERE customer_id IS NOT NULL),
     e AS (
-        SELECT grp, customer_id, day,
+        SELECT grp, customer_id, day, MIN(day) OVER (PARTITION BY grp, customer_id) AS first_day,
                LAG(day) OVER (PARTITION BY grp, customer_id ORDER BY day) AS prev,
                LEAD(day) OVER (PARTITION BY grp, customer_id ORDER BY day) AS nxt
         FROM d
     ),
-    ev AS (
-        SELECT grp, customer_id, day, nxt,
-               CASE WHEN prev IS NULL THEN 1 ELSE 0 END AS is_first,
-               CASE WHEN prev IS NOT NULL AND day > CAST(prev + {_YEAR} AS DATE) THEN 1 ELSE 0 END AS is_back,
-               CAST(day + {_YEAR} AS DATE) AS lapse
-        FROM e
-    )"""  # noqa: S608 - our fragments; values bound
+    {_EV}"""  # noqa: S608 - our fragments; values bound
     return sql, params
 
 
-def _periods(periods: list[tuple[date, date]], as_of: date) -> tuple[str, dict]:
-    rows = ", ".join(f"(CAST(:ps{i} AS DATE), CAST(:pe{i} AS DATE))" for i in range(len(periods)))
+#: ``ev`` from ``e`` (group, customer, purchase day, first, previous and next purchase day): what
+#: each day means (:func:`~salesops.store.sql.purchase_day_sql`, as stored in ``customer_days``).
+_EV = f"""ev AS (SELECT e.*, {purchase_day_sql("day", "prev", "nxt")} FROM e)"""  # noqa: S608 - our fragments
+
+
+def _periods(periods: list[tuple[date, date]], as_of: date) -> tuple[dict, int]:
+    """Binds :ps<i> and :pe<i> (each period's start and its end up to ``as_of``); and their number."""
     params = {}
     for i, (start, end) in enumerate(periods):
         params[f"ps{i}"], params[f"pe{i}"] = start, min(end, as_of)
-    return f"p(ps, pe) AS (VALUES {rows})", params
+    return params, len(periods)
+
+
+def _in_period(expr: str, n: int) -> str:
+    """The index of the period holding the date ``expr`` (NULL outside them all): one pass over the
+    rows instead of a range join per period."""
+    whens = " ".join(f"WHEN {expr} BETWEEN CAST(:ps{i} AS DATE) AND CAST(:pe{i} AS DATE) THEN {i}" for i in range(n))
+    return f"CASE {whens} END"
+
+
+def _within(expr: str, n: int) -> str:
+    """The date ``expr`` falls in one of the periods (a filter that lets DuckDB skip whole row groups)."""
+    return f"{expr} BETWEEN CAST(:ps0 AS DATE) AND CAST(:pe{n - 1} AS DATE)"
+
+
+def _by_end(expr: str, n: int) -> str:
+    """The index of the first period ending on or after the date ``expr`` (NULL after the last). The
+    rows of index <= i are those with ``expr`` <= period i's end: a running sum counts them."""
+    whens = " ".join(f"WHEN {expr} <= CAST(:pe{i} AS DATE) THEN {i}" for i in range(n))
+    return f"CASE {whens} END"
+
+
+def _running(got: pd.DataFrame, key: str, n: int) -> pd.Series:
+    """Active customers at each period's end, per ``key`` and period index, from the ``start`` and
+    ``until`` counts by :func:`_by_end` index: those whose purchase day is on or before the end,
+    less those whose active spell (purchase day to ``active_until``) ended by it."""
+    rows = got[got["part"].isin(["start", "until"])]
+    if rows.empty:
+        return pd.Series(dtype="int64")
+    signed = rows["a"].where(rows["part"] == "start", -rows["a"])
+    wide = signed.groupby([rows[key], rows["k"]]).sum().unstack("k", fill_value=0)
+    wide = wide.reindex(columns=range(n), fill_value=0).cumsum(axis=1)
+    return wide.stack().astype("int64")
 
 
 def period_flows_sql(engine: Engine, scope: Scope, by: str, as_of: date) -> pd.DataFrame:
@@ -65,49 +118,37 @@ def period_flows_sql(engine: Engine, scope: Scope, by: str, as_of: date) -> pd.D
 
     periods = scope.periods()
     base, params = _base(scope, by)
-    p_sql, p_params = _periods(periods, as_of)
-    sql = f"""{base}, {p_sql},
-    rev AS (
-        SELECT w.grp, p.ps, SUM(w.amount_cents) AS won_cents,
-               SUM(CASE WHEN w.business = 'existing' THEN w.amount_cents ELSE 0 END) AS existing_cents
-        FROM w JOIN p ON w.close_date BETWEEN p.ps AND p.pe GROUP BY 1, 2
-    ),
-    gained AS (
-        SELECT ev.grp, p.ps, SUM(ev.is_first) AS n_new, SUM(ev.is_back) AS n_back
-        FROM ev JOIN p ON ev.day BETWEEN p.ps AND p.pe GROUP BY 1, 2
-    ),
-    lost AS (
-        SELECT ev.grp, p.ps, COUNT(*) AS n_lost
-        FROM ev JOIN p ON ev.lapse BETWEEN p.ps AND p.pe
-        WHERE ev.nxt IS NULL OR ev.nxt > ev.lapse GROUP BY 1, 2
-    ),
-    active AS (
-        SELECT ev.grp, p.ps, COUNT(*) AS n_active
-        FROM ev JOIN p ON ev.day <= p.pe AND p.pe < LEAST(COALESCE(ev.nxt, ev.lapse), ev.lapse) GROUP BY 1, 2
-    )
-    SELECT 'rev' AS part, grp, ps, won_cents AS a, existing_cents AS b FROM rev
-    UNION ALL SELECT 'gained', grp, ps, n_new, n_back FROM gained
-    UNION ALL SELECT 'lost', grp, ps, n_lost, 0 FROM lost
-    UNION ALL SELECT 'active', grp, ps, n_active, 0 FROM active
+    p_params, n = _periods(periods, as_of)
+    sql = f"""{base}
+    SELECT 'won' AS part, grp, {_in_period("close_date", n)} AS k, SUM(amount_cents) AS a
+    FROM w WHERE {_within("close_date", n)} GROUP BY 1, 2, 3
+    UNION ALL SELECT 'existing', grp, {_in_period("close_date", n)}, SUM(existing_cents)
+    FROM w WHERE {_within("close_date", n)} GROUP BY 1, 2, 3
+    UNION ALL SELECT 'new', grp, {_in_period("day", n)}, SUM(is_first) FROM ev WHERE {_within("day", n)} GROUP BY 1, 2, 3
+    UNION ALL SELECT 'returning', grp, {_in_period("day", n)}, SUM(is_back)
+    FROM ev WHERE {_within("day", n)} GROUP BY 1, 2, 3
+    UNION ALL SELECT 'lost', grp, {_in_period("lost_day", n)}, COUNT(*)
+    FROM ev WHERE {_within("lost_day", n)} GROUP BY 1, 2, 3
+    UNION ALL SELECT 'start', grp, {_by_end("day", n)}, COUNT(*) FROM ev GROUP BY 1, 2, 3
+    UNION ALL SELECT 'until', grp, {_by_end("active_until", n)}, COUNT(*) FROM ev GROUP BY 1, 2, 3
     """  # noqa: S608 - our fragments; values bound
     got = fetch_frame(engine, sa.text(sql), {"asof": as_of, **params, **p_params})
     groups = load_groups(engine, scope, by)
     index = pd.MultiIndex.from_product([groups, [s for s, _ in periods]], names=["group", "period_start"])
     out = pd.DataFrame(index=index)
+    got = got[got["k"].notna()].astype({"k": int})
     if len(got):
-        got["ps"] = pd.to_datetime(got["ps"]).dt.date
-        wide = got.pivot_table(index=["grp", "ps"], columns="part", values=["a", "b"], aggfunc="sum")
-        wide.index.names = ["group", "period_start"]
-        for col, (part, val) in {
-            "won_cents": ("rev", "a"),
-            "existing_cents": ("rev", "b"),
-            "new": ("gained", "a"),
-            "returning": ("gained", "b"),
-            "lost": ("lost", "a"),
-            "active": ("active", "a"),
-        }.items():
-            if (val, part) in wide.columns:
-                out[col] = wide[(val, part)].reindex(index)
+        got["a"] = got["a"].astype("int64")
+        starts = [s for s, _ in periods]
+        flat = got.pivot_table(index=["grp", "k"], columns="part", values="a", aggfunc="sum")
+        active = _running(got, "grp", n)
+        for col in ("won", "existing", "new", "returning", "lost"):
+            if col in flat:
+                series = flat[col].copy()
+                series.index = pd.MultiIndex.from_tuples([(g, starts[k]) for g, k in series.index])
+                out[f"{col}_cents" if col in ("won", "existing") else col] = series.reindex(index)
+        active.index = pd.MultiIndex.from_tuples([(g, starts[k]) for g, k in active.index])
+        out["active"] = active.reindex(index)
     for col in ("won_cents", "existing_cents", "new", "returning", "lost", "active"):
         out[col] = out[col].fillna(0).astype("int64") if col in out else 0
     out = out.reset_index()
@@ -176,34 +217,30 @@ def cohort_grid_sql(engine: Engine, scope: Scope, as_of: date) -> pd.DataFrame:
     if not len(first) or pd.isna(first["f"].iloc[0]):
         return pd.DataFrame(columns=GRID_COLUMNS)
     quarters = pd.period_range(pd.Timestamp(first["f"].iloc[0]).to_period("Q"), pd.Timestamp(as_of).to_period("Q"))
-    ends = [(q.start_time.date(), min(q.end_time.date(), as_of)) for q in quarters]
-    p_sql, p_params = _periods(ends, as_of)
-    sql = f"""{base}, {p_sql},
-    c AS (SELECT customer_id, CAST(date_trunc('quarter', MIN(day)) AS DATE) AS cq FROM ev GROUP BY 1),
-    sizes AS (SELECT cq, COUNT(*) AS customers FROM c GROUP BY 1),
-    act AS (
-        SELECT c.cq, p.ps, COUNT(*) AS n
-        FROM ev JOIN c ON c.customer_id = ev.customer_id
-        JOIN p ON ev.day <= p.pe AND p.pe < LEAST(COALESCE(ev.nxt, ev.lapse), ev.lapse)
-        GROUP BY 1, 2
-    )
-    SELECT s.cq, p.ps, s.customers, COALESCE(act.n, 0) AS active
-    FROM sizes s JOIN p ON p.ps >= s.cq LEFT JOIN act ON act.cq = s.cq AND act.ps = p.ps
+    p_params, n = _periods([(q.start_time.date(), q.end_time.date()) for q in quarters], as_of)
+    cq = "CAST(date_trunc('quarter', first_day) AS DATE)"
+    sql = f"""{base}
+    SELECT 'size' AS part, {cq} AS cq, 0 AS k, COUNT(*) AS a FROM ev WHERE is_first = 1 GROUP BY 1, 2, 3
+    UNION ALL SELECT 'start', {cq}, {_by_end("day", n)}, COUNT(*) FROM ev GROUP BY 1, 2, 3
+    UNION ALL SELECT 'until', {cq}, {_by_end("active_until", n)}, COUNT(*) FROM ev GROUP BY 1, 2, 3
     """  # noqa: S608 - our fragments; values bound
     got = fetch_frame(engine, sa.text(sql), {"asof": as_of, **params, **p_params})
-    cq = pd.to_datetime(got["cq"]).dt.to_period("Q")
-    q = pd.to_datetime(got["ps"]).dt.to_period("Q")
-    out = pd.DataFrame(
-        {
-            "cohort": [period_label(p.start_time.date(), "quarter") for p in cq],
-            "quarter": [period_label(p.start_time.date(), "quarter") for p in q],
-            "quarters_after": [(b - a).n for a, b in zip(cq, q)],
-            "customers": got["customers"].astype(int),
-            "active": got["active"].astype(int),
-        }
-    )
-    out["share"] = out["active"] / out["customers"]
-    return out.sort_values(["cohort", "quarters_after"]).reset_index(drop=True)[GRID_COLUMNS]
+    got = got[got["k"].notna()].astype({"k": int, "a": "int64"})
+    got["cq"] = pd.to_datetime(got["cq"]).dt.to_period("Q")
+    sizes = got[got["part"] == "size"].set_index("cq")["a"]
+    active = _running(got, "cq", n)
+    rows = []
+    for cohort, size in sizes.sort_index().items():
+        for k in range(quarters.get_loc(cohort), n):
+            got_n = int(active.get((cohort, k), 0))
+            q = quarters[k]
+            rows.append((_quarter(cohort), _quarter(q), (q - cohort).n, int(size), got_n, got_n / int(size)))
+    out = pd.DataFrame(rows, columns=GRID_COLUMNS)
+    return out.sort_values(["cohort", "quarters_after"]).reset_index(drop=True)
+
+
+def _quarter(q: pd.Period) -> str:
+    return period_label(q.start_time.date(), "quarter")
 
 
 def concentration_sql(engine: Engine, scope: Scope, as_of: date, n: int = 10):
@@ -213,12 +250,13 @@ def concentration_sql(engine: Engine, scope: Scope, as_of: date, n: int = 10):
 
     base, params = _base(scope, "company")
     sql = f"""{base},
-    r AS (SELECT customer_id, SUM(amount_cents) AS won_cents FROM w WHERE close_date >= :lo GROUP BY 1)
-    SELECT r.customer_id, COALESCE(a.name, (SELECT MIN(k.account_name) FROM won_kinds k
-                                            WHERE k.customer_id = r.customer_id)) AS customer,
-           r.won_cents, SUM(r.won_cents) OVER () AS total, COUNT(r.customer_id) OVER () AS customers,
+    r AS (
+        SELECT customer_id, MIN(customer) AS customer, SUM(amount_cents) AS won_cents
+        FROM w WHERE close_date >= :lo GROUP BY 1
+    )
+    SELECT r.customer_id, r.customer, r.won_cents, SUM(r.won_cents) OVER () AS total, COUNT(r.customer_id) OVER () AS customers,
            SUM(CASE WHEN r.customer_id IS NULL THEN r.won_cents ELSE 0 END) OVER () AS no_account
-    FROM r LEFT JOIN accounts a ON a.account_id = r.customer_id
+    FROM r
     ORDER BY r.customer_id IS NULL, r.won_cents DESC, r.customer_id
     LIMIT :n
     """  # noqa: S608 - our fragments; values bound
@@ -241,12 +279,11 @@ def accounts_at_risk_sql(engine: Engine, scope: Scope, as_of: date) -> pd.DataFr
     where, rparams = scope_filter(scope, "o")
     sql = f"""{base},
     g AS (
-        SELECT customer_id, percentile_cont(0.5) WITHIN GROUP (ORDER BY gap) AS cycle
-        FROM (SELECT customer_id, day - LAG(day) OVER (PARTITION BY customer_id ORDER BY day) AS gap FROM ev) x
-        WHERE gap IS NOT NULL GROUP BY 1
+        SELECT customer_id, percentile_cont(0.5) WITHIN GROUP (ORDER BY day - prev) AS cycle
+        FROM ev WHERE prev IS NOT NULL GROUP BY 1
     ),
     s AS (
-        SELECT customer_id,
+        SELECT customer_id, MIN(customer) AS customer,
                SUM(CASE WHEN close_date > :year_ago THEN amount_cents ELSE 0 END) AS last_12m_cents,
                SUM(CASE WHEN close_date > :two_ago AND close_date <= :year_ago THEN amount_cents ELSE 0 END)
                    AS prior_12m_cents,
@@ -254,9 +291,9 @@ def accounts_at_risk_sql(engine: Engine, scope: Scope, as_of: date) -> pd.DataFr
         FROM w WHERE customer_id IS NOT NULL GROUP BY 1
     ),
     ren AS (
-        SELECT o.deal_id, o.customer_id, o.amount_cents, o.close_date, o.created_date
-        FROM deal_customers o
-        WHERE o.outcome = 'open' AND o.customer_id IS NOT NULL AND {deal_kind_sql("o.deal_type")} = 'renewal'
+        SELECT o.deal_id, k.customer_id, o.amount_cents, o.close_date, o.created_date
+        FROM deals o JOIN deal_kinds k ON k.deal_id = o.deal_id
+        WHERE o.outcome = 'open' AND k.customer_id IS NOT NULL AND {deal_kind_sql("o.deal_type")} = 'renewal'
           {where}
     ),
     hist AS (
@@ -269,13 +306,9 @@ def accounts_at_risk_sql(engine: Engine, scope: Scope, as_of: date) -> pd.DataFr
         WHERE ren.close_date < :asof OR COALESCE(hist.last_change, ren.created_date) < :stale_before
         GROUP BY 1
     )
-    SELECT s.customer_id,
-           COALESCE(a.name, (SELECT MIN(k.account_name) FROM won_kinds k WHERE k.customer_id = s.customer_id))
-               AS customer,
-           s.last_12m_cents, s.prior_12m_cents, s.last_purchase, g.cycle AS usual_cycle_days,
+    SELECT s.customer_id, s.customer, s.last_12m_cents, s.prior_12m_cents, s.last_purchase, g.cycle AS usual_cycle_days,
            COALESCE(st.stale_renewals, 0) AS stale_renewals, COALESCE(st.stale_renewal_cents, 0) AS stale_renewal_cents
     FROM s LEFT JOIN g ON g.customer_id = s.customer_id LEFT JOIN st ON st.customer_id = s.customer_id
-    LEFT JOIN accounts a ON a.account_id = s.customer_id
     WHERE s.last_purchase > :two_ago
       AND ((s.prior_12m_cents > 0 AND s.last_12m_cents <= (1 - :fall) * s.prior_12m_cents)
            OR (g.cycle IS NOT NULL AND CAST(:asof AS DATE) - s.last_purchase > g.cycle + :grace)
@@ -303,14 +336,14 @@ def accounts_behind_sql(engine: Engine, scope: Scope, start: date, end: date, as
     if figure not in FIGURES:
         raise ValueError(f"unknown figure {figure!r}")
     hi = min(end, as_of)
-    base, params = _base(scope, "company")
+    base, params = _base(scope, "company", live=True)
     # Fixed SQL per figure (no user text): which customers the number counts, and which of their
     # deals in the period are shown as "won in the period".
     picks = {
-        "active": "ev.day <= :hi AND :hi < LEAST(COALESCE(ev.nxt, ev.lapse), ev.lapse)",
+        "active": "ev.day <= :hi AND :hi < ev.active_until",
         "new": "ev.day BETWEEN :lo AND :hi AND ev.is_first = 1",
         "returning": "ev.day BETWEEN :lo AND :hi AND ev.is_back = 1",
-        "lost": "ev.lapse BETWEEN :lo AND :hi AND (ev.nxt IS NULL OR ev.nxt > ev.lapse)",
+        "lost": "ev.lost_day BETWEEN :lo AND :hi",
     }
     kind = {"new_cents": "AND w.business = 'new'", "existing_cents": "AND w.business = 'existing'"}.get(figure, "")
     ids = (
@@ -320,15 +353,13 @@ def accounts_behind_sql(engine: Engine, scope: Scope, start: date, end: date, as
         + kind
     )
     sql = f"""{base}, ids AS ({ids})
-    SELECT w.customer_id,
-           COALESCE(a.name, (SELECT MIN(k.account_name) FROM won_kinds k WHERE k.customer_id = w.customer_id))
-               AS customer,
+    SELECT w.customer_id, MIN(w.customer) AS customer,
            SUM(CASE WHEN w.close_date BETWEEN :lo AND :hi {kind} THEN w.amount_cents ELSE 0 END) AS won_cents,
            SUM(CASE WHEN w.close_date BETWEEN :lo AND :hi {kind} THEN 1 ELSE 0 END) AS deals,
            MIN(w.close_date) AS first_purchase, MAX(w.close_date) AS last_purchase
-    FROM w JOIN ids ON ids.customer_id = w.customer_id LEFT JOIN accounts a ON a.account_id = w.customer_id
+    FROM w JOIN ids ON ids.customer_id = w.customer_id
     WHERE w.close_date <= :hi
-    GROUP BY w.customer_id, a.name
+    GROUP BY w.customer_id
     ORDER BY won_cents DESC, w.customer_id
     """  # noqa: S608 - our fragments and fixed SQL per figure; values bound
     got = fetch_frame(engine, sa.text(sql), {"asof": as_of, "lo": start, "hi": hi, **params})

@@ -30,7 +30,7 @@ from salesops.demo.org import (
 )
 from salesops.demo.surveys import TOOLS, build_surveys
 from salesops.store import schema
-from salesops.store.derived import refresh_deal_kinds
+from salesops.store.derived import refresh_derived
 from salesops.store.engine import bulk_insert, write
 
 
@@ -143,7 +143,7 @@ def build_demo(engine: Engine, seed: int = 7, scale: str = "small", today: date 
         for name, n in _stream_batches(conn, batches, teams).items():  # adds the planted new hire to reps
             counts[name] = counts.get(name, 0) + n
         counts["accounts"] = bulk_insert(conn, schema.accounts, book.accounts())
-        counts["deal_kinds"] = refresh_deal_kinds(conn)
+        counts.update(refresh_derived(conn))
         counts["import_warnings"] = _plant_import_warnings(conn)
         if conn.dialect.name == "postgresql":
             # Every table was just rewritten: fresh planner statistics now, not when autovacuum

@@ -133,8 +133,8 @@ def write_in(conn: Connection, plan: Plan, progress: Progress | None) -> tuple[i
         if table.name == report.table:
             added, updated = a, u
         sources_changed |= table.name in derived.SOURCES and (a + u) > 0
-    if sources_changed:  # unchanged deals and accounts leave the derived kinds as they are
-        derived.refresh_deal_kinds(conn)
+    if sources_changed:  # unchanged deals and accounts leave the derived tables as they are
+        derived.refresh_derived(conn)
     import_id = conn.execute(
         sa.insert(schema.import_log)
         .values(

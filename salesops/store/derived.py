@@ -6,10 +6,14 @@ that can change them, so readers get them without recomputing.
   (a parent link moves a subsidiary's deals to another customer; an earlier win makes a later one
   existing business), so the table is rewritten whole; that runs the definition once per write
   instead of once per page call.
+* :func:`refresh_customer_days` — ``customer_days``: the won deals of ``deal_kinds`` per customer
+  and purchase day (:data:`CUSTOMER_DAYS`), with each customer's first, previous and next purchase
+  day and name:
+  what the company-wide Customers figures are computed from.
 
-Writers that must call it: the demo build, and every import that writes deals or accounts
-(:func:`salesops.ingest.write.write_plan`). Tests that insert deals or accounts by hand go through
-``tests.builders.insert``, which calls it too.
+Writers call :func:`refresh_derived` (both, in order): the demo build, and every import that writes
+deals or accounts (:func:`salesops.ingest.write.write_plan`). Tests that insert deals or accounts by
+hand go through ``tests.builders.insert``, which calls it too.
 """
 
 from __future__ import annotations
@@ -17,9 +21,9 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from salesops.store.sql import WON_KINDS_CTE
+from salesops.store.sql import WON_KINDS_CTE, WON_KINDS_READ, business_sql, purchase_day_sql
 
-#: Tables whose rows the deal kinds are computed from.
+#: Tables whose rows the derived tables are computed from.
 SOURCES = frozenset({"deals", "accounts"})
 
 _FILL = f"""INSERT INTO deal_kinds (deal_id, customer_id, kind)
@@ -27,6 +31,51 @@ _FILL = f"""INSERT INTO deal_kinds (deal_id, customer_id, kind)
 SELECT dc.deal_id, dc.customer_id, wk.kind
 FROM deal_customers dc LEFT JOIN won_kinds wk ON wk.deal_id = dc.deal_id
 """  # noqa: S608 - our fragments only
+
+#: The rows of ``customer_days``, after a preamble defining ``won_kinds`` (:data:`WON_KINDS_READ`
+#: to fill the table, :data:`WON_KINDS_CTE` to check it): the won deals summed per customer and
+#: close day, with the customer's first, previous and next purchase day, what the day means for them
+#: (:func:`~salesops.store.sql.purchase_day_sql`) and their name (the top-level account's name, else
+#: the smallest account text of its won deals); deals with no account are summed per day with no
+#: customer (and none of those columns).
+CUSTOMER_DAYS = f""",
+won_days AS (
+    SELECT customer_id, close_date AS day, SUM(amount_cents) AS won_cents,
+           SUM(CASE WHEN {business_sql("kind")} = 'existing' THEN amount_cents ELSE 0 END) AS existing_cents,
+           COUNT(*) AS deals, MIN(account_name) AS account_name
+    FROM won_kinds GROUP BY customer_id, close_date
+)
+SELECT customer_id, day, first_day, prev_day, next_day,
+       CASE WHEN customer_id IS NOT NULL THEN is_back END AS is_back,
+       CASE WHEN customer_id IS NOT NULL THEN lost_day END AS lost_day,
+       CASE WHEN customer_id IS NOT NULL THEN active_until END AS active_until,
+       won_cents, existing_cents, deals, customer
+FROM (
+    SELECT x.*, {purchase_day_sql("x.day", "x.prev_day", "x.next_day")}
+    FROM (
+        SELECT wd.customer_id, wd.day,
+               CASE WHEN wd.customer_id IS NOT NULL THEN MIN(wd.day) OVER (PARTITION BY wd.customer_id) END
+                   AS first_day,
+               CASE WHEN wd.customer_id IS NOT NULL
+                    THEN LAG(wd.day) OVER (PARTITION BY wd.customer_id ORDER BY wd.day) END AS prev_day,
+               CASE WHEN wd.customer_id IS NOT NULL
+                    THEN LEAD(wd.day) OVER (PARTITION BY wd.customer_id ORDER BY wd.day) END AS next_day,
+               wd.won_cents, wd.existing_cents, wd.deals,
+               CASE WHEN wd.customer_id IS NOT NULL
+                    THEN COALESCE(a.name, MIN(wd.account_name) OVER (PARTITION BY wd.customer_id)) END AS customer
+        FROM won_days wd LEFT JOIN accounts a ON a.account_id = wd.customer_id
+    ) x
+) y
+"""  # noqa: S608 - our fragments only
+
+#: The columns of ``customer_days``, in the order CUSTOMER_DAYS gives them.
+DAY_COLUMNS = (
+    "customer_id, day, first_day, prev_day, next_day, is_back, lost_day, active_until, "
+    "won_cents, existing_cents, deals, customer"
+)
+#: Written in day order: DuckDB then skips the row groups outside a query's days.
+_DAYS_FILL = f"""INSERT INTO customer_days ({DAY_COLUMNS})
+{WON_KINDS_READ}{CUSTOMER_DAYS} ORDER BY day, customer_id"""  # noqa: S608 - our fragments only
 
 
 def refresh_deal_kinds(conn: Connection) -> int:
@@ -39,3 +88,18 @@ def refresh_deal_kinds(conn: Connection) -> int:
         # demo build took 2.8-4.6 s instead of 0.6 s).
         conn.execute(sa.text("ANALYZE deals, accounts, deal_kinds"))
     return int(conn.execute(sa.text("SELECT COUNT(*) FROM deal_kinds")).scalar_one())
+
+
+def refresh_customer_days(conn: Connection) -> int:
+    """Rewrite ``customer_days`` from ``deal_kinds`` and the deals (refresh those first), in the
+    caller's transaction; return its rows."""
+    conn.execute(sa.text("DELETE FROM customer_days"))
+    conn.execute(sa.text(_DAYS_FILL))
+    if conn.dialect.name == "postgresql":
+        conn.execute(sa.text("ANALYZE customer_days"))
+    return int(conn.execute(sa.text("SELECT COUNT(*) FROM customer_days")).scalar_one())
+
+
+def refresh_derived(conn: Connection) -> dict[str, int]:
+    """Rewrite every derived table after a write to deals or accounts; return their row counts."""
+    return {"deal_kinds": refresh_deal_kinds(conn), "customer_days": refresh_customer_days(conn)}

@@ -151,6 +151,30 @@ deal_kinds = Table(
     Column("kind", String),  # new_business / renewal / expansion / existing; NULL unless won with a close date
 )
 
+#: Each customer's won purchase days: derived data, the won deals of ``deal_kinds`` summed per
+#: (customer, close day) with the customer's previous and next purchase day, rewritten whole by
+#: :func:`salesops.store.derived.refresh_customer_days` right after ``deal_kinds`` (same writes,
+#: same transaction). The company-wide Customers figures read it instead of rebuilding the purchase
+#: days (a window over every won deal) on each call. Rows with no customer hold the won revenue of
+#: deals with no account, per day (no previous or next day).
+customer_days = Table(
+    "customer_days",
+    metadata,
+    Column("customer_id", String),  # NULL: won deals with no account
+    Column("day", Date, nullable=False),
+    Column("first_day", Date),  # the customer's first purchase day (NULL with no customer)
+    Column("prev_day", Date),  # the customer's previous purchase day; NULL on the first
+    Column("next_day", Date),  # the customer's next purchase day; NULL on the last
+    # What the day means for the customer (salesops.store.sql.purchase_day_sql; NULL with no customer):
+    Column("is_back", Integer),  # 1: more than 12 months after the previous purchase (won back)
+    Column("lost_day", Date),  # the day they are lost, 12 months on, when no purchase follows by then
+    Column("active_until", Date),  # active from day to the day before this one
+    Column("won_cents", BigInteger, nullable=False),
+    Column("existing_cents", BigInteger, nullable=False),  # of it, existing business (renewal, expansion, existing)
+    Column("deals", Integer, nullable=False),
+    Column("customer", String),  # the customer's name: its top-level account's, else its deals' smallest account text
+)
+
 deal_stage_history = Table(
     "deal_stage_history",
     metadata,

@@ -306,6 +306,34 @@ won_kinds AS (
 """
 
 
+#: Months a purchase keeps a customer active; 12 months without one and the customer is lost
+#: (re-exported as :data:`salesops.customers.definitions.ACTIVE_MONTHS`).
+ACTIVE_MONTHS = 12
+
+
+def purchase_day_sql(day: str, prev: str, nxt: str) -> str:
+    """What a customer's purchase day means, from the day and their previous and next purchase day
+    (the one definition, for ``customer_days`` and for the figures computed from the deals):
+
+    * ``is_first`` — 1 on their first purchase day;
+    * ``is_back`` — 1 when they come back: more than ACTIVE_MONTHS after the previous purchase;
+    * ``lost_day`` — ACTIVE_MONTHS after the day when no purchase follows by then (else NULL);
+    * ``active_until`` — the day their activity from this purchase ends (the next purchase or the
+      lapse ACTIVE_MONTHS on, the earlier): active on the days from ``day`` to the day before it.
+
+    A next purchase after the day the figures are measured at may stand in ``nxt`` or be NULL: the
+    figures compare these days with days on or before that one, which gives the same answer.
+    """
+    lapse = f"CAST({day} + INTERVAL '{ACTIVE_MONTHS} months' AS DATE)"
+    return (
+        f"CASE WHEN {prev} IS NULL THEN 1 ELSE 0 END AS is_first, "
+        f"CASE WHEN {prev} IS NOT NULL AND {day} > CAST({prev} + INTERVAL '{ACTIVE_MONTHS} months' AS DATE) "
+        f"THEN 1 ELSE 0 END AS is_back, "
+        f"CASE WHEN {nxt} IS NULL OR {nxt} > {lapse} THEN {lapse} END AS lost_day, "
+        f"LEAST(COALESCE({nxt}, {lapse}), {lapse}) AS active_until"
+    )
+
+
 def business_sql(kind_col: str = "kind") -> str:
     """'new' for new business, 'existing' for renewal, expansion and other existing business."""
     return f"CASE WHEN {kind_col} = 'new_business' THEN 'new' ELSE 'existing' END"

@@ -1,6 +1,7 @@
-"""The stored deal kinds (deal_kinds) equal their one definition (WON_KINDS_CTE) after every write
-that can change them: the demo build, a deals import, an accounts import that re-links deals, and
-the migration that creates the table for an existing store."""
+"""The derived tables equal their one definition after every write that can change them: the stored
+deal kinds (deal_kinds) equal WON_KINDS_CTE, and the customers' purchase days (customer_days) equal
+CUSTOMER_DAYS over it, after the demo build, a deals import, an accounts import that re-links deals,
+a refused import, and the migrations that create the tables for an existing store."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from alembic import command
 
 from salesops import ingest, store
 from salesops.store import migrate, schema
+from salesops.store.derived import CUSTOMER_DAYS, DAY_COLUMNS
 from salesops.store.sql import WON_KINDS_CTE
 from tests.builders import deal, insert, rep
 
@@ -20,9 +22,23 @@ SELECT dc.deal_id, dc.customer_id, wk.kind
 FROM deal_customers dc LEFT JOIN won_kinds wk ON wk.deal_id = dc.deal_id"""  # noqa: S608 - our fragments
 
 
-def _frame(engine, sql: str) -> pd.DataFrame:
+def _frame(engine, sql: str, key: tuple[str, ...] = ("deal_id",)) -> pd.DataFrame:
     frame = store.read_frame(engine, sa.text(sql)).astype(object)
-    return frame.where(frame.notna(), None).sort_values("deal_id").reset_index(drop=True)
+    return frame.where(frame.notna(), None).sort_values(list(key), na_position="first").reset_index(drop=True)
+
+
+def _texts(frame: pd.DataFrame, *cols: str) -> list[tuple[str, ...]]:
+    """The rows of ``cols`` as text, a missing value as "None"."""
+    return [tuple("None" if pd.isna(v) else str(v) for v in row) for row in frame[list(cols)].itertuples(index=False)]
+
+
+def _assert_days_current(engine) -> pd.DataFrame:
+    """customer_days equals CUSTOMER_DAYS computed from the definition itself (not from deal_kinds)."""
+    key = ("customer_id", "day")
+    stored = _frame(engine, f"SELECT {DAY_COLUMNS} FROM customer_days", key)  # noqa: S608 - constant
+    defined = _frame(engine, f"{WON_KINDS_CTE}{CUSTOMER_DAYS}", key)
+    pd.testing.assert_frame_equal(stored, defined[stored.columns])
+    return stored
 
 
 def _stored(engine) -> pd.DataFrame:
@@ -32,6 +48,7 @@ def _stored(engine) -> pd.DataFrame:
 def _assert_current(engine) -> pd.DataFrame:
     stored, defined = _stored(engine), _frame(engine, _DEFINED)
     pd.testing.assert_frame_equal(stored, defined)
+    _assert_days_current(engine)
     return stored.set_index("deal_id")
 
 
@@ -74,6 +91,11 @@ def test_imports_rewrite_the_kinds_and_an_accounts_import_relinks_deals(empty_en
     after = _assert_current(empty_engine)
     assert after.loc["D1", "customer_id"] == after.loc["D2", "customer_id"] == "A"
     assert (after.loc["D1", "kind"], after.loc["D2", "kind"]) == ("new_business", "existing")
+    days = _assert_days_current(empty_engine)
+    assert _texts(days, "customer_id", "day", "prev_day", "next_day", "won_cents", "existing_cents", "customer") == [
+        ("A", "2025-01-10", "None", "2025-03-01", "100000", "0", "Acme"),
+        ("A", "2025-03-01", "2025-01-10", "None", "30000", "30000", "Acme"),
+    ]  # fmt: skip
 
 
 def test_a_rejected_import_leaves_the_stored_kinds_alone(empty_engine):
@@ -113,6 +135,36 @@ def test_migration_0007_creates_and_fills_the_table_for_an_existing_store(new_st
     stored = _assert_current(engine)
     assert stored["kind"].to_dict() == {"D001": "new_business", "D002": "existing", "D003": None}
     assert stored.loc["D003", "customer_id"] == "name:other"
+    engine.dispose()
+
+
+def test_migration_0009_creates_and_fills_the_customer_days_of_an_existing_store(new_store_url):
+    """A store at revision 0008 with won deals (one with no account) gets customer_days filled to the
+    definition by revision 0009: one row per customer and day, the no-account revenue in a row of its own."""
+    engine = store.open_store(new_store_url("at0008"))
+    _org(engine)
+    insert(
+        engine,
+        schema.deals,
+        [
+            {**deal(1, "R1", "T1", "won", 500, date(2025, 1, 1)), "account": "Acme"},
+            {**deal(2, "R1", "T1", "won", 700, date(2025, 1, 1)), "account": "ACME"},
+            {**deal(3, "R1", "T1", "won", 900, date(2025, 6, 1)), "account": "Acme"},
+            {**deal(4, "R1", "T1", "won", 50, date(2025, 6, 1))},
+        ],
+    )
+    with engine.begin() as conn:
+        conn.execute(sa.text("DROP TABLE customer_days"))
+        conn.execute(sa.text("UPDATE alembic_version SET version_num = '0008'"))
+    with engine.begin() as conn:
+        command.upgrade(migrate._config(conn), "0009")
+        assert migrate.current(conn) == "0009"
+    days = _assert_days_current(engine)
+    assert _texts(days, "customer_id", "day", "first_day", "won_cents", "existing_cents", "deals", "customer") == [
+        ("None", "2025-06-01", "None", "50", "0", "1", "None"),
+        ("name:acme", "2025-01-01", "2025-01-01", "1200", "0", "2", "ACME"),
+        ("name:acme", "2025-06-01", "2025-01-01", "900", "900", "1", "ACME"),
+    ]
     engine.dispose()
 
 

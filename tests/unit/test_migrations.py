@@ -35,7 +35,8 @@ def _legacy_store(url: str) -> dict[str, int]:
             "users",
             "audit_log",
             "deal_kinds",
-        ):  # users, audit_log, deal_kinds: the demo writes them
+            "customer_days",
+        ):  # users, audit_log, deal_kinds, customer_days: the demo writes them
             table = schema.metadata.tables[name].to_metadata(then)
             for column in table.columns:
                 if isinstance(column.type, sa.Double):
