@@ -17,7 +17,7 @@ from sqlalchemy.engine import Engine
 from salesops.customers.queries import _GROUP, check_by, load_groups
 from salesops.scope import Scope, period_label
 from salesops.store.engine import fetch_frame
-from salesops.store.sql import WON_KINDS_READ, business_sql, deal_kind_sql, purchase_day_sql, scope_filter
+from salesops.store.sql import WON_KINDS_READ, business_sql, purchase_day_sql, scope_filter
 
 
 def _stored(scope: Scope, by: str) -> bool:
@@ -29,10 +29,10 @@ def _stored(scope: Scope, by: str) -> bool:
 
 def _base(scope: Scope, by: str, live: bool = False) -> tuple[str, dict]:
     """``w`` (the scope's won revenue up to :asof: grp, customer_id, close_date, amount_cents,
-    existing_cents) and ``ev`` (one row per group, customer and purchase day: prev, nxt, first,
-    returning, lost_day, active_until). From ``customer_days`` when the scope is the whole company (one row per
-    customer and day), else from the deals (one row per deal, plus ``business``); ``live`` forces
-    the latter (the drill-down counts deals by kind)."""
+    existing_cents, customer) and ``ev`` (one row per group, customer and purchase day: won_cents,
+    first_day, prev, nxt, is_first, is_back, lost_day, active_until). From ``customer_days`` when the
+    scope is the whole company (one row per customer and day), else from the deals (one row per
+    deal, plus ``business``); ``live`` forces the latter (the drill-down counts deals by kind)."""
     if _stored(scope, by) and not live:
         stored = f"""WITH w AS (
         SELECT {_GROUP["company"]} AS grp, customer_id, day AS close_date, won_cents AS amount_cents, existing_cents,
@@ -40,7 +40,7 @@ def _base(scope: Scope, by: str, live: bool = False) -> tuple[str, dict]:
         FROM customer_days WHERE day <= :asof
     ),
     ev AS (
-        SELECT {_GROUP["company"]} AS grp, customer_id, day, first_day, prev_day AS prev, next_day AS nxt,
+        SELECT {_GROUP["company"]} AS grp, customer_id, day, won_cents, first_day, prev_day AS prev, next_day AS nxt,
                CASE WHEN prev_day IS NULL THEN 1 ELSE 0 END AS is_first, is_back, lost_day, active_until
         FROM customer_days WHERE customer_id IS NOT NULL AND day <= :asof
     )"""  # noqa: S608 - our fragments; values bound
@@ -56,9 +56,12 @@ def _base(scope: Scope, by: str, live: bool = False) -> tuple[str, dict]:
         FROM won_kinds k LEFT JOIN teams t ON t.team_id = k.team_id LEFT JOIN names n ON n.customer_id = k.customer_id
         WHERE k.close_date <= :asof {where}
     ),
-    d AS (SELECT DISTINCT grp, customer_id, close_date AS day FROM w WHERE customer_id IS NOT NULL),
+    d AS (
+        SELECT grp, customer_id, close_date AS day, SUM(amount_cents) AS won_cents
+        FROM w WHERE customer_id IS NOT NULL GROUP BY 1, 2, 3
+    ),
     e AS (
-        SELECT grp, customer_id, day, MIN(day) OVER (PARTITION BY grp, customer_id) AS first_day,
+        SELECT grp, customer_id, day, won_cents, MIN(day) OVER (PARTITION BY grp, customer_id) AS first_day,
                LAG(day) OVER (PARTITION BY grp, customer_id ORDER BY day) AS prev,
                LEAD(day) OVER (PARTITION BY grp, customer_id ORDER BY day) AS nxt
         FROM d
@@ -168,18 +171,14 @@ def revenue_retention_sql(engine: Engine, scope: Scope, as_of: date) -> pd.DataF
 
     base, params = _base(scope, "company")
     sql = f"""{base},
-    c AS (
-        SELECT customer_id, CAST(EXTRACT(YEAR FROM MIN(close_date)) AS INTEGER) AS cohort
-        FROM w WHERE customer_id IS NOT NULL GROUP BY 1
-    ),
     per AS (
-        SELECT w.customer_id, c.cohort, CAST(EXTRACT(YEAR FROM w.close_date) AS INTEGER) - c.cohort + 1 AS yr,
-               SUM(w.amount_cents) AS cents
-        FROM w JOIN c ON c.customer_id = w.customer_id GROUP BY 1, 2, 3
+        SELECT customer_id, CAST(EXTRACT(YEAR FROM first_day) AS INTEGER) AS cohort,
+               CAST(EXTRACT(YEAR FROM day) AS INTEGER) - CAST(EXTRACT(YEAR FROM first_day) AS INTEGER) + 1 AS yr,
+               SUM(won_cents) AS cents
+        FROM ev GROUP BY 1, 2, 3
     ),
     b AS (
-        SELECT c.customer_id, c.cohort, COALESCE(per.cents, 0) AS base
-        FROM c LEFT JOIN per ON per.customer_id = c.customer_id AND per.yr = 1
+        SELECT customer_id, cohort, SUM(CASE WHEN yr = 1 THEN cents ELSE 0 END) AS base FROM per GROUP BY 1, 2
     ),
     coh AS (SELECT cohort, COUNT(*) AS customers, SUM(base) AS base_cents FROM b GROUP BY 1),
     yk AS (
@@ -278,32 +277,22 @@ def accounts_at_risk_sql(engine: Engine, scope: Scope, as_of: date) -> pd.DataFr
     base, params = _base(scope, "company")
     where, rparams = scope_filter(scope, "o")
     sql = f"""{base},
-    g AS (
-        SELECT customer_id, percentile_cont(0.5) WITHIN GROUP (ORDER BY day - prev) AS cycle
-        FROM ev WHERE prev IS NOT NULL GROUP BY 1
-    ),
     s AS (
         SELECT customer_id, MIN(customer) AS customer,
                SUM(CASE WHEN close_date > :year_ago THEN amount_cents ELSE 0 END) AS last_12m_cents,
                SUM(CASE WHEN close_date > :two_ago AND close_date <= :year_ago THEN amount_cents ELSE 0 END)
                    AS prior_12m_cents,
                MAX(close_date) AS last_purchase
-        FROM w WHERE customer_id IS NOT NULL GROUP BY 1
+        FROM w WHERE customer_id IS NOT NULL AND close_date > :two_ago GROUP BY 1
     ),
-    ren AS (
-        SELECT o.deal_id, k.customer_id, o.amount_cents, o.close_date, o.created_date
-        FROM deals o JOIN deal_kinds k ON k.deal_id = o.deal_id
-        WHERE o.outcome = 'open' AND k.customer_id IS NOT NULL AND {deal_kind_sql("o.deal_type")} = 'renewal'
-          {where}
-    ),
-    hist AS (
-        SELECT h.deal_id, MAX(h.entered_at) AS last_change
-        FROM deal_stage_history h JOIN ren ON ren.deal_id = h.deal_id GROUP BY h.deal_id
+    g AS (
+        SELECT customer_id, percentile_cont(0.5) WITHIN GROUP (ORDER BY day - prev) AS cycle
+        FROM ev WHERE prev IS NOT NULL AND customer_id IN (SELECT customer_id FROM s) GROUP BY 1
     ),
     st AS (
-        SELECT ren.customer_id, COUNT(*) AS stale_renewals, SUM(COALESCE(ren.amount_cents, 0)) AS stale_renewal_cents
-        FROM ren LEFT JOIN hist ON hist.deal_id = ren.deal_id
-        WHERE ren.close_date < :asof OR COALESCE(hist.last_change, ren.created_date) < :stale_before
+        SELECT o.customer_id, COUNT(*) AS stale_renewals, SUM(COALESCE(o.amount_cents, 0)) AS stale_renewal_cents
+        FROM open_renewals o
+        WHERE (o.close_date < :asof OR COALESCE(o.last_change, o.created_date) < :stale_before) {where}
         GROUP BY 1
     )
     SELECT s.customer_id, s.customer, s.last_12m_cents, s.prior_12m_cents, s.last_purchase, g.cycle AS usual_cycle_days,

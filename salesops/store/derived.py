@@ -10,6 +10,8 @@ that can change them, so readers get them without recomputing.
   and purchase day (:data:`CUSTOMER_DAYS`), with each customer's first, previous and next purchase
   day and name:
   what the company-wide Customers figures are computed from.
+* :func:`refresh_open_renewals` — ``open_renewals``: open renewal deals with their customer and last
+  stage change (:data:`OPEN_RENEWALS`): the stale-renewal warning of the accounts at risk.
 
 Writers call :func:`refresh_derived` (both, in order): the demo build, and every import that writes
 deals or accounts (:func:`salesops.ingest.write.write_plan`). Tests that insert deals or accounts by
@@ -21,10 +23,10 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from salesops.store.sql import WON_KINDS_CTE, WON_KINDS_READ, business_sql, purchase_day_sql
+from salesops.store.sql import WON_KINDS_CTE, WON_KINDS_READ, business_sql, deal_kind_sql, purchase_day_sql
 
-#: Tables whose rows the derived tables are computed from.
-SOURCES = frozenset({"deals", "accounts"})
+#: Tables whose rows the derived tables are computed from (only the demo writes stage history).
+SOURCES = frozenset({"deals", "accounts", "deal_stage_history"})
 
 _FILL = f"""INSERT INTO deal_kinds (deal_id, customer_id, kind)
 {WON_KINDS_CTE}
@@ -100,6 +102,33 @@ def refresh_customer_days(conn: Connection) -> int:
     return int(conn.execute(sa.text("SELECT COUNT(*) FROM customer_days")).scalar_one())
 
 
+#: The rows of ``open_renewals``: open deals whose type is a renewal, with their customer (from
+#: ``deal_kinds``) and latest stage change.
+OPEN_RENEWALS = f"""
+SELECT d.deal_id, k.customer_id, d.rep_id, d.team_id, d.amount_cents, d.close_date, d.created_date,
+       h.last_change
+FROM deals d JOIN deal_kinds k ON k.deal_id = d.deal_id
+LEFT JOIN (SELECT deal_id, MAX(entered_at) AS last_change FROM deal_stage_history GROUP BY deal_id) h
+       ON h.deal_id = d.deal_id
+WHERE d.outcome = 'open' AND k.customer_id IS NOT NULL AND {deal_kind_sql("d.deal_type")} = 'renewal'
+"""  # noqa: S608 - our fragments only
+RENEWAL_COLUMNS = "deal_id, customer_id, rep_id, team_id, amount_cents, close_date, created_date, last_change"
+
+
+def refresh_open_renewals(conn: Connection) -> int:
+    """Rewrite ``open_renewals`` from the deals, ``deal_kinds`` (refresh it first) and the stage
+    history, in the caller's transaction; return its rows."""
+    conn.execute(sa.text("DELETE FROM open_renewals"))
+    conn.execute(sa.text(f"INSERT INTO open_renewals ({RENEWAL_COLUMNS}) {OPEN_RENEWALS}"))  # noqa: S608 - ours
+    if conn.dialect.name == "postgresql":
+        conn.execute(sa.text("ANALYZE open_renewals"))
+    return int(conn.execute(sa.text("SELECT COUNT(*) FROM open_renewals")).scalar_one())
+
+
 def refresh_derived(conn: Connection) -> dict[str, int]:
     """Rewrite every derived table after a write to deals or accounts; return their row counts."""
-    return {"deal_kinds": refresh_deal_kinds(conn), "customer_days": refresh_customer_days(conn)}
+    return {
+        "deal_kinds": refresh_deal_kinds(conn),
+        "customer_days": refresh_customer_days(conn),
+        "open_renewals": refresh_open_renewals(conn),
+    }

@@ -175,6 +175,22 @@ customer_days = Table(
     Column("customer", String),  # the customer's name: its top-level account's, else its deals' smallest account text
 )
 
+#: Open renewal deals with a customer and their last stage change: derived data (the stale-renewal
+#: warning of the accounts at risk), rewritten whole by :func:`salesops.store.derived.refresh_open_renewals`
+#: with the other derived tables, so a page call does not join every deal and its stage history.
+open_renewals = Table(
+    "open_renewals",
+    metadata,
+    Column("deal_id", String, primary_key=True),
+    Column("customer_id", String, nullable=False),
+    Column("rep_id", String),
+    Column("team_id", String),
+    Column("amount_cents", BigInteger),
+    Column("close_date", Date),
+    Column("created_date", Date),
+    Column("last_change", Date),  # the deal's latest stage change (NULL: none recorded)
+)
+
 deal_stage_history = Table(
     "deal_stage_history",
     metadata,

@@ -268,3 +268,24 @@ def test_team_performance_splits_each_teams_revenue_like_the_customers_page(engi
         engine, Scope(start=date(2024, 1, 1), end=date(2024, 12, 31), grain="year"), "team"
     )
     assert year.set_index("group").loc["T1", "existing_cents"] == got.loc["T1", "existing_cents"]
+
+
+@pytest.mark.parametrize("as_of", [date(2026, 11, 24), date(2025, 8, 14)])
+def test_the_stored_purchase_days_give_the_figures_of_the_deals(demo_engine, monkeypatch, as_of):
+    """On the demo, every company-wide figure read from customer_days equals the same figure computed
+    from the deals (today, and mid-history where later purchases must not count)."""
+    from salesops.customers import fast, view
+
+    scope = Scope(start=date(as_of.year, 1, 1), end=as_of, grain="quarter")
+    stored = view.customer_view(demo_engine, scope, as_of)
+    stored_months = customers.customer_periods(demo_engine, customers.trend_scope(scope), "company", as_of)
+    assert stored.periods["won_cents"].sum() > 0 and len(stored.risk) > 0
+    monkeypatch.setattr(fast, "_stored", lambda scope, by: False)
+    live = view.customer_view(demo_engine, scope, as_of)
+    check = pd.testing.assert_frame_equal
+    check(customers.customer_periods(demo_engine, customers.trend_scope(scope), "company", as_of), stored_months)
+    for name in ("periods", "in_range", "retention", "grid", "risk"):
+        check(getattr(stored, name), getattr(live, name), check_dtype=False, obj=name)
+    check(stored.concentration.top, live.concentration.top, check_dtype=False)
+    assert stored.concentration.top_share == live.concentration.top_share
+    assert stored.no_account_cents == live.no_account_cents

@@ -13,7 +13,7 @@ from alembic import command
 
 from salesops import ingest, store
 from salesops.store import migrate, schema
-from salesops.store.derived import CUSTOMER_DAYS, DAY_COLUMNS
+from salesops.store.derived import CUSTOMER_DAYS, DAY_COLUMNS, OPEN_RENEWALS, RENEWAL_COLUMNS
 from salesops.store.sql import WON_KINDS_CTE
 from tests.builders import deal, insert, rep
 
@@ -45,10 +45,18 @@ def _stored(engine) -> pd.DataFrame:
     return _frame(engine, "SELECT deal_id, customer_id, kind FROM deal_kinds")
 
 
+def _assert_renewals_current(engine) -> pd.DataFrame:
+    """open_renewals equals OPEN_RENEWALS evaluated now."""
+    stored = _frame(engine, f"SELECT {RENEWAL_COLUMNS} FROM open_renewals")  # noqa: S608 - constant
+    pd.testing.assert_frame_equal(stored, _frame(engine, OPEN_RENEWALS))
+    return stored
+
+
 def _assert_current(engine) -> pd.DataFrame:
     stored, defined = _stored(engine), _frame(engine, _DEFINED)
     pd.testing.assert_frame_equal(stored, defined)
     _assert_days_current(engine)
+    _assert_renewals_current(engine)
     return stored.set_index("deal_id")
 
 
@@ -138,9 +146,10 @@ def test_migration_0007_creates_and_fills_the_table_for_an_existing_store(new_st
     engine.dispose()
 
 
-def test_migration_0009_creates_and_fills_the_customer_days_of_an_existing_store(new_store_url):
+def test_migration_0009_creates_and_fills_the_customer_tables_of_an_existing_store(new_store_url):
     """A store at revision 0008 with won deals (one with no account) gets customer_days filled to the
-    definition by revision 0009: one row per customer and day, the no-account revenue in a row of its own."""
+    definition by revision 0009 (one row per customer and day, the no-account revenue in a row of its
+    own), and open_renewals with its open renewal."""
     engine = store.open_store(new_store_url("at0008"))
     _org(engine)
     insert(
@@ -151,10 +160,12 @@ def test_migration_0009_creates_and_fills_the_customer_days_of_an_existing_store
             {**deal(2, "R1", "T1", "won", 700, date(2025, 1, 1)), "account": "ACME"},
             {**deal(3, "R1", "T1", "won", 900, date(2025, 6, 1)), "account": "Acme"},
             {**deal(4, "R1", "T1", "won", 50, date(2025, 6, 1))},
+            {**deal(5, "R1", "T1", "open", 400, date(2026, 1, 1)), "account": "Acme", "deal_type": "Renewal"},
         ],
     )
     with engine.begin() as conn:
         conn.execute(sa.text("DROP TABLE customer_days"))
+        conn.execute(sa.text("DROP TABLE open_renewals"))
         conn.execute(sa.text("UPDATE alembic_version SET version_num = '0008'"))
     with engine.begin() as conn:
         command.upgrade(migrate._config(conn), "0009")
@@ -164,6 +175,10 @@ def test_migration_0009_creates_and_fills_the_customer_days_of_an_existing_store
         ("None", "2025-06-01", "None", "50", "0", "1", "None"),
         ("name:acme", "2025-01-01", "2025-01-01", "1200", "0", "2", "ACME"),
         ("name:acme", "2025-06-01", "2025-01-01", "900", "900", "1", "ACME"),
+    ]
+    renewals = _assert_renewals_current(engine)
+    assert _texts(renewals, "deal_id", "customer_id", "amount_cents", "last_change") == [
+        ("D005", "name:acme", "400", "None")
     ]
     engine.dispose()
 

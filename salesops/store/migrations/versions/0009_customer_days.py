@@ -1,14 +1,15 @@
-"""Derived customer purchase days: the customer_days table (each customer's won revenue per purchase
-day, with the previous and next purchase day), filled from the stored deal kinds and deals.
+"""Derived customer tables: customer_days (each customer's won revenue per purchase day, with the
+previous and next purchase day) and open_renewals (open renewal deals with their customer and last
+stage change), filled from the stored deal kinds, deals and stage history.
 
 Revision ID: 0009
 Revises: 0008
 Create Date: 2026-12-01
 
-The table is the stored result of salesops.store.derived.CUSTOMER_DAYS over deal_kinds, rewritten by
-every write that changes deals or accounts (salesops.store.derived.refresh_derived); this revision
-creates it and fills it for the store's existing deals, so a migrated store shows the same customer
-figures as before. Where the table exists already it is only refilled.
+The tables are the stored results of salesops.store.derived.CUSTOMER_DAYS and OPEN_RENEWALS,
+rewritten by every write that changes deals or accounts (salesops.store.derived.refresh_derived);
+this revision creates them and fills them for the store's existing deals, so a migrated store shows
+the same customer figures as before. Where a table exists already it is only refilled.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from salesops.store.derived import refresh_customer_days
+from salesops.store.derived import refresh_customer_days, refresh_open_renewals
 
 revision = "0009"
 down_revision = "0008"
@@ -43,7 +44,22 @@ def upgrade() -> None:
             sa.Column("customer", sa.String(), nullable=True),
         )
     refresh_customer_days(bind)
+    if "open_renewals" not in set(sa.inspect(bind).get_table_names()):
+        op.create_table(
+            "open_renewals",
+            sa.Column("deal_id", sa.String(), nullable=False),
+            sa.Column("customer_id", sa.String(), nullable=False),
+            sa.Column("rep_id", sa.String(), nullable=True),
+            sa.Column("team_id", sa.String(), nullable=True),
+            sa.Column("amount_cents", sa.BigInteger(), nullable=True),
+            sa.Column("close_date", sa.Date(), nullable=True),
+            sa.Column("created_date", sa.Date(), nullable=True),
+            sa.Column("last_change", sa.Date(), nullable=True),
+            sa.PrimaryKeyConstraint("deal_id"),
+        )
+    refresh_open_renewals(bind)
 
 
 def downgrade() -> None:
+    op.drop_table("open_renewals")
     op.drop_table("customer_days")
