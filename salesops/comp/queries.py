@@ -31,7 +31,7 @@ from salesops.errors import AccessDenied
 from salesops.scope import Scope
 from salesops.store import schema
 from salesops.store.engine import fetch_frame as _fetch
-from salesops.store.sql import QUOTA_IN_WINDOW, quota_params, scope_filter, viewer_filter
+from salesops.store.sql import QUOTA_IN_WINDOW, WON_KINDS, quota_params, scope_filter, viewer_filter
 
 _GRAIN_FRACTION = {"week": Fraction(1, 52), "month": Fraction(1, 12), "quarter": Fraction(1, 4), "year": Fraction(1)}
 
@@ -75,20 +75,30 @@ def load_attainment(engine: Engine, scope: Scope) -> pd.DataFrame:
     # One scan of deals (won, per rep and team) serves both the reps' and the teams' bookings; the
     # team quota is a window over the team's reps. The scope filter is by the reps' current team, so
     # it can drop whole teams before anything is summed.
-    # Only our own fragments (QUOTA_IN_WINDOW, scope_filter's clauses, the kind columns) are
-    # spliced; values are binds. Bookings per deal kind: the stored kinds (deal_kinds), for plans
+    # Only our own fragments (QUOTA_IN_WINDOW, WON_KINDS, scope_filter's clauses, the kind columns)
+    # are spliced; values are binds. Bookings per deal kind: the stored kinds (deal_kinds), for plans
     # with components limited by deal type.
     kind_cols = list(KIND_COLUMNS.values())
     kind_sums = ", ".join(
-        f"SUM(CASE WHEN k.kind = '{k}' THEN d.amount_cents ELSE 0 END) AS {c}" for k, c in KIND_COLUMNS.items()
+        f"SUM(CASE WHEN w.kind = '{k}' THEN w.amount_cents ELSE 0 END) AS {c}" for k, c in KIND_COLUMNS.items()
     )
+    # The bookings per kind come from the stored kinds alone (WON_KINDS: one window of row groups,
+    # no join to deals; a won deal of unknown amount adds 0), in their own branch of ``won``.
     sql = sa.text(
         f"""
         WITH won AS (
-            SELECT d.rep_id, d.team_id, SUM(d.amount_cents) AS booked_cents, {kind_sums}
-            FROM deals d LEFT JOIN deal_kinds k ON k.deal_id = d.deal_id
-            WHERE d.outcome = 'won' AND d.amount_cents IS NOT NULL AND d.close_date BETWEEN :start AND :end
-            GROUP BY d.rep_id, d.team_id
+            SELECT rep_id, team_id, SUM(booked_cents) AS booked_cents, {", ".join(f"SUM({c}) AS {c}" for c in kind_cols)}
+            FROM (
+                SELECT d.rep_id, d.team_id, d.amount_cents AS booked_cents, {", ".join(f"0 AS {c}" for c in kind_cols)}
+                FROM deals d
+                WHERE d.outcome = 'won' AND d.amount_cents IS NOT NULL AND d.close_date BETWEEN :start AND :end
+                UNION ALL
+                SELECT w.rep_id, w.team_id, 0, {kind_sums}
+                FROM ({WON_KINDS}) w
+                WHERE w.close_date BETWEEN :start AND :end
+                GROUP BY w.rep_id, w.team_id
+            ) b
+            GROUP BY rep_id, team_id
         ),
         rep_won AS (
             SELECT rep_id, SUM(booked_cents) AS booked_cents, {", ".join(f"SUM({c}) AS {c}" for c in kind_cols)}

@@ -18,7 +18,14 @@ from salesops.leaderboards.metrics import SUMS, TREND_PERIODS, check_metric
 from salesops.scope import Scope, period_label, period_start, shift
 from salesops.store.dialect import DOUBLE, unnest_series
 from salesops.store.engine import result_frame as _frame
-from salesops.store.sql import PERIOD_STEP, period_start_sql, prorated_quota, quota_in_window, quota_rows
+from salesops.store.sql import (
+    PERIOD_STEP,
+    WON_KINDS,
+    period_start_sql,
+    prorated_quota,
+    quota_in_window,
+    quota_rows,
+)
 
 # ---- SQL ------------------------------------------------------------------------------------
 
@@ -61,9 +68,9 @@ _PART_SUMS = {
 #: The won revenue of one stored deal kind (``deal_kinds``: the one definition of new business,
 #: renewal, expansion, shared with the Customers page): sum column -> kind.
 KIND_SUMS = {"new_logo_cents": "new_business", "expansion_cents": "expansion"}
-#: Won deals with their stored kind, for the kind sums (``deals`` columns unqualified in the
-#: callers' filters: deal_kinds has no rep_id or team_id).
-_KINDS_FROM = "deal_kinds k JOIN deals d ON d.deal_id = k.deal_id"
+#: Won deals with their stored kind, for the kind sums: the stored kinds alone (WON_KINDS, which
+#: carries the deal's rep_id and team_id for the callers' unqualified filters), one window of it.
+_KINDS_FROM = f"({WON_KINDS}) k"
 
 
 def stats_sql(where: str, rep_where: str) -> str:
@@ -81,7 +88,7 @@ def stats_sql(where: str, rep_where: str) -> str:
         acts[f"activities{s}"] = f"SUM(CASE WHEN {_in('occurred_at', s)} THEN 1 ELSE 0 END)"
         for col, kind in KIND_SUMS.items():
             kinds[f"{col}{s}"] = (
-                f"COALESCE(SUM(CASE WHEN k.kind = '{kind}' AND {_in('d.close_date', s)} THEN d.amount_cents END), 0)"
+                f"COALESCE(SUM(CASE WHEN k.kind = '{kind}' AND {_in('k.close_date', s)} THEN k.amount_cents END), 0)"
             )
     quota = {"quota_cents_c": "COALESCE(qc.quota_cents, 0)", "quota_cents_p": "COALESCE(qp.quota_cents, 0)"}
     # One scan per table over the hull of both ranges [:h_start, :h_end]; CASE sums split it.
@@ -99,11 +106,11 @@ def stats_sql(where: str, rep_where: str) -> str:
             WHERE occurred_at BETWEEN :h_start AND :h_end {where}
             GROUP BY rep_id, team_id
             UNION ALL
-            SELECT d.rep_id, d.team_id, {_select(kinds, both)}
+            SELECT k.rep_id, k.team_id, {_select(kinds, both)}
             FROM {_KINDS_FROM}
             WHERE k.kind IN ({", ".join(f"'{k}'" for k in KIND_SUMS.values())})
-              AND d.close_date BETWEEN :h_start AND :h_end {where}
-            GROUP BY d.rep_id, d.team_id
+              AND k.close_date BETWEEN :h_start AND :h_end {where}
+            GROUP BY k.rep_id, k.team_id
             UNION ALL
             SELECT r.rep_id, r.team_id, {_select(quota, both)}
             FROM reps r
@@ -148,7 +155,7 @@ def _trend_sql(bind, where: str, rep_where: str, n_periods: int, parts: tuple[st
     }
     acts = {"activities": "COUNT(*)"}
     kinds = {
-        col: f"COALESCE(SUM(CAST(d.amount_cents AS DOUBLE PRECISION)) FILTER (WHERE k.kind = '{kind}'), 0)"
+        col: f"COALESCE(SUM(CAST(k.amount_cents AS DOUBLE PRECISION)) FILTER (WHERE k.kind = '{kind}'), 0)"
         for col, kind in KIND_SUMS.items()
     }
     quota = {"quota_cents": "SUM(q.quota_cents)"}
@@ -171,9 +178,9 @@ def _trend_sql(bind, where: str, rep_where: str, n_periods: int, parts: tuple[st
             GROUP BY 1, 2, 3""",  # noqa: S608 - our fragments; values bound
         # every won deal (kind set), so a period with won deals of neither kind shows 0, not nothing
         "kinds": f"""
-            SELECT d.rep_id, d.team_id, {period_start_sql("d.close_date", grain)} AS period_start, {_select(kinds, one, cols)}
+            SELECT k.rep_id, k.team_id, {period_start_sql("k.close_date", grain)} AS period_start, {_select(kinds, one, cols)}
             FROM {_KINDS_FROM}
-            WHERE k.kind IS NOT NULL AND d.close_date BETWEEN :t_start AND :t_end {where}
+            WHERE k.close_date BETWEEN :t_start AND :t_end {where}
             GROUP BY 1, 2, 3""",  # noqa: S608 - our fragments; values bound
         "quota": f"""
             SELECT r.rep_id, r.team_id, q.period_start, {_select(quota, one, cols)}

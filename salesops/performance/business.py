@@ -1,7 +1,7 @@
 """Won revenue per team split into new business and existing customers (renewals, expansions).
 
 The deal kinds are those of :data:`salesops.store.sql.WON_KINDS_CTE` (stored in ``deal_kinds``,
-read through :data:`salesops.store.sql.WON_KINDS_READ`), so this split is the one on
+read through :data:`salesops.store.sql.WON_KINDS`), so this split is the one on
 the Customers page (docs/CUSTOMERS.md).
 """
 
@@ -14,7 +14,7 @@ from sqlalchemy.engine import Engine
 
 from salesops.scope import Scope
 from salesops.store.engine import fetch_frame
-from salesops.store.sql import WON_KINDS_READ, business_sql, scope_filter
+from salesops.store.sql import WON_KINDS, business_sql, scope_filter
 
 #: Columns of :func:`business_by_team`.
 BUSINESS_COLUMNS = ["team_id", "team", "won_cents", "new_cents", "existing_cents", "existing_share"]
@@ -24,12 +24,13 @@ def business_by_team(engine: Engine, scope: Scope) -> pd.DataFrame:
     """Per team in scope: won revenue in the range, from new business and from existing customers
     (BUSINESS_COLUMNS; existing_share is NaN for a team that won nothing). Sorted by team_id."""
     where, params = scope_filter(scope, "t", rep_col=None)  # team rows: a rep sees none
-    sql = f"""{WON_KINDS_READ}
+    # The won deals with their kind: WON_KINDS (deal_kinds alone, one window of row groups of it).
+    sql = f"""
         SELECT t.team_id, t.name AS team, COALESCE(SUM(k.amount_cents), 0) AS won_cents,
                COALESCE(SUM(CASE WHEN {business_sql("k.kind")} = 'existing' THEN k.amount_cents END), 0)
                    AS existing_cents
         FROM teams t
-        LEFT JOIN won_kinds k ON k.team_id = t.team_id AND k.close_date BETWEEN :start AND :end
+        LEFT JOIN ({WON_KINDS}) k ON k.team_id = t.team_id AND k.close_date BETWEEN :start AND :end
         WHERE 1 = 1 {where}
         GROUP BY t.team_id, t.name
         ORDER BY t.team_id

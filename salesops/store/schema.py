@@ -143,12 +143,21 @@ deals = Table(
 #: :data:`salesops.store.sql.WON_KINDS_CTE` (the one definition), rewritten whole by
 #: :func:`salesops.store.derived.refresh_deal_kinds` in the transaction of every write that can
 #: change it (demo build, deals and accounts imports), so the pages read it instead of recomputing.
+#: It also carries a copy of the deal's rep, team, close date, amount and account (revision 0010), and
+#: is written won deals first in close-date order: the won-deal readers (WON_KINDS_READ, the kind sums
+#: of the leaderboard and of compensation) read one window of it with no join to ``deals``, and DuckDB
+#: skips the row groups outside the window by their min/max.
 deal_kinds = Table(
     "deal_kinds",
     metadata,
     Column("deal_id", String, primary_key=True),
     Column("customer_id", String),  # NULL: the deal has no account
     Column("kind", String),  # new_business / renewal / expansion / existing; NULL unless won with a close date
+    Column("rep_id", String),  # the deal's columns, copied
+    Column("team_id", String),
+    Column("close_date", Date),
+    Column("amount_cents", BigInteger),
+    Column("account", String),
 )
 
 #: Each customer's won purchase days: derived data, the won deals of ``deal_kinds`` summed per
@@ -357,13 +366,14 @@ review_snapshots = Table(
     PrimaryKeyConstraint("as_of", "level", "entity_id"),
 )
 
-# PostgreSQL-only date indexes (revision 0002); DuckDB skips row groups by min/max instead.
+# PostgreSQL-only date indexes (revisions 0002, 0010); DuckDB skips row groups by min/max instead.
 for _name, _table, _column in (
     ("ix_deals_close_date", deals, "close_date"),
     ("ix_deals_created_date", deals, "created_date"),
     ("ix_leads_created_at", leads, "created_at"),
     ("ix_activities_occurred_at", activities, "occurred_at"),
     ("ix_deal_changes_changed_at", deal_changes, "changed_at"),
+    ("ix_deal_kinds_close_date", deal_kinds, "close_date"),  # revision 0010
 ):
     Index(_name, _table.c[_column]).ddl_if(dialect="postgresql")
 

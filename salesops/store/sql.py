@@ -293,6 +293,7 @@ won_kinds AS (
 #: ``won_kinds`` relations (the columns the readers use), read from the stored ``deal_kinds``
 #: table that :func:`salesops.store.derived.refresh_deal_kinds` fills from :data:`WON_KINDS_CTE`
 #: at write time (tests/unit/test_deal_kinds.py checks that the two agree).
+#: (It reads only deal_kinds' own columns, so revisions before 0010 can fill their tables with it.)
 WON_KINDS_READ = """
 WITH deal_customers AS (
     SELECT d.*, k.customer_id FROM deals d LEFT JOIN deal_kinds k ON k.deal_id = d.deal_id
@@ -303,6 +304,19 @@ won_kinds AS (
     FROM deal_kinds k JOIN deals d ON d.deal_id = k.deal_id
     WHERE k.kind IS NOT NULL
 )
+"""
+
+#: The ``won_kinds`` relation of :data:`WON_KINDS_READ` (the same columns and rows), read from
+#: ``deal_kinds`` alone: it carries a copy of the deal's rep, team, close date, amount and account
+#: (revision 0010; tests/unit/test_deal_kinds.py checks the copies), won deals first in close-date
+#: order, so a filter on close_date reads only that window's row groups and no join to ``deals``
+#: runs. Columns: deal_id, rep_id, team_id, close_date, amount_cents (0 when unknown), customer_id,
+#: account_name, kind.
+WON_KINDS = """
+    SELECT deal_id, rep_id, team_id, close_date, COALESCE(amount_cents, 0) AS amount_cents,
+           customer_id, account AS account_name, kind
+    FROM deal_kinds
+    WHERE kind IS NOT NULL
 """
 
 

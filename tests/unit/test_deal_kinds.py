@@ -20,6 +20,8 @@ from tests.builders import deal, insert, rep
 _DEFINED = f"""{WON_KINDS_CTE}
 SELECT dc.deal_id, dc.customer_id, wk.kind
 FROM deal_customers dc LEFT JOIN won_kinds wk ON wk.deal_id = dc.deal_id"""  # noqa: S608 - our fragments
+#: deal_kinds' copies of the deal's columns (revision 0010), as the deals table has them.
+_COPIED = "SELECT deal_id, rep_id, team_id, close_date, amount_cents, account FROM {table}"
 
 
 def _frame(engine, sql: str, key: tuple[str, ...] = ("deal_id",)) -> pd.DataFrame:
@@ -57,6 +59,12 @@ def _assert_current(engine) -> pd.DataFrame:
     pd.testing.assert_frame_equal(stored, defined)
     _assert_days_current(engine)
     _assert_renewals_current(engine)
+    columns = store.read_frame(
+        engine, sa.text("SELECT column_name FROM information_schema.columns WHERE table_name = 'deal_kinds'")
+    )
+    if "rep_id" in set(columns["column_name"]):  # from revision 0010 on
+        copied = _frame(engine, _COPIED.format(table="deal_kinds"))
+        pd.testing.assert_frame_equal(copied, _frame(engine, _COPIED.format(table="deals")))
     return stored.set_index("deal_id")
 
 

@@ -16,7 +16,22 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from salesops.store.derived import refresh_deal_kinds
+from salesops.store.sql import WON_KINDS_CTE
+
+# The table's columns at this revision (0010 adds copied deal columns and refills it with
+# salesops.store.derived.refresh_deal_kinds).
+_FILL = f"""INSERT INTO deal_kinds (deal_id, customer_id, kind)
+{WON_KINDS_CTE}
+SELECT dc.deal_id, dc.customer_id, wk.kind
+FROM deal_customers dc LEFT JOIN won_kinds wk ON wk.deal_id = dc.deal_id
+"""  # noqa: S608 - our fragments only
+
+
+def refresh_deal_kinds(bind) -> None:
+    """Rewrite the table as it is at this revision."""
+    bind.execute(sa.text("DELETE FROM deal_kinds"))
+    bind.execute(sa.text(_FILL))
+
 
 revision = "0007"
 down_revision = "0006"
