@@ -64,12 +64,11 @@ def funnel(engine: Engine, scope: Scope) -> pd.DataFrame:
     entering), flag (text or ''). The company row always covers every team, so a filtered team is
     still compared with the whole company.
     """
-    wide = _wide(engine, scope, scope.start, scope.end)
+    wide = _wide(engine, scope)
     # ROLLUP always yields the company row; with no lead and no deal there is no funnel to show.
     if wide.empty or not (wide["n_lead"].fillna(0).sum() or wide["opp_cents"].fillna(0).sum()):
         return pd.DataFrame(columns=FUNNEL_COLUMNS)
-    start, end = history_window(scope)
-    return _long(wide, _history(_wide(engine, scope, start, end)))
+    return _long(wide, _history(wide))
 
 
 def history_window(scope: Scope) -> tuple[date, date]:
@@ -79,34 +78,50 @@ def history_window(scope: Scope) -> tuple[date, date]:
 
 
 def _history(wide: pd.DataFrame) -> dict[str, np.ndarray]:
-    """team_id -> its step conversions over the history window (NaN where too few entered)."""
+    """team_id -> its step conversions over the history window (NaN where too few entered), from
+    the ``h_<stage>`` counts of :func:`_wide`."""
     stages = list(LEAD_STAGES)
     if wide.empty:
         return {}
-    counts = np.column_stack([pd.to_numeric(wide[f"n_{st}"]).fillna(0).to_numpy(dtype="int64") for st in stages])
+    counts = np.column_stack([pd.to_numeric(wide[f"h_{st}"]).fillna(0).to_numpy(dtype="int64") for st in stages])
     entering = np.column_stack([np.zeros(len(wide), dtype="int64"), counts[:, :-1]])
     step = np.full(counts.shape, np.nan)
     np.divide(counts, entering, out=step, where=entering >= MIN_ENTERING)
     return dict(zip(wide["team_id"].to_numpy(dtype=object), step))
 
 
-def _wide(engine: Engine, scope: Scope, start, end) -> pd.DataFrame:
-    """One row per team in scope plus the company (team_id NULL): stage counts of the leads created
-    from ``start`` to ``end`` and the value of the deals created then."""
+def _wide(engine: Engine, scope: Scope) -> pd.DataFrame:
+    """One row per team in scope plus the company (team_id 'company'): stage counts of the leads
+    created in the range (``n_<stage>``) and in its :func:`history_window` (``h_<stage>``), and the
+    value of the deals created in the range.
+
+    A team is listed when it has leads or deals in the range. The leads of the range and of its
+    history are one scan (the two windows are adjacent), grouped by team, furthest stage and window
+    before the stages are counted; the long SQL is one statement on purpose.
+    """
     # A lead counts at every stage up to its furthest: stage i counts leads whose furthest is i or later.
     reached = [", ".join(f"'{later}'" for later in LEAD_STAGES[i:]) for i in range(len(LEAD_STAGES))]
-    stage_cases = ", ".join(
-        f"COUNT(*) FILTER (WHERE furthest_stage IN ({names})) AS n_{stage}"
+    stage_sums = ", ".join(
+        f"CAST(COALESCE(SUM(n) FILTER (WHERE {when} AND furthest_stage IN ({names})), 0) AS BIGINT) AS {p}_{stage}"
+        for p, when in (("n", "cur"), ("h", "NOT cur"))
         for stage, names in zip(LEAD_STAGES, reached)
     )
     team_where, params = scope_filter(scope, alias="t", rep_col=None)
+    h_start, _h_end = history_window(scope)
     sql = sa.text(
         f"""
-        WITH l AS (
-            SELECT COALESCE(team_id, '') AS team_id, GROUPING(COALESCE(team_id, '')) AS total, {stage_cases}
-            FROM leads WHERE created_at BETWEEN :start AND :end
-            GROUP BY ROLLUP (COALESCE(team_id, ''))
+        WITH lc AS (
+            SELECT COALESCE(team_id, '') AS team_id, furthest_stage, created_at >= :start AS cur, COUNT(*) AS n
+            FROM leads WHERE created_at BETWEEN :h_start AND :end
+            GROUP BY 1, 2, 3
         ),
+        la AS (
+            SELECT team_id, GROUPING(team_id) AS total, COUNT(*) FILTER (WHERE cur) AS cur_groups, {stage_sums}
+            FROM lc
+            GROUP BY ROLLUP (team_id)
+        ),
+        -- the range's leads: the company row and the teams with a lead in the range
+        l AS (SELECT * FROM la WHERE total = 1 OR cur_groups > 0),
         d AS (
             SELECT COALESCE(team_id, '') AS team_id, GROUPING(COALESCE(team_id, '')) AS total,
                    COALESCE(SUM(amount_cents), 0) AS opp_cents,
@@ -115,22 +130,25 @@ def _wide(engine: Engine, scope: Scope, start, end) -> pd.DataFrame:
             GROUP BY ROLLUP (COALESCE(team_id, ''))
         ),
         x AS (
-            SELECT COALESCE(l.team_id, d.team_id) AS team_id, l.n_lead, l.n_mql, l.n_sql, l.n_opportunity,
-                   l.n_won, d.opp_cents, d.won_cents
+            SELECT COALESCE(l.team_id, d.team_id) AS team_id, COALESCE(l.total, d.total) AS total,
+                   l.n_lead, l.n_mql, l.n_sql, l.n_opportunity, l.n_won, d.opp_cents, d.won_cents
             -- an equi-join (PostgreSQL runs a FULL JOIN only on one): the ROLLUP's company row
             -- (total = 1) meets the other's, a team's row the same team's
             FROM l FULL OUTER JOIN d ON l.total = d.total AND COALESCE(l.team_id, '') = COALESCE(d.team_id, '')
         )
         SELECT COALESCE(x.team_id, '{COMPANY}') AS team_id,
                CASE WHEN x.team_id IS NULL THEN 'Company' ELSE COALESCE(t.name, x.team_id) END AS team,
-               x.n_lead, x.n_mql, x.n_sql, x.n_opportunity, x.n_won, x.opp_cents, x.won_cents
-        FROM x LEFT JOIN teams t ON t.team_id = x.team_id
+               x.n_lead, x.n_mql, x.n_sql, x.n_opportunity, x.n_won, x.opp_cents, x.won_cents,
+               h.h_lead, h.h_mql, h.h_sql, h.h_opportunity, h.h_won
+        FROM x
+        LEFT JOIN teams t ON t.team_id = x.team_id
+        LEFT JOIN la h ON h.total = x.total AND COALESCE(h.team_id, '') = COALESCE(x.team_id, '')
         WHERE x.team_id IS NULL OR (1 = 1 {team_where})
         ORDER BY x.team_id NULLS FIRST
         """  # noqa: S608 - stage names from schema.LEAD_STAGES, filter from scope_filter, values bound
     )
     with engine.connect() as conn:
-        res = conn.execute(sql, {"start": start, "end": end, **params})
+        res = conn.execute(sql, {"start": scope.start, "end": scope.end, "h_start": h_start, **params})
         return result_frame(res)
 
 

@@ -13,6 +13,7 @@ from salesops.scope import Scope
 from salesops.store.sql import (
     PERIOD_STEP,
     open_at,
+    open_at_parts,
     period_end_sql,
     prorated_quota,
     quota_in_window,
@@ -28,6 +29,9 @@ RAMPING = """(r.ramp_months > 0 AND r.hire_date IS NOT NULL
 
 #: Deals open at the end of the range [:start, :end].
 OPEN_AT_END = open_at(":end")
+#: The same, as :func:`~salesops.store.sql.open_at_parts`' two disjoint halves (read them as two
+#: branches of a UNION ALL).
+OPEN_AT_END_PARTS = open_at_parts(":end")
 
 #: Prorated quota per rep for the window [:q_start, :q_end].
 REP_QUOTA = quota_in_window()

@@ -22,10 +22,10 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from salesops.errors import AccessDenied
-from salesops.performance.queries import OPEN_AT_END, binds, closed_cte, quota_total
+from salesops.performance.queries import OPEN_AT_END_PARTS, binds, closed_cte, quota_total
 from salesops.scope import Scope
 from salesops.store.probability import weighted_cents_sql
-from salesops.store.sql import attainment, open_at, scope_filter, win_rate
+from salesops.store.sql import attainment, open_at_parts, scope_filter, win_rate
 
 #: The definition of every metric, word for word as in docs/METRICS.md and the tiles' help.
 DEFINITIONS: dict[str, str] = {
@@ -87,7 +87,10 @@ def headline(engine: Engine, scope: Scope) -> Headline:
     sql = sa.text(
         f"""
         WITH closed AS ({closed_cte(where)}),
-        pipe AS (SELECT COALESCE(SUM(amount_cents), 0) AS open_cents FROM deals WHERE {OPEN_AT_END} {where}),
+        pipe AS (
+            SELECT COALESCE(SUM(amount_cents), 0) AS open_cents
+            FROM ({" UNION ALL ".join(f"SELECT amount_cents FROM deals WHERE {half} {where}" for half in OPEN_AT_END_PARTS)}) o
+        ),
         quota AS ({quota_total(rep_where)})
         SELECT * FROM closed, pipe, quota
         """  # noqa: S608 - our fragments only, values bound
@@ -168,10 +171,12 @@ def _window_branches(scopes: tuple[Scope, ...], where: str, rep_where: str, act_
             f"WHERE d.close_date BETWEEN :s{i} AND :e{i} {where}"
         )
         parts["quota"].append(f"SELECT {i} AS w, quota_cents FROM ({quota_total(rep_where, f'qs{i}', f'qe{i}')}) x")  # noqa: S608
-        parts["pipe"].append(
-            f"SELECT {i} AS w, d.outcome, d.amount_cents, d.probability_bp, d.close_date <= :qe{i} AS due "  # noqa: S608
-            f"FROM deals d WHERE {open_at(f':e{i}', 'd')} {where}"
-        )
+        # Open at the window's end: open_at's two disjoint halves, so the closed half prunes by date.
+        for half in open_at_parts(f":e{i}", "d"):
+            parts["pipe"].append(
+                f"SELECT {i} AS w, d.outcome, d.amount_cents, d.probability_bp, d.close_date <= :qe{i} AS due "  # noqa: S608
+                f"FROM deals d WHERE {half} {where}"
+            )
         # Head count: the scope's active reps hired by the window's end (n = 0) and everyone who
         # logged an activity in the window (n = their count).
         parts["heads"].append(

@@ -6,7 +6,7 @@
   same calendar as :mod:`salesops.scope`);
 * :data:`QUOTA_PERIOD_END`, :func:`quota_rows`, :func:`prorated_quota`, :func:`quota_in_window`,
   :data:`QUOTA_IN_WINDOW` — quota of a window, prorated by day;
-* :func:`open_at` — the deals open at a date;
+* :func:`open_at`, :func:`open_at_parts` — the deals open at a date;
 * :func:`attainment`, :func:`win_rate` — won ÷ quota and won ÷ (won + lost), for scalars and columns.
 
 Everything here returns SQL text plus a dict of bind parameters; values are never formatted into
@@ -144,6 +144,18 @@ def open_at(at: str = ":end", alias: str = "") -> str:
     (still open, or closed after it). At today that is exactly today's open deals."""
     d = f"{alias}." if alias else ""
     return f"{d}created_date <= {at} AND ({d}outcome = 'open' OR {d}close_date > {at})"
+
+
+def open_at_parts(at: str = ":end", alias: str = "") -> tuple[str, str]:
+    """:func:`open_at` as two disjoint halves whose rows together are exactly its rows: the deals
+    still open, and the deals closed after ``at`` (both created by then). Read them as two branches
+    of a UNION ALL: the second is a plain range on close_date, so DuckDB reads only the row groups
+    that can hold it, where the OR of :func:`open_at` makes it test every deal."""
+    d = f"{alias}." if alias else ""
+    return (
+        f"{d}created_date <= {at} AND {d}outcome = 'open'",
+        f"{d}created_date <= {at} AND {d}outcome <> 'open' AND {d}close_date > {at}",
+    )
 
 
 # ---- ratios ----------------------------------------------------------------------------------------

@@ -195,3 +195,18 @@ def test_the_quota_sql_is_written_only_in_store_sql():
     assert {k: v for k, v in offenders.items() if v} == {}
     # …and the patterns do find the fragments where they live
     assert all(re.search(p, QUOTA_IN_WINDOW) for p in patterns)
+
+
+@pytest.mark.parametrize("at", [date(2026, 3, 31), date(2026, 9, 30), date(2026, 11, 24)])
+def test_the_halves_of_open_at_are_disjoint_and_read_exactly_its_deals(demo_engine, at):
+    """open_at_parts' two halves share no deal and together are exactly the deals open_at reads."""
+    from salesops.store.sql import open_at, open_at_parts
+
+    def ids(where: str) -> list[str]:
+        with demo_engine.connect() as conn:
+            return [r[0] for r in conn.execute(sa.text(f"SELECT deal_id FROM deals WHERE {where}"), {"at": at})]  # noqa: S608
+
+    whole, (still_open, closed_after) = ids(open_at(":at")), [ids(h) for h in open_at_parts(":at")]
+    assert whole and still_open and (closed_after or at == date(2026, 11, 24))  # nothing closes after today
+    assert not set(still_open) & set(closed_after)
+    assert sorted(still_open + closed_after) == sorted(whole)
