@@ -39,6 +39,7 @@ os.environ.setdefault("SALESOPS_TODAY", TODAY.isoformat())
 
 from bench import reference, workloads  # noqa: E402
 from salesops import demo, store  # noqa: E402
+from salesops.errors import StoreNeedsMigration  # noqa: E402
 from salesops.review import agenda, snapshots  # noqa: E402
 
 
@@ -82,7 +83,12 @@ def timed(fn: Callable[[], object], reps: int, warmup: int = 1) -> tuple[float, 
 def prepare_store(scale: str, path: Path):
     """Open bench/<scale>.duckdb, building the demo into it unless it already holds that scale."""
     url = f"duckdb:///{path}"
-    engine = store.open_store(url)
+    try:
+        engine = store.open_store(url)
+    except StoreNeedsMigration:  # a store built by an older salesops: bring it to this schema first
+        before, after = store.migrate_store(url)
+        print(f"migrated {path} from schema revision {before} to {after}", flush=True)
+        engine = store.open_store(url)
     with engine.connect() as conn:
         import sqlalchemy as sa
 
