@@ -102,18 +102,29 @@ def finish_risk(out: pd.DataFrame, t: pd.Timestamp) -> pd.DataFrame:
     out["change"] = np.where(prior > 0, out["last_12m_cents"] / prior.where(prior > 0) - 1, np.nan)
     fell = out["change"] <= -FALL_SHARE
     overdue = out["usual_cycle_days"].notna() & (out["days_since"] > out["usual_cycle_days"] + GRACE_DAYS)
-    reasons = pd.Series("", index=out.index)
-    reasons = reasons.where(
-        ~fell, reasons + "spend fell " + (-out["change"] * 100).round().map("{:.0f}".format) + "%; "
-    )
-    reasons = reasons.where(~overdue, reasons + "overdue (" + out["days_since"].astype(str) + " days); ")
-    reasons = reasons.where(out["stale_renewals"] == 0, reasons + "stale renewal; ")
-    out["reasons"] = reasons.str.rstrip("; ")
+    out["reasons"] = _reasons(
+        fell.to_numpy(), overdue.to_numpy(), (out["stale_renewals"] > 0).to_numpy(),
+        np.rint(-out["change"].to_numpy(dtype="float64") * 100), out["days_since"].to_numpy(),
+    )  # fmt: skip
     out = out[out["reasons"] != ""]
     stake = np.maximum(out["prior_12m_cents"], out["last_12m_cents"]) + out["stale_renewal_cents"]
     out = out.assign(_stake=stake).sort_values(["_stake", "customer_id"], ascending=[False, True])
     out["last_purchase"] = out["last_purchase"].dt.date
     return out[RISK_COLUMNS].reset_index(drop=True)
+
+
+def _reasons(fell, overdue, stale, fell_pct, days) -> list[str]:
+    """Each row's warnings as text, e.g. "spend fell 60%; overdue (400 days); stale renewal" (a plain
+    loop: string columns built with pandas took 0.2 s on 40,000 accounts)."""
+    out = []
+    for f, o, s, pct, d in zip(fell.tolist(), overdue.tolist(), stale.tolist(), fell_pct.tolist(), days.tolist()):
+        parts = [f"spend fell {pct:.0f}%"] if f else []
+        if o:
+            parts.append(f"overdue ({d} days)")
+        if s:
+            parts.append("stale renewal")
+        out.append("; ".join(parts))
+    return out
 
 
 def _usual_cycle(w: pd.DataFrame) -> pd.Series:
