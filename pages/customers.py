@@ -23,6 +23,8 @@ st.caption(
 )
 if view.periods["won_cents"].sum() == 0 and view.periods["active"].sum() == 0:
     widgets.empty_state("won deals")
+    if view.prospects:
+        st.metric("Prospects", f"{view.prospects:,}", help=D["Prospects"])
     st.stop()
 
 # ---- tiles: the selected range -------------------------------------------------------------------
@@ -133,6 +135,8 @@ ccol.metric(f"Top-{customers.TOP_N} share", fmt.pct(c.top_share), help=D["Top-10
 ccol.caption(f"{fmt.money(c.top_cents)} of {fmt.money(c.total_cents)} won from {c.customers:,} customers in the range")
 with ccol:
     tables.show(c.top, {"customer": "Customer", "won_cents": fmt.Col("Won", "money")}, key="cust_top")
+ccol.metric("Prospects", f"{view.prospects:,}", help=D["Prospects"])
+ccol.caption("Accounts in the accounts file with no won deal yet, for the whole company.")
 risk = view.risk
 rcol.markdown(f"**Accounts at risk** ({len(risk):,})", help=D["Accounts at risk"])
 with rcol:
@@ -154,8 +158,8 @@ with rcol:
         key="cust_risk",
         height=300,
     )
-if not present:
-    widgets.csv_download(risk, "accounts_at_risk.csv", key="cust_csv_risk")
+    if not present:
+        widgets.csv_download(risk, "accounts_at_risk.csv", key="cust_csv_risk")
 
 
 # ---- drill-down ---------------------------------------------------------------------------------

@@ -13,6 +13,12 @@ DEFINITIONS: dict[str, str] = {
         "or by name ignoring case and repeated spaces); a subsidiary's deals count for its top-level "
         "parent account. Won deals with no account are in the revenue figures but are no customer."
     ),
+    "Prospects": (
+        "Companies in the accounts file with no won deal yet (up to the end of the range), counted like "
+        "customers: a top-level account together with its subsidiaries. Only accounts from an accounts "
+        "file are known before they buy; the count is for the whole company, whatever team or region is "
+        "selected."
+    ),
     "New business revenue": (
         "Won revenue of deals whose type is New Business. A deal with no type is new business when it "
         "closed on its customer's first won day (or has no account), and existing business after that."

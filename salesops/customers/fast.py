@@ -358,3 +358,12 @@ def accounts_behind_sql(engine: Engine, scope: Scope, start: date, end: date, as
     for col in ("first_purchase", "last_purchase"):
         got[col] = pd.to_datetime(got[col]).dt.date
     return got[BEHIND_COLUMNS].reset_index(drop=True)
+
+
+def prospects_sql(engine: Engine, as_of: date) -> int:
+    """Prospects at ``as_of``: top-level accounts (parent missing or not stored, as customers are
+    rooted) none of whose deals — their subsidiaries' included — was won on or before ``as_of``."""
+    sql = """SELECT COUNT(*) AS n FROM accounts a
+    WHERE (a.parent_id IS NULL OR a.parent_id NOT IN (SELECT account_id FROM accounts))
+      AND NOT EXISTS (SELECT 1 FROM customer_days c WHERE c.customer_id = a.account_id AND c.day <= :asof)"""
+    return int(fetch_frame(engine, sa.text(sql), {"asof": as_of})["n"].iloc[0])

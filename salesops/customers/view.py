@@ -14,6 +14,7 @@ from salesops.customers.fast import (
     cohort_grid_sql,
     concentration_sql,
     period_flows_sql,
+    prospects_sql,
     revenue_retention_sql,
 )
 from salesops.customers.retention import trend_scope
@@ -34,6 +35,7 @@ class CustomerView:
     concentration: Concentration  # over the selected range
     risk: pd.DataFrame  # accounts_at_risk at as_of
     no_account_cents: int  # won revenue in the range from deals with no account
+    prospects: int  # accounts with no won deal up to as_of (whole company; DEFINITIONS["Prospects"])
 
 
 def customer_view(engine: Engine, scope: Scope, today: date) -> CustomerView:
@@ -54,6 +56,7 @@ def customer_view(engine: Engine, scope: Scope, today: date) -> CustomerView:
         concentration=conc,
         risk=accounts_at_risk_sql(engine, scope, as_of),
         no_account_cents=no_account,
+        prospects=prospects_sql(engine, as_of),
     )
 
 

@@ -8,8 +8,10 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from salesops import store
 from salesops.cli.main import main
-from tests.conftest import ROOT
+from salesops.customers.fast import prospects_sql
+from tests.conftest import ROOT, TODAY
 
 
 @pytest.fixture
@@ -24,14 +26,20 @@ def _frame(at, column: str) -> pd.DataFrame:
     return next(d.value for d in at.dataframe if column in d.value.columns)
 
 
-def test_the_page_shows_tiles_with_their_definitions_as_help(page):
-    """Six tiles, each with help text from customers.DEFINITIONS; the lost caption says it is known late."""
+def test_the_page_shows_tiles_with_their_definitions_as_help(page, app_env):
+    """Tiles with help text from customers.DEFINITIONS (Prospects: the library's count of the demo's
+    accounts with no won deal); the lost caption says it is known late."""
     from salesops.customers import DEFINITIONS
 
     assert page.title[0].value == "Customers"
     tiles = {m.label: m for m in page.metric}
     assert {"Won revenue", "Share from existing", "Active customers", "Lost customers"} <= set(tiles)
     assert tiles["Lost customers"].help == DEFINITIONS["Lost customers"]
+    assert tiles["Prospects"].help == DEFINITIONS["Prospects"]
+    engine = store.open_store(app_env)
+    expected = prospects_sql(engine, TODAY)
+    engine.dispose()
+    assert expected > 0 and tiles["Prospects"].value == f"{expected:,}"
     assert any("Lost is known late" in c.value for c in page.caption)
     assert any("partial" in c.value for c in page.caption)
 
@@ -84,3 +92,24 @@ def test_team_performance_shows_new_and_existing_business_per_team(app):
     assert not app.exception, app.exception
     table = _frame(app, "existing_share")
     assert len(table) == 11 and (table["new_cents"] + table["existing_cents"] > 0).all()  # shown in dollars
+
+
+def test_an_accounts_only_store_shows_its_prospects(monkeypatch, tmp_path):
+    """Accounts imported, no deal yet: the empty state, and a Prospects figure of 2 (Acme with its
+    subsidiary Acme Labs, and Beta)."""
+    from salesops import ingest
+
+    url = f"duckdb:///{tmp_path / 'accounts.duckdb'}"
+    engine = store.open_store(url)
+    accounts = pd.DataFrame(
+        {"account_id": ["A", "L", "B"], "name": ["Acme", "Acme Labs", "Beta"], "parent_id": [None, "A", None]}
+    )
+    ingest.import_frame(engine, "accounts", accounts)
+    engine.dispose()
+    monkeypatch.setenv("SALESOPS_DB_URL", url)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.run()
+    at.switch_page("pages/customers.py").run()
+    assert not at.exception, at.exception
+    assert any("No won deals" in i.value for i in at.info)
+    assert [(m.label, m.value) for m in at.metric] == [("Prospects", "2")]

@@ -289,3 +289,19 @@ def test_the_stored_purchase_days_give_the_figures_of_the_deals(demo_engine, mon
     check(stored.concentration.top, live.concentration.top, check_dtype=False)
     assert stored.concentration.top_share == live.concentration.top_share
     assert stored.no_account_cents == live.no_account_cents
+
+
+def test_prospects_are_top_level_accounts_with_no_won_deal(engine):
+    """Acme (with Acme Labs), Beta: customers. Added: Delta with subsidiary Delta West (no deals), Echo
+    (only a lost deal): 2 prospects at the end of 2025 (Delta West counts with Delta). On 1 Feb 2024
+    Beta (first won 1 Mar 2024) is a prospect too: 3; before any deal, all 4 top-level accounts."""
+    from salesops.customers.fast import prospects_sql
+
+    insert(engine, schema.accounts, [_account("D", "Delta"), _account("DW", "Delta West", "D"), _account("E", "Echo")])
+    insert(engine, schema.deals, [_deal(20, "T1", "lost", 900, date(2025, 3, 1), account="Echo", account_id="E")])
+    assert prospects_sql(engine, AS_OF) == 2
+    assert prospects_sql(engine, date(2024, 2, 1)) == 3
+    assert prospects_sql(engine, date(2023, 12, 31)) == 4
+    assert (
+        customers.customer_view(engine, Scope(start=date(2025, 1, 1), end=AS_OF, grain="quarter"), AS_OF).prospects == 2
+    )
