@@ -163,6 +163,10 @@ with rcol:
 
 
 # ---- drill-down ---------------------------------------------------------------------------------
+#: The most accounts whose deals the drill-down fetches at once (each is a bound value of one query).
+MAX_PICKED = 1_000
+
+
 @st.fragment
 def drill_down() -> None:
     st.subheader("Drill down: a number → its accounts → their deals")
@@ -200,7 +204,11 @@ def drill_down() -> None:
     picked = accounts.iloc[rows] if rows else accounts.head(1)
     if picked.empty:
         return
-    deals = loaders.customer_deals(tuple(picked["customer_id"]), trend)
+    if len(picked) > MAX_PICKED:
+        st.caption(f"Deals of the first {MAX_PICKED:,} of the {len(picked):,} accounts picked.")
+        picked = picked.head(MAX_PICKED)
+    listed = loaders.customer_deals_listed(tuple(picked["customer_id"]), trend)
+    deals = listed.rows
     st.markdown(
         "**Deals of " + ", ".join(picked["customer"].astype(str).head(5)) + ("…" if len(picked) > 5 else "") + "**"
     )
@@ -212,6 +220,11 @@ def drill_down() -> None:
         "amount_cents": fmt.Col("Amount", "money"),
     }  # fmt: skip
     tables.show(shown, {k: v for k, v in rules.items() if k in shown.columns}, key="cust_deals")
+    if listed.total > len(deals):
+        st.caption(
+            f"Showing the newest {len(deals):,} of {listed.total:,} deals (the download too); "
+            "pick fewer accounts to see the others."
+        )
     if not present:
         widgets.csv_download(deals, "customer_deals.csv", key="cust_csv_deals", label="Download deals")
 

@@ -187,6 +187,7 @@ fairness_trend = cached(fairness.fairness_trend)
 customer_view = cached(customers.customer_view)
 customer_periods = cached(customers.customer_periods)
 customer_deals = cached(customers.customer_deals)
+customer_deals_listed = cached(customers.customer_deals_listed)
 
 accounts_behind = cached(customers.period_accounts)
 # ---- weekly review ----------------------------------------------------------------------------

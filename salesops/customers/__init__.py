@@ -11,7 +11,17 @@
 
 from salesops.customers.cohorts import GRID_COLUMNS, RETENTION_COLUMNS, cohort_grid, revenue_retention
 from salesops.customers.definitions import ACTIVE_MONTHS, DEFINITIONS
-from salesops.customers.queries import BY, COMPANY, check_by, customer_deals, load_won, open_renewals
+from salesops.customers.queries import (
+    BY,
+    COMPANY,
+    MAX_DEALS_LISTED,
+    DealsListed,
+    check_by,
+    customer_deals,
+    customer_deals_listed,
+    load_won,
+    open_renewals,
+)
 from salesops.customers.retention import (
     BEHIND_COLUMNS,
     FIGURES,
@@ -47,6 +57,9 @@ __all__ = [
     "cohort_grid",
     "concentration",
     "customer_deals",
+    "customer_deals_listed",
+    "MAX_DEALS_LISTED",
+    "DealsListed",
     "customer_periods",
     "customer_view",
     "load_won",

@@ -8,6 +8,7 @@ here through :data:`salesops.store.sql.WON_KINDS_READ`; here they are only filte
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 
 import pandas as pd
@@ -101,27 +102,51 @@ DEAL_COLUMNS = [
 ]  # fmt: skip
 
 
+#: The most deals the drill-down lists (and downloads) at once; it says how many there are in all.
+MAX_DEALS_LISTED = 5_000
+
+
+@dataclass(frozen=True)
+class DealsListed:
+    """The newest deals of some customers, and how many they have in all (the list may be cut)."""
+
+    rows: pd.DataFrame  # DEAL_COLUMNS, newest first, at most the limit asked for
+    total: int
+
+
 def customer_deals(engine: Engine, customer_ids: Sequence[str], scope: Scope) -> pd.DataFrame:
     """Every deal (won, lost, open) of the given customers, newest first, for the drill-down (team and
     rep by name). Columns: DEAL_COLUMNS."""
+    return customer_deals_listed(engine, customer_ids, scope, limit=None).rows
+
+
+def customer_deals_listed(
+    engine: Engine, customer_ids: Sequence[str], scope: Scope, limit: int | None = MAX_DEALS_LISTED
+) -> DealsListed:
+    """The newest ``limit`` deals of the given customers (all with None) and their total count: the
+    database counts and cuts, so a drill-down over thousands of customers never fetches millions of rows."""
     if not customer_ids:
-        return pd.DataFrame(columns=DEAL_COLUMNS)
+        return DealsListed(pd.DataFrame(columns=DEAL_COLUMNS), 0)
     where, params = scope_filter(scope, "d")
     sql = f"""{WON_KINDS_READ}
         SELECT d.deal_id, d.name, d.account, COALESCE(t.name, d.team_id, '') AS team,
                COALESCE(r.name, d.rep_id) AS rep, d.product,
                COALESCE(d.deal_type, '') AS deal_type, d.stage, d.outcome, d.amount_cents,
-               d.created_date, d.close_date
+               d.created_date, d.close_date, COUNT(*) OVER () AS total_rows
         FROM deal_customers d LEFT JOIN reps r ON r.rep_id = d.rep_id LEFT JOIN teams t ON t.team_id = d.team_id
         WHERE d.customer_id IN :ids
           AND d.created_date <= :end {where}
         ORDER BY d.close_date DESC NULLS LAST, d.deal_id
+        {"LIMIT :limit" if limit is not None else ""}
     """  # noqa: S608 - our fragments; values bound
     stmt = sa.text(sql).bindparams(sa.bindparam("ids", expanding=True))
-    frame = fetch_frame(engine, stmt, {"ids": list(customer_ids), "end": scope.end, **params})
+    bound = {"ids": list(customer_ids), "end": scope.end, **params, **({"limit": limit} if limit is not None else {})}
+    frame = fetch_frame(engine, stmt, bound)
+    total = int(frame["total_rows"].iloc[0]) if len(frame) else 0
+    frame = frame.drop(columns=["total_rows"])
     if len(frame) and scope.viewer is not None and not scope.viewer.sees_individual_money:
         frame["amount_cents"] = pd.NA  # a deal's amount beside its rep: not for the screen-share account
-    return frame if len(frame) else pd.DataFrame(columns=DEAL_COLUMNS)
+    return DealsListed(frame if len(frame) else pd.DataFrame(columns=DEAL_COLUMNS), total)
 
 
 def as_of(scope: Scope, today: date) -> date:

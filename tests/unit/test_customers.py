@@ -305,3 +305,14 @@ def test_prospects_are_top_level_accounts_with_no_won_deal(engine):
     assert (
         customers.customer_view(engine, Scope(start=date(2025, 1, 1), end=AS_OF, grain="quarter"), AS_OF).prospects == 2
     )
+
+
+def test_the_drill_down_deals_are_cut_at_the_limit_and_counted_in_full(engine):
+    """Acme has four deals (its own and its subsidiary's): a limit of 2 lists the two newest and counts 4."""
+    scope = Scope(start=date(2020, 1, 1), end=AS_OF)
+    listed = customers.customer_deals_listed(engine, ["A"], scope, limit=2)
+    assert listed.total == 4
+    assert list(pd.to_datetime(listed.rows["close_date"]).dt.date) == [date(2024, 6, 1), date(2024, 2, 1)]
+    whole = customers.customer_deals(engine, ["A"], scope)
+    assert len(whole) == 4 and list(whole.columns) == list(listed.rows.columns)
+    assert customers.customer_deals_listed(engine, [], scope).total == 0
