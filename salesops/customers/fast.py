@@ -276,6 +276,15 @@ def accounts_at_risk_sql(engine: Engine, scope: Scope, as_of: date) -> pd.DataFr
 
     base, params = _base(scope, "company")
     where, rparams = scope_filter(scope, "o")
+    # The usual cycle: stored per purchase day (the median gap so far) and read on each customer's
+    # last purchase day up to :asof; computed from the scope's purchase days otherwise.
+    cycle = (
+        """SELECT customer_id, cycle_days AS cycle FROM customer_days
+        WHERE customer_id IS NOT NULL AND day > :two_ago AND day <= :asof AND (next_day IS NULL OR next_day > :asof)"""
+        if _stored(scope, "company")
+        else """SELECT customer_id, percentile_cont(0.5) WITHIN GROUP (ORDER BY day - prev) AS cycle
+        FROM ev WHERE prev IS NOT NULL AND customer_id IN (SELECT customer_id FROM s) GROUP BY 1"""
+    )
     sql = f"""{base},
     s AS (
         SELECT customer_id, MIN(customer) AS customer,
@@ -285,10 +294,7 @@ def accounts_at_risk_sql(engine: Engine, scope: Scope, as_of: date) -> pd.DataFr
                MAX(close_date) AS last_purchase
         FROM w WHERE customer_id IS NOT NULL AND close_date > :two_ago GROUP BY 1
     ),
-    g AS (
-        SELECT customer_id, percentile_cont(0.5) WITHIN GROUP (ORDER BY day - prev) AS cycle
-        FROM ev WHERE prev IS NOT NULL AND customer_id IN (SELECT customer_id FROM s) GROUP BY 1
-    ),
+    g AS ({cycle}),
     st AS (
         SELECT o.customer_id, COUNT(*) AS stale_renewals, SUM(COALESCE(o.amount_cents, 0)) AS stale_renewal_cents
         FROM open_renewals o
@@ -302,6 +308,7 @@ def accounts_at_risk_sql(engine: Engine, scope: Scope, as_of: date) -> pd.DataFr
       AND ((s.prior_12m_cents > 0 AND s.last_12m_cents <= (1 - :fall) * s.prior_12m_cents)
            OR (g.cycle IS NOT NULL AND CAST(:asof AS DATE) - s.last_purchase > g.cycle + :grace)
            OR st.stale_renewals > 0)
+    ORDER BY s.customer_id
     """  # noqa: S608 - our fragments; values bound
     t = pd.Timestamp(as_of)
     binds = {

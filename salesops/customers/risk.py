@@ -108,7 +108,10 @@ def finish_risk(out: pd.DataFrame, t: pd.Timestamp) -> pd.DataFrame:
     )  # fmt: skip
     out = out[out["reasons"] != ""]
     stake = np.maximum(out["prior_12m_cents"], out["last_12m_cents"]) + out["stale_renewal_cents"]
-    out = out.assign(_stake=stake).sort_values(["_stake", "customer_id"], ascending=[False, True])
+    if not out["customer_id"].is_monotonic_increasing:  # the database sorts them (its collation may differ)
+        out = out.sort_values("customer_id")
+        stake = stake.loc[out.index]
+    out = out.assign(_stake=stake).sort_values("_stake", ascending=False, kind="stable")
     out["last_purchase"] = out["last_purchase"].dt.date
     return out[RISK_COLUMNS].reset_index(drop=True)
 

@@ -44,7 +44,9 @@ ORDER BY CASE WHEN wk.kind IS NULL THEN 1 ELSE 0 END, dc.close_date, dc.deal_id
 #: The rows of ``customer_days``, after a preamble defining ``won_kinds`` (:data:`WON_KINDS_READ`
 #: to fill the table, :data:`WON_KINDS_CTE` to check it): the won deals summed per customer and
 #: close day, with the customer's first, previous and next purchase day, what the day means for them
-#: (:func:`~salesops.store.sql.purchase_day_sql`) and their name (the top-level account's name, else
+#: (:func:`~salesops.store.sql.purchase_day_sql`), their usual cycle so far (the median gap between
+#: their purchase days up to this one: the accounts at risk read it on the last day before the
+#: day they are measured at) and their name (the top-level account's name, else
 #: the smallest account text of its won deals); deals with no account are summed per day with no
 #: customer (and none of those columns).
 CUSTOMER_DAYS = f""",
@@ -53,33 +55,37 @@ won_days AS (
            SUM(CASE WHEN {business_sql("kind")} = 'existing' THEN amount_cents ELSE 0 END) AS existing_cents,
            COUNT(*) AS deals, MIN(account_name) AS account_name
     FROM won_kinds GROUP BY customer_id, close_date
+),
+x AS (
+    SELECT wd.customer_id, wd.day,
+           CASE WHEN wd.customer_id IS NOT NULL THEN MIN(wd.day) OVER (PARTITION BY wd.customer_id) END AS first_day,
+           CASE WHEN wd.customer_id IS NOT NULL
+                THEN LAG(wd.day) OVER (PARTITION BY wd.customer_id ORDER BY wd.day) END AS prev_day,
+           CASE WHEN wd.customer_id IS NOT NULL
+                THEN LEAD(wd.day) OVER (PARTITION BY wd.customer_id ORDER BY wd.day) END AS next_day,
+           wd.won_cents, wd.existing_cents, wd.deals,
+           CASE WHEN wd.customer_id IS NOT NULL
+                THEN COALESCE(a.name, MIN(wd.account_name) OVER (PARTITION BY wd.customer_id)) END AS customer
+    FROM won_days wd LEFT JOIN accounts a ON a.account_id = wd.customer_id
+),
+cycles AS (
+    SELECT a.customer_id, a.day, percentile_cont(0.5) WITHIN GROUP (ORDER BY b.day - b.prev_day) AS cycle_days
+    FROM x a JOIN x b ON b.customer_id = a.customer_id AND b.day <= a.day
+    WHERE b.prev_day IS NOT NULL
+    GROUP BY a.customer_id, a.day
 )
-SELECT customer_id, day, first_day, prev_day, next_day,
-       CASE WHEN customer_id IS NOT NULL THEN is_back END AS is_back,
-       CASE WHEN customer_id IS NOT NULL THEN lost_day END AS lost_day,
-       CASE WHEN customer_id IS NOT NULL THEN active_until END AS active_until,
-       won_cents, existing_cents, deals, customer
-FROM (
-    SELECT x.*, {purchase_day_sql("x.day", "x.prev_day", "x.next_day")}
-    FROM (
-        SELECT wd.customer_id, wd.day,
-               CASE WHEN wd.customer_id IS NOT NULL THEN MIN(wd.day) OVER (PARTITION BY wd.customer_id) END
-                   AS first_day,
-               CASE WHEN wd.customer_id IS NOT NULL
-                    THEN LAG(wd.day) OVER (PARTITION BY wd.customer_id ORDER BY wd.day) END AS prev_day,
-               CASE WHEN wd.customer_id IS NOT NULL
-                    THEN LEAD(wd.day) OVER (PARTITION BY wd.customer_id ORDER BY wd.day) END AS next_day,
-               wd.won_cents, wd.existing_cents, wd.deals,
-               CASE WHEN wd.customer_id IS NOT NULL
-                    THEN COALESCE(a.name, MIN(wd.account_name) OVER (PARTITION BY wd.customer_id)) END AS customer
-        FROM won_days wd LEFT JOIN accounts a ON a.account_id = wd.customer_id
-    ) x
-) y
+SELECT y.customer_id, y.day, y.first_day, y.prev_day, y.next_day,
+       CASE WHEN y.customer_id IS NOT NULL THEN y.is_back END AS is_back,
+       CASE WHEN y.customer_id IS NOT NULL THEN y.lost_day END AS lost_day,
+       CASE WHEN y.customer_id IS NOT NULL THEN y.active_until END AS active_until,
+       c.cycle_days, y.won_cents, y.existing_cents, y.deals, y.customer
+FROM (SELECT x.*, {purchase_day_sql("x.day", "x.prev_day", "x.next_day")} FROM x) y
+LEFT JOIN cycles c ON c.customer_id = y.customer_id AND c.day = y.day
 """  # noqa: S608 - our fragments only
 
 #: The columns of ``customer_days``, in the order CUSTOMER_DAYS gives them.
 DAY_COLUMNS = (
-    "customer_id, day, first_day, prev_day, next_day, is_back, lost_day, active_until, "
+    "customer_id, day, first_day, prev_day, next_day, is_back, lost_day, active_until, cycle_days, "
     "won_cents, existing_cents, deals, customer"
 )
 #: Written in day order: DuckDB then skips the row groups outside a query's days.

@@ -178,6 +178,7 @@ customer_days = Table(
     Column("is_back", Integer),  # 1: more than 12 months after the previous purchase (won back)
     Column("lost_day", Date),  # the day they are lost, 12 months on, when no purchase follows by then
     Column("active_until", Date),  # active from day to the day before this one
+    Column("cycle_days", Double),  # median days between their purchase days up to this one (NULL: one day)
     Column("won_cents", BigInteger, nullable=False),
     Column("existing_cents", BigInteger, nullable=False),  # of it, existing business (renewal, expansion, existing)
     Column("deals", Integer, nullable=False),

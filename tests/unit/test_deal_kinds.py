@@ -108,9 +108,10 @@ def test_imports_rewrite_the_kinds_and_an_accounts_import_relinks_deals(empty_en
     assert after.loc["D1", "customer_id"] == after.loc["D2", "customer_id"] == "A"
     assert (after.loc["D1", "kind"], after.loc["D2", "kind"]) == ("new_business", "existing")
     days = _assert_days_current(empty_engine)
-    assert _texts(days, "customer_id", "day", "prev_day", "next_day", "won_cents", "existing_cents", "customer") == [
-        ("A", "2025-01-10", "None", "2025-03-01", "100000", "0", "Acme"),
-        ("A", "2025-03-01", "2025-01-10", "None", "30000", "30000", "Acme"),
+    cols = ("customer_id", "day", "prev_day", "next_day", "won_cents", "existing_cents", "cycle_days", "customer")
+    assert _texts(days, *cols) == [
+        ("A", "2025-01-10", "None", "2025-03-01", "100000", "0", "None", "Acme"),
+        ("A", "2025-03-01", "2025-01-10", "None", "30000", "30000", "50.0", "Acme"),
     ]  # fmt: skip
 
 
@@ -175,9 +176,8 @@ def test_migration_0009_creates_and_fills_the_customer_tables_of_an_existing_sto
         conn.execute(sa.text("DROP TABLE customer_days"))
         conn.execute(sa.text("DROP TABLE open_renewals"))
         conn.execute(sa.text("UPDATE alembic_version SET version_num = '0008'"))
-    with engine.begin() as conn:
-        command.upgrade(migrate._config(conn), "0009")
-        assert migrate.current(conn) == "0009"
+    with engine.begin() as conn:  # through 0009 (creates them) to the head (0011 adds and fills cycle_days)
+        command.upgrade(migrate._config(conn), "head")
     days = _assert_days_current(engine)
     assert _texts(days, "customer_id", "day", "first_day", "won_cents", "existing_cents", "deals", "customer") == [
         ("None", "2025-06-01", "None", "50", "0", "1", "None"),
@@ -188,6 +188,25 @@ def test_migration_0009_creates_and_fills_the_customer_tables_of_an_existing_sto
     assert _texts(renewals, "deal_id", "customer_id", "amount_cents", "last_change") == [
         ("D005", "name:acme", "400", "None")
     ]
+    engine.dispose()
+
+
+def test_migration_0011_adds_and_fills_the_usual_cycles(new_store_url):
+    """A store at 0010 whose customer_days has no cycle_days gets it from 0011: the median gap between
+    purchase days so far (none on the first day; gaps 10 and 30 days: 10, then 20)."""
+    engine = store.open_store(new_store_url("at0010"))
+    _org(engine)
+    days = [date(2025, 1, 1), date(2025, 1, 11), date(2025, 2, 10)]
+    insert(
+        engine, schema.deals, [{**deal(n, "R1", "T1", "won", 100, d), "account": "Acme"} for n, d in enumerate(days)]
+    )
+    with engine.begin() as conn:
+        conn.execute(sa.text("ALTER TABLE customer_days DROP COLUMN cycle_days"))
+        conn.execute(sa.text("UPDATE alembic_version SET version_num = '0010'"))
+    with engine.begin() as conn:
+        command.upgrade(migrate._config(conn), "0011")
+    got = _assert_days_current(engine)
+    assert _texts(got, "day", "cycle_days") == [("2025-01-01", "None"), ("2025-01-11", "10.0"), ("2025-02-10", "20.0")]
     engine.dispose()
 
 

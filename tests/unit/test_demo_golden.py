@@ -20,7 +20,7 @@ GOLDEN = {
     "activities": (280245, "d3264ad8e99de3e99b00717317eb3616"),
     "comp_plans": (0, "d41d8cd98f00b204e9800998ecf8427e"),
     "deal_kinds": (18367, "1bfd96b3fd9d58e953597e88d8acf231"),  # derived from deals and accounts (#19), + planted
-    "customer_days": (4520, "7fde8118db91f6adeec5e19697fcf915"),  # derived from deal_kinds (#19)
+    "customer_days": (4520, "2b29f187b5cd217bb39c67b5d9e45549"),  # derived from deal_kinds (#19), + usual cycles (0011)
     "open_renewals": (221, "c120e22288bc51749d1b776910786761"),  # derived from deals, deal_kinds, history (#19)
     "deal_changes": (4040, "b8651ef6365714dd2b39645eb7490309"),  # + the planted pushes (#14)
     "deal_stage_history": (87052, "819e78ce25aa73a81257d9a5b0ece8db"),  # + the planted deals (#14)

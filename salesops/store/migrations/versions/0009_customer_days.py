@@ -17,7 +17,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from salesops.store.derived import refresh_customer_days, refresh_open_renewals
+from salesops.store.derived import DAY_COLUMNS, refresh_customer_days, refresh_open_renewals
 
 revision = "0009"
 down_revision = "0008"
@@ -43,7 +43,11 @@ def upgrade() -> None:
             sa.Column("deals", sa.Integer(), nullable=False),
             sa.Column("customer", sa.String(), nullable=True),
         )
-    refresh_customer_days(bind)
+    found = bind.execute(  # information_schema: the inspector's get_columns fails on DuckDB
+        sa.text("SELECT column_name FROM information_schema.columns WHERE table_name = 'customer_days'")
+    )
+    if {c.strip() for c in DAY_COLUMNS.split(",")} <= {r[0] for r in found}:
+        refresh_customer_days(bind)  # else a later revision adds the columns this code writes, and fills it
     if "open_renewals" not in set(sa.inspect(bind).get_table_names()):
         op.create_table(
             "open_renewals",
