@@ -6,6 +6,7 @@ import streamlit as st
 from pages.ui import loaders, shell, tables, widgets
 from salesops import access
 from salesops import format as fmt
+from salesops.errors import InvalidFilter
 from salesops.forecasts import charts as forecast_charts
 from salesops.forecasts import choice as choice_mod
 from salesops.forecasts import model as forecast
@@ -325,6 +326,16 @@ if len(result.backtest):
     )
 
 
+def agreement_line(window: str) -> None:
+    """Whether the weekly and monthly views of the period agree within their ranges, or why not."""
+    try:
+        found = loaders.grain_agreement(by, series, today, window, country or None)
+    except (InvalidFilter, forecast.NotEnoughHistory):
+        return  # the other grain does not cover this period or has too little history: nothing to compare
+    icon = ":material/check_circle:" if found.agree else ":material/info:"
+    st.caption(f"{icon} {fmt.md_escape(found.message)}")
+
+
 @st.fragment
 def target_section() -> None:
     """The chosen quarter/month against quota: probability, gap, suggested targets, pipeline."""
@@ -382,6 +393,7 @@ def target_section() -> None:
             f"{fmt.md_escape(out.label)}: the median forecast is {fmt.money(abs(out.gap_cents))} {word} quota; "
             f"the pipeline-weighted view says {fmt.money(out.pipeline_cents)}."
         )
+    agreement_line(window)
     if not present:
         table = pd.DataFrame(
             {

@@ -22,7 +22,7 @@ from salesops import performance as metrics
 from salesops.access import NOBODY, Viewer
 from salesops.comp import queries as comp_store
 from salesops.errors import StoreError
-from salesops.forecasts import choice, outlook_cache, pipeline, targets
+from salesops.forecasts import agreement, choice, outlook_cache, pipeline, targets
 from salesops.forecasts import service as forecast_store
 from salesops.format import md_escape
 from salesops.leaderboards import diagnosis
@@ -169,6 +169,7 @@ def model_choice(as_of, by: str, series: str) -> choice.ModelChoice | None:
 
 
 outlook_members = cached(outlook_cache.members)
+grain_agreement = cached(agreement.grain_agreement)
 # ---- compensation -----------------------------------------------------------------------------
 load_attainment = cached(comp_store.load_attainment)
 list_plans = cached(comp_store.list_plans)

@@ -135,6 +135,7 @@ def steps(today: date) -> dict[str, Callable[[str, int], object]]:
         window = targets.default_window(result, today)
         if window in targets.window_labels(result):
             ld.target_outlook.warm(u, v, "company", None, "week", horizon, None, today, window, 0.7)
+            ld.grain_agreement.warm(u, v, "company", None, today, window, None)  # fits the monthly view too
 
     def compensation(u: str, v: int) -> None:
         ld.load_attainment.warm(u, v, sc)

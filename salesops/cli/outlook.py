@@ -39,6 +39,12 @@ def register(subs) -> None:
     )
     b.add_argument("--as-of", metavar="DATE", help="backtest the periods ended by this date (default: today)")
     b.add_argument("--no-prophet", action="store_true", help="skip the Prophet baseline (fast)")
+    b.add_argument(
+        "--kind",
+        choices=("quarter", "month"),
+        default="quarter",
+        help="quarters (against Prophet alone and seasonal naive, default) or months (the outlook alone)",
+    )
     cli.add_db_option(b)
     b.add_argument("--format", choices=("csv", "json", "markdown"), default="csv", help="output format (default csv)")
     b.set_defaults(func=run_backtest)
@@ -86,9 +92,9 @@ def run_backtest(args: argparse.Namespace) -> int:
 
     as_of = cli.parse_date(args.as_of, "--as-of") or config.today()
     engine = store.open_store(args.db)
-    table = scorecard(engine, "quarter", as_of, prophet=not args.no_prophet)
+    table = scorecard(engine, args.kind, as_of, prophet=not args.no_prophet)
     if args.format == "markdown":
-        sys.stdout.write(to_markdown(table))
+        sys.stdout.write(to_markdown(table, "months" if args.kind == "month" else "quarters"))
     else:
         sys.stdout.write(export.render(table, args.format))
     if args.format != "csv":

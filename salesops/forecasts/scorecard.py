@@ -123,10 +123,17 @@ def metrics(g: pd.DataFrame, forecast: str, lo: str | None, hi: str | None) -> d
 
 
 def scorecard(engine: Engine, kind: str, as_of: date, prophet: bool = True) -> pd.DataFrame:
-    """The table of docs/FORECASTS.md: level, method, WAPE at each point, MASE, 80 % coverage, quarters."""
-    if kind != "quarter":
-        raise NotImplementedError("the comparison with the monthly baselines is made for quarters")
-    pts = comparison_points(engine, as_of, prophet).dropna(subset=["pr_p50"] if prophet else [])
+    """The table of docs/FORECASTS.md: level, method, WAPE at each point, MASE, 80 % coverage, quarters.
+
+    For months (``kind='month'``) the outlook alone (its baselines are made on quarters): WAPE at each
+    point and coverage, raw and calibrated; the count of months in the ``quarters`` column.
+    """
+    monthly = kind == "month"
+    if monthly:
+        pts = backtest_cached(engine, "month", as_of).assign(mase_scale=np.nan)
+        prophet = False
+    else:
+        pts = comparison_points(engine, as_of, prophet).dropna(subset=["pr_p50"] if prophet else [])
     rows = []
     teams = pts[pts["by"] == "team"]
     team_wape = {s: metrics(g, "p50", None, None)["wape_two_thirds"] for s, g in teams.groupby("series")}
@@ -153,6 +160,8 @@ def scorecard(engine: Engine, kind: str, as_of: date, prophet: bool = True) -> p
                     "quarters": g["period"].nunique(),
                 }
             )
+        if monthly:
+            continue
         rows.append(
             {
                 "level": level,
@@ -164,10 +173,10 @@ def scorecard(engine: Engine, kind: str, as_of: date, prophet: bool = True) -> p
     return pd.DataFrame(rows)
 
 
-def to_markdown(table: pd.DataFrame) -> str:
-    """The table as Markdown, rates in % (what docs/FORECASTS.md shows)."""
+def to_markdown(table: pd.DataFrame, unit: str = "quarters") -> str:
+    """The table as Markdown, rates in % (what docs/FORECASTS.md shows); ``unit`` names the count column."""
     cols = [c for c in table.columns if c not in ("level", "method", "quarters", "calibration")]
-    head = "| level | method | " + " | ".join(cols) + " | quarters |\n"
+    head = "| level | method | " + " | ".join(cols) + f" | {unit} |\n"
     head += "|" + " --- |" * (len(cols) + 3) + "\n"
     lines = []
     for r in table.to_dict("records"):

@@ -28,6 +28,8 @@ def test_the_page_shows_the_forecast_the_track_record_and_the_target(app):
     verdicts = [e.value for e in (*app.warning, *app.success)]
     assert any("baseline for the company" in v for v in verdicts)
     assert any("80% interval" in c.value for c in app.caption)
+    # the weekly and monthly views of the quarter compared (agree, or why not)
+    assert any("Weekly and monthly views of 2026" in c.value for c in app.caption)
 
 
 def test_the_outlook_leads_the_page_with_its_range_chance_and_model(app):

@@ -177,3 +177,11 @@ def test_prophet_alone_is_scored_for_the_company_with_real_fits(demo_engine):
     assert pr["now_p10"] <= pr["now_p50"] <= pr["now_p90"] and 0 < pr["now_chance"] <= 1
     assert 0 < pr["wape_two_thirds"] < 1 and 0 <= pr["coverage_80"] <= 1
     assert table[table["by"] == "team"]["note"].str.contains("for the 1 largest series only").all()
+
+
+def test_the_month_backtest_table_is_printed_for_the_outlook_alone(demo_url, capsys):
+    """outlook-backtest --kind month prints the outlook's month rows (company, median team) with a months count."""
+    assert main(["outlook-backtest", "--kind", "month", "--format", "markdown", "--db", demo_url]) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[0].endswith("| months |")
+    assert "| company | outlook |" in out and "Prophet alone" not in out and "seasonal naive" not in out
