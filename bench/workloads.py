@@ -18,8 +18,8 @@ from salesops import performance as metrics
 from salesops.comp import engine as comp_engine
 from salesops.comp import plan as comp
 from salesops.comp import queries as comp_store
+from salesops.forecasts import agreement, choice, outlook_cache, pipeline, targets
 from salesops.forecasts import model as forecast
-from salesops.forecasts import pipeline, targets
 from salesops.forecasts import service as fs
 from salesops.forecasts.history import load_history
 from salesops.leaderboards import diagnosis
@@ -44,6 +44,11 @@ def page_calls(engine, today: date) -> dict[str, dict[str, Callable]]:
     first_ae, two_aes = ae_ids[0], ae_ids
     horizon = forecast.default_horizon(today, "week")
     fs.forecast_series(engine, "company", None, "week", horizon, None, today)  # the page's cached fit
+    # The outlooks the page reads, stored as the demo build and an import store them (computed here
+    # when missing: the quarter backtest first, then the company and regions).
+    quarter = outlook_cache.current_period("quarter", today)
+    outlook_cache.warm_outlooks(engine, today, kinds=("quarter",))
+    agreement.grain_agreement(engine, "company", None, today, quarter)  # fits (and stores) the monthly view
     calls: dict[str, dict[str, Callable]] = {
         "home": {
             "load_teams": lambda: queries.load_teams(engine),
@@ -72,6 +77,14 @@ def page_calls(engine, today: date) -> dict[str, dict[str, Callable]]:
             "load_rep_trend": lambda: leaderboard.load_rep_trend(engine, sc, tuple(two_aes)),
         },
         "forecasts": {
+            "outlook (stored)": lambda: (
+                outlook_cache.cached_outlook(engine, quarter, "company", today),
+                outlook_cache.cached_outlook(engine, quarter, "region", today),
+            ),
+            "model choice (stored)": lambda: choice.series_choice(engine, today, "company", "company"),
+            "weekly vs monthly (stored fits)": lambda: agreement.grain_agreement(
+                engine, "company", None, today, quarter
+            ),
             "forecast_series (stored)": lambda: fs.forecast_series(
                 engine, "company", None, "week", horizon, None, today
             ),

@@ -35,7 +35,7 @@ from salesops import config, store
 from salesops.forecasts import scorecard
 from salesops.forecasts.calibrate import loo_coverage
 from salesops.forecasts.history_asof import History, parse_period
-from salesops.forecasts.outlook_backtest import BACKTEST_VERSION, backtest_cached
+from salesops.forecasts.outlook_backtest import BACKTEST_VERSION, LEVELS, backtest_cached
 from salesops.scope import period_end, period_start
 from salesops.store.schema import forecast_cache
 
@@ -65,8 +65,9 @@ COLUMNS = [
 ]
 
 
-def _key(as_of: date) -> str:
-    return f"model-choice|c{CHOICE_VERSION}|b{BACKTEST_VERSION}|{as_of.isoformat()}"
+def _key(as_of: date, by: str) -> str:
+    """One stored row per level, so the page reads its level's series only (not every rep's)."""
+    return f"model-choice|c{CHOICE_VERSION}|b{BACKTEST_VERSION}|{as_of.isoformat()}|{by}"
 
 
 def prophet_series(ys: dict[tuple[str, str], pd.Series], limit: int = PROPHET_SERIES) -> set:
@@ -224,30 +225,44 @@ def _why_not(y: pd.Series, limit: int) -> str:
     return f"Prophet alone scored for the {limit} largest series only."
 
 
-def stored_choices(engine: Engine, as_of: date) -> pd.DataFrame | None:
-    """The choice table stored at the current data version, or None when not computed yet."""
+def stored_choices(engine: Engine, as_of: date, levels: tuple[str, ...] = LEVELS) -> pd.DataFrame | None:
+    """The choice table's rows of ``levels`` stored at the current data version, or None when the
+    table has not been computed at this version."""
     stmt = sa.select(forecast_cache.c.payload).where(
-        forecast_cache.c.cache_key == _key(as_of), forecast_cache.c.data_version == store.data_version(engine)
+        forecast_cache.c.cache_key.in_([_key(as_of, by) for by in levels]),
+        forecast_cache.c.data_version == store.data_version(engine),
     )
     with engine.connect() as conn:
-        payload = conn.execute(stmt).scalar_one_or_none()
-    if payload is None:
+        payloads = conn.execute(stmt).scalars().all()
+    if not payloads:
         return None
-    frame = pd.DataFrame(json.loads(payload), columns=COLUMNS)
+    frame = pd.concat([pd.DataFrame(json.loads(p), columns=COLUMNS) for p in payloads], ignore_index=True)
     frame["chosen"] = frame["chosen"].astype(bool)
     return frame.astype({c: float for c in COLUMNS if c.startswith(("wape", "now", "mase", "cov"))})
 
 
 def warm_choices(engine: Engine, as_of: date, workers: int | None = None, limit: int = PROPHET_SERIES) -> pd.DataFrame:
-    """Compute the choice table and store it at the data version it was computed from."""
+    """Compute the choice table and store it (one row per level) at the data version it was computed from."""
     version = store.data_version(engine)
     frame = compute_choices(engine, as_of, workers, limit)
-    data = frame.astype(object).where(frame.notna(), None).to_dict(orient="list")
-    row = {"cache_key": _key(as_of), "data_version": version, "created_at": datetime.now(), "payload": json.dumps(data)}
+    rows = []
+    for by in LEVELS:
+        part = frame[frame["by"] == by]
+        data = part.astype(object).where(part.notna(), None).to_dict(orient="list")
+        rows.append(
+            {
+                "cache_key": _key(as_of, by),
+                "data_version": version,
+                "created_at": datetime.now(),
+                "payload": json.dumps(data),
+            }
+        )
     try:
         with engine.begin() as conn:
-            conn.execute(sa.delete(forecast_cache).where(forecast_cache.c.cache_key == row["cache_key"]))
-            conn.execute(sa.insert(forecast_cache), [row])
+            conn.execute(
+                sa.delete(forecast_cache).where(forecast_cache.c.cache_key.in_([r["cache_key"] for r in rows]))
+            )
+            conn.execute(sa.insert(forecast_cache), rows)
     except DBAPIError:  # read-only store or a concurrent writer: the cache is best effort
         pass
     return frame
@@ -260,7 +275,7 @@ def warm_if_missing(engine: Engine, as_of: date) -> bool:
     """Compute and store the choice table unless it is stored at this data version (one at a time:
     a second caller waits, then finds it stored). Whether it computed."""
     with _WARM_LOCK:
-        if stored_choices(engine, as_of) is not None:
+        if stored_choices(engine, as_of, ("company",)) is not None:
             return False
         warm_choices(engine, as_of)
         return True
@@ -278,7 +293,7 @@ def warm_after_import(engine: Engine, table: str, as_of: date) -> bool:
 
 def series_choice(engine: Engine, as_of: date, by: str, series: str) -> ModelChoice | None:
     """The stored :class:`ModelChoice` of one series (None when not computed yet at this data version)."""
-    return choice_for(stored_choices(engine, as_of), by, series)
+    return choice_for(stored_choices(engine, as_of, (by,)), by, series)
 
 
 @dataclass(frozen=True)
