@@ -141,7 +141,10 @@ def track_record(choice) -> None:
         t = choice.table
         shown = pd.DataFrame(
             {
-                "Model": [f"{m} (chosen)" if c else m for m, c in zip(t["method"], t["chosen"], strict=True)],
+                "Model": [
+                    f"{m[0].upper()}{m[1:]}" + (" (chosen)" if c else "")
+                    for m, c in zip(t["method"], t["chosen"], strict=True)
+                ],
                 "WAPE at start": [fmt.pct(v) for v in t["wape_start"]],
                 "WAPE at one third": [fmt.pct(v) for v in t["wape_third"]],
                 "WAPE at two thirds": [fmt.pct(v) for v in t["wape_two_thirds"]],
