@@ -22,7 +22,7 @@ from __future__ import annotations
 import itertools
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
@@ -49,7 +49,7 @@ from salesops.ingest.validate import (
     map_file_columns,
     provided_columns,
 )
-from salesops.ingest.write import Progress, create_stage, write_in, written_report
+from salesops.ingest.write import WARNING_COLUMNS, Progress, create_stage, warning_frame, write_in, written_report
 from salesops.store import schema
 
 #: Tables a file of which is imported chunk by chunk. Reps, teams and accounts files are read whole:
@@ -105,13 +105,12 @@ class Profile:
 class Tally:
     """Problems of every chunk: the first MAX_LISTED by row, every one counted, the rows with errors."""
 
-    def __init__(self) -> None:
+    def __init__(self, spill: Callable[[pd.DataFrame], object]) -> None:
+        self.spill = spill  # stores every warning as it comes (they are recorded per row on write)
         empty = pd.DataFrame(columns=["row", "column", "value", "reason", "kind", "level", "record_id"])
         self.listed = {"error": empty, "warning": empty}
         self.counts: dict[str, Counter] = {"error": Counter(), "warning": Counter()}
         self.error_rows: list[np.ndarray] = []
-        self.warning_parts: list[pd.DataFrame] = []
-        self.file_level = False
 
     def add(self, log: ProblemLog) -> None:
         for level in ("error", "warning"):
@@ -124,7 +123,7 @@ class Tally:
             if level == "error":
                 self.error_rows.append(allp["row"].dropna().to_numpy(dtype="int64"))
             else:
-                self.warning_parts.append(allp)
+                self.spill(allp)
 
     def summary(self):
         """As :meth:`ProblemLog.summary`, over every chunk."""
@@ -133,11 +132,9 @@ class Tally:
         return ProblemLog._listed(self.listed["error"]), counts, len(rows)
 
     def warnings(self):
-        """As :meth:`ProblemLog.warnings`, over every chunk."""
+        """As :meth:`ProblemLog.warnings`, over every chunk (every warning itself is in the spill)."""
         counts = tuple(sorted((k, int(n)) for k, n in self.counts["warning"].items()))
-        parts = self.warning_parts
-        every = pd.concat(parts, ignore_index=True) if parts else self.listed["warning"]
-        return ProblemLog._listed(self.listed["warning"]), counts, every
+        return ProblemLog._listed(self.listed["warning"]), counts, self.listed["warning"].iloc[:0]
 
 
 #: The staged columns besides the table's: the file row, the raw amount and the shown record id.
@@ -180,9 +177,10 @@ def import_chunks(
     base.update(dry_run=dry_run, strict=opts.strict)
 
     def work(conn: Connection) -> ImportReport:
-        tally = Tally()  # here: a retried write starts counting again
-        tally.add(log0)
         stage = create_stage(conn, getattr(schema, table), _extra_columns(), loose=True, name="_chunked_")
+        warned = _warning_stage(conn)
+        tally = Tally(lambda rows: store.bulk_insert(conn, warned, warning_frame(rows)))  # a retry counts anew
+        tally.add(log0)
         stages, new_reps = _check_chunks(
             engine, conn, stream, stage, (opts, src, profile), tally, (rows, total), progress
         )
@@ -194,10 +192,11 @@ def import_chunks(
             raise ImportRejected(report)
         if dry_run:
             return report
-        plan = Plan(report, warning_rows=tally.warnings()[2], stage=stage)
+        plan = Plan(report, stage=stage, warning_stage=warned)
         _plan_writes(engine, plan, table, None, provided_columns(table, src), new_reps, [])
         done = write_in(conn, plan, progress)
-        conn.execute(sa.text(f'DROP TABLE "{stage.name}"'))
+        for name in (stage.name, warned.name):
+            conn.execute(sa.text(f'DROP TABLE "{name}"'))
         return written_report(plan.report, *done)
 
     if dry_run:
@@ -206,6 +205,19 @@ def import_chunks(
             tx.rollback()
         return report
     return store.write(engine, work, f"import {table}")
+
+
+def _warning_stage(conn: Connection) -> sa.Table:
+    """A temporary table for the warnings as they are found (a file can have millions)."""
+    kinds = {"row_number": sa.BigInteger}
+    warned = sa.Table(
+        "_chunked_warnings",
+        sa.MetaData(),
+        *[sa.Column(name, kinds.get(name, sa.Text)) for name in WARNING_COLUMNS],
+        prefixes=["TEMPORARY"],
+    )
+    warned.create(conn)
+    return warned
 
 
 def _extra_columns() -> tuple[sa.Column, ...]:

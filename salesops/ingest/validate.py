@@ -54,6 +54,7 @@ class Plan:
     writes: list[tuple[sa.Table, pd.DataFrame | None, tuple[str, ...], bool]] = field(default_factory=list)
     warning_rows: pd.DataFrame = field(default_factory=pd.DataFrame)  # every warning, stored on write
     stage: sa.Table | None = None  # a chunked import's staged rows (the write without a frame)
+    warning_stage: sa.Table | None = None  # … and its warnings, staged instead of ``warning_rows``
 
 
 @dataclass(frozen=True)

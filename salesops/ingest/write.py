@@ -150,7 +150,7 @@ def write_in(conn: Connection, plan: Plan, progress: Progress | None) -> tuple[i
         .returning(schema.import_log.c.import_id)
     ).scalar_one()
     _clear_warnings(conn, plan, report.table)
-    _record_warnings(conn, plan.warning_rows, int(import_id), report.table)
+    _record_warnings(conn, plan, int(import_id), report.table)
     return added, updated, int(import_id)
 
 
@@ -186,14 +186,10 @@ def _clear_warnings(conn: Connection, plan: Plan, table: str) -> None:
     conn.execute(sa.text('DROP TABLE "_import_warning_ids"'))
 
 
-def _record_warnings(conn: Connection, rows: pd.DataFrame, import_id: int, table: str) -> None:
-    """Store the import's warnings (every one, not only the listed ones) in the same transaction."""
-    if rows.empty:
-        return
+def warning_frame(rows: pd.DataFrame, import_id: int | None = None, table: str | None = None) -> pd.DataFrame:
+    """Problem rows (level warning) as ``import_warnings`` rows (with the import's id and table when given)."""
     frame = pd.DataFrame(
         {
-            "import_id": import_id,
-            "table_name": table,
             "row_number": rows["row"].astype("Int64"),
             "record_id": rows["record_id"].astype("object"),
             "column_name": rows["column"].astype(str),
@@ -202,4 +198,28 @@ def _record_warnings(conn: Connection, rows: pd.DataFrame, import_id: int, table
             "reason": rows["reason"].astype(str),
         }
     )
-    store.bulk_insert(conn, schema.import_warnings, frame)
+    if import_id is not None:
+        frame.insert(0, "table_name", table)
+        frame.insert(0, "import_id", import_id)
+    return frame
+
+
+#: The columns a warning stage (a chunked import's warnings, staged as they are found) holds.
+WARNING_COLUMNS = ("row_number", "record_id", "column_name", "value", "kind", "reason")
+
+
+def _record_warnings(conn: Connection, plan: Plan, import_id: int, table: str) -> None:
+    """Store the import's warnings (every one, not only the listed ones) in the same transaction."""
+    if plan.warning_stage is not None:
+        cols = ", ".join(WARNING_COLUMNS)
+        conn.execute(
+            sa.text(
+                f"INSERT INTO import_warnings (import_id, table_name, {cols}) "  # noqa: S608 - our names
+                f'SELECT :i, :t, {cols} FROM "{plan.warning_stage.name}"'
+            ),
+            {"i": import_id, "t": table},
+        )
+        return
+    if plan.warning_rows.empty:
+        return
+    store.bulk_insert(conn, schema.import_warnings, warning_frame(plan.warning_rows, import_id, table))
