@@ -82,23 +82,15 @@ def load_attainment(engine: Engine, scope: Scope) -> pd.DataFrame:
     kind_sums = ", ".join(
         f"SUM(CASE WHEN w.kind = '{k}' THEN w.amount_cents ELSE 0 END) AS {c}" for k, c in KIND_COLUMNS.items()
     )
-    # The bookings per kind come from the stored kinds alone (WON_KINDS: one window of row groups,
-    # no join to deals; a won deal of unknown amount adds 0), in their own branch of ``won``.
+    # The won deals come from the stored kinds (WON_KINDS: a won deal with its kind; one window of
+    # row groups of deal_kinds, no join to deals); a won deal of unknown amount adds 0 to every sum.
     sql = sa.text(
         f"""
         WITH won AS (
-            SELECT rep_id, team_id, SUM(booked_cents) AS booked_cents, {", ".join(f"SUM({c}) AS {c}" for c in kind_cols)}
-            FROM (
-                SELECT d.rep_id, d.team_id, d.amount_cents AS booked_cents, {", ".join(f"0 AS {c}" for c in kind_cols)}
-                FROM deals d
-                WHERE d.outcome = 'won' AND d.amount_cents IS NOT NULL AND d.close_date BETWEEN :start AND :end
-                UNION ALL
-                SELECT w.rep_id, w.team_id, 0, {kind_sums}
-                FROM ({WON_KINDS}) w
-                WHERE w.close_date BETWEEN :start AND :end
-                GROUP BY w.rep_id, w.team_id
-            ) b
-            GROUP BY rep_id, team_id
+            SELECT w.rep_id, w.team_id, SUM(w.amount_cents) AS booked_cents, {kind_sums}
+            FROM ({WON_KINDS}) w
+            WHERE w.close_date BETWEEN :start AND :end
+            GROUP BY w.rep_id, w.team_id
         ),
         rep_won AS (
             SELECT rep_id, SUM(booked_cents) AS booked_cents, {", ".join(f"SUM({c}) AS {c}" for c in kind_cols)}
