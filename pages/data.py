@@ -276,9 +276,8 @@ def data_health() -> None:
     check = st.selectbox(
         "Records to fix in the CRM", checks, format_func=lambda c: health.CHECKS[c], key="data_health_check"
     )
-    shown = rep.flags[rep.flags["check"] == check].merge(rep.trust[["team_id", "team"]], on="team_id", how="left")
-    shown = shown.assign(team=shown["team"].fillna("(no team)"), value=shown["value_cents"] / 100)
-    shown = shown[["team", "record_id", "label", "value", "detail"]]
+    shown, total = health.records_to_fix(rep, check)
+    shown = shown.assign(value=shown["value_cents"] / 100)[["team", "record_id", "label", "value", "detail"]]
     st.dataframe(
         shown,
         hide_index=True,
@@ -292,6 +291,11 @@ def data_health() -> None:
             "detail": "What to fix",
         },
     )
+    if total > len(shown):
+        st.caption(
+            f"Showing the first {len(shown):,} of {total:,} records (the download too): fix these, or narrow the "
+            "store, and the next ones follow."
+        )
     widgets.csv_download(shown, f"data_health_{check}.csv", key="data_health_csv", label="Download the list")
 
 

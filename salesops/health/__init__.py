@@ -7,10 +7,12 @@
 
 from salesops.health.checks import CHECKS, FLAG_COLUMNS, LABELS, HealthSettings, find_flags
 from salesops.health.summary import (
+    MAX_LISTED_RECORDS,
     HealthReport,
     flagged_share,
     health_report,
     pipeline_flag_share,
+    records_to_fix,
     summarise,
     trust_scores,
 )
@@ -21,10 +23,12 @@ __all__ = [
     "HealthReport",
     "HealthSettings",
     "LABELS",
+    "MAX_LISTED_RECORDS",
     "find_flags",
     "flagged_share",
     "health_report",
     "pipeline_flag_share",
+    "records_to_fix",
     "summarise",
     "trust_scores",
 ]

@@ -106,6 +106,18 @@ def health_report(engine: Engine, today: date, stale_days: int = 30) -> HealthRe
     return HealthReport(settings, flags, summarise(flags, by_team=True), trust_scores(engine, flags, settings))
 
 
+#: The most records of one check the Data health list shows (and downloads) at once.
+MAX_LISTED_RECORDS = 2_000
+
+
+def records_to_fix(report: HealthReport, check: str, limit: int = MAX_LISTED_RECORDS) -> tuple[pd.DataFrame, int]:
+    """The first ``limit`` records ``check`` flags (FLAG_COLUMNS plus ``team``, the team's name) and how many
+    it flags in all: a check flagging a large store's deals by the hundred thousand lists a page of them."""
+    mine = report.flags[report.flags["check"] == check]
+    shown = mine.head(limit).merge(report.trust[["team_id", "team"]], on="team_id", how="left")
+    return shown.assign(team=shown["team"].fillna("(no team)")), len(mine)
+
+
 def pipeline_flag_share(engine: Engine, scope: Scope, today: date, stale_days: int = 30) -> tuple[float, int]:
     """:func:`flagged_share` with plain arguments (what a page's cached loader passes)."""
     return flagged_share(engine, scope, HealthSettings(today=today, stale_days=stale_days))

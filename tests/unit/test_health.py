@@ -98,6 +98,15 @@ def test_counts_and_value_per_team(org):
     assert by.loc[("(no team)", "quota_no_rep"), "value_cents"] == 5_000
 
 
+def test_the_records_to_fix_are_cut_at_the_limit_and_counted_in_full(org):
+    """Two duplicates: a limit of 1 lists one (with Team A's name) and counts 2; the ghost quota lists '(no team)'."""
+    report = health.health_report(org, TODAY)
+    shown, total = health.records_to_fix(report, "duplicate", limit=1)
+    assert total == 2 and len(shown) == 1 and list(shown["team"]) == ["Team A"]
+    ghost, n = health.records_to_fix(report, "quota_no_rep")
+    assert n == 1 and list(ghost["team"]) == ["(no team)"]
+
+
 def test_trust_scores_follow_the_documented_formula(org):
     """A: 6 live deals, 6 flagged -> 0 %, minus 5 for A2 -> floored at 0; B: 1 live deal flagged by a warning -> 0."""
     settings = health.HealthSettings(today=TODAY)
