@@ -192,3 +192,17 @@ def test_the_month_backtest_table_is_printed_for_the_outlook_alone(demo_url, cap
     out = capsys.readouterr().out
     assert out.splitlines()[0].endswith("| months |")
     assert "| company | outlook |" in out and "Prophet alone" not in out and "seasonal naive" not in out
+
+
+def test_the_choice_is_computed_after_an_import_only_when_switched_on(empty_engine, monkeypatch):
+    """warm_after_import computes (once per data version) after a deals import with both settings on, else not."""
+    monkeypatch.setenv("SALESOPS_WARMUP", "1")
+    monkeypatch.setenv("SALESOPS_MODEL_CHOICE", "0")
+    assert not choice.warm_after_import(empty_engine, "deals", TODAY)
+    monkeypatch.setenv("SALESOPS_MODEL_CHOICE", "1")
+    assert not choice.warm_after_import(empty_engine, "users", TODAY)  # not a table the forecasts read
+    assert choice.stored_choices(empty_engine, TODAY) is None
+    assert choice.warm_after_import(empty_engine, "deals", TODAY)
+    stored = choice.stored_choices(empty_engine, TODAY)
+    assert stored is not None and len(stored) == 0  # stored (nothing to choose in an empty store)
+    assert not choice.warm_after_import(empty_engine, "deals", TODAY)  # already there at this version
