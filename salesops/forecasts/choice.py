@@ -87,7 +87,7 @@ def prophet_task(
     return scorecard.baselines(y, start, as_of, True, seed, floor, quota)
 
 
-def _run(tasks: list[tuple], workers: int | None = None) -> list[dict[str, float]]:
+def run_prophet(tasks: list[tuple], workers: int | None = None) -> list[dict[str, float]]:
     """Prophet tasks on the forecast worker pool (inline with one worker or one task)."""
     from salesops.forecasts.pool import run_batch
 
@@ -181,7 +181,7 @@ def compute_choices(
     tasks += [
         (ys[k], q_start, now[k][0], q_start.toordinal(), now[k][1]["won"], quotas[k[0]].get(k[1])) for k in fitted
     ]
-    results = _run(tasks, workers)
+    results = run_prophet(tasks, workers)
     prophet = pd.DataFrame(results[: len(mine)], index=mine.index)
     current = dict(zip(fitted, results[len(mine) :], strict=True)) if fitted else {}
     bt = bt.assign(

@@ -98,13 +98,24 @@ def comparison_points(
     regions = dict(zip(*_teams(engine)[["team_id", "region"]].T.values))
     bt = backtest_cached(engine, "quarter", as_of, hist=hist)
     bt = bt[bt["by"].isin(levels)].reset_index(drop=True)
-    cache: dict[tuple[str, str], pd.Series] = {}
-    rows = []
-    for r in bt.itertuples():
-        y = cache.setdefault((r.by, r.series), monthly_won(hist, r.series, r.by, regions))
-        _, start, _ = parse_period(r.period)
-        base = baselines(y, start, r.as_of, prophet, seed=start.toordinal()) if len(y) else {"naive": r.won}
-        rows.append({**base, "mase_scale": mase_scale(y, start) if len(y) else np.nan})
+    keys = list(zip(bt["by"], bt["series"], strict=True))
+    ys = {k: monthly_won(hist, k[1], k[0], regions) for k in dict.fromkeys(keys)}
+    starts = [parse_period(p)[1] for p in bt["period"]]
+    todo = [i for i, k in enumerate(keys) if len(ys[k])]
+    if prophet:  # the Prophet fits on the forecast worker pool
+        from salesops.forecasts.choice import run_prophet
+
+        done = run_prophet([(ys[keys[i]], starts[i], bt["as_of"].iloc[i], starts[i].toordinal()) for i in todo])
+    else:
+        done = [baselines(ys[keys[i]], starts[i], bt["as_of"].iloc[i], False, 0) for i in todo]
+    base = dict(zip(todo, done, strict=True))
+    rows = [
+        {
+            **base.get(i, {"naive": won}),
+            "mase_scale": mase_scale(ys[keys[i]], starts[i]) if len(ys[keys[i]]) else np.nan,
+        }
+        for i, won in enumerate(bt["won"])
+    ]
     extra = pd.DataFrame(rows, index=bt.index, columns=["naive", "pr_p10", "pr_p50", "pr_p90", "mase_scale"])
     return pd.concat([bt, extra], axis=1)
 

@@ -206,3 +206,13 @@ def test_the_choice_is_computed_after_an_import_only_when_switched_on(empty_engi
     stored = choice.stored_choices(empty_engine, TODAY)
     assert stored is not None and len(stored) == 0  # stored (nothing to choose in an empty store)
     assert not choice.warm_after_import(empty_engine, "deals", TODAY)  # already there at this version
+
+
+def test_the_quarter_backtest_table_without_prophet_compares_the_outlook_and_seasonal_naive(demo_engine):
+    """scorecard(prophet=False): the company and the median team, outlook and seasonal naive, 8 quarters."""
+    from salesops.forecasts.scorecard import scorecard
+
+    table = scorecard(demo_engine, "quarter", TODAY, prophet=False)
+    assert list(table["method"]) == ["outlook", "seasonal naive"] * 2
+    assert table.iloc[0]["level"] == "company" and table.iloc[2]["level"].startswith("median team (")
+    assert (table["quarters"] == 8).all() and table["wape_two_thirds"].between(0, 1).all()
