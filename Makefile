@@ -18,7 +18,7 @@ $(VENV)/.installed: requirements-dev.txt
 setup: $(VENV)/.installed
 
 $(DB_FILE): | $(VENV)/.installed
-	$(PY) -m salesops demo --db duckdb:///$(DB_FILE) --if-missing
+	$(PY) -m salesops demo --db duckdb:///$(DB_FILE) --if-missing --warm outlooks
 
 demo: $(VENV)/.installed
 	$(PY) -m salesops demo --db duckdb:///$(DB_FILE)
