@@ -7,7 +7,7 @@ checks that both agree. Here the work happens in SQL and only small aggregates c
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
@@ -115,46 +115,47 @@ def _running(got: pd.DataFrame, key: str, n: int) -> pd.Series:
     return wide.stack().astype("int64")
 
 
+#: The counts :func:`period_flows_sql` reads, per group and period index.
+_FLOW_PARTS = ("won_cents", "existing_cents", "new", "returning", "lost", "start", "until")
+
+
+def _flows_sql(base: str, n: int) -> str:
+    """Four passes: revenue by close day's period; purchase days by the first period ending on or
+    after them (new and returning counted from the first period's start; the periods are contiguous,
+    so that period holds the day); lost customers by lost day; active spells by their end."""
+    z = "0, 0, 0, 0, 0"
+    return f"""{base}
+    SELECT grp, {_in_period("close_date", n)} AS k, SUM(amount_cents) AS won_cents,
+           SUM(existing_cents) AS existing_cents, {z}
+    FROM w WHERE {_within("close_date", n)} GROUP BY 1, 2
+    UNION ALL SELECT grp, {_by_end("day", n)}, 0, 0,
+           SUM(CASE WHEN day >= CAST(:ps0 AS DATE) THEN is_first ELSE 0 END),
+           SUM(CASE WHEN day >= CAST(:ps0 AS DATE) THEN is_back ELSE 0 END), 0, COUNT(*), 0
+    FROM ev GROUP BY 1, 2
+    UNION ALL SELECT grp, {_in_period("lost_day", n)}, 0, 0, 0, 0, COUNT(*), 0, 0
+    FROM ev WHERE {_within("lost_day", n)} GROUP BY 1, 2
+    UNION ALL SELECT grp, {_by_end("active_until", n)}, {z}, 0, COUNT(*) FROM ev GROUP BY 1, 2
+    """  # noqa: S608 - our fragments; values bound
+
+
 def period_flows_sql(engine: Engine, scope: Scope, by: str, as_of: date) -> pd.DataFrame:
     """:func:`salesops.customers.retention.period_flows` of the scope's periods, in SQL."""
     from salesops.customers.retention import PERIOD_COLUMNS
 
     periods = scope.periods()
+    if any(nxt != end + timedelta(days=1) for (_, end), (nxt, _) in zip(periods, periods[1:])):
+        raise ValueError("the periods must follow each other")  # Scope.periods() always do
     base, params = _base(scope, by)
     p_params, n = _periods(periods, as_of)
-    sql = f"""{base}
-    SELECT 'won' AS part, grp, {_in_period("close_date", n)} AS k, SUM(amount_cents) AS a
-    FROM w WHERE {_within("close_date", n)} GROUP BY 1, 2, 3
-    UNION ALL SELECT 'existing', grp, {_in_period("close_date", n)}, SUM(existing_cents)
-    FROM w WHERE {_within("close_date", n)} GROUP BY 1, 2, 3
-    UNION ALL SELECT 'new', grp, {_in_period("day", n)}, SUM(is_first) FROM ev WHERE {_within("day", n)} GROUP BY 1, 2, 3
-    UNION ALL SELECT 'returning', grp, {_in_period("day", n)}, SUM(is_back)
-    FROM ev WHERE {_within("day", n)} GROUP BY 1, 2, 3
-    UNION ALL SELECT 'lost', grp, {_in_period("lost_day", n)}, COUNT(*)
-    FROM ev WHERE {_within("lost_day", n)} GROUP BY 1, 2, 3
-    UNION ALL SELECT 'start', grp, {_by_end("day", n)}, COUNT(*) FROM ev GROUP BY 1, 2, 3
-    UNION ALL SELECT 'until', grp, {_by_end("active_until", n)}, COUNT(*) FROM ev GROUP BY 1, 2, 3
-    """  # noqa: S608 - our fragments; values bound
-    got = fetch_frame(engine, sa.text(sql), {"asof": as_of, **params, **p_params})
-    groups = load_groups(engine, scope, by)
-    index = pd.MultiIndex.from_product([groups, [s for s, _ in periods]], names=["group", "period_start"])
-    out = pd.DataFrame(index=index)
-    got = got[got["k"].notna()].astype({"k": int})
-    if len(got):
-        got["a"] = got["a"].astype("int64")
-        starts = [s for s, _ in periods]
-        flat = got.pivot_table(index=["grp", "k"], columns="part", values="a", aggfunc="sum")
-        active = _running(got, "grp", n)
-        for col in ("won", "existing", "new", "returning", "lost"):
-            if col in flat:
-                series = flat[col].copy()
-                series.index = pd.MultiIndex.from_tuples([(g, starts[k]) for g, k in series.index])
-                out[f"{col}_cents" if col in ("won", "existing") else col] = series.reindex(index)
-        active.index = pd.MultiIndex.from_tuples([(g, starts[k]) for g, k in active.index])
-        out["active"] = active.reindex(index)
-    for col in ("won_cents", "existing_cents", "new", "returning", "lost", "active"):
-        out[col] = out[col].fillna(0).astype("int64") if col in out else 0
-    out = out.reset_index()
+    got = fetch_frame(engine, sa.text(_flows_sql(base, n)), {"asof": as_of, **params, **p_params})
+    got.columns = ["grp", "k", *_FLOW_PARTS]
+    got = got[got["k"].notna()].astype({"k": int, **dict.fromkeys(_FLOW_PARTS, "int64")})
+    sums = got.groupby(["grp", "k"]).sum()
+    full = pd.MultiIndex.from_product([load_groups(engine, scope, by), range(n)], names=["group", "k"])
+    sums = sums.reindex(full, fill_value=0)
+    sums["active"] = (sums["start"] - sums["until"]).groupby(level="group").cumsum()
+    out = sums.reset_index()
+    out["period_start"] = [periods[k][0] for k in out["k"]]
     out["new_cents"] = out["won_cents"] - out["existing_cents"]
     out["existing_share"] = np.where(
         out["won_cents"] > 0, out["existing_cents"] / out["won_cents"].where(out["won_cents"] > 0, 1), np.nan
