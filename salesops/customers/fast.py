@@ -220,14 +220,15 @@ def cohort_grid_sql(engine: Engine, scope: Scope, as_of: date) -> pd.DataFrame:
     p_params, n = _periods([(q.start_time.date(), q.end_time.date()) for q in quarters], as_of)
     cq = "CAST(date_trunc('quarter', first_day) AS DATE)"
     sql = f"""{base}
-    SELECT 'size' AS part, {cq} AS cq, 0 AS k, COUNT(*) AS a FROM ev WHERE is_first = 1 GROUP BY 1, 2, 3
-    UNION ALL SELECT 'start', {cq}, {_by_end("day", n)}, COUNT(*) FROM ev GROUP BY 1, 2, 3
-    UNION ALL SELECT 'until', {cq}, {_by_end("active_until", n)}, COUNT(*) FROM ev GROUP BY 1, 2, 3
+    SELECT 'start' AS part, {cq} AS cq, {_by_end("day", n)} AS k, COUNT(*) AS a, SUM(is_first) AS firsts
+    FROM ev GROUP BY 1, 2, 3
+    UNION ALL SELECT 'until', {cq}, {_by_end("active_until", n)}, COUNT(*), 0 FROM ev GROUP BY 1, 2, 3
     """  # noqa: S608 - our fragments; values bound
     got = fetch_frame(engine, sa.text(sql), {"asof": as_of, **params, **p_params})
-    got = got[got["k"].notna()].astype({"k": int, "a": "int64"})
+    got = got[got["k"].notna()].astype({"k": int, "a": "int64", "firsts": "int64"})
     got["cq"] = pd.to_datetime(got["cq"]).dt.to_period("Q")
-    sizes = got[got["part"] == "size"].set_index("cq")["a"]
+    sizes = got.groupby("cq")["firsts"].sum()  # each customer's first day: one per customer
+    sizes = sizes[sizes > 0]
     active = _running(got, "cq", n)
     rows = []
     for cohort, size in sizes.sort_index().items():
