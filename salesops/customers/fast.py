@@ -371,8 +371,7 @@ def accounts_behind_sql(engine: Engine, scope: Scope, start: date, end: date, as
 
 def prospects_sql(engine: Engine, as_of: date) -> int:
     """Prospects at ``as_of``: top-level accounts (parent missing or not stored, as customers are
-    rooted) none of whose deals — their subsidiaries' included — was won on or before ``as_of``."""
-    sql = """SELECT COUNT(*) AS n FROM accounts a
-    WHERE (a.parent_id IS NULL OR a.parent_id NOT IN (SELECT account_id FROM accounts))
-      AND NOT EXISTS (SELECT 1 FROM customer_days c WHERE c.customer_id = a.account_id AND c.day <= :asof)"""
+    rooted) none of whose deals — their subsidiaries' included — was won on or before ``as_of``
+    (``account_roots``, stored at write time)."""
+    sql = "SELECT COUNT(*) AS n FROM account_roots WHERE first_won_day IS NULL OR first_won_day > :asof"
     return int(fetch_frame(engine, sa.text(sql), {"asof": as_of})["n"].iloc[0])

@@ -13,6 +13,8 @@ that can change them, so readers get them without recomputing.
   what the company-wide Customers figures are computed from.
 * :func:`refresh_open_renewals` — ``open_renewals``: open renewal deals with their customer and last
   stage change (:data:`OPEN_RENEWALS`): the stale-renewal warning of the accounts at risk.
+* :func:`refresh_account_roots` — ``account_roots``: top-level accounts with their first won day
+  (:data:`ACCOUNT_ROOTS`): the prospects.
 
 Writers call :func:`refresh_derived` (both, in order): the demo build, and every import that writes
 deals or accounts (:func:`salesops.ingest.write.write_plan`). Tests that insert deals or accounts by
@@ -138,10 +140,30 @@ def refresh_open_renewals(conn: Connection) -> int:
     return int(conn.execute(sa.text("SELECT COUNT(*) FROM open_renewals")).scalar_one())
 
 
+#: The rows of ``account_roots``: top-level accounts (as :data:`~salesops.store.sql.WON_KINDS_CTE`
+#: roots them) with their customer's first won day from ``customer_days``.
+ACCOUNT_ROOTS = """
+SELECT a.account_id, c.day AS first_won_day
+FROM accounts a
+LEFT JOIN accounts p ON p.account_id = a.parent_id
+LEFT JOIN customer_days c ON c.customer_id = a.account_id AND c.prev_day IS NULL
+WHERE a.parent_id IS NULL OR p.account_id IS NULL
+"""
+
+
+def refresh_account_roots(conn: Connection) -> int:
+    """Rewrite ``account_roots`` from the accounts and ``customer_days`` (refresh it first), in the
+    caller's transaction; return its rows."""
+    conn.execute(sa.text("DELETE FROM account_roots"))
+    conn.execute(sa.text(f"INSERT INTO account_roots (account_id, first_won_day) {ACCOUNT_ROOTS}"))  # noqa: S608
+    return int(conn.execute(sa.text("SELECT COUNT(*) FROM account_roots")).scalar_one())
+
+
 def refresh_derived(conn: Connection) -> dict[str, int]:
     """Rewrite every derived table after a write to deals or accounts; return their row counts."""
     return {
         "deal_kinds": refresh_deal_kinds(conn),
         "customer_days": refresh_customer_days(conn),
         "open_renewals": refresh_open_renewals(conn),
+        "account_roots": refresh_account_roots(conn),
     }

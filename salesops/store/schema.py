@@ -201,6 +201,16 @@ open_renewals = Table(
     Column("last_change", Date),  # the deal's latest stage change (NULL: none recorded)
 )
 
+#: Every top-level account (no parent, or a parent not stored: the customers' roots) with its first
+#: won day: derived data rewritten by :func:`salesops.store.derived.refresh_account_roots` with the
+#: other derived tables; the prospects at a day are the rows with no first won day by then.
+account_roots = Table(
+    "account_roots",
+    metadata,
+    Column("account_id", String, primary_key=True),
+    Column("first_won_day", Date),  # NULL: no won deal yet (its subsidiaries' included)
+)
+
 deal_stage_history = Table(
     "deal_stage_history",
     metadata,

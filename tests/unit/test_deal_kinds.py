@@ -13,7 +13,7 @@ from alembic import command
 
 from salesops import ingest, store
 from salesops.store import migrate, schema
-from salesops.store.derived import CUSTOMER_DAYS, DAY_COLUMNS, OPEN_RENEWALS, RENEWAL_COLUMNS
+from salesops.store.derived import ACCOUNT_ROOTS, CUSTOMER_DAYS, DAY_COLUMNS, OPEN_RENEWALS, RENEWAL_COLUMNS
 from salesops.store.sql import WON_KINDS_CTE
 from tests.builders import deal, insert, rep
 
@@ -54,11 +54,20 @@ def _assert_renewals_current(engine) -> pd.DataFrame:
     return stored
 
 
+def _assert_roots_current(engine) -> pd.DataFrame:
+    """account_roots equals ACCOUNT_ROOTS evaluated now."""
+    key = ("account_id",)
+    stored = _frame(engine, "SELECT account_id, first_won_day FROM account_roots", key)
+    pd.testing.assert_frame_equal(stored, _frame(engine, ACCOUNT_ROOTS, key))
+    return stored
+
+
 def _assert_current(engine) -> pd.DataFrame:
     stored, defined = _stored(engine), _frame(engine, _DEFINED)
     pd.testing.assert_frame_equal(stored, defined)
     _assert_days_current(engine)
     _assert_renewals_current(engine)
+    _assert_roots_current(engine)
     columns = store.read_frame(
         engine, sa.text("SELECT column_name FROM information_schema.columns WHERE table_name = 'deal_kinds'")
     )
@@ -107,6 +116,7 @@ def test_imports_rewrite_the_kinds_and_an_accounts_import_relinks_deals(empty_en
     after = _assert_current(empty_engine)
     assert after.loc["D1", "customer_id"] == after.loc["D2", "customer_id"] == "A"
     assert (after.loc["D1", "kind"], after.loc["D2", "kind"]) == ("new_business", "existing")
+    assert _texts(_assert_roots_current(empty_engine), "account_id", "first_won_day") == [("A", "2025-01-10")]
     days = _assert_days_current(empty_engine)
     cols = ("customer_id", "day", "prev_day", "next_day", "won_cents", "existing_cents", "cycle_days", "customer")
     assert _texts(days, *cols) == [
@@ -175,6 +185,7 @@ def test_migration_0009_creates_and_fills_the_customer_tables_of_an_existing_sto
     with engine.begin() as conn:
         conn.execute(sa.text("DROP TABLE customer_days"))
         conn.execute(sa.text("DROP TABLE open_renewals"))
+        conn.execute(sa.text("DROP TABLE account_roots"))
         conn.execute(sa.text("UPDATE alembic_version SET version_num = '0008'"))
     with engine.begin() as conn:  # through 0009 (creates them) to the head (0011 adds and fills cycle_days)
         command.upgrade(migrate._config(conn), "head")
