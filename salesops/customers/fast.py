@@ -123,10 +123,9 @@ def _flows_sql(base: str, n: int) -> str:
     """Four passes: revenue by close day's period; purchase days by the first period ending on or
     after them (new and returning counted from the first period's start; the periods are contiguous,
     so that period holds the day); lost customers by lost day; active spells by their end."""
-    z = "0, 0, 0, 0, 0"
     return f"""{base}
     SELECT grp, {_in_period("close_date", n)} AS k, SUM(amount_cents) AS won_cents,
-           SUM(existing_cents) AS existing_cents, {z}
+           SUM(existing_cents) AS existing_cents, 0 AS new, 0 AS returning, 0 AS lost, 0 AS start, 0 AS until
     FROM w WHERE {_within("close_date", n)} GROUP BY 1, 2
     UNION ALL SELECT grp, {_by_end("day", n)}, 0, 0,
            SUM(CASE WHEN day >= CAST(:ps0 AS DATE) THEN is_first ELSE 0 END),
@@ -134,7 +133,7 @@ def _flows_sql(base: str, n: int) -> str:
     FROM ev GROUP BY 1, 2
     UNION ALL SELECT grp, {_in_period("lost_day", n)}, 0, 0, 0, 0, COUNT(*), 0, 0
     FROM ev WHERE {_within("lost_day", n)} GROUP BY 1, 2
-    UNION ALL SELECT grp, {_by_end("active_until", n)}, {z}, 0, COUNT(*) FROM ev GROUP BY 1, 2
+    UNION ALL SELECT grp, {_by_end("active_until", n)}, 0, 0, 0, 0, 0, 0, COUNT(*) FROM ev GROUP BY 1, 2
     """  # noqa: S608 - our fragments; values bound
 
 
@@ -148,7 +147,6 @@ def period_flows_sql(engine: Engine, scope: Scope, by: str, as_of: date) -> pd.D
     base, params = _base(scope, by)
     p_params, n = _periods(periods, as_of)
     got = fetch_frame(engine, sa.text(_flows_sql(base, n)), {"asof": as_of, **params, **p_params})
-    got.columns = ["grp", "k", *_FLOW_PARTS]
     got = got[got["k"].notna()].astype({"k": int, **dict.fromkeys(_FLOW_PARTS, "int64")})
     sums = got.groupby(["grp", "k"]).sum()
     full = pd.MultiIndex.from_product([load_groups(engine, scope, by), range(n)], names=["group", "k"])
