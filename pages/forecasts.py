@@ -124,8 +124,8 @@ def model_tiles(row: pd.Series, choice, kind: str):
     if choice is None and kind == "quarter":
         st.caption(
             "Model: the outlook. The per-series choice by backtest (outlook, Prophet alone, seasonal naive) is not "
-            "computed for this data yet: it runs ahead after the demo build and each import (a few minutes), or "
-            "`python -m salesops model-choice`."
+            "computed for this data yet: it runs ahead after the demo build, after each import and when the app "
+            "starts (a few minutes, in the background), or with `python -m salesops model-choice`."
         )
     elif choice is None:
         st.caption("Model: the outlook (the model choice by backtest is made on quarters).")
