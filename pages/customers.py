@@ -61,7 +61,8 @@ def per_period() -> None:
     by = st.segmented_control(
         "Split by", customers.BY, default="company", key="cust_by", bind="query-params", format_func=str.capitalize
     )
-    frame = loaders.customer_periods(trend, by or "company", widgets.today())
+    # The company rows are the view's (the same call): computed once per view.
+    frame = view.periods if (by or "company") == "company" else loaders.customer_periods(trend, by, widgets.today())
     names = dict(zip(loaders.load_teams()["team_id"], loaders.load_teams()["name"]))
     shown = frame.assign(
         group=frame["group"].map(lambda g: names.get(g, g)) if by == "team" else frame["group"],
@@ -138,7 +139,12 @@ with ccol:
 ccol.metric("Prospects", f"{view.prospects:,}", help=D["Prospects"])
 ccol.caption("Accounts in the accounts file with no won deal yet, for the whole company.")
 risk = view.risk
-rcol.markdown(f"**Accounts at risk** ({len(risk):,})", help=D["Accounts at risk"])
+rcol.markdown(f"**Accounts at risk** ({view.risk_total:,})", help=D["Accounts at risk"])
+if view.risk_total > len(risk):
+    rcol.caption(
+        f"Showing the top {len(risk):,} of {view.risk_total:,} accounts at risk (the most revenue at stake); "
+        "the download has them all."
+    )
 with rcol:
     tables.show(
         risk.assign(
@@ -159,7 +165,9 @@ with rcol:
         height=300,
     )
     if not present:
-        widgets.csv_download(risk, "accounts_at_risk.csv", key="cust_csv_risk")
+        widgets.csv_download_later(
+            loaders.later(loaders.all_accounts_at_risk, scope, view.as_of), "accounts_at_risk.csv", key="cust_csv_risk"
+        )
 
 
 # ---- drill-down ---------------------------------------------------------------------------------

@@ -122,6 +122,15 @@ def cached(fn: Callable[Concatenate[Engine, P], R]) -> Callable[P, R]:
     return call
 
 
+def later(loader: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> Callable[[], R]:
+    """``loader(*args)`` to run later outside this run (a download button's data, made on its own
+    thread when clicked, where there is no session): with this run's store URL and data version."""
+    if "viewer" in inspect.signature(loader).parameters:
+        raise ValueError("a loader taking the viewer cannot run outside the page run")
+    url, version = config.db_url(), _data_version()
+    return lambda: loader.warm(url, version, *args, **kwargs)  # type: ignore[attr-defined]
+
+
 def stop_on_store_error(exc: BaseException) -> None:
     """When ``exc`` is a database error, show what it means (damaged, locked …) and stop the page."""
     err = store.explain_error(exc)
@@ -189,6 +198,7 @@ customer_view = cached(customers.customer_view)
 customer_periods = cached(customers.customer_periods)
 customer_deals = cached(customers.customer_deals)
 customer_deals_listed = cached(customers.customer_deals_listed)
+all_accounts_at_risk = cached(customers.all_accounts_at_risk)
 
 accounts_behind = cached(customers.period_accounts)
 # ---- weekly review ----------------------------------------------------------------------------

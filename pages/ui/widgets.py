@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 import pandas as pd
@@ -23,6 +24,19 @@ def csv_download(frame: pd.DataFrame, file_name: str, key: str, label: str = "Do
     """A download button with formula-like cells neutralised (salesops.export)."""
     st.download_button(
         label, export.to_csv(frame), file_name=file_name, mime="text/csv", key=key, icon=":material/download:"
+    )
+
+
+def csv_download_later(make: Callable[[], pd.DataFrame], file_name: str, key: str, label: str = "Download CSV") -> None:
+    """:func:`csv_download` of a frame made only when the button is clicked (``make``: e.g.
+    ``loaders.later(...)``; Streamlit runs it on its own thread)."""
+    st.download_button(
+        label,
+        lambda: export.to_csv(make()),
+        file_name=file_name,
+        mime="text/csv",
+        key=key,
+        icon=":material/download:",
     )
 
 

@@ -33,8 +33,15 @@ from salesops.customers.retention import (
     purchase_events,
     trend_scope,
 )
-from salesops.customers.risk import RISK_COLUMNS, TOP_N, Concentration, accounts_at_risk, concentration
-from salesops.customers.view import CustomerView, customer_view, period_accounts
+from salesops.customers.risk import (
+    RISK_COLUMNS,
+    RISK_SHOWN,
+    TOP_N,
+    Concentration,
+    accounts_at_risk,
+    concentration,
+)
+from salesops.customers.view import CustomerView, all_accounts_at_risk, customer_view, period_accounts
 
 __all__ = [
     "ACTIVE_MONTHS",
@@ -47,12 +54,14 @@ __all__ = [
     "PERIOD_COLUMNS",
     "RETENTION_COLUMNS",
     "RISK_COLUMNS",
+    "RISK_SHOWN",
     "TOP_N",
     "TREND_PERIODS",
     "Concentration",
     "CustomerView",
     "accounts_at_risk",
     "accounts_behind",
+    "all_accounts_at_risk",
     "check_by",
     "cohort_grid",
     "concentration",

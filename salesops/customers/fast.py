@@ -271,7 +271,36 @@ def concentration_sql(engine: Engine, scope: Scope, as_of: date, n: int = 10):
 
 
 def accounts_at_risk_sql(engine: Engine, scope: Scope, as_of: date) -> pd.DataFrame:
-    """:func:`salesops.customers.risk.accounts_at_risk` of the scope at ``as_of``, in SQL."""
+    """:func:`salesops.customers.risk.accounts_at_risk` of the scope at ``as_of``, in SQL (every row)."""
+    from salesops.customers import risk
+
+    sql, binds = _risk_sql(scope, as_of)
+    every = f"{sql} SELECT * FROM risk ORDER BY customer_id"  # noqa: S608 - our fragments; values bound
+    got = fetch_frame(engine, sa.text(every), binds)
+    return risk.finish_risk(got, pd.Timestamp(as_of))
+
+
+def accounts_at_risk_top_sql(engine: Engine, scope: Scope, as_of: date, n: int) -> tuple[pd.DataFrame, int]:
+    """The first ``n`` rows of :func:`accounts_at_risk_sql` (the most at stake) and how many rows it has.
+
+    The database ranks by stake and returns the ranks up to ``n`` (ties at the cut included, so the
+    tie-break by customer id is the reference's, done in pandas); only those rows reach pandas."""
+    from salesops.customers import risk
+
+    sql, binds = _risk_sql(scope, as_of)
+    stake = "GREATEST(prior_12m_cents, last_12m_cents) + stale_renewal_cents"
+    top = f"""{sql}
+    SELECT * FROM (SELECT risk.*, COUNT(*) OVER () AS total, RANK() OVER (ORDER BY {stake} DESC) AS rk FROM risk) r
+    WHERE rk <= :top ORDER BY customer_id
+    """  # noqa: S608 - our fragments; values bound
+    got = fetch_frame(engine, sa.text(top), {**binds, "top": n})
+    total = int(got["total"].iloc[0]) if len(got) else 0
+    rows = risk.finish_risk(got.drop(columns=["total", "rk"]), pd.Timestamp(as_of))
+    return rows.head(n).reset_index(drop=True), total
+
+
+def _risk_sql(scope: Scope, as_of: date) -> tuple[str, dict]:
+    """The CTEs up to ``risk`` (one row per customer with a warning, before reasons) and their binds."""
     from salesops.customers import risk
 
     base, params = _base(scope, "company")
@@ -300,16 +329,17 @@ def accounts_at_risk_sql(engine: Engine, scope: Scope, as_of: date) -> pd.DataFr
         FROM open_renewals o
         WHERE (o.close_date < :asof OR COALESCE(o.last_change, o.created_date) < :stale_before) {where}
         GROUP BY 1
-    )
-    SELECT s.customer_id, s.customer, s.last_12m_cents, s.prior_12m_cents, s.last_purchase, g.cycle AS usual_cycle_days,
-           COALESCE(st.stale_renewals, 0) AS stale_renewals, COALESCE(st.stale_renewal_cents, 0) AS stale_renewal_cents
-    FROM s LEFT JOIN g ON g.customer_id = s.customer_id LEFT JOIN st ON st.customer_id = s.customer_id
-    WHERE s.last_purchase > :two_ago
-      AND ((s.prior_12m_cents > 0 AND s.last_12m_cents <= (1 - :fall) * s.prior_12m_cents)
-           OR (g.cycle IS NOT NULL AND CAST(:asof AS DATE) - s.last_purchase > g.cycle + :grace)
-           OR st.stale_renewals > 0)
-    ORDER BY s.customer_id
-    """  # noqa: S608 - our fragments; values bound
+    ),
+    risk AS (
+        SELECT s.customer_id, s.customer, s.last_12m_cents, s.prior_12m_cents, s.last_purchase, g.cycle AS usual_cycle_days,
+               COALESCE(st.stale_renewals, 0) AS stale_renewals,
+               COALESCE(st.stale_renewal_cents, 0) AS stale_renewal_cents
+        FROM s LEFT JOIN g ON g.customer_id = s.customer_id LEFT JOIN st ON st.customer_id = s.customer_id
+        WHERE s.last_purchase > :two_ago
+          AND ((s.prior_12m_cents > 0 AND s.last_12m_cents <= (1 - :fall) * s.prior_12m_cents)
+               OR (g.cycle IS NOT NULL AND CAST(:asof AS DATE) - s.last_purchase > g.cycle + :grace)
+               OR st.stale_renewals > 0)
+    )"""  # noqa: S608 - our fragments; values bound
     t = pd.Timestamp(as_of)
     binds = {
         "asof": as_of,
@@ -321,8 +351,7 @@ def accounts_at_risk_sql(engine: Engine, scope: Scope, as_of: date) -> pd.DataFr
         **params,
         **rparams,
     }
-    got = fetch_frame(engine, sa.text(sql), binds)
-    return risk.finish_risk(got, t)
+    return sql, binds
 
 
 def accounts_behind_sql(engine: Engine, scope: Scope, start: date, end: date, as_of: date, figure: str) -> pd.DataFrame:

@@ -18,6 +18,8 @@ GRACE_DAYS = 30
 STALE_DAYS = 30
 #: Customers who bought within this many months are watched for risk.
 WATCH_MONTHS = 24
+#: The accounts at risk the page lists (the most at stake; the CSV download has them all).
+RISK_SHOWN = 200
 
 #: Columns of :func:`accounts_at_risk`.
 RISK_COLUMNS = [

@@ -10,6 +10,7 @@ from sqlalchemy.engine import Engine
 
 from salesops.customers.fast import (
     accounts_at_risk_sql,
+    accounts_at_risk_top_sql,
     accounts_behind_sql,
     cohort_grid_sql,
     concentration_sql,
@@ -18,7 +19,7 @@ from salesops.customers.fast import (
     revenue_retention_sql,
 )
 from salesops.customers.retention import trend_scope
-from salesops.customers.risk import Concentration
+from salesops.customers.risk import RISK_SHOWN, Concentration
 from salesops.scope import Scope, period_start
 
 
@@ -33,7 +34,8 @@ class CustomerView:
     retention: pd.DataFrame  # revenue_retention
     grid: pd.DataFrame  # cohort_grid
     concentration: Concentration  # over the selected range
-    risk: pd.DataFrame  # accounts_at_risk at as_of
+    risk: pd.DataFrame  # accounts_at_risk at as_of: the first RISK_SHOWN rows (the most at stake)
+    risk_total: int  # how many accounts are at risk in all (fast.accounts_at_risk_sql has every row)
     no_account_cents: int  # won revenue in the range from deals with no account
     prospects: int  # accounts with no won deal up to as_of (whole company; DEFINITIONS["Prospects"])
 
@@ -46,6 +48,7 @@ def customer_view(engine: Engine, scope: Scope, today: date) -> CustomerView:
     first = pd.Timestamp(period_start(scope.start, trend.grain))
     in_range = periods[pd.to_datetime(periods["period_start"]) >= first].reset_index(drop=True)
     conc, no_account = concentration_sql(engine, scope, as_of)
+    risk, risk_total = accounts_at_risk_top_sql(engine, scope, as_of, RISK_SHOWN)
     return CustomerView(
         as_of=as_of,
         trend=trend,
@@ -54,10 +57,16 @@ def customer_view(engine: Engine, scope: Scope, today: date) -> CustomerView:
         retention=revenue_retention_sql(engine, trend, as_of),
         grid=cohort_grid_sql(engine, trend, as_of),
         concentration=conc,
-        risk=accounts_at_risk_sql(engine, scope, as_of),
+        risk=risk,
+        risk_total=risk_total,
         no_account_cents=no_account,
         prospects=prospects_sql(engine, as_of),
     )
+
+
+def all_accounts_at_risk(engine: Engine, scope: Scope, as_of: date) -> pd.DataFrame:
+    """Every account at risk at ``as_of`` (the page's CSV download; the view holds the top RISK_SHOWN)."""
+    return accounts_at_risk_sql(engine, scope, as_of)
 
 
 def period_accounts(engine: Engine, scope: Scope, start: date, end: date, as_of: date, figure: str) -> pd.DataFrame:

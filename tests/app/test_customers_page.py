@@ -113,3 +113,25 @@ def test_an_accounts_only_store_shows_its_prospects(monkeypatch, tmp_path):
     assert not at.exception, at.exception
     assert any("No won deals" in i.value for i in at.info)
     assert [(m.label, m.value) for m in at.metric] == [("Prospects", "2")]
+
+
+def test_the_at_risk_table_lists_the_top_accounts_and_counts_them_all(page, app_env):
+    """The heading counts every account at risk (the library's full list for the page's default
+    quarter); the table holds the top RISK_SHOWN of them, most at stake first, and says so when cut."""
+    from salesops import customers
+    from salesops.customers.fast import accounts_at_risk_sql
+    from salesops.scope import Scope
+
+    engine = store.open_store(app_env)
+    every = accounts_at_risk_sql(engine, Scope.current(TODAY, "quarter"), TODAY)
+    engine.dispose()
+    assert len(every) > 0
+    assert any(m.value.startswith(f"**Accounts at risk** ({len(every):,})") for m in page.markdown)
+    shown = _frame(page, "reasons")
+    assert list(shown["customer"]) == list(every["customer"].head(customers.RISK_SHOWN))
+    cut = [c.value for c in page.caption if c.value.startswith("Showing the top")]
+    if len(every) > customers.RISK_SHOWN:
+        assert cut == [f"Showing the top {customers.RISK_SHOWN:,} of {len(every):,} accounts at risk "
+                       "(the most revenue at stake); the download has them all."]  # fmt: skip
+    else:
+        assert cut == []

@@ -167,6 +167,34 @@ def test_accounts_at_risk_name_their_reasons(engine):
     assert acme.reasons == "spend fell 100%; overdue (578 days)"
 
 
+def test_the_page_lists_the_accounts_most_at_stake_and_counts_them_all(engine):
+    """Stakes by hand: Beta 2,500 + 2,600 stale = 5,100; Acme 1,800; Cede 1,800 (a tie, cut by id:
+    A before C); Gamma 500. The top n are the full list's first n; the count is always 4."""
+    from salesops.customers import fast
+
+    insert(engine, schema.accounts, [_account("C", "Cede")])
+    insert(engine, schema.deals, [_deal(11, "T1", "won", 1800, date(2024, 3, 1), account="Cede", account_id="C")])
+    scope = Scope(start=date(2024, 1, 1), end=AS_OF)
+    every = fast.accounts_at_risk_sql(engine, scope, AS_OF)
+    assert list(every["customer_id"]) == ["B", "A", "C", "name:gamma corp"]
+    for n, ids in [(1, ["B"]), (2, ["B", "A"]), (3, ["B", "A", "C"]), (9, list(every["customer_id"]))]:
+        top, total = fast.accounts_at_risk_top_sql(engine, scope, AS_OF, n)
+        assert (list(top["customer_id"]), total) == (ids, 4)
+        pd.testing.assert_frame_equal(top, every.head(n), check_dtype=False)
+    view = customers.customer_view(engine, scope, AS_OF)
+    assert view.risk_total == 4 and len(view.risk) == 4  # under RISK_SHOWN: all of them
+
+
+def test_no_account_at_risk_counts_zero(engine):
+    """Before any purchase nobody is at risk: no rows, a count of 0."""
+    from salesops.customers import fast
+
+    top, total = fast.accounts_at_risk_top_sql(
+        engine, Scope(start=date(2023, 1, 1), end=date(2023, 6, 30)), date(2023, 6, 30), 5
+    )
+    assert top.empty and list(top.columns) == customers.RISK_COLUMNS and total == 0
+
+
 @pytest.mark.parametrize("by", ["company", "team", "region"])
 @pytest.mark.parametrize("grain", ["month", "quarter", "year"])
 def test_the_database_figures_equal_the_pandas_reference(engine, by, grain):
