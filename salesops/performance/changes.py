@@ -71,7 +71,9 @@ def week_review(engine: Engine, scope: Scope, limit: int | None = None) -> WeekR
     the totals per kind and the first ``limit`` changes (all of them when None).
 
     The events of the week (and their join to the deals) are gathered once, then both counted and
-    listed; the deals' wide columns are read for the listed rows alone.
+    listed; the deals' wide columns (name, account, rep, stage) are read afterwards, by id, for the
+    listed rows alone: joining them inside the first statement made DuckDB scan those text columns
+    for a quarter of all deals (200 of 210 ms at medium scale).
     """
     start, end = week_of(scope)
     where, params = scope_filter(scope, alias="d")
@@ -112,11 +114,9 @@ def week_review(engine: Engine, scope: Scope, limit: int | None = None) -> WeekR
                CAST(NULL AS BIGINT) AS days_moved, CAST(NULL AS BIGINT) AS amount_change_cents, deals
         FROM cnt
         UNION ALL
-        SELECT 1, top.kind, top."on", top.deal_id, d.name, d.account, d.rep_id, r.name, d.team_id,
-               d.stage, d.outcome, d.amount_cents, top.old_value, top.new_value, top.days_moved,
-               top.amount_change_cents, NULL
-        FROM top JOIN deals d ON d.deal_id = top.deal_id
-        LEFT JOIN reps r ON r.rep_id = d.rep_id
+        SELECT 1, kind, "on", deal_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, amount_cents,
+               old_value, new_value, days_moved, amount_change_cents, NULL
+        FROM top
         ) u
         ORDER BY part, CASE kind {order} END, "on", deal_id
         """  # noqa: S608 - kinds are this module's constants, filter from scope_filter, values bound
@@ -132,7 +132,7 @@ def week_review(engine: Engine, scope: Scope, limit: int | None = None) -> WeekR
     counts = pd.DataFrame([(k, *got.get(k, (0, 0))) for k in KINDS], columns=["kind", "deals", "amount_cents"])
     if frame.empty:
         return WeekReview(counts, pd.DataFrame(columns=CHANGE_COLUMNS))
-    listed = frame[CHANGE_COLUMNS].reset_index(drop=True)
+    listed = _with_deal_columns(engine, frame.reset_index(drop=True))[CHANGE_COLUMNS]
     listed["on"] = pd.to_datetime(listed["on"]).dt.date
     for col in ("amount_cents", "days_moved", "amount_change_cents"):
         listed[col] = pd.to_numeric(listed[col]).astype("Int64")
@@ -143,3 +143,25 @@ def week_review(engine: Engine, scope: Scope, limit: int | None = None) -> WeekR
         listed["amount_cents"] = pd.NA
         listed["amount_change_cents"] = pd.NA
     return WeekReview(counts, listed)
+
+
+_DEAL_COLUMNS = sa.text(
+    """
+    SELECT d.deal_id, d.name, d.account, d.rep_id, r.name AS rep, d.team_id, d.stage, d.outcome
+    FROM deals d LEFT JOIN reps r ON r.rep_id = d.rep_id
+    WHERE d.deal_id IN :ids
+    """
+).bindparams(sa.bindparam("ids", expanding=True))
+
+
+def _with_deal_columns(engine: Engine, listed: pd.DataFrame) -> pd.DataFrame:
+    """The listed changes (in their order) with their deal's name, account, rep, team, stage and outcome."""
+    ids = sorted(set(listed["deal_id"]))
+    step = 5_000  # bound parameters per statement (PostgreSQL allows 65,535)
+    with engine.connect() as conn:
+        parts = [
+            result_frame(conn.execute(_DEAL_COLUMNS, {"ids": ids[i : i + step]})) for i in range(0, len(ids), step)
+        ]
+    deals = pd.concat(parts, ignore_index=True)
+    out = listed.drop(columns=["name", "account", "rep_id", "rep", "team_id", "stage", "outcome"])
+    return out.merge(deals, on="deal_id", how="left", validate="many_to_one")
