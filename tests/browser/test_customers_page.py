@@ -21,3 +21,17 @@ def test_the_customers_page_shows_retention_and_splits_by_team(server, page, tmp
     wait_for_app(page, "Share from existing")
     assert "cust_by=Team" in page.url
     assert page.get_by_text("Team", exact=True).count() >= 1
+
+
+def test_the_at_risk_download_holds_every_account_at_risk(server, page):
+    """The CSV made on click has one row per account counted in the heading (more than the table may show)."""
+    import re
+
+    page.goto(f"{server}/customers")
+    wait_for_app(page, "Share from existing")
+    heading = page.get_by_text(re.compile(r"Accounts at risk \(")).first.inner_text()
+    count = int(re.search(r"\(([\d,]+)\)", heading).group(1).replace(",", ""))
+    with page.expect_download() as got:
+        page.locator(".st-key-cust_csv_risk button").click()
+    lines = open(got.value.path(), encoding="utf-8").read().splitlines()
+    assert lines[0].startswith("customer_id,") and len(lines) - 1 == count > 0
