@@ -208,7 +208,10 @@ def append_row(out: Path, line: str) -> None:
         return
     head, rest = text.split(SECTION, 1)
     body, sep, after = rest.partition("\n## ")
-    out.write_text(head + SECTION + body.rstrip("\n") + "\n" + line + "\n" + (f"\n## {after}" if sep else ""))
+    lines = body.rstrip("\n").split("\n")
+    last = max((i for i, text_line in enumerate(lines) if text_line.startswith("| ")), default=len(lines) - 1)
+    lines.insert(last + 1, line)  # under the table's last row, above the notes that follow it
+    out.write_text(head + SECTION + "\n".join(lines) + "\n" + (f"\n## {after}" if sep else ""))
 
 
 def main(argv: list[str] | None = None) -> int:
