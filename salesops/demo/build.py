@@ -32,6 +32,7 @@ from salesops.demo.surveys import TOOLS, build_surveys
 from salesops.store import schema
 from salesops.store.derived import refresh_derived
 from salesops.store.engine import bulk_insert, write
+from salesops.store.staging import create_stage
 
 
 @dataclass(frozen=True)
@@ -59,14 +60,7 @@ def _staging(conn: Connection, table: sa.Table) -> sa.Table:
     """On DuckDB, an unconstrained temp twin of ``table`` to collect the batches in; else the table."""
     if conn.dialect.name != "duckdb":
         return table
-    twin = sa.Table(
-        f"_demo_{table.name}",
-        sa.MetaData(),
-        *[sa.Column(c.name, c.type) for c in table.columns],
-        prefixes=["TEMPORARY"],
-    )
-    twin.create(conn)
-    return twin
+    return create_stage(conn, table, name="_demo_")
 
 
 def _publish(conn: Connection, table: sa.Table, staged: sa.Table) -> None:

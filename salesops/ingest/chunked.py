@@ -49,8 +49,9 @@ from salesops.ingest.validate import (
     map_file_columns,
     provided_columns,
 )
-from salesops.ingest.write import WARNING_COLUMNS, Progress, create_stage, warning_frame, write_in, written_report
+from salesops.ingest.write import WARNING_COLUMNS, Progress, warning_frame, write_in, written_report
 from salesops.store import schema
+from salesops.store.staging import create_stage
 
 #: Tables a file of which is imported chunk by chunk. Reps, teams and accounts files are read whole:
 #: their checks look across all rows (teams created by name, parents named in the file, cycles),
