@@ -370,24 +370,31 @@ def simulator() -> None:
     if plan is None:
         return
     with right:
+        # Only the open tab runs: a slider move recomputes the payouts, not the hidden what-if, plan B's
+        # payouts and three plan documents. The tab is in the URL, so a link reopens it.
         tabs = st.tabs(["Payouts", "What-if", "Compare", "Plan document", "Save"], key="comp_tab", bind="query-params")
-        with tabs[0]:
-            show_payouts(plan)
-        with tabs[1]:
-            what_if(plan)
-        with tabs[2]:
-            other = pick_other_plan()
-            if other is not None:
-                compare(plan, other)
-        with tabs[3]:
-            plan_document(plan)
-        with tabs[4]:
-            if hide:
-                st.info("Saving is off in presentation mode.", icon=":material/visibility_off:")
-            elif not scope.viewer or not scope.viewer.is_staff:
-                st.info("Plan versions are saved by admin and ops users.", icon=":material/lock:")
-            else:
-                save(plan)
+        if tabs[0].open:
+            with tabs[0]:
+                show_payouts(plan)
+        if tabs[1].open:
+            with tabs[1]:
+                what_if(plan)
+        if tabs[2].open:
+            with tabs[2]:
+                other = pick_other_plan()
+                if other is not None:
+                    compare(plan, other)
+        if tabs[3].open:
+            with tabs[3]:
+                plan_document(plan)
+        if tabs[4].open:
+            with tabs[4]:
+                if hide:
+                    st.info("Saving is off in presentation mode.", icon=":material/visibility_off:")
+                elif not scope.viewer or not scope.viewer.is_staff:
+                    st.info("Plan versions are saved by admin and ops users.", icon=":material/lock:")
+                else:
+                    save(plan)
 
 
 simulator()

@@ -62,6 +62,8 @@ def test_the_team_bonus_alternative_and_whole_tier_run(comp_page):
 def test_the_what_if_shows_each_component_for_a_dragged_attainment(comp_page):
     """Dragging the rep's attainment to 150 % shows a larger variable pay than at 50 %."""
     at = comp_page
+    at.session_state["comp_tab"] = "What-if"  # only the open tab runs
+    at.run()
     at.slider(key="comp_whatif_att").set_value(50).run()
     low = _metric(at, "Variable pay")
     at.slider(key="comp_whatif_att").set_value(150).run()
@@ -74,6 +76,8 @@ def test_the_what_if_shows_each_component_for_a_dragged_attainment(comp_page):
 def test_comparing_with_an_example_plan_shows_the_difference_per_rep(comp_page):
     """Plan B (an example plan) is compared: costs side by side and a per-rep difference table."""
     at = comp_page
+    at.session_state["comp_tab"] = "Compare"
+    at.run()
     options = at.selectbox(key="comp_compare_with").options
     at.selectbox(key="comp_compare_with").set_value(next(o for o in options if o.startswith("Example:"))).run()
     assert not at.exception
@@ -85,6 +89,8 @@ def test_a_plan_paying_new_business_and_renewals_apart_runs_on_the_demo(comp_pag
     """Plan B = the example paying 10% on new business and 4% on the rest: it is paid from the demo's
     bookings per deal type, so its cost is a real amount, not $0."""
     at = comp_page
+    at.session_state["comp_tab"] = "Compare"
+    at.run()
     at.selectbox(key="comp_compare_with").set_value("Example: New business vs renewals").run()
     assert not at.exception
     cost = next(m.value for m in at.metric if m.label == "Plan cost — B (New business vs renewals)")
@@ -93,6 +99,8 @@ def test_a_plan_paying_new_business_and_renewals_apart_runs_on_the_demo(comp_pag
 
 def test_the_plan_document_is_shown_with_its_worked_examples(comp_page):
     """The plan document tab renders the Markdown, including the worked examples."""
+    comp_page.session_state["comp_tab"] = "Plan document"
+    comp_page.run()
     text = "\n".join(m.value for m in comp_page.markdown)
     assert "## Worked examples" in text and "| 130% |" in text
 
@@ -115,3 +123,15 @@ def test_an_empty_store_shows_the_empty_state(monkeypatch, tmp_path):
     at.switch_page("pages/compensation.py").run()
     assert not at.exception
     assert any("python -m salesops demo" in i.value for i in at.info)
+
+
+def test_only_the_open_tab_runs(comp_page):
+    """On the Payouts tab the what-if, plan B and the plan document do not run; opening a tab runs it."""
+    at = comp_page
+    assert not any(s.key == "comp_whatif_att" for s in at.slider)
+    assert not any(s.key == "comp_compare_with" for s in at.selectbox)
+    assert not any("## Worked examples" in m.value for m in at.markdown)
+    at.session_state["comp_tab"] = "What-if"
+    at.run()
+    assert any(s.key == "comp_whatif_att" for s in at.slider)
+    assert not any(m.label == "Plan cost" or m.label == "Plan cost to date" for m in at.metric)
