@@ -15,7 +15,9 @@ Starts ``streamlit run app.py`` on a free loopback port on its own copy of the s
   the run ends); each repetition picks another team, so the figure is never a cache hit;
 * the comp slider: one ArrowRight on the accelerator slider until "Plan cost" shows the new figure;
 * the server's resident memory (RSS), the Streamlit process plus every process it started
-  (forecast workers, their fork server), idle after the walk.
+  (forecast workers, their fork server), idle after the walk;
+* the floor: ``bench/floor_app.py`` (a title, one KPI tile and a slider, no data) on its own server,
+  measured the same way in the same run, so the table shows what Streamlit and Chromium cost alone.
 
 Everything is bounded: every wait has a timeout and the whole run has ``--deadline`` seconds.
 """
@@ -113,12 +115,14 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(db_url: str, log_path: Path, env_extra: dict | None = None) -> tuple[subprocess.Popen, str]:
-    """``streamlit run app.py`` on a free loopback port; returns (process, base URL) once healthy."""
+def start_server(
+    db_url: str, log_path: Path, env_extra: dict | None = None, app: str = "app.py"
+) -> tuple[subprocess.Popen, str]:
+    """``streamlit run <app>`` on a free loopback port; returns (process, base URL) once healthy."""
     env = {**os.environ, "SALESOPS_DB_URL": db_url, "SALESOPS_TODAY": TODAY.isoformat(), "SALESOPS_WARMUP": "1"}
     env.update(env_extra or {})
     port = _free_port()
-    cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true"]
+    cmd = [sys.executable, "-m", "streamlit", "run", app, "--server.headless", "true"]
     cmd += ["--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false"]
     cmd += ["--server.fileWatcherType", "none"]
     log = open(log_path, "wb")  # noqa: SIM115 - the server writes to it until stop_server
@@ -227,16 +231,16 @@ def team_change(page, team_name: str, timeout_ms: float) -> tuple[float, float]:
     return shown, (time.perf_counter() - t0) * 1000
 
 
-def slider_move(page, timeout_ms: float) -> float:
-    """One ArrowRight on the comp accelerator slider; ms until the plan's cost shows the new figure.
+def slider_move(page, timeout_ms: float, watch: str = "Total variable pay:", key: str = "comp_accel") -> float:
+    """One ArrowRight on the slider ``key``; ms until the line starting with ``watch`` changes.
 
-    The exact "Total variable pay: $…" line under the Plan cost tile is watched (the tile rounds to
-    $0.1M, so a small move may not change it).
+    On Compensation the exact "Total variable pay: $…" line under the Plan cost tile is watched (the
+    tile rounds to $0.1M, so a small move may not change it).
     """
     wait_idle(page, timeout_ms)
-    cost = page.get_by_text("Total variable pay:").first
+    cost = page.get_by_text(watch).first
     before = cost.inner_text()
-    handle = page.locator(".st-key-comp_accel input[type=range]")
+    handle = page.locator(f".st-key-{key} input[type=range]")
     handle.focus()
     t0 = time.perf_counter()
     handle.press("ArrowRight")
@@ -299,6 +303,44 @@ def _measure_page(context, base: str, spec, rep: int, teams: list, res: Results,
         page.close()
 
 
+FLOOR = ("floor", "/", "Floor", FIGURE)
+
+
+def floor_walk(browser, base: str, rep: int, res: Results, t_ms: float) -> None:
+    """The bare page in a fresh context: title, first KPI tile and one slider move, as for a real page."""
+    context = browser.new_context(viewport={"width": 1440, "height": 900})
+    try:
+        content, figure, page = visit(context, base, FLOOR, t_ms)
+        target = res.first_visit if rep == 0 else None
+        for what, ms in (("first content", content), ("first KPI tile or chart", figure)):
+            key = f"floor (bare Streamlit page) › {what}"
+            if target is not None:
+                target[key] = ms
+            else:
+                res.add(key, ms)
+        if rep > 0:
+            res.add(
+                "floor (bare Streamlit page) › slider to new figure", slider_move(page, t_ms, "Shown:", "floor_value")
+            )
+    finally:
+        context.close()
+
+
+def measure_floor(browser, reps: int, tmp: Path, res: Results, t_ms: float) -> None:
+    """Start ``bench/floor_app.py`` on its own server and walk it ``reps`` times (the first is its first visit)."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    proc, base = start_server("duckdb:///:memory:", tmp / "floor.log", app="bench/floor_app.py")
+    try:
+        for rep in range(reps):
+            try:
+                floor_walk(browser, base, rep, res, t_ms)
+            except PlaywrightTimeout:
+                res.notes.append(f"- Repetition {rep}: the floor page did not finish within {t_ms / 1000:.0f} s.")
+    finally:
+        stop_server(proc)
+
+
 # ---- report ----------------------------------------------------------------------------------
 
 
@@ -307,6 +349,8 @@ def _loadavg() -> tuple[float, float, float]:
 
 
 def _budget(key: str) -> float | None:
+    if key.startswith("floor"):
+        return None  # the floor is what the budgets are judged against, not held to them
     if "first KPI" in key or "first board" in key:
         return BUDGETS_MS["figure"]
     if key.startswith("sidebar team change › new"):
@@ -354,7 +398,13 @@ def render(res: Results, reps: int, db_label: str, started: datetime) -> str:
     for key, mb in res.rss_mb.items():
         budget = BUDGETS_MS["rss_mb"] if "idle" in key else None
         lines.append(f"| {key} |  | {mb:,.0f} |  | {'' if budget is None else f'{budget:,.0f}'} | {_ok(mb, budget)} |")
-    lines += ["", "Times in ms from navigation start (pages) or from the click/key press; memory in MB.", *res.notes]
+    lines += [
+        "",
+        "Times in ms from navigation start (pages) or from the click/key press; memory in MB. The *floor* rows are",
+        "`bench/floor_app.py` (a title, one KPI tile and a slider; no data, no sidebar, no library) served and",
+        "measured the same way in the same run: what Streamlit and Chromium alone cost on this machine.",
+        *res.notes,
+    ]
     return "\n".join(lines) + "\n"
 
 
@@ -397,6 +447,7 @@ def run(
     chromium: str,
     warmup: bool = True,
     timeout_s: float = 60.0,
+    floor: bool = True,
 ) -> tuple[Results, str]:
     from playwright.sync_api import sync_playwright
 
@@ -420,6 +471,8 @@ def run(
                             break
                         res.load.append(_loadavg())
                         walk(browser, base, pages, rep, teams, res, t_ms)
+                    if floor:
+                        measure_floor(browser, reps, tmp, res, t_ms)
                 finally:
                     browser.close()
             res.load.append(_loadavg())
@@ -440,6 +493,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-warmup", action="store_true", help="start the server with SALESOPS_WARMUP=0")
     ap.add_argument("--deadline", type=float, default=900.0, help="stop starting repetitions after this (s)")
     ap.add_argument("--timeout", type=float, default=60.0, help="longest wait for one page or interaction (s)")
+    ap.add_argument("--no-floor", action="store_true", help="skip the bare-page floor (bench/floor_app.py)")
     args = ap.parse_args(argv)
     chromium = CHROMIUM if os.path.exists(CHROMIUM) else shutil.which("chromium")
     if not chromium:
@@ -453,7 +507,14 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     started = datetime.now()
     res, label = run(
-        max(1, args.reps), keys, args.db, args.deadline, chromium, warmup=not args.no_warmup, timeout_s=args.timeout
+        max(1, args.reps),
+        keys,
+        args.db,
+        args.deadline,
+        chromium,
+        warmup=not args.no_warmup,
+        timeout_s=args.timeout,
+        floor=not args.no_floor,
     )
     if args.no_warmup:
         label += ", warm-up off (SALESOPS_WARMUP=0)"

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.browser
 
 
 def test_the_browser_benchmark_times_a_page_the_team_change_and_the_server_memory(tmp_path, chromium_path):
-    """`bench/browser.py --reps 1 --pages home` writes first-content, first-KPI, team-change and RSS rows."""
+    """`bench/browser.py --reps 1 --pages home` writes first-content, first-KPI, team-change, RSS and floor rows."""
     out = tmp_path / "BENCH.md"
     out.write_text("# Benchmarks\n\nkept\n\n## Other section\n\nalso kept\n")
     res = subprocess.run(
@@ -33,6 +33,8 @@ def test_the_browser_benchmark_times_a_page_the_team_change_and_the_server_memor
     rss = re.search(r"\| server RSS idle after the walks \(app \+ workers, (\d+) processes\) \|  \| ([\d,]+) \|", text)
     assert rss and int(rss.group(1)) >= 1 and int(rss.group(2).replace(",", "")) > 50
     assert re.search(r"Load average \(1 min\) during the run: \d", text)
+    floor = re.search(r"\| floor \(bare Streamlit page\) › first KPI tile or chart \| ([\d,]+) \|", text)
+    assert floor and int(floor.group(1).replace(",", "")) > 0  # the bare page, measured in the same run
 
 
 def test_the_browser_benchmark_refuses_an_unknown_page():
