@@ -210,30 +210,34 @@ def cohort_grid_sql(engine: Engine, scope: Scope, as_of: date) -> pd.DataFrame:
     from salesops.customers.cohorts import GRID_COLUMNS
 
     base, params = _base(scope, "company")
-    first_sql = f"{base} SELECT MIN(day) AS f FROM ev"  # noqa: S608 - our fragments; values bound
-    first = fetch_frame(engine, sa.text(first_sql), {"asof": as_of, **params})
-    if not len(first) or pd.isna(first["f"].iloc[0]):
-        return pd.DataFrame(columns=GRID_COLUMNS)
-    quarters = pd.period_range(pd.Timestamp(first["f"].iloc[0]).to_period("Q"), pd.Timestamp(as_of).to_period("Q"))
-    p_params, n = _periods([(q.start_time.date(), q.end_time.date()) for q in quarters], as_of)
-    cq = "CAST(date_trunc('quarter', first_day) AS DATE)"
+    # Purchase days and active-spell ends by their own quarter (the periods are whole quarters up to
+    # as_of's, and every day counted is on or before as_of, so a day's quarter is the first period
+    # ending on or after it): a group-by on two dates instead of a CASE over every quarter per row.
+    cq, quarter = "CAST(date_trunc('quarter', first_day) AS DATE)", "CAST(date_trunc('quarter', {}) AS DATE)"
     sql = f"""{base}
-    SELECT 'start' AS part, {cq} AS cq, {_by_end("day", n)} AS k, COUNT(*) AS a, SUM(is_first) AS firsts
+    SELECT 'start' AS part, {cq} AS cq, {quarter.format("day")} AS q, COUNT(*) AS a, SUM(is_first) AS firsts
     FROM ev GROUP BY 1, 2, 3
-    UNION ALL SELECT 'until', {cq}, {_by_end("active_until", n)}, COUNT(*), 0 FROM ev GROUP BY 1, 2, 3
+    UNION ALL SELECT 'until', {cq}, {quarter.format("active_until")}, COUNT(*), 0 FROM ev
+    WHERE active_until <= :asof GROUP BY 1, 2, 3
     """  # noqa: S608 - our fragments; values bound
-    got = fetch_frame(engine, sa.text(sql), {"asof": as_of, **params, **p_params})
-    got = got[got["k"].notna()].astype({"k": int, "a": "int64", "firsts": "int64"})
+    got = fetch_frame(engine, sa.text(sql), {"asof": as_of, **params})
+    if not len(got):
+        return pd.DataFrame(columns=GRID_COLUMNS)
     got["cq"] = pd.to_datetime(got["cq"]).dt.to_period("Q")
+    quarters = pd.period_range(got["cq"].min(), pd.Timestamp(as_of).to_period("Q"))
+    n = len(quarters)
+    got["k"] = quarters.get_indexer(pd.to_datetime(got["q"]).dt.to_period("Q"))
+    got = got.astype({"a": "int64", "firsts": "int64"})
     sizes = got.groupby("cq")["firsts"].sum()  # each customer's first day: one per customer
     sizes = sizes[sizes > 0]
-    active = _running(got, "cq", n)
+    active = _running(got, "cq", n).to_dict()  # plain dict look-ups: a Series .get per cell took 20 ms
+    labels = [_quarter(q) for q in quarters]
     rows = []
     for cohort, size in sizes.sort_index().items():
-        for k in range(quarters.get_loc(cohort), n):
+        first = quarters.get_loc(cohort)
+        for k in range(first, n):
             got_n = int(active.get((cohort, k), 0))
-            q = quarters[k]
-            rows.append((_quarter(cohort), _quarter(q), (q - cohort).n, int(size), got_n, got_n / int(size)))
+            rows.append((labels[first], labels[k], k - first, int(size), got_n, got_n / int(size)))
     out = pd.DataFrame(rows, columns=GRID_COLUMNS)
     return out.sort_values(["cohort", "quarters_after"]).reset_index(drop=True)
 
@@ -275,55 +279,80 @@ def accounts_at_risk_sql(engine: Engine, scope: Scope, as_of: date) -> pd.DataFr
     from salesops.customers import risk
 
     sql, binds = _risk_sql(scope, as_of)
-    every = f"{sql} SELECT * FROM risk ORDER BY customer_id"  # noqa: S608 - our fragments; values bound
+    every = f"""{sql}
+    SELECT risk.*, n.customer FROM risk LEFT JOIN ({_NAMES}) n ON n.customer_id = risk.customer_id
+    ORDER BY risk.customer_id
+    """  # noqa: S608 - our fragments; values bound
     got = fetch_frame(engine, sa.text(every), binds)
     return risk.finish_risk(got, pd.Timestamp(as_of))
+
+
+#: Each customer's name: the one stored on their first purchase day (``customer_days`` holds the
+#: same name on every day of a customer). Read for the rows shown only: a name in the per-customer
+#: group-by of the at-risk sums doubled its cost.
+_NAMES = "SELECT customer_id, customer FROM customer_days WHERE prev_day IS NULL AND customer_id IS NOT NULL"
 
 
 def accounts_at_risk_top_sql(engine: Engine, scope: Scope, as_of: date, n: int) -> tuple[pd.DataFrame, int]:
     """The first ``n`` rows of :func:`accounts_at_risk_sql` (the most at stake) and how many rows it has.
 
-    The database ranks by stake and returns the ranks up to ``n`` (ties at the cut included, so the
-    tie-break by customer id is the reference's, done in pandas); only those rows reach pandas."""
+    The database keeps the rows whose stake is at least the ``n``-th largest (ties at the cut
+    included, so the tie-break by customer id is the reference's, done in pandas): a top-n pick, not
+    a sort of every row; only those rows reach pandas, with their names."""
     from salesops.customers import risk
 
     sql, binds = _risk_sql(scope, as_of)
-    stake = "GREATEST(prior_12m_cents, last_12m_cents) + stale_renewal_cents"
-    top = f"""{sql}
-    SELECT * FROM (SELECT risk.*, COUNT(*) OVER () AS total, RANK() OVER (ORDER BY {stake} DESC) AS rk FROM risk) r
-    WHERE rk <= :top ORDER BY customer_id
+    top = f"""{sql},
+    staked AS (
+        SELECT risk.*, GREATEST(prior_12m_cents, last_12m_cents) + stale_renewal_cents AS stake,
+               COUNT(*) OVER () AS total
+        FROM risk
+    ),
+    cut AS (SELECT MIN(stake) AS stake FROM (SELECT stake FROM staked ORDER BY stake DESC LIMIT :top) t)
+    SELECT staked.*, n.customer FROM staked JOIN cut ON staked.stake >= cut.stake
+    LEFT JOIN ({_NAMES}) n ON n.customer_id = staked.customer_id
+    ORDER BY staked.customer_id
     """  # noqa: S608 - our fragments; values bound
     got = fetch_frame(engine, sa.text(top), {**binds, "top": n})
     total = int(got["total"].iloc[0]) if len(got) else 0
-    rows = risk.finish_risk(got.drop(columns=["total", "rk"]), pd.Timestamp(as_of))
+    rows = risk.finish_risk(got.drop(columns=["total", "stake"]), pd.Timestamp(as_of))
     return rows.head(n).reset_index(drop=True), total
 
 
+def _risk_sums(scope: Scope) -> str:
+    """The CTE ``s``: per customer who bought in (:two_ago, :asof], the last and prior 12 months'
+    revenue, the last purchase day and the usual cycle on it. Stored scope: one scan of
+    ``customer_days`` (the cycle is stored per day; the last day up to :asof is the one whose next
+    purchase, if any, comes after :asof). Other scopes: from the scope's purchase days (``w``, ``ev``)."""
+    sums = """SUM(CASE WHEN {d} > :year_ago THEN {c} ELSE 0 END) AS last_12m_cents,
+               SUM(CASE WHEN {d} <= :year_ago THEN {c} ELSE 0 END) AS prior_12m_cents,
+               MAX({d}) AS last_purchase"""
+    if _stored(scope, "company"):
+        return f"""s AS (
+        SELECT customer_id, {sums.format(d="day", c="won_cents")},
+               MAX(CASE WHEN next_day IS NULL OR next_day > :asof THEN cycle_days END) AS cycle
+        FROM customer_days WHERE customer_id IS NOT NULL AND day > :two_ago AND day <= :asof GROUP BY 1
+    )"""  # noqa: S608 - our fragments; values bound
+    return f"""s0 AS (
+        SELECT customer_id, {sums.format(d="close_date", c="amount_cents")}
+        FROM w WHERE customer_id IS NOT NULL AND close_date > :two_ago GROUP BY 1
+    ),
+    g AS (
+        SELECT customer_id, percentile_cont(0.5) WITHIN GROUP (ORDER BY day - prev) AS cycle
+        FROM ev WHERE prev IS NOT NULL AND customer_id IN (SELECT customer_id FROM s0) GROUP BY 1
+    ),
+    s AS (SELECT s0.*, g.cycle FROM s0 LEFT JOIN g ON g.customer_id = s0.customer_id)"""  # noqa: S608 - ours
+
+
 def _risk_sql(scope: Scope, as_of: date) -> tuple[str, dict]:
-    """The CTEs up to ``risk`` (one row per customer with a warning, before reasons) and their binds."""
+    """The CTEs up to ``risk`` (one row per customer with a warning, before names and reasons) and
+    their binds."""
     from salesops.customers import risk
 
     base, params = _base(scope, "company")
     where, rparams = scope_filter(scope, "o")
-    # The usual cycle: stored per purchase day (the median gap so far) and read on each customer's
-    # last purchase day up to :asof; computed from the scope's purchase days otherwise.
-    cycle = (
-        """SELECT customer_id, cycle_days AS cycle FROM customer_days
-        WHERE customer_id IS NOT NULL AND day > :two_ago AND day <= :asof AND (next_day IS NULL OR next_day > :asof)"""
-        if _stored(scope, "company")
-        else """SELECT customer_id, percentile_cont(0.5) WITHIN GROUP (ORDER BY day - prev) AS cycle
-        FROM ev WHERE prev IS NOT NULL AND customer_id IN (SELECT customer_id FROM s) GROUP BY 1"""
-    )
     sql = f"""{base},
-    s AS (
-        SELECT customer_id, MIN(customer) AS customer,
-               SUM(CASE WHEN close_date > :year_ago THEN amount_cents ELSE 0 END) AS last_12m_cents,
-               SUM(CASE WHEN close_date > :two_ago AND close_date <= :year_ago THEN amount_cents ELSE 0 END)
-                   AS prior_12m_cents,
-               MAX(close_date) AS last_purchase
-        FROM w WHERE customer_id IS NOT NULL AND close_date > :two_ago GROUP BY 1
-    ),
-    g AS ({cycle}),
+    {_risk_sums(scope)},
     st AS (
         SELECT o.customer_id, COUNT(*) AS stale_renewals, SUM(COALESCE(o.amount_cents, 0)) AS stale_renewal_cents
         FROM open_renewals o
@@ -331,14 +360,13 @@ def _risk_sql(scope: Scope, as_of: date) -> tuple[str, dict]:
         GROUP BY 1
     ),
     risk AS (
-        SELECT s.customer_id, s.customer, s.last_12m_cents, s.prior_12m_cents, s.last_purchase, g.cycle AS usual_cycle_days,
+        SELECT s.customer_id, s.last_12m_cents, s.prior_12m_cents, s.last_purchase, s.cycle AS usual_cycle_days,
                COALESCE(st.stale_renewals, 0) AS stale_renewals,
                COALESCE(st.stale_renewal_cents, 0) AS stale_renewal_cents
-        FROM s LEFT JOIN g ON g.customer_id = s.customer_id LEFT JOIN st ON st.customer_id = s.customer_id
-        WHERE s.last_purchase > :two_ago
-          AND ((s.prior_12m_cents > 0 AND s.last_12m_cents <= (1 - :fall) * s.prior_12m_cents)
-               OR (g.cycle IS NOT NULL AND CAST(:asof AS DATE) - s.last_purchase > g.cycle + :grace)
-               OR st.stale_renewals > 0)
+        FROM s LEFT JOIN st ON st.customer_id = s.customer_id
+        WHERE (s.prior_12m_cents > 0 AND s.last_12m_cents <= (1 - :fall) * s.prior_12m_cents)
+               OR (s.cycle IS NOT NULL AND CAST(:asof AS DATE) - s.last_purchase > s.cycle + :grace)
+               OR st.stale_renewals > 0
     )"""  # noqa: S608 - our fragments; values bound
     t = pd.Timestamp(as_of)
     binds = {
