@@ -9,15 +9,13 @@ import pandas as pd
 from sqlalchemy.engine import Engine
 
 from salesops.customers.fast import (
-    accounts_at_risk_sql,
-    accounts_at_risk_top_sql,
     accounts_behind_sql,
     cohort_grid_sql,
-    concentration_sql,
     period_flows_sql,
     prospects_sql,
     revenue_retention_sql,
 )
+from salesops.customers.fast_risk import accounts_at_risk_sql, accounts_at_risk_top_sql, concentration_sql
 from salesops.customers.retention import trend_scope
 from salesops.customers.risk import RISK_SHOWN, Concentration
 from salesops.scope import Scope, period_start
@@ -35,7 +33,7 @@ class CustomerView:
     grid: pd.DataFrame  # cohort_grid
     concentration: Concentration  # over the selected range
     risk: pd.DataFrame  # accounts_at_risk at as_of: the first RISK_SHOWN rows (the most at stake)
-    risk_total: int  # how many accounts are at risk in all (fast.accounts_at_risk_sql has every row)
+    risk_total: int  # how many accounts are at risk in all (fast_risk.accounts_at_risk_sql has every row)
     no_account_cents: int  # won revenue in the range from deals with no account
     prospects: int  # accounts with no won deal up to as_of (whole company; DEFINITIONS["Prospects"])
 

@@ -119,7 +119,7 @@ def test_the_at_risk_table_lists_the_top_accounts_and_counts_them_all(page, app_
     """The heading counts every account at risk (the library's full list for the page's default
     quarter); the table holds the top RISK_SHOWN of them, most at stake first, and says so when cut."""
     from salesops import customers
-    from salesops.customers.fast import accounts_at_risk_sql
+    from salesops.customers.fast_risk import accounts_at_risk_sql
     from salesops.scope import Scope
 
     engine = store.open_store(app_env)

@@ -170,15 +170,15 @@ def test_accounts_at_risk_name_their_reasons(engine):
 def test_the_page_lists_the_accounts_most_at_stake_and_counts_them_all(engine):
     """Stakes by hand: Beta 2,500 + 2,600 stale = 5,100; Acme 1,800; Cede 1,800 (a tie, cut by id:
     A before C); Gamma 500. The top n are the full list's first n; the count is always 4."""
-    from salesops.customers import fast
+    from salesops.customers import fast_risk
 
     insert(engine, schema.accounts, [_account("C", "Cede")])
     insert(engine, schema.deals, [_deal(11, "T1", "won", 1800, date(2024, 3, 1), account="Cede", account_id="C")])
     scope = Scope(start=date(2024, 1, 1), end=AS_OF)
-    every = fast.accounts_at_risk_sql(engine, scope, AS_OF)
+    every = fast_risk.accounts_at_risk_sql(engine, scope, AS_OF)
     assert list(every["customer_id"]) == ["B", "A", "C", "name:gamma corp"]
     for n, ids in [(1, ["B"]), (2, ["B", "A"]), (3, ["B", "A", "C"]), (9, list(every["customer_id"]))]:
-        top, total = fast.accounts_at_risk_top_sql(engine, scope, AS_OF, n)
+        top, total = fast_risk.accounts_at_risk_top_sql(engine, scope, AS_OF, n)
         assert (list(top["customer_id"]), total) == (ids, 4)
         pd.testing.assert_frame_equal(top, every.head(n), check_dtype=False)
     view = customers.customer_view(engine, scope, AS_OF)
@@ -187,9 +187,9 @@ def test_the_page_lists_the_accounts_most_at_stake_and_counts_them_all(engine):
 
 def test_no_account_at_risk_counts_zero(engine):
     """Before any purchase nobody is at risk: no rows, a count of 0."""
-    from salesops.customers import fast
+    from salesops.customers import fast_risk
 
-    top, total = fast.accounts_at_risk_top_sql(
+    top, total = fast_risk.accounts_at_risk_top_sql(
         engine, Scope(start=date(2023, 1, 1), end=date(2023, 6, 30)), date(2023, 6, 30), 5
     )
     assert top.empty and list(top.columns) == customers.RISK_COLUMNS and total == 0
@@ -207,7 +207,7 @@ def test_the_database_figures_equal_the_pandas_reference(engine, by, grain):
 
 def test_the_page_view_equals_the_pandas_reference(engine):
     """Retention, the cohort grid, concentration, risk and the drill-down agree with the references."""
-    from salesops.customers import fast
+    from salesops.customers import fast, fast_risk
 
     scope = Scope(start=date(2024, 1, 1), end=AS_OF, grain="quarter")
     won = customers.load_won(engine, scope)
@@ -215,8 +215,8 @@ def test_the_page_view_equals_the_pandas_reference(engine):
     check(fast.revenue_retention_sql(engine, scope, AS_OF), customers.revenue_retention(won, AS_OF), check_dtype=False)
     check(fast.cohort_grid_sql(engine, scope, AS_OF), customers.cohort_grid(won, AS_OF), check_dtype=False)
     risk = customers.accounts_at_risk(won, customers.open_renewals(engine, scope), AS_OF)
-    check(fast.accounts_at_risk_sql(engine, scope, AS_OF), risk, check_dtype=False)
-    conc, no_account = fast.concentration_sql(engine, scope, AS_OF)
+    check(fast_risk.accounts_at_risk_sql(engine, scope, AS_OF), risk, check_dtype=False)
+    conc, no_account = fast_risk.concentration_sql(engine, scope, AS_OF)
     ref = customers.concentration(won, scope.start, AS_OF)
     assert (conc.top_share, conc.total_cents, conc.customers, no_account) == (ref.top_share, ref.total_cents, 3, 50)
     for figure in customers.FIGURES:

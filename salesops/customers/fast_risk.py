@@ -1,0 +1,153 @@
+"""The concentration and the accounts at risk, computed in the database (see :mod:`.fast`).
+
+Each function returns the same frame as its pure-pandas reference in :mod:`.risk` (tested equal).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from salesops.customers import fast  # its _stored read at call time (a test swaps it for the computed path)
+from salesops.scope import Scope
+from salesops.store.engine import fetch_frame
+from salesops.store.sql import scope_filter
+
+
+def concentration_sql(engine: Engine, scope: Scope, as_of: date, n: int = 10):
+    """:func:`salesops.customers.risk.concentration` over [scope.start, as_of], in SQL; also returns
+    the won revenue of deals with no account in that range (a second value)."""
+    from salesops.customers.risk import Concentration
+
+    base, params = fast._base(scope, "company")
+    sql = f"""{base},
+    r AS (
+        SELECT customer_id, MIN(customer) AS customer, SUM(amount_cents) AS won_cents
+        FROM w WHERE close_date >= :lo GROUP BY 1
+    )
+    SELECT r.customer_id, r.customer, r.won_cents, SUM(r.won_cents) OVER () AS total, COUNT(r.customer_id) OVER () AS customers,
+           SUM(CASE WHEN r.customer_id IS NULL THEN r.won_cents ELSE 0 END) OVER () AS no_account
+    FROM r
+    ORDER BY r.customer_id IS NULL, r.won_cents DESC, r.customer_id
+    LIMIT :n
+    """  # noqa: S608 - our fragments; values bound
+    got = fetch_frame(engine, sa.text(sql), {"asof": as_of, "lo": scope.start, "n": n + 1, **params})
+    if not len(got):
+        return Concentration(None, 0, 0, 0, pd.DataFrame(columns=["customer_id", "customer", "won_cents"])), 0
+    total, customers = int(got["total"].iloc[0]), int(got["customers"].iloc[0])
+    no_account = int(got["no_account"].iloc[0])
+    top = got[got["customer_id"].notna()].head(n)[["customer_id", "customer", "won_cents"]].reset_index(drop=True)
+    top["won_cents"] = top["won_cents"].astype("int64")
+    top_cents = int(top["won_cents"].sum())
+    return Concentration(top_cents / total if total else None, top_cents, total, customers, top), no_account
+
+
+def accounts_at_risk_sql(engine: Engine, scope: Scope, as_of: date) -> pd.DataFrame:
+    """:func:`salesops.customers.risk.accounts_at_risk` of the scope at ``as_of``, in SQL (every row)."""
+    from salesops.customers import risk
+
+    sql, binds = _risk_sql(scope, as_of)
+    every = f"""{sql}
+    SELECT risk.*, n.customer FROM risk LEFT JOIN ({_NAMES}) n ON n.customer_id = risk.customer_id
+    ORDER BY risk.customer_id
+    """  # noqa: S608 - our fragments; values bound
+    got = fetch_frame(engine, sa.text(every), binds)
+    return risk.finish_risk(got, pd.Timestamp(as_of))
+
+
+#: Each customer's name: the one stored on their first purchase day (``customer_days`` holds the
+#: same name on every day of a customer). Read for the rows shown only: a name in the per-customer
+#: group-by of the at-risk sums doubled its cost.
+_NAMES = "SELECT customer_id, customer FROM customer_days WHERE prev_day IS NULL AND customer_id IS NOT NULL"
+
+
+def accounts_at_risk_top_sql(engine: Engine, scope: Scope, as_of: date, n: int) -> tuple[pd.DataFrame, int]:
+    """The first ``n`` rows of :func:`accounts_at_risk_sql` (the most at stake) and how many rows it has.
+
+    The database keeps the rows whose stake is at least the ``n``-th largest (ties at the cut
+    included, so the tie-break by customer id is the reference's, done in pandas): a top-n pick, not
+    a sort of every row; only those rows reach pandas, with their names."""
+    from salesops.customers import risk
+
+    sql, binds = _risk_sql(scope, as_of)
+    top = f"""{sql},
+    staked AS (
+        SELECT risk.*, GREATEST(prior_12m_cents, last_12m_cents) + stale_renewal_cents AS stake,
+               COUNT(*) OVER () AS total
+        FROM risk
+    ),
+    cut AS (SELECT MIN(stake) AS stake FROM (SELECT stake FROM staked ORDER BY stake DESC LIMIT :top) t)
+    SELECT staked.*, n.customer FROM staked JOIN cut ON staked.stake >= cut.stake
+    LEFT JOIN ({_NAMES}) n ON n.customer_id = staked.customer_id
+    ORDER BY staked.customer_id
+    """  # noqa: S608 - our fragments; values bound
+    got = fetch_frame(engine, sa.text(top), {**binds, "top": n})
+    total = int(got["total"].iloc[0]) if len(got) else 0
+    rows = risk.finish_risk(got.drop(columns=["total", "stake"]), pd.Timestamp(as_of))
+    return rows.head(n).reset_index(drop=True), total
+
+
+def _risk_sums(scope: Scope) -> str:
+    """The CTE ``s``: per customer who bought in (:two_ago, :asof], the last and prior 12 months'
+    revenue, the last purchase day and the usual cycle on it. Stored scope: one scan of
+    ``customer_days`` (the cycle is stored per day; the last day up to :asof is the one whose next
+    purchase, if any, comes after :asof). Other scopes: from the scope's purchase days (``w``, ``ev``)."""
+    sums = """SUM(CASE WHEN {d} > :year_ago THEN {c} ELSE 0 END) AS last_12m_cents,
+               SUM(CASE WHEN {d} <= :year_ago THEN {c} ELSE 0 END) AS prior_12m_cents,
+               MAX({d}) AS last_purchase"""
+    if fast._stored(scope, "company"):
+        return f"""s AS (
+        SELECT customer_id, {sums.format(d="day", c="won_cents")},
+               MAX(CASE WHEN next_day IS NULL OR next_day > :asof THEN cycle_days END) AS cycle
+        FROM customer_days WHERE customer_id IS NOT NULL AND day > :two_ago AND day <= :asof GROUP BY 1
+    )"""  # noqa: S608 - our fragments; values bound
+    return f"""s0 AS (
+        SELECT customer_id, {sums.format(d="close_date", c="amount_cents")}
+        FROM w WHERE customer_id IS NOT NULL AND close_date > :two_ago GROUP BY 1
+    ),
+    g AS (
+        SELECT customer_id, percentile_cont(0.5) WITHIN GROUP (ORDER BY day - prev) AS cycle
+        FROM ev WHERE prev IS NOT NULL AND customer_id IN (SELECT customer_id FROM s0) GROUP BY 1
+    ),
+    s AS (SELECT s0.*, g.cycle FROM s0 LEFT JOIN g ON g.customer_id = s0.customer_id)"""  # noqa: S608 - ours
+
+
+def _risk_sql(scope: Scope, as_of: date) -> tuple[str, dict]:
+    """The CTEs up to ``risk`` (one row per customer with a warning, before names and reasons) and
+    their binds."""
+    from salesops.customers import risk
+
+    base, params = fast._base(scope, "company")
+    where, rparams = scope_filter(scope, "o")
+    sql = f"""{base},
+    {_risk_sums(scope)},
+    st AS (
+        SELECT o.customer_id, COUNT(*) AS stale_renewals, SUM(COALESCE(o.amount_cents, 0)) AS stale_renewal_cents
+        FROM open_renewals o
+        WHERE (o.close_date < :asof OR COALESCE(o.last_change, o.created_date) < :stale_before) {where}
+        GROUP BY 1
+    ),
+    risk AS (
+        SELECT s.customer_id, s.last_12m_cents, s.prior_12m_cents, s.last_purchase, s.cycle AS usual_cycle_days,
+               COALESCE(st.stale_renewals, 0) AS stale_renewals,
+               COALESCE(st.stale_renewal_cents, 0) AS stale_renewal_cents
+        FROM s LEFT JOIN st ON st.customer_id = s.customer_id
+        WHERE (s.prior_12m_cents > 0 AND s.last_12m_cents <= (1 - :fall) * s.prior_12m_cents)
+               OR (s.cycle IS NOT NULL AND CAST(:asof AS DATE) - s.last_purchase > s.cycle + :grace)
+               OR st.stale_renewals > 0
+    )"""  # noqa: S608 - our fragments; values bound
+    t = pd.Timestamp(as_of)
+    binds = {
+        "asof": as_of,
+        "year_ago": (t - pd.DateOffset(months=12)).date(),
+        "two_ago": (t - pd.DateOffset(months=24)).date(),
+        "stale_before": (t - pd.Timedelta(days=risk.STALE_DAYS)).date(),
+        "fall": risk.FALL_SHARE,
+        "grace": risk.GRACE_DAYS,
+        **params,
+        **rparams,
+    }
+    return sql, binds
