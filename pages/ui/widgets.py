@@ -21,9 +21,21 @@ def presentation() -> bool:
 
 
 def csv_download(frame: pd.DataFrame, file_name: str, key: str, label: str = "Download CSV") -> None:
-    """A download button with formula-like cells neutralised (salesops.export)."""
+    """A download button with formula-like cells neutralised (salesops.export).
+
+    The CSV is written when the button is clicked (Streamlit calls ``data`` then), not on every run:
+    writing it was a sixth of a comp slider move and an eighth of a Team performance rerun. The frame is
+    snapshotted (pandas' copy-on-write: free until someone writes), so a later change to it by the page
+    cannot reach the file.
+    """
+    snapshot = frame.copy(deep=False)
     st.download_button(
-        label, export.to_csv(frame), file_name=file_name, mime="text/csv", key=key, icon=":material/download:"
+        label,
+        lambda: export.to_csv(snapshot),
+        file_name=file_name,
+        mime="text/csv",
+        key=key,
+        icon=":material/download:",
     )
 
 
