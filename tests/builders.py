@@ -16,14 +16,14 @@ from salesops.store import derived
 
 
 def insert(engine, table, rows: Iterable[dict] | pd.DataFrame) -> None:
-    """Write ``rows`` (dicts or a frame) into ``table`` in one transaction; deals and accounts refresh
-    the derived tables in it, as every writer of theirs does."""
+    """Write ``rows`` (dicts or a frame) into ``table`` in one transaction; deals, accounts and
+    activities refresh the derived tables in it, as every writer of theirs does."""
     frame = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame(list(rows))
 
     def run(conn) -> None:
         store.bulk_insert(conn, table, frame)
         if table.name in derived.SOURCES:
-            derived.refresh_derived(conn)
+            derived.refresh_derived(conn, {table.name})
 
     store.write(engine, run, "test")
 

@@ -99,7 +99,7 @@ def write_in(conn: Connection, plan: Plan, progress: Progress | None) -> tuple[i
     """
     report = plan.report
     added = updated = 0
-    sources_changed = False
+    sources_changed: set[str] = set()
     for i, (table, frame, provided, keep_team) in enumerate(plan.writes):
         if progress is not None:
             progress(0.6 + 0.35 * i / len(plan.writes), f"writing {table.name}")
@@ -110,9 +110,10 @@ def write_in(conn: Connection, plan: Plan, progress: Progress | None) -> tuple[i
             a, u = upsert(conn, table, frame, provided, keep_team)
         if table.name == report.table:
             added, updated = a, u
-        sources_changed |= table.name in derived.SOURCES and (a + u) > 0
-    if sources_changed:  # unchanged deals and accounts leave the derived tables as they are
-        derived.refresh_derived(conn)
+        if table.name in derived.SOURCES and (a + u) > 0:
+            sources_changed.add(table.name)
+    if sources_changed:  # unchanged sources leave the derived tables as they are
+        derived.refresh_derived(conn, sources_changed)
     import_id = conn.execute(
         sa.insert(schema.import_log)
         .values(

@@ -79,13 +79,16 @@ def stats_sql(where: str, rep_where: str) -> str:
     acts = {}
     kinds = {}
     for s in both:
-        won = f"outcome = 'won' AND {_in('close_date', s)}"
-        deal[f"won_cents{s}"] = f"COALESCE(SUM(CASE WHEN {won} THEN amount_cents END), 0)"
-        deal[f"won_count{s}"] = f"SUM(CASE WHEN {won} THEN 1 ELSE 0 END)"
-        deal[f"lost_count{s}"] = f"SUM(CASE WHEN outcome = 'lost' AND {_in('close_date', s)} THEN 1 ELSE 0 END)"
-        deal[f"pipeline_cents{s}"] = f"COALESCE(SUM(CASE WHEN {_in('created_date', s)} THEN amount_cents END), 0)"
-        deal[f"created_count{s}"] = f"SUM(CASE WHEN {_in('created_date', s)} THEN 1 ELSE 0 END)"
-        acts[f"activities{s}"] = f"SUM(CASE WHEN {_in('occurred_at', s)} THEN 1 ELSE 0 END)"
+        # the rollups' day rows: won/lost by close date, created by created date, activities
+        for col, rolled in (
+            ("won_cents", "won_cents"),
+            ("won_count", "won_count"),
+            ("lost_count", "lost_count"),
+            ("pipeline_cents", "created_cents"),
+            ("created_count", "created_count"),
+        ):
+            deal[f"{col}{s}"] = f"COALESCE(SUM(CASE WHEN {_in('day', s)} THEN {rolled} END), 0)"
+        acts[f"activities{s}"] = f"COALESCE(SUM(CASE WHEN {_in('day', s)} THEN activities END), 0)"
         for col, kind in KIND_SUMS.items():
             kinds[f"{col}{s}"] = (
                 f"COALESCE(SUM(CASE WHEN k.kind = '{kind}' AND {_in('k.close_date', s)} THEN k.amount_cents END), 0)"
@@ -96,14 +99,13 @@ def stats_sql(where: str, rep_where: str) -> str:
     return f"""
         WITH ev AS (
             SELECT rep_id, team_id, {_select(deal, both)}
-            FROM deals
-            WHERE ((outcome IN ('won', 'lost') AND close_date BETWEEN :h_start AND :h_end)
-                   OR created_date BETWEEN :h_start AND :h_end) {where}
+            FROM rep_days
+            WHERE day BETWEEN :h_start AND :h_end {where}
             GROUP BY rep_id, team_id
             UNION ALL
             SELECT rep_id, team_id, {_select(acts, both)}
-            FROM activities
-            WHERE occurred_at BETWEEN :h_start AND :h_end {where}
+            FROM rep_activity_days
+            WHERE day BETWEEN :h_start AND :h_end {where}
             GROUP BY rep_id, team_id
             UNION ALL
             SELECT k.rep_id, k.team_id, {_select(kinds, both)}
@@ -144,16 +146,9 @@ def _trend_cols(parts: Iterable[str]) -> tuple[str, ...]:
 def _trend_sql(bind, where: str, rep_where: str, n_periods: int, parts: tuple[str, ...], grain: str) -> str:
     one = ("",)
     cols = _trend_cols(parts)
-    closed = {
-        "won_cents": "COALESCE(SUM(CAST(amount_cents AS DOUBLE PRECISION)) FILTER (WHERE outcome = 'won'), 0)",
-        "won_count": "COUNT(*) FILTER (WHERE outcome = 'won')",
-        "lost_count": "COUNT(*) FILTER (WHERE outcome = 'lost')",
-    }
-    created = {
-        "pipeline_cents": "COALESCE(SUM(CAST(amount_cents AS DOUBLE PRECISION)), 0)",
-        "created_count": "COUNT(*)",
-    }
-    acts = {"activities": "COUNT(*)"}
+    closed = {c: f"SUM({c})" for c in ("won_cents", "won_count", "lost_count")}
+    created = {"pipeline_cents": "SUM(created_cents)", "created_count": "SUM(created_count)"}
+    acts = {"activities": "SUM(activities)"}
     kinds = {
         col: f"COALESCE(SUM(CAST(k.amount_cents AS DOUBLE PRECISION)) FILTER (WHERE k.kind = '{kind}'), 0)"
         for col, kind in KIND_SUMS.items()
@@ -161,20 +156,21 @@ def _trend_sql(bind, where: str, rep_where: str, n_periods: int, parts: tuple[st
     quota = {"quota_cents": "SUM(q.quota_cents)"}
     periods = ", ".join(f"({i}, CAST(:ps{i} AS DATE), CAST(:pe{i} AS DATE))" for i in range(n_periods))
     selects = {
+        # the rollups' day rows that hold such deals / activities (rep_days, rep_activity_days)
         "closed": f"""
-            SELECT rep_id, team_id, {period_start_sql("close_date", grain)} AS period_start, {_select(closed, one, cols)}
-            FROM deals
-            WHERE outcome IN ('won', 'lost') AND close_date BETWEEN :t_start AND :t_end {where}
+            SELECT rep_id, team_id, {period_start_sql("day", grain)} AS period_start, {_select(closed, one, cols)}
+            FROM rep_days
+            WHERE won_count + lost_count > 0 AND day BETWEEN :t_start AND :t_end {where}
             GROUP BY 1, 2, 3""",  # noqa: S608 - our fragments; values bound
         "created": f"""
-            SELECT rep_id, team_id, {period_start_sql("created_date", grain)} AS period_start, {_select(created, one, cols)}
-            FROM deals
-            WHERE created_date BETWEEN :t_start AND :t_end {where}
+            SELECT rep_id, team_id, {period_start_sql("day", grain)} AS period_start, {_select(created, one, cols)}
+            FROM rep_days
+            WHERE created_count > 0 AND day BETWEEN :t_start AND :t_end {where}
             GROUP BY 1, 2, 3""",  # noqa: S608 - our fragments; values bound
         "acts": f"""
-            SELECT rep_id, team_id, {period_start_sql("occurred_at", grain)} AS period_start, {_select(acts, one, cols)}
-            FROM activities
-            WHERE occurred_at BETWEEN :t_start AND :t_end {where}
+            SELECT rep_id, team_id, {period_start_sql("day", grain)} AS period_start, {_select(acts, one, cols)}
+            FROM rep_activity_days
+            WHERE day BETWEEN :t_start AND :t_end {where}
             GROUP BY 1, 2, 3""",  # noqa: S608 - our fragments; values bound
         # every won deal (kind set), so a period with won deals of neither kind shows 0, not nothing
         "kinds": f"""

@@ -106,8 +106,8 @@ def attainment_by_team(engine: Engine, scope: Scope) -> pd.DataFrame:
         f"""
         WITH q AS ({REP_QUOTA}),
         rep_won AS (
-            SELECT rep_id, SUM(amount_cents) AS won_cents FROM deals
-            WHERE outcome = 'won' AND close_date BETWEEN :start AND :end GROUP BY rep_id
+            SELECT rep_id, SUM(won_cents) AS won_cents FROM rep_days
+            WHERE won_count > 0 AND day BETWEEN :start AND :end GROUP BY rep_id
         ),
         qt AS (
             SELECT r.team_id, SUM(q.quota_cents) AS quota_cents,

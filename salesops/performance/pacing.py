@@ -49,18 +49,14 @@ def pacing(engine: Engine, scope: Scope, today: date) -> Pacing:
     sql = sa.text(
         f"""
         WITH won AS (
-            SELECT COALESCE(SUM(amount_cents), 0) AS won_cents FROM deals
-            WHERE outcome = 'won' AND close_date BETWEEN :start AND :end {where}
+            SELECT COALESCE(SUM(won_cents), 0) AS won_cents FROM rep_days
+            WHERE day BETWEEN :start AND :end {where}
         ),
         hist AS (
-            -- closed in the HISTORY_MONTHS before the quota window, grouped by outcome (cheap)
-            SELECT COALESCE(SUM(n) FILTER (WHERE outcome = 'won'), 0) AS hist_won,
-                   COALESCE(SUM(n) FILTER (WHERE outcome = 'lost'), 0) AS hist_lost
-            FROM (
-                SELECT outcome, COUNT(*) AS n FROM deals
-                WHERE close_date >= :h_start AND close_date < :q_start {where}
-                GROUP BY outcome
-            ) g
+            -- closed in the HISTORY_MONTHS before the quota window (the rollup rep_days)
+            SELECT COALESCE(SUM(won_count), 0) AS hist_won, COALESCE(SUM(lost_count), 0) AS hist_lost
+            FROM rep_days
+            WHERE day >= :h_start AND day < :q_start {where}
         ),
         due AS (
             SELECT COALESCE(SUM(amount_cents), 0) AS due_cents FROM deals

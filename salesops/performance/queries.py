@@ -48,22 +48,13 @@ def result_frame(result) -> pd.DataFrame:
 
 
 def closed_cte(where: str) -> str:
-    """Won/lost deals with a close date in [:start, :end]: won amount and won/lost counts.
-
-    Grouped by outcome first and picked apart after: grouping on the outcome column is much
-    cheaper than testing the text of every row in a FILTER clause.
-    """
+    """Won/lost deals with a close date in [:start, :end]: won amount and won/lost counts, summed
+    from the rollup ``rep_days`` (:mod:`salesops.store.rollups`: the deals per rep, team and day)."""
     return f"""
-        SELECT
-            COALESCE(SUM(amount) FILTER (WHERE outcome = 'won'), 0) AS won_cents,
-            COALESCE(SUM(n) FILTER (WHERE outcome = 'won'), 0) AS won_count,
-            COALESCE(SUM(n) FILTER (WHERE outcome = 'lost'), 0) AS lost_count
-        FROM (
-            SELECT outcome, SUM(amount_cents) AS amount, COUNT(*) AS n
-            FROM deals
-            WHERE close_date BETWEEN :start AND :end {where}
-            GROUP BY outcome
-        ) g
+        SELECT COALESCE(SUM(won_cents), 0) AS won_cents, COALESCE(SUM(won_count), 0) AS won_count,
+               COALESCE(SUM(lost_count), 0) AS lost_count
+        FROM rep_days
+        WHERE day BETWEEN :start AND :end {where}
     """  # noqa: S608 - `where` is scope_filter()'s text, values bound
 
 
@@ -78,18 +69,12 @@ def quota_total(rep_where: str, lo: str = "q_start", hi: str = "q_end") -> str:
 
 def closed_by(key: str, where: str) -> str:
     """Won revenue, won and lost counts per ``key`` (rep_id or team_id) of deals closed in
-    [:start, :end]: grouped by outcome too (cheap), then each row picked apart."""
+    [:start, :end], summed from the rollup ``rep_days``; only keys with a deal won or lost."""
     return f"""
-            SELECT {key},
-                   COALESCE(SUM(amount) FILTER (WHERE outcome = 'won'), 0) AS won_cents,
-                   COALESCE(SUM(n) FILTER (WHERE outcome = 'won'), 0) AS won_count,
-                   COALESCE(SUM(n) FILTER (WHERE outcome = 'lost'), 0) AS lost_count
-            FROM (
-                SELECT {key}, outcome, SUM(amount_cents) AS amount, COUNT(*) AS n
-                FROM deals
-                WHERE close_date BETWEEN :start AND :end {where}
-                GROUP BY {key}, outcome
-            ) g
+            SELECT {key}, SUM(won_cents) AS won_cents, SUM(won_count) AS won_count,
+                   SUM(lost_count) AS lost_count
+            FROM rep_days
+            WHERE day BETWEEN :start AND :end AND won_count + lost_count > 0 {where}
             GROUP BY {key}
     """  # noqa: S608 - key is "rep_id" or "team_id" from this package; where from scope_filter
 

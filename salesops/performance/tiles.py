@@ -25,6 +25,7 @@ from salesops.errors import AccessDenied
 from salesops.performance.queries import OPEN_AT_END_PARTS, binds, closed_cte, quota_total
 from salesops.scope import Scope
 from salesops.store.probability import weighted_cents_sql
+from salesops.store.rollups import won_avg_sql
 from salesops.store.sql import attainment, open_at_parts, scope_filter, win_rate
 
 #: The definition of every metric, word for word as in docs/METRICS.md and the tiles' help.
@@ -158,7 +159,8 @@ def _window_branches(scopes: tuple[Scope, ...], where: str, rep_where: str, act_
     """The UNION ALL branches of :func:`_kpis_sql`, one set per window, and their numbered binds.
 
     Every figure is read per window with the window's own dates as plain range filters (closed
-    deals, open deals, quota rows, activities), so each scan is pruned to its window. Only window
+    deals and activities from the rollups rep_days and rep_activity_days, open deals, quota rows),
+    so each scan is pruned to its window. Only window
     numbers, numbered bind names and our own fragments are spliced; every value is a bind.
     """
     values: dict = {}
@@ -167,8 +169,8 @@ def _window_branches(scopes: tuple[Scope, ...], where: str, rep_where: str, act_
         values.update({f"s{i}": sc.start, f"e{i}": sc.end, f"qs{i}": sc.quota_start, f"qe{i}": sc.quota_end})
         parts["win"].append(f"SELECT {i} AS w")
         parts["closed"].append(
-            f"SELECT {i} AS w, d.outcome, d.amount_cents, d.close_date - d.created_date AS cycle_days FROM deals d "  # noqa: S608 - see above
-            f"WHERE d.close_date BETWEEN :s{i} AND :e{i} {where}"
+            f"SELECT {i} AS w, d.won_cents, d.won_count, d.won_amounts, d.won_cycle_days, d.lost_count "  # noqa: S608 - see above
+            f"FROM rep_days d WHERE d.day BETWEEN :s{i} AND :e{i} {where}"
         )
         parts["quota"].append(f"SELECT {i} AS w, quota_cents FROM ({quota_total(rep_where, f'qs{i}', f'qe{i}')}) x")  # noqa: S608
         # Open at the window's end: open_at's two disjoint halves, so the closed half prunes by date.
@@ -184,8 +186,8 @@ def _window_branches(scopes: tuple[Scope, ...], where: str, rep_where: str, act_
             f"WHERE r.active AND (r.hire_date IS NULL OR r.hire_date <= :e{i}) {rep_where}"
         )
         parts["heads"].append(
-            f"SELECT {i} AS w, a.rep_id, COUNT(*) AS n FROM activities a "  # noqa: S608 - see above
-            f"WHERE a.occurred_at BETWEEN :s{i} AND :e{i} {act_where} GROUP BY a.rep_id"
+            f"SELECT {i} AS w, a.rep_id, SUM(a.activities) AS n FROM rep_activity_days a "  # noqa: S608 - see above
+            f"WHERE a.day BETWEEN :s{i} AND :e{i} {act_where} GROUP BY a.rep_id"
         )
     return {k: " UNION ALL ".join(v) for k, v in parts.items()}, values
 
@@ -197,22 +199,15 @@ def _kpis_sql(u: dict, where: str) -> str:
     windows, or one scan over the span of all windows with a FILTER per window, reads and tests far
     more rows than the stacked branches grouped by window number).
     """
+    avg_deal, avg_cycle = won_avg_sql()
     return f"""
         WITH win AS ({u["win"]}),
         closed AS (
-            -- grouped by window and outcome first (cheap), then each window's row picked apart
-            SELECT w,
-                   COALESCE(SUM(amount) FILTER (WHERE outcome = 'won'), 0) AS won_cents,
-                   COALESCE(SUM(n) FILTER (WHERE outcome = 'won'), 0) AS won_count,
-                   COALESCE(SUM(n) FILTER (WHERE outcome = 'lost'), 0) AS lost_count,
-                   MAX(avg_amount) FILTER (WHERE outcome = 'won') AS avg_deal_cents,
-                   MAX(avg_cycle) FILTER (WHERE outcome = 'won') AS avg_cycle_days
-            FROM (
-                SELECT w, outcome, SUM(amount_cents) AS amount, COUNT(*) AS n,
-                       AVG(amount_cents) AS avg_amount, AVG(cycle_days) AS avg_cycle
-                FROM ({u["closed"]}) x
-                GROUP BY w, outcome
-            ) g
+            -- the won and lost deals of each window, from the rollup rep_days
+            SELECT w, COALESCE(SUM(won_cents), 0) AS won_cents, COALESCE(SUM(won_count), 0) AS won_count,
+                   COALESCE(SUM(lost_count), 0) AS lost_count, {avg_deal} AS avg_deal_cents,
+                   {avg_cycle} AS avg_cycle_days
+            FROM ({u["closed"]}) x
             GROUP BY w
         ),
         quota AS ({u["quota"]}),

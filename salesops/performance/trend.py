@@ -134,10 +134,10 @@ def headline_trend(engine: Engine, scope: Scope, periods: int = 8) -> pd.DataFra
             -- summed per day first: the period arithmetic then runs on a few hundred rows
             SELECT {period_start_sql("day", grain)} AS p_start, SUM(won_cents) AS won_cents
             FROM (
-                SELECT d.close_date AS day, SUM(d.amount_cents) AS won_cents
-                FROM deals d
-                WHERE d.outcome = 'won' AND d.close_date BETWEEN :start AND :end {where}
-                GROUP BY d.close_date
+                SELECT d.day, SUM(d.won_cents) AS won_cents
+                FROM rep_days d
+                WHERE d.won_count > 0 AND d.day BETWEEN :start AND :end {where}
+                GROUP BY d.day
             ) daily
             GROUP BY 1
         ),

@@ -15,21 +15,27 @@ that can change them, so readers get them without recomputing.
   stage change (:data:`OPEN_RENEWALS`): the stale-renewal warning of the accounts at risk.
 * :func:`refresh_account_roots` — ``account_roots``: top-level accounts with their first won day
   (:data:`ACCOUNT_ROOTS`): the prospects.
+* the rollups ``rep_days`` and ``rep_activity_days`` (:mod:`salesops.store.rollups`): the deals
+  and the activities per rep, team and day.
 
-Writers call :func:`refresh_derived` (both, in order): the demo build, and every import that writes
-deals or accounts (:func:`salesops.ingest.write.write_plan`). Tests that insert deals or accounts by
-hand go through ``tests.builders.insert``, which calls it too.
+Writers call :func:`refresh_derived` (all of them, in order, or those of the source tables they
+changed): the demo build, and every import that writes deals, accounts or activities
+(:func:`salesops.ingest.write.write_plan`). Tests that insert such rows by hand go through
+``tests.builders.insert``, which calls it too.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from salesops.store import rollups
 from salesops.store.sql import WON_KINDS_CTE, WON_KINDS_READ, business_sql, deal_kind_sql, purchase_day_sql
 
 #: Tables whose rows the derived tables are computed from (only the demo writes stage history).
-SOURCES = frozenset({"deals", "accounts", "deal_stage_history"})
+SOURCES = frozenset({"deals", "accounts", "deal_stage_history", "activities"})
 
 #: The copied deal columns, after deal_id, customer_id and kind.
 COPIED = ("rep_id", "team_id", "close_date", "amount_cents", "account")
@@ -159,11 +165,20 @@ def refresh_account_roots(conn: Connection) -> int:
     return int(conn.execute(sa.text("SELECT COUNT(*) FROM account_roots")).scalar_one())
 
 
-def refresh_derived(conn: Connection) -> dict[str, int]:
-    """Rewrite every derived table after a write to deals or accounts; return their row counts."""
-    return {
-        "deal_kinds": refresh_deal_kinds(conn),
-        "customer_days": refresh_customer_days(conn),
-        "open_renewals": refresh_open_renewals(conn),
-        "account_roots": refresh_account_roots(conn),
-    }
+def refresh_derived(conn: Connection, changed: Iterable[str] | None = None) -> dict[str, int]:
+    """Rewrite the derived tables after a write to the ``changed`` source tables (all of them when
+    None), in the caller's transaction; return the rewritten tables' row counts. The rollup of
+    activities (:mod:`salesops.store.rollups`) is rewritten only when activities changed, the others
+    when deals, accounts or the stage history did."""
+    tables = SOURCES if changed is None else SOURCES & set(changed)
+    counts: dict[str, int] = {}
+    if tables - {"activities"}:
+        counts["deal_kinds"] = refresh_deal_kinds(conn)
+        counts["customer_days"] = refresh_customer_days(conn)
+        counts["open_renewals"] = refresh_open_renewals(conn)
+        counts["account_roots"] = refresh_account_roots(conn)
+    if "deals" in tables:
+        counts["rep_days"] = rollups.refresh_rep_days(conn)
+    if "activities" in tables:
+        counts["rep_activity_days"] = rollups.refresh_activity_days(conn)
+    return counts

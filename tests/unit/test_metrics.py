@@ -38,7 +38,7 @@ from salesops import performance as metrics
 from salesops import store
 from salesops.errors import InvalidFilter
 from salesops.scope import Scope
-from salesops.store import schema
+from salesops.store import derived, schema
 
 Q2 = Scope(date(2026, 4, 1), date(2026, 6, 30), "quarter")
 
@@ -137,6 +137,7 @@ def build_org(engine) -> None:
         store.bulk_insert(conn, schema.quotas, quotas)
         store.bulk_insert(conn, schema.deals, deals)
         store.bulk_insert(conn, schema.activities, activities)
+        derived.refresh_derived(conn)  # as every writer of deals and activities does
 
     store.write(engine, fill, "test org")
 

@@ -38,6 +38,8 @@ def _legacy_store(url: str) -> dict[str, int]:
             "customer_days",
             "open_renewals",
             "account_roots",
+            "rep_days",
+            "rep_activity_days",
         ):  # users, audit_log and the derived tables: the demo writes them
             table = schema.metadata.tables[name].to_metadata(then)
             for column in table.columns:

@@ -1,0 +1,102 @@
+"""Rollup tables: the deals and activities summed per rep, team and day, so the hot page figures
+read a few thousand pre-summed rows of their window instead of every deal and activity in it.
+
+* ``rep_days`` (:data:`REP_DAYS`): per (day, rep_id, team_id) the deals *won* and *lost* that day
+  (by close date: count, won revenue, won deals with a known amount, days from created to close of
+  the won deals) and the deals *created* that day (by created date: count and amount — the
+  pipeline created);
+* ``rep_activity_days`` (:data:`ACTIVITY_DAYS`): per (day, rep_id, team_id) the activities logged.
+
+They are the stored result of these two statements, over the raw tables, and nothing else: the
+figures that read them are exactly the figures the same SQL over ``deals`` and ``activities`` gives
+(docs/METRICS.md, "Rollups"; tests/unit/test_rollups.py checks both after the demo build, imports,
+updates, deletes, a refused import and a migration). ``team_id`` is the deal's or activity's own
+(the team at the time), so the scope's team/region filter and the viewer's row restriction
+(:func:`salesops.store.sql.scope_filter`) apply to them as to the raw rows.
+
+Rewritten whole by :func:`refresh_rep_days` / :func:`refresh_activity_days` in the transaction of
+every write of deals / activities (:func:`salesops.store.derived.refresh_derived`), in day order so
+DuckDB reads only a window's row groups (PostgreSQL has an index on ``day``).
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from salesops.store.dialect import DOUBLE
+
+#: The columns of ``rep_days`` in the order :data:`REP_DAYS` gives them.
+REP_DAY_COLUMNS = (
+    "day, rep_id, team_id, won_count, won_cents, won_amounts, won_cycle_days, lost_count, created_count, created_cents"
+)
+
+#: The one definition of the per-day deal sums. A deal counts on its close date when won or lost
+#: (a close date is required; open deals' expected dates count nothing), and on its created date
+#: as created. Sums of missing amounts are 0 (an unknown amount adds nothing).
+REP_DAYS = f"""
+SELECT day, rep_id, team_id,
+       SUM(won_count) AS won_count, SUM(won_cents) AS won_cents, SUM(won_amounts) AS won_amounts,
+       SUM(won_cycle_days) AS won_cycle_days, SUM(lost_count) AS lost_count,
+       SUM(created_count) AS created_count, SUM(created_cents) AS created_cents
+FROM (
+    SELECT close_date AS day, rep_id, team_id,
+           COUNT(*) FILTER (WHERE outcome = 'won') AS won_count,
+           COALESCE(SUM(amount_cents) FILTER (WHERE outcome = 'won'), 0) AS won_cents,
+           COUNT(amount_cents) FILTER (WHERE outcome = 'won') AS won_amounts,
+           COALESCE(SUM(close_date - created_date) FILTER (WHERE outcome = 'won'), 0) AS won_cycle_days,
+           COUNT(*) FILTER (WHERE outcome = 'lost') AS lost_count,
+           0 AS created_count, 0 AS created_cents
+    FROM deals
+    WHERE outcome IN ('won', 'lost') AND close_date IS NOT NULL
+    GROUP BY close_date, rep_id, team_id
+    UNION ALL
+    SELECT created_date, rep_id, team_id, 0, 0, 0, 0, 0, COUNT(*), COALESCE(SUM(amount_cents), 0)
+    FROM deals
+    GROUP BY created_date, rep_id, team_id
+) x
+GROUP BY day, rep_id, team_id
+"""
+
+#: The columns of ``rep_activity_days`` in the order :data:`ACTIVITY_DAYS` gives them.
+ACTIVITY_DAY_COLUMNS = "day, rep_id, team_id, activities"
+
+#: The one definition of the per-day activity counts: every activity on its day (all types).
+ACTIVITY_DAYS = """
+SELECT occurred_at AS day, rep_id, team_id, COUNT(*) AS activities
+FROM activities
+GROUP BY occurred_at, rep_id, team_id
+"""
+
+
+def _rewrite(conn: Connection, table: str, columns: str, select: str) -> int:
+    conn.execute(sa.text(f"DELETE FROM {table}"))  # noqa: S608 - our table names
+    # Day order: a window of days is a few adjacent row groups (DuckDB skips the rest by min/max).
+    conn.execute(sa.text(f"INSERT INTO {table} ({columns}) {select} ORDER BY day, rep_id, team_id"))  # noqa: S608
+    if conn.dialect.name == "postgresql":
+        conn.execute(sa.text(f"ANALYZE {table}"))
+    return int(conn.execute(sa.text(f"SELECT COUNT(*) FROM {table}")).scalar_one())  # noqa: S608
+
+
+def refresh_rep_days(conn: Connection) -> int:
+    """Rewrite ``rep_days`` from the deals, in the caller's transaction; return its rows."""
+    return _rewrite(conn, "rep_days", REP_DAY_COLUMNS, REP_DAYS)
+
+
+def refresh_activity_days(conn: Connection) -> int:
+    """Rewrite ``rep_activity_days`` from the activities, in the caller's transaction; return its rows."""
+    return _rewrite(conn, "rep_activity_days", ACTIVITY_DAY_COLUMNS, ACTIVITY_DAYS)
+
+
+# ---- reading them ----------------------------------------------------------------------------------
+
+
+def won_avg_sql(alias: str = "") -> tuple[str, str]:
+    """Average deal size and sales cycle over summed ``rep_days`` rows (NULL without a won deal): won
+    revenue ÷ won deals with a known amount, and days from created to close ÷ won deals — the
+    averages over the won deals themselves."""
+    a = f"{alias}." if alias else ""
+    return (
+        f"CAST(SUM({a}won_cents) AS {DOUBLE}) / NULLIF(SUM({a}won_amounts), 0)",
+        f"CAST(SUM({a}won_cycle_days) AS {DOUBLE}) / NULLIF(SUM({a}won_count), 0)",
+    )

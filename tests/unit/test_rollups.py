@@ -1,0 +1,232 @@
+"""The rollups (rep_days, rep_activity_days) equal the raw deals and activities summed per rep, team
+and day — computed here in pandas, apart from the SQL that fills them — after the demo build, a
+deals import, an activities import, updates, deletes, a refused import and the migration that
+creates them for an existing store; and their figures by hand on a small organisation."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+from alembic import command
+
+from salesops import ingest, store
+from salesops.store import derived, migrate, schema
+from tests.builders import deal, insert, rep
+
+_DAY_SUMS = ["won_count", "won_cents", "won_amounts", "won_cycle_days", "lost_count", "created_count", "created_cents"]
+_KEY = ["day", "rep_id", "team_id"]
+
+
+def _read(engine, sql: str) -> pd.DataFrame:
+    return store.read_frame(engine, sa.text(sql))
+
+
+def _norm(frame: pd.DataFrame, sums: list[str]) -> pd.DataFrame:
+    """Rows sorted by day, rep, team (a missing team as ''), dates as ISO text, sums as int."""
+    out = frame[_KEY + sums].copy()
+    out["day"] = pd.to_datetime(out["day"]).dt.strftime("%Y-%m-%d")
+    out["team_id"] = out["team_id"].astype(object).where(out["team_id"].notna(), "")
+    for col in sums:
+        out[col] = out[col].astype("int64")
+    return out.sort_values(_KEY).reset_index(drop=True)
+
+
+def _expected_rep_days(engine) -> pd.DataFrame:
+    """The deals summed per (day, rep, team) in pandas: won/lost on the close date, created on the created date."""
+    deals = _read(engine, "SELECT rep_id, team_id, outcome, amount_cents, created_date, close_date FROM deals")
+    deals["team_id"] = deals["team_id"].astype(object).where(deals["team_id"].notna(), "")
+    amount = pd.to_numeric(deals["amount_cents"]).astype("Int64")
+    won = deals["outcome"].eq("won") & deals["close_date"].notna()
+    lost = deals["outcome"].eq("lost") & deals["close_date"].notna()
+    cycle = (pd.to_datetime(deals["close_date"]) - pd.to_datetime(deals["created_date"])).dt.days
+    closed = pd.DataFrame(
+        {
+            "day": deals["close_date"],
+            "rep_id": deals["rep_id"],
+            "team_id": deals["team_id"],
+            "won_count": won.astype(int),
+            "won_cents": amount.where(won, 0).fillna(0),
+            "won_amounts": (won & amount.notna()).astype(int),
+            "won_cycle_days": cycle.where(won, 0).fillna(0),
+            "lost_count": lost.astype(int),
+            "created_count": 0,
+            "created_cents": 0,
+        }
+    )[won | lost]
+    created = pd.DataFrame(
+        {
+            "day": deals["created_date"],
+            "rep_id": deals["rep_id"],
+            "team_id": deals["team_id"],
+            **dict.fromkeys(_DAY_SUMS[:5], 0),
+            "created_count": 1,
+            "created_cents": amount.fillna(0),
+        }
+    )
+    both = pd.concat([closed, created], ignore_index=True)
+    both["day"] = pd.to_datetime(both["day"]).dt.strftime("%Y-%m-%d")
+    for col in _DAY_SUMS:
+        both[col] = pd.to_numeric(both[col]).astype("int64")
+    return _norm(both.groupby(_KEY, as_index=False)[_DAY_SUMS].sum(), _DAY_SUMS)
+
+
+def _expected_activity_days(engine) -> pd.DataFrame:
+    acts = _read(engine, "SELECT rep_id, team_id, occurred_at AS day FROM activities")
+    acts["team_id"] = acts["team_id"].astype(object).where(acts["team_id"].notna(), "")
+    acts["day"] = pd.to_datetime(acts["day"]).dt.strftime("%Y-%m-%d")
+    return _norm(acts.groupby(_KEY, as_index=False).size().rename(columns={"size": "activities"}), ["activities"])
+
+
+def _assert_current(engine) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Both rollups equal the raw tables summed in pandas; returns them (normalised)."""
+    days = _norm(_read(engine, "SELECT * FROM rep_days"), _DAY_SUMS)
+    pd.testing.assert_frame_equal(days, _expected_rep_days(engine))
+    acts = _norm(_read(engine, "SELECT * FROM rep_activity_days"), ["activities"])
+    pd.testing.assert_frame_equal(acts, _expected_activity_days(engine))
+    return days, acts
+
+
+def test_the_demo_build_fills_the_rollups_with_the_raw_sums(demo_engine):
+    """After the demo build both rollups equal the deals and activities summed per rep, team and day."""
+    days, acts = _assert_current(demo_engine)
+    counts = store.table_counts(demo_engine)
+    assert days["created_count"].sum() == counts["deals"] and acts["activities"].sum() == counts["activities"]
+    assert days["won_count"].sum() > 0 and days["lost_count"].sum() > 0
+
+
+def _org(engine) -> None:
+    insert(
+        engine,
+        schema.teams,
+        [dict(team_id="T1", name="One", region="North"), dict(team_id="T2", name="Two", region="South")],
+    )
+    insert(engine, schema.reps, [rep("R1", "T1"), rep("R2", "T2")])
+
+
+def _deals_file(*rows: tuple) -> pd.DataFrame:
+    cols = ["deal_id", "rep_id", "stage", "outcome", "amount", "created_date", "close_date"]
+    return pd.DataFrame(list(rows), columns=cols)
+
+
+def _acts_file(*rows: tuple) -> pd.DataFrame:
+    return pd.DataFrame(list(rows), columns=["activity_id", "rep_id", "type", "occurred_at"])
+
+
+def _row(frame: pd.DataFrame, day: str, rep_id: str) -> list[int]:
+    hit = frame[(frame["day"] == day) & (frame["rep_id"] == rep_id)]
+    assert len(hit) == 1
+    return [int(v) for v in hit.iloc[0, 3:]]
+
+
+def test_imports_updates_and_deletes_keep_the_rollups_equal_to_the_raw_tables(empty_engine):
+    """Figures by hand: two deals won and one lost on 10 Jan (one amount unknown), created 1 Jan;
+    an update moves a win to 20 Jan; activities import, update (moved day) and delete follow."""
+    _org(empty_engine)
+    ingest.import_frame(
+        empty_engine,
+        "deals",
+        _deals_file(
+            ("D1", "R1", "Closed Won", "won", "1000", "2025-01-01", "2025-01-10"),
+            ("D2", "R1", "Closed Won", "won", "", "2025-01-01", "2025-01-10"),
+            ("D3", "R1", "Closed Lost", "lost", "300", "2025-01-01", "2025-01-10"),
+            ("D4", "R2", "Prospect", "open", "700", "2025-01-05", "2025-03-31"),
+        ),
+    )
+    days, _ = _assert_current(empty_engine)
+    # won_count, won_cents, won_amounts, won_cycle_days, lost_count, created_count, created_cents
+    assert _row(days, "2025-01-10", "R1") == [2, 100_000, 1, 18, 1, 0, 0]
+    assert _row(days, "2025-01-01", "R1") == [0, 0, 0, 0, 0, 3, 130_000]
+    assert _row(days, "2025-01-05", "R2") == [0, 0, 0, 0, 0, 1, 70_000]
+    assert len(days) == 3  # the open deal's expected close date counts nothing
+    ingest.import_frame(
+        empty_engine, "deals", _deals_file(("D1", "R1", "Closed Won", "won", "1500", "2025-01-01", "2025-01-20"))
+    )
+    days, _ = _assert_current(empty_engine)
+    assert _row(days, "2025-01-10", "R1") == [1, 0, 0, 9, 1, 0, 0]
+    assert _row(days, "2025-01-20", "R1") == [1, 150_000, 1, 19, 0, 0, 0]
+    ingest.import_frame(
+        empty_engine,
+        "activities",
+        _acts_file(
+            ("A1", "R1", "call", "2025-01-02"), ("A2", "R1", "email", "2025-01-02"), ("A3", "R2", "demo", "2025-01-03")
+        ),
+    )
+    _, acts = _assert_current(empty_engine)
+    assert _row(acts, "2025-01-02", "R1") == [2] and _row(acts, "2025-01-03", "R2") == [1]
+    ingest.import_frame(empty_engine, "activities", _acts_file(("A2", "R1", "email", "2025-01-04")))
+    _, acts = _assert_current(empty_engine)
+    assert _row(acts, "2025-01-02", "R1") == [1] and _row(acts, "2025-01-04", "R1") == [1]
+
+    def delete(conn) -> None:
+        conn.execute(sa.delete(schema.deals).where(schema.deals.c.deal_id == "D3"))
+        conn.execute(sa.delete(schema.activities).where(schema.activities.c.activity_id == "A3"))
+        derived.refresh_derived(conn, {"deals", "activities"})
+
+    store.write(empty_engine, delete, "test delete")
+    days, acts = _assert_current(empty_engine)
+    assert _row(days, "2025-01-10", "R1") == [1, 0, 0, 9, 0, 0, 0]
+    assert "R2" not in set(acts["rep_id"])
+
+
+def test_a_refused_import_leaves_the_rollups_as_they_were(empty_engine):
+    """An activities file naming an unknown rep is refused whole: both rollups keep their rows."""
+    _org(empty_engine)
+    insert(empty_engine, schema.deals, [deal(1, "R1", "T1", "won", 500, date(2025, 1, 1))])
+    insert(
+        empty_engine,
+        schema.activities,
+        [dict(activity_id="A1", rep_id="R1", team_id="T1", type="call", occurred_at=date(2025, 1, 1))],
+    )
+    before = _assert_current(empty_engine)
+    with pytest.raises(ingest.ImportRejected):
+        ingest.import_frame(empty_engine, "activities", _acts_file(("A9", "NOBODY", "call", "2025-01-02")))
+    after = _assert_current(empty_engine)
+    for old, new in zip(before, after):
+        pd.testing.assert_frame_equal(old, new)
+
+
+def test_migration_0013_creates_and_fills_the_rollups_of_an_existing_store(new_store_url):
+    """A store at revision 0012 with deals and activities gets both rollups filled by revision 0013."""
+    engine = store.open_store(new_store_url("at0012"))
+    _org(engine)
+    insert(
+        engine,
+        schema.deals,
+        [deal(1, "R1", "T1", "won", 500, date(2025, 1, 1)), deal(2, "R2", "T2", "lost", 9, date(2025, 1, 2))],
+    )
+    insert(
+        engine,
+        schema.activities,
+        [dict(activity_id="A1", rep_id="R2", team_id="T2", type="call", occurred_at=date(2025, 1, 3))],
+    )
+    with engine.begin() as conn:
+        conn.execute(sa.text("DROP TABLE rep_days"))
+        conn.execute(sa.text("DROP TABLE rep_activity_days"))
+        conn.execute(sa.text("UPDATE alembic_version SET version_num = '0012'"))
+        assert migrate.status(conn).state == "behind"
+    with engine.begin() as conn:
+        command.upgrade(migrate._config(conn), "head")
+    days, acts = _assert_current(engine)
+    assert _row(days, "2025-01-01", "R1") == [1, 500, 1, 0, 0, 1, 500]
+    assert _row(acts, "2025-01-03", "R2") == [1]
+    engine.dispose()
+
+
+def test_an_activities_import_rewrites_only_the_activity_rollup(empty_engine, monkeypatch):
+    """Importing activities does not rewrite the deal-derived tables; a deals import does."""
+    calls: list[str] = []
+    real_days, real_kinds = derived.rollups.refresh_rep_days, derived.refresh_deal_kinds
+    monkeypatch.setattr(derived.rollups, "refresh_rep_days", lambda conn: calls.append("days") or real_days(conn))
+    monkeypatch.setattr(derived, "refresh_deal_kinds", lambda conn: calls.append("kinds") or real_kinds(conn))
+    _org(empty_engine)
+    calls.clear()
+    ingest.import_frame(empty_engine, "activities", _acts_file(("A1", "R1", "call", "2025-01-02")))
+    assert calls == []
+    ingest.import_frame(
+        empty_engine, "deals", _deals_file(("D1", "R1", "Closed Won", "won", "5", "2025-01-01", "2025-01-02"))
+    )
+    assert calls == ["kinds", "days"]
+    _assert_current(empty_engine)
