@@ -34,7 +34,7 @@ REP_DAY_COLUMNS = (
 #: The one definition of the per-day deal sums. A deal counts on its close date when won or lost
 #: (a close date is required; open deals' expected dates count nothing), and on its created date
 #: as created. Sums of missing amounts are 0 (an unknown amount adds nothing).
-REP_DAYS = f"""
+REP_DAYS = """
 SELECT day, rep_id, team_id,
        SUM(won_count) AS won_count, SUM(won_cents) AS won_cents, SUM(won_amounts) AS won_amounts,
        SUM(won_cycle_days) AS won_cycle_days, SUM(lost_count) AS lost_count,
