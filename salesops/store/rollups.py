@@ -22,9 +22,38 @@ DuckDB reads only a window's row groups (PostgreSQL has an index on ``day``).
 from __future__ import annotations
 
 import sqlalchemy as sa
+from sqlalchemy import BigInteger, Column, Date, Index, String, Table
 from sqlalchemy.engine import Connection
 
+from salesops.store import schema
 from salesops.store.dialect import DOUBLE
+
+#: The sums of ``rep_days``: deals won that day, their amount (unknown amounts add nothing), those
+#: of them with a known amount, their days from created to close summed; deals lost that day; deals
+#: created that day and their amount (the pipeline created).
+DAY_SUMS = ("won_count", "won_cents", "won_amounts", "won_cycle_days", "lost_count", "created_count", "created_cents")
+
+#: Rollup data on the store's metadata (revision 0013), written in day order: per day, rep and team
+#: (the row's own team at the time), the stored result of :data:`REP_DAYS` / :data:`ACTIVITY_DAYS`.
+rep_days = Table(
+    "rep_days",
+    schema.metadata,
+    Column("day", Date, nullable=False),
+    Column("rep_id", String, nullable=False),
+    Column("team_id", String),
+    *(Column(c, BigInteger, nullable=False) for c in DAY_SUMS),
+)
+rep_activity_days = Table(
+    "rep_activity_days",
+    schema.metadata,
+    Column("day", Date, nullable=False),
+    Column("rep_id", String, nullable=False),
+    Column("team_id", String),
+    Column("activities", BigInteger, nullable=False),
+)
+# PostgreSQL reads a window of days through an index; DuckDB skips row groups by their min/max.
+for _table in (rep_days, rep_activity_days):
+    Index(f"ix_{_table.name}_day", _table.c.day).ddl_if(dialect="postgresql")
 
 #: The columns of ``rep_days`` in the order :data:`REP_DAYS` gives them.
 REP_DAY_COLUMNS = (

@@ -211,37 +211,6 @@ account_roots = Table(
     Column("first_won_day", Date),  # NULL: no won deal yet (its subsidiaries' included)
 )
 
-#: The deals per rep, team (the deal's own) and day: rollup data, the stored result of
-#: :data:`salesops.store.rollups.REP_DAYS` (won and lost by close date, created by created date),
-#: rewritten whole with the other derived tables on every write of deals (revision 0013), in day
-#: order. The KPI tiles, attainment and the leaderboards read it instead of the deals.
-rep_days = Table(
-    "rep_days",
-    metadata,
-    Column("day", Date, nullable=False),
-    Column("rep_id", String, nullable=False),
-    Column("team_id", String),
-    Column("won_count", BigInteger, nullable=False),  # deals won that day
-    Column("won_cents", BigInteger, nullable=False),  # their amount (unknown amounts add nothing)
-    Column("won_amounts", BigInteger, nullable=False),  # of them, with a known amount
-    Column("won_cycle_days", BigInteger, nullable=False),  # their days from created to close, summed
-    Column("lost_count", BigInteger, nullable=False),  # deals lost that day
-    Column("created_count", BigInteger, nullable=False),  # deals created that day
-    Column("created_cents", BigInteger, nullable=False),  # their amount (the pipeline created)
-)
-
-#: The activities per rep, team (the activity's own) and day: rollup data, the stored result of
-#: :data:`salesops.store.rollups.ACTIVITY_DAYS`, rewritten whole on every write of activities
-#: (revision 0013), in day order.
-rep_activity_days = Table(
-    "rep_activity_days",
-    metadata,
-    Column("day", Date, nullable=False),
-    Column("rep_id", String, nullable=False),
-    Column("team_id", String),
-    Column("activities", BigInteger, nullable=False),
-)
-
 deal_stage_history = Table(
     "deal_stage_history",
     metadata,
@@ -408,7 +377,7 @@ review_snapshots = Table(
     PrimaryKeyConstraint("as_of", "level", "entity_id"),
 )
 
-# PostgreSQL-only date indexes (revisions 0002, 0010, 0013); DuckDB skips row groups by min/max instead.
+# PostgreSQL-only date indexes (revisions 0002, 0010); DuckDB skips row groups by min/max instead.
 for _name, _table, _column in (
     ("ix_deals_close_date", deals, "close_date"),
     ("ix_deals_created_date", deals, "created_date"),
@@ -416,8 +385,6 @@ for _name, _table, _column in (
     ("ix_activities_occurred_at", activities, "occurred_at"),
     ("ix_deal_changes_changed_at", deal_changes, "changed_at"),
     ("ix_deal_kinds_close_date", deal_kinds, "close_date"),  # revision 0010
-    ("ix_rep_days_day", rep_days, "day"),  # revision 0013
-    ("ix_rep_activity_days_day", rep_activity_days, "day"),  # revision 0013
 ):
     Index(_name, _table.c[_column]).ddl_if(dialect="postgresql")
 
@@ -445,3 +412,7 @@ audit_log = Table(
     Column("what", String, nullable=False),
     Column("details", Text, nullable=False, default=""),
 )
+
+# The rollup tables (rep_days, rep_activity_days: revision 0013) are defined on this metadata next
+# to the statements that fill them, in salesops/store/rollups.py; importing it here registers them.
+from salesops.store import rollups as _rollups  # noqa: E402,F401

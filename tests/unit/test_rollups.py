@@ -14,9 +14,10 @@ from alembic import command
 
 from salesops import ingest, store
 from salesops.store import derived, migrate, schema
+from salesops.store.rollups import DAY_SUMS
 from tests.builders import deal, insert, rep
 
-_DAY_SUMS = ["won_count", "won_cents", "won_amounts", "won_cycle_days", "lost_count", "created_count", "created_cents"]
+_DAY_SUMS = list(DAY_SUMS)
 _KEY = ["day", "rep_id", "team_id"]
 
 

@@ -24,6 +24,7 @@ down_revision = "0012"
 branch_labels = None
 depends_on = None
 
+# The revision's own copy of rollups.DAY_SUMS as they were at 0013.
 _SUMS = ("won_count", "won_cents", "won_amounts", "won_cycle_days", "lost_count", "created_count", "created_cents")
 
 
