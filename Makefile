@@ -24,7 +24,7 @@ demo: $(VENV)/.installed
 	$(PY) -m salesops demo --db duckdb:///$(DB_FILE)
 
 run: $(VENV)/.installed $(DB_FILE)
-	$(VENV)/bin/streamlit run app.py --server.port $(PORT)
+	$(PY) -m pages.ui.serve --server.port $(PORT)
 
 # The store-facing tests run on DuckDB and on a throwaway PostgreSQL cluster (tests/pg.py).
 test: $(VENV)/.installed

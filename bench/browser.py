@@ -2,7 +2,8 @@
 
     python bench/browser.py [--reps 5] [--pages home,performance,...] [--db FILE] [--out BENCHMARKS.md]
 
-Starts ``streamlit run app.py`` on a free loopback port on its own copy of the small demo (or on
+Starts the app as ``make run`` does (``python -m pages.ui.serve``: ``streamlit run app.py`` with the
+library imported and the warm-up started before the first visit) on a free loopback port on its own copy of the small demo (or on
 ``--db``), then drives Debian's chromium (``/usr/bin/chromium``, never ``playwright install``) at
 1440×900 and measures, in a fresh browser context per repetition:
 
@@ -122,7 +123,9 @@ def start_server(
     env = {**os.environ, "SALESOPS_DB_URL": db_url, "SALESOPS_TODAY": TODAY.isoformat(), "SALESOPS_WARMUP": "1"}
     env.update(env_extra or {})
     port = _free_port()
-    cmd = [sys.executable, "-m", "streamlit", "run", app, "--server.headless", "true"]
+    # The app as `make run` starts it (pages/ui/serve.py: warmed before the first visit); other apps plainly.
+    launch = ["-m", "pages.ui.serve"] if app == "app.py" else ["-m", "streamlit", "run", app]
+    cmd = [sys.executable, *launch, "--server.headless", "true"]
     cmd += ["--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false"]
     cmd += ["--server.fileWatcherType", "none"]
     log = open(log_path, "wb")  # noqa: SIM115 - the server writes to it until stop_server

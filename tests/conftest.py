@@ -181,7 +181,7 @@ def chromium_path() -> str:
 
 
 def _start_server(tmp: Path, extra_env: dict | None = None):
-    """Build the demo into its own store under ``tmp`` and start `streamlit run app.py` on a free port.
+    """Build the demo into its own store under ``tmp`` and start the app (`make run`'s launcher) on a free port.
 
     Returns (process, base URL). Each server owns its DuckDB file (one process may hold a file).
     """
@@ -201,9 +201,7 @@ def _start_server(tmp: Path, extra_env: dict | None = None):
         [
             sys.executable,
             "-m",
-            "streamlit",
-            "run",
-            "app.py",
+            "pages.ui.serve",  # what `make run` starts: `streamlit run app.py`, warmed before the first visit
             "--server.headless",
             "true",
             "--browser.gatherUsageStats",

@@ -33,6 +33,7 @@ from salesops import config
 log = logging.getLogger("salesops.warmup")
 
 _STARTED: set[str] = set()
+_THREADS: list[threading.Thread] = []
 _LOCK = threading.Lock()
 #: Modules a first page run imports (a second or so on a loaded machine): imported here first.
 #: Up to this many teams, the warm-up also fills each team's Home and Team performance (a few
@@ -51,7 +52,14 @@ def start(url: str) -> threading.Thread | None:
         _STARTED.add(url)
     thread = threading.Thread(target=run, args=(url,), name="salesops-warmup", daemon=True)
     thread.start()
+    _THREADS.append(thread)
     return thread
+
+
+def wait(timeout: float | None = None) -> None:
+    """Until every warm-up started in this process has finished (the launcher logs when the caches are full)."""
+    for thread in list(_THREADS):
+        thread.join(timeout)
 
 
 def run(url: str) -> list[str]:

@@ -1,0 +1,102 @@
+"""``python -m pages.ui.serve [streamlit options]``: ``streamlit run app.py``, warm before the first visit.
+
+``streamlit run`` runs none of the app's code until a browser connects, so the first visitor after a
+start paid for importing the library (pandas, Altair, SQLAlchemy, DuckDB: 1–2 s on a 2-core machine)
+and met empty caches; the warm-up (:mod:`pages.ui.warmup`) only began with that first request. This
+launcher is what ``make run`` starts:
+
+1. it imports the library's heavy modules (never ``pages.ui``: its cached loaders must be declared
+   once Streamlit's runtime exists);
+2. it starts Streamlit's own command line in this process, exactly ``streamlit run app.py <options>``;
+3. a background thread waits for Streamlit's runtime (``st.runtime.exists()``), then creates the
+   app's engine, which starts the warm-up — so every page's default view is computing while the
+   server waits for its first visitor.
+
+It logs "warm-up finished" (logger ``salesops``) when the caches are full.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import sys
+import threading
+import time
+
+#: Imported before the server starts: the library every page uses, and its heavy dependencies.
+PRELOAD = (
+    "pandas",
+    "altair",
+    "sqlalchemy",
+    "duckdb",
+    "duckdb_engine",
+    "salesops.performance",
+    "salesops.leaderboards",
+    "salesops.forecasts.service",
+    "salesops.comp.engine",
+    "salesops.comp.charts",
+    "salesops.tools.charts",
+    "salesops.customers",
+    "salesops.ingest",
+)
+#: How long the warm-up waits for Streamlit's runtime before giving up (s); the first visit then warms.
+RUNTIME_WAIT_S = 120.0
+
+
+def preload() -> list[str]:
+    """Import every module of :data:`PRELOAD`; returns those that failed (logged, not fatal)."""
+    failed = []
+    for name in PRELOAD:
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            logging.getLogger("salesops").warning("preload: %s could not be imported", name, exc_info=True)
+            failed.append(name)
+    return failed
+
+
+def warm_when_ready(wait_s: float = RUNTIME_WAIT_S) -> bool:
+    """Once Streamlit's runtime exists, create the app's engine (which starts the warm-up) and wait for it.
+
+    Returns False when the runtime did not appear in ``wait_s`` or the store cannot be opened (the first
+    visit then shows the store's message and warms as without this launcher).
+    """
+    from streamlit import runtime
+
+    deadline = time.monotonic() + wait_s
+    while not runtime.exists():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    from pages.ui import loaders, warmup  # now: the loaders' caches belong to the runtime
+    from salesops import config
+
+    log = logging.getLogger("salesops")
+    started = time.monotonic()
+    try:
+        loaders.engine_for(config.db_url())
+    except Exception:  # noqa: BLE001 - the first page shows the store's error to the user
+        log.warning("warm-up: the store cannot be opened; the first visit will say why", exc_info=True)
+        return False
+    warmup.wait()
+    log.info("warm-up finished in %.1f s", time.monotonic() - started)
+    return True
+
+
+def main(argv: list[str] | None = None) -> int:
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    log = logging.getLogger("salesops")
+    log.addHandler(handler)
+    log.setLevel(logging.INFO)
+    log.propagate = False
+    preload()
+    threading.Thread(target=warm_when_ready, name="salesops-serve-warm", daemon=True).start()
+    from streamlit.web import cli
+
+    sys.argv = ["streamlit", "run", "app.py", *(sys.argv[1:] if argv is None else argv)]
+    return cli.main()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

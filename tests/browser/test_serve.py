@@ -1,0 +1,35 @@
+"""The launcher `make run` starts (pages/ui/serve.py): warm before anyone visits, then the app as usual."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from tests.conftest import wait_for_app
+
+pytestmark = pytest.mark.browser
+
+
+def test_the_server_warms_before_the_first_visit_then_serves_home(fresh_server, browser, tmp_path):
+    """With no browser connected yet, the server log says the warm-up finished; the first visit then shows Home."""
+    log = tmp_path / "server.log"
+    deadline = time.time() + 180
+    while "warm-up finished" not in log.read_text(errors="replace"):
+        assert time.time() < deadline, log.read_text(errors="replace")[-3000:]
+        time.sleep(0.5)
+    context = browser.new_context(viewport={"width": 1440, "height": 900})
+    try:
+        page = context.new_page()
+        page.goto(fresh_server)
+        wait_for_app(page, "Sales cockpit")
+        assert page.get_by_test_id("stMetricValue").count() >= 3
+    finally:
+        context.close()
+
+
+def test_preload_imports_every_module_it_names():
+    """Every module the launcher imports before the server starts exists (a rename would only be logged)."""
+    from pages.ui import serve
+
+    assert serve.preload() == []
