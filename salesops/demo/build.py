@@ -32,7 +32,7 @@ from salesops.demo.surveys import TOOLS, build_surveys
 from salesops.store import schema
 from salesops.store.derived import refresh_derived
 from salesops.store.engine import bulk_insert, write
-from salesops.store.staging import create_stage
+from salesops.store.staging import Spool, stage_table
 
 
 @dataclass(frozen=True)
@@ -56,17 +56,13 @@ _SORT_KEYS = {
 }
 
 
-def _staging(conn: Connection, table: sa.Table) -> sa.Table:
-    """On DuckDB, an unconstrained temp twin of ``table`` to collect the batches in; else the table."""
-    if conn.dialect.name != "duckdb":
-        return table
-    return create_stage(conn, table, name="_demo_")
+def _spools() -> dict[str, Spool]:
+    """A spool per big table: its batches kept in files until the publish reads them (DuckDB: see Spool)."""
+    return {name: Spool(stage_table(schema.metadata.tables[name], name="_demo_")) for name in _SORT_KEYS}
 
 
 def _publish(conn: Connection, table: sa.Table, staged: sa.Table) -> None:
-    """Move the staged rows into ``table`` in date order (see _SORT_KEYS), then drop the twin."""
-    if staged is table:
-        return
+    """Move the staged rows into ``table`` in date order (see _SORT_KEYS)."""
     order = _SORT_KEYS[table.name]
     # On the driver connection, fetched: an INSERT run through SQLAlchemy and never fetched can be
     # left pending by duckdb and cut short by the next statement (seen with the 280k activities).
@@ -75,7 +71,6 @@ def _publish(conn: Connection, table: sa.Table, staged: sa.Table) -> None:
     # Columns by name: a migrated store may hold them in another order (a column added later is last).
     cols = ", ".join(f'"{c.name}"' for c in table.columns)
     raw.execute(f'INSERT INTO "{table.name}" ({cols}) SELECT {cols} FROM "{staged.name}" ORDER BY {order}').fetchall()  # noqa: S608 - schema names
-    raw.execute(f'DROP TABLE "{staged.name}"')
 
 
 def _clear(conn: Connection) -> None:
@@ -156,30 +151,52 @@ BATCH_TEAMS = 55
 def _stream_batches(conn: Connection, batches: _Batches, teams: pd.DataFrame) -> dict[str, int]:
     """Quotas, deals, leads and activities one batch of teams at a time; only the batch is in memory.
 
-    Each batch's rows go to the store at once (on DuckDB into temporary twins, published in date
-    order at the end: DuckDB sorts within its ``memory_limit`` and spills the rest to disk).
+    Each batch's rows go to the store at once. On DuckDB, which keeps rows appended in an open
+    transaction in memory, they go to a spool per table instead (files outside the transaction,
+    ``salesops.store.staging.Spool``), published in date order at the end: DuckDB sorts within its
+    ``memory_limit`` and spills the rest to disk.
     """
     team_ids = teams["team_id"].tolist()
     counts = dict.fromkeys(["quotas", *_SORT_KEYS], 0)
-    staged = {name: _staging(conn, schema.metadata.tables[name]) for name in _SORT_KEYS}
-    first = first_quota_month(batches.reps, batches.today)
-    for b in range(0, len(team_ids), BATCH_TEAMS):
-        batch = set(team_ids[b : b + BATCH_TEAMS])
-        batch_reps = batches.reps[batches.reps.team_id.isin(batch)]
-        # Quotas are set ahead: through the end of the current year.
-        quota_months = build_rep_months(batch_reps, batches.today, until=date(batches.today.year, 12, 31))
-        counts["quotas"] += bulk_insert(
-            conn, schema.quotas, build_quotas(quota_months, batches.spec, batches.base_win, first)
-        )
-        del quota_months
-        for name, rows in batches.load(batch, build_rep_months(batch_reps, batches.today)).items():
-            counts[name] += bulk_insert(conn, staged[name], rows)
-    # The planted data-health flaws: new records on top of the generated ones, before the date-order publish.
-    for name, n in plant_flaws(conn, staged, batches.today).items():
-        counts[name] = counts.get(name, 0) + n
-    for name, table in staged.items():
-        _publish(conn, schema.metadata.tables[name], table)
+    spools = _spools() if conn.dialect.name == "duckdb" else {}
+    try:
+        first = first_quota_month(batches.reps, batches.today)
+        for b in range(0, len(team_ids), BATCH_TEAMS):
+            batch = set(team_ids[b : b + BATCH_TEAMS])
+            batch_reps = batches.reps[batches.reps.team_id.isin(batch)]
+            # Quotas are set ahead: through the end of the current year.
+            quota_months = build_rep_months(batch_reps, batches.today, until=date(batches.today.year, 12, 31))
+            counts["quotas"] += bulk_insert(
+                conn, schema.quotas, build_quotas(quota_months, batches.spec, batches.base_win, first)
+            )
+            del quota_months
+            for name, rows in batches.load(batch, build_rep_months(batch_reps, batches.today)).items():
+                counts[name] += _stage(conn, spools, name, rows)
+        # The planted data-health flaws: new records on top of the generated ones, before the date-order publish.
+        staged = {name: spool.open(conn) for name, spool in spools.items()}
+        planted = plant_flaws(conn, staged or _tables(), batches.today, lambda n, f: _stage(conn, spools, n, f))
+        for name, n in planted.items():
+            counts[name] = counts.get(name, 0) + n
+        for name, spool in spools.items():
+            spool.drop(conn)
+            _publish(conn, schema.metadata.tables[name], spool.open(conn))  # the planted rows too
+            spool.drop(conn)
+    finally:
+        for spool in spools.values():
+            spool.close()
     return counts
+
+
+def _tables() -> dict[str, sa.Table]:
+    return {name: schema.metadata.tables[name] for name in _SORT_KEYS}
+
+
+def _stage(conn: Connection, spools: dict[str, Spool], name: str, rows: pd.DataFrame) -> int:
+    """Rows of table ``name``: to its spool on DuckDB, else straight to the table; the row count."""
+    if name in spools:
+        spools[name].add(rows)
+        return len(rows)
+    return bulk_insert(conn, schema.metadata.tables[name], rows)
 
 
 def _plant_import_warnings(conn: Connection) -> int:

@@ -18,6 +18,7 @@ Templates are the first open deals (by id) of teams T02–T05 that close at leas
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
 
 import pandas as pd
@@ -58,11 +59,14 @@ def _next_id(conn: Connection, table: sa.Table, column: str, prefix: str) -> int
     return int(str(top)[len(prefix) :]) + 1 if top else 1
 
 
-def plant_flaws(conn: Connection, staged: dict[str, sa.Table], today: date) -> dict[str, int]:
+def plant_flaws(
+    conn: Connection, staged: dict[str, sa.Table], today: date, stage: Callable[[str, pd.DataFrame], int]
+) -> dict[str, int]:
     """Add the flawed records to the staged deals, stage history and changes, and to reps and quotas.
 
-    ``staged`` maps deals, deal_stage_history and deal_changes to the tables the build collects them
-    in (published in date order afterwards). Returns the rows added per table.
+    ``staged`` maps deals to the table the build collects them in (published in date order
+    afterwards); ``stage(table name, rows)`` adds rows of deals, deal_stage_history or deal_changes
+    there and returns their count. Returns the rows added per table.
     """
     templates = _templates(conn, staged["deals"], today)
     if len(templates) < len(TEMPLATE_TEAMS):  # a store too small for the plant (no such team)
@@ -101,9 +105,9 @@ def plant_flaws(conn: Connection, staged: dict[str, sa.Table], today: date) -> d
             }
         )
     counts = {
-        "deals": bulk_insert(conn, staged["deals"], pd.DataFrame(deals, columns=[c.name for c in schema.deals.c])),
-        "deal_stage_history": bulk_insert(conn, staged["deal_stage_history"], pd.DataFrame(history)),
-        "deal_changes": bulk_insert(conn, staged["deal_changes"], pd.DataFrame(changes)),
+        "deals": stage("deals", pd.DataFrame(deals, columns=[c.name for c in schema.deals.c])),
+        "deal_stage_history": stage("deal_stage_history", pd.DataFrame(history)),
+        "deal_changes": stage("deal_changes", pd.DataFrame(changes)),
     }
     hire = {
         **NEW_HIRE,

@@ -7,14 +7,17 @@ Three passes over the file (``salesops.ingest.stream``), never more than one chu
    mark and percent scale exactly as a whole-file read would (the parsers work on distinct values),
    and keeps each distinct value's reading and problems.
 2. **Check and stage**: each chunk is checked like a whole file (``validate.check_rows``; the
-   profile's readings stand in for those parsers) and its rows are staged, bad ones too, in a
-   temporary table inside one transaction. Problems are tallied (:class:`Tally`: the first 50 by
+   profile's readings stand in for those parsers) and its rows are spooled, bad ones too, to a
+   file of their own outside any transaction (``salesops.store.staging.Spool``: DuckDB would hold
+   rows appended in an open transaction in memory). Problems are tallied (:class:`Tally`: the first 50 by
    row, every one counted, the rows they touch). Rows keep their file line numbers.
 3. **Across rows**: the checks that compare rows (an unusual amount for the team, a duplicate id
    in another chunk) run in SQL over the staged rows, after the per-row checks as a whole read.
 
-Any error rejects the file and the transaction rolls back: nothing is written. Otherwise the staged
-rows are upserted, the import logged and the data version bumped in that same transaction.
+Then ONE transaction reads the spooled rows as its stage, runs pass 3 and decides. Any error
+rejects the file and the transaction rolls back: nothing is written. Otherwise the staged rows are
+upserted, the import logged and the data version bumped in that same transaction. The spool's
+files are removed however the import ends (written, rejected, failed or dry run).
 """
 
 from __future__ import annotations
@@ -51,7 +54,7 @@ from salesops.ingest.validate import (
 )
 from salesops.ingest.write import WARNING_COLUMNS, Progress, warning_frame, write_in, written_report
 from salesops.store import schema
-from salesops.store.staging import create_stage
+from salesops.store.staging import Spool, stage_table
 
 #: Tables a file of which is imported chunk by chunk. Reps, teams and accounts files are read whole:
 #: their checks look across all rows (teams created by name, parents named in the file, cycles),
@@ -112,6 +115,14 @@ class Tally:
         self.listed = {"error": empty, "warning": empty}
         self.counts: dict[str, Counter] = {"error": Counter(), "warning": Counter()}
         self.error_rows: list[np.ndarray] = []
+
+    def copy(self) -> Tally:
+        """A tally that goes on from this one's problems, leaving this one as it is."""
+        other = Tally(self.spill)
+        other.listed = dict(self.listed)
+        other.counts = {level: Counter(c) for level, c in self.counts.items()}
+        other.error_rows = list(self.error_rows)
+        return other
 
     def add(self, log: ProblemLog) -> None:
         for level in ("error", "warning"):
@@ -177,56 +188,58 @@ def import_chunks(
     base: dict[str, Any] = dict(table=table, file_name=file_name, preset=opts.preset, rows_read=total + ragged)
     base.update(dry_run=dry_run, strict=opts.strict)
 
-    def work(conn: Connection) -> ImportReport:
-        stage = create_stage(conn, getattr(schema, table), _extra_columns(), loose=True, name="_chunked_")
-        warned = _warning_stage(conn)
-        tally = Tally(lambda rows: store.bulk_insert(conn, warned, warning_frame(rows)))  # a retry counts anew
+    rows_def = stage_table(getattr(schema, table), _extra_columns(), loose=True, name="_chunked_")
+    with Spool(rows_def) as staged, Spool(_warning_stage()) as warned:
+        tally = Tally(lambda found: warned.add(warning_frame(found)))
         tally.add(log0)
-        stages, new_reps = _check_chunks(
-            engine, conn, stream, stage, (opts, src, profile), tally, (rows, total), progress
-        )
-        _check_across(conn, stage, opts, src, tally)
-        report = _report(
-            base, tally, total, mapped.pairs, tuple((*k, n) for k, n in stages.items()), [], new_reps, notes, t0
-        )
-        if not report.ok:
-            raise ImportRejected(report)
+        stages, new_reps = _check_chunks(engine, staged, stream, (opts, src, profile), tally, (rows, total), progress)
+        checked = len(warned.files)
+
+        def work(conn: Connection) -> ImportReport:
+            warned.keep(checked)  # a retried transaction finds the cross-row warnings anew
+            run = tally.copy()
+            stage = staged.open(conn)
+            _check_across(conn, stage, opts, src, run)
+            warnings = warned.open(conn)
+            report = _report(
+                base, run, total, mapped.pairs, tuple((*k, n) for k, n in stages.items()), [], new_reps, notes, t0
+            )
+            if not report.ok:
+                raise ImportRejected(report)
+            if dry_run:
+                return report
+            plan = Plan(report, stage=stage, warning_stage=warnings)
+            _plan_writes(engine, plan, table, None, provided_columns(table, src), new_reps, [])
+            done = write_in(conn, plan, progress)
+            staged.drop(conn)
+            warned.drop(conn)
+            return written_report(plan.report, *done)
+
         if dry_run:
+            with engine.connect() as conn, conn.begin() as tx:
+                report = work(conn)
+                tx.rollback()
             return report
-        plan = Plan(report, stage=stage, warning_stage=warned)
-        _plan_writes(engine, plan, table, None, provided_columns(table, src), new_reps, [])
-        done = write_in(conn, plan, progress)
-        for name in (stage.name, warned.name):
-            conn.execute(sa.text(f'DROP TABLE "{name}"'))
-        return written_report(plan.report, *done)
-
-    if dry_run:
-        with engine.connect() as conn, conn.begin() as tx:
-            report = work(conn)
-            tx.rollback()
-        return report
-    return store.write(engine, work, f"import {table}")
+        return store.write(engine, work, f"import {table}")
 
 
-def _warning_stage(conn: Connection) -> sa.Table:
-    """A temporary table for the warnings as they are found (a file can have millions)."""
+def _warning_stage() -> sa.Table:
+    """The stage of the warnings as they are found (a file can have millions)."""
     kinds = {"row_number": sa.BigInteger}
-    warned = sa.Table(
+    return sa.Table(
         "_chunked_warnings",
         sa.MetaData(),
         *[sa.Column(name, kinds.get(name, sa.Text)) for name in WARNING_COLUMNS],
         prefixes=["TEMPORARY"],
     )
-    warned.create(conn)
-    return warned
 
 
 def _extra_columns() -> tuple[sa.Column, ...]:
     return (sa.Column(_EXTRA[0], sa.BigInteger), sa.Column(_EXTRA[1], sa.Text), sa.Column(_EXTRA[2], sa.Text))
 
 
-def _check_chunks(engine, conn, stream, stage, checks, tally, sizes, progress):
-    """Check every chunk and stage its rows; the merged stage summary and the reps to create."""
+def _check_chunks(engine, staged, stream, checks, tally, sizes, progress):
+    """Check every chunk and spool its rows; the merged stage summary and the reps to create."""
     opts, src, profile = checks
     rows, total = sizes
     done = 0
@@ -249,7 +262,7 @@ def _check_chunks(engine, conn, stream, stage, checks, tally, sizes, progress):
             out[_EXTRA[1]] = frame[src["amount"]].to_numpy()
         if key in src:
             out[_EXTRA[2]] = shown(frame[src[key]]).to_numpy()
-        store.bulk_insert(conn, stage, out)
+        staged.add(out)
         done += len(frame)
         if progress is not None:
             progress(0.2 + 0.4 * done / max(total, 1), f"checked {done:,} of {total:,} rows")
