@@ -72,12 +72,14 @@ def run_outlook(args: argparse.Namespace) -> int:
 
 
 def run_model_choice(args: argparse.Namespace) -> int:
+    from salesops.forecasts.agreement import warm_agreement
     from salesops.forecasts.choice import warm_choices
 
     as_of = cli.parse_date(args.as_of, "--as-of") or config.today()
     engine = store.open_store(args.db)
     started = time.perf_counter()
     table = warm_choices(engine, as_of)
+    warm_agreement(engine, as_of)  # the page's weekly-vs-monthly line, stored with the choice
     sys.stdout.write(export.render(table, args.format))
     if args.format == "json":
         sys.stdout.write("\n")

@@ -62,12 +62,15 @@ def run_demo(args: argparse.Namespace) -> int:
         periods = warm_outlooks(engine, summary.today, kinds)
         print(f"  outlooks of {', '.join(periods) or 'nothing (no won deals)'} stored")
         if args.warm == "all" and periods and config.get("SALESOPS_MODEL_CHOICE").strip() != "0":
+            from salesops.forecasts.agreement import warm_agreement
             from salesops.forecasts.choice import warm_choices
 
             print("Choosing each series' model by backtest (Prophet fits; a few minutes)…", flush=True)
             started = time.perf_counter()
             warm_choices(engine, summary.today)
             print(f"  model choice stored ({time.perf_counter() - started:.0f} s)")
+            if warm_agreement(engine, summary.today):
+                print("  weekly vs monthly views of the quarter compared and stored")
     return 0
 
 

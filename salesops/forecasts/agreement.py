@@ -7,19 +7,32 @@ rest): they **agree** when each view's P50 lies inside the other's P10–P90 ran
 the message says why, from the figures: the monthly model sees whole months only (what is already
 won in the current month is forecast again, not counted), and ranges whose backtest coverage is far
 below their nominal 80 % are too narrow to overlap. docs/FORECASTS.md, "Weekly and monthly".
+
+The two ranges are stored in ``forecast_cache`` per series, period, 'today' and data version (one
+small row; the message is rebuilt from them), so the page reads them instead of decoding two fits
+and querying actuals, quota and pipeline twice; :func:`warm_agreement` computes the company's ahead,
+with the model choice.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, timedelta
+import json
+from dataclasses import asdict, dataclass
+from datetime import date, datetime, timedelta
 
+import sqlalchemy as sa
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 
-from salesops.access import Viewer
-from salesops.forecasts.model import default_horizon
+from salesops import store
+from salesops.access import Viewer, check_series
+from salesops.errors import InvalidFilter
+from salesops.forecasts.history import check_by
+from salesops.forecasts.model import MODEL_VERSION, NotEnoughHistory, default_horizon
+from salesops.forecasts.outlook_cache import current_period
 from salesops.forecasts.service import forecast_series
 from salesops.forecasts.targets import TargetOutlook, outlook_for
+from salesops.store.schema import forecast_cache
 
 #: A backtest coverage of the 80 % range below this is called too narrow in the message.
 NARROW = 0.7
@@ -113,10 +126,71 @@ def grain_agreement(
     country: str | None = None,
     viewer: Viewer | None = None,
 ) -> Agreement:
-    """:func:`compare` of the weekly and monthly forecasts (default horizons) of ``period`` ('2026-Q4')."""
+    """:func:`compare` of the weekly and monthly forecasts (default horizons) of ``period`` ('2026-Q4'):
+    the two ranges read from ``forecast_cache`` when stored at this data version, else computed
+    (:func:`grain_ranges`) and stored."""
+    check_by(by)
+    series = None if by == "company" else series
+    check_series(viewer, by, series)
+    version = store.data_version(engine)
+    key = _key(by, series, period, country, today)
+    ranges = _read(engine, key, version)
+    if ranges is None:
+        ranges = grain_ranges(engine, by, series, today, period, country)
+        _write(engine, key, version, ranges)
+    return compare(period, *ranges)
+
+
+def grain_ranges(
+    engine: Engine, by: str, series: str | None, today: date, period: str, country: str | None = None
+) -> tuple[GrainRange, GrainRange]:
+    """The weekly and the monthly :class:`GrainRange` of ``period``, from the (stored) fits."""
     ranges = {}
     for grain in ("week", "month"):
-        result = forecast_series(engine, by, series, grain, default_horizon(today, grain), country, today, viewer)
+        result = forecast_series(engine, by, series, grain, default_horizon(today, grain), country, today)
         out = outlook_for(engine, result, period, today, confidence=0.1)
         ranges[grain] = range_of(out, grain, result.accuracy.coverage)
-    return compare(period, ranges["week"], ranges["month"])
+    return ranges["week"], ranges["month"]
+
+
+def _key(by: str, series: str | None, period: str, country: str | None, today: date) -> str:
+    return "|".join(["agreement", f"m{MODEL_VERSION}", by, series or "", period, country or "", today.isoformat()])
+
+
+def _read(engine: Engine, key: str, version: int) -> tuple[GrainRange, GrainRange] | None:
+    stmt = sa.select(forecast_cache.c.payload).where(
+        forecast_cache.c.cache_key == key, forecast_cache.c.data_version == version
+    )
+    with engine.connect() as conn:
+        payload = conn.execute(stmt).scalar_one_or_none()
+    if payload is None:
+        return None
+    try:
+        week, month = (
+            GrainRange(**{**r, "forecast_from": date.fromisoformat(r["forecast_from"])}) for r in json.loads(payload)
+        )
+    except (ValueError, KeyError, TypeError):  # written by other code: compute again
+        return None
+    return week, month
+
+
+def _write(engine: Engine, key: str, version: int, ranges: tuple[GrainRange, GrainRange]) -> None:
+    """Store the two ranges (a plain transaction: derived data must not bump the data version)."""
+    text = json.dumps([{**asdict(r), "forecast_from": r.forecast_from.isoformat()} for r in ranges])
+    row = {"cache_key": key, "data_version": version, "created_at": datetime.now(), "payload": text}
+    try:
+        with engine.begin() as conn:
+            conn.execute(sa.delete(forecast_cache).where(forecast_cache.c.cache_key == key))
+            conn.execute(sa.insert(forecast_cache), [row])
+    except DBAPIError:  # a read-only store or a concurrent writer: the cache is best effort
+        return
+
+
+def warm_agreement(engine: Engine, today: date) -> bool:
+    """Compute and store the company's weekly-vs-monthly comparison of the current quarter (two
+    Prophet fits when not stored); False when the history is too short or does not cover it."""
+    try:
+        grain_agreement(engine, "company", None, today, current_period("quarter", today))
+    except (InvalidFilter, NotEnoughHistory):
+        return False
+    return True

@@ -32,7 +32,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 
 from salesops import config, store
-from salesops.forecasts import scorecard
+from salesops.forecasts import agreement, scorecard
 from salesops.forecasts.calibrate import loo_coverage
 from salesops.forecasts.history_asof import History, parse_period
 from salesops.forecasts.outlook_backtest import BACKTEST_VERSION, LEVELS, backtest_cached
@@ -278,6 +278,7 @@ def warm_if_missing(engine: Engine, as_of: date) -> bool:
         if stored_choices(engine, as_of, ("company",)) is not None:
             return False
         warm_choices(engine, as_of)
+        agreement.warm_agreement(engine, as_of)  # the page's weekly-vs-monthly line, computed ahead with it
         return True
 
 

@@ -7,7 +7,7 @@ starts, one third and two thirds in) from the pipeline known on that date
 region, team, rep). Each row is one (period, point, level, series) with the raw simulation's mean
 and P10/P50/P90, the actual, and the calibration score (:mod:`salesops.forecasts.calibrate`).
 
-Stored in ``forecast_cache`` per data version (a plain transaction, like the forecast fits: a
+Stored in ``forecast_backtests`` per data version (a plain transaction, like the forecast fits: a
 derived result must not bump the data version).
 """
 
@@ -27,7 +27,7 @@ from salesops.forecasts.calibrate import scores
 from salesops.forecasts.history_asof import History, label_of, past_periods
 from salesops.forecasts.simulate import as_of_points, simulate
 from salesops.scope import period_end, period_start
-from salesops.store.schema import forecast_cache
+from salesops.store.schema import forecast_backtests
 
 BACKTEST_PERIODS = {"quarter": 8, "month": 6}
 LEVELS = ("company", "region", "team", "rep")
@@ -96,11 +96,12 @@ def _key(kind: str, as_of: date) -> str:
 
 
 def backtest_cached(engine: Engine, kind: str, as_of: date, hist: History | None = None) -> pd.DataFrame:
-    """:func:`backtest_points` for every level, read from ``forecast_cache`` when stored at this data version."""
+    """:func:`backtest_points` for every level, read from ``forecast_backtests`` when stored at this
+    data version (a table of its own: see salesops.store.schema.forecast_backtests)."""
     version = store.data_version(engine)
     key = _key(kind, as_of)
-    stmt = sa.select(forecast_cache.c.payload).where(
-        forecast_cache.c.cache_key == key, forecast_cache.c.data_version == version
+    stmt = sa.select(forecast_backtests.c.payload).where(
+        forecast_backtests.c.cache_key == key, forecast_backtests.c.data_version == version
     )
     with engine.connect() as conn:
         payload = conn.execute(stmt).scalar_one_or_none()
@@ -115,8 +116,9 @@ def backtest_cached(engine: Engine, kind: str, as_of: date, hist: History | None
     row = {"cache_key": key, "data_version": version, "created_at": datetime.now(), "payload": json.dumps(data)}
     try:
         with engine.begin() as conn:
-            conn.execute(sa.delete(forecast_cache).where(forecast_cache.c.cache_key == key))
-            conn.execute(sa.insert(forecast_cache), [row])
+            stale = (forecast_backtests.c.cache_key == key) | (forecast_backtests.c.data_version < version)
+            conn.execute(sa.delete(forecast_backtests).where(stale))
+            conn.execute(sa.insert(forecast_backtests), [row])
     except DBAPIError:  # read-only store or a concurrent writer: the cache is best effort
         pass
     return points
