@@ -27,6 +27,7 @@ from sqlalchemy.exc import DBAPIError
 from salesops import store
 from salesops.access import Viewer, check_series
 from salesops.errors import InvalidFilter
+from salesops.forecasts.cache import read_current
 from salesops.forecasts.history import check_by
 from salesops.forecasts.model import MODEL_VERSION, NotEnoughHistory, default_horizon
 from salesops.forecasts.outlook_cache import current_period
@@ -132,10 +133,10 @@ def grain_agreement(
     check_by(by)
     series = None if by == "company" else series
     check_series(viewer, by, series)
-    version = store.data_version(engine)
     key = _key(by, series, period, country, today)
-    ranges = _read(engine, key, version)
+    ranges = _decode(read_current(engine, [key]).get(key))
     if ranges is None:
+        version = store.data_version(engine)
         ranges = grain_ranges(engine, by, series, today, period, country)
         _write(engine, key, version, ranges)
     return compare(period, *ranges)
@@ -157,12 +158,7 @@ def _key(by: str, series: str | None, period: str, country: str | None, today: d
     return "|".join(["agreement", f"m{MODEL_VERSION}", by, series or "", period, country or "", today.isoformat()])
 
 
-def _read(engine: Engine, key: str, version: int) -> tuple[GrainRange, GrainRange] | None:
-    stmt = sa.select(forecast_cache.c.payload).where(
-        forecast_cache.c.cache_key == key, forecast_cache.c.data_version == version
-    )
-    with engine.connect() as conn:
-        payload = conn.execute(stmt).scalar_one_or_none()
+def _decode(payload: str | None) -> tuple[GrainRange, GrainRange] | None:
     if payload is None:
         return None
     try:

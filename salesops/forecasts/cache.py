@@ -126,6 +126,33 @@ def cache_key(by: str, series: str | None, spec: ForecastSpec, today: date) -> s
     )
 
 
+#: The payloads of some keys stored at the current data version, in one statement (the version is a
+#: subquery: one round trip instead of two on the page's every stored read).
+_CURRENT = sa.text(
+    "SELECT cache_key, payload FROM forecast_cache WHERE cache_key IN :keys "
+    "AND data_version = (SELECT COALESCE(MAX(version), 0) FROM changes)"
+).bindparams(sa.bindparam("keys", expanding=True))
+
+
+def read_current(engine: Engine, keys: list[str]) -> dict[str, str]:
+    """Stored payloads of ``keys`` written at the current data version (:func:`salesops.store.data_version`)."""
+    if not keys:
+        return {}
+    with engine.connect() as conn:
+        return {k: p for k, p in conn.execute(_CURRENT, {"keys": list(keys)})}
+
+
+def decode(payloads: dict[str, str]) -> dict[str, SeriesForecast]:
+    """:func:`from_payload` of each payload; ones written by older code are left out (refit)."""
+    out = {}
+    for key, payload in payloads.items():
+        try:
+            out[key] = from_payload(payload)
+        except (ValueError, KeyError, TypeError):
+            continue
+    return out
+
+
 def read_cached(engine: Engine, keys: list[str], version: int) -> dict[str, SeriesForecast]:
     """Stored fits for ``keys`` made at data ``version`` (older versions are stale and ignored)."""
     if not keys:
@@ -134,14 +161,7 @@ def read_cached(engine: Engine, keys: list[str], version: int) -> dict[str, Seri
         forecast_cache.c.cache_key.in_(keys), forecast_cache.c.data_version == version
     )
     with engine.connect() as conn:
-        rows = conn.execute(stmt).fetchall()
-    out = {}
-    for key, payload in rows:
-        try:
-            out[key] = from_payload(payload)
-        except (ValueError, KeyError, TypeError):  # written by older code: refit
-            continue
-    return out
+        return decode(dict(conn.execute(stmt).fetchall()))
 
 
 def write_cached(engine: Engine, results: dict[str, SeriesForecast], version: int) -> None:

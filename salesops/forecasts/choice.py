@@ -33,6 +33,7 @@ from sqlalchemy.exc import DBAPIError
 
 from salesops import config, store
 from salesops.forecasts import agreement, scorecard
+from salesops.forecasts.cache import read_current
 from salesops.forecasts.calibrate import loo_coverage
 from salesops.forecasts.history_asof import History, parse_period
 from salesops.forecasts.outlook_backtest import BACKTEST_VERSION, LEVELS, backtest_cached
@@ -228,12 +229,9 @@ def _why_not(y: pd.Series, limit: int) -> str:
 def stored_choices(engine: Engine, as_of: date, levels: tuple[str, ...] = LEVELS) -> pd.DataFrame | None:
     """The choice table's rows of ``levels`` stored at the current data version, or None when the
     table has not been computed at this version."""
-    stmt = sa.select(forecast_cache.c.payload).where(
-        forecast_cache.c.cache_key.in_([_key(as_of, by) for by in levels]),
-        forecast_cache.c.data_version == store.data_version(engine),
-    )
-    with engine.connect() as conn:
-        payloads = conn.execute(stmt).scalars().all()
+    keys = [_key(as_of, by) for by in levels]
+    stored = read_current(engine, keys)
+    payloads = [stored[k] for k in keys if k in stored]
     if not payloads:
         return None
     frame = pd.concat([pd.DataFrame(json.loads(p), columns=COLUMNS) for p in payloads], ignore_index=True)

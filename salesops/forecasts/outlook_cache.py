@@ -22,6 +22,7 @@ from sqlalchemy.exc import DBAPIError
 
 from salesops import config, store
 from salesops.access import Viewer, may_see_series
+from salesops.forecasts.cache import read_current
 from salesops.forecasts.history_asof import History, label_of
 from salesops.forecasts.outlook import COLUMNS, outlook
 from salesops.forecasts.outlook_backtest import BACKTEST_VERSION
@@ -35,18 +36,11 @@ def _key(period: str, by: str, as_of: date) -> str:
     return f"outlook|b{BACKTEST_VERSION}|{period}|{by}|{as_of.isoformat()}"
 
 
-def _read(engine: Engine, key: str, version: int) -> pd.DataFrame | None:
-    stmt = sa.select(forecast_cache.c.payload).where(
-        forecast_cache.c.cache_key == key, forecast_cache.c.data_version == version
-    )
-    with engine.connect() as conn:
-        payload = conn.execute(stmt).scalar_one_or_none()
-    if payload is None:
-        return None
+def _frame(payload: str) -> pd.DataFrame:
     frame = pd.DataFrame(json.loads(payload))
     if len(frame) == 0:
         return pd.DataFrame({c: [] for c in COLUMNS})
-    frame["as_of"] = pd.to_datetime(frame["as_of"]).dt.date
+    frame["as_of"] = [date.fromisoformat(d[:10]) for d in frame["as_of"]]
     frame["quota_cents"] = frame["quota_cents"].astype("Int64")
     return frame[COLUMNS]
 
@@ -74,10 +68,12 @@ def cached_outlook(
 ) -> pd.DataFrame:
     """:func:`~salesops.forecasts.outlook.outlook` read from the store's cache when stored at this
     data version, with only the rows ``viewer`` may see (:func:`visible_rows`)."""
-    version = store.data_version(engine)
     key = _key(period, by, as_of)
-    frame = _read(engine, key, version)
-    if frame is None:
+    stored = read_current(engine, [key])
+    if key in stored:
+        frame = _frame(stored[key])
+    else:
+        version = store.data_version(engine)
         frame = outlook(engine, period, by, as_of, hist=hist)
         _write(engine, key, version, frame)
     return visible_rows(engine, frame, by, viewer)

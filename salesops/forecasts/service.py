@@ -22,7 +22,7 @@ from sqlalchemy.engine import Engine
 
 from salesops import store
 from salesops.access import Viewer, check_series, may_see_series
-from salesops.forecasts.cache import cache_key, read_cached, write_cached
+from salesops.forecasts.cache import cache_key, decode, read_cached, read_current, write_cached
 from salesops.forecasts.history import check_by, load_history, series_label
 from salesops.forecasts.model import ForecastSpec, check_country
 from salesops.forecasts.pool import fit_many
@@ -52,11 +52,11 @@ def forecast_series(
     check_series(viewer, by, None if by == "company" else series)
     spec = _spec(grain, horizon, country)
     series = None if by == "company" else series
-    version = store.data_version(engine)
     key = cache_key(by, series, spec, today)
-    cached = read_cached(engine, [key], version)
+    cached = decode(read_current(engine, [key]))
     if key in cached:
         return cached[key]
+    version = store.data_version(engine)
     label = series_label(engine, by, series)
     history = load_history(engine, by, grain, today, series)
     history = history.drop(columns="series")

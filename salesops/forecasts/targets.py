@@ -51,38 +51,51 @@ class TargetOutlook:
 CONFIDENCES = (0.5, 0.7, 0.9)
 
 
-def _won_between(engine: Engine, scope: Scope, start: date, end: date) -> int:
-    where, params = scope_filter(scope, alias="d")
-    sql = sa.text(
-        f"SELECT COALESCE(SUM(d.amount_cents), 0) FROM deals d WHERE d.outcome = 'won' AND d.close_date BETWEEN :start AND :end {where}"  # noqa: S608 - scope_filter is ours, values bound
-    )
-    with engine.connect() as conn:
-        return int(conn.execute(sql, {"start": start, "end": end, **params}).scalar_one())
+@dataclass(frozen=True)
+class _Figures:
+    won_before: int
+    won_today: int
+    quota: int
+    weighted: float
 
 
-def _quota(engine: Engine, scope: Scope) -> int:
+def _figures(engine: Engine, scope: Scope, today: date, before: date, upto: date, open_from: date) -> _Figures:
+    """The window's actuals, quota and pipeline in one statement (one round trip): won from its start
+    to ``before`` and to ``upto`` (an end before the start gives 0), its quota (whole months), and
+    the open deals × probability whose expected close (overdue ones: today) falls in [open_from, end].
+    Won deals are read from deal_kinds' copy (won deals in close-date order: a window reads a few
+    row groups), as the other won-revenue readers do."""
+    won_where, params = scope_filter(scope, alias="w")
     rep_where, rep_params = scope_filter(scope, alias="r")
-    sql = sa.text(
-        f"SELECT COALESCE(SUM(qw.quota_cents), 0) FROM ({QUOTA_IN_WINDOW}) qw JOIN reps r USING (rep_id) WHERE 1 = 1 {rep_where}"  # noqa: S608 - our fragments, values bound
-    )
-    with engine.connect() as conn:
-        value = conn.execute(sql, {**quota_params(scope), **rep_params}).scalar_one()  # the window is whole months
-    return int(round(value or 0))
-
-
-def _weighted_open(engine: Engine, scope: Scope, today: date, start: date, end: date) -> float:
-    """Open deals × probability whose expected close (overdue ones: today) falls in [start, end]."""
-    where, params = scope_filter(scope, alias="d")
+    open_where, open_params = scope_filter(scope, alias="d")
+    won = "SELECT COALESCE(SUM(w.amount_cents), 0) FROM deal_kinds w WHERE w.kind IS NOT NULL AND w.close_date BETWEEN :start AND {}"
     sql = sa.text(
         f"""
-        SELECT COALESCE({weighted_cents_sql("d.amount_cents", "d.probability_bp")}, 0)
-        FROM deals d
-        WHERE d.outcome = 'open' AND d.amount_cents IS NOT NULL
-          AND GREATEST(COALESCE(d.close_date, :today), :today) BETWEEN :start AND :end {where}
-        """  # noqa: S608 - scope_filter is ours, values bound
+        SELECT ({won.format(":won_before")} {won_where}) AS won_before,
+               ({won.format(":won_upto")} {won_where}) AS won_today,
+               (SELECT COALESCE(SUM(qw.quota_cents), 0) FROM ({QUOTA_IN_WINDOW}) qw JOIN reps r USING (rep_id)
+                WHERE 1 = 1 {rep_where}) AS quota,
+               (SELECT COALESCE({weighted_cents_sql("d.amount_cents", "d.probability_bp")}, 0)
+                FROM deals d
+                WHERE d.outcome = 'open' AND d.amount_cents IS NOT NULL
+                  AND GREATEST(COALESCE(d.close_date, :today), :today) BETWEEN :open_from AND :end {open_where}) AS weighted
+        """  # noqa: S608 - scope_filter and the fragments are ours, values bound
     )
+    binds = {
+        **params,
+        **rep_params,
+        **open_params,
+        **quota_params(scope),  # the window is whole months
+        "start": scope.start,
+        "end": scope.end,
+        "won_before": before,
+        "won_upto": upto,
+        "today": today,
+        "open_from": open_from,
+    }
     with engine.connect() as conn:
-        return float(conn.execute(sql, {"today": today, "start": start, "end": end, **params}).scalar_one())
+        row = conn.execute(sql, binds).one()
+    return _Figures(int(row.won_before), int(row.won_today), int(round(row.quota or 0)), float(row.weighted))
 
 
 def target_outlook(
@@ -118,18 +131,21 @@ def outlook_for(
             f"Pick one of: {labels} (or a longer horizon).",
         )
     scope = series_scope(result.by, result.series, chosen.start, chosen.end)
-    won_before = (
-        _won_between(engine, scope, chosen.start, chosen.forecast_from - timedelta(days=1))
-        if chosen.forecast_from > chosen.start
-        else 0
+    # An end before the start sums nothing: no actuals before a forecast starting on the first
+    # day, and none "to today" for a window that has not begun.
+    fig = _figures(
+        engine,
+        scope,
+        today,
+        before=chosen.forecast_from - timedelta(days=1),
+        upto=min(today, chosen.end),
+        open_from=max(today, chosen.start),
     )
-    quota = _quota(engine, scope)
+    won_before, quota, won_today, weighted = fig.won_before, fig.quota, fig.won_today, fig.weighted
     need = quota - won_before
     median = value_at_confidence(chosen.quantiles, 0.5)
     levels = tuple(sorted({*CONFIDENCES, round(float(confidence), 2)}))
     suggested = tuple((c, won_before + value_at_confidence(chosen.quantiles, c)) for c in levels)
-    won_today = _won_between(engine, scope, chosen.start, min(today, chosen.end)) if today >= chosen.start else 0
-    weighted = _weighted_open(engine, scope, today, max(today, chosen.start), chosen.end)
     expected = won_before + median
     return TargetOutlook(
         label=chosen.label,

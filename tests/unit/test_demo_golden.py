@@ -29,6 +29,7 @@ GOLDEN = {
     "deal_stage_history": (87052, "819e78ce25aa73a81257d9a5b0ece8db"),  # + the planted deals (#14)
     "deals": (18367, "f14b120a02893ea2c5bd03eee1c5482d"),  # + 4 planted flaws; probability in basis points (#14)
     "forecast_cache": (0, "d41d8cd98f00b204e9800998ecf8427e"),
+    "forecast_backtests": (0, "d41d8cd98f00b204e9800998ecf8427e"),  # revision 0015
     "import_log": (0, "d41d8cd98f00b204e9800998ecf8427e"),
     "leads": (71811, "3b5094e1a3cb88e5d50f3e18481676d7"),
     "quotas": (3247, "6ff6f2283dd6a09bcea6fee29a03535e"),  # + the quota with no rep (#14)

@@ -5,8 +5,12 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+import sqlalchemy as sa
 
-from salesops.forecasts.agreement import GrainRange, compare, grain_agreement, range_of
+from salesops import store
+from salesops.forecasts import agreement
+from salesops.forecasts.agreement import GrainRange, compare, grain_agreement, grain_ranges, range_of
+from salesops.forecasts.model import NotEnoughHistory
 from salesops.forecasts.targets import TargetOutlook
 from tests.conftest import TODAY
 
@@ -65,10 +69,61 @@ def test_range_of_reads_p10_and_p90_from_the_suggested_targets():
     assert (r.p10, r.p50, r.p90, r.won_before, r.forecast_from) == (610.0, 800.0, 990.0, 500, date(2026, 11, 1))
 
 
+def test_the_two_ranges_are_stored_per_data_version_and_read_back_as_computed(empty_engine, monkeypatch):
+    """Computed once and stored; read back equal (a missing coverage too) without computing; another
+    period is computed on its own; a data write makes the stored ranges stale, so they are computed again."""
+    week = _r("week", 90.25, 100.5, 110.75, won=40.01, start=date(2026, 11, 23), coverage=0.5)
+    month = _r("month", 100, 120, 140, won=30, coverage=None)
+    calls = []
+
+    def computed(engine, by, series, today, period, country=None):
+        calls.append(period)
+        return week, month
+
+    monkeypatch.setattr(agreement, "grain_ranges", computed)
+    first = grain_agreement(empty_engine, "company", None, TODAY, "2026-Q4")
+    assert first == compare("2026-Q4", week, month) and calls == ["2026-Q4"]
+    assert grain_agreement(empty_engine, "company", None, TODAY, "2026-Q4") == first
+    assert calls == ["2026-Q4"]  # read, not computed
+    grain_agreement(empty_engine, "company", None, TODAY, "2026-11")
+    assert calls == ["2026-Q4", "2026-11"]
+    store.write(
+        empty_engine,
+        lambda c: c.execute(sa.text("INSERT INTO teams (team_id, name, region) VALUES ('T9', 'Nine', 'EMEA')")),
+        "test",
+    )
+    assert grain_agreement(empty_engine, "company", None, TODAY, "2026-Q4") == first
+    assert calls == ["2026-Q4", "2026-11", "2026-Q4"]
+
+
+def test_an_empty_store_has_nothing_to_compare_and_stores_nothing(empty_engine):
+    """No won history: grain_agreement raises NotEnoughHistory (the page shows no line), warm_agreement says False."""
+    with pytest.raises(NotEnoughHistory):
+        grain_agreement(empty_engine, "company", None, TODAY, "2026-Q4")
+    assert not agreement.warm_agreement(empty_engine, TODAY)
+    assert store.table_counts(empty_engine)["forecast_cache"] == 0
+
+
 @pytest.mark.slow
 def test_the_demo_company_views_of_this_quarter_are_compared(demo_engine):
-    """On the demo the company's weekly and monthly fits of 2026-Q4 give ordered ranges and a verdict."""
+    """On the demo the company's weekly and monthly fits of 2026-Q4 give ordered ranges and a verdict;
+    the stored comparison equals one computed afresh from the fits."""
     got = grain_agreement(demo_engine, "company", None, TODAY, "2026-Q4")
     for r in (got.week, got.month):
         assert r.p10 <= r.p50 <= r.p90
     assert got.message.startswith("Weekly and monthly views of 2026-Q4 ")
+    assert grain_agreement(demo_engine, "company", None, TODAY, "2026-Q4") == got
+    assert compare("2026-Q4", *grain_ranges(demo_engine, "company", None, TODAY, "2026-Q4")) == got
+
+
+def test_a_stored_comparison_is_still_refused_to_a_viewer_who_may_not_see_the_series(empty_engine, monkeypatch):
+    """A manager of T1 asking for team T2's comparison gets AccessDenied, stored or not, before any read."""
+    from salesops.access import Viewer
+    from salesops.errors import AccessDenied
+
+    monkeypatch.setattr(agreement, "grain_ranges", lambda *a, **k: (_r("week", 1, 2, 3), _r("month", 1, 2, 3)))
+    grain_agreement(empty_engine, "team", "T2", TODAY, "2026-Q4")  # stored for staff
+    manager = Viewer("m@example.com", "manager", team_ids=("T1",))
+    with pytest.raises(AccessDenied):
+        grain_agreement(empty_engine, "team", "T2", TODAY, "2026-Q4", viewer=manager)
+    assert grain_agreement(empty_engine, "team", "T1", TODAY, "2026-Q4", viewer=manager).period == "2026-Q4"

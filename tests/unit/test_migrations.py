@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 
 from salesops import store
 from salesops.cli.main import main
@@ -40,7 +41,8 @@ def _legacy_store(url: str) -> dict[str, int]:
             "account_roots",
             "rep_days",
             "rep_activity_days",
-        ):  # users, audit_log and the derived tables: the demo writes them
+            "forecast_backtests",
+        ):  # users, audit_log and the derived tables: the demo writes them (forecast_backtests: counted)
             table = schema.metadata.tables[name].to_metadata(then)
             for column in table.columns:
                 if isinstance(column.type, sa.Double):
@@ -88,6 +90,36 @@ def test_migrate_upgrades_a_previous_store_in_place_and_keeps_every_row(new_stor
     engine.dispose()
     assert main(["migrate", "--db", url]) == 0
     assert "up to date" in capsys.readouterr().out
+
+
+def test_revision_0015_moves_the_stored_outlook_backtests_out_of_forecast_cache(new_store_url):
+    """A store just before 0015 with a stored backtest and outlook: after 0015 the backtest row (same
+    payload and version) is in forecast_backtests only, and the outlook stays in forecast_cache, still valid."""
+    url = new_store_url("r0015")
+    store.open_store(url).dispose()  # a new store at head, set back to before 0015 (no forecast_backtests)
+    engine = store.make_engine(url)
+    rows = [
+        {"cache_key": "outlook-backtest|b1|quarter|2026-11-24", "data_version": 4, "payload": '{"big": [1, 2]}'},
+        {"cache_key": "outlook|b1|2026-Q4|company|2026-11-24", "data_version": 4, "payload": '{"small": []}'},
+    ]
+    insert = sa.text(
+        "INSERT INTO forecast_cache (cache_key, data_version, created_at, payload) "
+        "VALUES (:cache_key, :data_version, TIMESTAMP '2026-11-24 08:00:00', :payload)"
+    )
+    read = "SELECT cache_key, data_version, payload FROM {} ORDER BY cache_key"
+    with engine.begin() as conn:
+        conn.execute(sa.text("DROP TABLE forecast_backtests"))
+        config = migrate._config(conn)
+        command.stamp(config, ScriptDirectory.from_config(config).get_revision("0015").down_revision)
+        conn.execute(insert, rows)
+    with engine.begin() as conn:
+        command.upgrade(migrate._config(conn), "0015")
+    with engine.connect() as conn:
+        cache = [tuple(r) for r in conn.execute(sa.text(read.format("forecast_cache")))]
+        backtests = [tuple(r) for r in conn.execute(sa.text(read.format("forecast_backtests")))]
+    engine.dispose()
+    assert backtests == [("outlook-backtest|b1|quarter|2026-11-24", 4, '{"big": [1, 2]}')]
+    assert cache == [("outlook|b1|2026-Q4|company|2026-11-24", 4, '{"small": []}')]
 
 
 def test_migrate_refuses_a_store_from_a_newer_salesops(new_store_url, capsys):

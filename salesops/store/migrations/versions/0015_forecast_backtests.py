@@ -1,7 +1,7 @@
 """The outlook backtests in a table of their own (forecast_backtests), apart from forecast_cache.
 
 Revision ID: 0015
-Revises: 0012
+Revises: 0013
 Create Date: 2026-12-02
 
 A stored outlook backtest is megabytes of JSON. Kept in forecast_cache beside the small rows the
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0015"
-down_revision = "0012"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 
