@@ -29,7 +29,7 @@ from salesops.forecasts.model import (
 from salesops.forecasts.pipeline import pipeline_by_period
 from salesops.forecasts.series import SeriesForecast
 from salesops.forecasts.targets import outlook_for
-from salesops.store import schema
+from salesops.store import derived, schema
 
 TEAMS = pd.DataFrame({"team_id": ["T1", "T2"], "name": ["Alpha", "Beta"], "region": ["East", "West"]})
 REPS = pd.DataFrame(
@@ -66,6 +66,7 @@ def _load(engine, deals, quotas=None):
         store.bulk_insert(conn, schema.deals, pd.DataFrame(deals))
         if quotas is not None:
             store.bulk_insert(conn, schema.quotas, quotas)
+        derived.refresh_derived(conn)  # as every writer of deals does (target outlooks read deal_kinds)
 
     store.write(engine, fn, "test")
 
