@@ -32,19 +32,24 @@ def load_rounds(engine: Engine) -> pd.DataFrame:
     Newest means the latest opening day, then, for rounds opening the same day, the one opened last
     (the data version its opening wrote; a round id's random part says nothing about order).
     """
+    # The invites counted per round first, the openings' versions joined (not selected: dropping a
+    # column from the frame afterwards cost more than the query).
     sql = sa.text(
         """
         SELECT r.round_id, r.name, r.opens_on, r.closes_on, r.tool_ids,
-               COUNT(i.token) AS links,
-               COUNT(i.token) FILTER (WHERE i.used) AS answered,
-               (SELECT MAX(c.version) FROM changes c WHERE c.what = 'survey round ' || r.round_id || ' opened')
-                   AS opened_version
-        FROM survey_rounds r LEFT JOIN survey_invites i USING (round_id)
-        GROUP BY r.round_id, r.name, r.opens_on, r.closes_on, r.tool_ids
-        ORDER BY r.opens_on DESC, opened_version DESC NULLS LAST, r.round_id DESC
+               COALESCE(i.links, 0) AS links, COALESCE(i.answered, 0) AS answered
+        FROM survey_rounds r
+        LEFT JOIN (
+            SELECT round_id, COUNT(token) AS links, COUNT(token) FILTER (WHERE used) AS answered
+            FROM survey_invites GROUP BY round_id
+        ) i ON i.round_id = r.round_id
+        LEFT JOIN (
+            SELECT what, MAX(version) AS opened_version FROM changes WHERE what LIKE 'survey round %' GROUP BY what
+        ) c ON c.what = 'survey round ' || r.round_id || ' opened'
+        ORDER BY r.opens_on DESC, c.opened_version DESC NULLS LAST, r.round_id DESC
         """
     )
-    frame = store.read_frame(engine, sql).drop(columns=["opened_version"])
+    frame = store.read_frame(engine, sql)
     today = config.today()
     frame["tools"] = [len(json.loads(t)) for t in frame.pop("tool_ids")]
     frame["status"] = [
