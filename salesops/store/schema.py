@@ -31,7 +31,7 @@ from sqlalchemy import (
 #: a new revision (README.md, "Changing the schema").
 SCHEMA_VERSION = 3
 
-metadata = MetaData()
+metadata: MetaData = MetaData()
 
 meta = Table(
     "meta",
@@ -330,28 +330,17 @@ import_warnings = Table(
     Column("reason", String, nullable=False),
 )
 
-#: Persisted forecast fits, keyed on (series, grain, horizon, data version).
-forecast_cache = Table(
-    "forecast_cache",
-    metadata,
-    Column("cache_key", String, primary_key=True),
-    Column("data_version", BigInteger, nullable=False),
-    Column("created_at", DateTime, nullable=False),
-    Column("payload", Text, nullable=False),
-)
 
-#: The outlook backtests (megabytes of JSON each at scale), apart from forecast_cache's small rows:
-#: in DuckDB a row stored after a large compressed text in the same segment is read only by
-#: decompressing that text, so one backtest beside the stored outlooks made every outlook read
-#: ~30 ms instead of ~1 ms (revision 0015).
-forecast_backtests = Table(
-    "forecast_backtests",
-    metadata,
-    Column("cache_key", String, primary_key=True),
-    Column("data_version", BigInteger, nullable=False),
-    Column("created_at", DateTime, nullable=False),
-    Column("payload", Text, nullable=False),
-)
+def _payload_table(name: str) -> Table:
+    key = (Column("cache_key", String, primary_key=True), Column("data_version", BigInteger, nullable=False))
+    rest = (Column("created_at", DateTime, nullable=False), Column("payload", Text, nullable=False))
+    return Table(name, metadata, *key, *rest)
+
+
+#: Persisted forecast fits, keyed on (series, grain, horizon, data version).
+forecast_cache = _payload_table("forecast_cache")
+#: Outlook backtests (MBs of JSON), apart from forecast_cache's small rows (docs/FORECASTS.md, speed).
+forecast_backtests = _payload_table("forecast_backtests")
 
 #: Weekly snapshots of the headline figures per company, region, team and rep (docs/REVIEW.md):
 #: what the store knew at the end of ``as_of``, for "what changed since last week". The flow_*
