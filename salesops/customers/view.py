@@ -8,13 +8,8 @@ from datetime import date
 import pandas as pd
 from sqlalchemy.engine import Engine
 
-from salesops.customers.fast import (
-    accounts_behind_sql,
-    cohort_grid_sql,
-    period_flows_sql,
-    prospects_sql,
-    revenue_retention_sql,
-)
+from salesops.customers.fast import accounts_behind_sql, period_flows_sql, prospects_sql
+from salesops.customers.fast_cohorts import cohort_grid_sql, revenue_retention_sql
 from salesops.customers.fast_risk import accounts_at_risk_sql, accounts_at_risk_top_sql, concentration_sql
 from salesops.customers.retention import trend_scope
 from salesops.customers.risk import RISK_SHOWN, Concentration

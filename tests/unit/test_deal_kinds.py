@@ -1,7 +1,8 @@
 """The derived tables equal their one definition after every write that can change them: the stored
 deal kinds (deal_kinds) equal WON_KINDS_CTE, and the customers' purchase days (customer_days) equal
 CUSTOMER_DAYS over it, after the demo build, a deals import, an accounts import that re-links deals,
-a refused import, and the migrations that create the tables for an existing store."""
+a refused import, and the migrations that create the tables for an existing store; so do the
+customers' years and the cohort grid's quarters (customer_years, cohort_quarters) over customer_days."""
 
 from __future__ import annotations
 
@@ -13,7 +14,17 @@ from alembic import command
 
 from salesops import ingest, store
 from salesops.store import migrate, schema
-from salesops.store.derived import ACCOUNT_ROOTS, CUSTOMER_DAYS, DAY_COLUMNS, OPEN_RENEWALS, RENEWAL_COLUMNS
+from salesops.store.derived import (
+    ACCOUNT_ROOTS,
+    COHORT_QUARTERS,
+    CUSTOMER_DAYS,
+    CUSTOMER_YEARS,
+    DAY_COLUMNS,
+    OPEN_RENEWALS,
+    QUARTER_COLUMNS,
+    RENEWAL_COLUMNS,
+    YEAR_COLUMNS,
+)
 from salesops.store.sql import WON_KINDS_CTE
 from tests.builders import deal, insert, rep
 
@@ -62,10 +73,28 @@ def _assert_roots_current(engine) -> pd.DataFrame:
     return stored
 
 
+def _assert_years_current(engine) -> pd.DataFrame:
+    """customer_years equals CUSTOMER_YEARS evaluated now (over customer_days, checked above)."""
+    key = ("customer_id", "year")
+    stored = _frame(engine, f"SELECT {YEAR_COLUMNS} FROM customer_years", key)  # noqa: S608 - constant
+    pd.testing.assert_frame_equal(stored, _frame(engine, CUSTOMER_YEARS, key)[stored.columns])
+    return stored
+
+
+def _assert_quarters_current(engine) -> pd.DataFrame:
+    """cohort_quarters equals COHORT_QUARTERS evaluated now (over customer_days, checked above)."""
+    key = ("cohort", "quarter")
+    stored = _frame(engine, f"SELECT {QUARTER_COLUMNS} FROM cohort_quarters", key)  # noqa: S608 - constant
+    pd.testing.assert_frame_equal(stored, _frame(engine, COHORT_QUARTERS, key)[stored.columns])
+    return stored
+
+
 def _assert_current(engine) -> pd.DataFrame:
     stored, defined = _stored(engine), _frame(engine, _DEFINED)
     pd.testing.assert_frame_equal(stored, defined)
     _assert_days_current(engine)
+    _assert_years_current(engine)
+    _assert_quarters_current(engine)
     _assert_renewals_current(engine)
     _assert_roots_current(engine)
     columns = store.read_frame(
@@ -108,6 +137,8 @@ def test_imports_rewrite_the_kinds_and_an_accounts_import_relinks_deals(empty_en
     )
     first = _assert_current(empty_engine)
     assert first.loc["D2", "customer_id"] == "name:acme labs" and first.loc["D2", "kind"] == "new_business"
+    years = _texts(_assert_years_current(empty_engine), "customer_id", "year", "won_cents", "base_cents")
+    assert years == [("name:acme", "2025", "100000", "100000"), ("name:acme labs", "2025", "30000", "30000")]
     ingest.import_frame(
         empty_engine,
         "accounts",
@@ -123,19 +154,29 @@ def test_imports_rewrite_the_kinds_and_an_accounts_import_relinks_deals(empty_en
         ("A", "2025-01-10", "None", "2025-03-01", "100000", "0", "None", "Acme"),
         ("A", "2025-03-01", "2025-01-10", "None", "30000", "30000", "50.0", "Acme"),
     ]  # fmt: skip
+    # One customer from 2025 (1,300 in it); its days in 2025 Q1, its first spell ending on its second
+    # day (Q1) and its last 12 months on (1 Mar 2026, Q1 2026).
+    years = _texts(_assert_years_current(empty_engine), "customer_id", "year", "cohort", "won_cents", "base_cents")
+    assert years == [("A", "2025", "2025", "130000", "130000")]
+    quarters = _texts(_assert_quarters_current(empty_engine), "cohort", "quarter", "firsts", "starts", "untils")
+    assert quarters == [("2025-01-01", "2025-01-01", "1", "2", "1"), ("2025-01-01", "2026-01-01", "0", "0", "1")]
 
 
 def test_a_rejected_import_leaves_the_stored_kinds_alone(empty_engine):
-    """An accounts file with a parent cycle is refused whole: deal_kinds keeps its rows."""
+    """An accounts file with a parent cycle is refused whole: deal_kinds, customer_years and
+    cohort_quarters keep their rows."""
     _org(empty_engine)
     insert(empty_engine, schema.deals, [{**deal(1, "R1", "T1", "won", 500, date(2025, 1, 1)), "account": "Acme"}])
     before = _assert_current(empty_engine)
+    years, quarters = _assert_years_current(empty_engine), _assert_quarters_current(empty_engine)
     bad = pd.DataFrame({"account_id": ["A", "B"], "name": ["Acme", "Beta"], "parent_id": ["B", "A"]})
     try:
         ingest.import_frame(empty_engine, "accounts", bad)
     except ingest.ImportRejected:
         pass
     pd.testing.assert_frame_equal(_assert_current(empty_engine), before)
+    pd.testing.assert_frame_equal(_assert_years_current(empty_engine), years)
+    pd.testing.assert_frame_equal(_assert_quarters_current(empty_engine), quarters)
 
 
 def test_migration_0007_creates_and_fills_the_table_for_an_existing_store(new_store_url):
@@ -186,6 +227,8 @@ def test_migration_0009_creates_and_fills_the_customer_tables_of_an_existing_sto
         conn.execute(sa.text("DROP TABLE customer_days"))
         conn.execute(sa.text("DROP TABLE open_renewals"))
         conn.execute(sa.text("DROP TABLE account_roots"))
+        conn.execute(sa.text("DROP TABLE customer_years"))
+        conn.execute(sa.text("DROP TABLE cohort_quarters"))
         conn.execute(sa.text("UPDATE alembic_version SET version_num = '0008'"))
     with engine.begin() as conn:  # through 0009 (creates them) to the head (0011 adds and fills cycle_days)
         command.upgrade(migrate._config(conn), "head")
@@ -218,6 +261,43 @@ def test_migration_0011_adds_and_fills_the_usual_cycles(new_store_url):
         command.upgrade(migrate._config(conn), "0011")
     got = _assert_days_current(engine)
     assert _texts(got, "day", "cycle_days") == [("2025-01-01", "None"), ("2025-01-11", "10.0"), ("2025-02-10", "20.0")]
+    engine.dispose()
+
+
+def test_migration_0014_creates_and_fills_the_year_and_quarter_tables(new_store_url):
+    """A store at 0012 with Acme buying on 10 Nov 2024 (500), 5 Feb 2025 (300) and 20 Mar 2025 (200),
+    and Beta on 1 Jan 2025 (900), gets customer_years and cohort_quarters from 0014: Acme's 2024
+    cohort (base 500, 500 in 2025), Beta's 2025; the grid's days, first days and spell ends by hand."""
+    engine = store.open_store(new_store_url("at0012"))
+    _org(engine)
+    rows = [
+        ("Acme", 500, date(2024, 11, 10)), ("Acme", 300, date(2025, 2, 5)), ("Acme", 200, date(2025, 3, 20)),
+        ("Beta", 900, date(2025, 1, 1)),
+    ]  # fmt: skip
+    insert(
+        engine,
+        schema.deals,
+        [{**deal(n, "R1", "T1", "won", cents, day), "account": name} for n, (name, cents, day) in enumerate(rows)],
+    )
+    with engine.begin() as conn:
+        conn.execute(sa.text("DROP TABLE customer_years"))
+        conn.execute(sa.text("DROP TABLE cohort_quarters"))
+        conn.execute(sa.text("UPDATE alembic_version SET version_num = '0012'"))
+    with engine.begin() as conn:
+        command.upgrade(migrate._config(conn), "head")
+    years = _texts(_assert_years_current(engine), "customer_id", "year", "cohort", "won_cents", "base_cents")
+    assert years == [
+        ("name:acme", "2024", "2024", "500", "500"), ("name:acme", "2025", "2024", "500", "500"),
+        ("name:beta", "2025", "2025", "900", "900"),
+    ]  # fmt: skip
+    # Acme (Q4 2024): a day in Q4 2024, two in Q1 2025; spells end on 5 Feb (Q1), 20 Mar (Q1) and
+    # 20 Mar 2026 (Q1 2026). Beta (Q1 2025): its day, its spell ending 1 Jan 2026.
+    quarters = _texts(_assert_quarters_current(engine), "cohort", "quarter", "firsts", "starts", "untils")
+    assert quarters == [
+        ("2024-10-01", "2024-10-01", "1", "1", "0"), ("2024-10-01", "2025-01-01", "0", "2", "2"),
+        ("2024-10-01", "2026-01-01", "0", "0", "1"), ("2025-01-01", "2025-01-01", "1", "1", "0"),
+        ("2025-01-01", "2026-01-01", "0", "0", "1"),
+    ]  # fmt: skip
     engine.dispose()
 
 

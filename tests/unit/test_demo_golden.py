@@ -25,6 +25,8 @@ GOLDEN = {
     "account_roots": (6197, "6cf7d4d145c151968cf3ebe2f9e092a1"),  # derived from accounts, customer_days (#19)
     "rep_days": (29089, "0fb0dc3dc482b94babb4e30e30b46f4b"),  # rollup of deals (0013, #20)
     "rep_activity_days": (105988, "6ce42839ad3d03102d877c32182dcbf2"),  # rollup of activities (0013, #20)
+    "customer_years": (3393, "bc0c82cca85ecdb39a638d58f4b67ba9"),  # derived from customer_days (#19, 0014)
+    "cohort_quarters": (137, "63e630311299d467b8dcb2e6233dae8f"),  # derived from customer_days (#19, 0014)
     "deal_changes": (4040, "b8651ef6365714dd2b39645eb7490309"),  # + the planted pushes (#14)
     "deal_stage_history": (87052, "819e78ce25aa73a81257d9a5b0ece8db"),  # + the planted deals (#14)
     "deals": (18367, "f14b120a02893ea2c5bd03eee1c5482d"),  # + 4 planted flaws; probability in basis points (#14)
