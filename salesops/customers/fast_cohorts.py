@@ -18,7 +18,7 @@ from sqlalchemy.engine import Engine
 
 from salesops.customers import fast  # its _stored read at call time (a test swaps it for the computed path)
 from salesops.scope import Scope
-from salesops.store.derived import quarter_sql
+from salesops.store.customer_tables import quarter_sql
 from salesops.store.engine import fetch_frame
 
 #: ``per`` (cohort, yr, cents, base: one row per customer and cohort year up to :asof) from the

@@ -11,10 +11,9 @@ that can change them, so readers get them without recomputing.
   and purchase day (:data:`CUSTOMER_DAYS`), with each customer's first, previous and next purchase
   day and name:
   what the company-wide Customers figures are computed from.
-* :func:`refresh_customer_years` — ``customer_years``: ``customer_days`` per customer and calendar
-  year with the cohort year's revenue (:data:`CUSTOMER_YEARS`): revenue retention's past years.
-* :func:`refresh_cohort_quarters` — ``cohort_quarters``: the cohort grid's counts per cohort and
-  quarter (:data:`COHORT_QUARTERS`): the grid's past quarters.
+* ``customer_years`` and ``cohort_quarters`` (:mod:`salesops.store.customer_tables`, right after
+  ``customer_days``): its revenue per customer and calendar year, and the cohort grid's counts per
+  cohort and quarter — revenue retention's past years and the grid's past quarters.
 * :func:`refresh_open_renewals` — ``open_renewals``: open renewal deals with their customer and last
   stage change (:data:`OPEN_RENEWALS`): the stale-renewal warning of the accounts at risk.
 * :func:`refresh_account_roots` — ``account_roots``: top-level accounts with their first won day
@@ -36,6 +35,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from salesops.store import rollups
+from salesops.store.customer_tables import refresh_cohort_quarters, refresh_customer_years
 from salesops.store.sql import WON_KINDS_CTE, WON_KINDS_READ, business_sql, deal_kind_sql, purchase_day_sql
 
 #: Tables whose rows the derived tables are computed from (only the demo writes stage history).
@@ -125,60 +125,6 @@ def refresh_customer_days(conn: Connection) -> int:
     if conn.dialect.name == "postgresql":
         conn.execute(sa.text("ANALYZE customer_days"))
     return int(conn.execute(sa.text("SELECT COUNT(*) FROM customer_days")).scalar_one())
-
-
-#: The rows of ``customer_years``: ``customer_days`` summed per customer and calendar year, with the
-#: customer's cohort (the year of their first purchase day) and their revenue in that year.
-CUSTOMER_YEARS = """
-SELECT customer_id, year, cohort, won_cents,
-       SUM(CASE WHEN year = cohort THEN won_cents ELSE 0 END) OVER (PARTITION BY customer_id) AS base_cents
-FROM (
-    SELECT customer_id, CAST(EXTRACT(YEAR FROM day) AS INTEGER) AS year,
-           CAST(EXTRACT(YEAR FROM first_day) AS INTEGER) AS cohort, SUM(won_cents) AS won_cents
-    FROM customer_days WHERE customer_id IS NOT NULL GROUP BY 1, 2, 3
-) y
-"""
-YEAR_COLUMNS = "customer_id, year, cohort, won_cents, base_cents"
-
-
-def refresh_customer_years(conn: Connection) -> int:
-    """Rewrite ``customer_years`` from ``customer_days`` (refresh it first), in the caller's
-    transaction; return its rows. Written in year order (DuckDB skips the other years' row groups)."""
-    conn.execute(sa.text("DELETE FROM customer_years"))
-    conn.execute(
-        sa.text(f"INSERT INTO customer_years ({YEAR_COLUMNS}) {CUSTOMER_YEARS} ORDER BY year, customer_id")  # noqa: S608
-    )
-    if conn.dialect.name == "postgresql":
-        conn.execute(sa.text("ANALYZE customer_years"))
-    return int(conn.execute(sa.text("SELECT COUNT(*) FROM customer_years")).scalar_one())
-
-
-def quarter_sql(expr: str) -> str:
-    """The first day of the quarter holding the date ``expr``."""
-    return f"CAST(date_trunc('quarter', {expr}) AS DATE)"
-
-
-#: The rows of ``cohort_quarters``: per cohort (quarter of the first purchase day) and quarter, the
-#: first purchase days, purchase days and active-spell ends (``active_until``) that fall in it.
-COHORT_QUARTERS = f"""
-SELECT cohort, quarter, SUM(firsts) AS firsts, SUM(starts) AS starts, SUM(untils) AS untils FROM (
-    SELECT {quarter_sql("first_day")} AS cohort, {quarter_sql("day")} AS quarter,
-           SUM(CASE WHEN prev_day IS NULL THEN 1 ELSE 0 END) AS firsts, COUNT(*) AS starts, 0 AS untils
-    FROM customer_days WHERE customer_id IS NOT NULL GROUP BY 1, 2
-    UNION ALL
-    SELECT {quarter_sql("first_day")}, {quarter_sql("active_until")}, 0, 0, COUNT(*)
-    FROM customer_days WHERE customer_id IS NOT NULL GROUP BY 1, 2
-) c GROUP BY cohort, quarter
-"""  # noqa: S608 - our fragments only
-QUARTER_COLUMNS = "cohort, quarter, firsts, starts, untils"
-
-
-def refresh_cohort_quarters(conn: Connection) -> int:
-    """Rewrite ``cohort_quarters`` from ``customer_days`` (refresh it first), in the caller's
-    transaction; return its rows."""
-    conn.execute(sa.text("DELETE FROM cohort_quarters"))
-    conn.execute(sa.text(f"INSERT INTO cohort_quarters ({QUARTER_COLUMNS}) {COHORT_QUARTERS}"))  # noqa: S608 - ours
-    return int(conn.execute(sa.text("SELECT COUNT(*) FROM cohort_quarters")).scalar_one())
 
 
 #: The rows of ``open_renewals``: open deals whose type is a renewal, with their customer (from

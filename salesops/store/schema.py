@@ -185,37 +185,6 @@ customer_days = Table(
     Column("customer", String),  # the customer's name: its top-level account's, else its deals' smallest account text
 )
 
-#: Each customer's won revenue per calendar year: derived data (``customer_days`` summed per customer
-#: and year, with the customer's cohort — the year of their first purchase day — and that first
-#: year's revenue), rewritten by :func:`salesops.store.derived.refresh_customer_years` with the other
-#: derived tables. Revenue retention reads the years before the one it is measured in from here.
-customer_years = Table(
-    "customer_years",
-    metadata,
-    Column("customer_id", String, nullable=False),
-    Column("year", Integer, nullable=False),
-    Column("cohort", Integer, nullable=False),  # the calendar year of their first purchase day
-    Column("won_cents", BigInteger, nullable=False),
-    Column("base_cents", BigInteger, nullable=False),  # their won revenue in the cohort year (the whole year)
-    PrimaryKeyConstraint("customer_id", "year"),
-)
-
-#: The quarterly cohort grid's counts: derived data, per cohort (the quarter of a customer's first
-#: purchase day) and quarter, the customers' first purchase days, purchase days and ends of active
-#: spells (``active_until``) in that quarter, from ``customer_days``; rewritten by
-#: :func:`salesops.store.derived.refresh_cohort_quarters` with the other derived tables. The grid
-#: reads the quarters before the one it is measured in from here.
-cohort_quarters = Table(
-    "cohort_quarters",
-    metadata,
-    Column("cohort", Date, nullable=False),  # first day of the cohort's quarter
-    Column("quarter", Date, nullable=False),  # first day of the quarter counted
-    Column("firsts", BigInteger, nullable=False),  # first purchase days in it (customers who joined)
-    Column("starts", BigInteger, nullable=False),  # purchase days in it
-    Column("untils", BigInteger, nullable=False),  # active spells ending in it (their active_until)
-    PrimaryKeyConstraint("cohort", "quarter"),
-)
-
 #: Open renewal deals with a customer and their last stage change: derived data (the stale-renewal
 #: warning of the accounts at risk), rewritten whole by :func:`salesops.store.derived.refresh_open_renewals`
 #: with the other derived tables, so a page call does not join every deal and its stage history.
@@ -448,4 +417,5 @@ audit_log = Table(
 
 # The rollup tables (rep_days, rep_activity_days: revision 0013) are defined on this metadata next
 # to the statements that fill them, in salesops/store/rollups.py; importing it here registers them.
+from salesops.store import customer_tables as _customer_tables  # noqa: E402,F401
 from salesops.store import rollups as _rollups  # noqa: E402,F401

@@ -14,17 +14,8 @@ from alembic import command
 
 from salesops import ingest, store
 from salesops.store import migrate, schema
-from salesops.store.derived import (
-    ACCOUNT_ROOTS,
-    COHORT_QUARTERS,
-    CUSTOMER_DAYS,
-    CUSTOMER_YEARS,
-    DAY_COLUMNS,
-    OPEN_RENEWALS,
-    QUARTER_COLUMNS,
-    RENEWAL_COLUMNS,
-    YEAR_COLUMNS,
-)
+from salesops.store.customer_tables import COHORT_QUARTERS, CUSTOMER_YEARS, QUARTER_COLUMNS, YEAR_COLUMNS
+from salesops.store.derived import ACCOUNT_ROOTS, CUSTOMER_DAYS, DAY_COLUMNS, OPEN_RENEWALS, RENEWAL_COLUMNS
 from salesops.store.sql import WON_KINDS_CTE
 from tests.builders import deal, insert, rep
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from salesops.store.derived import refresh_cohort_quarters, refresh_customer_years
+from salesops.store.customer_tables import refresh_cohort_quarters, refresh_customer_years
 
 revision = "0014"
 down_revision = "0013"
