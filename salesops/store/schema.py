@@ -415,7 +415,6 @@ audit_log = Table(
     Column("details", Text, nullable=False, default=""),
 )
 
-# The rollup tables (rep_days, rep_activity_days: revision 0013) are defined on this metadata next
-# to the statements that fill them, in salesops/store/rollups.py; importing it here registers them.
-from salesops.store import customer_tables as _customer_tables  # noqa: E402,F401
-from salesops.store import rollups as _rollups  # noqa: E402,F401
+# Rollup tables (0013: rep_days, rep_activity_days; 0014: customer_years, cohort_quarters) are defined
+# on this metadata in salesops/store/rollups.py and customer_tables.py; importing them registers them.
+from salesops.store import customer_tables, rollups  # noqa: E402,F401

@@ -256,10 +256,11 @@ def test_migration_0011_adds_and_fills_the_usual_cycles(new_store_url):
 
 
 def test_migration_0014_creates_and_fills_the_year_and_quarter_tables(new_store_url):
-    """A store at 0013 with Acme buying on 10 Nov 2024 (500), 5 Feb 2025 (300) and 20 Mar 2025 (200),
-    and Beta on 1 Jan 2025 (900), gets customer_years and cohort_quarters from 0014: Acme's 2024
-    cohort (base 500, 500 in 2025), Beta's 2025; the grid's days, first days and spell ends by hand."""
-    engine = store.open_store(new_store_url("at0013"))
+    """A store at 0015 (the revision before 0014) with Acme buying on 10 Nov 2024 (500), 5 Feb 2025
+    (300) and 20 Mar 2025 (200), and Beta on 1 Jan 2025 (900), gets customer_years and
+    cohort_quarters from 0014: Acme's 2024 cohort (base 500, 500 in 2025), Beta's 2025; the grid's
+    days, first days and spell ends by hand."""
+    engine = store.open_store(new_store_url("at0015"))
     _org(engine)
     rows = [
         ("Acme", 500, date(2024, 11, 10)), ("Acme", 300, date(2025, 2, 5)), ("Acme", 200, date(2025, 3, 20)),
@@ -273,7 +274,7 @@ def test_migration_0014_creates_and_fills_the_year_and_quarter_tables(new_store_
     with engine.begin() as conn:
         conn.execute(sa.text("DROP TABLE customer_years"))
         conn.execute(sa.text("DROP TABLE cohort_quarters"))
-        conn.execute(sa.text("UPDATE alembic_version SET version_num = '0013'"))
+        conn.execute(sa.text("UPDATE alembic_version SET version_num = '0015'"))
     with engine.begin() as conn:
         command.upgrade(migrate._config(conn), "head")
     years = _texts(_assert_years_current(engine), "customer_id", "year", "cohort", "won_cents", "base_cents")

@@ -4,7 +4,7 @@ counts), from which the Customers page reads revenue retention and the cohort gr
 quarters instead of grouping every purchase day on each call.
 
 Revision ID: 0014
-Revises: 0013
+Revises: 0015
 Create Date: 2026-12-02
 
 Both tables are derived (salesops.store.derived.CUSTOMER_YEARS and COHORT_QUARTERS, over
@@ -19,7 +19,7 @@ from alembic import op
 from salesops.store.customer_tables import refresh_cohort_quarters, refresh_customer_years
 
 revision = "0014"
-down_revision = "0013"
+down_revision = "0015"
 branch_labels = None
 depends_on = None
 
