@@ -17,7 +17,7 @@ from sqlalchemy.engine import Connection, Engine
 from salesops import store
 from salesops.ingest.report import ImportReport
 from salesops.ingest.validate import Plan
-from salesops.store import derived, schema
+from salesops.store import derived, rollups, schema
 from salesops.store.staging import create_stage
 
 Progress = Callable[[float, str], None]
@@ -55,6 +55,8 @@ def merge_stage(conn: Connection, table: sa.Table, stage: sa.Table, provided: tu
                 FROM {stg} s LEFT JOIN {tgt} t ON {on}"""  # noqa: S608 - schema identifiers only
         )
     ).one()
+    if (added or updated) and table.name == "activities":  # its rollup is rewritten for these days alone
+        rollups.note_touched_days(conn, stg, on, diff)
     if added or updated:
         sets = [f'"{col}" = EXCLUDED."{col}"' for col in compare]
         if keep_team:

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import command
 
 from salesops import ingest, store
-from salesops.store import derived, migrate, schema
+from salesops.store import derived, migrate, rollups, schema
 from salesops.store.rollups import DAY_SUMS
 from tests.builders import deal, insert, rep
 
@@ -231,3 +231,31 @@ def test_an_activities_import_rewrites_only_the_activity_rollup(empty_engine, mo
     )
     assert calls == ["kinds", "days"]
     _assert_current(empty_engine)
+
+
+def test_an_activities_import_rewrites_only_the_days_it_touches(empty_engine, monkeypatch):
+    """An activities import that adds a day and moves an activity rewrites those days alone (never
+    the whole rollup), and the rollup still equals the raw activities; a later whole rewrite agrees."""
+    _org(empty_engine)
+    ingest.import_frame(
+        empty_engine,
+        "activities",
+        _acts_file(*((f"A{i}", "R1" if i % 2 else "R2", "call", f"2025-01-{i:02d}") for i in range(1, 11))),
+    )
+    whole: list[str] = []
+    real = rollups._rewrite
+    monkeypatch.setattr(rollups, "_rewrite", lambda conn, table, *a: whole.append(table) or real(conn, table, *a))
+    ingest.import_frame(
+        empty_engine,
+        "activities",
+        _acts_file(
+            ("A3", "R1", "call", "2025-01-20"), ("A11", "R2", "demo", "2025-01-20"), ("A4", "R2", "call", "2025-01-04")
+        ),
+    )
+    assert whole == []  # A4 unchanged: only 3 Jan (A3's old day) and 20 Jan were rewritten
+    _, acts = _assert_current(empty_engine)
+    assert _row(acts, "2025-01-20", "R1") == [1] and _row(acts, "2025-01-20", "R2") == [1]
+    assert "2025-01-03" not in set(acts["day"])
+    store.write(empty_engine, lambda conn: derived.refresh_derived(conn, {"activities"}), "test whole")
+    assert whole == ["rep_activity_days"]
+    pd.testing.assert_frame_equal(_assert_current(empty_engine)[1], acts)
