@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 from datetime import date, datetime
 
+import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -37,10 +38,12 @@ def _key(period: str, by: str, as_of: date) -> str:
 
 
 def _frame(payload: str) -> pd.DataFrame:
-    frame = pd.DataFrame(json.loads(payload))
-    if len(frame) == 0:
+    data = json.loads(payload)
+    if not data.get("as_of"):
         return pd.DataFrame({c: [] for c in COLUMNS})
-    frame["as_of"] = [date.fromisoformat(d[:10]) for d in frame["as_of"]]
+    # The dates parsed from the JSON list, before the frame makes them an Arrow text column.
+    data["as_of"] = np.array([date.fromisoformat(d[:10]) for d in data["as_of"]], dtype=object)
+    frame = pd.DataFrame(data)
     frame["quota_cents"] = frame["quota_cents"].astype("Int64")
     return frame[COLUMNS]
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import date
 
+import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from salesops import store
 from salesops.access import Viewer, check_series
 from salesops.forecasts.history import check_by, series_scope
 from salesops.forecasts.model import check_forecast_grain, first_forecast_period
@@ -49,15 +49,18 @@ def pipeline_by_period(
         GROUP BY 1 ORDER BY 1
         """  # noqa: S608 - scope_filter is ours, values bound
     )
-    frame = store.read_frame(engine, sql, {"grain": grain, "today": today, "last": last, **params})
-    if len(frame):
-        frame["ds"] = pd.to_datetime(frame["ds"]).dt.date
-    spine = pd.DataFrame({"ds": [shift(first, grain, i) for i in range(int(horizon))]})
-    out = (
-        spine.merge(frame, on="ds", how="left")
-        if len(frame)
-        else spine.assign(weighted_cents=0.0, open_cents=0, deals=0)
-    )
-    return out.fillna({"weighted_cents": 0.0, "open_cents": 0, "deals": 0}).astype(
-        {"weighted_cents": float, "open_cents": "int64", "deals": "int64"}
+    with engine.connect() as conn:
+        rows = conn.execute(sql, {"grain": grain, "today": today, "last": last, **params}).fetchall()
+    # Every period of the horizon, 0 where no deal is expected (a dict, not a frame merge: the
+    # few rows cost less than pandas' merge machinery).
+    found = {pd.Timestamp(ds).date(): (w, o, n) for ds, w, o, n in rows}
+    spine = [shift(first, grain, i) for i in range(int(horizon))]
+    got = [found.get(ds, (0.0, 0, 0)) for ds in spine]
+    return pd.DataFrame(
+        {
+            "ds": np.array(spine, dtype=object),
+            "weighted_cents": np.array([float(g[0]) for g in got], dtype=float),
+            "open_cents": np.array([int(g[1]) for g in got], dtype="int64"),
+            "deals": np.array([int(g[2]) for g in got], dtype="int64"),
+        }
     )
