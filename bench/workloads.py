@@ -60,7 +60,7 @@ def page_calls(engine, today: date) -> dict[str, dict[str, Callable]]:
     # once per data version when missing, in a child process so the app's peak memory is not its.
     quarter = outlook_cache.current_period("quarter", today)
     warm_outlooks_apart(engine, today)
-    agreement.grain_agreement(engine, "company", None, today, quarter)  # fits (and stores) the monthly view
+    agreement.grain_agreement(engine, "company", None, today, quarter)  # stored when missing (and the monthly fit)
     calls: dict[str, dict[str, Callable]] = {
         "home": {
             "load_teams": lambda: queries.load_teams(engine),
@@ -94,9 +94,7 @@ def page_calls(engine, today: date) -> dict[str, dict[str, Callable]]:
                 outlook_cache.cached_outlook(engine, quarter, "region", today),
             ),
             "model choice (stored)": lambda: choice.series_choice(engine, today, "company", "company"),
-            "weekly vs monthly (stored fits)": lambda: agreement.grain_agreement(
-                engine, "company", None, today, quarter
-            ),
+            "weekly vs monthly (stored)": lambda: agreement.grain_agreement(engine, "company", None, today, quarter),
             "forecast_series (stored)": lambda: fs.forecast_series(
                 engine, "company", None, "week", horizon, None, today
             ),
