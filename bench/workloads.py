@@ -117,7 +117,9 @@ def page_calls(engine, today: date) -> dict[str, dict[str, Callable]]:
         },
         "tools": {
             "load_rounds": lambda: rounds.load_rounds(engine),
-            "tool_results×2": lambda: (results.tool_results(engine, last_round), results.tool_results(engine)),
+            "tool_results (all rounds, then the round)": lambda: results.of_round(
+                results.tool_results(engine), last_round
+            ),
             "team_breakdown": lambda: results.team_breakdown(engine, last_round),
             "tool_themes": lambda: themes.tool_themes(engine, last_round, "dialer", "dislikes"),
             "tools_vs_performance": lambda: results.tools_vs_performance(engine, sc, last_round),

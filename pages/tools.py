@@ -148,8 +148,8 @@ with tabs[0]:
     if round_id is None:
         widgets.empty_state("survey answers")
     else:
-        scores = loaders.tool_results(round_id)
         history = loaders.tool_results()
+        scores = results.of_round(history, round_id)
         fell = scores[scores["fell"].astype(bool)]
         if len(fell):
             st.warning(

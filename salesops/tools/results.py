@@ -135,9 +135,15 @@ def tool_results(engine: Engine, round_id: str | None = None) -> pd.DataFrame:
     frame["opens_on"] = _as_dates(frame["opens_on"])
     frame["shown"] = frame["shown"].astype(bool)
     frame["fell"] = frame["fell"].astype(bool)
-    if round_id is not None:
-        frame = frame[frame["round_id"] == round_id].reset_index(drop=True)
-    return frame[_RESULT_COLUMNS]
+    return of_round(frame, round_id)[_RESULT_COLUMNS]
+
+
+def of_round(results: pd.DataFrame, round_id: str | None) -> pd.DataFrame:
+    """One round's rows of :func:`tool_results` (all of them for None): a page that shows a round and
+    the trend reads every round once and takes the round from it."""
+    if round_id is None:
+        return results
+    return results[results["round_id"] == round_id].reset_index(drop=True)
 
 
 def suppress(answers: Sequence[int], minimum: int = MIN_ANSWERS) -> list[str]:

@@ -124,6 +124,14 @@ def test_a_tool_whose_scores_fell_between_rounds_is_flagged(survey_engine):
     assert crm.loc["B", "satisfaction_change"] == pytest.approx(19 / 6 - 4.0)
 
 
+def test_one_round_taken_from_every_round_is_the_round_asked_for(survey_engine):
+    """of_round(tool_results(all), B) is tool_results(B) (what the page shows from its one read); None keeps all."""
+    every = results.tool_results(survey_engine)
+    pd.testing.assert_frame_equal(results.of_round(every, "B"), results.tool_results(survey_engine, "B"))
+    assert list(results.of_round(every, "A")["round_id"].unique()) == ["A"]
+    assert results.of_round(every, None) is every
+
+
 def test_an_unknown_round_is_refused_with_the_known_ones(survey_engine):
     """Asking for a round that does not exist names the rounds that do."""
     with pytest.raises(UnknownRound, match="Known rounds: A, B"):
