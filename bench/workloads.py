@@ -54,6 +54,10 @@ def page_calls(engine, today: date) -> dict[str, dict[str, Callable]]:
             r[0] for r in conn.execute(sa.text("SELECT rep_id FROM reps WHERE role = 'AE' ORDER BY rep_id LIMIT 2"))
         ]
     first_ae, two_aes = ae_ids[0], ae_ids
+    trend = customers.trend_scope(sc)
+    last_period = trend.periods()[-1]
+    listed, _ = customers.period_accounts_top(engine, trend, *last_period, today, "active")
+    first_account = tuple(listed["customer_id"].head(1))
     horizon = forecast.default_horizon(today, "week")
     fs.forecast_series(engine, "company", None, "week", horizon, None, today)  # the page's cached fit
     # The outlooks the page reads, stored as the demo build and an import store them; computed here
@@ -126,9 +130,13 @@ def page_calls(engine, today: date) -> dict[str, dict[str, Callable]]:
             "rep_fairness + team_summary": lambda: fairness.team_summary(fairness.rep_fairness(engine, sc, "capacity")),
             "fairness_trend": lambda: fairness.fairness_trend(engine, sc),
         },
+        # What the page calls on a first visit: the view (its per-period table with the company split
+        # is view.periods), and the drill-down's defaults: active customers of the latest period, then
+        # the deals of the first account listed.
         "customers": {
             "customer_view": lambda: customers.customer_view(engine, sc, today),
-            "customer_periods": lambda: customers.customer_periods(engine, customers.trend_scope(sc), "company", today),
+            "drill_down_accounts": lambda: customers.period_accounts_top(engine, trend, *last_period, today, "active"),
+            "drill_down_deals": lambda: customers.customer_deals_listed(engine, first_account, trend),
         },
     }
     return calls

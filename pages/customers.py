@@ -186,8 +186,13 @@ def drill_down() -> None:
     )
     start = labels[period][0]
     end = trend.periods()[[p for p, _ in trend.periods()].index(start)][1]
-    accounts = loaders.accounts_behind(trend, start, end, view.as_of, figure)
-    st.caption(f"{customers.FIGURES[figure]}, {period}: {len(accounts):,} accounts. Pick rows to see their deals.")
+    accounts, total = loaders.accounts_behind_top(trend, start, end, view.as_of, figure)
+    shown = (
+        f" Showing the {len(accounts):,} that won most in the period; the download has them all."
+        if total > len(accounts)
+        else ""
+    )
+    st.caption(f"{customers.FIGURES[figure]}, {period}: {total:,} accounts.{shown} Pick rows to see their deals.")
     event = st.dataframe(
         accounts.assign(won=accounts["won_cents"] / 100)[
             ["customer", "won", "deals", "first_purchase", "last_purchase"]
@@ -207,7 +212,10 @@ def drill_down() -> None:
         },
     )
     if not present:
-        widgets.csv_download(accounts.drop(columns=["customer_id"]), "accounts.csv", key="cust_csv_accounts")
+        every = loaders.later(loaders.accounts_behind, trend, start, end, view.as_of, figure)
+        widgets.csv_download_later(
+            lambda: every().drop(columns=["customer_id"]), "accounts.csv", key="cust_csv_accounts"
+        )
     rows = list(event.selection.rows) if event is not None else []
     picked = accounts.iloc[rows] if rows else accounts.head(1)
     if picked.empty:

@@ -201,6 +201,7 @@ customer_deals_listed = cached(customers.customer_deals_listed)
 all_accounts_at_risk = cached(customers.all_accounts_at_risk)
 
 accounts_behind = cached(customers.period_accounts)
+accounts_behind_top = cached(customers.period_accounts_top)
 # ---- weekly review ----------------------------------------------------------------------------
 review_dates = cached(review_snapshots.snapshot_dates)
 review_agenda = cached(review_agenda_mod.build_agenda)

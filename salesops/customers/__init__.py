@@ -41,11 +41,19 @@ from salesops.customers.risk import (
     accounts_at_risk,
     concentration,
 )
-from salesops.customers.view import CustomerView, all_accounts_at_risk, customer_view, period_accounts
+from salesops.customers.view import (
+    BEHIND_SHOWN,
+    CustomerView,
+    all_accounts_at_risk,
+    customer_view,
+    period_accounts,
+    period_accounts_top,
+)
 
 __all__ = [
     "ACTIVE_MONTHS",
     "BEHIND_COLUMNS",
+    "BEHIND_SHOWN",
     "BY",
     "COMPANY",
     "DEFINITIONS",
@@ -74,6 +82,7 @@ __all__ = [
     "load_won",
     "open_renewals",
     "period_accounts",
+    "period_accounts_top",
     "period_flows",
     "purchase_events",
     "revenue_retention",

@@ -169,45 +169,102 @@ def _quarter(q: pd.Period) -> str:
 
 
 def accounts_behind_sql(engine: Engine, scope: Scope, start: date, end: date, as_of: date, figure: str) -> pd.DataFrame:
-    """:func:`salesops.customers.retention.accounts_behind` (company), in SQL."""
+    """:func:`salesops.customers.retention.accounts_behind` (company), in SQL: every row."""
+    return _accounts_behind(engine, scope, (start, end), as_of, figure, None)[0]
+
+
+def accounts_behind_top_sql(
+    engine: Engine, scope: Scope, start: date, end: date, as_of: date, figure: str, n: int
+) -> tuple[pd.DataFrame, int]:
+    """The first ``n`` rows of :func:`accounts_behind_sql` (those that won most in the period) and
+    how many rows it has: the database counts and cuts, so 75,000 active accounts never reach pandas."""
+    return _accounts_behind(engine, scope, (start, end), as_of, figure, n)
+
+
+#: Fixed SQL per figure (no user text): which customers the number counts, over ``ev``.
+_PICKS = {
+    "active": "ev.day <= :hi AND :hi < ev.active_until",
+    "new": "ev.day BETWEEN :lo AND :hi AND ev.is_first = 1",
+    "returning": "ev.day BETWEEN :lo AND :hi AND ev.is_back = 1",
+    "lost": "ev.lost_day BETWEEN :lo AND :hi",
+}
+
+
+def _behind_rows(scope: Scope, figure: str) -> tuple[str, dict, bool]:
+    """The CTEs up to ``r`` (one row per customer the figure counts: customer_id, won_cents and
+    deals in [:lo, :hi]; computed from the deals, also customer, first_purchase, last_purchase up to
+    :hi) and whether they came from ``customer_days``: a customer count of the whole company reads it
+    (its purchase days, their revenue and deal counts); the revenue figures (which split deals by
+    kind) and other scopes read their deals (first and last purchase within what the scope sees)."""
+    if figure in _PICKS and _stored(scope, "company"):
+        base, params = _base(scope, "company")
+        sql = f"""{base},
+    ids AS (SELECT DISTINCT customer_id FROM ev WHERE {_PICKS[figure]}),
+    per AS (
+        SELECT customer_id, SUM(won_cents) AS won_cents, SUM(deals) AS deals FROM customer_days
+        WHERE customer_id IS NOT NULL AND day BETWEEN :lo AND :hi GROUP BY 1
+    ),
+    r AS (
+        SELECT ids.customer_id, COALESCE(per.won_cents, 0) AS won_cents, COALESCE(per.deals, 0) AS deals
+        FROM ids LEFT JOIN per ON per.customer_id = ids.customer_id
+    )"""  # noqa: S608 - our fragments and fixed SQL per figure; values bound
+        return sql, params, True
+    base, params = _base(scope, "company", live=True)
+    kind = {"new_cents": "AND w.business = 'new'", "existing_cents": "AND w.business = 'existing'"}.get(figure, "")
+    ids = (
+        f"SELECT DISTINCT customer_id FROM ev WHERE {_PICKS[figure]}"  # noqa: S608 - fixed SQL per figure
+        if figure in _PICKS
+        else "SELECT DISTINCT customer_id FROM w WHERE customer_id IS NOT NULL AND close_date BETWEEN :lo AND :hi "  # noqa: S608 - fixed SQL
+        + kind
+    )
+    sql = f"""{base}, ids AS ({ids}),
+    r AS (
+        SELECT w.customer_id, MIN(w.customer) AS customer,
+               SUM(CASE WHEN w.close_date BETWEEN :lo AND :hi {kind} THEN w.amount_cents ELSE 0 END) AS won_cents,
+               SUM(CASE WHEN w.close_date BETWEEN :lo AND :hi {kind} THEN 1 ELSE 0 END) AS deals,
+               MIN(w.close_date) AS first_purchase, MAX(w.close_date) AS last_purchase
+        FROM w JOIN ids ON ids.customer_id = w.customer_id
+        WHERE w.close_date <= :hi
+        GROUP BY w.customer_id
+    )"""  # noqa: S608 - our fragments and fixed SQL per figure; values bound
+    return sql, params, False
+
+
+def _accounts_behind(
+    engine: Engine, scope: Scope, period: tuple[date, date], as_of: date, figure: str, n: int | None
+) -> tuple[pd.DataFrame, int]:
+    """The rows (all, or the first ``n``: most won in the period, then customer id) and their number."""
     from salesops.customers.retention import BEHIND_COLUMNS, FIGURES
 
     if figure not in FIGURES:
         raise ValueError(f"unknown figure {figure!r}")
-    hi = min(end, as_of)
-    base, params = _base(scope, "company", live=True)
-    # Fixed SQL per figure (no user text): which customers the number counts, and which of their
-    # deals in the period are shown as "won in the period".
-    picks = {
-        "active": "ev.day <= :hi AND :hi < ev.active_until",
-        "new": "ev.day BETWEEN :lo AND :hi AND ev.is_first = 1",
-        "returning": "ev.day BETWEEN :lo AND :hi AND ev.is_back = 1",
-        "lost": "ev.lost_day BETWEEN :lo AND :hi",
-    }
-    kind = {"new_cents": "AND w.business = 'new'", "existing_cents": "AND w.business = 'existing'"}.get(figure, "")
-    ids = (
-        f"SELECT DISTINCT customer_id FROM ev WHERE {picks[figure]}"  # noqa: S608 - fixed SQL per figure
-        if figure in picks
-        else "SELECT DISTINCT customer_id FROM w WHERE customer_id IS NOT NULL AND close_date BETWEEN :lo AND :hi "  # noqa: S608 - fixed SQL
-        + kind
+    rows, params, stored = _behind_rows(scope, figure)
+    # Stored: names, first and last purchase (up to :hi) read for the rows returned only.
+    final = (
+        """SELECT top.customer_id, MIN(c.customer) AS customer, top.won_cents, top.deals,
+               MIN(c.day) AS first_purchase, MAX(c.day) AS last_purchase, top.total
+        FROM top JOIN customer_days c ON c.customer_id = top.customer_id AND c.day <= :hi
+        GROUP BY top.customer_id, top.won_cents, top.deals, top.total"""
+        if stored
+        else "SELECT * FROM top"
     )
-    sql = f"""{base}, ids AS ({ids})
-    SELECT w.customer_id, MIN(w.customer) AS customer,
-           SUM(CASE WHEN w.close_date BETWEEN :lo AND :hi {kind} THEN w.amount_cents ELSE 0 END) AS won_cents,
-           SUM(CASE WHEN w.close_date BETWEEN :lo AND :hi {kind} THEN 1 ELSE 0 END) AS deals,
-           MIN(w.close_date) AS first_purchase, MAX(w.close_date) AS last_purchase
-    FROM w JOIN ids ON ids.customer_id = w.customer_id
-    WHERE w.close_date <= :hi
-    GROUP BY w.customer_id
-    ORDER BY won_cents DESC, w.customer_id
-    """  # noqa: S608 - our fragments and fixed SQL per figure; values bound
-    got = fetch_frame(engine, sa.text(sql), {"asof": as_of, "lo": start, "hi": hi, **params})
+    sql = f"""{rows},
+    top AS (
+        SELECT r.*, COUNT(*) OVER () AS total FROM r
+        {"ORDER BY won_cents DESC, customer_id LIMIT :n" if n is not None else ""}
+    )
+    SELECT * FROM ({final}) f ORDER BY won_cents DESC, customer_id
+    """  # noqa: S608 - our fragments; values bound
+    start, end = period
+    binds = {"asof": as_of, "lo": start, "hi": min(end, as_of), **params, **({"n": n} if n is not None else {})}
+    got = fetch_frame(engine, sa.text(sql), binds)
     if not len(got):
-        return pd.DataFrame(columns=BEHIND_COLUMNS)
+        return pd.DataFrame(columns=BEHIND_COLUMNS), 0
+    total = int(got["total"].iloc[0])
     got = got.astype({"won_cents": "int64", "deals": int})
     for col in ("first_purchase", "last_purchase"):
         got[col] = pd.to_datetime(got[col]).dt.date
-    return got[BEHIND_COLUMNS].reset_index(drop=True)
+    return got[BEHIND_COLUMNS].reset_index(drop=True), total
 
 
 def prospects_sql(engine: Engine, as_of: date) -> int:

@@ -8,12 +8,15 @@ from datetime import date
 import pandas as pd
 from sqlalchemy.engine import Engine
 
-from salesops.customers.fast import accounts_behind_sql, period_flows_sql, prospects_sql
+from salesops.customers.fast import accounts_behind_sql, accounts_behind_top_sql, period_flows_sql, prospects_sql
 from salesops.customers.fast_cohorts import cohort_grid_sql, revenue_retention_sql
 from salesops.customers.fast_risk import accounts_at_risk_sql, accounts_at_risk_top_sql, concentration_sql
 from salesops.customers.retention import trend_scope
 from salesops.customers.risk import RISK_SHOWN, Concentration
 from salesops.scope import Scope, period_start
+
+#: The accounts the drill-down lists (those that won most in the period; the CSV download has them all).
+BEHIND_SHOWN = 1_000
 
 
 @dataclass(frozen=True)
@@ -65,3 +68,11 @@ def all_accounts_at_risk(engine: Engine, scope: Scope, as_of: date) -> pd.DataFr
 def period_accounts(engine: Engine, scope: Scope, start: date, end: date, as_of: date, figure: str) -> pd.DataFrame:
     """The drill-down's first step: the accounts behind one figure of the period [start, end]."""
     return accounts_behind_sql(engine, scope, start, end, as_of, figure)
+
+
+def period_accounts_top(
+    engine: Engine, scope: Scope, start: date, end: date, as_of: date, figure: str
+) -> tuple[pd.DataFrame, int]:
+    """The first BEHIND_SHOWN rows of :func:`period_accounts` (those that won most in the period)
+    and how many rows it has: what the drill-down lists; its download holds them all."""
+    return accounts_behind_top_sql(engine, scope, start, end, as_of, figure, BEHIND_SHOWN)

@@ -135,3 +135,22 @@ def test_the_at_risk_table_lists_the_top_accounts_and_counts_them_all(page, app_
                        "(the most revenue at stake); the download has them all."]  # fmt: skip
     else:
         assert cut == []
+
+
+def test_the_drill_down_lists_the_accounts_that_won_most_and_counts_them_all(page, app_env):
+    """The default drill-down (active customers, the latest quarter) counts every account the
+    library lists for it; the table holds the first BEHIND_SHOWN of them, in the library's order."""
+    from salesops import customers
+    from salesops.scope import Scope
+
+    engine = store.open_store(app_env)
+    trend = customers.trend_scope(Scope.current(TODAY, "quarter"))
+    start, end = trend.periods()[-1]
+    every = customers.period_accounts(engine, trend, start, end, TODAY, "active")
+    engine.dispose()
+    assert len(every) > 0
+    caption = next(c.value for c in page.caption if c.value.startswith("Active customers, "))
+    assert f": {len(every):,} accounts." in caption
+    shown = _frame(page, "first_purchase")
+    assert list(shown["customer"]) == list(every["customer"].head(customers.BEHIND_SHOWN))
+    assert ("the download has them all" in caption) == (len(every) > customers.BEHIND_SHOWN)

@@ -35,3 +35,18 @@ def test_the_at_risk_download_holds_every_account_at_risk(server, page):
         page.locator(".st-key-cust_csv_risk button").click()
     lines = open(got.value.path(), encoding="utf-8").read().splitlines()
     assert lines[0].startswith("customer_id,") and len(lines) - 1 == count > 0
+
+
+def test_the_drill_down_download_holds_every_account_it_counts(server, page):
+    """The drill-down's CSV, made on click, has one row per account its caption counts, no ids."""
+    import re
+
+    page.set_viewport_size({"width": 1400, "height": 2600})
+    page.goto(f"{server}/customers")
+    wait_for_app(page, "Share from existing")
+    caption = page.get_by_text(re.compile(r"^Active customers, .*: [\d,]+ accounts\.")).first.inner_text()
+    count = int(re.search(r": ([\d,]+) accounts\.", caption).group(1).replace(",", ""))
+    with page.expect_download() as got:
+        page.locator(".st-key-cust_csv_accounts button").click()
+    lines = open(got.value.path(), encoding="utf-8").read().splitlines()
+    assert lines[0].startswith("customer,") and len(lines) - 1 == count > 0

@@ -230,6 +230,21 @@ def test_the_page_view_equals_the_pandas_reference(engine):
         )
 
 
+def test_the_drill_down_lists_the_accounts_that_won_most_and_counts_them_all(engine):
+    """Each figure of 2024-2025: its first n accounts are the full list's first n (most won in the
+    period first), and its count is the full list's length, for n = 1 and n past the end."""
+    from salesops.customers import fast
+
+    scope = Scope(start=date(2024, 1, 1), end=AS_OF)
+    for figure in customers.FIGURES:
+        every = fast.accounts_behind_sql(engine, scope, date(2024, 1, 1), AS_OF, AS_OF, figure)
+        assert len(every) > 0, figure
+        for n in (1, len(every) + 3):
+            top, total = fast.accounts_behind_top_sql(engine, scope, date(2024, 1, 1), AS_OF, AS_OF, figure, n)
+            assert total == len(every), figure
+            pd.testing.assert_frame_equal(top, every.head(n), check_dtype=False)
+
+
 def test_the_drill_down_names_who_was_lost_and_who_came_back(engine):
     """Jun 2025: Beta is the returning customer, Acme the lost one (its last purchase, via the subsidiary)."""
     won = customers.load_won(engine, Scope(start=date(2024, 1, 1), end=AS_OF))
@@ -305,7 +320,8 @@ def test_team_performance_splits_each_teams_revenue_like_the_customers_page(engi
 @pytest.mark.parametrize("as_of", [date(2026, 11, 24), date(2025, 8, 14)])
 def test_the_stored_purchase_days_give_the_figures_of_the_deals(demo_engine, monkeypatch, as_of):
     """On the demo, every company-wide figure read from customer_days equals the same figure computed
-    from the deals (today, and mid-history where later purchases must not count)."""
+    from the deals (today, and mid-history where later purchases must not count), the drill-down's
+    accounts behind each customer count too."""
     from salesops.customers import fast, view
 
     scope = Scope(start=date(as_of.year, 1, 1), end=as_of, grain="quarter")
@@ -321,6 +337,12 @@ def test_the_stored_purchase_days_give_the_figures_of_the_deals(demo_engine, mon
     check(stored.concentration.top, live.concentration.top, check_dtype=False)
     assert stored.concentration.top_share == live.concentration.top_share
     assert stored.no_account_cents == live.no_account_cents
+    start, end = stored.trend.periods()[-2]
+    for figure in ("active", "new", "returning", "lost"):  # the counts the drill-down reads stored
+        monkeypatch.undo()
+        read = customers.period_accounts(demo_engine, stored.trend, start, end, as_of, figure)
+        monkeypatch.setattr(fast, "_stored", lambda scope, by: False)
+        check(read, customers.period_accounts(demo_engine, stored.trend, start, end, as_of, figure), obj=figure)
 
 
 def test_prospects_are_top_level_accounts_with_no_won_deal(engine):
