@@ -259,3 +259,22 @@ def test_an_activities_import_rewrites_only_the_days_it_touches(empty_engine, mo
     store.write(empty_engine, lambda conn: derived.refresh_derived(conn, {"activities"}), "test whole")
     assert whole == ["rep_activity_days"]
     pd.testing.assert_frame_equal(_assert_current(empty_engine)[1], acts)
+
+
+def test_a_chunked_activities_import_keeps_the_rollup_equal_to_the_raw_table(empty_engine, tmp_path):
+    """A file read two rows at a time (the staged path of large imports) adds, then moves, activities:
+    the activity rollup equals the raw activities after each import."""
+    _org(empty_engine)
+    path = tmp_path / "acts.csv"
+    rows = [f"A{i},R{1 + i % 2},call,2025-02-0{i}" for i in range(1, 6)]
+    path.write_text("activity_id,rep_id,type,occurred_at\n" + "\n".join(rows) + "\n")
+    ingest.import_file(empty_engine, "activities", path, chunk_rows=2)
+    _, acts = _assert_current(empty_engine)
+    assert len(acts) == 5 and acts["activities"].sum() == 5
+    path.write_text(
+        "activity_id,rep_id,type,occurred_at\nA1,R2,call,2025-02-09\nA6,R1,demo,2025-02-09\nA7,R1,call,2025-02-02\n"
+    )
+    ingest.import_file(empty_engine, "activities", path, chunk_rows=2)
+    _, acts = _assert_current(empty_engine)
+    assert _row(acts, "2025-02-09", "R2") == [1] and _row(acts, "2025-02-02", "R1") == [2]
+    assert "2025-02-01" not in set(acts["day"])
