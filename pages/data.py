@@ -247,7 +247,7 @@ def data_health() -> None:
         bind="query-params",  # a shared link opens the section with the same threshold
     )
     rep = loaders.health_report(widgets.today(), int(stale_days))
-    if rep.flags.empty:
+    if rep.by_team.empty:
         st.success("No data-health problem found: nothing to fix in the CRM.", icon=":material/verified:")
         return
     st.caption(
@@ -272,11 +272,11 @@ def data_health() -> None:
     counts = by_team.pivot_table(index="team", columns="check", values="records", aggfunc="sum", fill_value=0)
     counts = counts[[c for c in health.CHECKS if c in counts.columns]].rename(columns=health.LABELS)
     st.dataframe(counts.rename_axis(index="Team", columns=None), key="data_health_counts")
-    checks = [c for c in health.CHECKS if c in set(rep.flags["check"])]
+    checks = rep.checks
     check = st.selectbox(
         "Records to fix in the CRM", checks, format_func=lambda c: health.CHECKS[c], key="data_health_check"
     )
-    shown, total = health.records_to_fix(rep, check)
+    shown, total = loaders.records_to_fix(widgets.today(), int(stale_days), check)
     shown = shown.assign(value=shown["value_cents"] / 100)[["team", "record_id", "label", "value", "detail"]]
     st.dataframe(
         shown,

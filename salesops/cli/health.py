@@ -31,13 +31,12 @@ def run_health(args: argparse.Namespace) -> int:
         raise InvalidFilter(f"--stale-days {args.stale_days} is out of range.", "Use a number of days from 1 to 3650.")
     engine = store.open_store(args.db)
     settings = health.HealthSettings(today=config.today(), stale_days=args.stale_days)
-    flags = health.find_flags(engine, settings)
     if args.details:
-        frame = flags
+        frame = health.find_flags(engine, settings)  # every flagged record: the one list held whole
     else:
-        frame = health.summarise(flags, by_team=args.by == "team")
+        frame = health.flag_counts(engine, settings, by_team=args.by == "team")
         if args.by == "team":
-            scores = health.trust_scores(engine, flags, settings)[["team_id", "trust"]]
+            scores = health.trust_scores(engine, settings, counts=frame)[["team_id", "trust"]]
             frame = frame.merge(scores, on="team_id", how="left")
     print(export.render(frame, args.format), end="")
     return 0

@@ -8,6 +8,7 @@ when unknown) and ``detail`` (what is wrong, in words). docs/DATA_HEALTH.md defi
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -120,22 +121,37 @@ _QUERIES = {
 }
 
 
-def find_flags(engine: Engine, settings: HealthSettings) -> pd.DataFrame:
-    """Every flagged record, one row per (check, record): FLAG_COLUMNS, ordered by check then value."""
-    params = {
+def query_params(settings: HealthSettings) -> dict:
+    """The bound values every check's SQL reads."""
+    return {
         "today": settings.today,
         "stale_before": settings.today - timedelta(days=settings.stale_days),
         "pushes": settings.pushes,
         "year_ago": settings.today - timedelta(days=365),
     }
-    sql = [_stale(), *_QUERIES.values()]
-    union = " UNION ALL ".join(f"SELECT * FROM ({q}) AS c{i}" for i, q in enumerate(sql))  # noqa: S608 - fixed SQL
-    frame = store.read_frame(engine, sa.text(union), params)
+
+
+def flags_sql(checks: Sequence[str] = tuple(CHECKS)) -> str:
+    """The records ``checks`` flag as one SELECT (bind :func:`query_params`): FLAG_COLUMNS, one row
+    per (check, record, detail). Aggregate it in SQL: a large store flags hundreds of thousands."""
+    unknown = set(checks) - set(CHECKS)
+    if unknown or not checks:
+        raise ValueError(f"Unknown data-health checks {sorted(unknown)}; choose from {', '.join(CHECKS)}.")
+    queries = {"stale": _stale(), **_QUERIES}
+    union = " UNION ALL ".join(f"SELECT * FROM ({queries[c]}) AS c{i}" for i, c in enumerate(checks))  # noqa: S608
+    return f"SELECT DISTINCT * FROM ({union}) AS u"  # noqa: S608 - fixed SQL, checks from the allow-list
+
+
+def find_flags(engine: Engine, settings: HealthSettings) -> pd.DataFrame:
+    """Every flagged record, one row per (check, record): FLAG_COLUMNS, ordered by check then value.
+
+    Every flag in memory: for the CLI's ``--details`` list; pages count in SQL (``health.summary``).
+    """
+    frame = store.read_frame(engine, sa.text(flags_sql()), query_params(settings))
     if frame.empty:
         return pd.DataFrame(columns=FLAG_COLUMNS)
     frame = frame[FLAG_COLUMNS].drop_duplicates(["check", "record_id", "detail"])
     order = {c: i for i, c in enumerate(CHECKS)}
     frame["value_cents"] = frame["value_cents"].astype("Int64")
-    return frame.sort_values(
-        ["check", "value_cents"], key=lambda s: s.map(order) if s.name == "check" else -s.fillna(0)
-    ).reset_index(drop=True)
+    keys = frame.assign(_c=frame["check"].map(order), _v=-frame["value_cents"].fillna(0))
+    return frame.loc[keys.sort_values(["_c", "_v", "record_id", "detail"]).index].reset_index(drop=True)

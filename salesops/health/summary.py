@@ -1,5 +1,9 @@
 """Data health per team: counts and value per check, the data-trust score, and the flagged share of a pipeline.
 
+Everything here is counted in SQL over the checks' union (:func:`~salesops.health.checks.flags_sql`):
+a large store flags its deals by the hundred thousand, and a page gets only the counts per team
+and one page of records (:func:`records_to_fix`), never every flag.
+
 **Data-trust score** (0–100, docs/DATA_HEALTH.md): the share of a team's *live* deals (open today,
 or closed in the last 365 days) with no deal-level flag (stale, past close, pushed, missing
 amount, duplicate, import warning), as a percentage, minus 5 points for each of its active reps
@@ -8,15 +12,16 @@ with deals but no quota, floored at 0. A team with no live deals scores None (no
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from salesops import store
-from salesops.health.checks import CHECKS, DEAL_CHECKS, HealthSettings, find_flags
+from salesops.health.checks import CHECKS, DEAL_CHECKS, FLAG_COLUMNS, HealthSettings, flags_sql, query_params
 from salesops.scope import Scope
 from salesops.store.sql import scope_filter
 
@@ -25,46 +30,68 @@ NO_QUOTA_PENALTY = 5
 NO_TEAM = "(no team)"
 
 
-def summarise(flags: pd.DataFrame, by_team: bool = False) -> pd.DataFrame:
-    """Counts and value per check (and team): [team_id,] check, what, records, value_cents."""
+def flag_counts(engine: Engine, settings: HealthSettings, by_team: bool = False) -> pd.DataFrame:
+    """Counts and value per check (and team): [team_id,] check, what, records, value_cents.
+
+    ``records`` counts distinct records; ``value_cents`` sums the money at stake over the flags
+    (a deal with two import warnings counts its amount twice). No team reads "(no team)".
+    """
     keys = ["team_id", "check"] if by_team else ["check"]
-    f = flags.assign(team_id=flags["team_id"].fillna(NO_TEAM))
-    out = (
-        f.groupby(keys, dropna=False)
-        .agg(records=("record_id", "nunique"), value_cents=("value_cents", lambda v: int(v.fillna(0).sum())))
-        .reset_index()
+    cols = ", ".join(f'f."{k}"' for k in keys)
+    out = store.read_frame(
+        engine,
+        sa.text(
+            f"""SELECT {cols}, COUNT(DISTINCT f.record_id) AS records,
+                       CAST(COALESCE(SUM(f.value_cents), 0) AS BIGINT) AS value_cents
+                FROM ({flags_sql()}) AS f GROUP BY {cols}"""  # noqa: S608 - fixed SQL and our column names
+        ),
+        query_params(settings),
     )
+    if by_team:
+        out["team_id"] = out["team_id"].astype("object").where(out["team_id"].notna(), NO_TEAM)
+    out["records"] = out["records"].astype("int64")
+    out["value_cents"] = out["value_cents"].astype("int64")
     out.insert(len(keys), "what", out["check"].map(CHECKS))
     order = {c: i for i, c in enumerate(CHECKS)}
     return out.sort_values(keys, key=lambda s: s.map(order) if s.name == "check" else s).reset_index(drop=True)
 
 
-def trust_scores(engine: Engine, flags: pd.DataFrame, settings: HealthSettings) -> pd.DataFrame:
-    """Per team: team_id, team, live_deals, flagged_deals, reps_without_quota, trust (0–100 or None)."""
-    live = store.read_frame(
+def trust_scores(
+    engine: Engine, settings: HealthSettings, checks: Sequence[str] = DEAL_CHECKS, counts: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """Per team: team_id, team, live_deals, flagged_deals, reps_without_quota, trust (0–100 or None).
+
+    ``checks``: the deal checks that make a deal flagged; ``counts``: :func:`flag_counts` by team
+    when the caller has it (its no_quota records are the reps without quota).
+    """
+    unknown = set(checks) - set(DEAL_CHECKS)
+    if unknown:
+        raise ValueError(f"Not deal checks: {sorted(unknown)}")
+    none = "SELECT '' AS record_id WHERE 1 = 0"
+    flagged = f"SELECT DISTINCT record_id FROM ({flags_sql(checks)}) AS f" if checks else none  # noqa: S608
+    per = store.read_frame(
         engine,
         sa.text(
-            """SELECT t.team_id, t.name AS team, d.deal_id FROM teams t
-               LEFT JOIN deals d ON d.team_id = t.team_id
-                 AND (d.outcome = 'open' OR d.close_date >= :year_ago)"""
+            f"""WITH flagged AS ({flagged})
+                SELECT t.team_id, t.name AS team, COUNT(d.deal_id) AS live_deals, COUNT(fl.record_id) AS flagged_deals
+                FROM teams t
+                LEFT JOIN deals d ON d.team_id = t.team_id AND (d.outcome = 'open' OR d.close_date >= :year_ago)
+                LEFT JOIN flagged fl ON fl.record_id = d.deal_id
+                GROUP BY t.team_id, t.name"""  # noqa: S608 - fixed SQL
         ),
-        {"year_ago": settings.today - timedelta(days=365)},
+        query_params(settings),
     )
-    deal_flags = flags[flags["check"].isin(DEAL_CHECKS)]
-    flagged_ids = set(deal_flags["record_id"])
-    live["flagged"] = live["deal_id"].isin(flagged_ids)
-    per = (
-        live.groupby(["team_id", "team"])
-        .agg(live_deals=("deal_id", "count"), flagged_deals=("flagged", "sum"))
-        .reset_index()
-    )
-    no_quota = flags[flags["check"] == "no_quota"].groupby("team_id")["record_id"].nunique()
+    if counts is None:
+        counts = flag_counts(engine, settings, by_team=True)
+    no_quota = counts[counts["check"] == "no_quota"].set_index("team_id")["records"]
+    per["live_deals"] = per["live_deals"].astype(int)
+    per["flagged_deals"] = per["flagged_deals"].astype(int)
     per["reps_without_quota"] = per["team_id"].map(no_quota).fillna(0).astype(int)
     clean = 100 * (per["live_deals"] - per["flagged_deals"]) / per["live_deals"].where(per["live_deals"] > 0)
     score = (clean - NO_QUOTA_PENALTY * per["reps_without_quota"]).clip(lower=0).round(1)
     per["trust"] = score.astype("Float64")
-    per["flagged_deals"] = per["flagged_deals"].astype(int)
-    return per.sort_values("trust", na_position="last").reset_index(drop=True)
+    per = per[["team_id", "team", "live_deals", "flagged_deals", "reps_without_quota", "trust"]]
+    return per.sort_values(["trust", "team_id"], na_position="last").reset_index(drop=True)
 
 
 def flagged_share(engine: Engine, scope: Scope, settings: HealthSettings) -> tuple[float, int]:
@@ -74,48 +101,75 @@ def flagged_share(engine: Engine, scope: Scope, settings: HealthSettings) -> tup
     — see Data health"). 0.0 when the scope has no open pipeline.
     """
     where, params = scope_filter(scope, "d")
-    flags = find_flags(engine, settings)
-    bad = set(flags.loc[flags["check"].isin(["stale", "past_close"]), "record_id"])
-    open_deals = store.read_frame(
+    row = store.read_frame(
         engine,
-        sa.text(f"SELECT d.deal_id, d.amount_cents FROM deals d WHERE d.outcome = 'open' {where}"),  # noqa: S608 - scope_filter binds its values
-        params,
-    )
-    if open_deals.empty:
-        return 0.0, 0
-    cents = open_deals["amount_cents"].fillna(0).astype("int64")
-    hit = open_deals["deal_id"].isin(bad)
-    total = int(cents.sum())
-    return (int(cents[hit].sum()) / total if total else 0.0), int(hit.sum())
+        sa.text(
+            f"""WITH bad AS (SELECT DISTINCT record_id FROM ({flags_sql(("stale", "past_close"))}) AS f)
+                SELECT CAST(COALESCE(SUM(d.amount_cents), 0) AS BIGINT) AS total_cents,
+                       CAST(COALESCE(SUM(CASE WHEN b.record_id IS NOT NULL THEN d.amount_cents END), 0) AS BIGINT)
+                           AS hit_cents,
+                       COUNT(b.record_id) AS hit
+                FROM deals d LEFT JOIN bad b ON b.record_id = d.deal_id
+                WHERE d.outcome = 'open' {where}"""  # noqa: S608 - fixed SQL; scope_filter binds its values
+        ),
+        {**query_params(settings), **params},
+    ).iloc[0]
+    total, hit_cents, hit = int(row["total_cents"]), int(row["hit_cents"]), int(row["hit"])
+    return (hit_cents / total if total else 0.0), hit
 
 
 @dataclass(frozen=True)
 class HealthReport:
-    """Everything the Data health view shows: the flags, the per-team counts and the trust scores."""
+    """What the Data health view shows first: the counts per team and check, and the trust scores.
+
+    The records of a check come a page at a time from :func:`records_to_fix`.
+    """
 
     settings: HealthSettings
-    flags: pd.DataFrame  # FLAG_COLUMNS, one row per (check, record)
     by_team: pd.DataFrame  # team_id, check, what, records, value_cents
     trust: pd.DataFrame  # team_id, team, live_deals, flagged_deals, reps_without_quota, trust
+
+    @property
+    def checks(self) -> list[str]:
+        """The checks that flag at least one record, in CHECKS order."""
+        found = set(self.by_team["check"])
+        return [c for c in CHECKS if c in found]
 
 
 def health_report(engine: Engine, today: date, stale_days: int = 30) -> HealthReport:
     """The data-health report as of ``today`` with ``stale_days`` as the stale period."""
     settings = HealthSettings(today=today, stale_days=stale_days)
-    flags = find_flags(engine, settings)
-    return HealthReport(settings, flags, summarise(flags, by_team=True), trust_scores(engine, flags, settings))
+    counts = flag_counts(engine, settings, by_team=True)
+    return HealthReport(settings, counts, trust_scores(engine, settings, counts=counts))
 
 
 #: The most records of one check the Data health list shows (and downloads) at once.
 MAX_LISTED_RECORDS = 2_000
 
 
-def records_to_fix(report: HealthReport, check: str, limit: int = MAX_LISTED_RECORDS) -> tuple[pd.DataFrame, int]:
-    """The first ``limit`` records ``check`` flags (FLAG_COLUMNS plus ``team``, the team's name) and how many
-    it flags in all: a check flagging a large store's deals by the hundred thousand lists a page of them."""
-    mine = report.flags[report.flags["check"] == check]
-    shown = mine.head(limit).merge(report.trust[["team_id", "team"]], on="team_id", how="left")
-    return shown.assign(team=shown["team"].fillna("(no team)")), len(mine)
+def records_to_fix(
+    engine: Engine, today: date, stale_days: int, check: str, limit: int = MAX_LISTED_RECORDS
+) -> tuple[pd.DataFrame, int]:
+    """The first ``limit`` records ``check`` flags, most money at stake first (FLAG_COLUMNS plus
+    ``team``, the team's name), and how many it flags in all: cut in SQL, since a check can flag a
+    large store's deals by the hundred thousand."""
+    if check not in CHECKS:
+        raise ValueError(f"Unknown data-health check {check!r}; choose one of {', '.join(CHECKS)}.")
+    settings = HealthSettings(today=today, stale_days=stale_days)
+    params = {**query_params(settings), "limit": int(limit)}
+    one = flags_sql((check,))
+    shown = store.read_frame(
+        engine,
+        sa.text(
+            f"""SELECT f.*, t.name AS team FROM ({one}) AS f LEFT JOIN teams t ON t.team_id = f.team_id
+                ORDER BY COALESCE(f.value_cents, 0) DESC, f.record_id, f.detail LIMIT :limit"""  # noqa: S608 - fixed SQL
+        ),
+        params,
+    )
+    total = store.read_frame(engine, sa.text(f"SELECT COUNT(*) AS n FROM ({one}) AS f"), params)  # noqa: S608
+    shown = shown[[*FLAG_COLUMNS, "team"]]
+    shown["value_cents"] = shown["value_cents"].astype("Int64")
+    return shown.assign(team=shown["team"].fillna(NO_TEAM)), int(total["n"].iloc[0])
 
 
 def pipeline_flag_share(engine: Engine, scope: Scope, today: date, stale_days: int = 30) -> tuple[float, int]:

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+import sqlalchemy as sa
 
-from salesops import health
+from salesops import health, store
 from salesops.cli.main import main
 from salesops.scope import Scope
 from salesops.store import schema
@@ -91,32 +92,44 @@ def test_each_check_finds_exactly_its_records(org):
 
 
 def test_counts_and_value_per_team(org):
-    """Team A's duplicates: 2 records worth $600.00; the ghost quota sits under '(no team)'."""
-    flags = health.find_flags(org, health.HealthSettings(today=TODAY))
-    by = health.summarise(flags, by_team=True).set_index(["team_id", "check"])
+    """Team A's duplicates: 2 records worth $600.00; the ghost quota sits under '(no team)'; company-wide 9 checks."""
+    settings = health.HealthSettings(today=TODAY)
+    by = health.flag_counts(org, settings, by_team=True).set_index(["team_id", "check"])
     assert (by.loc[("A", "duplicate"), "records"], by.loc[("A", "duplicate"), "value_cents"]) == (2, 600_00)
     assert by.loc[("(no team)", "quota_no_rep"), "value_cents"] == 5_000
+    company = health.flag_counts(org, settings).set_index("check")
+    assert list(company.index) == list(health.CHECKS)  # every check flags one record here, in CHECKS order
+    assert company.loc["import_warning", "records"] == 1 and company.loc["import_warning", "value_cents"] == 500_00
 
 
 def test_the_records_to_fix_are_cut_at_the_limit_and_counted_in_full(org):
-    """Two duplicates: a limit of 1 lists one (with Team A's name) and counts 2; the ghost quota lists '(no team)'."""
-    report = health.health_report(org, TODAY)
-    shown, total = health.records_to_fix(report, "duplicate", limit=1)
-    assert total == 2 and len(shown) == 1 and list(shown["team"]) == ["Team A"]
-    ghost, n = health.records_to_fix(report, "quota_no_rep")
+    """Two duplicates: a limit of 1 lists D004 (tied on $300, first by id; Team A's name) and counts 2; the ghost quota lists '(no team)'."""
+    shown, total = health.records_to_fix(org, TODAY, 30, "duplicate", limit=1)
+    assert total == 2 and list(shown["record_id"]) == ["D004"] and list(shown["team"]) == ["Team A"]
+    ghost, n = health.records_to_fix(org, TODAY, 30, "quota_no_rep")
     assert n == 1 and list(ghost["team"]) == ["(no team)"]
+    with pytest.raises(ValueError, match="Unknown data-health check"):
+        health.records_to_fix(org, TODAY, 30, "stale; DROP TABLE deals")
+
+
+def test_the_records_to_fix_list_the_most_money_first(org):
+    """By the end of the year four open deals are stale; they are listed most money first, the one without an amount last."""
+    late = health.HealthSettings(today=date(2026, 12, 31), stale_days=30)  # D001, D002, D003, D006 untouched by then
+    shown, total = health.records_to_fix(org, late.today, late.stale_days, "stale")
+    assert total == 4 and list(shown["record_id"]) == ["D006", "D002", "D001", "D003"]  # $400, $200, $100, no amount
 
 
 def test_trust_scores_follow_the_documented_formula(org):
     """A: 6 live deals, 6 flagged -> 0 %, minus 5 for A2 -> floored at 0; B: 1 live deal flagged by a warning -> 0."""
     settings = health.HealthSettings(today=TODAY)
-    flags = health.find_flags(org, settings)
-    trust = health.trust_scores(org, flags, settings).set_index("team_id")
+    trust = health.trust_scores(org, settings).set_index("team_id")
     assert trust.loc["A", "live_deals"] == 6 and trust.loc["A", "flagged_deals"] == 6
     assert trust.loc["A", "reps_without_quota"] == 1 and trust.loc["A", "trust"] == 0
     assert trust.loc["B", "trust"] == 0
-    clean = health.trust_scores(org, flags[flags["check"] != "import_warning"], settings).set_index("team_id")
+    checks = [c for c in health.checks.DEAL_CHECKS if c != "import_warning"]
+    clean = health.trust_scores(org, settings, checks=checks).set_index("team_id")
     assert clean.loc["B", "trust"] == 100
+    assert clean.loc["A", "flagged_deals"] == 6  # D001-D006 are flagged by the other checks too
 
 
 def test_the_flagged_share_of_a_pipeline(org):
@@ -139,6 +152,36 @@ def test_the_cli_prints_counts_by_team_and_details(org, capsys, monkeypatch):
     assert '"record_id": "D006"' in capsys.readouterr().out
     assert main(["health", "--stale-days", "0", "--db", url]) == 2
     assert "hint:" in capsys.readouterr().err
+
+
+def test_the_sql_counts_agree_with_every_flag_on_the_demo(demo_engine):
+    """On the demo, the counts per team, the trust scores and each check's total counted in SQL equal
+    those computed from every flag in memory (find_flags, the CLI's list)."""
+    today = date(2026, 11, 24)
+    settings = health.HealthSettings(today=today)
+    flags = health.find_flags(demo_engine, settings)
+    f = flags.assign(team_id=flags["team_id"].fillna("(no team)"), v=flags["value_cents"].fillna(0).astype("int64"))
+    expected = f.groupby(["team_id", "check"]).agg(records=("record_id", "nunique"), value_cents=("v", "sum"))
+    got = health.flag_counts(demo_engine, settings, by_team=True).set_index(["team_id", "check"])
+    assert got[["records", "value_cents"]].sort_index().equals(expected.sort_index())
+    report = health.health_report(demo_engine, today)
+    assert report.checks == [c for c in health.CHECKS if c in set(flags["check"])]
+    flagged = set(flags.loc[flags["check"].isin(health.checks.DEAL_CHECKS), "record_id"])
+    live = store.read_frame(
+        demo_engine,
+        sa.select(schema.deals.c.team_id, schema.deals.c.deal_id).where(
+            (schema.deals.c.outcome == "open") | (schema.deals.c.close_date >= date(2025, 11, 24))
+        ),
+    )
+    per_team = live.assign(hit=live["deal_id"].isin(flagged)).groupby("team_id")["hit"].agg(["size", "sum"])
+    trust = report.trust.set_index("team_id")
+    assert (trust["live_deals"].reindex(per_team.index) == per_team["size"]).all()
+    assert (trust["flagged_deals"].reindex(per_team.index) == per_team["sum"]).all()
+    for check in report.checks:
+        shown, total = health.records_to_fix(demo_engine, today, 30, check, limit=5)
+        mine = flags[flags["check"] == check]
+        assert total == len(mine) and len(shown) == min(5, len(mine))
+        assert shown["value_cents"].fillna(0).iloc[0] == mine["value_cents"].fillna(0).max()
 
 
 def test_health_on_the_demo_finds_each_planted_flaw(demo_url, capsys):
