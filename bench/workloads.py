@@ -14,7 +14,7 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
-from salesops import customers
+from salesops import customers, health
 from salesops import leaderboards as leaderboard
 from salesops import performance as metrics
 from salesops.comp import engine as comp_engine
@@ -74,6 +74,7 @@ def page_calls(engine, today: date) -> dict[str, dict[str, Callable]]:
                 metrics.headline(engine, sc.last_year()),
             ),
             "headline_trend": lambda: metrics.headline_trend(engine, sc, 8),
+            "pipeline_flag_share": lambda: health.pipeline_flag_share(engine, sc, today),
         },
         "performance": {
             "compare_kpis": lambda: metrics.compare_kpis(engine, sc),
@@ -129,6 +130,10 @@ def page_calls(engine, today: date) -> dict[str, dict[str, Callable]]:
             "tools_vs_performance": lambda: results.tools_vs_performance(engine, sc, last_round),
             "rep_fairness + team_summary": lambda: fairness.team_summary(fairness.rep_fairness(engine, sc, "capacity")),
             "fairness_trend": lambda: fairness.fairness_trend(engine, sc),
+        },
+        "data › Data health": {
+            "health_report": lambda: health.health_report(engine, today),
+            "records_to_fix": lambda: health.records_to_fix(engine, today, 30, "stale"),
         },
         # What the page calls on a first visit: the view (its per-period table with the company split
         # is view.periods), and the drill-down's defaults: active customers of the latest period, then
