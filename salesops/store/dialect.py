@@ -29,6 +29,7 @@ for both stores", says how to add a piece here.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import csv
 import io
 import threading
@@ -281,8 +282,13 @@ def _duckdb_scan(conn: Connection, table: sa.Table, frame: pd.DataFrame) -> None
     try:
         col_list = ", ".join(f'"{c}"' for c in frame.columns)  # names come from the Table, not input
         raw.execute(f'INSERT INTO "{table.name}" ({col_list}) SELECT {col_list} FROM {view}')  # noqa: S608 - schema names
-    finally:
-        raw.unregister(view)
+    except Exception:
+        # The failed INSERT aborted the transaction, so unregistering fails too ("Current transaction
+        # is aborted", which store.write would even retry): the INSERT's own error is the one to raise.
+        with contextlib.suppress(Exception):
+            raw.unregister(view)
+        raise
+    raw.unregister(view)
 
 
 #: The NULL marker in the CSV handed to COPY (an empty unquoted field stays an empty string).

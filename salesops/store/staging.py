@@ -91,9 +91,11 @@ class Spool:
             raw = self._conn.connection.driver_connection
             assert raw is not None  # noqa: S101 - a live connection always has its driver connection
             raw.execute(f"COPY \"{self.definition.name}\" TO '{_quoted(path)}' (FORMAT parquet)")
-        finally:
-            self.definition.drop(self._conn)
-            self._conn.commit()
+        except BaseException:
+            self._conn.rollback()  # the table goes with it; the error raised is the first one
+            raise
+        self.definition.drop(self._conn)
+        self._conn.commit()
         self.files.append(path)
 
     def keep(self, n: int) -> None:

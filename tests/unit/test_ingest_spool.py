@@ -135,3 +135,15 @@ def test_a_spool_gives_back_its_kept_batches_typed_as_the_stage(new_store_url, s
     assert [pd.Timestamp(d).date().isoformat() for d in got.period_start] == ["2025-01-01", "2025-02-01", "2025-03-01"]
     assert got.amount_cents.iloc[0] == 100 and pd.isna(got.amount_cents.iloc[1]) and pd.isna(got.amount_cents.iloc[2])
     assert list(scratch.iterdir()) == []
+
+
+def test_a_batch_that_cannot_be_typed_raises_its_own_error_and_the_spool_goes_on(scratch):
+    """A text in an integer column fails with DuckDB's conversion error (not a later "transaction aborted"); the next batch spools."""
+    definition = stage_table(schema.quotas, name="_t_")
+    good = pd.DataFrame({"rep_id": ["R1"], "period_type": "month", "period_start": pd.to_datetime(["2025-01-01"])})
+    with Spool(definition) as spool:
+        with pytest.raises(Exception) as err:  # noqa: PT011 - the driver's own conversion error
+            spool.add(good.assign(amount_cents=["lots"]))
+        assert "aborted" not in str(err.value) and "lots" in str(err.value)
+        spool.add(good.assign(amount_cents=[5]))
+        assert len(spool.files) == 1
