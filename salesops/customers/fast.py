@@ -17,7 +17,7 @@ from sqlalchemy.engine import Engine
 from salesops.customers.queries import _GROUP, check_by, load_groups
 from salesops.scope import Scope, period_label
 from salesops.store.engine import fetch_frame
-from salesops.store.sql import WON_KINDS_READ, business_sql, purchase_day_sql, scope_filter
+from salesops.store.sql import WON_KINDS, business_sql, purchase_day_sql, scope_filter
 
 
 def _stored(scope: Scope, by: str) -> bool:
@@ -46,8 +46,10 @@ def _base(scope: Scope, by: str, live: bool = False) -> tuple[str, dict]:
     )"""  # noqa: S608 - our fragments; values bound
         return stored, {}
     where, params = scope_filter(scope, "k")
-    sql = f"""{WON_KINDS_READ},
-    names AS (SELECT customer_id, MIN(customer) AS customer FROM customer_days WHERE customer_id IS NOT NULL GROUP BY 1),
+    # won_kinds from deal_kinds alone (its copies of the deal's columns: no join to deals); each
+    # customer's name from their first stored day (the same on every day).
+    sql = f"""WITH won_kinds AS ({WON_KINDS}),
+    names AS (SELECT customer_id, customer FROM customer_days WHERE prev_day IS NULL AND customer_id IS NOT NULL),
     w AS (
         SELECT {_GROUP[check_by(by)].replace("w.", "k.")} AS grp, k.customer_id, k.close_date, k.amount_cents,
                {business_sql("k.kind")} AS business,
