@@ -54,9 +54,15 @@ def _templates(conn: Connection, deals: sa.Table, today: date) -> dict[str, dict
 
 
 def _next_id(conn: Connection, table: sa.Table, column: str, prefix: str) -> int:
-    """One more than the largest numeric id ``<prefix><digits>`` in ``table.column``."""
-    top = conn.execute(sa.select(sa.func.max(table.c[column]))).all()[0][0]
-    return int(str(top)[len(prefix) :]) + 1 if top else 1
+    """One more than the largest number in the ids ``<prefix><digits>`` of ``table.column``.
+
+    Compared as numbers: as text "D9999999" sorts after "D10000000", and a large demo (over ten
+    million deals) then planted its flaws on ids it already had.
+    """
+    col = table.c[column]
+    number = sa.cast(sa.func.substr(col, len(prefix) + 1), sa.BigInteger)
+    top = conn.execute(sa.select(sa.func.max(number)).where(col.like(f"{prefix}%"))).all()[0][0]
+    return int(top) + 1 if top else 1
 
 
 def plant_flaws(
