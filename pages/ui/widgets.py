@@ -26,7 +26,8 @@ def csv_download(frame: pd.DataFrame, file_name: str, key: str, label: str = "Do
     The CSV is written when the button is clicked (Streamlit calls ``data`` then), not on every run:
     writing it was a sixth of a comp slider move and an eighth of a Team performance rerun. The frame is
     snapshotted (pandas' copy-on-write: free until someone writes), so a later change to it by the page
-    cannot reach the file.
+    cannot reach the file. A click does not rerun the page (``on_click="ignore"``): a download changes
+    nothing on screen, and a rerun racing the file's request could drop this run's deferred file.
     """
     snapshot = frame.copy(deep=False)
     st.download_button(
@@ -36,6 +37,7 @@ def csv_download(frame: pd.DataFrame, file_name: str, key: str, label: str = "Do
         mime="text/csv",
         key=key,
         icon=":material/download:",
+        on_click="ignore",
     )
 
 
@@ -49,6 +51,7 @@ def csv_download_later(make: Callable[[], pd.DataFrame], file_name: str, key: st
         mime="text/csv",
         key=key,
         icon=":material/download:",
+        on_click="ignore",
     )
 
 
