@@ -13,6 +13,12 @@ sessions are 20 managers and not 20 cache hits for one view; a second round repe
 and ``bench/sessions.py`` measure those.
 
 Bounded: every run has a timeout; only the store named by ``--db`` is read.
+
+Limits: ``AppTest`` is not built for concurrent sessions. At 8–20 sessions, a few page runs fail inside
+Streamlit's harness or Python: the runtime mock is torn down by another session, the page registry is
+shared, and ``ast.parse`` is not safe on two threads at once. Those runs are counted as errors, listed,
+and left out of the percentiles, and the command then exits 1. A real server has one runtime and no such
+races.
 """
 
 from __future__ import annotations
