@@ -411,16 +411,20 @@ def render(res: Results, reps: int, db_label: str, started: datetime) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_section(out: Path, text: str) -> None:
-    """Replace the "## Browser" section of ``out`` (up to the next "## "), or append it."""
+def write_section(out: Path, text: str, heading: str = "## Browser (what a manager feels)") -> None:
+    """Replace the section under the heading line ``heading`` of ``out`` (up to the next "## "), or append it.
+
+    The whole heading line must match: "## Concurrent sessions" is not "## Concurrent sessions, server side".
+    """
     old = out.read_text() if out.exists() else ""
-    head, sep, rest = old.partition("## Browser (what a manager feels)")
-    if not sep:
+    lines = old.split("\n")
+    if heading not in lines:
         out.write_text(old.rstrip() + "\n\n" + text)
         return
-    tail = rest.split("\n## ", 1)
-    after = "\n## " + tail[1] if len(tail) == 2 else ""
-    out.write_text(head + text + after)
+    at = lines.index(heading)
+    end = next((i for i in range(at + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
+    after = "\n".join(lines[end:])
+    out.write_text("\n".join(lines[:at]) + ("\n" if at else "") + text + ("\n" + after if after else ""))
 
 
 # ---- main ------------------------------------------------------------------------------------

@@ -161,17 +161,6 @@ def render(run: LoadRun, db: Path, rounds: int, started: datetime) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_section(out: Path, text: str, heading: str) -> None:
-    """Replace the ``heading`` section of ``out`` (up to the next "## "), or append it."""
-    old = out.read_text() if out.exists() else ""
-    head, sep, rest = old.partition(heading)
-    if not sep:
-        out.write_text(old.rstrip() + "\n\n" + text)
-        return
-    tail = rest.split("\n## ", 1)
-    out.write_text(head + text + ("\n## " + tail[1] if len(tail) == 2 else ""))
-
-
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--db", type=Path, required=True, help="an existing DuckDB store")
@@ -193,7 +182,7 @@ def main(argv: list[str] | None = None) -> int:
     text = render(run, args.db, max(1, args.rounds), started)
     print(text)
     if args.out:
-        write_section(args.out, text, "## Concurrent sessions, server side")
+        browser.write_section(args.out, text, "## Concurrent sessions, server side")
     return 0 if not run.errors else 1
 
 

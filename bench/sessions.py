@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench import browser  # noqa: E402
 
-SECTION = "## Concurrent sessions"
+SECTION = "## Concurrent sessions (as the browser sees them)"
 DONE_JS = """
 (() => {
   window.__done = undefined;
@@ -125,16 +125,6 @@ def render(results: dict, extra: list, n: int, rounds: int, label: str, started:
     return "\n".join(lines) + "\n"
 
 
-def write_section(out: Path, text: str) -> None:
-    old = out.read_text() if out.exists() else ""
-    head, sep, rest = old.partition(SECTION)
-    if not sep:
-        out.write_text(old.rstrip() + "\n\n" + text)
-        return
-    tail = rest.split("\n## ", 1)
-    out.write_text(head + text + ("\n## " + tail[1] if len(tail) == 2 else ""))
-
-
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sessions", type=int, default=20)
@@ -156,7 +146,7 @@ def main(argv: list[str] | None = None) -> int:
     print(text)
     print(f"({time.perf_counter() - t:.0f} s)", file=sys.stderr)
     if args.out:
-        write_section(args.out, text)
+        browser.write_section(args.out, text, SECTION)
     return 0
 
 

@@ -15,16 +15,12 @@ def _total(page) -> str:
     return page.get_by_text(TOTAL).first.inner_text()
 
 
-def test_dragging_the_split_slider_changes_the_plan_cost(server, page):
-    """Focus the individual-share slider, press ArrowRight twice: the total variable pay changes."""
-    page.goto(f"{server}/compensation")
-    wait_for_app(page, TOTAL)
+def _press_until_the_total_moves(page, slider, *keys: str) -> None:
+    """Press ``keys`` on the focused ``slider``; wait until the total variable pay changes and the run ends."""
     before = _total(page)
-    slider = page.locator('.st-key-comp_split input[type="range"]')
-    assert slider.input_value() == "75"
     slider.focus()
-    page.keyboard.press("ArrowRight")
-    page.keyboard.press("ArrowRight")
+    for key in keys:
+        page.keyboard.press(key)
     page.wait_for_function(
         "([t, b]) => [...document.querySelectorAll('[data-testid=stCaptionContainer]')]"
         ".some(e => e.innerText.startsWith(t) && e.innerText !== b)",
@@ -32,6 +28,16 @@ def test_dragging_the_split_slider_changes_the_plan_cost(server, page):
         timeout=30_000,
     )
     wait_for_app(page)
+
+
+def test_dragging_the_split_slider_changes_the_plan_cost(server, page):
+    """Focus the individual-share slider, press ArrowRight twice: the total variable pay changes."""
+    page.goto(f"{server}/compensation")
+    wait_for_app(page, TOTAL)
+    before = _total(page)
+    slider = page.locator('.st-key-comp_split input[type="range"]')
+    assert slider.input_value() == "75"
+    _press_until_the_total_moves(page, slider, "ArrowRight", "ArrowRight")
     assert slider.input_value() == "85"
     assert _total(page) != before
 
@@ -48,17 +54,7 @@ def test_the_payouts_download_is_the_plan_on_screen_after_a_slider_move(server, 
     try:
         page.goto(f"{server}/compensation")
         wait_for_app(page, TOTAL)
-        before = _total(page)
-        slider = page.locator('.st-key-comp_split input[type="range"]')
-        slider.focus()
-        page.keyboard.press("ArrowLeft")
-        page.wait_for_function(
-            "([t, b]) => [...document.querySelectorAll('[data-testid=stCaptionContainer]')]"
-            ".some(e => e.innerText.startsWith(t) && e.innerText !== b)",
-            arg=[TOTAL, before],
-            timeout=30_000,
-        )
-        wait_for_app(page)
+        _press_until_the_total_moves(page, page.locator('.st-key-comp_split input[type="range"]'), "ArrowLeft")
         shown = _total(page).split("·")[0].split("$")[1].strip().replace(",", "")
         with page.expect_download() as got:
             page.get_by_role("button", name="Download payouts (CSV, cents)").click()
