@@ -18,22 +18,19 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
-import sqlalchemy as sa
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DBAPIError
 
 from salesops import store
 from salesops.access import Viewer, check_series
 from salesops.errors import InvalidFilter
-from salesops.forecasts.cache import read_current
+from salesops.forecasts.cache import read_current, write_current
 from salesops.forecasts.history import check_by
 from salesops.forecasts.model import MODEL_VERSION, NotEnoughHistory, default_horizon
 from salesops.forecasts.outlook_cache import current_period
 from salesops.forecasts.service import forecast_series
 from salesops.forecasts.targets import TargetOutlook, outlook_for
-from salesops.store.schema import forecast_cache
 
 #: A backtest coverage of the 80 % range below this is called too narrow in the message.
 NARROW = 0.7
@@ -172,14 +169,9 @@ def _decode(payload: str | None) -> tuple[GrainRange, GrainRange] | None:
 
 def _write(engine: Engine, key: str, version: int, ranges: tuple[GrainRange, GrainRange]) -> None:
     """Store the two ranges (a plain transaction: derived data must not bump the data version)."""
-    text = json.dumps([{**asdict(r), "forecast_from": r.forecast_from.isoformat()} for r in ranges])
-    row = {"cache_key": key, "data_version": version, "created_at": datetime.now(), "payload": text}
-    try:
-        with engine.begin() as conn:
-            conn.execute(sa.delete(forecast_cache).where(forecast_cache.c.cache_key == key))
-            conn.execute(sa.insert(forecast_cache), [row])
-    except DBAPIError:  # a read-only store or a concurrent writer: the cache is best effort
-        return
+    write_current(
+        engine, key, version, json.dumps([{**asdict(r), "forecast_from": r.forecast_from.isoformat()} for r in ranges])
+    )
 
 
 def warm_agreement(engine: Engine, today: date) -> bool:

@@ -146,6 +146,21 @@ def read_current(engine: Engine, keys: list[str]) -> dict[str, str]:
         return {k: p for k, p in conn.execute(_AT_VERSION, {"keys": list(keys), "version": version})}
 
 
+def write_current(engine: Engine, key: str, version: int, payload: str) -> None:
+    """Store one payload under ``key`` for data version ``version`` (what :func:`read_current` reads back).
+
+    A plain transaction, not ``store.write``: derived data must not bump the data version. Best effort: a
+    read-only store or a concurrent writer leaves the cache as it was.
+    """
+    row = {"cache_key": key, "data_version": version, "created_at": datetime.now(), "payload": payload}
+    try:
+        with engine.begin() as conn:
+            conn.execute(sa.delete(forecast_cache).where(forecast_cache.c.cache_key == key))
+            conn.execute(sa.insert(forecast_cache), [row])
+    except DBAPIError:
+        return
+
+
 def decode(payloads: dict[str, str]) -> dict[str, SeriesForecast]:
     """:func:`from_payload` of each payload; ones written by older code are left out (refit)."""
     out = {}

@@ -13,22 +13,20 @@ Written with a plain transaction, not ``store.write``, for the reason given in
 from __future__ import annotations
 
 import json
-from datetime import date, datetime
+from datetime import date
 
 import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DBAPIError
 
 from salesops import config, store
 from salesops.access import Viewer, may_see_series
-from salesops.forecasts.cache import read_current
+from salesops.forecasts.cache import read_current, write_current
 from salesops.forecasts.history_asof import History, label_of
 from salesops.forecasts.outlook import COLUMNS, outlook
 from salesops.forecasts.outlook_backtest import BACKTEST_VERSION
 from salesops.scope import period_start
-from salesops.store.schema import forecast_cache
 
 WARM_LEVELS = ("company", "region", "team")
 
@@ -52,13 +50,7 @@ def _write(engine: Engine, key: str, version: int, frame: pd.DataFrame) -> None:
     data = frame.astype(object).where(frame.notna(), None)
     data["as_of"] = [d.isoformat() for d in frame["as_of"]]
     text = json.dumps(data.to_dict(orient="list"), default=lambda o: o.item() if hasattr(o, "item") else str(o))
-    row = {"cache_key": key, "data_version": version, "created_at": datetime.now(), "payload": text}
-    try:
-        with engine.begin() as conn:
-            conn.execute(sa.delete(forecast_cache).where(forecast_cache.c.cache_key == key))
-            conn.execute(sa.insert(forecast_cache), [row])
-    except DBAPIError:  # a read-only store or a concurrent writer: the cache is best effort
-        return
+    write_current(engine, key, version, text)
 
 
 def cached_outlook(
