@@ -6,6 +6,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
+import salesops.charts  # noqa: F401 - its one Altair set-up (speed_up_altair) applies to every chart
 from salesops.performance.funnel import STAGE_LABELS
 
 
