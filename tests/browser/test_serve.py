@@ -33,3 +33,17 @@ def test_preload_imports_every_module_it_names():
     from pages.ui import serve
 
     assert serve.preload() == []
+
+
+def test_priming_pays_the_first_runs_one_off_costs(monkeypatch):
+    """After prime_first_run, Altair's schema tables exist and Streamlit's once-per-process REPL check is done."""
+    from streamlit import delta_generator
+
+    from pages.ui import serve
+    from salesops import charts
+
+    monkeypatch.setattr(delta_generator, "_use_warning_has_been_displayed", False)
+    charts._schema_converter.cache_clear()
+    serve.prime_first_run()
+    assert delta_generator._use_warning_has_been_displayed is True
+    assert charts._schema_converter.cache_info().currsize >= 1
