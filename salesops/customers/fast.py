@@ -140,30 +140,45 @@ def _flows_sql(base: str, n: int) -> str:
 
 
 def period_flows_sql(engine: Engine, scope: Scope, by: str, as_of: date) -> pd.DataFrame:
-    """:func:`salesops.customers.retention.period_flows` of the scope's periods, in SQL."""
-    from salesops.customers.retention import PERIOD_COLUMNS
-
+    """:func:`salesops.customers.retention.period_flows` of the scope's periods, in SQL. The database
+    sums the counts per group and period index; a plain loop adds them up (a few dozen rows: pandas
+    operations cost more than the rows)."""
     periods = scope.periods()
     if any(nxt != end + timedelta(days=1) for (_, end), (nxt, _) in zip(periods, periods[1:])):
         raise ValueError("the periods must follow each other")  # Scope.periods() always do
     base, params = _base(scope, by)
     p_params, n = _periods(periods, as_of)
-    got = fetch_frame(engine, sa.text(_flows_sql(base, n)), {"asof": as_of, **params, **p_params})
-    got = got[got["k"].notna()].astype({"k": int, **dict.fromkeys(_FLOW_PARTS, "int64")})
-    sums = got.groupby(["grp", "k"]).sum()
-    full = pd.MultiIndex.from_product([load_groups(engine, scope, by), range(n)], names=["group", "k"])
-    sums = sums.reindex(full, fill_value=0)
-    sums["active"] = (sums["start"] - sums["until"]).groupby(level="group").cumsum()
-    out = sums.reset_index()
-    out["period_start"] = [periods[k][0] for k in out["k"]]
-    out["new_cents"] = out["won_cents"] - out["existing_cents"]
-    out["existing_share"] = np.where(
-        out["won_cents"] > 0, out["existing_cents"] / out["won_cents"].where(out["won_cents"] > 0, 1), np.nan
-    )
-    ends = dict(periods)
-    out["partial"] = [ends[s] > as_of for s in out["period_start"]]
-    out["period"] = [period_label(s, scope.grain) for s in out["period_start"]]
-    return out[PERIOD_COLUMNS]
+    parts = ", ".join(f'SUM("{c}")' for c in _FLOW_PARTS)  # quoted: "returning" is a keyword
+    sql = f"SELECT grp, k, {parts} FROM ({_flows_sql(base, n)}) f WHERE k IS NOT NULL GROUP BY 1, 2"  # noqa: S608
+    sums: dict[tuple[str, int], list[int]] = {}
+    with engine.connect() as conn:
+        for row in conn.execute(sa.text(sql), {"asof": as_of, **params, **p_params}):
+            sums[(str(row[0]), int(row[1]))] = [int(v) for v in row[2:]]
+    return _flow_frame(sums, load_groups(engine, scope, by), periods, scope.grain, as_of)
+
+
+def _flow_frame(
+    sums: dict[tuple[str, int], list[int]], groups: list[str], periods: list[tuple[date, date]], grain: str, as_of: date
+) -> pd.DataFrame:
+    """PERIOD_COLUMNS rows from the per group and period index sums (:data:`_FLOW_PARTS`, zeros where
+    none); active customers are the running sum of purchase days less active spells ended."""
+    from salesops.customers.retention import PERIOD_COLUMNS
+
+    out = []
+    zeros = [0] * len(_FLOW_PARTS)
+    for group in groups:
+        active = 0
+        for k, (start, end) in enumerate(periods):
+            won, existing, new, returning, lost, starts, untils = sums.get((group, k), zeros)
+            active += starts - untils
+            share = existing / won if won > 0 else np.nan
+            label = period_label(start, grain)
+            out.append(
+                (group, start, label, end > as_of, won, won - existing, existing, share, active, new, returning, lost)
+            )
+    frame = pd.DataFrame.from_records(out, columns=PERIOD_COLUMNS)
+    ints = ["won_cents", "new_cents", "existing_cents", "active", "new", "returning", "lost"]
+    return frame.astype(dict.fromkeys(ints, "int64") | {"partial": bool, "existing_share": "float64"})
 
 
 def _quarter(q: pd.Period) -> str:

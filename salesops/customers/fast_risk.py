@@ -69,7 +69,7 @@ def accounts_at_risk_top_sql(engine: Engine, scope: Scope, as_of: date, n: int) 
 
     The database keeps the rows whose stake is at least the ``n``-th largest (ties at the cut
     included, so the tie-break by customer id is the reference's, done in pandas): a top-n pick, not
-    a sort of every row; only those rows reach pandas, with their names."""
+    a sort of every row; only those rows come back, with their names, and are finished in plain Python."""
     from salesops.customers import risk
 
     sql, binds = _risk_sql(scope, as_of)
@@ -84,10 +84,10 @@ def accounts_at_risk_top_sql(engine: Engine, scope: Scope, as_of: date, n: int) 
     LEFT JOIN ({_NAMES}) n ON n.customer_id = staked.customer_id
     ORDER BY staked.customer_id
     """  # noqa: S608 - our fragments; values bound
-    got = fetch_frame(engine, sa.text(top), {**binds, "top": n})
-    total = int(got["total"].iloc[0]) if len(got) else 0
-    rows = risk.finish_risk(got.drop(columns=["total", "stake"]), pd.Timestamp(as_of))
-    return rows.head(n).reset_index(drop=True), total
+    with engine.connect() as conn:
+        got = [row._asdict() for row in conn.execute(sa.text(top), {**binds, "top": n})]
+    total = int(got[0]["total"]) if got else 0
+    return risk.finish_risk_rows(got, as_of).head(n), total
 
 
 def _risk_sums(scope: Scope) -> str:
