@@ -141,19 +141,20 @@ def _flows_sql(base: str, n: int) -> str:
 
 def period_flows_sql(engine: Engine, scope: Scope, by: str, as_of: date) -> pd.DataFrame:
     """:func:`salesops.customers.retention.period_flows` of the scope's periods, in SQL. The database
-    sums the counts per group and period index; a plain loop adds them up (a few dozen rows: pandas
-    operations cost more than the rows)."""
+    counts per group and period index in four passes; plain loops add them up (a few dozen rows:
+    pandas operations cost more than the rows)."""
     periods = scope.periods()
     if any(nxt != end + timedelta(days=1) for (_, end), (nxt, _) in zip(periods, periods[1:])):
         raise ValueError("the periods must follow each other")  # Scope.periods() always do
     base, params = _base(scope, by)
     p_params, n = _periods(periods, as_of)
-    parts = ", ".join(f'SUM("{c}")' for c in _FLOW_PARTS)  # quoted: "returning" is a keyword
-    sql = f"SELECT grp, k, {parts} FROM ({_flows_sql(base, n)}) f WHERE k IS NOT NULL GROUP BY 1, 2"  # noqa: S608
     sums: dict[tuple[str, int], list[int]] = {}
     with engine.connect() as conn:
-        for row in conn.execute(sa.text(sql), {"asof": as_of, **params, **p_params}):
-            sums[(str(row[0]), int(row[1]))] = [int(v) for v in row[2:]]
+        for row in conn.execute(sa.text(_flows_sql(base, n)), {"asof": as_of, **params, **p_params}):
+            if row[1] is not None:  # outside every period
+                got = sums.setdefault((str(row[0]), int(row[1])), [0] * len(_FLOW_PARTS))
+                for i, v in enumerate(row[2:]):
+                    got[i] += int(v)
     return _flow_frame(sums, load_groups(engine, scope, by), periods, scope.grain, as_of)
 
 
@@ -176,9 +177,12 @@ def _flow_frame(
             out.append(
                 (group, start, label, end > as_of, won, won - existing, existing, share, active, new, returning, lost)
             )
-    frame = pd.DataFrame.from_records(out, columns=PERIOD_COLUMNS)
-    ints = ["won_cents", "new_cents", "existing_cents", "active", "new", "returning", "lost"]
-    return frame.astype(dict.fromkeys(ints, "int64") | {"partial": bool, "existing_share": "float64"})
+    cols = list(zip(*out)) if out else [()] * len(PERIOD_COLUMNS)
+    types = dict.fromkeys(["won_cents", "new_cents", "existing_cents", "active", "new", "returning", "lost"], "int64")
+    types |= {"partial": "bool", "existing_share": "float64"}
+    return pd.DataFrame(
+        {c: np.array(v, dtype=types.get(c, object)) for c, v in zip(PERIOD_COLUMNS, cols)}, columns=PERIOD_COLUMNS
+    )
 
 
 def _quarter(q: pd.Period) -> str:
@@ -198,12 +202,13 @@ def accounts_behind_top_sql(
     return _accounts_behind(engine, scope, (start, end), as_of, figure, n)
 
 
-#: Fixed SQL per figure (no user text): which customers the number counts, over ``ev``.
+#: Fixed SQL per figure (no user text): which customers the number counts, over ``ev`` (the scope's
+#: purchase days) or ``customer_days`` (whose names are the same, ``prev_day`` for ``prev``).
 _PICKS = {
-    "active": "ev.day <= :hi AND :hi < ev.active_until",
-    "new": "ev.day BETWEEN :lo AND :hi AND ev.is_first = 1",
-    "returning": "ev.day BETWEEN :lo AND :hi AND ev.is_back = 1",
-    "lost": "ev.lost_day BETWEEN :lo AND :hi",
+    "active": "day <= :hi AND :hi < active_until",
+    "new": "day BETWEEN :lo AND :hi AND {prev} IS NULL",
+    "returning": "day BETWEEN :lo AND :hi AND is_back = 1",
+    "lost": "lost_day BETWEEN :lo AND :hi",
 }
 
 
@@ -214,22 +219,24 @@ def _behind_rows(scope: Scope, figure: str) -> tuple[str, dict, bool]:
     (its purchase days, their revenue and deal counts); the revenue figures (which split deals by
     kind) and other scopes read their deals (first and last purchase within what the scope sees)."""
     if figure in _PICKS and _stored(scope, "company"):
-        base, params = _base(scope, "company")
-        sql = f"""{base},
-    ids AS (SELECT DISTINCT customer_id FROM ev WHERE {_PICKS[figure]}),
+        # By the integer customer_key (the final select reads the ids and names of the rows it returns).
+        sql = f"""WITH ids AS (
+        SELECT DISTINCT customer_key AS customer_id FROM customer_days
+        WHERE customer_key IS NOT NULL AND day <= :asof AND {_PICKS[figure].format(prev="prev_day")}
+    ),
     per AS (
-        SELECT customer_id, SUM(won_cents) AS won_cents, SUM(deals) AS deals FROM customer_days
-        WHERE customer_id IS NOT NULL AND day BETWEEN :lo AND :hi GROUP BY 1
+        SELECT customer_key, SUM(won_cents) AS won_cents, SUM(deals) AS deals FROM customer_days
+        WHERE customer_key IS NOT NULL AND day BETWEEN :lo AND :hi GROUP BY 1
     ),
     r AS (
         SELECT ids.customer_id, COALESCE(per.won_cents, 0) AS won_cents, COALESCE(per.deals, 0) AS deals
-        FROM ids LEFT JOIN per ON per.customer_id = ids.customer_id
-    )"""  # noqa: S608 - our fragments and fixed SQL per figure; values bound
-        return sql, params, True
+        FROM ids LEFT JOIN per ON per.customer_key = ids.customer_id
+    )"""  # noqa: S608 - fixed SQL per figure; values bound
+        return sql, {}, True
     base, params = _base(scope, "company", live=True)
     kind = {"new_cents": "AND w.business = 'new'", "existing_cents": "AND w.business = 'existing'"}.get(figure, "")
     ids = (
-        f"SELECT DISTINCT customer_id FROM ev WHERE {_PICKS[figure]}"  # noqa: S608 - fixed SQL per figure
+        f"SELECT DISTINCT customer_id FROM ev WHERE {_PICKS[figure].format(prev='prev')}"  # noqa: S608 - fixed SQL
         if figure in _PICKS
         else "SELECT DISTINCT customer_id FROM w WHERE customer_id IS NOT NULL AND close_date BETWEEN :lo AND :hi "  # noqa: S608 - fixed SQL
         + kind
@@ -256,12 +263,15 @@ def _accounts_behind(
     if figure not in FIGURES:
         raise ValueError(f"unknown figure {figure!r}")
     rows, params, stored = _behind_rows(scope, figure)
-    # Stored: names, first and last purchase (up to :hi) read for the rows returned only.
+    # Stored: ``customer_id`` is the integer customer_key (the id order: the same cut and ties); ids,
+    # names, first and last purchase (up to :hi) read for the rows returned only.
     final = (
-        """SELECT top.customer_id, MIN(c.customer) AS customer, top.won_cents, top.deals,
-               MIN(c.day) AS first_purchase, MAX(c.day) AS last_purchase, top.total
-        FROM top JOIN customer_days c ON c.customer_id = top.customer_id AND c.day <= :hi
-        GROUP BY top.customer_id, top.won_cents, top.deals, top.total"""
+        """SELECT k.customer_id, k.customer, top.won_cents, top.deals, k.first_day AS first_purchase,
+               l.last_purchase, top.total
+        FROM top JOIN customer_keys k ON k.customer_key = top.customer_id
+        JOIN (SELECT customer_key, MAX(day) AS last_purchase FROM customer_days
+              WHERE customer_key IN (SELECT customer_id FROM top) AND day <= :hi GROUP BY 1) l
+          ON l.customer_key = top.customer_id"""
         if stored
         else "SELECT * FROM top"
     )

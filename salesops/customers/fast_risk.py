@@ -51,17 +51,24 @@ def accounts_at_risk_sql(engine: Engine, scope: Scope, as_of: date) -> pd.DataFr
 
     sql, binds = _risk_sql(scope, as_of)
     every = f"""{sql}
-    SELECT risk.*, n.customer FROM risk LEFT JOIN ({_NAMES}) n ON n.customer_id = risk.customer_id
-    ORDER BY risk.customer_id
+    SELECT n.customer_id, risk.*, n.customer FROM risk JOIN ({_names(scope)}) n ON n.ck = risk.ck
+    ORDER BY n.customer_id
     """  # noqa: S608 - our fragments; values bound
     got = fetch_frame(engine, sa.text(every), binds)
     return risk.finish_risk(got, pd.Timestamp(as_of))
 
 
-#: Each customer's name: the one stored on their first purchase day (``customer_days`` holds the
-#: same name on every day of a customer). Read for the rows shown only: a name in the per-customer
-#: group-by of the at-risk sums doubled its cost.
-_NAMES = "SELECT customer_id, customer FROM customer_days WHERE prev_day IS NULL AND customer_id IS NOT NULL"
+def _names(scope: Scope) -> str:
+    """Each customer's key in the at-risk sums (``ck``), id and name, read for the rows returned only
+    (a name in the per-customer group-by doubled its cost). Stored scope: ``customer_keys`` (the sums
+    group on the integer ``customer_key``); other scopes: the name stored on each customer's first
+    purchase day in ``customer_days`` (the sums group on the id)."""
+    if fast._stored(scope, "company"):
+        return "SELECT customer_key AS ck, customer_id, customer FROM customer_keys"
+    return (
+        "SELECT customer_id AS ck, customer_id, customer FROM customer_days "
+        "WHERE prev_day IS NULL AND customer_id IS NOT NULL"
+    )
 
 
 def accounts_at_risk_top_sql(engine: Engine, scope: Scope, as_of: date, n: int) -> tuple[pd.DataFrame, int]:
@@ -80,9 +87,8 @@ def accounts_at_risk_top_sql(engine: Engine, scope: Scope, as_of: date, n: int) 
         FROM risk
     ),
     cut AS (SELECT MIN(stake) AS stake FROM (SELECT stake FROM staked ORDER BY stake DESC LIMIT :top) t)
-    SELECT staked.*, n.customer FROM staked JOIN cut ON staked.stake >= cut.stake
-    LEFT JOIN ({_NAMES}) n ON n.customer_id = staked.customer_id
-    ORDER BY staked.customer_id
+    SELECT n.customer_id, staked.*, n.customer FROM staked JOIN cut ON staked.stake >= cut.stake
+    JOIN ({_names(scope)}) n ON n.ck = staked.ck
     """  # noqa: S608 - our fragments; values bound
     with engine.connect() as conn:
         got = [row._asdict() for row in conn.execute(sa.text(top), {**binds, "top": n})]
@@ -92,27 +98,27 @@ def accounts_at_risk_top_sql(engine: Engine, scope: Scope, as_of: date, n: int) 
 
 def _risk_sums(scope: Scope) -> str:
     """The CTE ``s``: per customer who bought in (:two_ago, :asof], the last and prior 12 months'
-    revenue, the last purchase day and the usual cycle on it. Stored scope: one scan of
-    ``customer_days`` (the cycle is stored per day; the last day up to :asof is the one whose next
+    revenue, the last purchase day and the usual cycle on it, by the customer's key ``ck``. Stored
+    scope: one scan of ``customer_days`` grouped by its integer ``customer_key`` (the cycle is stored per day; the last day up to :asof is the one whose next
     purchase, if any, comes after :asof). Other scopes: from the scope's purchase days (``w``, ``ev``)."""
     sums = """SUM(CASE WHEN {d} > :year_ago THEN {c} ELSE 0 END) AS last_12m_cents,
                SUM(CASE WHEN {d} <= :year_ago THEN {c} ELSE 0 END) AS prior_12m_cents,
                MAX({d}) AS last_purchase"""
     if fast._stored(scope, "company"):
         return f"""s AS (
-        SELECT customer_id, {sums.format(d="day", c="won_cents")},
+        SELECT customer_key AS ck, {sums.format(d="day", c="won_cents")},
                MAX(CASE WHEN next_day IS NULL OR next_day > :asof THEN cycle_days END) AS cycle
-        FROM customer_days WHERE customer_id IS NOT NULL AND day > :two_ago AND day <= :asof GROUP BY 1
+        FROM customer_days WHERE customer_key IS NOT NULL AND day > :two_ago AND day <= :asof GROUP BY 1
     )"""  # noqa: S608 - our fragments; values bound
     return f"""s0 AS (
-        SELECT customer_id, {sums.format(d="close_date", c="amount_cents")}
+        SELECT customer_id AS ck, {sums.format(d="close_date", c="amount_cents")}
         FROM w WHERE customer_id IS NOT NULL AND close_date > :two_ago GROUP BY 1
     ),
     g AS (
-        SELECT customer_id, percentile_cont(0.5) WITHIN GROUP (ORDER BY day - prev) AS cycle
-        FROM ev WHERE prev IS NOT NULL AND customer_id IN (SELECT customer_id FROM s0) GROUP BY 1
+        SELECT customer_id AS ck, percentile_cont(0.5) WITHIN GROUP (ORDER BY day - prev) AS cycle
+        FROM ev WHERE prev IS NOT NULL AND customer_id IN (SELECT ck FROM s0) GROUP BY 1
     ),
-    s AS (SELECT s0.*, g.cycle FROM s0 LEFT JOIN g ON g.customer_id = s0.customer_id)"""  # noqa: S608 - ours
+    s AS (SELECT s0.*, g.cycle FROM s0 LEFT JOIN g ON g.ck = s0.ck)"""  # noqa: S608 - ours
 
 
 def _risk_sql(scope: Scope, as_of: date) -> tuple[str, dict]:
@@ -125,16 +131,16 @@ def _risk_sql(scope: Scope, as_of: date) -> tuple[str, dict]:
     sql = f"""{base},
     {_risk_sums(scope)},
     st AS (
-        SELECT o.customer_id, COUNT(*) AS stale_renewals, SUM(COALESCE(o.amount_cents, 0)) AS stale_renewal_cents
-        FROM open_renewals o
+        SELECT n.ck, COUNT(*) AS stale_renewals, SUM(COALESCE(o.amount_cents, 0)) AS stale_renewal_cents
+        FROM open_renewals o JOIN ({_names(scope)}) n ON n.customer_id = o.customer_id
         WHERE (o.close_date < :asof OR COALESCE(o.last_change, o.created_date) < :stale_before) {where}
         GROUP BY 1
     ),
     risk AS (
-        SELECT s.customer_id, s.last_12m_cents, s.prior_12m_cents, s.last_purchase, s.cycle AS usual_cycle_days,
+        SELECT s.ck, s.last_12m_cents, s.prior_12m_cents, s.last_purchase, s.cycle AS usual_cycle_days,
                COALESCE(st.stale_renewals, 0) AS stale_renewals,
                COALESCE(st.stale_renewal_cents, 0) AS stale_renewal_cents
-        FROM s LEFT JOIN st ON st.customer_id = s.customer_id
+        FROM s LEFT JOIN st ON st.ck = s.ck
         WHERE (s.prior_12m_cents > 0 AND s.last_12m_cents <= (1 - :fall) * s.prior_12m_cents)
                OR (s.cycle IS NOT NULL AND CAST(:asof AS DATE) - s.last_purchase > s.cycle + :grace)
                OR st.stale_renewals > 0

@@ -1,9 +1,11 @@
-"""Per-year and per-quarter customer tables (revision 0014): derived from ``customer_days``, rewritten
+"""Per-customer, per-year and per-quarter customer tables (revisions 0014, 0018): derived from ``customer_days``, rewritten
 with the other derived tables (:func:`salesops.store.derived.refresh_derived`) in the transaction of
 every write that changes deals or accounts. Revenue retention and the cohort grid read the years and
 quarters before the one they are measured in from here (tests/unit/test_deal_kinds.py checks each
 table against its definition after every such write).
 
+* ``customer_keys`` (:data:`CUSTOMER_KEYS`, 0018): one row per customer: their number
+  (``customer_days.customer_key``), id, name and first purchase day;
 * ``customer_years`` (:data:`CUSTOMER_YEARS`): each customer's won revenue per calendar year, with
   their cohort (the year of their first purchase day) and that year's revenue;
 * ``cohort_quarters`` (:data:`COHORT_QUARTERS`): per cohort quarter and quarter, the first purchase
@@ -19,6 +21,39 @@ from sqlalchemy import BigInteger, Column, Date, Integer, PrimaryKeyConstraint, 
 from sqlalchemy.engine import Connection
 
 from salesops.store import schema
+
+#: One row per customer: derived data (``customer_days`` on each customer's first purchase day),
+#: rewritten by :func:`refresh_customer_keys` with the other derived tables. The at-risk list and the
+#: drill-down sum per ``customer_key`` and read the ids and names of the rows they return from here.
+customer_keys = Table(
+    "customer_keys",
+    schema.metadata,
+    Column(
+        "customer_key", Integer, nullable=False, autoincrement=False
+    ),  # customer_days.customer_key: 1, 2, ... in id order
+    Column("customer_id", String, nullable=False),
+    Column("customer", String),  # their name (customer_days.customer)
+    Column("first_day", Date, nullable=False),  # their first purchase day
+    PrimaryKeyConstraint("customer_key"),
+)
+
+#: The rows of ``customer_keys``: each customer's first purchase day in ``customer_days``.
+CUSTOMER_KEYS = """
+SELECT customer_key, customer_id, customer, day AS first_day
+FROM customer_days WHERE customer_id IS NOT NULL AND prev_day IS NULL
+"""
+KEY_COLUMNS = "customer_key, customer_id, customer, first_day"
+
+
+def refresh_customer_keys(conn: Connection) -> int:
+    """Rewrite ``customer_keys`` from ``customer_days`` (refresh it first), in the caller's
+    transaction; return its rows. Written in key order."""
+    conn.execute(sa.text("DELETE FROM customer_keys"))
+    conn.execute(sa.text(f"INSERT INTO customer_keys ({KEY_COLUMNS}) {CUSTOMER_KEYS} ORDER BY customer_key"))  # noqa: S608
+    if conn.dialect.name == "postgresql":
+        conn.execute(sa.text("ANALYZE customer_keys"))
+    return int(conn.execute(sa.text("SELECT COUNT(*) FROM customer_keys")).scalar_one())
+
 
 #: Each customer's won revenue per calendar year: derived data (``customer_days`` summed per customer
 #: and year, with the customer's cohort — the year of their first purchase day — and that first

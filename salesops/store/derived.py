@@ -11,9 +11,10 @@ that can change them, so readers get them without recomputing.
   and purchase day (:data:`CUSTOMER_DAYS`), with each customer's first, previous and next purchase
   day and name:
   what the company-wide Customers figures are computed from.
-* ``customer_years`` and ``cohort_quarters`` (:mod:`salesops.store.customer_tables`, right after
-  ``customer_days``): its revenue per customer and calendar year, and the cohort grid's counts per
-  cohort and quarter — revenue retention's past years and the grid's past quarters.
+* ``customer_keys``, ``customer_years`` and ``cohort_quarters`` (:mod:`salesops.store.customer_tables`,
+  right after ``customer_days``): one row per customer (number, id, name, first purchase day), its
+  revenue per customer and calendar year, and the cohort grid's counts per cohort and quarter —
+  the names of the listed customers, revenue retention's past years and the grid's past quarters.
 * :func:`refresh_open_renewals` — ``open_renewals``: open renewal deals with their customer and last
   stage change (:data:`OPEN_RENEWALS`): the stale-renewal warning of the accounts at risk.
 * :func:`refresh_account_roots` — ``account_roots``: top-level accounts with their first won day
@@ -35,7 +36,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from salesops.store import rollups
-from salesops.store.customer_tables import refresh_cohort_quarters, refresh_customer_years
+from salesops.store.customer_tables import refresh_cohort_quarters, refresh_customer_keys, refresh_customer_years
 from salesops.store.sql import WON_KINDS_CTE, WON_KINDS_READ, business_sql, deal_kind_sql, purchase_day_sql
 
 #: Tables whose rows the derived tables are computed from (only the demo writes stage history).
@@ -59,8 +60,9 @@ ORDER BY CASE WHEN wk.kind IS NULL THEN 1 ELSE 0 END, dc.close_date, dc.deal_id
 #: (:func:`~salesops.store.sql.purchase_day_sql`), their usual cycle so far (the median gap between
 #: their purchase days up to this one: the accounts at risk read it on the last day before the
 #: day they are measured at) and their name (the top-level account's name, else
-#: the smallest account text of its won deals); deals with no account are summed per day with no
-#: customer (and none of those columns).
+#: the smallest account text of its won deals) and number (``customer_key``: 1, 2, ... in customer_id
+#: order, revision 0018); deals with no account are summed per day with no customer (and none of those
+#: columns).
 CUSTOMER_DAYS = f""",
 won_days AS (
     SELECT customer_id, close_date AS day, SUM(amount_cents) AS won_cents,
@@ -90,7 +92,8 @@ SELECT y.customer_id, y.day, y.first_day, y.prev_day, y.next_day,
        CASE WHEN y.customer_id IS NOT NULL THEN y.is_back END AS is_back,
        CASE WHEN y.customer_id IS NOT NULL THEN y.lost_day END AS lost_day,
        CASE WHEN y.customer_id IS NOT NULL THEN y.active_until END AS active_until,
-       c.cycle_days, y.won_cents, y.existing_cents, y.deals, y.customer
+       c.cycle_days, y.won_cents, y.existing_cents, y.deals, y.customer,
+       CASE WHEN y.customer_id IS NOT NULL THEN DENSE_RANK() OVER (ORDER BY y.customer_id) END AS customer_key
 FROM (SELECT x.*, {purchase_day_sql("x.day", "x.prev_day", "x.next_day")} FROM x) y
 LEFT JOIN cycles c ON c.customer_id = y.customer_id AND c.day = y.day
 """  # noqa: S608 - our fragments only
@@ -98,7 +101,7 @@ LEFT JOIN cycles c ON c.customer_id = y.customer_id AND c.day = y.day
 #: The columns of ``customer_days``, in the order CUSTOMER_DAYS gives them.
 DAY_COLUMNS = (
     "customer_id, day, first_day, prev_day, next_day, is_back, lost_day, active_until, cycle_days, "
-    "won_cents, existing_cents, deals, customer"
+    "won_cents, existing_cents, deals, customer, customer_key"
 )
 #: Written in day order: DuckDB then skips the row groups outside a query's days.
 _DAYS_FILL = f"""INSERT INTO customer_days ({DAY_COLUMNS})
@@ -179,6 +182,7 @@ def refresh_derived(conn: Connection, changed: Iterable[str] | None = None) -> d
     if tables - {"activities"}:
         counts["deal_kinds"] = refresh_deal_kinds(conn)
         counts["customer_days"] = refresh_customer_days(conn)
+        counts["customer_keys"] = refresh_customer_keys(conn)
         counts["customer_years"] = refresh_customer_years(conn)
         counts["cohort_quarters"] = refresh_cohort_quarters(conn)
         counts["open_renewals"] = refresh_open_renewals(conn)

@@ -2,7 +2,8 @@
 deal kinds (deal_kinds) equal WON_KINDS_CTE, and the customers' purchase days (customer_days) equal
 CUSTOMER_DAYS over it, after the demo build, a deals import, an accounts import that re-links deals,
 a refused import, and the migrations that create the tables for an existing store; so do the
-customers' years and the cohort grid's quarters (customer_years, cohort_quarters) over customer_days."""
+customers' numbers, years and the cohort grid's quarters (customer_keys, customer_years, cohort_quarters)
+over customer_days."""
 
 from __future__ import annotations
 
@@ -14,7 +15,14 @@ from alembic import command
 
 from salesops import ingest, store
 from salesops.store import migrate, schema
-from salesops.store.customer_tables import COHORT_QUARTERS, CUSTOMER_YEARS, QUARTER_COLUMNS, YEAR_COLUMNS
+from salesops.store.customer_tables import (
+    COHORT_QUARTERS,
+    CUSTOMER_KEYS,
+    CUSTOMER_YEARS,
+    KEY_COLUMNS,
+    QUARTER_COLUMNS,
+    YEAR_COLUMNS,
+)
 from salesops.store.derived import ACCOUNT_ROOTS, CUSTOMER_DAYS, DAY_COLUMNS, OPEN_RENEWALS, RENEWAL_COLUMNS
 from salesops.store.sql import WON_KINDS_CTE
 from tests.builders import deal, insert, rep
@@ -72,6 +80,17 @@ def _assert_years_current(engine) -> pd.DataFrame:
     return stored
 
 
+def _assert_keys_current(engine) -> pd.DataFrame:
+    """customer_keys equals CUSTOMER_KEYS evaluated now (over customer_days, checked above): one row
+    per customer, numbered 1, 2, ... in customer id order."""
+    key = ("customer_key",)
+    stored = _frame(engine, f"SELECT {KEY_COLUMNS} FROM customer_keys", key)  # noqa: S608 - constant
+    pd.testing.assert_frame_equal(stored, _frame(engine, CUSTOMER_KEYS, key)[stored.columns])
+    assert list(stored["customer_key"]) == list(range(1, len(stored) + 1))
+    assert stored["customer_id"].is_unique
+    return stored
+
+
 def _assert_quarters_current(engine) -> pd.DataFrame:
     """cohort_quarters equals COHORT_QUARTERS evaluated now (over customer_days, checked above)."""
     key = ("cohort", "quarter")
@@ -84,6 +103,7 @@ def _assert_current(engine) -> pd.DataFrame:
     stored, defined = _stored(engine), _frame(engine, _DEFINED)
     pd.testing.assert_frame_equal(stored, defined)
     _assert_days_current(engine)
+    _assert_keys_current(engine)
     _assert_years_current(engine)
     _assert_quarters_current(engine)
     _assert_renewals_current(engine)
@@ -130,6 +150,9 @@ def test_imports_rewrite_the_kinds_and_an_accounts_import_relinks_deals(empty_en
     assert first.loc["D2", "customer_id"] == "name:acme labs" and first.loc["D2", "kind"] == "new_business"
     years = _texts(_assert_years_current(empty_engine), "customer_id", "year", "won_cents", "base_cents")
     assert years == [("name:acme", "2025", "100000", "100000"), ("name:acme labs", "2025", "30000", "30000")]
+    assert _texts(_assert_keys_current(empty_engine), "customer_key", "customer_id", "customer", "first_day") == [
+        ("1", "name:acme", "Acme", "2025-01-10"), ("2", "name:acme labs", "acme  LABS", "2025-03-01"),
+    ]  # fmt: skip
     ingest.import_frame(
         empty_engine,
         "accounts",
@@ -151,6 +174,7 @@ def test_imports_rewrite_the_kinds_and_an_accounts_import_relinks_deals(empty_en
     assert years == [("A", "2025", "2025", "130000", "130000")]
     quarters = _texts(_assert_quarters_current(empty_engine), "cohort", "quarter", "firsts", "starts", "untils")
     assert quarters == [("2025-01-01", "2025-01-01", "1", "2", "1"), ("2025-01-01", "2026-01-01", "0", "0", "1")]
+    assert _texts(_assert_keys_current(empty_engine), *KEY_COLUMNS.split(", ")) == [("1", "A", "Acme", "2025-01-10")]
 
 
 def test_a_rejected_import_leaves_the_stored_kinds_alone(empty_engine):
@@ -289,6 +313,42 @@ def test_migration_0014_creates_and_fills_the_year_and_quarter_tables(new_store_
         ("2024-10-01", "2024-10-01", "1", "1", "0"), ("2024-10-01", "2025-01-01", "0", "2", "2"),
         ("2024-10-01", "2026-01-01", "0", "0", "1"), ("2025-01-01", "2025-01-01", "1", "1", "0"),
         ("2025-01-01", "2026-01-01", "0", "0", "1"),
+    ]  # fmt: skip
+    engine.dispose()
+
+
+def test_migration_0018_numbers_the_customers_of_an_existing_store(new_store_url):
+    """A store at 0014 whose customer_days has no customer_key and no customer_keys table gets both
+    from 0018: Acme (two days), Beta and Cede numbered 1, 2, 3 in id order on every day, no number on
+    the no-account day; customer_keys one row each with name and first day; the tables derived from
+    customer_days equal their definitions."""
+    engine = store.open_store(new_store_url("at0014"))
+    _org(engine)
+    rows = [
+        ("Cede", 100, date(2025, 3, 1)), ("Acme", 500, date(2025, 1, 10)), ("Beta", 900, date(2025, 2, 1)),
+        ("Acme", 200, date(2025, 4, 2)), (None, 50, date(2025, 4, 2)),
+    ]  # fmt: skip
+    insert(
+        engine,
+        schema.deals,
+        [{**deal(n, "R1", "T1", "won", cents, day), "account": name} for n, (name, cents, day) in enumerate(rows)],
+    )
+    with engine.begin() as conn:
+        conn.execute(sa.text("DROP TABLE customer_keys"))
+        conn.execute(sa.text("ALTER TABLE customer_days DROP COLUMN customer_key"))
+        conn.execute(sa.text("UPDATE alembic_version SET version_num = '0014'"))
+    with engine.begin() as conn:
+        command.upgrade(migrate._config(conn), "head")
+    _assert_current(engine)
+    days = _assert_days_current(engine)
+    days = _texts(days.assign(customer_key=days["customer_key"].astype("Int64")), "customer_id", "day", "customer_key")
+    assert days == [
+        ("None", "2025-04-02", "None"), ("name:acme", "2025-01-10", "1"), ("name:acme", "2025-04-02", "1"),
+        ("name:beta", "2025-02-01", "2"), ("name:cede", "2025-03-01", "3"),
+    ]  # fmt: skip
+    assert _texts(_assert_keys_current(engine), "customer_key", "customer_id", "customer", "first_day") == [
+        ("1", "name:acme", "Acme", "2025-01-10"), ("2", "name:beta", "Beta", "2025-02-01"),
+        ("3", "name:cede", "Cede", "2025-03-01"),
     ]  # fmt: skip
     engine.dispose()
 

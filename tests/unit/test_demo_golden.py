@@ -27,6 +27,7 @@ GOLDEN = {
     "rep_activity_days": (105988, "6ce42839ad3d03102d877c32182dcbf2"),  # rollup of activities (0013, #20)
     "customer_years": (3393, "bc0c82cca85ecdb39a638d58f4b67ba9"),  # derived from customer_days (#19, 0014)
     "cohort_quarters": (137, "63e630311299d467b8dcb2e6233dae8f"),  # derived from customer_days (#19, 0014)
+    "customer_keys": (2175, "762b31015fe55a1fc70d4820acf4f644"),  # derived from customer_days (#19, 0018)
     "deal_changes": (4040, "b8651ef6365714dd2b39645eb7490309"),  # + the planted pushes (#14)
     "deal_stage_history": (87052, "819e78ce25aa73a81257d9a5b0ece8db"),  # + the planted deals (#14)
     "deals": (18367, "f14b120a02893ea2c5bd03eee1c5482d"),  # + 4 planted flaws; probability in basis points (#14)
@@ -69,8 +70,13 @@ GENERATED = {
 
 
 #: Columns left out of the hash: survey links carry random tokens (by design, #13); deal_kinds'
-#: copies of the deal's columns (revision 0010) are checked equal to ``deals`` by test_deal_kinds.py.
-_LEFT_OUT = {"survey_invites": ("token",), "deal_kinds": ("rep_id", "team_id", "close_date", "amount_cents", "account")}
+#: copies of the deal's columns (revision 0010) are checked equal to ``deals`` by test_deal_kinds.py
+#: (so is customer_days' customer_key against its definition).
+_LEFT_OUT = {
+    "survey_invites": ("token",),
+    "deal_kinds": ("rep_id", "team_id", "close_date", "amount_cents", "account"),
+    "customer_days": ("customer_key",),  # revision 0018: numbers in id order, checked by test_deal_kinds.py
+}
 
 
 def _rows(name: str, where: str = "TRUE") -> str:

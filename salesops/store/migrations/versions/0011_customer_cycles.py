@@ -14,7 +14,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from salesops.store.derived import refresh_customer_days
+from salesops.store.derived import DAY_COLUMNS, refresh_customer_days
 
 revision = "0011"
 down_revision = "0010"
@@ -27,9 +27,11 @@ def upgrade() -> None:
     found = bind.execute(  # information_schema: the inspector's get_columns fails on DuckDB
         sa.text("SELECT column_name FROM information_schema.columns WHERE table_name = 'customer_days'")
     )
-    if "cycle_days" not in {r[0] for r in found}:
+    columns = {r[0] for r in found}
+    if "cycle_days" not in columns:
         op.add_column("customer_days", sa.Column("cycle_days", sa.Double(), nullable=True))
-    refresh_customer_days(bind)
+    if {c.strip() for c in DAY_COLUMNS.split(",")} <= columns | {"cycle_days"}:
+        refresh_customer_days(bind)  # else a later revision (0018) adds the columns this code writes, and fills it
 
 
 def downgrade() -> None:
