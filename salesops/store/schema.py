@@ -183,9 +183,7 @@ customer_days = Table(
     Column("existing_cents", BigInteger, nullable=False),  # of it, existing business (renewal, expansion, existing)
     Column("deals", Integer, nullable=False),
     Column("customer", String),  # the customer's name: its top-level account's, else its deals' smallest account text
-    # The customer's number (revision 0018): 1, 2, ... in customer_id order, NULL with no customer;
-    # the per-customer sums group and join on it (an integer key: a third of the cost of the text id).
-    Column("customer_key", Integer),
+    Column("customer_key", Integer),  # 1, 2, ... in customer_id order (0018; customer_tables.customer_keys)
 )
 
 #: Open renewal deals with a customer and their last stage change: derived data (the stale-renewal
