@@ -163,9 +163,8 @@ deal_kinds = Table(
 #: Each customer's won purchase days: derived data, the won deals of ``deal_kinds`` summed per
 #: (customer, close day) with the customer's previous and next purchase day, rewritten whole by
 #: :func:`salesops.store.derived.refresh_customer_days` right after ``deal_kinds`` (same writes,
-#: same transaction). The company-wide Customers figures read it instead of rebuilding the purchase
-#: days (a window over every won deal) on each call. Rows with no customer hold the won revenue of
-#: deals with no account, per day (no previous or next day).
+#: same transaction): what the company-wide Customers figures read. Rows with no customer hold the
+#: won revenue of deals with no account, per day (no previous or next day).
 customer_days = Table(
     "customer_days",
     metadata,
