@@ -56,18 +56,12 @@ class HealthSettings:
 
 
 def _stale() -> str:
+    # The open deals' last touch is stored (salesops.store.health_tables.touches_sql): the latest of
+    # the created date, the latest stage change and the latest activity, kept by every write.
     return """
-        WITH stages AS (SELECT deal_id, MAX(entered_at) AS at FROM deal_stage_history GROUP BY deal_id),
-        acts AS (SELECT deal_id, MAX(occurred_at) AS at FROM activities WHERE deal_id IS NOT NULL GROUP BY deal_id),
-        touched AS (
-            SELECT d.deal_id, GREATEST(d.created_date, COALESCE(s.at, d.created_date),
-                                       COALESCE(a.at, d.created_date)) AS last_touch
-            FROM deals d LEFT JOIN stages s ON s.deal_id = d.deal_id LEFT JOIN acts a ON a.deal_id = d.deal_id
-            WHERE d.outcome = 'open')
-        SELECT 'stale' AS "check", d.team_id, d.rep_id, d.deal_id AS record_id, COALESCE(d.name, d.account, d.deal_id) AS label,
-               d.amount_cents AS value_cents,
+        SELECT 'stale' AS "check", t.team_id, t.rep_id, t.deal_id AS record_id, t.label, t.amount_cents AS value_cents,
                'no stage change or activity since ' || CAST(t.last_touch AS VARCHAR) AS detail
-        FROM deals d JOIN touched t ON t.deal_id = d.deal_id
+        FROM open_deal_touches t
         WHERE t.last_touch < :stale_before"""
 
 
@@ -87,15 +81,11 @@ _QUERIES = {
         SELECT 'missing_amount' AS "check", d.team_id, d.rep_id, d.deal_id AS record_id, COALESCE(d.name, d.account, d.deal_id) AS label,
                CAST(NULL AS BIGINT) AS value_cents, d.outcome || ' deal without an amount' AS detail
         FROM deals d WHERE d.amount_cents IS NULL AND d.outcome IN ('open', 'won')""",
+    # The duplicate groups are stored (salesops.store.health_tables.DUPLICATES), kept by every deals write.
     "duplicate": """
-        SELECT 'duplicate' AS "check", d.team_id, d.rep_id, d.deal_id AS record_id, COALESCE(d.name, d.account, d.deal_id) AS label,
-               d.amount_cents AS value_cents,
-               'same account, amount and close month as ' || CAST(g.n - 1 AS VARCHAR) || ' other deal(s)' AS detail
-        FROM deals d JOIN (
-            SELECT account, amount_cents, date_trunc('month', close_date) AS m, COUNT(*) AS n FROM deals
-            WHERE account IS NOT NULL AND amount_cents IS NOT NULL AND close_date IS NOT NULL
-            GROUP BY 1, 2, 3 HAVING COUNT(*) > 1) g
-          ON g.account = d.account AND g.amount_cents = d.amount_cents AND g.m = date_trunc('month', d.close_date)""",
+        SELECT 'duplicate' AS "check", g.team_id, g.rep_id, g.deal_id AS record_id, g.label, g.amount_cents AS value_cents,
+               'same account, amount and close month as ' || CAST(g.others AS VARCHAR) || ' other deal(s)' AS detail
+        FROM deal_duplicates g""",
     "import_warning": """
         SELECT 'import_warning' AS "check", d.team_id, d.rep_id, w.record_id, COALESCE(d.name, d.account, d.deal_id) AS label,
                d.amount_cents AS value_cents, w.kind || ': ' || w.reason || ' (import #' || CAST(w.import_id AS VARCHAR)

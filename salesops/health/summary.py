@@ -100,17 +100,18 @@ def flagged_share(engine: Engine, scope: Scope, settings: HealthSettings) -> tup
     The one-line warning the Home and Team performance pages show ("8 % of this pipeline is stale
     — see Data health"). 0.0 when the scope has no open pipeline.
     """
-    where, params = scope_filter(scope, "d")
+    # Read from the stored open deals with their last touch (salesops.store.health_tables): the stale
+    # check is "last touch before the stale period", past close "expected close date before today".
+    where, params = scope_filter(scope, "t")
+    bad = "(t.last_touch < :stale_before OR t.close_date < :today)"
     row = store.read_frame(
         engine,
         sa.text(
-            f"""WITH bad AS (SELECT DISTINCT record_id FROM ({flags_sql(("stale", "past_close"))}) AS f)
-                SELECT CAST(COALESCE(SUM(d.amount_cents), 0) AS BIGINT) AS total_cents,
-                       CAST(COALESCE(SUM(CASE WHEN b.record_id IS NOT NULL THEN d.amount_cents END), 0) AS BIGINT)
-                           AS hit_cents,
-                       COUNT(b.record_id) AS hit
-                FROM deals d LEFT JOIN bad b ON b.record_id = d.deal_id
-                WHERE d.outcome = 'open' {where}"""  # noqa: S608 - fixed SQL; scope_filter binds its values
+            f"""SELECT CAST(COALESCE(SUM(t.amount_cents), 0) AS BIGINT) AS total_cents,
+                       CAST(COALESCE(SUM(CASE WHEN {bad} THEN t.amount_cents END), 0) AS BIGINT) AS hit_cents,
+                       COUNT(CASE WHEN {bad} THEN 1 END) AS hit
+                FROM open_deal_touches t
+                WHERE TRUE {where}"""  # noqa: S608 - fixed SQL; scope_filter binds its values
         ),
         {**query_params(settings), **params},
     ).iloc[0]

@@ -17,7 +17,7 @@ from sqlalchemy.engine import Connection, Engine
 from salesops import store
 from salesops.ingest.report import ImportReport
 from salesops.ingest.validate import Plan
-from salesops.store import derived, rollups, schema
+from salesops.store import derived, health_tables, rollups, schema
 from salesops.store.staging import create_stage
 
 Progress = Callable[[float, str], None]
@@ -57,6 +57,7 @@ def merge_stage(conn: Connection, table: sa.Table, stage: sa.Table, provided: tu
     ).one()
     if (added or updated) and table.name == "activities":  # its rollup is rewritten for these days alone
         rollups.note_touched_days(conn, stg, on, diff)
+        health_tables.note_touched_deals(conn, stg, on, diff)  # and the open deals' last touch, for these deals
     if added or updated:
         sets = [f'"{col}" = EXCLUDED."{col}"' for col in compare]
         if keep_team:

@@ -21,6 +21,8 @@ that can change them, so readers get them without recomputing.
   (:data:`ACCOUNT_ROOTS`): the prospects.
 * the rollups ``rep_days`` and ``rep_activity_days`` (:mod:`salesops.store.rollups`): the deals
   and the activities per rep, team and day.
+* the data-health tables ``open_deal_touches`` and ``deal_duplicates``
+  (:mod:`salesops.store.health_tables`): each open deal's last touch, and the likely duplicates.
 
 Writers call :func:`refresh_derived` (all of them, in order, or those of the source tables they
 changed): the demo build, and every import that writes deals, accounts or activities
@@ -35,7 +37,7 @@ from collections.abc import Iterable
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from salesops.store import rollups
+from salesops.store import health_tables, rollups
 from salesops.store.customer_tables import refresh_cohort_quarters, refresh_customer_keys, refresh_customer_years
 from salesops.store.sql import WON_KINDS_CTE, WON_KINDS_READ, business_sql, deal_kind_sql, purchase_day_sql
 
@@ -176,7 +178,9 @@ def refresh_derived(conn: Connection, changed: Iterable[str] | None = None) -> d
     """Rewrite the derived tables after a write to the ``changed`` source tables (all of them when
     None), in the caller's transaction; return the rewritten tables' row counts. The rollup of
     activities (:mod:`salesops.store.rollups`) is rewritten only when activities changed, the others
-    when deals, accounts or the stage history did."""
+    when deals, accounts or the stage history did; the open deals' last touch
+    (:mod:`salesops.store.health_tables`) whole when deals or the stage history changed, else for the
+    deals an activities import noted."""
     tables = SOURCES if changed is None else SOURCES & set(changed)
     counts: dict[str, int] = {}
     if tables - {"activities"}:
@@ -189,6 +193,10 @@ def refresh_derived(conn: Connection, changed: Iterable[str] | None = None) -> d
         counts["account_roots"] = refresh_account_roots(conn)
     if "deals" in tables:
         counts["rep_days"] = rollups.refresh_rep_days(conn)
+        counts["deal_duplicates"] = health_tables.refresh_duplicates(conn)
     if "activities" in tables:
         counts["rep_activity_days"] = rollups.refresh_activity_days(conn)
+    if tables & {"deals", "deal_stage_history", "activities"}:
+        whole = bool(tables & {"deals", "deal_stage_history"})
+        counts["open_deal_touches"] = health_tables.refresh_touches(conn, whole=whole)
     return counts

@@ -415,6 +415,6 @@ audit_log = Table(
     Column("details", Text, nullable=False, default=""),
 )
 
-# Rollup tables (0013: rep_days, rep_activity_days; 0014: customer_years, cohort_quarters) are defined
-# on this metadata in salesops/store/rollups.py and customer_tables.py; importing them registers them.
-from salesops.store import customer_tables, rollups  # noqa: E402,F401
+# Derived tables defined on this metadata in rollups.py (0013), customer_tables.py (0014, 0018) and
+# health_tables.py (0017: open_deal_touches, deal_duplicates); importing them registers them.
+from salesops.store import customer_tables, health_tables, rollups  # noqa: E402,F401

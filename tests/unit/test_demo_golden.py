@@ -28,6 +28,8 @@ GOLDEN = {
     "customer_years": (3393, "bc0c82cca85ecdb39a638d58f4b67ba9"),  # derived from customer_days (#19, 0014)
     "cohort_quarters": (137, "63e630311299d467b8dcb2e6233dae8f"),  # derived from customer_days (#19, 0014)
     "customer_keys": (2175, "762b31015fe55a1fc70d4820acf4f644"),  # derived from customer_days (#19, 0018)
+    "open_deal_touches": (1428, "354508a0e4f913fc32652e170eef4396"),  # derived: open deals' last touch (0017, #20)
+    "deal_duplicates": (2, "08a6e19fd9454c8f093ebe9d9757e180"),  # derived: the duplicate check's rows (0017, #20)
     "deal_changes": (4040, "b8651ef6365714dd2b39645eb7490309"),  # + the planted pushes (#14)
     "deal_stage_history": (87052, "819e78ce25aa73a81257d9a5b0ece8db"),  # + the planted deals (#14)
     "deals": (18367, "f14b120a02893ea2c5bd03eee1c5482d"),  # + 4 planted flaws; probability in basis points (#14)
