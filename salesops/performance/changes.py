@@ -22,7 +22,6 @@ from sqlalchemy.engine import Engine
 
 from salesops.performance.queries import result_frame
 from salesops.scope import Scope, period_start
-from salesops.store.dialect import try_cast
 from salesops.store.sql import scope_filter
 
 #: Kinds of change, in the order the review walks through them.
@@ -37,18 +36,6 @@ CHANGE_COLUMNS = [
 def week_of(scope: Scope) -> tuple[date, date]:
     """(Monday, last day) of the week reviewed for a scope: the week of its end, cut at the end."""
     return period_start(scope.end, "week"), scope.end
-
-
-def _change_kind(bind) -> str:
-    """Kind of a logged change (None for a change that moved nothing: same value, or unreadable)."""
-    new_d, old_d = try_cast(bind, "c.new_value", "DATE"), try_cast(bind, "c.old_value", "DATE")
-    new_n, old_n = try_cast(bind, "c.new_value", "BIGINT"), try_cast(bind, "c.old_value", "BIGINT")
-    return f"""CASE
-        WHEN c.field = 'close_date' AND {new_d} > {old_d} THEN 'pushed'
-        WHEN c.field = 'close_date' AND {new_d} < {old_d} THEN 'pulled in'
-        WHEN c.field = 'amount_cents' AND {new_n} > {old_n} THEN 'amount up'
-        WHEN c.field = 'amount_cents' AND {new_n} < {old_n} THEN 'amount down'
-    END"""
 
 
 @dataclass(frozen=True)
@@ -78,43 +65,39 @@ def week_review(engine: Engine, scope: Scope, limit: int | None = None) -> WeekR
     start, end = week_of(scope)
     where, params = scope_filter(scope, alias="d")
     order = " ".join(f"WHEN '{k}' THEN {i}" for i, k in enumerate(KINDS))
+    wide = ", ".join(_WIDE)
     sql = sa.text(
         f"""
         WITH ev AS MATERIALIZED (
-            SELECT 'created' AS kind, d.created_date AS "on", d.deal_id, d.amount_cents,
+            SELECT 'created' AS kind, d.created_date AS "on", d.deal_id, d.amount_cents, {_NO_WIDE},
                    CAST(NULL AS VARCHAR) AS old_value, CAST(NULL AS VARCHAR) AS new_value,
                    CAST(NULL AS BIGINT) AS days_moved, CAST(NULL AS BIGINT) AS amount_change_cents
             FROM deals d WHERE d.created_date BETWEEN :start AND :end {where}
             UNION ALL
-            SELECT d.outcome, d.close_date, d.deal_id, d.amount_cents, NULL, NULL, NULL, NULL
+            SELECT d.outcome, d.close_date, d.deal_id, d.amount_cents, {_NO_WIDE}, NULL, NULL, NULL, NULL
             FROM deals d WHERE d.outcome IN ('won', 'lost') AND d.close_date BETWEEN :start AND :end {where}
             UNION ALL
-            SELECT {_change_kind(engine)},
-                   c.changed_at, c.deal_id, d.amount_cents, c.old_value, c.new_value,
-                   CASE WHEN c.field = 'close_date'
-                        THEN {try_cast(engine, "c.new_value", "DATE")} - {try_cast(engine, "c.old_value", "DATE")} END,
-                   CASE WHEN c.field = 'amount_cents'
-                        THEN {try_cast(engine, "c.new_value", "BIGINT")} - {try_cast(engine, "c.old_value", "BIGINT")} END
-            FROM deal_changes c JOIN deals d ON d.deal_id = c.deal_id
-            WHERE c.changed_at BETWEEN :start AND :end {where}
+            SELECT d.kind, d.changed_at, d.deal_id, d.amount_cents, {", ".join(f"d.{c}" for c in _WIDE)},
+                   d.old_value, d.new_value, d.days_moved, d.amount_change_cents
+            FROM deal_change_days d
+            WHERE d.changed_at BETWEEN :start AND :end {where}
         ),
         cnt AS (
             SELECT kind, COUNT(*) AS deals, COALESCE(SUM(amount_cents), 0) AS amount_sum
-            FROM ev WHERE kind IS NOT NULL GROUP BY kind
+            FROM ev GROUP BY kind
         ),
         top AS (
-            SELECT * FROM ev WHERE kind IS NOT NULL
+            SELECT * FROM ev
             ORDER BY CASE kind {order} END, "on", deal_id
             LIMIT :limit
         )
         SELECT * FROM (
-        SELECT 0 AS part, kind, NULL AS "on", NULL AS deal_id, NULL AS name, NULL AS account, NULL AS rep_id,
-               NULL AS rep, NULL AS team_id, NULL AS stage, NULL AS outcome, amount_sum AS amount_cents,
+        SELECT 0 AS part, kind, NULL AS "on", NULL AS deal_id, {_NO_WIDE}, amount_sum AS amount_cents,
                CAST(NULL AS VARCHAR) AS old_value, CAST(NULL AS VARCHAR) AS new_value,
                CAST(NULL AS BIGINT) AS days_moved, CAST(NULL AS BIGINT) AS amount_change_cents, deals
         FROM cnt
         UNION ALL
-        SELECT 1, kind, "on", deal_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, amount_cents,
+        SELECT 1, kind, "on", deal_id, {wide}, amount_cents,
                old_value, new_value, days_moved, amount_change_cents, NULL
         FROM top
         ) u
@@ -132,7 +115,7 @@ def week_review(engine: Engine, scope: Scope, limit: int | None = None) -> WeekR
     counts = pd.DataFrame([(k, *got.get(k, (0, 0))) for k in KINDS], columns=["kind", "deals", "amount_cents"])
     if frame.empty:
         return WeekReview(counts, pd.DataFrame(columns=CHANGE_COLUMNS))
-    listed = _with_deal_columns(engine, frame.reset_index(drop=True))[CHANGE_COLUMNS]
+    listed = _with_deal_columns(engine, frame.reset_index(drop=True), start, end)[CHANGE_COLUMNS]
     listed["on"] = pd.to_datetime(listed["on"]).dt.date
     for col in ("amount_cents", "days_moved", "amount_change_cents"):
         listed[col] = pd.to_numeric(listed[col]).astype("Int64")
@@ -145,23 +128,39 @@ def week_review(engine: Engine, scope: Scope, limit: int | None = None) -> WeekR
     return WeekReview(counts, listed)
 
 
+#: The deal columns listed with a change (``deal_change_days`` carries their copies).
+_WIDE = ("name", "account", "rep_id", "team_id", "stage", "outcome")
+_NO_WIDE = ", ".join(f"CAST(NULL AS VARCHAR) AS {c}" for c in _WIDE)
+
+# The created, won and lost deals of the listed rows, by id, within the week's days (created or
+# closed in it: DuckDB then reads only those days' row groups instead of every deal's id).
 _DEAL_COLUMNS = sa.text(
     """
-    SELECT d.deal_id, d.name, d.account, d.rep_id, r.name AS rep, d.team_id, d.stage, d.outcome
-    FROM deals d LEFT JOIN reps r ON r.rep_id = d.rep_id
-    WHERE d.deal_id IN :ids
+    SELECT deal_id, name, account, rep_id, team_id, stage, outcome FROM deals
+    WHERE created_date BETWEEN :start AND :end AND deal_id IN :ids
+    UNION
+    SELECT deal_id, name, account, rep_id, team_id, stage, outcome FROM deals
+    WHERE outcome IN ('won', 'lost') AND close_date BETWEEN :start AND :end AND deal_id IN :ids
     """
 ).bindparams(sa.bindparam("ids", expanding=True))
 
 
-def _with_deal_columns(engine: Engine, listed: pd.DataFrame) -> pd.DataFrame:
-    """The listed changes (in their order) with their deal's name, account, rep, team, stage and outcome."""
-    ids = sorted(set(listed["deal_id"]))
+def _with_deal_columns(engine: Engine, listed: pd.DataFrame, start: date, end: date) -> pd.DataFrame:
+    """The listed events (in their order) with their deal's name, account, rep (id and name), team,
+    stage and outcome: the changes have them from ``deal_change_days``; the created, won and lost
+    deals are read here."""
+    events = listed["kind"].isin(("created", "won", "lost"))
+    ids = sorted(set(listed.loc[events, "deal_id"]))
     step = 5_000  # bound parameters per statement (PostgreSQL allows 65,535)
     with engine.connect() as conn:
         parts = [
-            result_frame(conn.execute(_DEAL_COLUMNS, {"ids": ids[i : i + step]})) for i in range(0, len(ids), step)
+            result_frame(conn.execute(_DEAL_COLUMNS, {"ids": ids[i : i + step], "start": start, "end": end}))
+            for i in range(0, len(ids), step)
         ]
-    deals = pd.concat(parts, ignore_index=True)
-    out = listed.drop(columns=["name", "account", "rep_id", "rep", "team_id", "stage", "outcome"])
-    return out.merge(deals, on="deal_id", how="left", validate="many_to_one")
+        reps = result_frame(conn.execute(sa.text("SELECT rep_id, name AS rep FROM reps")))
+    out = listed.copy()
+    if parts:
+        deals = pd.concat(parts, ignore_index=True).set_index("deal_id")
+        for col in _WIDE:
+            out.loc[events, col] = out.loc[events, "deal_id"].map(deals[col]).to_numpy()
+    return out.merge(reps, on="rep_id", how="left", validate="many_to_one")

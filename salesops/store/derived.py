@@ -20,9 +20,11 @@ that can change them, so readers get them without recomputing.
 * :func:`refresh_account_roots` — ``account_roots``: top-level accounts with their first won day
   (:data:`ACCOUNT_ROOTS`): the prospects.
 * the rollups ``rep_days`` and ``rep_activity_days`` (:mod:`salesops.store.rollups`): the deals
-  and the activities per rep, team and day.
+  and the activities per rep, team and day;
 * the data-health tables ``open_deal_touches`` and ``deal_duplicates``
-  (:mod:`salesops.store.health_tables`): each open deal's last touch, and the likely duplicates.
+  (:mod:`salesops.store.health_tables`): each open deal's last touch, and the likely duplicates;
+* ``rep_months`` (rep_days per month), ``deal_change_days`` (the logged changes with their kind and
+  deal) and the quotas' ``period_end`` (:mod:`salesops.store.period_tables`).
 
 Writers call :func:`refresh_derived` (all of them, in order, or those of the source tables they
 changed): the demo build, and every import that writes deals, accounts or activities
@@ -37,12 +39,15 @@ from collections.abc import Iterable
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from salesops.store import health_tables, rollups
+from salesops.store import health_tables, period_tables, rollups
 from salesops.store.customer_tables import refresh_cohort_quarters, refresh_customer_keys, refresh_customer_years
 from salesops.store.sql import WON_KINDS_CTE, WON_KINDS_READ, business_sql, deal_kind_sql, purchase_day_sql
 
-#: Tables whose rows the derived tables are computed from (only the demo writes stage history).
-SOURCES = frozenset({"deals", "accounts", "deal_stage_history", "activities"})
+#: Tables whose rows the derived tables are computed from (only the demo writes stage history and
+#: the change log; quotas get their period end, :mod:`salesops.store.period_tables`).
+SOURCES = frozenset({"deals", "accounts", "deal_stage_history", "activities", "deal_changes", "quotas"})
+#: The sources of the customer tables (deal_kinds and the tables built on it).
+_CUSTOMER_SOURCES = frozenset({"deals", "accounts", "deal_stage_history"})
 
 #: The copied deal columns, after deal_id, customer_id and kind.
 COPIED = ("rep_id", "team_id", "close_date", "amount_cents", "account")
@@ -180,10 +185,11 @@ def refresh_derived(conn: Connection, changed: Iterable[str] | None = None) -> d
     activities (:mod:`salesops.store.rollups`) is rewritten only when activities changed, the others
     when deals, accounts or the stage history did; the open deals' last touch
     (:mod:`salesops.store.health_tables`) whole when deals or the stage history changed, else for the
-    deals an activities import noted."""
+    deals an activities import noted; ``rep_days`` and ``rep_months`` when deals did,
+    ``deal_change_days`` when deals or their change log did, the quotas' period ends when quotas did."""
     tables = SOURCES if changed is None else SOURCES & set(changed)
     counts: dict[str, int] = {}
-    if tables - {"activities"}:
+    if tables & _CUSTOMER_SOURCES:
         counts["deal_kinds"] = refresh_deal_kinds(conn)
         counts["customer_days"] = refresh_customer_days(conn)
         counts["customer_keys"] = refresh_customer_keys(conn)
@@ -194,9 +200,14 @@ def refresh_derived(conn: Connection, changed: Iterable[str] | None = None) -> d
     if "deals" in tables:
         counts["rep_days"] = rollups.refresh_rep_days(conn)
         counts["deal_duplicates"] = health_tables.refresh_duplicates(conn)
+        counts["rep_months"] = period_tables.refresh_rep_months(conn)
+    if tables & {"deals", "deal_changes"}:
+        counts["deal_change_days"] = period_tables.refresh_change_days(conn)
     if "activities" in tables:
         counts["rep_activity_days"] = rollups.refresh_activity_days(conn)
     if tables & {"deals", "deal_stage_history", "activities"}:
         whole = bool(tables & {"deals", "deal_stage_history"})
         counts["open_deal_touches"] = health_tables.refresh_touches(conn, whole=whole)
+    if "quotas" in tables:
+        period_tables.refresh_quota_ends(conn)  # a column of the source, not a table of its own
     return counts

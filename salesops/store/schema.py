@@ -80,6 +80,7 @@ quotas = Table(
     Column("period_type", String, nullable=False),  # week / month / quarter / year
     Column("period_start", Date, nullable=False),
     Column("amount_cents", BigInteger, nullable=False),  # the ramped quota, as assigned
+    Column("period_end", Date),  # 0016: the last day, sql.QUOTA_PERIOD_END (set by derived.refresh_derived)
     PrimaryKeyConstraint("rep_id", "period_type", "period_start"),
 )
 
@@ -415,6 +416,5 @@ audit_log = Table(
     Column("details", Text, nullable=False, default=""),
 )
 
-# Derived tables defined on this metadata in rollups.py (0013), customer_tables.py (0014, 0018) and
-# health_tables.py (0017: open_deal_touches, deal_duplicates); importing them registers them.
-from salesops.store import customer_tables, health_tables, rollups  # noqa: E402,F401
+# Derived tables on this metadata: rollups, customer_tables, health_tables, period_tables modules.
+from salesops.store import customer_tables, health_tables, period_tables, rollups  # noqa: E402,F401

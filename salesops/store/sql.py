@@ -78,25 +78,21 @@ def _quota_period_end(alias: str = "") -> str:
     return f"CAST(CASE {col}period_type {whens} ELSE {col}period_start + {PERIOD_STEP[GRAINS[-1]]} - INTERVAL '1 day' END AS DATE)"
 
 
-#: A quota row's last day, from its period_type (a year when the type is not one of the others).
+#: A quota row's last day, from its period_type (a year when the type is not one of the others):
+#: the one definition, stored in ``quotas.period_end`` at write time (revision 0016).
 QUOTA_PERIOD_END = _quota_period_end()
 
 
 def quota_rows(lo: str = "q_start", hi: str = "q_end") -> str:
     """Quota rows that overlap the window [:lo, :hi]: rep_id, period_start, period_end, amount_cents.
 
-    A quota row lasts at most a year, so rows starting 13 months or more before the window cannot
-    reach it: that bound lets the scan skip them before the period arithmetic runs.
+    ``period_end`` is the stored :data:`QUOTA_PERIOD_END` (revision 0016; every write of quotas sets
+    it, :func:`salesops.store.period_tables.refresh_quota_ends`), so no interval arithmetic runs here.
     """
     return f"""
         SELECT rep_id, period_start, period_end, amount_cents
-        FROM (
-            SELECT rep_id, period_start, amount_cents, {QUOTA_PERIOD_END} AS period_end
-            FROM quotas
-            WHERE period_start <= CAST(:{hi} AS DATE)
-              AND period_start > CAST(:{lo} AS DATE) - INTERVAL '13 months'
-        ) qr
-        WHERE period_end >= CAST(:{lo} AS DATE)
+        FROM quotas
+        WHERE period_start <= CAST(:{hi} AS DATE) AND period_end >= CAST(:{lo} AS DATE)
     """  # noqa: S608 - our fragment; bind names come from the callers' code
 
 

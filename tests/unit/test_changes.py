@@ -7,10 +7,10 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from salesops import store
 from salesops.performance import changes
 from salesops.scope import Scope
 from salesops.store import schema
+from tests.builders import insert
 from tests.unit.test_metrics import build_org
 
 #: Week of Mon 29 Jun – Tue 30 Jun 2026 (the end of Q2 is a Tuesday).
@@ -30,7 +30,7 @@ def org(empty_engine):
             "new_value": ["2026-06-25", "2026-08-15", "1000000", "2000000"],
         }
     )
-    store.write(empty_engine, lambda c: store.bulk_insert(c, schema.deal_changes, log), "changes")
+    insert(empty_engine, schema.deal_changes, log)  # refreshes deal_change_days, as every writer of changes does
     return empty_engine
 
 

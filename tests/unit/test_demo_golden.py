@@ -30,6 +30,8 @@ GOLDEN = {
     "customer_keys": (2175, "762b31015fe55a1fc70d4820acf4f644"),  # derived from customer_days (#19, 0018)
     "open_deal_touches": (1428, "354508a0e4f913fc32652e170eef4396"),  # derived: open deals' last touch (0017, #20)
     "deal_duplicates": (2, "08a6e19fd9454c8f093ebe9d9757e180"),  # derived: the duplicate check's rows (0017, #20)
+    "rep_months": (3141, "7de250ac13c80849f64758a88cf5e21f"),  # rep_days per month (0016, #20)
+    "deal_change_days": (4040, "f6dca2653f532aa6633d99b7d517c249"),  # the change log with kinds (0016, #20)
     "deal_changes": (4040, "b8651ef6365714dd2b39645eb7490309"),  # + the planted pushes (#14)
     "deal_stage_history": (87052, "819e78ce25aa73a81257d9a5b0ece8db"),  # + the planted deals (#14)
     "deals": (18367, "f14b120a02893ea2c5bd03eee1c5482d"),  # + 4 planted flaws; probability in basis points (#14)
@@ -73,11 +75,13 @@ GENERATED = {
 
 #: Columns left out of the hash: survey links carry random tokens (by design, #13); deal_kinds'
 #: copies of the deal's columns (revision 0010) are checked equal to ``deals`` by test_deal_kinds.py
-#: (so is customer_days' customer_key against its definition).
+#: (so is customer_days' customer_key against its definition); quotas' period end (revision 0016)
+#: is checked equal to its definition by test_rollups.py.
 _LEFT_OUT = {
     "survey_invites": ("token",),
     "deal_kinds": ("rep_id", "team_id", "close_date", "amount_cents", "account"),
     "customer_days": ("customer_key",),  # revision 0018: numbers in id order, checked by test_deal_kinds.py
+    "quotas": ("period_end",),
 }
 
 

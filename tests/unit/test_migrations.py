@@ -47,6 +47,8 @@ def _legacy_store(url: str) -> dict[str, int]:
             "customer_keys",
             "open_deal_touches",
             "deal_duplicates",
+            "rep_months",
+            "deal_change_days",
         ):  # users, audit_log and the derived tables: the demo writes them (forecast_backtests: counted)
             table = schema.metadata.tables[name].to_metadata(then)
             for column in table.columns:
@@ -55,10 +57,12 @@ def _legacy_store(url: str) -> dict[str, int]:
             table.create(conn)
         # The demo writes basis points (revision 0008): a temporary column, copied to the old 0..1 one.
         conn.execute(sa.text("ALTER TABLE deals ADD COLUMN probability_bp INTEGER"))
+        conn.execute(sa.text("ALTER TABLE quotas ADD COLUMN period_end DATE"))  # the demo sets it (0016): dropped below
     build_demo(engine, seed=SEED, scale="small", today=TODAY)
     with engine.begin() as conn:
         conn.execute(sa.text("UPDATE deals SET probability = CAST(probability_bp AS DOUBLE PRECISION) / 10000"))
         conn.execute(sa.text("ALTER TABLE deals DROP COLUMN probability_bp"))
+        conn.execute(sa.text("ALTER TABLE quotas DROP COLUMN period_end"))
     counts = store.table_counts(engine)
     engine.dispose()
     return counts

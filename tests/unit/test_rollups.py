@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import command
 
 from salesops import ingest, store
-from salesops.store import derived, migrate, rollups, schema
+from salesops.store import derived, migrate, period_tables, rollups, schema
 from salesops.store.rollups import DAY_SUMS
 from tests.builders import deal, insert, rep
 
@@ -81,10 +81,84 @@ def _expected_activity_days(engine) -> pd.DataFrame:
     return _norm(acts.groupby(_KEY, as_index=False).size().rename(columns={"size": "activities"}), ["activities"])
 
 
+def _expected_rep_months(days: pd.DataFrame) -> pd.DataFrame:
+    """The per-day sums (from the raw deals) summed per calendar month, keyed like rep_days."""
+    months = days.assign(day=days["day"].str[:7] + "-01")
+    return _norm(months.groupby(_KEY, as_index=False)[_DAY_SUMS].sum(), _DAY_SUMS)
+
+
+def _as_date(values: pd.Series) -> pd.Series:
+    return pd.to_datetime(values, format="%Y-%m-%d", errors="coerce")
+
+
+def _expected_change_days(engine) -> pd.DataFrame:
+    """The logged changes of stored deals that moved something, with their kind and size worked out
+    in pandas and the deal's current columns."""
+    log = _read(engine, "SELECT deal_id, changed_at, field, old_value, new_value FROM deal_changes")
+    deals = _read(engine, "SELECT deal_id, rep_id, team_id, amount_cents, name, account, stage, outcome FROM deals")
+    x = log.merge(deals, on="deal_id")
+    is_date, is_amount = x["field"].eq("close_date"), x["field"].eq("amount_cents")
+    moved = (_as_date(x["new_value"]) - _as_date(x["old_value"])).dt.days
+    cents = pd.to_numeric(x["new_value"], errors="coerce") - pd.to_numeric(x["old_value"], errors="coerce")
+    x["days_moved"] = moved.where(is_date).astype("Int64")
+    x["amount_change_cents"] = cents.where(is_amount).astype("Int64")
+    x["kind"] = None
+    for kind, hit in (
+        ("pushed", is_date & (moved > 0)),
+        ("pulled in", is_date & (moved < 0)),
+        ("amount up", is_amount & (cents > 0)),
+        ("amount down", is_amount & (cents < 0)),
+    ):
+        x.loc[hit.fillna(False).astype(bool), "kind"] = kind
+    return _norm_changes(x[x["kind"].notna()])
+
+
+def _norm_changes(frame: pd.DataFrame) -> pd.DataFrame:
+    cols = [c.name for c in period_tables.deal_change_days.columns]
+    out = frame[cols].copy()
+    out["changed_at"] = pd.to_datetime(out["changed_at"]).dt.strftime("%Y-%m-%d")
+    for col in ("amount_cents", "days_moved", "amount_change_cents"):
+        out[col] = pd.to_numeric(out[col]).astype("Int64")
+    for col in (
+        "deal_id",
+        "rep_id",
+        "team_id",
+        "name",
+        "account",
+        "stage",
+        "outcome",
+        "kind",
+        "old_value",
+        "new_value",
+    ):
+        out[col] = out[col].astype(object).where(out[col].notna(), None)
+    return out.sort_values(["changed_at", "deal_id", "kind", "old_value"]).reset_index(drop=True)
+
+
+def _assert_period_tables(engine, days: pd.DataFrame) -> None:
+    """rep_months, deal_change_days and every quota's period end equal their definitions, worked out in pandas."""
+    months = _norm(
+        _read(engine, "SELECT month AS day, rep_id, team_id, " + ", ".join(_DAY_SUMS) + " FROM rep_months"), _DAY_SUMS
+    )
+    pd.testing.assert_frame_equal(months, _expected_rep_months(days))
+    pd.testing.assert_frame_equal(
+        _norm_changes(_read(engine, "SELECT * FROM deal_change_days")), _expected_change_days(engine)
+    )
+    quotas = _read(engine, "SELECT period_type, period_start, period_end FROM quotas")
+    step = {"week": pd.DateOffset(days=7), "month": pd.DateOffset(months=1), "quarter": pd.DateOffset(months=3)}
+    start = pd.to_datetime(quotas["period_start"])
+    expected = [
+        s + step.get(t, pd.DateOffset(years=1)) - pd.DateOffset(days=1) for s, t in zip(start, quotas["period_type"])
+    ]
+    assert list(pd.to_datetime(quotas["period_end"])) == expected
+
+
 def _assert_current(engine) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Both rollups equal the raw tables summed in pandas; returns them (normalised)."""
+    """Both rollups (and the period tables of 0016) equal the raw tables summed in pandas; returns
+    the two rollups (normalised)."""
     days = _norm(_read(engine, "SELECT * FROM rep_days"), _DAY_SUMS)
     pd.testing.assert_frame_equal(days, _expected_rep_days(engine))
+    _assert_period_tables(engine, days)
     acts = _norm(_read(engine, "SELECT * FROM rep_activity_days"), ["activities"])
     pd.testing.assert_frame_equal(acts, _expected_activity_days(engine))
     return days, acts
@@ -278,3 +352,76 @@ def test_a_chunked_activities_import_keeps_the_rollup_equal_to_the_raw_table(emp
     _, acts = _assert_current(empty_engine)
     assert _row(acts, "2025-02-09", "R2") == [1] and _row(acts, "2025-02-02", "R1") == [2]
     assert "2025-02-01" not in set(acts["day"])
+
+
+def _quota_ends(engine) -> dict[tuple[str, str], str]:
+    rows = _read(engine, "SELECT period_type, period_start, period_end FROM quotas")
+    return {(t, str(s)): str(e) for t, s, e in zip(rows["period_type"], rows["period_start"], rows["period_end"])}
+
+
+def test_quota_imports_and_deal_changes_keep_the_period_tables_equal_to_their_definitions(empty_engine):
+    """By hand: quota ends of each period type after an import; rep_months of two months; a logged
+    push and amount cut listed with the deal's current amount (a no-op change left out), which a
+    later deals import updates; a deleted change leaves the table after a refresh."""
+    _org(empty_engine)
+    ingest.import_frame(
+        empty_engine,
+        "deals",
+        _deals_file(
+            ("D1", "R1", "Closed Won", "won", "1000", "2025-01-01", "2025-01-10"),
+            ("D2", "R1", "Closed Lost", "lost", "300", "2025-01-02", "2025-02-03"),
+        ),
+    )
+    quotas = pd.DataFrame(
+        [
+            ("R1", "month", "2025-01-01", "1000"),
+            ("R1", "quarter", "2025-04-01", "3000"),
+            ("R2", "year", "2026-01-01", "9000"),
+            ("R2", "week", "2025-01-06", "10"),
+        ],
+        columns=["rep_id", "period_type", "period_start", "amount"],
+    )
+    ingest.import_frame(empty_engine, "quotas", quotas)
+    assert _quota_ends(empty_engine) == {
+        ("month", "2025-01-01"): "2025-01-31",
+        ("quarter", "2025-04-01"): "2025-06-30",
+        ("year", "2026-01-01"): "2026-12-31",
+        ("week", "2025-01-06"): "2025-01-12",
+    }
+    log = [
+        dict(
+            deal_id="D1",
+            changed_at=date(2025, 1, 8),
+            field="close_date",
+            old_value="2025-01-05",
+            new_value="2025-01-10",
+        ),
+        dict(deal_id="D1", changed_at=date(2025, 1, 9), field="amount_cents", old_value="150000", new_value="100000"),
+        dict(deal_id="D2", changed_at=date(2025, 1, 9), field="amount_cents", old_value="30000", new_value="30000"),
+    ]
+    insert(empty_engine, schema.deal_changes, log)
+    days, _ = _assert_current(empty_engine)
+    months = _read(empty_engine, "SELECT * FROM rep_months ORDER BY month")
+    assert [str(m) for m in months["month"]] == ["2025-01-01", "2025-02-01"]
+    assert list(months.iloc[0][list(DAY_SUMS)]) == [1, 100_000, 1, 9, 0, 2, 130_000]
+    assert list(months.iloc[1][list(DAY_SUMS)]) == [0, 0, 0, 0, 1, 0, 0]
+    sql = "SELECT kind, days_moved, amount_change_cents, amount_cents FROM deal_change_days ORDER BY changed_at"
+    listed = _read(empty_engine, sql)
+    assert [[None if pd.isna(v) else v for v in row] for row in listed.values.tolist()] == [
+        ["pushed", 5, None, 100_000],
+        ["amount down", None, -50_000, 100_000],
+    ]
+    ingest.import_frame(
+        empty_engine, "deals", _deals_file(("D1", "R1", "Closed Won", "won", "1200", "2025-01-01", "2025-03-02"))
+    )
+    _assert_current(empty_engine)
+    assert set(_read(empty_engine, "SELECT amount_cents FROM deal_change_days")["amount_cents"]) == {120_000}
+    assert len(_read(empty_engine, "SELECT * FROM rep_months")) == 3  # D1's win moved to March
+
+    def delete(conn) -> None:
+        conn.execute(sa.delete(schema.deal_changes).where(schema.deal_changes.c.field == "close_date"))
+        derived.refresh_derived(conn, {"deal_changes"})
+
+    store.write(empty_engine, delete, "test delete")
+    _assert_current(empty_engine)
+    assert list(_read(empty_engine, "SELECT kind FROM deal_change_days")["kind"]) == ["amount down"]

@@ -1,0 +1,154 @@
+"""Stored tables of revision 0016, each the stored result of one definition over the raw tables,
+rewritten in the transaction of every write that can change it (:func:`salesops.store.derived.refresh_derived`):
+
+* ``rep_months`` (:data:`REP_MONTHS`): ``rep_days`` summed per calendar month, rep and team (the
+  same sums, :data:`salesops.store.rollups.DAY_SUMS`): a window of whole months reads one row per
+  rep and month instead of one per day; the days at a window's edges still come from ``rep_days``
+  (:func:`months_and_edge_days`);
+* ``deal_change_days`` (:data:`CHANGE_DAYS`): each logged close-date or amount change that moved
+  something (pushed, pulled in, amount up / down), with its kind and size and the changed deal's rep,
+  team, current amount, name, account, stage and outcome copied: the review week reads its days
+  without joining every deal;
+* ``quotas.period_end``: each quota row's last day, :data:`salesops.store.sql.QUOTA_PERIOD_END` of
+  its period type and start (:func:`refresh_quota_ends`), so a window's quota rows are found and
+  prorated without the interval arithmetic on every read.
+
+docs/METRICS.md ("Rollups") says which figures read which table; tests/unit/test_rollups.py checks
+each equals its definition over the raw tables after the demo build, imports, updates and deletes.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy import BigInteger, Column, Date, Index, String, Table
+from sqlalchemy.engine import Connection
+
+from salesops.store import schema
+from salesops.store.dialect import try_cast
+from salesops.store.rollups import DAY_SUMS
+from salesops.store.sql import QUOTA_PERIOD_END
+
+rep_months = Table(
+    "rep_months",
+    schema.metadata,
+    Column("month", Date, nullable=False),  # the month's first day
+    Column("rep_id", String, nullable=False),
+    Column("team_id", String),
+    *(Column(c, BigInteger, nullable=False) for c in DAY_SUMS),
+)
+
+#: The columns of ``deal_change_days`` after the deal's copied ones.
+CHANGE_COLUMNS = ("kind", "old_value", "new_value", "days_moved", "amount_change_cents")
+#: The deal columns ``deal_change_days`` carries (the deal's current values).
+DEAL_COPIES = ("rep_id", "team_id", "amount_cents", "name", "account", "stage", "outcome")
+
+deal_change_days = Table(
+    "deal_change_days",
+    schema.metadata,
+    Column("changed_at", Date, nullable=False),
+    Column("deal_id", String, nullable=False),
+    Column("rep_id", String, nullable=False),
+    Column("team_id", String),
+    Column("amount_cents", BigInteger),
+    Column("name", String),
+    Column("account", String),
+    Column("stage", String),
+    Column("outcome", String),
+    Column("kind", String, nullable=False),
+    Column("old_value", String),
+    Column("new_value", String),
+    Column("days_moved", BigInteger),
+    Column("amount_change_cents", BigInteger),
+)
+for _table, _col in ((rep_months, "month"), (deal_change_days, "changed_at")):
+    Index(f"ix_{_table.name}_{_col}", _table.c[_col]).ddl_if(dialect="postgresql")
+
+_SUMS = ", ".join(DAY_SUMS)
+#: The one definition of ``rep_months``: ``rep_days`` summed per month, rep and team.
+REP_MONTHS = f"""
+SELECT CAST(date_trunc('month', day) AS DATE) AS month, rep_id, team_id,
+       {", ".join(f"SUM({c}) AS {c}" for c in DAY_SUMS)}
+FROM rep_days
+GROUP BY CAST(date_trunc('month', day) AS DATE), rep_id, team_id
+"""  # noqa: S608 - our constants
+
+
+def change_kind_sql(bind) -> str:
+    """Kind of a logged change ``c`` (NULL for a change that moved nothing: same value, or unreadable)."""
+    new_d, old_d = try_cast(bind, "c.new_value", "DATE"), try_cast(bind, "c.old_value", "DATE")
+    new_n, old_n = try_cast(bind, "c.new_value", "BIGINT"), try_cast(bind, "c.old_value", "BIGINT")
+    return f"""CASE
+        WHEN c.field = 'close_date' AND {new_d} > {old_d} THEN 'pushed'
+        WHEN c.field = 'close_date' AND {new_d} < {old_d} THEN 'pulled in'
+        WHEN c.field = 'amount_cents' AND {new_n} > {old_n} THEN 'amount up'
+        WHEN c.field = 'amount_cents' AND {new_n} < {old_n} THEN 'amount down'
+    END"""
+
+
+def change_days_sql(bind) -> str:
+    """The one definition of ``deal_change_days``: every logged change of a stored deal with its
+    kind (:func:`change_kind_sql`; changes that moved nothing are left out), the days a close date
+    moved (new − old) and the cents an amount moved, and the deal's current columns."""
+    cast = lambda col, typ: try_cast(bind, f"c.{col}", typ)  # noqa: E731 - a local shorthand
+    return f"""
+SELECT * FROM (
+    SELECT c.changed_at, c.deal_id, {", ".join(f"d.{col}" for col in DEAL_COPIES)},
+           {change_kind_sql(bind)} AS kind, c.old_value, c.new_value,
+           CASE WHEN c.field = 'close_date' THEN {cast("new_value", "DATE")} - {cast("old_value", "DATE")} END
+               AS days_moved,
+           CASE WHEN c.field = 'amount_cents' THEN {cast("new_value", "BIGINT")} - {cast("old_value", "BIGINT")} END
+               AS amount_change_cents
+    FROM deal_changes c JOIN deals d ON d.deal_id = c.deal_id
+) x WHERE kind IS NOT NULL
+"""  # noqa: S608 - our fragments
+
+
+def _columns(table: Table) -> str:
+    return ", ".join(c.name for c in table.columns)
+
+
+def _rewrite(conn: Connection, table: Table, select: str, order: str) -> int:
+    conn.execute(sa.text(f"DELETE FROM {table.name}"))  # noqa: S608 - our table names
+    conn.execute(sa.text(f"INSERT INTO {table.name} ({_columns(table)}) {select} ORDER BY {order}"))  # noqa: S608
+    if conn.dialect.name == "postgresql":
+        conn.execute(sa.text(f"ANALYZE {table.name}"))
+    return int(conn.execute(sa.text(f"SELECT COUNT(*) FROM {table.name}")).scalar_one())  # noqa: S608
+
+
+def refresh_rep_months(conn: Connection) -> int:
+    """Rewrite ``rep_months`` from ``rep_days`` (refresh it first), in month order; return its rows."""
+    return _rewrite(conn, rep_months, REP_MONTHS, "month, rep_id, team_id")
+
+
+def refresh_change_days(conn: Connection) -> int:
+    """Rewrite ``deal_change_days`` from the deals and their logged changes, in day order; return its rows."""
+    return _rewrite(conn, deal_change_days, change_days_sql(conn), "changed_at, deal_id, kind")
+
+
+def refresh_quota_ends(conn: Connection) -> int:
+    """Set every quota row's ``period_end`` to :data:`QUOTA_PERIOD_END` where it differs (new or
+    re-typed rows); return the rows set."""
+    res = conn.execute(
+        sa.text(
+            f"UPDATE quotas SET period_end = {QUOTA_PERIOD_END} "  # noqa: S608 - our constant
+            f"WHERE period_end IS NULL OR period_end <> {QUOTA_PERIOD_END}"
+        )
+    )
+    return int(res.rowcount or 0)
+
+
+def months_and_edge_days(start: date, end: date) -> tuple[tuple[date, date] | None, list[tuple[date, date]]]:
+    """Split the days [start, end] into the whole calendar months inside it — (first month's first
+    day, last month's first day), or None — and the day ranges left at its edges (0 to 2 ranges):
+    the whole months are read from ``rep_months``, the edges from ``rep_days``."""
+    first = start if start.day == 1 else (start.replace(day=28) + timedelta(days=4)).replace(day=1)
+    after = (end + timedelta(days=1)).replace(day=1) if (end + timedelta(days=1)).day == 1 else end.replace(day=1)
+    if first >= after:
+        return None, [(start, end)]
+    last_month = (after - timedelta(days=1)).replace(day=1)
+    edges = [(start, first - timedelta(days=1))] if start < first else []
+    if after <= end:
+        edges.append((after, end))
+    return (first, last_month), edges
