@@ -22,7 +22,7 @@ from salesops.forecasts.model import ForecastSpec, TargetWindow
 from salesops.forecasts.series import SeriesForecast
 from salesops.forecasts.targets import outlook_for
 from salesops.scope import Scope
-from salesops.store.sql import QUOTA_IN_WINDOW
+from salesops.store.sql import QUOTA_IN_WINDOW, QUOTA_PERIOD_END
 from salesops.tools.results import tools_vs_performance
 
 Q3 = Scope(date(2026, 7, 1), date(2026, 9, 30), "quarter")
@@ -193,8 +193,9 @@ def test_the_quota_sql_is_written_only_in_store_sql():
         if path.relative_to(root).as_posix() != "store/sql.py"
     }
     assert {k: v for k, v in offenders.items() if v} == {}
-    # …and the patterns do find the fragments where they live
-    assert all(re.search(p, QUOTA_IN_WINDOW) for p in patterns)
+    # …and the patterns do find the fragments where they live (the period end is stored at write
+    # time, revision 0016, from QUOTA_PERIOD_END; QUOTA_IN_WINDOW prorates the stored rows)
+    assert all(re.search(p, QUOTA_PERIOD_END + QUOTA_IN_WINDOW) for p in patterns)
 
 
 @pytest.mark.parametrize("at", [date(2026, 3, 31), date(2026, 9, 30), date(2026, 11, 24)])
