@@ -18,6 +18,7 @@ from salesops.leaderboards.metrics import SUMS, TREND_PERIODS, check_metric
 from salesops.scope import Scope, period_label, period_start, shift
 from salesops.store.dialect import DOUBLE, unnest_series
 from salesops.store.engine import result_frame as _frame
+from salesops.store.period_tables import rep_day_rows
 from salesops.store.sql import (
     PERIOD_STEP,
     WON_KINDS,
@@ -143,7 +144,11 @@ def _trend_cols(parts: Iterable[str]) -> tuple[str, ...]:
     return tuple(c for c in SUMS if c in filled)
 
 
-def _trend_sql(bind, where: str, rep_where: str, n_periods: int, parts: tuple[str, ...], grain: str) -> str:
+def _trend_sql(
+    bind, where: str, rep_where: str, n_periods: int, parts: tuple[str, ...], grain: str, days: str = "rep_days"
+) -> str:
+    """The trend statement; ``days`` is the relation of rep_days rows over [:t_start, :t_end]
+    (:func:`salesops.store.period_tables.rep_day_rows`: whole months from rep_months)."""
     one = ("",)
     cols = _trend_cols(parts)
     closed = {c: f"SUM({c})" for c in ("won_cents", "won_count", "lost_count")}
@@ -156,16 +161,16 @@ def _trend_sql(bind, where: str, rep_where: str, n_periods: int, parts: tuple[st
     quota = {"quota_cents": "SUM(q.quota_cents)"}
     periods = ", ".join(f"({i}, CAST(:ps{i} AS DATE), CAST(:pe{i} AS DATE))" for i in range(n_periods))
     selects = {
-        # the rollups' day rows that hold such deals / activities (rep_days, rep_activity_days)
+        # the rollups' rows that hold such deals / activities (rep_days or rep_months, rep_activity_days)
         "closed": f"""
             SELECT rep_id, team_id, {period_start_sql("day", grain)} AS period_start, {_select(closed, one, cols)}
-            FROM rep_days
-            WHERE won_count + lost_count > 0 AND day BETWEEN :t_start AND :t_end {where}
+            FROM {days} x
+            WHERE won_count + lost_count > 0 {where}
             GROUP BY 1, 2, 3""",  # noqa: S608 - our fragments; values bound
         "created": f"""
             SELECT rep_id, team_id, {period_start_sql("day", grain)} AS period_start, {_select(created, one, cols)}
-            FROM rep_days
-            WHERE created_count > 0 AND day BETWEEN :t_start AND :t_end {where}
+            FROM {days} x
+            WHERE created_count > 0 {where}
             GROUP BY 1, 2, 3""",  # noqa: S608 - our fragments; values bound
         "acts": f"""
             SELECT rep_id, team_id, {period_start_sql("day", grain)} AS period_start, {_select(acts, one, cols)}
@@ -221,8 +226,9 @@ def trend_frame(
     binds = {"grain": scope.grain, "t_start": windows[0][0], "t_end": scope.end, "t_qend": windows[-1][1]}
     for i, (s, e) in enumerate(windows):
         binds[f"ps{i}"], binds[f"pe{i}"] = s, e
-    sql = _trend_sql(conn, where, rep_where, len(windows), parts, scope.grain)
-    res = conn.execute(sa.text(sql), {**binds, **params, **rep_params})
+    days, day_binds = rep_day_rows(windows[0][0], scope.end, scope.grain)
+    sql = _trend_sql(conn, where, rep_where, len(windows), parts, scope.grain, days)
+    res = conn.execute(sa.text(sql), {**binds, **day_binds, **params, **rep_params})
     trend = _frame(res)
     for col in trend.columns[3:]:
         trend[col] = trend[col].astype(float)

@@ -9,6 +9,7 @@ from sqlalchemy.engine import Engine
 from salesops.errors import InvalidFilter
 from salesops.performance.queries import periods_cte, quota_per_period, result_frame
 from salesops.scope import Scope, period_end, period_label, period_start, shift
+from salesops.store.period_tables import rep_day_rows
 from salesops.store.sql import attainment, period_start_sql, scope_filter, win_rate
 
 BY = ("rep", "team", "region", "company")
@@ -127,6 +128,8 @@ def headline_trend(engine: Engine, scope: Scope, periods: int = 8) -> pd.DataFra
     window = Scope(first, period_end(last, grain), grain, scope.region, scope.team_id, scope.viewer)
     where, params = scope_filter(window, alias="d")
     rep_where, rep_params = scope_filter(window, alias="r")
+    # rep_days of the periods: whole months from rep_months (a weekly grain: the days)
+    days, day_binds = rep_day_rows(window.start, window.end, grain)
     sql = sa.text(
         f"""
         WITH periods AS ({periods_cte(grain)}),
@@ -135,8 +138,8 @@ def headline_trend(engine: Engine, scope: Scope, periods: int = 8) -> pd.DataFra
             SELECT {period_start_sql("day", grain)} AS p_start, SUM(won_cents) AS won_cents
             FROM (
                 SELECT d.day, SUM(d.won_cents) AS won_cents
-                FROM rep_days d
-                WHERE d.won_count > 0 AND d.day BETWEEN :start AND :end {where}
+                FROM {days} d
+                WHERE d.won_count > 0 {where}
                 GROUP BY d.day
             ) daily
             GROUP BY 1
@@ -152,7 +155,7 @@ def headline_trend(engine: Engine, scope: Scope, periods: int = 8) -> pd.DataFra
     )
     binds = {"first": first, "last": last, "start": window.start, "end": window.end, "q_end": window.quota_end}
     with engine.connect() as conn:
-        res = conn.execute(sql, {**binds, **params, **rep_params})
+        res = conn.execute(sql, {**binds, **day_binds, **params, **rep_params})
         frame = result_frame(res)
     frame["period_start"] = pd.to_datetime(frame["period_start"]).dt.date
     frame["period"] = [period_label(p, grain) for p in frame["period_start"]]

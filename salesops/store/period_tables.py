@@ -152,3 +152,30 @@ def months_and_edge_days(start: date, end: date) -> tuple[tuple[date, date] | No
     if after <= end:
         edges.append((after, end))
     return (first, last_month), edges
+
+
+def rep_day_rows(start: date, end: date, grain: str, prefix: str = "rd") -> tuple[str, dict]:
+    """``rep_days`` rows of the days [start, end] for sums per ``grain`` period (or over the whole
+    window): an SQL relation with rep_days' columns (day, rep_id, team_id and the sums) and its binds.
+
+    For a grain of a month or longer, the whole months inside the window are read from
+    ``rep_months`` (one row per rep and month, its ``day`` the month's first day, so it falls in the
+    same period) and only the days at the window's edges from ``rep_days``: the sums per period are
+    the same integers. Weeks straddle months, so a weekly grain reads ``rep_days`` alone.
+    """
+    cols = ", ".join(DAY_SUMS)
+    months, edges = (None, [(start, end)]) if grain == "week" else months_and_edge_days(start, end)
+    parts, binds = [], {}
+    if months is not None:
+        parts.append(
+            f"SELECT month AS day, rep_id, team_id, {cols} FROM rep_months "  # noqa: S608 - our names
+            f"WHERE month BETWEEN :{prefix}_m0 AND :{prefix}_m1"
+        )
+        binds[f"{prefix}_m0"], binds[f"{prefix}_m1"] = months
+    for i, (lo, hi) in enumerate(edges):
+        parts.append(
+            f"SELECT day, rep_id, team_id, {cols} FROM rep_days "  # noqa: S608 - our names
+            f"WHERE day BETWEEN :{prefix}_{i}a AND :{prefix}_{i}b"
+        )
+        binds[f"{prefix}_{i}a"], binds[f"{prefix}_{i}b"] = lo, hi
+    return "(" + " UNION ALL ".join(parts) + ")", binds
