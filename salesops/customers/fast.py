@@ -14,8 +14,9 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from salesops.customers.queries import _GROUP, check_by, load_groups
+from salesops.customers.queries import _GROUP, COMPANY, check_by, load_groups
 from salesops.scope import Scope, period_label
+from salesops.store.customer_tables import FLOW_COLUMNS, FLOW_GRAINS
 from salesops.store.engine import fetch_frame
 from salesops.store.sql import WON_KINDS, business_sql, purchase_day_sql, scope_filter
 
@@ -27,12 +28,14 @@ def _stored(scope: Scope, by: str) -> bool:
     return check_by(by) == "company" and not where
 
 
-def _base(scope: Scope, by: str, live: bool = False) -> tuple[str, dict]:
+def _base(scope: Scope, by: str, live: bool = False, names: bool = False) -> tuple[str, dict]:
     """``w`` (the scope's won revenue up to :asof: grp, customer_id, close_date, amount_cents,
     existing_cents, customer) and ``ev`` (one row per group, customer and purchase day: won_cents,
     first_day, prev, nxt, is_first, is_back, lost_day, active_until). From ``customer_days`` when the
     scope is the whole company (one row per customer and day), else from the deals (one row per
-    deal, plus ``business``); ``live`` forces the latter (the drill-down counts deals by kind)."""
+    deal, plus ``business``); ``live`` forces the latter (the drill-down counts deals by kind). From
+    the deals, ``customer`` is NULL unless ``names`` (a join over every customer's first day: only
+    the callers that show names ask for it)."""
     if _stored(scope, by) and not live:
         stored = f"""WITH w AS (
         SELECT {_GROUP["company"]} AS grp, customer_id, day AS close_date, won_cents AS amount_cents, existing_cents,
@@ -47,15 +50,15 @@ def _base(scope: Scope, by: str, live: bool = False) -> tuple[str, dict]:
         return stored, {}
     where, params = scope_filter(scope, "k")
     # won_kinds from deal_kinds alone (its copies of the deal's columns: no join to deals); each
-    # customer's name from their first stored day (the same on every day).
+    # customer's name from customer_keys (the name stored on their days).
+    named = "LEFT JOIN customer_keys n ON n.customer_id = k.customer_id" if names else ""
     sql = f"""WITH won_kinds AS ({WON_KINDS}),
-    names AS (SELECT customer_id, customer FROM customer_days WHERE prev_day IS NULL AND customer_id IS NOT NULL),
     w AS (
         SELECT {_GROUP[check_by(by)].replace("w.", "k.")} AS grp, k.customer_id, k.close_date, k.amount_cents,
                {business_sql("k.kind")} AS business,
                CASE WHEN {business_sql("k.kind")} = 'existing' THEN k.amount_cents ELSE 0 END AS existing_cents,
-               n.customer
-        FROM won_kinds k LEFT JOIN teams t ON t.team_id = k.team_id LEFT JOIN names n ON n.customer_id = k.customer_id
+               {"n.customer" if names else "CAST(NULL AS VARCHAR)"} AS customer
+        FROM won_kinds k {"LEFT JOIN teams t ON t.team_id = k.team_id" if by == "region" else ""} {named}
         WHERE k.close_date <= :asof {where}
     ),
     d AS (
@@ -146,6 +149,9 @@ def period_flows_sql(engine: Engine, scope: Scope, by: str, as_of: date) -> pd.D
     periods = scope.periods()
     if any(nxt != end + timedelta(days=1) for (_, end), (nxt, _) in zip(periods, periods[1:])):
         raise ValueError("the periods must follow each other")  # Scope.periods() always do
+    if _stored(scope, by) and scope.grain in FLOW_GRAINS and as_of >= periods[0][0]:
+        sums = _stored_flow_sums(engine, periods, scope.grain, as_of)
+        return _flow_frame(sums, [COMPANY], periods, scope.grain, as_of)
     base, params = _base(scope, by)
     p_params, n = _periods(periods, as_of)
     sums: dict[tuple[str, int], list[int]] = {}
@@ -156,6 +162,52 @@ def period_flows_sql(engine: Engine, scope: Scope, by: str, as_of: date) -> pd.D
                 for i, v in enumerate(row[2:]):
                     got[i] += int(v)
     return _flow_frame(sums, load_groups(engine, scope, by), periods, scope.grain, as_of)
+
+
+#: The counts of the period holding :asof (from :lo), from ``customer_days``: what ``customer_flows``
+#: holds for a period that is over (:prune: no day before it can count: a lost day or an active spell's
+#: end comes at most 12 months after its purchase day).
+_CURRENT_FLOWS = """
+SELECT SUM(CASE WHEN day >= :lo THEN won_cents ELSE 0 END),
+       SUM(CASE WHEN day >= :lo THEN existing_cents ELSE 0 END),
+       SUM(CASE WHEN day >= :lo AND customer_id IS NOT NULL AND prev_day IS NULL THEN 1 ELSE 0 END),
+       SUM(CASE WHEN day >= :lo THEN COALESCE(is_back, 0) ELSE 0 END),
+       SUM(CASE WHEN lost_day BETWEEN :lo AND :asof THEN 1 ELSE 0 END),
+       SUM(CASE WHEN day >= :lo AND customer_id IS NOT NULL THEN 1 ELSE 0 END),
+       SUM(CASE WHEN active_until BETWEEN :lo AND :asof THEN 1 ELSE 0 END)
+FROM customer_days WHERE day >= :prune AND day <= :asof
+"""
+
+
+def _stored_flow_sums(
+    engine: Engine, periods: list[tuple[date, date]], grain: str, as_of: date
+) -> dict[tuple[str, int], list[int]]:
+    """The company's :data:`_FLOW_PARTS` per period index: the periods over by ``as_of`` (and the
+    purchase days and spell ends before the first period, which the running active count starts
+    from) read from ``customer_flows``; the period holding ``as_of`` from its days in
+    ``customer_days``; later periods none. (``as_of`` is on or after the first period's start.)"""
+    index = {start: k for k, (start, end) in enumerate(periods) if end <= as_of}
+    current = next((k for k, (start, end) in enumerate(periods) if start <= as_of < end), None)
+    cut = periods[current][0] if current is not None else periods[-1][1]
+    sums: dict[tuple[str, int], list[int]] = {}
+    sql = f"SELECT {FLOW_COLUMNS} FROM customer_flows WHERE grain = :g AND period_start <= :cut"  # noqa: S608
+    with engine.connect() as conn:
+        for _, start, *counts in conn.execute(sa.text(sql), {"g": grain, "cut": cut}):
+            if start < periods[0][0]:  # before the first period: only the running active count
+                got = sums.setdefault((COMPANY, 0), [0] * len(_FLOW_PARTS))
+                got[5], got[6] = got[5] + int(counts[5]), got[6] + int(counts[6])
+            elif start in index:
+                got = sums.setdefault((COMPANY, index[start]), [0] * len(_FLOW_PARTS))
+                for i, v in enumerate(counts):
+                    got[i] += int(v)
+        if current is not None:
+            lo = periods[current][0]
+            binds = {"lo": lo, "asof": as_of, "prune": lo - timedelta(days=400)}
+            row = conn.execute(sa.text(_CURRENT_FLOWS), binds).one()
+            got = sums.setdefault((COMPANY, current), [0] * len(_FLOW_PARTS))
+            for i, v in enumerate(row):
+                got[i] += int(v or 0)
+    return sums
 
 
 def _flow_frame(
@@ -243,7 +295,7 @@ def _behind_rows(scope: Scope, figure: str) -> tuple[str, dict, bool]:
     )
     sql = f"""{base}, ids AS ({ids}),
     r AS (
-        SELECT w.customer_id, MIN(w.customer) AS customer,
+        SELECT w.customer_id,
                SUM(CASE WHEN w.close_date BETWEEN :lo AND :hi {kind} THEN w.amount_cents ELSE 0 END) AS won_cents,
                SUM(CASE WHEN w.close_date BETWEEN :lo AND :hi {kind} THEN 1 ELSE 0 END) AS deals,
                MIN(w.close_date) AS first_purchase, MAX(w.close_date) AS last_purchase
@@ -264,7 +316,8 @@ def _accounts_behind(
         raise ValueError(f"unknown figure {figure!r}")
     rows, params, stored = _behind_rows(scope, figure)
     # Stored: ``customer_id`` is the integer customer_key (the id order: the same cut and ties); ids,
-    # names, first and last purchase (up to :hi) read for the rows returned only.
+    # names, first and last purchase (up to :hi) read for the rows returned only. Computed: names
+    # read for the rows returned only.
     final = (
         """SELECT k.customer_id, k.customer, top.won_cents, top.deals, k.first_day AS first_purchase,
                l.last_purchase, top.total
@@ -273,7 +326,7 @@ def _accounts_behind(
               WHERE customer_key IN (SELECT customer_id FROM top) AND day <= :hi GROUP BY 1) l
           ON l.customer_key = top.customer_id"""
         if stored
-        else "SELECT * FROM top"
+        else "SELECT top.*, n.customer FROM top LEFT JOIN customer_keys n ON n.customer_id = top.customer_id"
     )
     sql = f"""{rows},
     top AS (

@@ -22,7 +22,7 @@ def concentration_sql(engine: Engine, scope: Scope, as_of: date, n: int = 10):
     the won revenue of deals with no account in that range (a second value)."""
     from salesops.customers.risk import Concentration
 
-    base, params = fast._base(scope, "company")
+    base, params = fast._base(scope, "company", names=True)
     sql = f"""{base},
     r AS (
         SELECT customer_id, MIN(customer) AS customer, SUM(amount_cents) AS won_cents
@@ -61,14 +61,10 @@ def accounts_at_risk_sql(engine: Engine, scope: Scope, as_of: date) -> pd.DataFr
 def _names(scope: Scope) -> str:
     """Each customer's key in the at-risk sums (``ck``), id and name, read for the rows returned only
     (a name in the per-customer group-by doubled its cost). Stored scope: ``customer_keys`` (the sums
-    group on the integer ``customer_key``); other scopes: the name stored on each customer's first
-    purchase day in ``customer_days`` (the sums group on the id)."""
+    group on the integer ``customer_key``); other scopes: the same table by id (the sums group on the id)."""
     if fast._stored(scope, "company"):
         return "SELECT customer_key AS ck, customer_id, customer FROM customer_keys"
-    return (
-        "SELECT customer_id AS ck, customer_id, customer FROM customer_days "
-        "WHERE prev_day IS NULL AND customer_id IS NOT NULL"
-    )
+    return "SELECT customer_id AS ck, customer_id, customer FROM customer_keys"
 
 
 def accounts_at_risk_top_sql(engine: Engine, scope: Scope, as_of: date, n: int) -> tuple[pd.DataFrame, int]:

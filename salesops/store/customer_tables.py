@@ -1,4 +1,4 @@
-"""Per-customer, per-year and per-quarter customer tables (revisions 0014, 0018): derived from ``customer_days``, rewritten
+"""Per-customer, per-year, per-quarter and per-period customer tables (revisions 0014, 0018): derived from ``customer_days``, rewritten
 with the other derived tables (:func:`salesops.store.derived.refresh_derived`) in the transaction of
 every write that changes deals or accounts. Revenue retention and the cohort grid read the years and
 quarters before the one they are measured in from here (tests/unit/test_deal_kinds.py checks each
@@ -9,7 +9,9 @@ table against its definition after every such write).
 * ``customer_years`` (:data:`CUSTOMER_YEARS`): each customer's won revenue per calendar year, with
   their cohort (the year of their first purchase day) and that year's revenue;
 * ``cohort_quarters`` (:data:`COHORT_QUARTERS`): per cohort quarter and quarter, the first purchase
-  days, purchase days and active spells ending in it.
+  days, purchase days and active spells ending in it;
+* ``customer_flows`` (:data:`CUSTOMER_FLOWS`, 0018): per grain (month, quarter, year) and period,
+  the won revenue and the counts the per-period customer flows add up.
 
 Defined on the store's metadata; :mod:`salesops.store.schema` imports this module to register them.
 """
@@ -138,3 +140,59 @@ def refresh_cohort_quarters(conn: Connection) -> int:
     conn.execute(sa.text("DELETE FROM cohort_quarters"))
     conn.execute(sa.text(f"INSERT INTO cohort_quarters ({QUARTER_COLUMNS}) {COHORT_QUARTERS}"))  # noqa: S608 - ours
     return int(conn.execute(sa.text("SELECT COUNT(*) FROM cohort_quarters")).scalar_one())
+
+
+#: The per-period customer flows' counts: derived data, per grain and period (by the date each count
+#: is dated on): won and existing revenue and first, won-back and all purchase days (by day), lost
+#: customers (by ``lost_day``) and ended active spells (by ``active_until``), from ``customer_days``;
+#: rewritten by :func:`refresh_customer_flows` with the other derived tables. The per-period flows
+#: read the periods that end on or before the day they are measured at from here.
+customer_flows = Table(
+    "customer_flows",
+    schema.metadata,
+    Column("grain", String, nullable=False),  # month, quarter or year
+    Column("period_start", Date, nullable=False),
+    Column("won_cents", BigInteger, nullable=False),  # won revenue, with deals of no account
+    Column("existing_cents", BigInteger, nullable=False),  # of it, existing business
+    Column("firsts", BigInteger, nullable=False),  # first purchase days (new customers)
+    Column("backs", BigInteger, nullable=False),  # won-back purchase days (returning customers)
+    Column("lost", BigInteger, nullable=False),  # customers lost (their lost_day in it)
+    Column("starts", BigInteger, nullable=False),  # purchase days
+    Column("untils", BigInteger, nullable=False),  # active spells ending (their active_until in it)
+    PrimaryKeyConstraint("grain", "period_start"),
+)
+
+#: The grains ``customer_flows`` holds (the per-period view's grains).
+FLOW_GRAINS = ("month", "quarter", "year")
+
+
+def _flows_of(grain: str) -> str:
+    """The ``customer_flows`` rows of one grain (a name from :data:`FLOW_GRAINS`)."""
+    start = "CAST(date_trunc('{g}', {d}) AS DATE)".replace("{g}", grain)
+    return f"""
+SELECT '{grain}' AS grain, period_start, SUM(won_cents) AS won_cents, SUM(existing_cents) AS existing_cents,
+       SUM(firsts) AS firsts, SUM(backs) AS backs, SUM(lost) AS lost, SUM(starts) AS starts, SUM(untils) AS untils
+FROM (
+    SELECT {start.format(d="day")} AS period_start, won_cents, existing_cents,
+           CASE WHEN customer_id IS NOT NULL AND prev_day IS NULL THEN 1 ELSE 0 END AS firsts,
+           COALESCE(is_back, 0) AS backs, 0 AS lost, CASE WHEN customer_id IS NOT NULL THEN 1 ELSE 0 END AS starts,
+           0 AS untils
+    FROM customer_days
+    UNION ALL
+    SELECT {start.format(d="lost_day")}, 0, 0, 0, 0, 1, 0, 0 FROM customer_days WHERE lost_day IS NOT NULL
+    UNION ALL
+    SELECT {start.format(d="active_until")}, 0, 0, 0, 0, 0, 0, 1 FROM customer_days WHERE active_until IS NOT NULL
+) f GROUP BY period_start"""  # noqa: S608 - our fragments; grain from FLOW_GRAINS
+
+
+#: The rows of ``customer_flows``: :func:`_flows_of` each grain.
+CUSTOMER_FLOWS = " UNION ALL ".join(_flows_of(g) for g in FLOW_GRAINS)
+FLOW_COLUMNS = "grain, period_start, won_cents, existing_cents, firsts, backs, lost, starts, untils"
+
+
+def refresh_customer_flows(conn: Connection) -> int:
+    """Rewrite ``customer_flows`` from ``customer_days`` (refresh it first), in the caller's
+    transaction; return its rows."""
+    conn.execute(sa.text("DELETE FROM customer_flows"))
+    conn.execute(sa.text(f"INSERT INTO customer_flows ({FLOW_COLUMNS}) {CUSTOMER_FLOWS}"))  # noqa: S608 - ours
+    return int(conn.execute(sa.text("SELECT COUNT(*) FROM customer_flows")).scalar_one())

@@ -11,10 +11,12 @@ that can change them, so readers get them without recomputing.
   and purchase day (:data:`CUSTOMER_DAYS`), with each customer's first, previous and next purchase
   day and name:
   what the company-wide Customers figures are computed from.
-* ``customer_keys``, ``customer_years`` and ``cohort_quarters`` (:mod:`salesops.store.customer_tables`,
-  right after ``customer_days``): one row per customer (number, id, name, first purchase day), its
-  revenue per customer and calendar year, and the cohort grid's counts per cohort and quarter —
-  the names of the listed customers, revenue retention's past years and the grid's past quarters.
+* ``customer_keys``, ``customer_years``, ``cohort_quarters`` and ``customer_flows``
+  (:mod:`salesops.store.customer_tables`, right after ``customer_days``): one row per customer
+  (number, id, name, first purchase day), its revenue per customer and calendar year, the cohort
+  grid's counts per cohort and quarter, and the per-period flows' counts per grain and period — the
+  names of the listed customers, revenue retention's past years, the grid's past quarters and the
+  flows' past periods.
 * :func:`refresh_open_renewals` — ``open_renewals``: open renewal deals with their customer and last
   stage change (:data:`OPEN_RENEWALS`): the stale-renewal warning of the accounts at risk.
 * :func:`refresh_account_roots` — ``account_roots``: top-level accounts with their first won day
@@ -40,7 +42,12 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from salesops.store import health_tables, period_tables, rollups
-from salesops.store.customer_tables import refresh_cohort_quarters, refresh_customer_keys, refresh_customer_years
+from salesops.store.customer_tables import (
+    refresh_cohort_quarters,
+    refresh_customer_flows,
+    refresh_customer_keys,
+    refresh_customer_years,
+)
 from salesops.store.sql import WON_KINDS_CTE, WON_KINDS_READ, business_sql, deal_kind_sql, purchase_day_sql
 
 #: Tables whose rows the derived tables are computed from (only the demo writes stage history and
@@ -195,6 +202,7 @@ def refresh_derived(conn: Connection, changed: Iterable[str] | None = None) -> d
         counts["customer_keys"] = refresh_customer_keys(conn)
         counts["customer_years"] = refresh_customer_years(conn)
         counts["cohort_quarters"] = refresh_cohort_quarters(conn)
+        counts["customer_flows"] = refresh_customer_flows(conn)
         counts["open_renewals"] = refresh_open_renewals(conn)
         counts["account_roots"] = refresh_account_roots(conn)
     if "deals" in tables:

@@ -2,8 +2,8 @@
 deal kinds (deal_kinds) equal WON_KINDS_CTE, and the customers' purchase days (customer_days) equal
 CUSTOMER_DAYS over it, after the demo build, a deals import, an accounts import that re-links deals,
 a refused import, and the migrations that create the tables for an existing store; so do the
-customers' numbers, years and the cohort grid's quarters (customer_keys, customer_years, cohort_quarters)
-over customer_days."""
+customers' numbers, years, the cohort grid's quarters and the per-period flows (customer_keys,
+customer_years, cohort_quarters, customer_flows) over customer_days."""
 
 from __future__ import annotations
 
@@ -17,8 +17,10 @@ from salesops import ingest, store
 from salesops.store import migrate, schema
 from salesops.store.customer_tables import (
     COHORT_QUARTERS,
+    CUSTOMER_FLOWS,
     CUSTOMER_KEYS,
     CUSTOMER_YEARS,
+    FLOW_COLUMNS,
     KEY_COLUMNS,
     QUARTER_COLUMNS,
     YEAR_COLUMNS,
@@ -91,6 +93,14 @@ def _assert_keys_current(engine) -> pd.DataFrame:
     return stored
 
 
+def _assert_flows_current(engine) -> pd.DataFrame:
+    """customer_flows equals CUSTOMER_FLOWS evaluated now (over customer_days, checked above)."""
+    key = ("grain", "period_start")
+    stored = _frame(engine, f"SELECT {FLOW_COLUMNS} FROM customer_flows", key)  # noqa: S608 - constant
+    pd.testing.assert_frame_equal(stored, _frame(engine, CUSTOMER_FLOWS, key)[stored.columns])
+    return stored
+
+
 def _assert_quarters_current(engine) -> pd.DataFrame:
     """cohort_quarters equals COHORT_QUARTERS evaluated now (over customer_days, checked above)."""
     key = ("cohort", "quarter")
@@ -104,6 +114,7 @@ def _assert_current(engine) -> pd.DataFrame:
     pd.testing.assert_frame_equal(stored, defined)
     _assert_days_current(engine)
     _assert_keys_current(engine)
+    _assert_flows_current(engine)
     _assert_years_current(engine)
     _assert_quarters_current(engine)
     _assert_renewals_current(engine)
@@ -318,10 +329,10 @@ def test_migration_0014_creates_and_fills_the_year_and_quarter_tables(new_store_
 
 
 def test_migration_0018_numbers_the_customers_of_an_existing_store(new_store_url):
-    """A store at 0014 whose customer_days has no customer_key and no customer_keys table gets both
-    from 0018: Acme (two days), Beta and Cede numbered 1, 2, 3 in id order on every day, no number on
-    the no-account day; customer_keys one row each with name and first day; the tables derived from
-    customer_days equal their definitions."""
+    """A store at 0014 whose customer_days has no customer_key and no customer_keys or customer_flows
+    table gets them from 0018: Acme (two days), Beta and Cede numbered 1, 2, 3 in id order on every
+    day, no number on the no-account day; customer_keys one row each with name and first day; the
+    quarters' flows by hand; the tables derived from customer_days equal their definitions."""
     engine = store.open_store(new_store_url("at0014"))
     _org(engine)
     rows = [
@@ -335,6 +346,7 @@ def test_migration_0018_numbers_the_customers_of_an_existing_store(new_store_url
     )
     with engine.begin() as conn:
         conn.execute(sa.text("DROP TABLE customer_keys"))
+        conn.execute(sa.text("DROP TABLE customer_flows"))
         conn.execute(sa.text("ALTER TABLE customer_days DROP COLUMN customer_key"))
         conn.execute(sa.text("UPDATE alembic_version SET version_num = '0014'"))
     with engine.begin() as conn:
@@ -350,6 +362,15 @@ def test_migration_0018_numbers_the_customers_of_an_existing_store(new_store_url
         ("1", "name:acme", "Acme", "2025-01-10"), ("2", "name:beta", "Beta", "2025-02-01"),
         ("3", "name:cede", "Cede", "2025-03-01"),
     ]  # fmt: skip
+    # Per quarter: Q1 2025 three first days (1,500); Q2 Acme's second day (200, existing) and the
+    # no-account 50, Acme's first spell ends; Beta and Cede lost in Q1 2026 (12 months on), Acme in Q2 2026.
+    flows = _assert_flows_current(engine)
+    quarters = _texts(flows[flows["grain"] == "quarter"], *FLOW_COLUMNS.split(", ")[1:])
+    assert quarters == [
+        ("2025-01-01", "1500", "0", "3", "0", "0", "3", "0"), ("2025-04-01", "250", "200", "0", "0", "0", "1", "1"),
+        ("2026-01-01", "0", "0", "0", "0", "2", "0", "2"), ("2026-04-01", "0", "0", "0", "0", "1", "0", "1"),
+    ]  # fmt: skip
+    assert set(flows["grain"]) == {"month", "quarter", "year"}
     engine.dispose()
 
 
