@@ -193,6 +193,9 @@ FLOW_COLUMNS = "grain, period_start, won_cents, existing_cents, firsts, backs, l
 def refresh_customer_flows(conn: Connection) -> int:
     """Rewrite ``customer_flows`` from ``customer_days`` (refresh it first), in the caller's
     transaction; return its rows."""
+    # Created here when missing: a store migrated by the first version of revision 0018 (which
+    # did not create it yet) gets it on its next write.
+    customer_flows.create(conn, checkfirst=True)
     conn.execute(sa.text("DELETE FROM customer_flows"))
     conn.execute(sa.text(f"INSERT INTO customer_flows ({FLOW_COLUMNS}) {CUSTOMER_FLOWS}"))  # noqa: S608 - ours
     return int(conn.execute(sa.text("SELECT COUNT(*) FROM customer_flows")).scalar_one())

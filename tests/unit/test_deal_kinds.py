@@ -374,6 +374,19 @@ def test_migration_0018_numbers_the_customers_of_an_existing_store(new_store_url
     engine.dispose()
 
 
+def test_a_store_without_the_flows_table_gets_it_on_its_next_write(empty_engine):
+    """A store migrated by the first version of revision 0018 (no customer_flows) gets the table,
+    equal to its definition, from the next write of deals."""
+    _org(empty_engine)
+    with empty_engine.begin() as conn:
+        conn.execute(sa.text("DROP TABLE customer_flows"))
+    insert(empty_engine, schema.deals, [{**deal(1, "R1", "T1", "won", 500, date(2025, 1, 1)), "account": "Acme"}])
+    flows = _assert_flows_current(empty_engine)
+    assert _texts(flows[flows["grain"] == "year"], "period_start", "won_cents", "firsts", "lost") == [
+        ("2025-01-01", "500", "1", "0"), ("2026-01-01", "0", "0", "1"),
+    ]  # fmt: skip
+
+
 def test_an_import_that_changes_no_deal_does_not_rewrite_the_kinds(empty_engine, monkeypatch):
     """Importing the same deals file twice rewrites deal_kinds once (the second changes no row);
     a changed amount rewrites it again."""
