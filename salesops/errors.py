@@ -47,6 +47,10 @@ class BadSetting(StoreError):
     """A setting (an environment variable such as SALESOPS_DUCKDB_MEMORY) has an unusable value."""
 
 
+class DuplicateKey(StoreError):
+    """Rows written in one go share a key the database does not check itself (see salesops.demo.build)."""
+
+
 class StoreDamaged(StoreError):
     """The store's file is damaged (a checksum mismatch, a file that is not a database)."""
 

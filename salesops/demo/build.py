@@ -29,6 +29,7 @@ from salesops.demo.org import (
     first_quota_month,
 )
 from salesops.demo.surveys import TOOLS, build_surveys
+from salesops.errors import DuplicateKey
 from salesops.store import schema
 from salesops.store.derived import refresh_derived
 from salesops.store.engine import bulk_insert, write
@@ -53,7 +54,16 @@ _SORT_KEYS = {
     "deal_changes": "changed_at, deal_id",
     "leads": "created_at, lead_id",
     "activities": "occurred_at, activity_id",
+    "accounts": "account_id",  # in the order they were created, as before the build streamed
 }
+
+#: Tables whose key a DuckDB build checks with a query instead of keeping it as an index. DuckDB's
+#: key index (an ART) must sit in memory whole while rows are inserted in a transaction: 1.3 GB per
+#: 10M rows of this three-column key (6 GB for the large demo's 47M rows, more than the whole build's
+#: budget), and 20 times the table's own size on disk. Only the demo build writes this table (no
+#: import or page does), so on DuckDB it is created without the key and the build refuses duplicates
+#: itself (:func:`_check_key`). PostgreSQL's key is a disk index and stays.
+_KEY_BY_QUERY = ("deal_stage_history",)
 
 
 def _spools() -> dict[str, Spool]:
@@ -70,7 +80,32 @@ def _publish(conn: Connection, table: sa.Table, staged: sa.Table) -> None:
     assert raw is not None  # a live connection inside the caller's transaction
     # Columns by name: a migrated store may hold them in another order (a column added later is last).
     cols = ", ".join(f'"{c.name}"' for c in table.columns)
+    if table.name in _KEY_BY_QUERY:
+        _recreate_without_key(conn, table)
     raw.execute(f'INSERT INTO "{table.name}" ({cols}) SELECT {cols} FROM "{staged.name}" ORDER BY {order}').fetchall()  # noqa: S608 - schema names
+    if table.name in _KEY_BY_QUERY:
+        _check_key(conn, table)
+
+
+def _recreate_without_key(conn: Connection, table: sa.Table) -> None:
+    """``table`` dropped and made again with the same columns and NOT NULLs but no primary key (see _KEY_BY_QUERY)."""
+    conn.execute(sa.text(f'DROP TABLE "{table.name}"'))
+    columns = [sa.Column(c.name, c.type, nullable=c.nullable) for c in table.columns]
+    sa.Table(table.name, sa.MetaData(), *columns).create(conn)
+
+
+def _check_key(conn: Connection, table: sa.Table) -> None:
+    """Raise DuplicateKey when two rows of ``table`` share its primary key (a query instead of an index)."""
+    key = ", ".join(f'"{c.name}"' for c in table.primary_key.columns)
+    dup = conn.execute(
+        sa.text(f'SELECT {key}, COUNT(*) AS n FROM "{table.name}" GROUP BY {key} HAVING COUNT(*) > 1 LIMIT 1')  # noqa: S608
+    ).first()
+    if dup is not None:
+        shown = ", ".join(str(v) for v in dup[:-1])
+        raise DuplicateKey(
+            f"The demo build made {dup[-1]} rows of {table.name} with the same key ({shown}); nothing was written.",
+            "This is a bug in the demo generator: report it with the seed and scale you used.",
+        )
 
 
 def _clear(conn: Connection) -> None:
@@ -131,7 +166,6 @@ def build_demo(engine: Engine, seed: int = 7, scale: str = "small", today: date 
         batches = _Batches(rng, spec, today, base_win, moved, reps, teams, book)
         for name, n in _stream_batches(conn, batches, teams).items():  # adds the planted new hire to reps
             counts[name] = counts.get(name, 0) + n
-        counts["accounts"] = bulk_insert(conn, schema.accounts, book.accounts())
         counts.update(refresh_derived(conn))
         counts["import_warnings"] = _plant_import_warnings(conn)
         if conn.dialect.name == "postgresql":
@@ -193,6 +227,8 @@ def _tables() -> dict[str, sa.Table]:
 
 def _stage(conn: Connection, spools: dict[str, Spool], name: str, rows: pd.DataFrame) -> int:
     """Rows of table ``name``: to its spool on DuckDB, else straight to the table; the row count."""
+    if rows.empty:
+        return 0
     if name in spools:
         spools[name].add(rows)
         return len(rows)
@@ -276,4 +312,5 @@ class _Batches:
             "deal_changes": changes,
             "leads": leads,
             "activities": acts,
+            "accounts": self.book.take(),  # the batch's own: the book keeps nothing across batches
         }

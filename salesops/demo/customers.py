@@ -78,7 +78,12 @@ class _Team:
 
 
 class CustomerBook:
-    """Accounts created so far (rows of the accounts table) and the id counter, across batches."""
+    """The account id counter across batches, and the accounts created since the last :meth:`take`.
+
+    A batch's accounts are its own (each team's book starts afresh per batch), so the build takes
+    them after each batch: the book never holds more than one batch (at large, every account kept
+    until the end was 2 GB of Python objects).
+    """
 
     def __init__(self, seed: int) -> None:
         self.seed = seed
@@ -105,8 +110,7 @@ class CustomerBook:
         out["account_id"] = out.index.map(account_of)
         out["deal_type"] = out.index.map(type_of)
         ids = out["account_id"]
-        by_id = {r["account_id"]: r["name"] for r in self.rows}
-        out["account"] = ids.map(by_id)
+        out["account"] = ids.map(self.names)  # a batch's deals go to its own accounts
         return out
 
     def _new(self, state: _Team, segment: str, region: str, owner: str, day, parent: str | None = None) -> str:
@@ -211,5 +215,8 @@ class CustomerBook:
                 return acc
         return None
 
-    def accounts(self) -> pd.DataFrame:
-        return pd.DataFrame(self.rows)
+    def take(self) -> pd.DataFrame:
+        """The accounts created since the last call (rows of the accounts table, in id order), forgotten here."""
+        rows = pd.DataFrame(self.rows)
+        self.rows, self.names = [], {}
+        return rows
