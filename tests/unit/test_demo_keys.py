@@ -1,0 +1,91 @@
+"""The demo build's keys after its publish, and the customer book holding one batch at a time (#21)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+
+from salesops.demo.build import _check_key, _recreate_without_key
+from salesops.demo.customers import CustomerBook
+from salesops.errors import DuplicateKey
+from salesops.store import schema
+
+#: Table -> its key column, each checked by the database after the demo's publish.
+KEYED = {"deals": "deal_id", "activities": "activity_id", "leads": "lead_id", "accounts": "account_id"}
+
+
+@pytest.mark.parametrize("table", sorted(KEYED))
+def test_a_duplicate_id_is_refused_after_the_publish(demo_engine, table):
+    """Copying an existing row of a published big table again fails on its primary key, on either store."""
+    key = KEYED[table]
+    copy = sa.text(f"INSERT INTO {table} SELECT * FROM {table} WHERE {key} = (SELECT MIN({key}) FROM {table})")  # noqa: S608
+    with pytest.raises(sa.exc.DBAPIError, match="(?i)duplicate|unique|primary key"):
+        with demo_engine.begin() as conn:
+            conn.execute(copy)
+    with demo_engine.connect() as conn:
+        n = conn.execute(sa.text(f"SELECT COUNT(*) - COUNT(DISTINCT {key}) FROM {table}")).scalar_one()  # noqa: S608
+    assert n == 0
+
+
+def _key(engine: sa.Engine, table: str) -> list[str]:
+    """The primary key columns of ``table`` as the database has them (duckdb_engine cannot reflect them)."""
+    if engine.dialect.name != "duckdb":
+        return sa.inspect(engine).get_pk_constraint(table)["constrained_columns"]
+    sql = "SELECT constraint_column_names FROM duckdb_constraints() WHERE table_name = :t AND constraint_type = 'PRIMARY KEY'"
+    with engine.connect() as conn:
+        found = conn.execute(sa.text(sql), {"t": table}).scalar()
+    return list(found or [])
+
+
+def test_stage_history_key_is_checked_by_the_build_on_duckdb(demo_engine):
+    """On DuckDB deal_stage_history has no key index after the build (PostgreSQL keeps it), and no duplicates."""
+    expected = [] if demo_engine.dialect.name == "duckdb" else ["deal_id", "stage", "entered_at"]
+    assert _key(demo_engine, "deal_stage_history") == expected
+    with demo_engine.connect() as conn:
+        dup = conn.execute(
+            sa.text(
+                "SELECT COUNT(*) FROM (SELECT deal_id, stage, entered_at FROM deal_stage_history "
+                "GROUP BY deal_id, stage, entered_at HAVING COUNT(*) > 1) AS d"
+            )
+        ).scalar_one()
+    assert dup == 0
+
+
+@pytest.mark.store("duckdb")
+def test_the_key_check_names_the_duplicate_and_writes_nothing(empty_engine):
+    """Two stage-history rows with one key make _check_key raise DuplicateKey naming it; the write rolls back."""
+    table = schema.deal_stage_history
+    row = {"deal_id": "D0000001", "stage": "Discovery", "entered_at": date(2026, 1, 5)}
+    with pytest.raises(DuplicateKey, match=r"2 rows of deal_stage_history with the same key \(D0000001, Discovery"):
+        with empty_engine.begin() as conn:
+            _recreate_without_key(conn, table)
+            conn.execute(table.insert(), [row, row, {**row, "stage": "Proposal"}])
+            _check_key(conn, table)
+    with empty_engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT COUNT(*) FROM deal_stage_history")).scalar_one() == 0
+    assert _key(empty_engine, "deal_stage_history") == ["deal_id", "stage", "entered_at"]  # rolled back too
+
+
+def test_the_customer_book_keeps_nothing_across_batches():
+    """take() hands over the accounts made since the last take and empties the book; ids keep counting."""
+    teams = pd.DataFrame({"team_id": ["T01"], "segment": ["SMB"], "region": ["EMEA"]})
+    reps = pd.DataFrame({"rep_id": ["R0001"], "name": ["Alex Smith"]})
+
+    def deals(n: int) -> pd.DataFrame:
+        days = pd.date_range("2025-01-01", periods=n, freq="7D")
+        return pd.DataFrame(
+            {"team_id": "T01", "rep_id": "R0001", "outcome": "won", "product": "Core Platform", "close_date": days}
+        )
+
+    book = CustomerBook(seed=7)
+    first = book.assign(deals(5), teams, reps, batch=0)
+    taken = book.take()
+    assert set(first.account_id) <= set(taken.account_id) and book.rows == [] and book.names == {}
+    assert book.take().empty
+    second = book.assign(deals(3), teams, reps, batch=1)
+    later = book.take()
+    assert later.account_id.min() > taken.account_id.max()  # numbered on from the first batch
+    assert set(second.account_id) <= set(later.account_id) and second.account.notna().all()
