@@ -20,9 +20,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import resource
 import subprocess
 import sys
+import tempfile
 import time
 from datetime import date, datetime
 from pathlib import Path
@@ -42,8 +44,12 @@ def _peak_mb() -> float:
 
 def child_build(scale: str, db: Path) -> dict:
     """Build the demo at ``scale`` into ``db`` (replaced); seconds, peak MB and row counts."""
+    import logging
+
     from salesops import demo, store
 
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
+    logging.getLogger("salesops.demo").info("peak so far %.0f MB", _peak_mb())
     db.unlink(missing_ok=True)
     Path(f"{db}.wal").unlink(missing_ok=True)
     engine = store.open_store(f"duckdb:///{db}")
@@ -166,11 +172,23 @@ def _in_child(args: list[str], timeout: float) -> dict:
         secs = time.perf_counter() - t
         return {"error": f"stopped after the {timeout:.0f} s timeout, unfinished", "seconds": secs, "peak_mb": peak}
     out, err = proc.communicate()
+    log = Path(tempfile.gettempdir()) / f"salesops-memory-{args[0]}.log"
+    log.write_text(err)  # the child's progress (a build logs each batch and table) and any traceback
     if proc.returncode != 0:
         why = "killed (out of memory?)" if proc.returncode < 0 else f"exit {proc.returncode}"
-        last = err.strip().splitlines()[-1] if err.strip() else ""
-        return {"error": f"{why}: {last}", "seconds": time.perf_counter() - t, "peak_mb": peak or None}
+        return {
+            "error": f"{why}: {_cause(err)} (log: {log})",
+            "seconds": time.perf_counter() - t,
+            "peak_mb": peak or None,
+        }
     return json.loads(out.strip().splitlines()[-1])
+
+
+def _cause(err: str) -> str:
+    """The line of a child's stderr saying what failed: the last exception line, else the last line."""
+    lines = [x.strip() for x in err.strip().splitlines() if x.strip()]
+    named = [x for x in lines if re.match(r"^[\w.]*(Error|Exception)\b", x) and "sqlalche.me" not in x]
+    return (named or lines or [""])[-1][:300]
 
 
 def row(result: dict, command: str, load: tuple[float, float, float]) -> str:

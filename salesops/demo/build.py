@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -34,6 +35,10 @@ from salesops.store import schema
 from salesops.store.derived import refresh_derived
 from salesops.store.engine import bulk_insert, write
 from salesops.store.staging import Spool, stage_table
+
+#: Progress of a build (each batch, each table published): silent unless the caller configures logging
+#: (bench/memory.py does, so a long build shows where it is and where it failed).
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -167,6 +172,7 @@ def build_demo(engine: Engine, seed: int = 7, scale: str = "small", today: date 
         for name, n in _stream_batches(conn, batches, teams).items():  # adds the planted new hire to reps
             counts[name] = counts.get(name, 0) + n
         counts.update(refresh_derived(conn))
+        log.info("derived tables written (DuckDB holds %s)", _held(conn))
         counts["import_warnings"] = _plant_import_warnings(conn)
         if conn.dialect.name == "postgresql":
             # Every table was just rewritten: fresh planner statistics now, not when autovacuum
@@ -206,6 +212,7 @@ def _stream_batches(conn: Connection, batches: _Batches, teams: pd.DataFrame) ->
             del quota_months
             for name, rows in batches.load(batch, build_rep_months(batch_reps, batches.today)).items():
                 counts[name] += _stage(conn, spools, name, rows)
+            log.info("batch %d of %d staged", b // BATCH_TEAMS + 1, -(-len(team_ids) // BATCH_TEAMS))
         # The planted data-health flaws: new records on top of the generated ones, before the date-order publish.
         staged = {name: spool.open(conn) for name, spool in spools.items()}
         planted = plant_flaws(conn, staged or _tables(), batches.today, lambda n, f: _stage(conn, spools, n, f))
@@ -215,10 +222,21 @@ def _stream_batches(conn: Connection, batches: _Batches, teams: pd.DataFrame) ->
             spool.drop(conn)
             _publish(conn, schema.metadata.tables[name], spool.open(conn))  # the planted rows too
             spool.drop(conn)
+            log.info("%s published (DuckDB holds %s)", name, _held(conn))
     finally:
         for spool in spools.values():
             spool.close()
     return counts
+
+
+def _held(conn: Connection) -> str:
+    """DuckDB's memory in use by kind (its largest three), for the progress log; empty elsewhere."""
+    if conn.dialect.name != "duckdb" or not log.isEnabledFor(logging.INFO):
+        return ""
+    top = conn.execute(
+        sa.text("SELECT tag, memory_usage_bytes // 1048576 AS mb FROM duckdb_memory() ORDER BY 2 DESC LIMIT 3")
+    )
+    return ", ".join(f"{r.tag} {r.mb} MB" for r in top)
 
 
 def _tables() -> dict[str, sa.Table]:
