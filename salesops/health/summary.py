@@ -159,18 +159,25 @@ def records_to_fix(
     settings = HealthSettings(today=today, stale_days=stale_days)
     params = {**query_params(settings), "limit": int(limit)}
     one = flags_sql((check,))
+    # One evaluation of the check: the full count rides on every listed row (a window over all of
+    # them, computed before the cut); no row listed means none flagged.
     shown = store.read_frame(
         engine,
         sa.text(
-            f"""SELECT f.*, t.name AS team FROM ({one}) AS f LEFT JOIN teams t ON t.team_id = f.team_id
+            f"""SELECT f.*, t.name AS team, COUNT(*) OVER () AS flagged_in_all
+                FROM ({one}) AS f LEFT JOIN teams t ON t.team_id = f.team_id
                 ORDER BY COALESCE(f.value_cents, 0) DESC, f.record_id, f.detail LIMIT :limit"""  # noqa: S608 - fixed SQL
         ),
         params,
     )
-    total = store.read_frame(engine, sa.text(f"SELECT COUNT(*) AS n FROM ({one}) AS f"), params)  # noqa: S608
+    if len(shown) or limit > 0:
+        total = int(shown["flagged_in_all"].iloc[0]) if len(shown) else 0
+    else:  # nothing listed on purpose: count apart
+        counted = store.read_frame(engine, sa.text(f"SELECT COUNT(*) AS n FROM ({one}) AS f"), params)  # noqa: S608
+        total = int(counted["n"].iloc[0])
     shown = shown[[*FLAG_COLUMNS, "team"]]
     shown["value_cents"] = shown["value_cents"].astype("Int64")
-    return shown.assign(team=shown["team"].fillna(NO_TEAM)), int(total["n"].iloc[0])
+    return shown.assign(team=shown["team"].fillna(NO_TEAM)), total
 
 
 def pipeline_flag_share(engine: Engine, scope: Scope, today: date, stale_days: int = 30) -> tuple[float, int]:

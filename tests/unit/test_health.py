@@ -108,6 +108,10 @@ def test_the_records_to_fix_are_cut_at_the_limit_and_counted_in_full(org):
     assert total == 2 and list(shown["record_id"]) == ["D004"] and list(shown["team"]) == ["Team A"]
     ghost, n = health.records_to_fix(org, TODAY, 30, "quota_no_rep")
     assert n == 1 and list(ghost["team"]) == ["(no team)"]
+    none, n = health.records_to_fix(org, TODAY, 30, "duplicate", limit=0)  # none listed, both counted
+    assert none.empty and n == 2 and list(none.columns) == [*health.FLAG_COLUMNS, "team"]
+    clean, n = health.records_to_fix(org, date(2026, 1, 15), 30, "stale")  # nothing stale yet in January
+    assert clean.empty and n == 0
     with pytest.raises(ValueError, match="Unknown data-health check"):
         health.records_to_fix(org, TODAY, 30, "stale; DROP TABLE deals")
 
