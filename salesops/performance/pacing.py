@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 import pandas as pd
 import sqlalchemy as sa
@@ -12,6 +12,7 @@ from sqlalchemy.engine import Engine
 from salesops.performance.queries import OPEN_AT_END, binds, quota_total
 from salesops.performance.tiles import whole
 from salesops.scope import Scope
+from salesops.store.period_tables import rep_day_rows
 from salesops.store.sql import attainment, win_rate
 
 #: Months of closed deals before a period's start that give the "historical win rate" for pacing.
@@ -46,6 +47,8 @@ def pacing(engine: Engine, scope: Scope, today: date) -> Pacing:
     """
     where, rep_where, params = binds(scope)
     hist_start = (pd.Timestamp(scope.quota_start) - pd.DateOffset(months=HISTORY_MONTHS)).date()
+    # the history's whole months from rep_months, its edge days from rep_days (the same sums)
+    hist_days, hist_binds = rep_day_rows(hist_start, scope.quota_start - timedelta(days=1), "month", prefix="h")
     sql = sa.text(
         f"""
         WITH won AS (
@@ -53,10 +56,10 @@ def pacing(engine: Engine, scope: Scope, today: date) -> Pacing:
             WHERE day BETWEEN :start AND :end {where}
         ),
         hist AS (
-            -- closed in the HISTORY_MONTHS before the quota window (the rollup rep_days)
+            -- closed in the HISTORY_MONTHS before the quota window (the rollups rep_months, rep_days)
             SELECT COALESCE(SUM(won_count), 0) AS hist_won, COALESCE(SUM(lost_count), 0) AS hist_lost
-            FROM rep_days
-            WHERE day >= :h_start AND day < :q_start {where}
+            FROM {hist_days} h
+            WHERE 1 = 1 {where}
         ),
         due AS (
             SELECT COALESCE(SUM(amount_cents), 0) AS due_cents FROM deals
@@ -67,7 +70,7 @@ def pacing(engine: Engine, scope: Scope, today: date) -> Pacing:
         """  # noqa: S608 - our fragments only, values bound
     )
     with engine.connect() as conn:
-        row = conn.execute(sql, {**params, "h_start": hist_start}).one()
+        row = conn.execute(sql, {**params, **hist_binds}).one()
     won, quota, due = whole(row.won_cents), whole(row.quota_cents), whole(row.due_cents)
     att = attainment(won, quota)
     remaining = max(quota - won, 0)

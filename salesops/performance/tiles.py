@@ -24,6 +24,7 @@ from sqlalchemy.engine import Engine
 from salesops.errors import AccessDenied
 from salesops.performance.queries import OPEN_AT_END_PARTS, binds, closed_cte, quota_total
 from salesops.scope import Scope
+from salesops.store.period_tables import rep_day_rows
 from salesops.store.probability import weighted_cents_sql
 from salesops.store.rollups import won_avg_sql
 from salesops.store.sql import attainment, open_at_parts, scope_filter, win_rate
@@ -159,7 +160,8 @@ def _window_branches(scopes: tuple[Scope, ...], where: str, rep_where: str, act_
     """The UNION ALL branches of :func:`_kpis_sql`, one set per window, and their numbered binds.
 
     Every figure is read per window with the window's own dates as plain range filters (closed
-    deals and activities from the rollups rep_days and rep_activity_days, open deals, quota rows),
+    deals from the rollups rep_months and rep_days, activities from rep_activity_days, open deals,
+    quota rows),
     so each scan is pruned to its window. Only window
     numbers, numbered bind names and our own fragments are spliced; every value is a bind.
     """
@@ -168,9 +170,12 @@ def _window_branches(scopes: tuple[Scope, ...], where: str, rep_where: str, act_
     for i, sc in enumerate(scopes):
         values.update({f"s{i}": sc.start, f"e{i}": sc.end, f"qs{i}": sc.quota_start, f"qe{i}": sc.quota_end})
         parts["win"].append(f"SELECT {i} AS w")
+        # the window's whole months from rep_months, its edge days from rep_days (the same sums)
+        days, day_binds = rep_day_rows(sc.start, sc.end, "month", prefix=f"c{i}")
+        values.update(day_binds)
         parts["closed"].append(
             f"SELECT {i} AS w, d.won_cents, d.won_count, d.won_amounts, d.won_cycle_days, d.lost_count "  # noqa: S608 - see above
-            f"FROM rep_days d WHERE d.day BETWEEN :s{i} AND :e{i} {where}"
+            f"FROM {days} d WHERE 1 = 1 {where}"
         )
         parts["quota"].append(f"SELECT {i} AS w, quota_cents FROM ({quota_total(rep_where, f'qs{i}', f'qe{i}')}) x")  # noqa: S608
         # Open at the window's end: open_at's two disjoint halves, so the closed half prunes by date.

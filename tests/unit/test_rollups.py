@@ -425,3 +425,42 @@ def test_quota_imports_and_deal_changes_keep_the_period_tables_equal_to_their_de
     store.write(empty_engine, delete, "test delete")
     _assert_current(empty_engine)
     assert list(_read(empty_engine, "SELECT kind FROM deal_change_days")["kind"]) == ["amount down"]
+
+
+def test_a_window_splits_into_its_whole_months_and_edge_days():
+    """By hand: 15 Dec–20 Jan has no whole month; 15 Dec–28 Feb has Jan and Feb and the edge 15–31 Dec;
+    a whole quarter is three months and no edge; 1–10 Mar is one edge."""
+    split = period_tables.months_and_edge_days
+    assert split(date(2025, 12, 15), date(2026, 1, 20)) == (None, [(date(2025, 12, 15), date(2026, 1, 20))])
+    assert split(date(2025, 12, 15), date(2026, 2, 28)) == (
+        (date(2026, 1, 1), date(2026, 2, 1)),
+        [(date(2025, 12, 15), date(2025, 12, 31))],
+    )
+    assert split(date(2026, 4, 1), date(2026, 6, 30)) == ((date(2026, 4, 1), date(2026, 6, 1)), [])
+    assert split(date(2026, 3, 1), date(2026, 3, 10)) == (None, [(date(2026, 3, 1), date(2026, 3, 10))])
+    assert split(date(2026, 2, 10), date(2026, 4, 5)) == (
+        (date(2026, 3, 1), date(2026, 3, 1)),
+        [(date(2026, 2, 10), date(2026, 2, 28)), (date(2026, 4, 1), date(2026, 4, 5))],
+    )
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "grain"),
+    [
+        (date(2025, 12, 15), date(2026, 2, 20), "month"),
+        (date(2025, 1, 1), date(2026, 11, 24), "quarter"),
+        (date(2026, 1, 1), date(2026, 12, 31), "year"),
+        (date(2026, 10, 5), date(2026, 11, 24), "week"),
+    ],
+)
+def test_rep_day_rows_sum_per_period_as_rep_days(demo_engine, start, end, grain):
+    """Summed per rep, team and grain period, the months-and-edges rows equal rep_days over the same days."""
+    days, binds = period_tables.rep_day_rows(start, end, grain)
+    sums = ", ".join(f"SUM({c}) AS {c}" for c in DAY_SUMS)
+    per = f"CAST(date_trunc('{grain}', day) AS DATE)"
+    sql = f"SELECT rep_id, team_id, {per} AS p, {sums} FROM {{}} GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"
+    got = store.read_frame(demo_engine, sa.text(sql.format(f"{days} x")), binds)
+    raw = "(SELECT * FROM rep_days WHERE day BETWEEN :a AND :b) x"
+    want = store.read_frame(demo_engine, sa.text(sql.format(raw)), {"a": start, "b": end})
+    assert len(want) > 0
+    pd.testing.assert_frame_equal(got, want)
