@@ -9,7 +9,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from salesops.performance.queries import RAMPING, REP_QUOTA, binds, closed_by, result_frame
+from salesops.performance.queries import RAMPING, REP_QUOTA, binds, closed_by, result_frame, window_days
 from salesops.scope import Scope
 from salesops.store.sql import attainment, scope_filter, win_rate
 
@@ -61,10 +61,11 @@ def attainment_by_rep(engine: Engine, scope: Scope) -> pd.DataFrame:
     in the range, whatever team they were in. Sorted by attainment, highest first.
     """
     _, rep_where, params = binds(scope)
+    days, day_binds = window_days(scope)
     sql = sa.text(
         f"""
         WITH q AS ({REP_QUOTA}),
-        w AS ({closed_by("rep_id", "")})
+        w AS ({closed_by("rep_id", "", days)})
         SELECT r.rep_id, r.name, r.team_id, t.name AS team, t.region, r.role, {RAMPING} AS ramping,
                COALESCE(w.won_cents, 0) AS won_cents, COALESCE(w.won_count, 0) AS won_count,
                COALESCE(w.lost_count, 0) AS lost_count, COALESCE(q.quota_cents, 0) AS quota_cents
@@ -77,7 +78,7 @@ def attainment_by_rep(engine: Engine, scope: Scope) -> pd.DataFrame:
         """  # noqa: S608 - our fragments only, values bound
     )
     with engine.connect() as conn:
-        res = conn.execute(sql, params)
+        res = conn.execute(sql, {**params, **day_binds})
         frame = result_frame(res)
     if frame.empty:
         return pd.DataFrame(columns=REP_COLUMNS)
@@ -102,12 +103,13 @@ def attainment_by_team(engine: Engine, scope: Scope) -> pd.DataFrame:
     """
     where, _, params = binds(scope)
     team_where, team_params = scope_filter(scope, alias="t", rep_col=None)
+    days, day_binds = window_days(scope)
     sql = sa.text(
         f"""
         WITH q AS ({REP_QUOTA}),
         rep_won AS (
-            SELECT rep_id, SUM(won_cents) AS won_cents FROM rep_days
-            WHERE won_count > 0 AND day BETWEEN :start AND :end GROUP BY rep_id
+            SELECT rep_id, SUM(won_cents) AS won_cents FROM {days} x
+            WHERE won_count > 0 GROUP BY rep_id
         ),
         qt AS (
             SELECT r.team_id, SUM(q.quota_cents) AS quota_cents,
@@ -118,7 +120,7 @@ def attainment_by_team(engine: Engine, scope: Scope) -> pd.DataFrame:
             LEFT JOIN rep_won rw ON rw.rep_id = q.rep_id
             GROUP BY r.team_id
         ),
-        w AS ({closed_by("team_id", where)})
+        w AS ({closed_by("team_id", where, days)})
         SELECT t.team_id, t.name AS team, t.region, t.manager,
                COALESCE(w.won_cents, 0) AS won_cents, COALESCE(w.won_count, 0) AS won_count,
                COALESCE(w.lost_count, 0) AS lost_count, COALESCE(qt.quota_cents, 0) AS quota_cents,
@@ -131,7 +133,7 @@ def attainment_by_team(engine: Engine, scope: Scope) -> pd.DataFrame:
         """  # noqa: S608 - our fragments only, values bound
     )
     with engine.connect() as conn:
-        res = conn.execute(sql, {**params, **team_params})
+        res = conn.execute(sql, {**params, **team_params, **day_binds})
         frame = result_frame(res)
     if frame.empty:
         return pd.DataFrame(columns=TEAM_COLUMNS)

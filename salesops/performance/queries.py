@@ -10,6 +10,7 @@ from __future__ import annotations
 import pandas as pd
 
 from salesops.scope import Scope
+from salesops.store.period_tables import rep_day_rows
 from salesops.store.sql import (
     PERIOD_STEP,
     open_at,
@@ -47,15 +48,22 @@ def result_frame(result) -> pd.DataFrame:
     return pd.DataFrame(dict(zip(keys, map(list, zip(*rows)))))
 
 
-def closed_cte(where: str) -> str:
-    """Won/lost deals with a close date in [:start, :end]: won amount and won/lost counts, summed
-    from the rollup ``rep_days`` (:mod:`salesops.store.rollups`: the deals per rep, team and day)."""
+def window_days(scope: Scope) -> tuple[str, dict]:
+    """The rollup rows of the scope's range [start, end] and their binds: its whole months from
+    ``rep_months``, its edge days from ``rep_days`` (:func:`salesops.store.period_tables.rep_day_rows`),
+    for sums over the whole range (:func:`closed_cte`, :func:`closed_by`)."""
+    return rep_day_rows(scope.start, scope.end, "month", prefix="w")
+
+
+def closed_cte(where: str, days: str) -> str:
+    """Won/lost deals closed in the range of ``days`` (:func:`window_days`): won amount and won/lost
+    counts, summed from the rollups (:mod:`salesops.store.rollups`: the deals per rep, team and day)."""
     return f"""
         SELECT COALESCE(SUM(won_cents), 0) AS won_cents, COALESCE(SUM(won_count), 0) AS won_count,
                COALESCE(SUM(lost_count), 0) AS lost_count
-        FROM rep_days
-        WHERE day BETWEEN :start AND :end {where}
-    """  # noqa: S608 - `where` is scope_filter()'s text, values bound
+        FROM {days} x
+        WHERE 1 = 1 {where}
+    """  # noqa: S608 - `where` is scope_filter()'s text, `days` our fragment, values bound
 
 
 def quota_total(rep_where: str, lo: str = "q_start", hi: str = "q_end") -> str:
@@ -67,14 +75,14 @@ def quota_total(rep_where: str, lo: str = "q_start", hi: str = "q_end") -> str:
     """  # noqa: S608 - our fragments only, values bound
 
 
-def closed_by(key: str, where: str) -> str:
-    """Won revenue, won and lost counts per ``key`` (rep_id or team_id) of deals closed in
-    [:start, :end], summed from the rollup ``rep_days``; only keys with a deal won or lost."""
+def closed_by(key: str, where: str, days: str) -> str:
+    """Won revenue, won and lost counts per ``key`` (rep_id or team_id) of deals closed in the range
+    of ``days`` (:func:`window_days`), summed from the rollups; only keys with a deal won or lost."""
     return f"""
             SELECT {key}, SUM(won_cents) AS won_cents, SUM(won_count) AS won_count,
                    SUM(lost_count) AS lost_count
-            FROM rep_days
-            WHERE day BETWEEN :start AND :end AND won_count + lost_count > 0 {where}
+            FROM {days} x
+            WHERE won_count + lost_count > 0 {where}
             GROUP BY {key}
     """  # noqa: S608 - key is "rep_id" or "team_id" from this package; where from scope_filter
 

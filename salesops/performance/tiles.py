@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from salesops.errors import AccessDenied
-from salesops.performance.queries import OPEN_AT_END_PARTS, binds, closed_cte, quota_total
+from salesops.performance.queries import OPEN_AT_END_PARTS, binds, closed_cte, quota_total, window_days
 from salesops.scope import Scope
 from salesops.store.period_tables import rep_day_rows
 from salesops.store.probability import weighted_cents_sql
@@ -86,9 +86,10 @@ def headline(engine: Engine, scope: Scope) -> Headline:
       range ends today).
     """
     where, rep_where, params = binds(scope)
+    days, day_binds = window_days(scope)
     sql = sa.text(
         f"""
-        WITH closed AS ({closed_cte(where)}),
+        WITH closed AS ({closed_cte(where, days)}),
         pipe AS (
             SELECT COALESCE(SUM(amount_cents), 0) AS open_cents
             FROM ({" UNION ALL ".join(f"SELECT amount_cents FROM deals WHERE {half} {where}" for half in OPEN_AT_END_PARTS)}) o
@@ -98,7 +99,7 @@ def headline(engine: Engine, scope: Scope) -> Headline:
         """  # noqa: S608 - our fragments only, values bound
     )
     with engine.connect() as conn:
-        row = conn.execute(sql, params).one()
+        row = conn.execute(sql, {**params, **day_binds}).one()
     won, quota = whole(row.won_cents), whole(row.quota_cents)
     return Headline(
         won_cents=won,
