@@ -27,7 +27,7 @@ from sqlalchemy.engine import Connection
 
 from salesops.store import schema
 from salesops.store.dialect import try_cast
-from salesops.store.rollups import DAY_SUMS
+from salesops.store.rollups import DAY_SUMS, rewrite
 from salesops.store.sql import QUOTA_PERIOD_END
 
 rep_months = Table(
@@ -105,16 +105,8 @@ SELECT * FROM (
 """  # noqa: S608 - our fragments
 
 
-def _columns(table: Table) -> str:
-    return ", ".join(c.name for c in table.columns)
-
-
 def _rewrite(conn: Connection, table: Table, select: str, order: str) -> int:
-    conn.execute(sa.text(f"DELETE FROM {table.name}"))  # noqa: S608 - our table names
-    conn.execute(sa.text(f"INSERT INTO {table.name} ({_columns(table)}) {select} ORDER BY {order}"))  # noqa: S608
-    if conn.dialect.name == "postgresql":
-        conn.execute(sa.text(f"ANALYZE {table.name}"))
-    return int(conn.execute(sa.text(f"SELECT COUNT(*) FROM {table.name}")).scalar_one())  # noqa: S608
+    return rewrite(conn, table.name, ", ".join(c.name for c in table.columns), select, order)
 
 
 def refresh_rep_months(conn: Connection) -> int:

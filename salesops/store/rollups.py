@@ -108,10 +108,14 @@ ACTIVITY_DAYS = activity_days_sql()
 TOUCHED = "_touched_activity_days"
 
 
-def _rewrite(conn: Connection, table: str, columns: str, select: str) -> int:
+def rewrite(conn: Connection, table: str, columns: str, select: str, order: str = "day, rep_id, team_id") -> int:
+    """Replace every row of the derived ``table`` with ``select``'s, in ``order``; return its rows.
+
+    The order clusters the rows a window reads (days, then months, then change days) into a few
+    adjacent row groups: DuckDB skips the rest by their min/max.
+    """
     conn.execute(sa.text(f"DELETE FROM {table}"))  # noqa: S608 - our table names
-    # Day order: a window of days is a few adjacent row groups (DuckDB skips the rest by min/max).
-    conn.execute(sa.text(f"INSERT INTO {table} ({columns}) {select} ORDER BY day, rep_id, team_id"))  # noqa: S608
+    conn.execute(sa.text(f"INSERT INTO {table} ({columns}) {select} ORDER BY {order}"))  # noqa: S608
     if conn.dialect.name == "postgresql":
         conn.execute(sa.text(f"ANALYZE {table}"))
     return int(conn.execute(sa.text(f"SELECT COUNT(*) FROM {table}")).scalar_one())  # noqa: S608
@@ -119,7 +123,7 @@ def _rewrite(conn: Connection, table: str, columns: str, select: str) -> int:
 
 def refresh_rep_days(conn: Connection) -> int:
     """Rewrite ``rep_days`` from the deals, in the caller's transaction; return its rows."""
-    return _rewrite(conn, "rep_days", REP_DAY_COLUMNS, REP_DAYS)
+    return rewrite(conn, "rep_days", REP_DAY_COLUMNS, REP_DAYS)
 
 
 def refresh_activity_days(conn: Connection) -> int:
@@ -129,7 +133,7 @@ def refresh_activity_days(conn: Connection) -> int:
     rewritten: a day's rows are the same statement over that day's activities, so the table equals
     a whole rewrite, for the cost of the import's days instead of every activity."""
     if not _has_touched(conn):
-        return _rewrite(conn, "rep_activity_days", ACTIVITY_DAY_COLUMNS, ACTIVITY_DAYS)
+        return rewrite(conn, "rep_activity_days", ACTIVITY_DAY_COLUMNS, ACTIVITY_DAYS)
     days = f"IN (SELECT day FROM {TOUCHED})"  # noqa: S608 - our names
     conn.execute(sa.text(f"DELETE FROM rep_activity_days WHERE day {days}"))  # noqa: S608 - our names
     insert = f"INSERT INTO rep_activity_days ({ACTIVITY_DAY_COLUMNS}) {activity_days_sql(f'occurred_at {days}')}"

@@ -317,8 +317,8 @@ def test_an_activities_import_rewrites_only_the_days_it_touches(empty_engine, mo
         _acts_file(*((f"A{i}", "R1" if i % 2 else "R2", "call", f"2025-01-{i:02d}") for i in range(1, 11))),
     )
     whole: list[str] = []
-    real = rollups._rewrite
-    monkeypatch.setattr(rollups, "_rewrite", lambda conn, table, *a: whole.append(table) or real(conn, table, *a))
+    real = rollups.rewrite
+    monkeypatch.setattr(rollups, "rewrite", lambda conn, table, *a: whole.append(table) or real(conn, table, *a))
     ingest.import_frame(
         empty_engine,
         "activities",
