@@ -89,3 +89,22 @@ def test_the_customer_book_keeps_nothing_across_batches():
     later = book.take()
     assert later.account_id.min() > taken.account_id.max()  # numbered on from the first batch
     assert set(second.account_id) <= set(later.account_id) and second.account.notna().all()
+
+
+@pytest.mark.store("duckdb")
+def test_a_failure_in_the_derived_tables_leaves_an_empty_store_on_duckdb(empty_engine, monkeypatch):
+    """DuckDB commits the sources first; when the derived tables then fail, the store is emptied and the error raised."""
+    from salesops import demo
+    from salesops.demo import build
+
+    def fail(conn):
+        raise RuntimeError("derived tables failed")
+
+    monkeypatch.setattr(build, "refresh_derived", fail)
+    with pytest.raises(RuntimeError, match="derived tables failed"):
+        demo.build_demo(empty_engine, seed=7, scale="small", today=date(2026, 11, 24))
+    with empty_engine.connect() as conn:
+        left = {
+            t: conn.execute(sa.text(f"SELECT COUNT(*) FROM {t}")).scalar_one() for t in ("deals", "reps", "accounts")
+        }  # noqa: S608
+    assert left == {"deals": 0, "reps": 0, "accounts": 0}
