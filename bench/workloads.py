@@ -43,7 +43,9 @@ def warm_outlooks_apart(engine, today: date) -> None:
     subprocess.run([sys.executable, "-c", code, url, today.isoformat()], check=True)  # noqa: S603 - our own code
 
 
-def page_calls(engine, today: date) -> dict[str, dict[str, Callable]]:
+def page_calls(engine, today: date, forecasts: bool = True) -> dict[str, dict[str, Callable]]:
+    """Each page's data calls on its default view. ``forecasts=False`` leaves out the Forecasts page and
+    the forecast fits and outlooks it needs stored first (bench/pagecalls.py --skip-forecasts)."""
     sc = Scope.current(today, "quarter")
     round_list = rounds.load_rounds(engine)
     last_round = round_list["round_id"].iloc[-1] if len(round_list) else None
@@ -59,12 +61,13 @@ def page_calls(engine, today: date) -> dict[str, dict[str, Callable]]:
     listed, _ = customers.period_accounts_top(engine, trend, *last_period, today, "active")
     first_account = tuple(listed["customer_id"].head(1))
     horizon = forecast.default_horizon(today, "week")
-    fs.forecast_series(engine, "company", None, "week", horizon, None, today)  # the page's cached fit
-    # The outlooks the page reads, stored as the demo build and an import store them; computed here
-    # once per data version when missing, in a child process so the app's peak memory is not its.
     quarter = outlook_cache.current_period("quarter", today)
-    warm_outlooks_apart(engine, today)
-    agreement.grain_agreement(engine, "company", None, today, quarter)  # stored when missing (and the monthly fit)
+    if forecasts:
+        fs.forecast_series(engine, "company", None, "week", horizon, None, today)  # the page's cached fit
+        # The outlooks the page reads, stored as the demo build and an import store them; computed here
+        # once per data version when missing, in a child process so the app's peak memory is not its.
+        warm_outlooks_apart(engine, today)
+        agreement.grain_agreement(engine, "company", None, today, quarter)  # stored when missing (and the monthly fit)
     calls: dict[str, dict[str, Callable]] = {
         "home": {
             "load_teams": lambda: queries.load_teams(engine),
@@ -144,6 +147,8 @@ def page_calls(engine, today: date) -> dict[str, dict[str, Callable]]:
             "drill_down_deals": lambda: customers.customer_deals_listed(engine, first_account, trend),
         },
     }
+    if not forecasts:
+        del calls["forecasts"]
     return calls
 
 
