@@ -369,7 +369,7 @@ def _ok(value: float, budget: float | None) -> str:
     return "✓" if value <= budget else "✗"
 
 
-def render(res: Results, reps: int, db_label: str, started: datetime) -> str:
+def render(res: Results, reps: int, db_label: str, started: datetime, command: str = "") -> str:
     la = res.load
     load_txt = ", ".join(f"{a:.2f}" for a, _, _ in la)
     lines = [
@@ -380,7 +380,7 @@ def render(res: Results, reps: int, db_label: str, started: datetime) -> str:
         f"over the others). Load average (1 min) during the run: {load_txt}. Machine: {os.cpu_count()} cores, "
         f"Python {platform.python_version()}.",
         "",
-        "Reproduce: `python bench/browser.py --reps 6 --out BENCHMARKS.md`.",
+        f"Reproduce: `{command or 'python bench/browser.py --reps 6 --out BENCHMARKS.md'}`.",
         "",
         "| what | first visit | median | max | budget | ok |",
         "| --- | ---: | ---: | ---: | ---: | :-: |",
@@ -525,7 +525,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     if args.no_warmup:
         label += ", warm-up off (SALESOPS_WARMUP=0)"
-    text = render(res, max(1, args.reps), label, started)
+    command = " ".join(["python", "bench/browser.py", *(argv if argv is not None else sys.argv[1:])])
+    text = render(res, max(1, args.reps), label, started, command)
     print(text)
     if args.out:
         write_section(args.out, text)
