@@ -144,6 +144,16 @@ def start_server(
     raise RuntimeError(f"streamlit did not start: {log_path.read_text(errors='replace')[-2000:]}")
 
 
+def wait_for_warmup(log_path: Path, timeout_s: float) -> float | None:
+    """Seconds until the server log says "warm-up finished" (pages/ui/serve.py), or None after ``timeout_s``."""
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < timeout_s:
+        if "warm-up finished" in log_path.read_text(errors="replace"):
+            return time.monotonic() - t0
+        time.sleep(0.2)
+    return None
+
+
 def stop_server(proc: subprocess.Popen) -> None:
     proc.terminate()
     try:
@@ -468,6 +478,15 @@ def run(
         teams = team_names(url)
         proc, base = start_server(url, tmp / "server.log", {"SALESOPS_WARMUP": "1" if warmup else "0"})
         try:
+            if warmup:
+                waited = wait_for_warmup(tmp / "server.log", t_ms / 1000 * 3)
+                res.notes.append(
+                    f"\nThe first visit was made once the server log said the warm-up finished, {waited:.1f} s "
+                    f"after the server first answered (a server started before its users arrive; `make run`'s launcher warms "
+                    f"before anyone visits)."
+                    if waited is not None
+                    else "\nThe warm-up had not finished when the first visit was made (the log said nothing)."
+                )
             res.rss_mb["server RSS after start (app + workers)"] = tree_rss_mb(proc.pid)[0]
             with sync_playwright() as p:
                 browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)

@@ -34,6 +34,7 @@ def test_the_browser_benchmark_times_a_page_the_team_change_and_the_server_memor
     assert rss and int(rss.group(1)) >= 1 and int(rss.group(2).replace(",", "")) > 50
     assert re.search(r"Load average \(1 min\) during the run: \d", text)
     assert f"Reproduce: `python bench/browser.py --reps 1 --pages home --out {out} --deadline 240`" in text
+    assert "The first visit was made once the server log said the warm-up finished" in text
     floor = re.search(r"\| floor \(bare Streamlit page\) › first KPI tile or chart \| ([\d,]+) \|", text)
     assert floor and int(floor.group(1).replace(",", "")) > 0  # the bare page, measured in the same run
 
