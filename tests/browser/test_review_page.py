@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from salesops.review.agenda import STEPS
 from tests.conftest import wait_for_app
@@ -43,6 +44,23 @@ def _step(page, number: int) -> None:
     wait_for_app(page)
 
 
+def _press(page, key: str, number: int) -> None:
+    """Press ``key`` and wait for step ``number``. A press the page's shortcut listener missed (seen
+    once under load: no rerun at all) is pressed again, but only when the app is idle and still on
+    the old step, so a slow but received press is never doubled."""
+    heading = page.get_by_role("heading", name=f"{number} · {dict(STEPS)[number]}")
+    for _ in range(3):
+        page.keyboard.press(key)
+        try:
+            heading.wait_for(timeout=15_000)
+            break
+        except PlaywrightTimeoutError:
+            wait_for_app(page)
+            if heading.count():
+                break
+    _step(page, number)
+
+
 def _lines_with_money(page) -> list[str]:
     text = page.locator('[data-testid="stMain"]').inner_text()
     return [line for line in text.splitlines() if "$" in line]
@@ -59,8 +77,7 @@ def test_the_agenda_steps_with_the_keyboard_fits_the_screen_and_hides_rep_money(
     assert sidebar is None or sidebar["x"] + sidebar["width"] <= 0, "the sidebar is open in presentation mode"
     for number in range(1, len(STEPS) + 1):
         if number > 1:
-            page.keyboard.press("ArrowRight")
-            _step(page, number)
+            _press(page, "ArrowRight", number)
             assert re.search(rf"[?&]step={number}\b", page.url), page.url
         assert page.evaluate(NOTHING_SCROLLS) == [], f"step {number} scrolls"
         for line in _lines_with_money(page):
@@ -68,8 +85,7 @@ def test_the_agenda_steps_with_the_keyboard_fits_the_screen_and_hides_rep_money(
             assert not named, f"step {number} shows money beside {named}: {line!r}"
     page.reload()
     _step(page, 5)
-    page.keyboard.press("ArrowLeft")
-    _step(page, 4)
+    _press(page, "ArrowLeft", 4)
     assert "step=4" in page.url
     page.get_by_role("button", name="Back").click()
     _step(page, 3)
