@@ -51,6 +51,10 @@ class DuplicateKey(StoreError):
     """Rows written in one go share a key the database does not check itself (see salesops.demo.build)."""
 
 
+class StoreOutOfMemory(StoreError):
+    """The database reached its memory limit (DuckDB: SALESOPS_DUCKDB_MEMORY) and gave up."""
+
+
 class StoreDamaged(StoreError):
     """The store's file is damaged (a checksum mismatch, a file that is not a database)."""
 

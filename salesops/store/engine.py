@@ -33,6 +33,7 @@ from salesops.errors import (
     StoreDamaged,
     StoreError,
     StoreNeedsMigration,
+    StoreOutOfMemory,
 )
 from salesops.store import dialect, migrate
 from salesops.store.schema import change_version_seq, changes, metadata
@@ -105,6 +106,8 @@ def _explain(exc: BaseException, url_text: str) -> StoreError:
             "Stop the app, restore the file from a backup — or move it away and rebuild the store: "
             "`python -m salesops demo` for the demo, or import your CRM exports again (docs/IMPORT.md).",
         )
+    if "out of memory" in text.lower():
+        return _out_of_memory(url_text)
     first = text.splitlines()[0] if text else type(exc).__name__
     if _is_duckdb(url_text):
         return DatabaseUnavailable(
@@ -114,6 +117,23 @@ def _explain(exc: BaseException, url_text: str) -> StoreError:
     return DatabaseUnavailable(
         f"Cannot open the database {url_text}: {first[:160]}.",
         "Check SALESOPS_DB_URL (host, port, database name, user) and that the server is running.",
+    )
+
+
+def _out_of_memory(url_text: str) -> StoreOutOfMemory:
+    """DuckDB stops a statement that needs more than its ``memory_limit`` and cannot spill (a key
+    index while rows are inserted, one huge list); PostgreSQL stops at the server's RAM."""
+    undone = "A failed import or build is rolled back whole, so nothing is half-written. "
+    if _is_duckdb(url_text):
+        return StoreOutOfMemory(
+            f"The database {url_text} ran out of memory: the work needed more than its limit of "
+            f"{config.duckdb_memory_limit()} (SALESOPS_DUCKDB_MEMORY).",
+            undone + "Raise the limit (for example SALESOPS_DUCKDB_MEMORY=4GB, if the machine has the room), "
+            "close other memory-hungry programs, or import a very large file in parts (docs/IMPORT.md).",
+        )
+    return StoreOutOfMemory(
+        f"The database server behind {url_text} ran out of memory.",
+        undone + "Ask its administrator for more memory (or a lower work_mem), or import a very large file in parts.",
     )
 
 

@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from salesops import store
-from salesops.errors import BadDatabaseURL, DatabaseLocked, DatabaseUnavailable, SchemaTooNew
+from salesops.errors import BadDatabaseURL, DatabaseLocked, DatabaseUnavailable, SchemaTooNew, StoreOutOfMemory
 from salesops.store import schema
 
 
@@ -146,6 +146,29 @@ def test_a_file_locked_by_another_process_is_explained(tmp_path, monkeypatch):
     finally:
         holder.kill()
         holder.wait()
+
+
+def test_a_write_past_the_memory_limit_names_the_limit_and_writes_nothing(tmp_path, monkeypatch):
+    """DuckDB gives up on a statement that needs more than SALESOPS_DUCKDB_MEMORY and cannot spill
+    (here one 40M-item list): the error names the limit and the setting, not the SQL, and the rows
+    written before it in the same transaction are gone."""
+    monkeypatch.setenv("SALESOPS_DUCKDB_MEMORY", "64MB")
+    engine = store.open_store(f"duckdb:///{tmp_path / 'small.duckdb'}")
+    version = store.data_version(engine)
+
+    def too_big(conn):
+        conn.execute(sa.insert(schema.teams).values(team_id="T1", name="North", region="East"))
+        conn.exec_driver_sql("SELECT list(i) FROM range(40000000) t(i)").fetchall()
+
+    with pytest.raises(Exception) as raw:
+        store.write(engine, too_big, "too big")
+    err = store.explain_error(raw.value, engine)
+    assert isinstance(err, StoreOutOfMemory)
+    assert "ran out of memory" in err.message and "64MB (SALESOPS_DUCKDB_MEMORY)" in err.message
+    assert "SALESOPS_DUCKDB_MEMORY=" in err.hint and "nothing is half-written" in err.hint
+    assert "SELECT" not in str(err) and "range(" not in str(err)
+    assert store.table_counts(engine)["teams"] == 0
+    assert store.data_version(engine) == version
 
 
 def test_the_cli_prints_one_clear_line_not_a_traceback(tmp_path):
