@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 import pandas as pd
 import sqlalchemy as sa
@@ -47,7 +47,11 @@ def flag_counts(engine: Engine, settings: HealthSettings, by_team: bool = False)
         ),
         query_params(settings),
     )
-    if by_team:
+    return _counts_frame(out, keys)
+
+
+def _counts_frame(out: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    if "team_id" in keys:
         out["team_id"] = out["team_id"].astype("object").where(out["team_id"].notna(), NO_TEAM)
     out["records"] = out["records"].astype("int64")
     out["value_cents"] = out["value_cents"].astype("int64")
@@ -56,31 +60,82 @@ def flag_counts(engine: Engine, settings: HealthSettings, by_team: bool = False)
     return out.sort_values(keys, key=lambda s: s.map(order) if s.name == "check" else s).reset_index(drop=True)
 
 
+def _counts_and_flagged(engine: Engine, settings: HealthSettings) -> tuple[pd.DataFrame, pd.Series]:
+    """(:func:`flag_counts` by team, the live deals any deal check flags per team) from one
+    evaluation of every check: the per-team figure is a grouping set of the same flags."""
+    deal_checks = ", ".join(f"'{c}'" for c in DEAL_CHECKS)
+    out = store.read_frame(
+        engine,
+        sa.text(
+            f"""WITH f AS MATERIALIZED ({flags_sql()})
+                SELECT f.team_id, f."check", 0 AS per_team, COUNT(DISTINCT f.record_id) AS records,
+                       CAST(COALESCE(SUM(f.value_cents), 0) AS BIGINT) AS value_cents, 0 AS flagged_deals
+                FROM f GROUP BY f.team_id, f."check"
+                UNION ALL
+                SELECT f.team_id, NULL, 1, 0, 0, COUNT(DISTINCT f.record_id)
+                FROM f WHERE f.live AND f."check" IN ({deal_checks}) GROUP BY f.team_id"""  # noqa: S608 - fixed SQL
+        ),
+        query_params(settings),
+    )
+    teams = out[out["per_team"] == 1]
+    flagged = teams.set_index("team_id")["flagged_deals"].astype("int64")
+    counts = out[out["per_team"] == 0][["team_id", "check", "records", "value_cents"]].reset_index(drop=True)
+    return _counts_frame(counts, ["team_id", "check"]), flagged[flagged.index.notna()]
+
+
 def trust_scores(
-    engine: Engine, settings: HealthSettings, checks: Sequence[str] = DEAL_CHECKS, counts: pd.DataFrame | None = None
+    engine: Engine,
+    settings: HealthSettings,
+    checks: Sequence[str] = DEAL_CHECKS,
+    counts: pd.DataFrame | None = None,
+    flagged: pd.Series | None = None,
 ) -> pd.DataFrame:
     """Per team: team_id, team, live_deals, flagged_deals, reps_without_quota, trust (0–100 or None).
 
     ``checks``: the deal checks that make a deal flagged; ``counts``: :func:`flag_counts` by team
-    when the caller has it (its no_quota records are the reps without quota).
+    when the caller has it (its no_quota records are the reps without quota); ``flagged``: the live
+    deals ``checks`` flag per team (team_id -> count) when the caller has it.
     """
     unknown = set(checks) - set(DEAL_CHECKS)
     if unknown:
         raise ValueError(f"Not deal checks: {sorted(unknown)}")
-    none = "SELECT '' AS record_id WHERE 1 = 0"
-    flagged = f"SELECT DISTINCT record_id FROM ({flags_sql(checks)}) AS f" if checks else none  # noqa: S608
+    params = query_params(settings)
+    if flagged is None:
+        # Each check says whether its deal is live (checks.LIVE): the flagged live deals are counted
+        # from the flags alone.
+        flagged = (
+            store.read_frame(
+                engine,
+                sa.text(
+                    f"""SELECT f.team_id, COUNT(DISTINCT f.record_id) AS n FROM ({flags_sql(checks)}) AS f
+                        WHERE f.live AND f.team_id IS NOT NULL GROUP BY f.team_id"""  # noqa: S608 - fixed SQL
+                ),
+                params,
+            ).set_index("team_id")["n"]
+            if checks
+            else pd.Series(dtype="int64")
+        )
+    # The live deals per team: the stored open deals, and the won and lost deals per close day of
+    # the rollups (whole months from rep_months, the first days from rep_days).
     per = store.read_frame(
         engine,
         sa.text(
-            f"""WITH flagged AS ({flagged})
-                SELECT t.team_id, t.name AS team, COUNT(d.deal_id) AS live_deals, COUNT(fl.record_id) AS flagged_deals
-                FROM teams t
-                LEFT JOIN deals d ON d.team_id = t.team_id AND (d.outcome = 'open' OR d.close_date >= :year_ago)
-                LEFT JOIN flagged fl ON fl.record_id = d.deal_id
-                GROUP BY t.team_id, t.name"""  # noqa: S608 - fixed SQL
+            """SELECT t.team_id, t.name AS team, COALESCE(l.n, 0) AS live_deals
+               FROM teams t LEFT JOIN (
+                   SELECT team_id, SUM(n) AS n FROM (
+                       SELECT team_id, COUNT(*) AS n FROM open_deal_touches GROUP BY team_id
+                       UNION ALL
+                       SELECT team_id, SUM(won_count + lost_count) FROM rep_days
+                       WHERE day >= :year_ago AND day < :live_month GROUP BY team_id
+                       UNION ALL
+                       SELECT team_id, SUM(won_count + lost_count) FROM rep_months
+                       WHERE month >= :live_month GROUP BY team_id
+                   ) x GROUP BY team_id
+               ) l ON l.team_id = t.team_id"""
         ),
-        query_params(settings),
+        {"year_ago": params["year_ago"], "live_month": _first_month_from(params["year_ago"])},
     )
+    per["flagged_deals"] = per["team_id"].map(flagged).fillna(0)
     if counts is None:
         counts = flag_counts(engine, settings, by_team=True)
     no_quota = counts[counts["check"] == "no_quota"].set_index("team_id")["records"]
@@ -92,6 +147,11 @@ def trust_scores(
     per["trust"] = score.astype("Float64")
     per = per[["team_id", "team", "live_deals", "flagged_deals", "reps_without_quota", "trust"]]
     return per.sort_values(["trust", "team_id"], na_position="last").reset_index(drop=True)
+
+
+def _first_month_from(day: date) -> date:
+    """The first day of the first calendar month that starts on or after ``day``."""
+    return day if day.day == 1 else (day.replace(day=28) + timedelta(days=4)).replace(day=1)
 
 
 def flagged_share(engine: Engine, scope: Scope, settings: HealthSettings) -> tuple[float, int]:
@@ -140,8 +200,8 @@ class HealthReport:
 def health_report(engine: Engine, today: date, stale_days: int = 30) -> HealthReport:
     """The data-health report as of ``today`` with ``stale_days`` as the stale period."""
     settings = HealthSettings(today=today, stale_days=stale_days)
-    counts = flag_counts(engine, settings, by_team=True)
-    return HealthReport(settings, counts, trust_scores(engine, settings, counts=counts))
+    counts, flagged = _counts_and_flagged(engine, settings)
+    return HealthReport(settings, counts, trust_scores(engine, settings, counts=counts, flagged=flagged))
 
 
 #: The most records of one check the Data health list shows (and downloads) at once.

@@ -23,8 +23,9 @@ that can change them, so readers get them without recomputing.
   (:data:`ACCOUNT_ROOTS`): the prospects.
 * the rollups ``rep_days`` and ``rep_activity_days`` (:mod:`salesops.store.rollups`): the deals
   and the activities per rep, team and day;
-* the data-health tables ``open_deal_touches`` and ``deal_duplicates``
-  (:mod:`salesops.store.health_tables`): each open deal's last touch, and the likely duplicates;
+* the data-health tables ``open_deal_touches``, ``deal_duplicates`` and ``deal_pushes``
+  (:mod:`salesops.store.health_tables`): each open deal's last touch, the likely duplicates, and
+  the deals whose close date was pushed (with how many times);
 * ``rep_months`` (rep_days per month), ``deal_change_days`` (the logged changes with their kind and
   deal) and the quotas' ``period_end`` (:mod:`salesops.store.period_tables`).
 
@@ -193,7 +194,7 @@ def refresh_derived(conn: Connection, changed: Iterable[str] | None = None) -> d
     when deals, accounts or the stage history did; the open deals' last touch
     (:mod:`salesops.store.health_tables`) whole when deals or the stage history changed, else for the
     deals an activities import noted; ``rep_days`` and ``rep_months`` when deals did,
-    ``deal_change_days`` when deals or their change log did, the quotas' period ends when quotas did."""
+    ``deal_change_days`` and ``deal_pushes`` when deals or their change log did, the quotas' period ends when quotas did."""
     tables = SOURCES if changed is None else SOURCES & set(changed)
     counts: dict[str, int] = {}
     if tables & _CUSTOMER_SOURCES:
@@ -211,6 +212,7 @@ def refresh_derived(conn: Connection, changed: Iterable[str] | None = None) -> d
         counts["rep_months"] = period_tables.refresh_rep_months(conn)
     if tables & {"deals", "deal_changes"}:
         counts["deal_change_days"] = period_tables.refresh_change_days(conn)
+        counts["deal_pushes"] = health_tables.refresh_pushes(conn)
     if "activities" in tables:
         counts["rep_activity_days"] = rollups.refresh_activity_days(conn)
     if tables & {"deals", "deal_stage_history", "activities"}:

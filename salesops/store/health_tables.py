@@ -8,11 +8,16 @@ recompute from every stage change, activity and deal on each page call.
   share of a pipeline (Home, Team performance) is read from it alone.
 * ``deal_duplicates`` (:data:`DUPLICATES`): every deal sharing its account, amount and close month
   with another deal, with how many others: the duplicate check's rows.
+* ``deal_pushes`` (:data:`PUSHES`, revision 0021): every deal whose close date was pushed later,
+  with how many times: the pushed check's rows without counting the change log on each call.
+
+The two last carry the deal's outcome and close date (revision 0021), so the data-trust score
+knows which flagged deals are live without joining every deal.
 
 They are the stored result of those statements over the raw tables and nothing else (the checks'
-numbers are unchanged; tests/unit/test_health_tables.py checks both after the demo build, imports,
-a refused import and the migration, revision 0017). Rewritten whole in the transaction of every
-write of deals or stage history (:func:`salesops.store.derived.refresh_derived`); an activities
+numbers are unchanged; tests/unit/test_health_tables.py checks them after the demo build, imports,
+a refused import and the migrations, revisions 0017 and 0021). Rewritten whole in the transaction of every
+write of deals or stage history (``deal_pushes``: of deals or their change log) (:func:`salesops.store.derived.refresh_derived`); an activities
 import notes the deals it touches (:func:`note_touched_deals`) and only their rows are rewritten.
 """
 
@@ -45,13 +50,30 @@ deal_duplicates = Table(
     Column("label", String),
     Column("amount_cents", BigInteger),
     Column("others", BigInteger, nullable=False),  # deals with the same account, amount and close month
+    Column("outcome", String),  # the deal's, so a live deal is known without a join (revision 0021)
+    Column("close_date", Date),
+)
+#: Every deal whose close date was pushed later at least once, with how many times (:data:`PUSHES`),
+#: its outcome and close date (revision 0021): the pushed check and the trust score's live deals.
+deal_pushes = Table(
+    "deal_pushes",
+    schema.metadata,
+    Column("deal_id", String, primary_key=True),
+    Column("team_id", String),
+    Column("rep_id", String),
+    Column("label", String),
+    Column("amount_cents", BigInteger),
+    Column("outcome", String),
+    Column("close_date", Date),
+    Column("pushes", BigInteger, nullable=False),  # logged close-date changes to a later date
 )
 
 #: The temporary table of deals an import's write of activities touched (:func:`note_touched_deals`).
 TOUCHED = "_touched_activity_deals"
 #: The columns of the tables in the order :func:`touches_sql` / :data:`DUPLICATES` give them.
 TOUCH_COLUMNS = "deal_id, team_id, rep_id, label, amount_cents, close_date, last_touch"
-DUPLICATE_COLUMNS = "deal_id, team_id, rep_id, label, amount_cents, others"
+DUPLICATE_COLUMNS = "deal_id, team_id, rep_id, label, amount_cents, others, outcome, close_date"
+PUSH_COLUMNS = "deal_id, team_id, rep_id, label, amount_cents, outcome, close_date, pushes"
 
 
 def touches_sql(only_noted: bool = False) -> str:
@@ -78,12 +100,22 @@ WHERE d.outcome = 'open' {this}
 #: amount and close month another deal shares, and how many others share them.
 DUPLICATES = """
 SELECT d.deal_id, d.team_id, d.rep_id, COALESCE(d.name, d.account, d.deal_id) AS label, d.amount_cents,
-       g.n - 1 AS others
+       g.n - 1 AS others, d.outcome, d.close_date
 FROM deals d JOIN (
     SELECT account, amount_cents, date_trunc('month', close_date) AS m, COUNT(*) AS n FROM deals
     WHERE account IS NOT NULL AND amount_cents IS NOT NULL AND close_date IS NOT NULL
     GROUP BY 1, 2, 3 HAVING COUNT(*) > 1) g
   ON g.account = d.account AND g.amount_cents = d.amount_cents AND g.m = date_trunc('month', d.close_date)
+"""
+
+#: The rows of ``deal_pushes``: every deal with a logged close-date change to a later date (ISO
+#: dates compare as text), how many, and the deal's columns the checks show.
+PUSHES = """
+SELECT d.deal_id, d.team_id, d.rep_id, COALESCE(d.name, d.account, d.deal_id) AS label, d.amount_cents,
+       d.outcome, d.close_date, p.n AS pushes
+FROM deals d JOIN (
+    SELECT deal_id, COUNT(*) AS n FROM deal_changes
+    WHERE field = 'close_date' AND new_value > old_value GROUP BY deal_id) p ON p.deal_id = d.deal_id
 """
 
 
@@ -98,6 +130,13 @@ def refresh_duplicates(conn: Connection) -> int:
     conn.execute(sa.text("DELETE FROM deal_duplicates"))
     conn.execute(sa.text(f"INSERT INTO deal_duplicates ({DUPLICATE_COLUMNS}) {DUPLICATES}"))  # noqa: S608 - ours
     return _count(conn, "deal_duplicates")
+
+
+def refresh_pushes(conn: Connection) -> int:
+    """Rewrite ``deal_pushes`` from the deals and their change log, in the caller's transaction; return its rows."""
+    conn.execute(sa.text("DELETE FROM deal_pushes"))
+    conn.execute(sa.text(f"INSERT INTO deal_pushes ({PUSH_COLUMNS}) {PUSHES}"))  # noqa: S608 - ours
+    return _count(conn, "deal_pushes")
 
 
 def refresh_touches(conn: Connection, whole: bool = True) -> int:

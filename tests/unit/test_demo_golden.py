@@ -32,6 +32,7 @@ GOLDEN = {
     "deal_duplicates": (2, "08a6e19fd9454c8f093ebe9d9757e180"),  # derived: the duplicate check's rows (0017, #20)
     "rep_months": (3141, "7de250ac13c80849f64758a88cf5e21f"),  # rep_days per month (0016, #20)
     "deal_change_days": (4040, "f6dca2653f532aa6633d99b7d517c249"),  # the change log with kinds (0016, #20)
+    "deal_pushes": (3232, "9c1b84b61f438b7eccdfaa690c8f657b"),  # derived: close-date pushes per deal (0021, #20)
     "customer_flows": (71, "3b93eb4228e6981a7a6920a86b0299bf"),  # derived from customer_days (#19, 0018)
     "deal_changes": (4040, "b8651ef6365714dd2b39645eb7490309"),  # + the planted pushes (#14)
     "deal_stage_history": (87052, "819e78ce25aa73a81257d9a5b0ece8db"),  # + the planted deals (#14)
@@ -83,6 +84,7 @@ _LEFT_OUT = {
     "deal_kinds": ("rep_id", "team_id", "close_date", "amount_cents", "account"),
     "customer_days": ("customer_key",),  # revision 0018: numbers in id order, checked by test_deal_kinds.py
     "quotas": ("period_end",),
+    "deal_duplicates": ("outcome", "close_date"),  # revision 0021: the deal's, checked by test_health_tables.py
 }
 
 

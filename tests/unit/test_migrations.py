@@ -47,6 +47,7 @@ def _legacy_store(url: str) -> dict[str, int]:
             "customer_keys",
             "open_deal_touches",
             "deal_duplicates",
+            "deal_pushes",
             "rep_months",
             "deal_change_days",
             "customer_flows",

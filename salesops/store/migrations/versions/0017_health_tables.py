@@ -52,6 +52,9 @@ def upgrade() -> None:
             "deal_duplicates",
             *_deal_columns(),
             sa.Column("others", sa.BigInteger(), nullable=False),
+            # Added by revision 0021; created here too, since the fill below is today's definition.
+            sa.Column("outcome", sa.String(), nullable=True),
+            sa.Column("close_date", sa.Date(), nullable=True),
             sa.PrimaryKeyConstraint("deal_id"),
         )
     refresh_touches(bind)
