@@ -108,19 +108,6 @@ def _by_end(expr: str, n: int) -> str:
     return f"CASE {whens} END"
 
 
-def _running(got: pd.DataFrame, key: str, n: int) -> pd.Series:
-    """Active customers at each period's end, per ``key`` and period index, from the ``start`` and
-    ``until`` counts by :func:`_by_end` index: those whose purchase day is on or before the end,
-    less those whose active spell (purchase day to ``active_until``) ended by it."""
-    rows = got[got["part"].isin(["start", "until"])]
-    if rows.empty:
-        return pd.Series(dtype="int64")
-    signed = rows["a"].where(rows["part"] == "start", -rows["a"])
-    wide = signed.groupby([rows[key], rows["k"]]).sum().unstack("k", fill_value=0)
-    wide = wide.reindex(columns=range(n), fill_value=0).cumsum(axis=1)
-    return wide.stack().astype("int64")
-
-
 #: The counts :func:`period_flows_sql` reads, per group and period index.
 _FLOW_PARTS = ("won_cents", "existing_cents", "new", "returning", "lost", "start", "until")
 
@@ -251,10 +238,6 @@ def _flow_frame(
     )
 
 
-def _quarter(q: pd.Period) -> str:
-    return period_label(q.start_time.date(), "quarter")
-
-
 def accounts_behind_sql(engine: Engine, scope: Scope, start: date, end: date, as_of: date, figure: str) -> pd.DataFrame:
     """:func:`salesops.customers.retention.accounts_behind` (company), in SQL: every row."""
     return _accounts_behind(engine, scope, (start, end), as_of, figure, None)[0]
@@ -286,8 +269,15 @@ def _behind_rows(scope: Scope, figure: str) -> tuple[str, dict, bool]:
     kind) and other scopes read their deals (first and last purchase within what the scope sees)."""
     if figure in _PICKS and _stored(scope, "company"):
         # By the integer customer_key (the final select reads the ids and names of the rows it returns).
+        # An active customer's spells do not overlap (each ends by the next purchase day), so one row
+        # per customer matches :hi, and its day is their last purchase up to :hi (read, not looked up).
+        pick = (
+            "SELECT customer_key AS customer_id, day AS last_purchase"
+            if figure == "active"
+            else "SELECT DISTINCT customer_key AS customer_id, CAST(NULL AS DATE) AS last_purchase"
+        )
         sql = f"""WITH ids AS (
-        SELECT DISTINCT customer_key AS customer_id FROM customer_days
+        {pick} FROM customer_days
         WHERE customer_key IS NOT NULL AND day <= :asof AND {_PICKS[figure].format(prev="prev_day")}
     ),
     per AS (
@@ -295,7 +285,8 @@ def _behind_rows(scope: Scope, figure: str) -> tuple[str, dict, bool]:
         WHERE customer_key IS NOT NULL AND day BETWEEN :lo AND :hi GROUP BY 1
     ),
     r AS (
-        SELECT ids.customer_id, COALESCE(per.won_cents, 0) AS won_cents, COALESCE(per.deals, 0) AS deals
+        SELECT ids.customer_id, COALESCE(per.won_cents, 0) AS won_cents, COALESCE(per.deals, 0) AS deals,
+               ids.last_purchase
         FROM ids LEFT JOIN per ON per.customer_key = ids.customer_id
     )"""  # noqa: S608 - fixed SQL per figure; values bound
         return sql, {}, True
@@ -332,19 +323,24 @@ def _accounts_behind(
     # Stored: ``customer_id`` is the integer customer_key (the id order: the same cut and ties); ids,
     # names, first and last purchase (up to :hi) read for the rows returned only. Computed: names
     # read for the rows returned only.
+    last = (
+        "top.last_purchase"
+        if figure == "active"
+        else """(SELECT MAX(day) FROM customer_days c
+                 WHERE c.customer_key = top.customer_id AND c.day <= :hi)"""
+    )
     final = (
-        """SELECT k.customer_id, k.customer, top.won_cents, top.deals, k.first_day AS first_purchase,
-               l.last_purchase, top.total
-        FROM top JOIN customer_keys k ON k.customer_key = top.customer_id
-        JOIN (SELECT customer_key, MAX(day) AS last_purchase FROM customer_days
-              WHERE customer_key IN (SELECT customer_id FROM top) AND day <= :hi GROUP BY 1) l
-          ON l.customer_key = top.customer_id"""
+        f"""SELECT k.customer_id, k.customer, top.won_cents, top.deals, k.first_day AS first_purchase,
+               {last} AS last_purchase, top.total
+        FROM top JOIN customer_keys k ON k.customer_key = top.customer_id"""  # noqa: S608 - fixed SQL
         if stored
         else "SELECT top.*, n.customer FROM top LEFT JOIN customer_keys n ON n.customer_id = top.customer_id"
     )
+    # The count is a scalar subquery over the (materialised) rows: a window count over every row
+    # cost more than the count.
     sql = f"""{rows},
     top AS (
-        SELECT r.*, COUNT(*) OVER () AS total FROM r
+        SELECT r.*, (SELECT COUNT(*) FROM r) AS total FROM r
         {"ORDER BY won_cents DESC, customer_id LIMIT :n" if n is not None else ""}
     )
     SELECT * FROM ({final}) f ORDER BY won_cents DESC, customer_id

@@ -14,12 +14,11 @@ from datetime import date
 import numpy as np
 import pandas as pd
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from salesops.customers import fast  # its _stored read at call time (a test swaps it for the computed path)
-from salesops.scope import Scope
+from salesops.scope import Scope, period_label
 from salesops.store.customer_tables import quarter_sql
-from salesops.store.engine import fetch_frame
 
 #: ``per`` (cohort, yr, cents, base: one row per customer and cohort year up to :asof) from the
 #: stored years before :y and the current year's purchase days up to :asof; the cohort year's revenue
@@ -44,12 +43,12 @@ _WHOLE_PER = """WITH per AS (
     )"""
 
 
-def _purchases_after(engine: Engine, as_of: date) -> bool:
+def _purchases_after(conn: Connection, as_of: date) -> bool:
     """Whether a customer's purchase day is stored after ``as_of`` (measured in the past: the stored
     current year holds days it must not count)."""
     sql = "SELECT MAX(day) AS last FROM customer_days WHERE customer_id IS NOT NULL"
-    last = fetch_frame(engine, sa.text(sql))["last"].iloc[0]
-    return last is not None and not pd.isna(last) and pd.Timestamp(last).date() > as_of
+    last = conn.execute(sa.text(sql)).scalar()
+    return last is not None and pd.Timestamp(last).date() > as_of
 
 
 def _computed_per(scope: Scope) -> tuple[str, dict]:
@@ -67,32 +66,37 @@ def _computed_per(scope: Scope) -> tuple[str, dict]:
     return sql, params
 
 
-def revenue_retention_sql(engine: Engine, scope: Scope, as_of: date) -> pd.DataFrame:
-    """:func:`salesops.customers.cohorts.revenue_retention` of the scope (company), in SQL."""
-    from salesops.customers.cohorts import RETENTION_COLUMNS
-
-    if fast._stored(scope, "company"):
-        params = {"y": as_of.year, "y0": date(as_of.year, 1, 1)}
-        per = _STORED_PER if _purchases_after(engine, as_of) else _WHOLE_PER
-    else:
-        per, params = _computed_per(scope)
-    sql = f"""{per},
+def _retention_sql(per: str) -> str:
+    """Per cohort: its customers and year-1 revenue, with each later year's revenue and kept revenue."""
+    return f"""{per},
     coh AS (SELECT cohort, COUNT(*) AS customers, SUM(base) AS base_cents FROM per WHERE yr = 1 GROUP BY 1),
     yk AS (
         SELECT cohort, yr, SUM(cents) AS revenue_cents, SUM(LEAST(cents, base)) AS kept_cents
         FROM per WHERE yr >= 2 GROUP BY 1, 2
     )
-    SELECT coh.*, yk.yr, yk.revenue_cents, yk.kept_cents FROM coh LEFT JOIN yk ON yk.cohort = coh.cohort
+    SELECT coh.cohort, coh.customers, coh.base_cents, yk.yr, yk.revenue_cents, yk.kept_cents
+    FROM coh LEFT JOIN yk ON yk.cohort = coh.cohort
     """  # noqa: S608 - our fragments; values bound
-    got = fetch_frame(engine, sa.text(sql), {"asof": as_of, **params})
+
+
+def revenue_retention_sql(engine: Engine, scope: Scope, as_of: date) -> pd.DataFrame:
+    """:func:`salesops.customers.cohorts.revenue_retention` of the scope (company), in SQL."""
+    from salesops.customers.cohorts import RETENTION_COLUMNS
+
+    with engine.connect() as conn:
+        if fast._stored(scope, "company"):
+            params = {"y": as_of.year, "y0": date(as_of.year, 1, 1)}
+            per = _STORED_PER if _purchases_after(conn, as_of) else _WHOLE_PER
+        else:
+            per, params = _computed_per(scope)
+        got = list(conn.execute(sa.text(_retention_sql(per)), {"asof": as_of, **params}))
     # Plain Python over a few dozen rows: a pandas block per cohort (astype, dropna, set_index)
     # cost more than the query.
     heads: dict[int, tuple[int, int]] = {}
     years: dict[tuple[int, int], tuple[int, int]] = {}
-    cols = ["cohort", "customers", "base_cents", "yr", "revenue_cents", "kept_cents"]
-    for cohort, customers, base, yr, rev, kept in zip(*(got[c].tolist() for c in cols)):
+    for cohort, customers, base, yr, rev, kept in got:
         heads[int(cohort)] = (int(customers), int(base))
-        if yr is not None and not pd.isna(yr):
+        if yr is not None:
             years[int(cohort), int(yr)] = (int(rev), int(kept))
     rows = []
     for cohort in sorted(heads):
@@ -123,46 +127,62 @@ _STORED_GRID = f"""
 """  # noqa: S608 - our fragments; values bound
 
 
-def _grid_counts(engine: Engine, scope: Scope, as_of: date) -> pd.DataFrame:
+def _grid_counts(engine: Engine, scope: Scope, as_of: date) -> list[tuple]:
     """Purchase days ('start', with the first ones in ``firsts``) and active-spell ends ('until') up to
-    ``as_of``, per cohort quarter ``cq`` and the quarter ``q`` they fall in (the periods are whole
-    quarters up to as_of's, and every day counted is on or before as_of, so a day's own quarter is
-    the first period ending on or after it)."""
+    ``as_of``: rows (part, cq, q, a, firsts) per cohort quarter ``cq`` and the quarter ``q`` they fall
+    in (the periods are whole quarters up to as_of's, and every day counted is on or before as_of, so
+    a day's own quarter is the first period ending on or after it)."""
     if fast._stored(scope, "company"):
-        q0 = pd.Timestamp(as_of).to_period("Q").start_time.date()
-        return fetch_frame(engine, sa.text(_STORED_GRID), {"asof": as_of, "q0": q0})
-    base, params = fast._base(scope, "company")
-    cq = quarter_sql("first_day")
-    sql = f"""{base}
+        q0 = date(as_of.year, (as_of.month - 1) // 3 * 3 + 1, 1)
+        sql, params = _STORED_GRID, {"q0": q0}
+    else:
+        base, params = fast._base(scope, "company")
+        cq = quarter_sql("first_day")
+        sql = f"""{base}
     SELECT 'start' AS part, {cq} AS cq, {quarter_sql("day")} AS q, COUNT(*) AS a, SUM(is_first) AS firsts
     FROM ev GROUP BY 1, 2, 3
     UNION ALL SELECT 'until', {cq}, {quarter_sql("active_until")}, COUNT(*), 0 FROM ev
     WHERE active_until <= :asof GROUP BY 1, 2, 3
     """  # noqa: S608 - our fragments; values bound
-    return fetch_frame(engine, sa.text(sql), {"asof": as_of, **params})
+    with engine.connect() as conn:
+        return [tuple(row) for row in conn.execute(sa.text(sql), {"asof": as_of, **params})]
+
+
+def _qi(day: date) -> int:
+    """A quarter's number (year * 4 + quarter - 1) of the date ``day``."""
+    return day.year * 4 + (day.month - 1) // 3
 
 
 def cohort_grid_sql(engine: Engine, scope: Scope, as_of: date) -> pd.DataFrame:
-    """:func:`salesops.customers.cohorts.cohort_grid` of the scope (company), in SQL."""
+    """:func:`salesops.customers.cohorts.cohort_grid` of the scope (company), in SQL. The database
+    counts per cohort and quarter; plain loops add them up (a few thousand cells: pandas operations
+    per cell or per column cost more than the counts, 25 ms at medium scale)."""
     from salesops.customers.cohorts import GRID_COLUMNS
 
     got = _grid_counts(engine, scope, as_of)
-    if not len(got):
+    if not got:
         return pd.DataFrame(columns=GRID_COLUMNS)
-    got["cq"] = pd.to_datetime(got["cq"]).dt.to_period("Q")
-    quarters = pd.period_range(got["cq"].min(), pd.Timestamp(as_of).to_period("Q"))
-    n = len(quarters)
-    got["k"] = quarters.get_indexer(pd.to_datetime(got["q"]).dt.to_period("Q"))
-    got = got.astype({"a": "int64", "firsts": "int64"})
-    sizes = got.groupby("cq")["firsts"].sum()  # each customer's first day: one per customer
-    sizes = sizes[sizes > 0]
-    active = fast._running(got, "cq", n).to_dict()  # plain dict look-ups: a Series .get per cell took 20 ms
-    labels = [fast._quarter(q) for q in quarters]
+    lo, hi = min(_qi(cq) for _, cq, *_ in got), _qi(as_of)
+    n = hi - lo + 1
+    sizes: dict[int, int] = {}  # each customer's first day: one per customer, by cohort quarter number
+    deltas: dict[int, list[int]] = {}  # per cohort: purchase days less spell ends, per quarter index
+    for part, cq, q, a, firsts in got:
+        c = _qi(cq)
+        sizes[c] = sizes.get(c, 0) + int(firsts)
+        k = _qi(q) - lo
+        if 0 <= k < n:  # (every counted day is in the quarters from the first cohort's to as_of's)
+            row = deltas.setdefault(c, [0] * n)
+            row[k] += int(a) if part == "start" else -int(a)
+    labels = [period_label(date(i // 4, i % 4 * 3 + 1, 1), "quarter") for i in range(lo, hi + 1)]
     rows = []
-    for cohort, size in sizes.sort_index().items():
-        first = quarters.get_loc(cohort)
-        for k in range(first, n):
-            got_n = int(active.get((cohort, k), 0))
-            rows.append((labels[first], labels[k], k - first, int(size), got_n, got_n / int(size)))
-    out = pd.DataFrame(rows, columns=GRID_COLUMNS)
-    return out.sort_values(["cohort", "quarters_after"]).reset_index(drop=True)
+    for c in sorted(sizes):
+        size = sizes[c]
+        if size <= 0:
+            continue
+        first, active, row = c - lo, 0, deltas.get(c, [0] * n)
+        for k in range(n):
+            active += row[k]
+            if k >= first:
+                rows.append((labels[first], labels[k], k - first, size, active, active / size))
+    rows.sort(key=lambda r: (r[0], r[2]))  # the reference's order: cohort label, then quarters after
+    return pd.DataFrame(rows, columns=GRID_COLUMNS)

@@ -4,6 +4,9 @@ every write that changes deals or accounts. Revenue retention and the cohort gri
 quarters before the one they are measured in from here (tests/unit/test_deal_kinds.py checks each
 table against its definition after every such write).
 
+* ``customer_deal_ids`` (:data:`CUSTOMER_DEAL_IDS`, 0023): each customer's deal ids (every deal of
+  ``deal_kinds`` with a customer), written in customer order so a look-up of a few customers reads
+  one row group (DuckDB) or the primary key (PostgreSQL): the drill-down's deals;
 * ``customer_keys`` (:data:`CUSTOMER_KEYS`, 0018): one row per customer: their number
   (``customer_days.customer_key``), id, name and first purchase day;
 * ``customer_years`` (:data:`CUSTOMER_YEARS`): each customer's won revenue per calendar year, with
@@ -23,6 +26,36 @@ from sqlalchemy import BigInteger, Column, Date, Integer, PrimaryKeyConstraint, 
 from sqlalchemy.engine import Connection
 
 from salesops.store import schema
+
+#: Each customer's deals: derived data (``deal_kinds`` rows with a customer), rewritten by
+#: :func:`refresh_customer_deal_ids` right after ``deal_kinds``. The drill-down reads the deal ids of
+#: the picked customers here (``deal_kinds`` is in close-date order: a customer's deals are spread
+#: over all of it).
+customer_deal_ids = Table(
+    "customer_deal_ids",
+    schema.metadata,
+    Column("customer_id", String, nullable=False),
+    Column("deal_id", String, nullable=False),
+    PrimaryKeyConstraint("customer_id", "deal_id"),
+)
+
+#: The rows of ``customer_deal_ids``: every deal of ``deal_kinds`` that has a customer.
+CUSTOMER_DEAL_IDS = "SELECT customer_id, deal_id FROM deal_kinds WHERE customer_id IS NOT NULL"
+
+
+def refresh_customer_deal_ids(conn: Connection) -> int:
+    """Rewrite ``customer_deal_ids`` from ``deal_kinds`` (refresh it first), in the caller's
+    transaction; return its rows. Written in customer order (DuckDB skips the other row groups)."""
+    conn.execute(sa.text("DELETE FROM customer_deal_ids"))
+    conn.execute(
+        sa.text(
+            f"INSERT INTO customer_deal_ids (customer_id, deal_id) {CUSTOMER_DEAL_IDS} ORDER BY customer_id, deal_id"
+        )  # noqa: S608
+    )
+    if conn.dialect.name == "postgresql":
+        conn.execute(sa.text("ANALYZE customer_deal_ids"))
+    return int(conn.execute(sa.text("SELECT COUNT(*) FROM customer_deal_ids")).scalar_one())
+
 
 #: One row per customer: derived data (``customer_days`` on each customer's first purchase day),
 #: rewritten by :func:`refresh_customer_keys` with the other derived tables. The at-risk list and the

@@ -11,6 +11,8 @@ that can change them, so readers get them without recomputing.
   and purchase day (:data:`CUSTOMER_DAYS`), with each customer's first, previous and next purchase
   day and name:
   what the company-wide Customers figures are computed from.
+* ``customer_deal_ids`` (:mod:`salesops.store.customer_tables`, right after ``deal_kinds``): each
+  customer's deal ids, in customer order: the drill-down's deals of a few customers.
 * ``customer_keys``, ``customer_years``, ``cohort_quarters`` and ``customer_flows``
   (:mod:`salesops.store.customer_tables`, right after ``customer_days``): one row per customer
   (number, id, name, first purchase day), its revenue per customer and calendar year, the cohort
@@ -45,6 +47,7 @@ from sqlalchemy.engine import Connection
 from salesops.store import health_tables, period_tables, rollups
 from salesops.store.customer_tables import (
     refresh_cohort_quarters,
+    refresh_customer_deal_ids,
     refresh_customer_flows,
     refresh_customer_keys,
     refresh_customer_years,
@@ -146,21 +149,25 @@ def refresh_customer_days(conn: Connection) -> int:
 
 
 #: The rows of ``open_renewals``: open deals whose type is a renewal, with their customer (from
-#: ``deal_kinds``) and latest stage change.
+#: ``deal_kinds``), latest stage change and customer number (``customer_keys``, revision 0023; NULL
+#: for a customer with no won deal): the at-risk sums group on the number.
 OPEN_RENEWALS = f"""
 SELECT d.deal_id, k.customer_id, d.rep_id, d.team_id, d.amount_cents, d.close_date, d.created_date,
-       h.last_change
+       h.last_change, n.customer_key
 FROM deals d JOIN deal_kinds k ON k.deal_id = d.deal_id
+LEFT JOIN customer_keys n ON n.customer_id = k.customer_id
 LEFT JOIN (SELECT deal_id, MAX(entered_at) AS last_change FROM deal_stage_history GROUP BY deal_id) h
        ON h.deal_id = d.deal_id
 WHERE d.outcome = 'open' AND k.customer_id IS NOT NULL AND {deal_kind_sql("d.deal_type")} = 'renewal'
 """  # noqa: S608 - our fragments only
-RENEWAL_COLUMNS = "deal_id, customer_id, rep_id, team_id, amount_cents, close_date, created_date, last_change"
+RENEWAL_COLUMNS = (
+    "deal_id, customer_id, rep_id, team_id, amount_cents, close_date, created_date, last_change, customer_key"
+)
 
 
 def refresh_open_renewals(conn: Connection) -> int:
-    """Rewrite ``open_renewals`` from the deals, ``deal_kinds`` (refresh it first) and the stage
-    history, in the caller's transaction; return its rows."""
+    """Rewrite ``open_renewals`` from the deals, ``deal_kinds`` and ``customer_keys`` (refresh them
+    first) and the stage history, in the caller's transaction; return its rows."""
     conn.execute(sa.text("DELETE FROM open_renewals"))
     conn.execute(sa.text(f"INSERT INTO open_renewals ({RENEWAL_COLUMNS}) {OPEN_RENEWALS}"))  # noqa: S608 - ours
     if conn.dialect.name == "postgresql":
@@ -199,6 +206,7 @@ def refresh_derived(conn: Connection, changed: Iterable[str] | None = None) -> d
     counts: dict[str, int] = {}
     if tables & _CUSTOMER_SOURCES:
         counts["deal_kinds"] = refresh_deal_kinds(conn)
+        counts["customer_deal_ids"] = refresh_customer_deal_ids(conn)
         counts["customer_days"] = refresh_customer_days(conn)
         counts["customer_keys"] = refresh_customer_keys(conn)
         counts["customer_years"] = refresh_customer_years(conn)

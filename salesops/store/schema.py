@@ -200,6 +200,7 @@ open_renewals = Table(
     Column("close_date", Date),
     Column("created_date", Date),
     Column("last_change", Date),  # the deal's latest stage change (NULL: none recorded)
+    Column("customer_key", Integer),  # customer_keys.customer_key (0023; NULL: the customer never won)
 )
 
 #: Every top-level account (no parent, or a parent not stored: the customers' roots) with its first

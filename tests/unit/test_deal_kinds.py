@@ -17,6 +17,7 @@ from salesops import ingest, store
 from salesops.store import migrate, schema
 from salesops.store.customer_tables import (
     COHORT_QUARTERS,
+    CUSTOMER_DEAL_IDS,
     CUSTOMER_FLOWS,
     CUSTOMER_KEYS,
     CUSTOMER_YEARS,
@@ -93,6 +94,14 @@ def _assert_keys_current(engine) -> pd.DataFrame:
     return stored
 
 
+def _assert_deal_ids_current(engine) -> pd.DataFrame:
+    """customer_deal_ids equals CUSTOMER_DEAL_IDS evaluated now (over deal_kinds, checked above)."""
+    key = ("customer_id", "deal_id")
+    stored = _frame(engine, "SELECT customer_id, deal_id FROM customer_deal_ids", key)
+    pd.testing.assert_frame_equal(stored, _frame(engine, CUSTOMER_DEAL_IDS, key))
+    return stored
+
+
 def _assert_flows_current(engine) -> pd.DataFrame:
     """customer_flows equals CUSTOMER_FLOWS evaluated now (over customer_days, checked above)."""
     key = ("grain", "period_start")
@@ -112,6 +121,7 @@ def _assert_quarters_current(engine) -> pd.DataFrame:
 def _assert_current(engine) -> pd.DataFrame:
     stored, defined = _stored(engine), _frame(engine, _DEFINED)
     pd.testing.assert_frame_equal(stored, defined)
+    _assert_deal_ids_current(engine)
     _assert_days_current(engine)
     _assert_keys_current(engine)
     _assert_flows_current(engine)
@@ -371,6 +381,43 @@ def test_migration_0018_numbers_the_customers_of_an_existing_store(new_store_url
         ("2026-01-01", "0", "0", "0", "0", "2", "0", "2"), ("2026-04-01", "0", "0", "0", "0", "1", "0", "1"),
     ]  # fmt: skip
     assert set(flows["grain"]) == {"month", "quarter", "year"}
+    engine.dispose()
+
+
+def test_migration_0023_stores_each_customers_deals_and_the_renewals_customer_numbers(new_store_url):
+    """A store at 0016 with no customer_deal_ids and no open_renewals.customer_key gets both from 0023:
+    Acme's two deals and its open renewal, Beta's deal, none for the deal with no account; Acme's open
+    renewal carries Acme's number 1, Cede's (who never won) none."""
+    engine = store.open_store(new_store_url("at0016"))
+    _org(engine)
+    insert(
+        engine,
+        schema.deals,
+        [
+            {**deal(1, "R1", "T1", "won", 500, date(2025, 1, 1)), "account": "Acme"},
+            {**deal(2, "R1", "T1", "won", 900, date(2025, 2, 1)), "account": "Beta"},
+            {**deal(3, "R1", "T1", "lost", 300, date(2025, 3, 1)), "account": "Acme"},
+            {**deal(4, "R1", "T1", "won", 50, date(2025, 4, 1))},
+            {**deal(5, "R1", "T1", "open", 400, date(2026, 1, 1)), "account": "Acme", "deal_type": "Renewal"},
+            {**deal(6, "R1", "T1", "open", 100, date(2026, 1, 1)), "account": "Cede", "deal_type": "Renewal"},
+        ],
+    )
+    with engine.begin() as conn:
+        conn.execute(sa.text("DROP TABLE customer_deal_ids"))
+        conn.execute(sa.text("ALTER TABLE open_renewals DROP COLUMN customer_key"))
+        conn.execute(sa.text("UPDATE alembic_version SET version_num = '0016'"))
+    with engine.begin() as conn:
+        command.upgrade(migrate._config(conn), "head")
+    _assert_current(engine)
+    assert _texts(_assert_deal_ids_current(engine), "customer_id", "deal_id") == [
+        ("name:acme", "D001"), ("name:acme", "D003"), ("name:acme", "D005"), ("name:beta", "D002"),
+        ("name:cede", "D006"),
+    ]  # fmt: skip
+    renewals = _assert_renewals_current(engine)
+    renewals = renewals.assign(customer_key=renewals["customer_key"].astype("Int64"))
+    assert _texts(renewals, "deal_id", "customer_id", "customer_key") == [
+        ("D005", "name:acme", "1"), ("D006", "name:cede", "None"),
+    ]  # fmt: skip
     engine.dispose()
 
 

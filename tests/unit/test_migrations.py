@@ -51,6 +51,7 @@ def _legacy_store(url: str) -> dict[str, int]:
             "rep_months",
             "deal_change_days",
             "customer_flows",
+            "customer_deal_ids",
         ):  # users, audit_log and the derived tables: the demo writes them (forecast_backtests: counted)
             table = schema.metadata.tables[name].to_metadata(then)
             for column in table.columns:

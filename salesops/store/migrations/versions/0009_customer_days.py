@@ -17,7 +17,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from salesops.store.derived import DAY_COLUMNS, refresh_customer_days, refresh_open_renewals
+from salesops.store.derived import DAY_COLUMNS, RENEWAL_COLUMNS, refresh_customer_days, refresh_open_renewals
 
 revision = "0009"
 down_revision = "0008"
@@ -61,7 +61,13 @@ def upgrade() -> None:
             sa.Column("last_change", sa.Date(), nullable=True),
             sa.PrimaryKeyConstraint("deal_id"),
         )
-    refresh_open_renewals(bind)
+    found = bind.execute(
+        sa.text("SELECT column_name FROM information_schema.columns WHERE table_name = 'open_renewals'")
+    )
+    if {c.strip() for c in RENEWAL_COLUMNS.split(",")} <= {r[0] for r in found}:
+        refresh_open_renewals(
+            bind
+        )  # else revision 0023 adds customer_key (read from 0018's customer_keys), and fills it
 
 
 def downgrade() -> None:
