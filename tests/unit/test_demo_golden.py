@@ -21,7 +21,8 @@ GOLDEN = {
     "comp_plans": (0, "d41d8cd98f00b204e9800998ecf8427e"),
     "deal_kinds": (18367, "1bfd96b3fd9d58e953597e88d8acf231"),  # derived from deals and accounts (#19), + planted
     "customer_days": (4520, "2b29f187b5cd217bb39c67b5d9e45549"),  # derived from deal_kinds (#19), + usual cycles (0011)
-    "open_renewals": (221, "c120e22288bc51749d1b776910786761"),  # derived from deals, deal_kinds, history (#19)
+    # derived from deals, deal_kinds, history (#19), + customer_key (0023; without it: c120e22288bc51749d1b776910786761)
+    "open_renewals": (221, "1a3dcb346edc02295a2c09c2e8bf5dc7"),
     "account_roots": (6197, "6cf7d4d145c151968cf3ebe2f9e092a1"),  # derived from accounts, customer_days (#19)
     "rep_days": (29089, "0fb0dc3dc482b94babb4e30e30b46f4b"),  # rollup of deals (0013, #20)
     "rep_activity_days": (105988, "6ce42839ad3d03102d877c32182dcbf2"),  # rollup of activities (0013, #20)
@@ -34,6 +35,7 @@ GOLDEN = {
     "deal_change_days": (4040, "f6dca2653f532aa6633d99b7d517c249"),  # the change log with kinds (0016, #20)
     "deal_pushes": (3232, "9c1b84b61f438b7eccdfaa690c8f657b"),  # derived: close-date pushes per deal (0021, #20)
     "customer_flows": (71, "3b93eb4228e6981a7a6920a86b0299bf"),  # derived from customer_days (#19, 0018)
+    "customer_deal_ids": (18367, "4dafbb27e7953b0bc7b192fd17efa653"),  # derived from deal_kinds (#19, 0023)
     "deal_changes": (4040, "b8651ef6365714dd2b39645eb7490309"),  # + the planted pushes (#14)
     "deal_stage_history": (87052, "819e78ce25aa73a81257d9a5b0ece8db"),  # + the planted deals (#14)
     "deals": (18367, "f14b120a02893ea2c5bd03eee1c5482d"),  # + 4 planted flaws; probability in basis points (#14)
