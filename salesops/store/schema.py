@@ -186,9 +186,8 @@ customer_days = Table(
     Column("customer_key", Integer),  # 1, 2, ... in customer_id order (0018; customer_tables.customer_keys)
 )
 
-#: Open renewal deals with a customer and their last stage change: derived data (the stale-renewal
-#: warning of the accounts at risk), rewritten whole by :func:`salesops.store.derived.refresh_open_renewals`
-#: with the other derived tables, so a page call does not join every deal and its stage history.
+#: Open renewal deals with a customer and their last stage change: derived data (accounts at risk' stale renewals),
+#: rewritten with the other derived tables (:func:`salesops.store.derived.refresh_open_renewals`).
 open_renewals = Table(
     "open_renewals",
     metadata,
