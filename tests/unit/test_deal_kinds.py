@@ -385,10 +385,10 @@ def test_migration_0018_numbers_the_customers_of_an_existing_store(new_store_url
 
 
 def test_migration_0023_stores_each_customers_deals_and_the_renewals_customer_numbers(new_store_url):
-    """A store at 0016 with no customer_deal_ids and no open_renewals.customer_key gets both from 0023:
+    """A store at 0021 with no customer_deal_ids and no open_renewals.customer_key gets both from 0023:
     Acme's two deals and its open renewal, Beta's deal, none for the deal with no account; Acme's open
     renewal carries Acme's number 1, Cede's (who never won) none."""
-    engine = store.open_store(new_store_url("at0016"))
+    engine = store.open_store(new_store_url("at0021"))
     _org(engine)
     insert(
         engine,
@@ -405,7 +405,7 @@ def test_migration_0023_stores_each_customers_deals_and_the_renewals_customer_nu
     with engine.begin() as conn:
         conn.execute(sa.text("DROP TABLE customer_deal_ids"))
         conn.execute(sa.text("ALTER TABLE open_renewals DROP COLUMN customer_key"))
-        conn.execute(sa.text("UPDATE alembic_version SET version_num = '0016'"))
+        conn.execute(sa.text("UPDATE alembic_version SET version_num = '0021'"))
     with engine.begin() as conn:
         command.upgrade(migrate._config(conn), "head")
     _assert_current(engine)

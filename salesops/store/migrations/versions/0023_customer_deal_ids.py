@@ -4,7 +4,7 @@ open_renewals.customer_key (the customer's number: the at-risk list's stale rene
 number without reading customer_keys).
 
 Revision ID: 0023
-Revises: 0016
+Revises: 0021
 Create Date: 2026-12-02
 
 Both are derived (salesops.store.customer_tables.CUSTOMER_DEAL_IDS, salesops.store.derived.OPEN_RENEWALS):
@@ -20,7 +20,7 @@ from salesops.store.customer_tables import refresh_customer_deal_ids
 from salesops.store.derived import refresh_open_renewals
 
 revision = "0023"
-down_revision = "0016"
+down_revision = "0021"
 branch_labels = None
 depends_on = None
 
