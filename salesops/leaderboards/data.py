@@ -28,6 +28,7 @@ from salesops.leaderboards.metrics import (
 from salesops.leaderboards.queries import parts_of, stats_sql, trend_frame
 from salesops.scope import Scope
 from salesops.store.engine import result_frame as _frame
+from salesops.store.period_tables import ranges_day_rows
 from salesops.store.sql import quota_params, scope_filter
 
 
@@ -92,7 +93,8 @@ def load_board_data(
         **rep_params,
     }
     with engine.connect() as conn:
-        res = conn.execute(sa.text(stats_sql(where, rep_where)), binds)
+        days, day_binds = ranges_day_rows([(scope.start, scope.end), (prev.start, prev.end)], prefix="st")
+        res = conn.execute(sa.text(stats_sql(where, rep_where, days)), {**binds, **day_binds})
         stats = _frame(res)
         for col in SUMS:
             for sfx in ("_c", "_p"):

@@ -74,13 +74,16 @@ KIND_SUMS = {"new_logo_cents": "new_business", "expansion_cents": "expansion"}
 _KINDS_FROM = f"({WON_KINDS}) k"
 
 
-def stats_sql(where: str, rep_where: str) -> str:
+def stats_sql(where: str, rep_where: str, days: str) -> str:
+    """The board's sums per (rep, team at the time) for the current (``_c``) and previous (``_p``)
+    range; ``days`` is :func:`salesops.store.period_tables.ranges_day_rows` of the two ranges (0 the
+    current, 1 the previous)."""
     both = ("_c", "_p")
     deal = {}
     acts = {}
     kinds = {}
-    for s in both:
-        # the rollups' day rows: won/lost by close date, created by created date, activities
+    for n, s in enumerate(both):
+        # the rollups' rows: won/lost by close date, created by created date, activities
         for col, rolled in (
             ("won_cents", "won_cents"),
             ("won_count", "won_count"),
@@ -88,20 +91,22 @@ def stats_sql(where: str, rep_where: str) -> str:
             ("pipeline_cents", "created_cents"),
             ("created_count", "created_count"),
         ):
-            deal[f"{col}{s}"] = f"COALESCE(SUM(CASE WHEN {_in('day', s)} THEN {rolled} END), 0)"
+            deal[f"{col}{s}"] = f"COALESCE(SUM(CASE WHEN rng = {n} THEN {rolled} END), 0)"
         acts[f"activities{s}"] = f"COALESCE(SUM(CASE WHEN {_in('day', s)} THEN activities END), 0)"
         for col, kind in KIND_SUMS.items():
             kinds[f"{col}{s}"] = (
                 f"COALESCE(SUM(CASE WHEN k.kind = '{kind}' AND {_in('k.close_date', s)} THEN k.amount_cents END), 0)"
             )
     quota = {"quota_cents_c": "COALESCE(qc.quota_cents, 0)", "quota_cents_p": "COALESCE(qp.quota_cents, 0)"}
-    # One scan per table over the hull of both ranges [:h_start, :h_end]; CASE sums split it.
+    # The hull of both ranges [:h_start, :h_end]: the deal sums from the rows of ``days`` tagged
+    # per range (whole months from rep_months), the other tables in one scan each split by CASE
+    # sums. A (rep, team) with rows only between the ranges has a row of zeros, from either.
     # Only fragments written in this module are spliced in; every value is a bound parameter.
     return f"""
         WITH ev AS (
             SELECT rep_id, team_id, {_select(deal, both)}
-            FROM rep_days
-            WHERE day BETWEEN :h_start AND :h_end {where}
+            FROM {days} d
+            WHERE 1 = 1 {where}
             GROUP BY rep_id, team_id
             UNION ALL
             SELECT rep_id, team_id, {_select(acts, both)}

@@ -9,8 +9,9 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from salesops.performance.queries import RAMPING, REP_QUOTA, binds, closed_by, result_frame, window_days
+from salesops.performance.queries import RAMPING, REP_QUOTA, binds, closed_by, window_days
 from salesops.scope import Scope
+from salesops.store.engine import result_frame as fast_result_frame
 from salesops.store.sql import attainment, scope_filter, win_rate
 
 #: Attainment buckets (lower bound inclusive): label, lower, upper.
@@ -67,8 +68,9 @@ def attainment_by_rep(engine: Engine, scope: Scope) -> pd.DataFrame:
         WITH q AS ({REP_QUOTA}),
         w AS ({closed_by("rep_id", "", days)})
         SELECT r.rep_id, r.name, r.team_id, t.name AS team, t.region, r.role, {RAMPING} AS ramping,
-               COALESCE(w.won_cents, 0) AS won_cents, COALESCE(w.won_count, 0) AS won_count,
-               COALESCE(w.lost_count, 0) AS lost_count, COALESCE(q.quota_cents, 0) AS quota_cents
+               CAST(COALESCE(w.won_cents, 0) AS BIGINT) AS won_cents,
+               CAST(COALESCE(w.won_count, 0) AS BIGINT) AS won_count,
+               CAST(COALESCE(w.lost_count, 0) AS BIGINT) AS lost_count, COALESCE(q.quota_cents, 0) AS quota_cents
         FROM reps r
         LEFT JOIN teams t ON t.team_id = r.team_id
         LEFT JOIN q ON q.rep_id = r.rep_id
@@ -78,8 +80,9 @@ def attainment_by_rep(engine: Engine, scope: Scope) -> pd.DataFrame:
         """  # noqa: S608 - our fragments only, values bound
     )
     with engine.connect() as conn:
-        res = conn.execute(sql, {**params, **day_binds})
-        frame = result_frame(res)
+        # DuckDB hands the whole result over (a rep per row: thousands at scale); the sums are
+        # BIGINT so they arrive as int64 on every store
+        frame = fast_result_frame(conn.execute(sql, {**params, **day_binds}))
     if frame.empty:
         return pd.DataFrame(columns=REP_COLUMNS)
     frame["ramping"] = frame["ramping"].astype(bool)
@@ -122,8 +125,9 @@ def attainment_by_team(engine: Engine, scope: Scope) -> pd.DataFrame:
         ),
         w AS ({closed_by("team_id", where, days)})
         SELECT t.team_id, t.name AS team, t.region, t.manager,
-               COALESCE(w.won_cents, 0) AS won_cents, COALESCE(w.won_count, 0) AS won_count,
-               COALESCE(w.lost_count, 0) AS lost_count, COALESCE(qt.quota_cents, 0) AS quota_cents,
+               CAST(COALESCE(w.won_cents, 0) AS BIGINT) AS won_cents,
+               CAST(COALESCE(w.won_count, 0) AS BIGINT) AS won_count,
+               CAST(COALESCE(w.lost_count, 0) AS BIGINT) AS lost_count, COALESCE(qt.quota_cents, 0) AS quota_cents,
                COALESCE(qt.reps_with_quota, 0) AS reps_with_quota, COALESCE(qt.reps_at_quota, 0) AS reps_at_quota
         FROM teams t
         LEFT JOIN qt ON qt.team_id = t.team_id
@@ -133,8 +137,7 @@ def attainment_by_team(engine: Engine, scope: Scope) -> pd.DataFrame:
         """  # noqa: S608 - our fragments only, values bound
     )
     with engine.connect() as conn:
-        res = conn.execute(sql, {**params, **team_params, **day_binds})
-        frame = result_frame(res)
+        frame = fast_result_frame(conn.execute(sql, {**params, **team_params, **day_binds}))
     if frame.empty:
         return pd.DataFrame(columns=TEAM_COLUMNS)
     frame = _ratios(frame)

@@ -20,8 +20,8 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from salesops.performance.queries import result_frame
 from salesops.scope import Scope, period_start
+from salesops.store.engine import result_frame
 from salesops.store.sql import scope_filter
 
 #: Kinds of change, in the order the review walks through them.

@@ -146,6 +146,35 @@ def months_and_edge_days(start: date, end: date) -> tuple[tuple[date, date] | No
     return (first, last_month), edges
 
 
+def _minus(hull: tuple[date, date], ranges: list[tuple[date, date]]) -> list[tuple[date, date]]:
+    """The day ranges of ``hull`` that fall in none of ``ranges`` (in day order)."""
+    gaps, at = [], hull[0]
+    for lo, hi in sorted(ranges):
+        if lo > at:
+            gaps.append((at, min(lo - timedelta(days=1), hull[1])))
+        at = max(at, hi + timedelta(days=1))
+    if at <= hull[1]:
+        gaps.append((at, hull[1]))
+    return gaps
+
+
+def ranges_day_rows(ranges: list[tuple[date, date]], prefix: str = "rr") -> tuple[str, dict]:
+    """``rep_days`` rows of the days from the first range's start to the last one's end, each
+    tagged ``rng``: the number of the range it falls in (a day in two ranges comes once per range),
+    -1 for the days in none (their rows carry no sum into any range, but they are rows of the
+    span). Each part reads its whole months from ``rep_months`` and its edge days from ``rep_days``
+    (:func:`rep_day_rows`): per range and per rep, team the same integer sums as ``rep_days`` rows
+    of the span split by date, over a fraction of the rows."""
+    hull = (min(lo for lo, _ in ranges), max(hi for _, hi in ranges))
+    tagged = [*enumerate(ranges), *((-1, gap) for gap in _minus(hull, ranges))]
+    parts, binds = [], {}
+    for j, (tag, (lo, hi)) in enumerate(tagged):
+        rows, more = rep_day_rows(lo, hi, "month", prefix=f"{prefix}{j}")
+        parts.append(f"SELECT {tag} AS rng, x.* FROM {rows} x")  # noqa: S608 - our fragments
+        binds.update(more)
+    return "(" + " UNION ALL ".join(parts) + ")", binds
+
+
 def rep_day_rows(start: date, end: date, grain: str, prefix: str = "rd") -> tuple[str, dict]:
     """``rep_days`` rows of the days [start, end] for sums per ``grain`` period (or over the whole
     window): an SQL relation with rep_days' columns (day, rep_id, team_id and the sums) and its binds.

@@ -464,3 +464,59 @@ def test_rep_day_rows_sum_per_period_as_rep_days(demo_engine, start, end, grain)
     want = store.read_frame(demo_engine, sa.text(sql.format(raw)), {"a": start, "b": end})
     assert len(want) > 0
     pd.testing.assert_frame_equal(got, want)
+
+
+@pytest.mark.parametrize(
+    ("ranges", "tags"),
+    [
+        ([(date(2026, 10, 1), date(2026, 11, 24)), (date(2026, 7, 1), date(2026, 8, 24))], {-1, 0, 1}),  # QTD
+        ([(date(2025, 12, 15), date(2026, 1, 20)), (date(2025, 11, 8), date(2025, 12, 14))], {0, 1}),  # year end
+        ([(date(2026, 1, 1), date(2026, 3, 31)), (date(2026, 2, 1), date(2026, 4, 30))], {0, 1}),  # overlapping
+    ],
+)
+def test_ranges_day_rows_tag_each_range_and_the_days_between(demo_engine, ranges, tags):
+    """Per range, rep and team the tagged rows sum as rep_days over the range's days; the days in no
+    range of the span come tagged -1, with the same rows per rep and team as rep_days there."""
+    days, binds = period_tables.ranges_day_rows(ranges)
+    sums = ", ".join(f"SUM({c}) AS {c}" for c in DAY_SUMS)
+    got = store.read_frame(
+        demo_engine,
+        sa.text(f"SELECT rng, rep_id, team_id, {sums} FROM {days} x GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"),
+        binds,
+    )
+    cases = " ".join(f"WHEN day BETWEEN :s{i} AND :e{i} THEN {i}" for i in range(len(ranges)))
+    expect = "UNION ALL".join(
+        f" SELECT {i} AS rng, * FROM rep_days WHERE day BETWEEN :s{i} AND :e{i} " for i in range(len(ranges))
+    )
+    lo, hi = min(s for s, _ in ranges), max(e for _, e in ranges)
+    between = f" SELECT -1 AS rng, * FROM rep_days WHERE day BETWEEN :lo AND :hi AND CASE {cases} ELSE -1 END = -1"
+    want = store.read_frame(
+        demo_engine,
+        sa.text(
+            f"SELECT rng, rep_id, team_id, {sums} FROM ({expect} UNION ALL {between}) x GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"
+        ),
+        {
+            "lo": lo,
+            "hi": hi,
+            **{f"s{i}": s for i, (s, _) in enumerate(ranges)},
+            **{f"e{i}": e for i, (_, e) in enumerate(ranges)},
+        },
+    )
+    assert set(want["rng"]) == tags
+    pd.testing.assert_frame_equal(got, want)
+
+
+def test_the_days_of_a_span_in_no_range_by_hand():
+    """By hand: the gap between two ranges, none for touching or overlapping ranges."""
+    minus = period_tables._minus
+    d = date
+    assert minus(
+        (d(2026, 7, 1), d(2026, 11, 24)), [(d(2026, 10, 1), d(2026, 11, 24)), (d(2026, 7, 1), d(2026, 8, 24))]
+    ) == [(d(2026, 8, 25), d(2026, 9, 30))]
+    assert (
+        minus((d(2026, 1, 1), d(2026, 4, 30)), [(d(2026, 1, 1), d(2026, 3, 31)), (d(2026, 2, 1), d(2026, 4, 30))]) == []
+    )
+    assert (
+        minus((d(2026, 1, 1), d(2026, 1, 31)), [(d(2026, 1, 1), d(2026, 1, 10)), (d(2026, 1, 11), d(2026, 1, 31))])
+        == []
+    )
