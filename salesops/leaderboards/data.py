@@ -93,8 +93,10 @@ def load_board_data(
         **rep_params,
     }
     with engine.connect() as conn:
-        days, day_binds = ranges_day_rows([(scope.start, scope.end), (prev.start, prev.end)], prefix="st")
-        res = conn.execute(sa.text(stats_sql(where, rep_where, days)), {**binds, **day_binds})
+        ranges = [(scope.start, scope.end), (prev.start, prev.end)]
+        days, day_binds = ranges_day_rows(ranges, prefix="st")
+        act_days, act_binds = ranges_day_rows(ranges, prefix="sa", source="activities")
+        res = conn.execute(sa.text(stats_sql(where, rep_where, days, act_days)), {**binds, **day_binds, **act_binds})
         stats = _frame(res)
         for col in SUMS:
             for sfx in ("_c", "_p"):

@@ -74,10 +74,10 @@ KIND_SUMS = {"new_logo_cents": "new_business", "expansion_cents": "expansion"}
 _KINDS_FROM = f"({WON_KINDS}) k"
 
 
-def stats_sql(where: str, rep_where: str, days: str) -> str:
+def stats_sql(where: str, rep_where: str, days: str, act_days: str) -> str:
     """The board's sums per (rep, team at the time) for the current (``_c``) and previous (``_p``)
-    range; ``days`` is :func:`salesops.store.period_tables.ranges_day_rows` of the two ranges (0 the
-    current, 1 the previous)."""
+    range; ``days`` / ``act_days`` are :func:`salesops.store.period_tables.ranges_day_rows` of the
+    deals / activities over the two ranges (0 the current, 1 the previous)."""
     both = ("_c", "_p")
     deal = {}
     acts = {}
@@ -92,15 +92,16 @@ def stats_sql(where: str, rep_where: str, days: str) -> str:
             ("created_count", "created_count"),
         ):
             deal[f"{col}{s}"] = f"COALESCE(SUM(CASE WHEN rng = {n} THEN {rolled} END), 0)"
-        acts[f"activities{s}"] = f"COALESCE(SUM(CASE WHEN {_in('day', s)} THEN activities END), 0)"
+        acts[f"activities{s}"] = f"COALESCE(SUM(CASE WHEN rng = {n} THEN activities END), 0)"
         for col, kind in KIND_SUMS.items():
             kinds[f"{col}{s}"] = (
                 f"COALESCE(SUM(CASE WHEN k.kind = '{kind}' AND {_in('k.close_date', s)} THEN k.amount_cents END), 0)"
             )
     quota = {"quota_cents_c": "COALESCE(qc.quota_cents, 0)", "quota_cents_p": "COALESCE(qp.quota_cents, 0)"}
-    # The hull of both ranges [:h_start, :h_end]: the deal sums from the rows of ``days`` tagged
-    # per range (whole months from rep_months), the other tables in one scan each split by CASE
-    # sums. A (rep, team) with rows only between the ranges has a row of zeros, from either.
+    # The hull of both ranges [:h_start, :h_end]: the deal and activity sums from the rows of
+    # ``days`` / ``act_days`` tagged per range (whole months from rep_months / rep_activity_months),
+    # the won kinds in one scan split by CASE sums. A (rep, team) with rows only between the ranges
+    # has a row of zeros, from any of them.
     # Only fragments written in this module are spliced in; every value is a bound parameter.
     return f"""
         WITH ev AS (
@@ -110,8 +111,8 @@ def stats_sql(where: str, rep_where: str, days: str) -> str:
             GROUP BY rep_id, team_id
             UNION ALL
             SELECT rep_id, team_id, {_select(acts, both)}
-            FROM rep_activity_days
-            WHERE day BETWEEN :h_start AND :h_end {where}
+            FROM {act_days} a
+            WHERE 1 = 1 {where}
             GROUP BY rep_id, team_id
             UNION ALL
             SELECT k.rep_id, k.team_id, {_select(kinds, both)}
@@ -150,10 +151,18 @@ def _trend_cols(parts: Iterable[str]) -> tuple[str, ...]:
 
 
 def _trend_sql(
-    bind, where: str, rep_where: str, n_periods: int, parts: tuple[str, ...], grain: str, days: str = "rep_days"
+    bind,
+    where: str,
+    rep_where: str,
+    n_periods: int,
+    parts: tuple[str, ...],
+    grain: str,
+    days: str = "rep_days",
+    act_days: str = "rep_activity_days",
 ) -> str:
-    """The trend statement; ``days`` is the relation of rep_days rows over [:t_start, :t_end]
-    (:func:`salesops.store.period_tables.rep_day_rows`: whole months from rep_months)."""
+    """The trend statement; ``days`` / ``act_days`` are the relations of rep_days /
+    rep_activity_days rows over [:t_start, :t_end] (:func:`salesops.store.period_tables.rep_day_rows`:
+    whole months from rep_months / rep_activity_months)."""
     one = ("",)
     cols = _trend_cols(parts)
     closed = {c: f"SUM({c})" for c in ("won_cents", "won_count", "lost_count")}
@@ -166,7 +175,7 @@ def _trend_sql(
     quota = {"quota_cents": "SUM(q.quota_cents)"}
     periods = ", ".join(f"({i}, CAST(:ps{i} AS DATE), CAST(:pe{i} AS DATE))" for i in range(n_periods))
     selects = {
-        # the rollups' rows that hold such deals / activities (rep_days or rep_months, rep_activity_days)
+        # the rollups' rows that hold such deals / activities (day rows, or month rows for whole months)
         "closed": f"""
             SELECT rep_id, team_id, {period_start_sql("day", grain)} AS period_start, {_select(closed, one, cols)}
             FROM {days} x
@@ -179,8 +188,8 @@ def _trend_sql(
             GROUP BY 1, 2, 3""",  # noqa: S608 - our fragments; values bound
         "acts": f"""
             SELECT rep_id, team_id, {period_start_sql("day", grain)} AS period_start, {_select(acts, one, cols)}
-            FROM rep_activity_days
-            WHERE day BETWEEN :t_start AND :t_end {where}
+            FROM {act_days} x
+            WHERE 1 = 1 {where}
             GROUP BY 1, 2, 3""",  # noqa: S608 - our fragments; values bound
         # every won deal (kind set), so a period with won deals of neither kind shows 0, not nothing
         "kinds": f"""
@@ -232,8 +241,9 @@ def trend_frame(
     for i, (s, e) in enumerate(windows):
         binds[f"ps{i}"], binds[f"pe{i}"] = s, e
     days, day_binds = rep_day_rows(windows[0][0], scope.end, scope.grain)
-    sql = _trend_sql(conn, where, rep_where, len(windows), parts, scope.grain, days)
-    res = conn.execute(sa.text(sql), {**binds, **day_binds, **params, **rep_params})
+    act_days, act_binds = rep_day_rows(windows[0][0], scope.end, scope.grain, prefix="ra", source="activities")
+    sql = _trend_sql(conn, where, rep_where, len(windows), parts, scope.grain, days, act_days)
+    res = conn.execute(sa.text(sql), {**binds, **day_binds, **act_binds, **params, **rep_params})
     trend = _frame(res)
     for col in trend.columns[3:]:
         trend[col] = trend[col].astype(float)

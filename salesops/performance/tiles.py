@@ -161,7 +161,8 @@ def _window_branches(scopes: tuple[Scope, ...], where: str, rep_where: str, act_
     """The UNION ALL branches of :func:`_kpis_sql`, one set per window, and their numbered binds.
 
     Every figure is read per window with the window's own dates as plain range filters (closed
-    deals from the rollups rep_months and rep_days, activities from rep_activity_days, open deals,
+    deals from the rollups rep_months and rep_days, activities from rep_activity_months and
+    rep_activity_days, open deals,
     quota rows),
     so each scan is pruned to its window. Only window
     numbers, numbered bind names and our own fragments are spliced; every value is a bind.
@@ -191,9 +192,11 @@ def _window_branches(scopes: tuple[Scope, ...], where: str, rep_where: str, act_
             f"SELECT {i} AS w, r.rep_id, 0 AS n FROM reps r "  # noqa: S608 - see above
             f"WHERE r.active AND (r.hire_date IS NULL OR r.hire_date <= :e{i}) {rep_where}"
         )
+        acts, act_binds = rep_day_rows(sc.start, sc.end, "month", prefix=f"a{i}", source="activities")
+        values.update(act_binds)
         parts["heads"].append(
-            f"SELECT {i} AS w, a.rep_id, SUM(a.activities) AS n FROM rep_activity_days a "  # noqa: S608 - see above
-            f"WHERE a.day BETWEEN :s{i} AND :e{i} {act_where} GROUP BY a.rep_id"
+            f"SELECT {i} AS w, a.rep_id, SUM(a.activities) AS n FROM {acts} a "  # noqa: S608 - see above
+            f"WHERE 1 = 1 {act_where} GROUP BY a.rep_id"
         )
     return {k: " UNION ALL ".join(v) for k, v in parts.items()}, values
 

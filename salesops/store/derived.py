@@ -28,7 +28,8 @@ that can change them, so readers get them without recomputing.
 * the data-health tables ``open_deal_touches``, ``deal_duplicates`` and ``deal_pushes``
   (:mod:`salesops.store.health_tables`): each open deal's last touch, the likely duplicates, and
   the deals whose close date was pushed (with how many times);
-* ``rep_months`` (rep_days per month), ``deal_change_days`` (the logged changes with their kind and
+* ``rep_months`` (rep_days per month), ``rep_activity_months`` (rep_activity_days per month),
+  ``deal_change_days`` (the logged changes with their kind and
   deal) and the quotas' ``period_end`` (:mod:`salesops.store.period_tables`).
 
 Writers call :func:`refresh_derived` (all of them, in order, or those of the source tables they
@@ -222,7 +223,9 @@ def refresh_derived(conn: Connection, changed: Iterable[str] | None = None) -> d
         counts["deal_change_days"] = period_tables.refresh_change_days(conn)
         counts["deal_pushes"] = health_tables.refresh_pushes(conn)
     if "activities" in tables:
+        months = rollups.touched_months(conn)  # before the day refresh drops the import's note
         counts["rep_activity_days"] = rollups.refresh_activity_days(conn)
+        counts["rep_activity_months"] = period_tables.refresh_activity_months(conn, months)
     if tables & {"deals", "deal_stage_history", "activities"}:
         whole = bool(tables & {"deals", "deal_stage_history"})
         counts["open_deal_touches"] = health_tables.refresh_touches(conn, whole=whole)

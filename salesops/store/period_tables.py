@@ -1,4 +1,4 @@
-"""Stored tables of revision 0016, each the stored result of one definition over the raw tables,
+"""Stored tables of revisions 0016 and 0019, each the stored result of one definition over the raw tables,
 rewritten in the transaction of every write that can change it (:func:`salesops.store.derived.refresh_derived`):
 
 * ``rep_months`` (:data:`REP_MONTHS`): ``rep_days`` summed per calendar month, rep and team (the
@@ -9,6 +9,9 @@ rewritten in the transaction of every write that can change it (:func:`salesops.
   something (pushed, pulled in, amount up / down), with its kind and size and the changed deal's rep,
   team, current amount, name, account, stage and outcome copied: the review week reads its days
   without joining every deal;
+* ``rep_activity_months`` (:func:`activity_months_sql`, revision 0019): ``rep_activity_days``
+  summed per calendar month, rep and team, read like ``rep_months`` (:func:`rep_day_rows` with
+  ``source="activities"``); an activities import rewrites only the months it touched;
 * ``quotas.period_end``: each quota row's last day, :data:`salesops.store.sql.QUOTA_PERIOD_END` of
   its period type and start (:func:`refresh_quota_ends`), so a window's quota rows are found and
   prorated without the interval arithmetic on every read.
@@ -62,7 +65,16 @@ deal_change_days = Table(
     Column("days_moved", BigInteger),
     Column("amount_change_cents", BigInteger),
 )
-for _table, _col in ((rep_months, "month"), (deal_change_days, "changed_at")):
+#: ``rep_activity_days`` per calendar month (revision 0019): :func:`activity_months_sql`.
+rep_activity_months = Table(
+    "rep_activity_months",
+    schema.metadata,
+    Column("month", Date, nullable=False),  # the month's first day
+    Column("rep_id", String, nullable=False),
+    Column("team_id", String),
+    Column("activities", BigInteger, nullable=False),
+)
+for _table, _col in ((rep_months, "month"), (deal_change_days, "changed_at"), (rep_activity_months, "month")):
     Index(f"ix_{_table.name}_{_col}", _table.c[_col]).ddl_if(dialect="postgresql")
 
 _SUMS = ", ".join(DAY_SUMS)
@@ -71,6 +83,17 @@ REP_MONTHS = f"""
 SELECT CAST(date_trunc('month', day) AS DATE) AS month, rep_id, team_id,
        {", ".join(f"SUM({c}) AS {c}" for c in DAY_SUMS)}
 FROM rep_days
+GROUP BY CAST(date_trunc('month', day) AS DATE), rep_id, team_id
+"""  # noqa: S608 - our constants
+
+
+def activity_months_sql(where: str = "TRUE") -> str:
+    """The one definition of ``rep_activity_months``: ``rep_activity_days`` summed per month, rep and
+    team (of the day rows matching ``where``, our own SQL: all, or the months an import touched)."""
+    return f"""
+SELECT CAST(date_trunc('month', day) AS DATE) AS month, rep_id, team_id, SUM(activities) AS activities
+FROM rep_activity_days
+WHERE {where}
 GROUP BY CAST(date_trunc('month', day) AS DATE), rep_id, team_id
 """  # noqa: S608 - our constants
 
@@ -112,6 +135,25 @@ def _rewrite(conn: Connection, table: Table, select: str, order: str) -> int:
 def refresh_rep_months(conn: Connection) -> int:
     """Rewrite ``rep_months`` from ``rep_days`` (refresh it first), in month order; return its rows."""
     return _rewrite(conn, rep_months, REP_MONTHS, "month, rep_id, team_id")
+
+
+def refresh_activity_months(conn: Connection, months: list[date] | None = None) -> int:
+    """Rewrite ``rep_activity_months`` from ``rep_activity_days`` (refresh it first): whole, or only
+    the ``months`` (first days) an import touched (:func:`salesops.store.rollups.touched_months`) —
+    a month's rows are the same statement over that month's days; return its rows."""
+    if months is None:
+        return _rewrite(conn, rep_activity_months, activity_months_sql(), "month, rep_id, team_id")
+    if months:
+        # the touched months as bound dates; a day is in them when its month's first day is
+        marks = ", ".join(f"CAST(:m{i} AS DATE)" for i in range(len(months)))
+        binds = {f"m{i}": m for i, m in enumerate(months)}
+        conn.execute(sa.text(f"DELETE FROM rep_activity_months WHERE month IN ({marks})"), binds)  # noqa: S608
+        select = activity_months_sql(f"CAST(date_trunc('month', day) AS DATE) IN ({marks})")
+        conn.execute(
+            sa.text(f"INSERT INTO rep_activity_months (month, rep_id, team_id, activities) {select}"),  # noqa: S608
+            binds,
+        )
+    return int(conn.execute(sa.text("SELECT COUNT(*) FROM rep_activity_months")).scalar_one())
 
 
 def refresh_change_days(conn: Connection) -> int:
@@ -158,7 +200,7 @@ def _minus(hull: tuple[date, date], ranges: list[tuple[date, date]]) -> list[tup
     return gaps
 
 
-def ranges_day_rows(ranges: list[tuple[date, date]], prefix: str = "rr") -> tuple[str, dict]:
+def ranges_day_rows(ranges: list[tuple[date, date]], prefix: str = "rr", source: str = "deals") -> tuple[str, dict]:
     """``rep_days`` rows of the days from the first range's start to the last one's end, each
     tagged ``rng``: the number of the range it falls in (a day in two ranges comes once per range),
     -1 for the days in none (their rows carry no sum into any range, but they are rows of the
@@ -169,33 +211,43 @@ def ranges_day_rows(ranges: list[tuple[date, date]], prefix: str = "rr") -> tupl
     tagged = [*enumerate(ranges), *((-1, gap) for gap in _minus(hull, ranges))]
     parts, binds = [], {}
     for j, (tag, (lo, hi)) in enumerate(tagged):
-        rows, more = rep_day_rows(lo, hi, "month", prefix=f"{prefix}{j}")
+        rows, more = rep_day_rows(lo, hi, "month", prefix=f"{prefix}{j}", source=source)
         parts.append(f"SELECT {tag} AS rng, x.* FROM {rows} x")  # noqa: S608 - our fragments
         binds.update(more)
     return "(" + " UNION ALL ".join(parts) + ")", binds
 
 
-def rep_day_rows(start: date, end: date, grain: str, prefix: str = "rd") -> tuple[str, dict]:
-    """``rep_days`` rows of the days [start, end] for sums per ``grain`` period (or over the whole
-    window): an SQL relation with rep_days' columns (day, rep_id, team_id and the sums) and its binds.
+#: The day and month tables of each rollup, and their sums.
+ROLLUPS = {
+    "deals": ("rep_days", "rep_months", DAY_SUMS),
+    "activities": ("rep_activity_days", "rep_activity_months", ("activities",)),
+}
+
+
+def rep_day_rows(start: date, end: date, grain: str, prefix: str = "rd", source: str = "deals") -> tuple[str, dict]:
+    """``rep_days`` rows (``rep_activity_days`` for ``source="activities"``) of the days [start, end]
+    for sums per ``grain`` period (or over the whole window): an SQL relation with the day table's
+    columns (day, rep_id, team_id and the sums) and its binds.
 
     For a grain of a month or longer, the whole months inside the window are read from
-    ``rep_months`` (one row per rep and month, its ``day`` the month's first day, so it falls in the
-    same period) and only the days at the window's edges from ``rep_days``: the sums per period are
-    the same integers. Weeks straddle months, so a weekly grain reads ``rep_days`` alone.
+    ``rep_months`` / ``rep_activity_months`` (one row per rep and month, its ``day`` the month's
+    first day, so it falls in the same period) and only the days at the window's edges from the day
+    table: the sums per period are the same integers. Weeks straddle months, so a weekly grain
+    reads the day table alone.
     """
-    cols = ", ".join(DAY_SUMS)
+    day_table, month_table, sums = ROLLUPS[source]
+    cols = ", ".join(sums)
     months, edges = (None, [(start, end)]) if grain == "week" else months_and_edge_days(start, end)
     parts, binds = [], {}
     if months is not None:
         parts.append(
-            f"SELECT month AS day, rep_id, team_id, {cols} FROM rep_months "  # noqa: S608 - our names
+            f"SELECT month AS day, rep_id, team_id, {cols} FROM {month_table} "  # noqa: S608 - our names
             f"WHERE month BETWEEN :{prefix}_m0 AND :{prefix}_m1"
         )
         binds[f"{prefix}_m0"], binds[f"{prefix}_m1"] = months
     for i, (lo, hi) in enumerate(edges):
         parts.append(
-            f"SELECT day, rep_id, team_id, {cols} FROM rep_days "  # noqa: S608 - our names
+            f"SELECT day, rep_id, team_id, {cols} FROM {day_table} "  # noqa: S608 - our names
             f"WHERE day BETWEEN :{prefix}_{i}a AND :{prefix}_{i}b"
         )
         binds[f"{prefix}_{i}a"], binds[f"{prefix}_{i}b"] = lo, hi

@@ -142,6 +142,18 @@ def refresh_activity_days(conn: Connection) -> int:
     return int(conn.execute(sa.text("SELECT COUNT(*) FROM rep_activity_days")).scalar_one())
 
 
+def touched_months(conn: Connection) -> list | None:
+    """The months (first days) of the days an import noted (:func:`note_touched_days`), for the
+    monthly activity table; None when none were noted (the next refresh rewrites everything)."""
+    if not _has_touched(conn):
+        return None
+    return list(
+        conn.execute(
+            sa.text(f"SELECT DISTINCT CAST(date_trunc('month', day) AS DATE) AS m FROM {TOUCHED} ORDER BY m")  # noqa: S608
+        ).scalars()
+    )
+
+
 def _has_touched(conn: Connection) -> bool:
     return (
         sa.inspect(conn).has_table(TOUCHED)

@@ -36,6 +36,7 @@ GOLDEN = {
     "deal_pushes": (3232, "9c1b84b61f438b7eccdfaa690c8f657b"),  # derived: close-date pushes per deal (0021, #20)
     "customer_flows": (71, "3b93eb4228e6981a7a6920a86b0299bf"),  # derived from customer_days (#19, 0018)
     "customer_deal_ids": (18367, "4dafbb27e7953b0bc7b192fd17efa653"),  # derived from deal_kinds (#19, 0023)
+    "rep_activity_months": (4080, "5341456e420ef0c881385c086ff38de8"),  # rep_activity_days per month (0019, #20)
     "deal_changes": (4040, "b8651ef6365714dd2b39645eb7490309"),  # + the planted pushes (#14)
     "deal_stage_history": (87052, "819e78ce25aa73a81257d9a5b0ece8db"),  # + the planted deals (#14)
     "deals": (18367, "f14b120a02893ea2c5bd03eee1c5482d"),  # + 4 planted flaws; probability in basis points (#14)

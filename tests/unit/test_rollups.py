@@ -154,13 +154,19 @@ def _assert_period_tables(engine, days: pd.DataFrame) -> None:
 
 
 def _assert_current(engine) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Both rollups (and the period tables of 0016) equal the raw tables summed in pandas; returns
-    the two rollups (normalised)."""
+    """Both rollups (and the period tables of 0016, the activity months of 0019) equal the raw tables
+    summed in pandas; returns the two rollups (normalised)."""
     days = _norm(_read(engine, "SELECT * FROM rep_days"), _DAY_SUMS)
     pd.testing.assert_frame_equal(days, _expected_rep_days(engine))
     _assert_period_tables(engine, days)
     acts = _norm(_read(engine, "SELECT * FROM rep_activity_days"), ["activities"])
-    pd.testing.assert_frame_equal(acts, _expected_activity_days(engine))
+    expected_acts = _expected_activity_days(engine)
+    pd.testing.assert_frame_equal(acts, expected_acts)
+    # rep_activity_months (0019): the raw activities per rep, team and calendar month
+    act_months = _read(engine, "SELECT month AS day, rep_id, team_id, activities FROM rep_activity_months")
+    by_month = expected_acts.assign(day=expected_acts["day"].str[:7] + "-01")
+    want = _norm(by_month.groupby(_KEY, as_index=False)[["activities"]].sum(), ["activities"])
+    pd.testing.assert_frame_equal(_norm(act_months, ["activities"]), want)
     return days, acts
 
 
@@ -290,6 +296,34 @@ def test_migration_0013_creates_and_fills_the_rollups_of_an_existing_store(new_s
     engine.dispose()
 
 
+def test_migration_0019_creates_and_fills_the_activity_months_of_an_existing_store(new_store_url):
+    """A store at revision 0023 (no rep_activity_months) with activities in two months gets the
+    monthly table created and filled by revision 0019: R2 has 2 in January and 1 in March."""
+    engine = store.open_store(new_store_url("at0023"))
+    _org(engine)
+    insert(
+        engine,
+        schema.activities,
+        [
+            dict(activity_id=f"A{i}", rep_id="R2", team_id="T2", type="call", occurred_at=day)
+            for i, day in enumerate((date(2025, 1, 3), date(2025, 1, 31), date(2025, 3, 1)))
+        ],
+    )
+    with engine.begin() as conn:
+        conn.execute(sa.text("DROP TABLE rep_activity_months"))
+        conn.execute(sa.text("UPDATE alembic_version SET version_num = '0023'"))
+        assert migrate.status(conn).state == "behind"
+    with engine.begin() as conn:
+        command.upgrade(migrate._config(conn), "head")
+    _assert_current(engine)
+    months = _read(engine, "SELECT month, activities FROM rep_activity_months ORDER BY month")
+    assert [(str(m), int(n)) for m, n in zip(months["month"], months["activities"])] == [
+        ("2025-01-01", 2),
+        ("2025-03-01", 1),
+    ]
+    engine.dispose()
+
+
 def test_an_activities_import_rewrites_only_the_activity_rollup(empty_engine, monkeypatch):
     """Importing activities does not rewrite the deal-derived tables; a deals import does."""
     calls: list[str] = []
@@ -318,7 +352,9 @@ def test_an_activities_import_rewrites_only_the_days_it_touches(empty_engine, mo
     )
     whole: list[str] = []
     real = rollups.rewrite
-    monkeypatch.setattr(rollups, "rewrite", lambda conn, table, *a: whole.append(table) or real(conn, table, *a))
+    spy = lambda conn, table, *a: whole.append(table) or real(conn, table, *a)  # noqa: E731
+    monkeypatch.setattr(rollups, "rewrite", spy)
+    monkeypatch.setattr(period_tables, "rewrite", spy)
     ingest.import_frame(
         empty_engine,
         "activities",
@@ -326,13 +362,34 @@ def test_an_activities_import_rewrites_only_the_days_it_touches(empty_engine, mo
             ("A3", "R1", "call", "2025-01-20"), ("A11", "R2", "demo", "2025-01-20"), ("A4", "R2", "call", "2025-01-04")
         ),
     )
-    assert whole == []  # A4 unchanged: only 3 Jan (A3's old day) and 20 Jan were rewritten
+    assert whole == []  # A4 unchanged: only 3 Jan (A3's old day) and 20 Jan were rewritten, and January
     _, acts = _assert_current(empty_engine)
     assert _row(acts, "2025-01-20", "R1") == [1] and _row(acts, "2025-01-20", "R2") == [1]
     assert "2025-01-03" not in set(acts["day"])
     store.write(empty_engine, lambda conn: derived.refresh_derived(conn, {"activities"}), "test whole")
-    assert whole == ["rep_activity_days"]
+    assert whole == ["rep_activity_days", "rep_activity_months"]
     pd.testing.assert_frame_equal(_assert_current(empty_engine)[1], acts)
+
+
+def test_an_activities_import_rewrites_only_the_months_it_touches(empty_engine):
+    """By hand: activities in January, February and March; an import moves a January one to March
+    and adds one in February: January 1 → 0 rows, February 1 → 2, March 1 → 2 for R1, and the
+    monthly table still equals the raw activities per month."""
+    _org(empty_engine)
+    ingest.import_frame(
+        empty_engine,
+        "activities",
+        _acts_file(
+            ("A1", "R1", "call", "2025-01-15"), ("A2", "R1", "call", "2025-02-03"), ("A3", "R1", "demo", "2025-03-31")
+        ),
+    )
+    ingest.import_frame(
+        empty_engine, "activities", _acts_file(("A1", "R1", "call", "2025-03-01"), ("A4", "R1", "email", "2025-02-28"))
+    )
+    _assert_current(empty_engine)
+    months = _read(empty_engine, "SELECT month, activities FROM rep_activity_months WHERE rep_id = 'R1' ORDER BY month")
+    assert [str(m) for m in months["month"]] == ["2025-02-01", "2025-03-01"]
+    assert [int(n) for n in months["activities"]] == [2, 2]
 
 
 def test_a_chunked_activities_import_keeps_the_rollup_equal_to_the_raw_table(empty_engine, tmp_path):
