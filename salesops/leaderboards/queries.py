@@ -74,6 +74,17 @@ KIND_SUMS = {"new_logo_cents": "new_business", "expansion_cents": "expansion"}
 _KINDS_FROM = f"({WON_KINDS}) k"
 
 
+#: The board's deal sums -> the rollup column each sums.
+_DEAL_SUMS = {
+    "won_cents": "won_cents",
+    "won_count": "won_count",
+    "lost_count": "lost_count",
+    "pipeline_cents": "created_cents",
+    "created_count": "created_count",
+}
+_DEAL_ROLLED = tuple(_DEAL_SUMS.values())
+
+
 def stats_sql(where: str, rep_where: str, days: str, act_days: str) -> str:
     """The board's sums per (rep, team at the time) for the current (``_c``) and previous (``_p``)
     range; ``days`` / ``act_days`` are :func:`salesops.store.period_tables.ranges_day_rows` of the
@@ -84,13 +95,7 @@ def stats_sql(where: str, rep_where: str, days: str, act_days: str) -> str:
     kinds = {}
     for n, s in enumerate(both):
         # the rollups' rows: won/lost by close date, created by created date, activities
-        for col, rolled in (
-            ("won_cents", "won_cents"),
-            ("won_count", "won_count"),
-            ("lost_count", "lost_count"),
-            ("pipeline_cents", "created_cents"),
-            ("created_count", "created_count"),
-        ):
+        for col, rolled in _DEAL_SUMS.items():
             deal[f"{col}{s}"] = f"COALESCE(SUM(CASE WHEN rng = {n} THEN {rolled} END), 0)"
         acts[f"activities{s}"] = f"COALESCE(SUM(CASE WHEN rng = {n} THEN activities END), 0)"
         for col, kind in KIND_SUMS.items():
@@ -106,13 +111,21 @@ def stats_sql(where: str, rep_where: str, days: str, act_days: str) -> str:
     return f"""
         WITH ev AS (
             SELECT rep_id, team_id, {_select(deal, both)}
-            FROM {days} d
-            WHERE 1 = 1 {where}
+            FROM (
+                SELECT rng, rep_id, team_id, {", ".join(f"SUM({c}) AS {c}" for c in _DEAL_ROLLED)}
+                FROM {days} d
+                WHERE 1 = 1 {where}
+                GROUP BY rng, rep_id, team_id
+            ) d
             GROUP BY rep_id, team_id
             UNION ALL
             SELECT rep_id, team_id, {_select(acts, both)}
-            FROM {act_days} a
-            WHERE 1 = 1 {where}
+            FROM (
+                SELECT rng, rep_id, team_id, SUM(activities) AS activities
+                FROM {act_days} a
+                WHERE 1 = 1 {where}
+                GROUP BY rng, rep_id, team_id
+            ) a
             GROUP BY rep_id, team_id
             UNION ALL
             SELECT k.rep_id, k.team_id, {_select(kinds, both)}
