@@ -145,7 +145,7 @@ def period_flows_sql(engine: Engine, scope: Scope, by: str, as_of: date) -> pd.D
     p_params, n = _periods(periods, as_of)
     sums: dict[tuple[str, int], list[int]] = {}
     with engine.connect() as conn:
-        for row in conn.execute(sa.text(_flows_sql(base, n)), {"asof": as_of, **params, **p_params}):
+        for row in conn.execute(sa.text(_flows_sql(base, n)), {"asof": as_of, **params, **p_params}).fetchall():
             if row[1] is not None:  # outside every period
                 got = sums.setdefault((str(row[0]), int(row[1])), [0] * len(_FLOW_PARTS))
                 for i, v in enumerate(row[2:]):
@@ -193,7 +193,7 @@ def _stored_flow_sums(
     sums: dict[tuple[str, int], list[int]] = {}
     sql = f"SELECT {FLOW_COLUMNS} FROM customer_flows WHERE grain = :g AND period_start <= :cut"  # noqa: S608
     with engine.connect() as conn:
-        for _, start, *counts in conn.execute(sa.text(sql), {"g": grain, "cut": cut}):
+        for _, start, *counts in conn.execute(sa.text(sql), {"g": grain, "cut": cut}).fetchall():
             if start < periods[0][0]:  # before the first period: only the running active count
                 got = sums.setdefault((COMPANY, 0), [0] * len(_FLOW_PARTS))
                 got[5], got[6] = got[5] + int(counts[5]), got[6] + int(counts[6])
@@ -347,14 +347,26 @@ def _accounts_behind(
     """  # noqa: S608 - our fragments; values bound
     start, end = period
     binds = {"asof": as_of, "lo": start, "hi": min(end, as_of), **params, **({"n": n} if n is not None else {})}
-    got = fetch_frame(engine, sa.text(sql), binds)
-    if not len(got):
+    if n is None:  # every row (the download): the driver's frame
+        got = fetch_frame(engine, sa.text(sql), binds)
+        if not len(got):
+            return pd.DataFrame(columns=BEHIND_COLUMNS), 0
+        total = int(got["total"].iloc[0])
+        got = got.astype({"won_cents": "int64", "deals": int})
+        for col in ("first_purchase", "last_purchase"):
+            got[col] = pd.to_datetime(got[col]).dt.date
+        return got[BEHIND_COLUMNS].reset_index(drop=True), total
+    # At most n rows: plain lists (a frame's astype and date conversions cost more than the rows).
+    with engine.connect() as conn:
+        result = conn.execute(sa.text(sql), binds)
+        cols = {c: i for i, c in enumerate(result.keys())}
+        rows = result.fetchall()
+    if not rows:
         return pd.DataFrame(columns=BEHIND_COLUMNS), 0
-    total = int(got["total"].iloc[0])
-    got = got.astype({"won_cents": "int64", "deals": int})
-    for col in ("first_purchase", "last_purchase"):
-        got[col] = pd.to_datetime(got[col]).dt.date
-    return got[BEHIND_COLUMNS].reset_index(drop=True), total
+    pick = {c: [row[cols[c]] for row in rows] for c in BEHIND_COLUMNS}
+    types = {"won_cents": "int64", "deals": "int64", "first_purchase": object, "last_purchase": object}
+    frame = pd.DataFrame({c: np.array(v, dtype=types[c]) if c in types else v for c, v in pick.items()})
+    return frame, int(rows[0][cols["total"]])
 
 
 def prospects_sql(engine: Engine, as_of: date) -> int:

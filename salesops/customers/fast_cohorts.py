@@ -89,7 +89,7 @@ def revenue_retention_sql(engine: Engine, scope: Scope, as_of: date) -> pd.DataF
             per = _STORED_PER if _purchases_after(conn, as_of) else _WHOLE_PER
         else:
             per, params = _computed_per(scope)
-        got = list(conn.execute(sa.text(_retention_sql(per)), {"asof": as_of, **params}))
+        got = conn.execute(sa.text(_retention_sql(per)), {"asof": as_of, **params}).fetchall()
     # Plain Python over a few dozen rows: a pandas block per cohort (astype, dropna, set_index)
     # cost more than the query.
     heads: dict[int, tuple[int, int]] = {}
@@ -145,7 +145,7 @@ def _grid_counts(engine: Engine, scope: Scope, as_of: date) -> list[tuple]:
     WHERE active_until <= :asof GROUP BY 1, 2, 3
     """  # noqa: S608 - our fragments; values bound
     with engine.connect() as conn:
-        return [tuple(row) for row in conn.execute(sa.text(sql), {"asof": as_of, **params})]
+        return [tuple(row) for row in conn.execute(sa.text(sql), {"asof": as_of, **params}).fetchall()]
 
 
 def _qi(day: date) -> int:

@@ -63,7 +63,7 @@ def concentration_sql(engine: Engine, scope: Scope, as_of: date, n: int = 10):
 
     sql, params = _concentration_query(scope)
     with engine.connect() as conn:
-        got = list(conn.execute(sa.text(sql), {"asof": as_of, "lo": scope.start, "n": n + 1, **params}))
+        got = conn.execute(sa.text(sql), {"asof": as_of, "lo": scope.start, "n": n + 1, **params}).fetchall()
     if not got:
         return Concentration(None, 0, 0, 0, pd.DataFrame(columns=["customer_id", "customer", "won_cents"])), 0
     total, customers, no_account = int(got[0][3]), int(got[0][4]), int(got[0][5])
@@ -118,7 +118,9 @@ def accounts_at_risk_top_sql(engine: Engine, scope: Scope, as_of: date, n: int) 
     WHERE risk.stake >= (SELECT MIN(stake) FROM (SELECT stake FROM risk ORDER BY stake DESC LIMIT :top) t)
     """  # noqa: S608 - our fragments; values bound
     with engine.connect() as conn:
-        got = [row._asdict() for row in conn.execute(sa.text(top), {**binds, "top": n})]
+        result = conn.execute(sa.text(top), {**binds, "top": n})
+        keys = list(result.keys())
+        got = [dict(zip(keys, row)) for row in result.fetchall()]  # one fetch, not one per row
     total = int(got[0]["total"]) if got else 0
     return risk.finish_risk_rows(got, as_of).head(n), total
 
