@@ -1,0 +1,112 @@
+"""The outlook and its backtest are exactly what they were before the computation was bounded (#21).
+
+The fingerprints below were recorded from the pandas computation as it was before the outlook read
+its history as aggregates from the database (main at 693110b: every won deal and every as-of
+snapshot held in pandas): the demo (seed 7, small) and the hand-sized organisation of
+test_outlook.py, as of 2026-11-24, for the current quarter and month at every level, and each
+kind's backtest rows. Every value is compared exactly (floats by their repr). A change that means to
+alter the outlook's method records the new values here: ``SALESOPS_FREEZE_OUTLOOKS=<file> pytest
+tests/unit/test_outlook_frozen.py`` writes them to ``<file>`` (store kind duckdb).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from datetime import date
+
+import pandas as pd
+import pytest
+
+from salesops.forecasts.calibrate import conformal_scale
+from salesops.forecasts.history_asof import History
+from salesops.forecasts.outlook import OUTLOOK_BY, outlook
+from salesops.forecasts.outlook_backtest import backtest_points
+from tests.unit.test_outlook import org  # noqa: F401 - the hand-sized organisation, a fixture
+
+AS_OF = date(2026, 11, 24)
+PERIODS = {"quarter": "2026-Q4", "month": "2026-11"}
+
+#: store -> what -> (rows, md5 of the rows as exact text); recorded before the change.
+FROZEN: dict[str, dict[str, tuple[int, str]]] = {
+    "demo": {
+        "backtest|month": (2003, "eae9116039dbdb64dc5312561cf7b144"),
+        "backtest|quarter": (2484, "8d0740ecad09c67bf4aed6d01bcd5418"),
+        "outlook|month|company": (1, "8a01f6ff463a20f71da31933f9c8f5b7"),
+        "outlook|month|region": (4, "2c4b16b06281a9bae70f6f750178dc97"),
+        "outlook|month|rep": (100, "567c302fd5122fe44f055ac8c1feadd5"),
+        "outlook|month|team": (11, "f90778f30d638e36eae4293d514d7a21"),
+        "outlook|quarter|company": (1, "5b36ef8ac0aaf4a2473e033c3456935e"),
+        "outlook|quarter|region": (4, "3f3e2c06d8a3fc9021d4cbe22b0bd08c"),
+        "outlook|quarter|rep": (100, "4a4d14b0f022572cc320d501c0c87ceb"),
+        "outlook|quarter|team": (11, "0a77a7385754a9a5763290a2411ed737"),
+    },
+    "org": {
+        "backtest|month": (216, "7e9c8a2ce2bff889c50d02b70c1347a6"),
+        "backtest|quarter": (288, "042adf38905c569020c297463e094111"),
+        "outlook|month|company": (1, "0b7726caa2e89300e2c74fafa28bb88d"),
+        "outlook|month|region": (2, "e81cc18e63a3ecdc43c61dad62abcc50"),
+        "outlook|month|rep": (6, "c5359818725dd8576ee1f3dc153e4cb0"),
+        "outlook|month|team": (3, "3238d33bf72b674f595514e00fd4331f"),
+        "outlook|quarter|company": (1, "bdc794ae7b6a9edd7973af142107c272"),
+        "outlook|quarter|region": (2, "970e211646ffb263156c3fb4fa8070bf"),
+        "outlook|quarter|rep": (6, "01a3286a1a9e6644ed3285985c9aa794"),
+        "outlook|quarter|team": (3, "74bbe8ce169d48c0df56cda730731f08"),
+    },
+}
+
+
+def _text(value) -> str:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return "-"
+    if isinstance(value, float):
+        return repr(value)
+    if hasattr(value, "isoformat"):
+        return value.isoformat()[:10]
+    return str(value)
+
+
+def fingerprint(frame: pd.DataFrame) -> tuple[int, str]:
+    """Row count and md5 of every cell as exact text (floats by repr), row by row in order."""
+    lines = ["|".join(frame.columns)]
+    lines += ["|".join(_text(v) for v in row) for row in frame.astype(object).itertuples(index=False)]
+    return len(frame), hashlib.md5("\n".join(lines).encode()).hexdigest()
+
+
+def outlook_prints(engine) -> dict[str, tuple[int, str]]:
+    """The fingerprints of both kinds' backtests and of the outlooks at every level (computed, not cached)."""
+    hist = History(engine)
+    out = {}
+    for kind, period in PERIODS.items():
+        points = backtest_points(hist, kind, AS_OF)
+        out[f"backtest|{kind}"] = fingerprint(points)
+        for by in OUTLOOK_BY:
+            level = points[points["by"] == by]
+            scale = conformal_scale(level["score"].to_numpy()) if len(level) else 1.0
+            out[f"outlook|{kind}|{by}"] = fingerprint(outlook(engine, period, by, AS_OF, scale=scale, hist=hist))
+    return out
+
+
+def _check(name: str, engine) -> None:
+    got = outlook_prints(engine)
+    target = os.environ.get("SALESOPS_FREEZE_OUTLOOKS")
+    if target:
+        saved = json.loads(open(target).read()) if os.path.exists(target) else {}
+        saved[name] = got
+        with open(target, "w") as fh:
+            json.dump(saved, fh, indent=1, sort_keys=True)
+        pytest.skip(f"recorded in {target}")
+    want = {k: tuple(v) for k, v in FROZEN[name].items()}
+    assert {k: tuple(v) for k, v in got.items()} == want
+
+
+@pytest.mark.slow
+def test_the_demos_outlooks_and_backtests_are_unchanged(demo_engine):
+    """Demo, as of 2026-11-24: both kinds' backtests and outlooks at every level match the recorded ones."""
+    _check("demo", demo_engine)
+
+
+def test_the_hand_sized_outlooks_and_backtests_are_unchanged(org):  # noqa: F811 - the fixture imported above
+    """Hand-sized organisation: both kinds' backtests and outlooks at every level match the recorded ones."""
+    _check("org", org)
