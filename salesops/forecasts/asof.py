@@ -17,6 +17,7 @@ text in the store, parsed here, and a value that does not parse falls back to th
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date
 
 import pandas as pd
@@ -59,7 +60,7 @@ _SQL = sa.text(
         FROM deal_changes c JOIN d ON d.deal_id = c.deal_id
         WHERE c.changed_at > :as_of AND c.field IN ('close_date', 'amount_cents')
     )
-    SELECT d.deal_id, d.rep_id, d.team_id, t.region,
+    SELECT d.deal_id, d.rep_id, d.team_id, t.region, d.outcome,
            COALESCE(st.stage, CASE WHEN d.outcome = 'open' THEN d.stage ELSE :unknown END) AS stage,
            COALESCE(st.entered_at, d.created_date) AS stage_entered,
            d.amount_cents, d.close_date, d.created_date,
@@ -75,6 +76,14 @@ _SQL = sa.text(
 )
 
 
+_CELLS_SQL = sa.text(
+    "SELECT DISTINCT team_id, rep_id FROM deals "
+    "WHERE created_date <= :as_of AND (outcome = 'open' OR close_date > :as_of)"
+)
+#: Deals per slice read by :func:`open_pipeline_chunks`.
+CHUNK_ROWS = 20_000
+
+
 def _stamps(values: pd.Series) -> pd.Series:
     """datetime64 (NaT when missing or unreadable) from dates, timestamps or ISO text."""
     return pd.to_datetime(values.astype(object), errors="coerce")
@@ -85,10 +94,30 @@ def open_pipeline_asof(engine: Engine, as_of: date) -> pd.DataFrame:
 
     ``amount_cents`` is nullable (amount unknown); ``expected_close`` may be before ``as_of`` (an
     overdue deal) or missing; ``region`` is missing for a deal whose team is not in ``teams``.
+    Every deal at once: :func:`open_pipeline_chunks` reads them a slice at a time.
     """
     raw = store.read_frame(engine, _SQL, {"as_of": as_of, "unknown": UNKNOWN_STAGE})
+    return known_then(raw, as_of)[ASOF_COLUMNS]
+
+
+def open_pipeline_chunks(engine: Engine, as_of: date, rows: int = CHUNK_ROWS) -> Iterator[pd.DataFrame]:
+    """:func:`open_pipeline_asof` in slices of at most ``rows`` deals, in deal order, each with two more
+    columns for labelling: ``outcome`` and ``close_date`` (today's, datetime64)."""
+    with engine.connect() as conn:
+        result = conn.execute(_SQL, {"as_of": as_of, "unknown": UNKNOWN_STAGE})
+        keys = list(result.keys())
+        while batch := result.fetchmany(rows):
+            raw = pd.DataFrame([tuple(r) for r in batch], columns=keys)
+            yield known_then(raw, as_of)
+
+
+def known_then(raw: pd.DataFrame, as_of: date) -> pd.DataFrame:
+    """The rows of :data:`_SQL` as known on ``as_of``: :data:`ASOF_COLUMNS` + outcome, close_date.
+
+    Row by row (no value depends on another row), so slices give the same values as the whole.
+    """
     if len(raw) == 0:
-        return pd.DataFrame({c: pd.Series(dtype=object) for c in ASOF_COLUMNS})
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in [*ASOF_COLUMNS, "outcome", "close_date"]})
     close_now = _stamps(raw["close_date"])
     close_then = _stamps(raw["close_then"])
     changed = raw["close_changed"].astype(bool) & close_then.notna()
@@ -96,7 +125,7 @@ def open_pipeline_asof(engine: Engine, as_of: date) -> pd.DataFrame:
     amount_now = pd.to_numeric(raw["amount_cents"], errors="coerce")
     amount_changed = raw["amount_changed"].astype(bool) & (amount_then.notna() | raw["amount_then"].isna())
     entered = _stamps(raw["stage_entered"])
-    out = pd.DataFrame(
+    return pd.DataFrame(
         {
             "deal_id": raw["deal_id"].astype(str).astype(object),
             "rep_id": raw["rep_id"].astype(str).astype(object),
@@ -108,6 +137,15 @@ def open_pipeline_asof(engine: Engine, as_of: date) -> pd.DataFrame:
             "amount_cents": amount_then.where(amount_changed, amount_now).round().astype("Int64"),
             "expected_close": close_then.where(changed, close_now),
             "created_date": _stamps(raw["created_date"]),
+            "outcome": raw["outcome"].astype(object),
+            "close_date": close_now,
         }
     )
-    return out[ASOF_COLUMNS]
+
+
+def open_cells(engine: Engine, as_of: date) -> pd.DataFrame:
+    """The (team_id, rep_id) pairs of the deals open on ``as_of`` (the cells a simulation draws into)."""
+    cells = store.read_frame(engine, _CELLS_SQL, {"as_of": as_of})
+    if len(cells):  # as the snapshot has them (see known_then)
+        cells["rep_id"] = cells["rep_id"].astype(str).astype(object)
+    return cells

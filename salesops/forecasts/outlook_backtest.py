@@ -39,11 +39,11 @@ POINT_COLUMNS = ["period", "point", "as_of", "by", "series", "won", "mean", "p10
 def _actuals(hist: History, start: date, end: date, by: str, teams: pd.DataFrame) -> pd.Series:
     from salesops.forecasts.outlook import series_keys
 
-    won = hist.won_between(start, end)
+    won = hist.won_cells(start, end)
     if len(won) == 0:
         return pd.Series(dtype=float)
-    keys = series_keys(won[["team_id", "rep_id"]].reset_index(drop=True), by, teams)
-    return won["amount_cents"].reset_index(drop=True).groupby(keys).sum().astype(float)
+    keys = series_keys(won[["team_id", "rep_id"]], by, teams)
+    return won["cents"].astype("int64").groupby(keys).sum().astype(float)
 
 
 def backtest_points(

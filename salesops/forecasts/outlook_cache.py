@@ -112,7 +112,7 @@ def members(engine: Engine, by: str, series: str | None, lower: str) -> list[str
 def warm_outlooks(engine: Engine, as_of: date, kinds: tuple[str, ...] = ("quarter", "month")) -> list[str]:
     """Compute and store the current quarter's and month's outlooks at :data:`WARM_LEVELS`; their labels."""
     hist = History(engine)
-    if len(hist.won) == 0:
+    if not hist.has_won():
         return []
     done = []
     for kind in kinds:

@@ -8,6 +8,7 @@ region sum to the region and the regions to the company, and the expected values
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -66,14 +67,45 @@ def open_deals_in_play(snap: pd.DataFrame, end: date) -> pd.DataFrame:
     return snap.assign(in_period=(snap["expected_close"] <= pd.Timestamp(end)).to_numpy())
 
 
+@dataclass
+class _Sums:
+    """Per cell, summed a slice of deals at a time: simulated pipeline (cells × sims), expected
+    pipeline, open deals. ``np.add.at`` adds row by row in order, so slices sum exactly as the whole."""
+
+    draws: np.ndarray
+    pipeline: np.ndarray
+    open_deals: np.ndarray
+
+
+def _draw_pipeline(
+    chunks: Iterable[pd.DataFrame], cells: pd.DataFrame, end: date, model: WinModel, rng: np.random.Generator, sims: int
+) -> _Sums:
+    """Each open deal a Bernoulli draw per simulation, a slice of deals at a time (the draws of a
+    slice are ``rows × sims``; the generator's stream is the same however it is sliced)."""
+    n = len(cells)
+    out = _Sums(np.zeros((n, sims)), np.zeros(n), np.zeros(n))
+    for chunk in chunks:
+        if len(chunk) == 0:
+            continue
+        snap = open_deals_in_play(chunk, end)
+        p = model.predict(snap)
+        amount = snap["amount_cents"].astype("Float64").fillna(0).to_numpy(dtype=float)
+        codes = _codes(cells, snap)
+        hits = rng.random((len(snap), sims)) < p[:, None]
+        np.add.at(out.draws, codes, hits * amount[:, None])
+        np.add.at(out.pipeline, codes, p * amount)
+        np.add.at(out.open_deals, codes, np.ones(len(snap)))
+    return out
+
+
 def simulate(
     hist: History, kind: str, start: date, end: date, as_of: date, seed: int = 0, sims: int = SIMS
 ) -> Simulation:
     """Simulate the period [start, end] as seen on ``as_of`` (see the module docstring)."""
     rng = np.random.default_rng(seed)
     closed = as_of >= end
-    won = hist.won_between(start, min(as_of, end))
-    snap = open_deals_in_play(hist.snapshot(as_of), end) if not closed else hist.snapshot(as_of).iloc[0:0]
+    won = hist.won_cells(start, min(as_of, end))
+    open_cells = hist.open_cells(as_of) if not closed else pd.DataFrame({"team_id": [], "rep_id": []})
     periods = past_periods(kind, start, as_of)
     same = {p for p in periods if p.month == start.month}
     model = (
@@ -85,22 +117,19 @@ def simulate(
         if not closed
         else fit_runrate(pd.DataFrame(), [], kind)
     )
-    cells = _cell_codes([won, snap, rr.cells])
+    cells = _cell_codes([won, open_cells, rr.cells])
     n = len(cells)
-    p = model.predict(snap)
-    amount = snap["amount_cents"].astype("Float64").fillna(0).to_numpy(dtype=float) if len(snap) else np.zeros(0)
-    deal_codes = _codes(cells, snap) if len(snap) else np.zeros(0, dtype=int)
-    hits = rng.random((len(snap), sims)) < p[:, None]
-    draws = _sum_by(deal_codes, hits * amount[:, None], n)
+    sums = _draw_pipeline(hist.open_deals(as_of) if not closed else [], cells, end, model, rng, sims)
+    draws = sums.draws
     rr_codes = _codes(cells, rr.cells) if len(rr.cells) else np.zeros(0, dtype=int)
     draws += _sum_by(rr_codes, draw_runrate(rr, rng, sims), n)
-    won_cells = _sum_by(_codes(cells, won), won["amount_cents"].to_numpy(dtype=float), n) if len(won) else np.zeros(n)
+    won_cells = _sum_by(_codes(cells, won), won["cents"].to_numpy(dtype=float), n) if len(won) else np.zeros(n)
     draws += won_cells[:, None]
     frame = cells.assign(
         won=won_cells,
-        pipeline=_sum_by(deal_codes, p * amount, n),
+        pipeline=sums.pipeline,
         runrate=_sum_by(rr_codes, rr.cells["point"].to_numpy(dtype=float), n),
-        open_deals=_sum_by(deal_codes, np.ones(len(snap)), n).astype(int),
+        open_deals=sums.open_deals.astype(int),
     )
     return Simulation(kind, start, end, as_of, frame, draws, closed, model, rr)
 

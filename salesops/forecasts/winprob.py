@@ -41,13 +41,20 @@ def age_bucket(days: pd.Series | np.ndarray) -> np.ndarray:
 
 
 def _keys(frame: pd.DataFrame) -> pd.DataFrame:
+    """in_period, stage and age bucket of each row (deals have ``age_in_stage``, counted groups ``age``)."""
+    age = frame["age"].to_numpy() if "age" in frame else age_bucket(frame["age_in_stage"].fillna(0))
     return pd.DataFrame(
         {
             "in_period": frame["in_period"].astype(bool).to_numpy(),
             "stage": frame["stage"].astype(str).to_numpy(),
-            "age": age_bucket(frame["age_in_stage"].fillna(0)),
+            "age": age,
         }
     )
+
+
+def _weights(rows: pd.DataFrame) -> np.ndarray:
+    """Deals per row: ``n`` for counted groups (history_asof.training_rows), 1 for one row a deal."""
+    return rows["n"].to_numpy(dtype="int64") if "n" in rows else np.ones(len(rows), dtype="int64")
 
 
 @dataclass(frozen=True)
@@ -93,38 +100,47 @@ def _factor(frame: pd.DataFrame, col: str, expected: np.ndarray) -> dict[str, fl
     return {str(k): float((r.o + FACTOR_PRIOR) / (r.e + FACTOR_PRIOR)) for k, r in g.iterrows()}
 
 
-def fit_win_model(rows: pd.DataFrame, same_season: set | None = None) -> WinModel:
-    """Learn a :class:`WinModel` from labelled snapshot rows (no rows: every rate is 0).
-
-    ``same_season``: the training periods of the same quarter (or month) of the year as the one
-    forecast; their wins ÷ the model's expected wins, shrunk like the team factor, becomes the
-    season factor (Q4 budget flushes win more, summer less).
-    """
-    if len(rows) == 0:
-        return WinModel({}, {}, {}, {}, {}, 0, None)
-    k = _keys(rows).assign(won=rows["won_in_period"].astype(float).to_numpy())
-    overall = float(k["won"].mean())
-    b = k.groupby("in_period")["won"].agg(["sum", "count"])
+def _rates(k: pd.DataFrame) -> tuple[dict, dict, dict]:
+    """The shrunk base, stage and cell rates from keyed rows with ``won`` (wins) and ``n`` (deals)."""
+    overall = float(k["won"].sum() / k["n"].sum())
+    b = k.groupby("in_period")[["won", "n"]].sum().rename(columns={"won": "sum", "n": "count"})
     base = {bool(i): float((r["sum"] + PRIOR * overall) / (r["count"] + PRIOR)) for i, r in b.iterrows()}
-    s = k.groupby(["in_period", "stage"])["won"].agg(["sum", "count"]).reset_index()
+    s = k.groupby(["in_period", "stage"])[["won", "n"]].sum().reset_index().rename(columns={"won": "sum", "n": "count"})
     s["rate"] = _shrunk(s["sum"], s["count"], s["in_period"].map(base))
     stage = {(bool(r.in_period), str(r.stage)): float(r.rate) for r in s.itertuples()}
-    c = k.groupby(["in_period", "stage", "age"])["won"].agg(["sum", "count"]).reset_index()
+    c = k.groupby(["in_period", "stage", "age"])[["won", "n"]].sum().reset_index()
+    c = c.rename(columns={"won": "sum", "n": "count"})
     parent = pd.Series([stage[(bool(a), str(b_))] for a, b_ in zip(c["in_period"], c["stage"])], index=c.index)
     c["rate"] = _shrunk(c["sum"], c["count"], parent)
     cell = {(bool(r.in_period), str(r.stage), str(r.age)): float(r.rate) for r in c.itertuples()}
-    model = WinModel(base, stage, cell, {}, {}, len(rows), _slip_rate(rows))
+    return base, stage, cell
+
+
+def fit_win_model(rows: pd.DataFrame, same_season: set | None = None) -> WinModel:
+    """Learn a :class:`WinModel` from labelled snapshot rows (no rows: every rate is 0).
+
+    A row is one deal, or (with a column ``n``) ``n`` deals alike in every key, ``won_in_period``
+    and ``won_later`` then being counts. ``same_season``: the training periods of the same quarter
+    (or month) of the year as the one forecast; their wins ÷ the model's expected wins, shrunk like
+    the team factor, becomes the season factor (Q4 budget flushes win more, summer less).
+    """
+    if len(rows) == 0:
+        return WinModel({}, {}, {}, {}, {}, 0, None)
+    n = _weights(rows)
+    k = _keys(rows).assign(won=rows["won_in_period"].astype(float).to_numpy(), n=n)
+    base, stage, cell = _rates(k)
+    model = WinModel(base, stage, cell, {}, {}, int(n.sum()), _slip_rate(rows))
     company = model.company_rate(_keys(rows))
-    team = _factor(rows, "team_id", company)
+    team = _factor(rows, "team_id", company * n)
     with_team = company * rows["team_id"].map(team).fillna(1.0).to_numpy(dtype=float)
-    rep = _factor(rows, "rep_id", with_team)
+    rep = _factor(rows, "rep_id", with_team * n)
     with_rep = with_team * rows["rep_id"].map(rep).fillna(1.0).to_numpy(dtype=float)
     season = 1.0
     if same_season:
         mask = rows["period"].isin(same_season).to_numpy()
-        observed, expected = float(rows.loc[mask, "won_in_period"].sum()), float(with_rep[mask].sum())
+        observed, expected = float(rows.loc[mask, "won_in_period"].sum()), float((with_rep * n)[mask].sum())
         season = (observed + FACTOR_PRIOR) / (expected + FACTOR_PRIOR)
-    return WinModel(base, stage, cell, team, rep, len(rows), model.slip_rate, season)
+    return WinModel(base, stage, cell, team, rep, model.rows, model.slip_rate, season)
 
 
 def _slip_rate(rows: pd.DataFrame) -> float | None:
