@@ -46,7 +46,7 @@ _WON_CELLS_SQL = sa.text(
     "WHERE outcome = 'won' AND close_date >= :lo AND close_date <= :hi GROUP BY team_id, rep_id"
 )
 #: Snapshots' labelled counts kept by a History (see History.snapshot_groups).
-GROUPS_KEPT = 64
+GROUPS_KEPT = 40
 #: What a snapshot's deals are counted by for the win model (winprob reads nothing finer).
 GROUP_KEYS = ["team_id", "rep_id", "in_period", "stage", "age"]
 
@@ -82,7 +82,8 @@ class History:
     Won revenue per (team, rep) cell over a date range (:meth:`won_cells`, :meth:`runrate_cells`),
     the deals open on a date a slice at a time (:meth:`open_deals`), and per past snapshot the
     labelled counts the win model learns from (:meth:`snapshot_groups`, the last
-    :data:`GROUPS_KEPT` kept, so a backtest that makes many outlooks reads each snapshot once).
+    :data:`GROUPS_KEPT` kept: a backtest's outlooks reuse each past snapshot, and the month backtest
+    cycles through 39 of them).
     """
 
     engine: Engine
@@ -191,7 +192,13 @@ def count_snapshot(chunks: Iterable[pd.DataFrame], lo: date, end: date) -> tuple
     late = pd.concat(lates, ignore_index=True)
     position = pd.Series(np.arange(len(groups)), index=groups.index)
     group = position.reindex(pd.MultiIndex.from_frame(late[GROUP_KEYS])).to_numpy() if len(late) else []
-    return groups.reset_index(), pd.DataFrame({"group": np.asarray(group, dtype="int64"), "close": late["close"]})
+    return _compact(groups.reset_index()), pd.DataFrame({"group": np.asarray(group, "int64"), "close": late["close"]})
+
+
+def _compact(groups: pd.DataFrame) -> pd.DataFrame:
+    """Kept counts as categories and 32-bit integers (a snapshot of 10M deals has ~10^5 groups)."""
+    cats = {c: groups[c].astype("category") for c in ("team_id", "rep_id", "stage", "age")}
+    return groups.assign(**cats, n=groups["n"].astype("int32"), won_in_period=groups["won_in_period"].astype("int32"))
 
 
 def snapshot_date(kind: str, start: date, as_of: date, period: date) -> date:
@@ -233,7 +240,9 @@ def training_rows(hist: History, kind: str, start: date, as_of: date) -> pd.Data
             parts.append(groups.assign(period=p))
     if not parts:
         return pd.DataFrame()
-    return pd.concat(parts, ignore_index=True)
+    rows = pd.concat(parts, ignore_index=True)
+    cats = {c: rows[c].astype(object) for c in ("team_id", "rep_id", "stage", "age")}  # as one row a deal has them
+    return rows.assign(**cats)
 
 
 def runrate_history(hist: History, kind: str, start: date, as_of: date, count: int | None = None) -> pd.DataFrame:

@@ -21,6 +21,8 @@ from salesops.forecasts.winprob import WinModel, fit_win_model
 
 #: Simulated periods per outlook.
 SIMS = 2000
+#: Open deals drawn at a time: DRAW_ROWS × SIMS floats (32 MB) plus the same as hits × amount.
+DRAW_ROWS = 2000
 _CELL = ["team_id", "rep_id"]
 
 
@@ -85,17 +87,20 @@ def _draw_pipeline(
     n = len(cells)
     out = _Sums(np.zeros((n, sims)), np.zeros(n), np.zeros(n))
     for chunk in chunks:
-        if len(chunk) == 0:
-            continue
-        snap = open_deals_in_play(chunk, end)
-        p = model.predict(snap)
-        amount = snap["amount_cents"].astype("Float64").fillna(0).to_numpy(dtype=float)
-        codes = _codes(cells, snap)
-        hits = rng.random((len(snap), sims)) < p[:, None]
-        np.add.at(out.draws, codes, hits * amount[:, None])
-        np.add.at(out.pipeline, codes, p * amount)
-        np.add.at(out.open_deals, codes, np.ones(len(snap)))
+        for first in range(0, len(chunk), DRAW_ROWS):
+            _draw_slice(open_deals_in_play(chunk.iloc[first : first + DRAW_ROWS], end), cells, model, rng, out)
     return out
+
+
+def _draw_slice(snap: pd.DataFrame, cells: pd.DataFrame, model: WinModel, rng: np.random.Generator, out: _Sums) -> None:
+    """Add one slice of deals' draws, expected pipeline and count to ``out`` (rows × sims floats at a time)."""
+    p = model.predict(snap)
+    amount = snap["amount_cents"].astype("Float64").fillna(0).to_numpy(dtype=float)
+    codes = _codes(cells, snap)
+    hits = rng.random((len(snap), out.draws.shape[1])) < p[:, None]
+    np.add.at(out.draws, codes, hits * amount[:, None])
+    np.add.at(out.pipeline, codes, p * amount)
+    np.add.at(out.open_deals, codes, np.ones(len(snap)))
 
 
 def simulate(

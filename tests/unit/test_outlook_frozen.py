@@ -110,3 +110,21 @@ def test_the_demos_outlooks_and_backtests_are_unchanged(demo_engine):
 def test_the_hand_sized_outlooks_and_backtests_are_unchanged(org):  # noqa: F811 - the fixture imported above
     """Hand-sized organisation: both kinds' backtests and outlooks at every level match the recorded ones."""
     _check("org", org)
+
+
+def test_slicing_the_open_deals_draws_exactly_the_same(org, monkeypatch):  # noqa: F811 - the fixture imported above
+    """Deals read 7 at a time and drawn 3 at a time: the same draws, pipeline and counts as all at once."""
+    from salesops.forecasts import asof, simulate
+
+    def run():
+        hist = History(org)
+        return simulate.simulate(hist, "quarter", date(2026, 10, 1), date(2026, 12, 31), AS_OF, seed=3, sims=50)
+
+    whole = run()
+    monkeypatch.setattr(simulate, "DRAW_ROWS", 3)
+    monkeypatch.setattr(asof, "CHUNK_ROWS", 7)
+    monkeypatch.setattr(asof.open_pipeline_chunks, "__defaults__", (7,))
+    sliced = run()
+    assert whole.cells["open_deals"].sum() > 7
+    assert (whole.draws == sliced.draws).all()
+    pd.testing.assert_frame_equal(whole.cells, sliced.cells)
