@@ -30,7 +30,9 @@ that can change them, so readers get them without recomputing.
   the deals whose close date was pushed (with how many times);
 * ``rep_months`` (rep_days per month), ``rep_activity_months`` (rep_activity_days per month),
   ``deal_change_days`` (the logged changes with their kind and
-  deal) and the quotas' ``period_end`` (:mod:`salesops.store.period_tables`).
+  deal) and the quotas' ``period_end`` (:mod:`salesops.store.period_tables`);
+* ``lead_months`` and ``lead_source_days`` (:mod:`salesops.store.lead_tables`): the leads per month,
+  rep and team, and per day and source.
 
 Writers call :func:`refresh_derived` (all of them, in order, or those of the source tables they
 changed): the demo build, and every import that writes deals, accounts or activities
@@ -45,7 +47,7 @@ from collections.abc import Iterable
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from salesops.store import health_tables, period_tables, rollups
+from salesops.store import health_tables, lead_tables, period_tables, rollups
 from salesops.store.customer_tables import (
     refresh_cohort_quarters,
     refresh_customer_deal_ids,
@@ -57,7 +59,7 @@ from salesops.store.sql import WON_KINDS_CTE, WON_KINDS_READ, business_sql, deal
 
 #: Tables whose rows the derived tables are computed from (only the demo writes stage history and
 #: the change log; quotas get their period end, :mod:`salesops.store.period_tables`).
-SOURCES = frozenset({"deals", "accounts", "deal_stage_history", "activities", "deal_changes", "quotas"})
+SOURCES = frozenset({"deals", "accounts", "deal_stage_history", "activities", "deal_changes", "quotas", "leads"})
 #: The sources of the customer tables (deal_kinds and the tables built on it).
 _CUSTOMER_SOURCES = frozenset({"deals", "accounts", "deal_stage_history"})
 
@@ -202,7 +204,7 @@ def refresh_derived(conn: Connection, changed: Iterable[str] | None = None) -> d
     when deals, accounts or the stage history did; the open deals' last touch
     (:mod:`salesops.store.health_tables`) whole when deals or the stage history changed, else for the
     deals an activities import noted; ``rep_days`` and ``rep_months`` when deals did,
-    ``deal_change_days`` and ``deal_pushes`` when deals or their change log did, the quotas' period ends when quotas did."""
+    ``deal_change_days`` and ``deal_pushes`` when deals or their change log did, the lead rollups when leads did, the quotas' period ends when quotas did."""
     tables = SOURCES if changed is None else SOURCES & set(changed)
     counts: dict[str, int] = {}
     if tables & _CUSTOMER_SOURCES:
@@ -229,6 +231,8 @@ def refresh_derived(conn: Connection, changed: Iterable[str] | None = None) -> d
     if tables & {"deals", "deal_stage_history", "activities"}:
         whole = bool(tables & {"deals", "deal_stage_history"})
         counts["open_deal_touches"] = health_tables.refresh_touches(conn, whole=whole)
+    if "leads" in tables:
+        counts.update(lead_tables.refresh_lead_tables(conn))
     if "quotas" in tables:
         period_tables.refresh_quota_ends(conn)  # a column of the source, not a table of its own
     return counts

@@ -11,7 +11,8 @@ Definitions and choices: docs/TOOLS.md ("Lead fairness").
   :data:`RAMP_WEIGHT`, ÷ the period's days.
 * **Quality-adjusted** leads weigh each lead by its source's historical conversion rate (share of
   the source's leads created before the period that reached ``won``), relative to all sources, so
-  a rep given only the poor sources shows up even when the counts look even.
+  a rep given only the poor sources shows up even when the counts look even. (The rates are read
+  from ``lead_source_days``, the leads counted per day and source: :mod:`salesops.store.lead_tables`.)
 * **Gini** per team of leads per eligible rep: 0 = perfectly even, (n-1)/n = one rep got them all.
 """
 
@@ -28,6 +29,7 @@ from sqlalchemy.engine import Engine
 from salesops.errors import InvalidFilter
 from salesops.scope import Scope
 from salesops.store.engine import fetch_frame as _fetch
+from salesops.store.lead_tables import month_and_edge_binds
 from salesops.store.sql import scope_filter
 
 #: Weight of a rep whose ramp lasts into the period (the rest of their capacity is learning).
@@ -67,8 +69,8 @@ def _add_months(day: date, months: int) -> date:
 
 _REP_SQL = """
     WITH conv AS (
-        SELECT source, AVG(CASE WHEN furthest_stage = 'won' THEN 1.0 ELSE 0.0 END) AS rate, COUNT(*) AS n
-        FROM leads WHERE created_at < :start GROUP BY source
+        SELECT source, CAST(SUM(won) AS DECIMAL(38, 1)) / SUM(leads) AS rate, SUM(leads) AS n
+        FROM lead_source_days WHERE day < :start GROUP BY source
     ),
     overall AS (SELECT SUM(rate * n) / NULLIF(SUM(n), 0) AS rate FROM conv),
     lc AS (
@@ -277,15 +279,20 @@ def gini_by_group(frame: pd.DataFrame, keys: list[str], value: str) -> pd.DataFr
 #: among the pool sorted by leads; reps without leads rank first and add nothing, so with
 #: z = eligible reps who got no lead and r_j the rank among reps with leads,
 #: Σ i·x_(i) = z · leads + Σ r_j · x_j. That avoids building and ranking the whole rep × month pool.
+#: The counts of the window's whole months come from ``lead_months``, those of a partial last month
+#: from ``leads`` (:mod:`salesops.store.lead_tables`).
 _TREND_SQL = """
     WITH months AS (
         SELECT CAST(m AS DATE) AS month
         FROM generate_series(CAST(:first AS TIMESTAMP), CAST(:end AS TIMESTAMP), INTERVAL '1 month') AS g(m)
     ),
     counts AS (
+        SELECT l.month, l.team_id, l.rep_id, l.leads FROM lead_months l
+        WHERE l.month BETWEEN :lm_m0 AND :lm_m1 {lead_where}
+        UNION ALL
         SELECT CAST(date_trunc('month', l.created_at) AS DATE) AS month, l.team_id, l.rep_id, COUNT(*) AS leads
         FROM leads l
-        WHERE l.created_at BETWEEN :first AND :end AND l.rep_id IS NOT NULL {lead_where}
+        WHERE l.created_at BETWEEN :lm_e0 AND :lm_e1 AND l.rep_id IS NOT NULL {lead_where}
         GROUP BY 1, 2, 3
     ),
     elig AS (
@@ -336,7 +343,8 @@ def fairness_trend(engine: Engine, scope: Scope, months: int = TREND_MONTHS) -> 
     lead_where, lp = scope_filter(scope, alias="l")
     rep_where, rp = scope_filter(scope, alias="r")
     sql = sa.text(_TREND_SQL.format(lead_where=lead_where, rep_where=rep_where))  # noqa: S608 - our own fragments
-    out = _fetch(engine, sql, {"first": first, "end": end, **lp, **rp})
+    binds = {"first": first, "end": end, **month_and_edge_binds(first, end, "lm"), **lp, **rp}
+    out = _fetch(engine, sql, binds)
     cols = ["month", "team_id", "team", "reps", "leads", "gini"]
     if out.empty:
         return pd.DataFrame(columns=cols)

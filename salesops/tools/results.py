@@ -18,6 +18,7 @@ from sqlalchemy.engine import Engine
 from salesops import store
 from salesops.scope import Scope
 from salesops.store.engine import fetch_frame as _fetch
+from salesops.store.period_tables import rep_day_rows
 from salesops.store.sql import QUOTA_IN_WINDOW, quota_params, scope_filter
 from salesops.store.sql import attainment as attainment_of
 from salesops.store.sql import win_rate as win_rate_of
@@ -289,9 +290,21 @@ def tools_vs_performance(engine: Engine, scope: Scope, round_id: str) -> pd.Data
     where, params = scope_filter(scope, alias="d", rep_col=rep_col)
     rep_where, rep_params = scope_filter(scope, alias="r", rep_col=rep_col)
     scoped = bool(scope.team_id or scope.region) or restricted  # only teams whose performance is read
-    binds = {"start": scope.start, "end": scope.end, "round": round_id, "scoped": scoped, **_BREAKDOWN_PARAMS}
+    # The closed deals per team are summed from the rollups: the range's whole months from rep_months,
+    # its edge days from rep_days (salesops.store.period_tables.rep_day_rows), the same integers.
+    days, day_binds = rep_day_rows(scope.start, scope.end, "month", prefix="w")
+    binds = {
+        "start": scope.start,
+        "end": scope.end,
+        "round": round_id,
+        "scoped": scoped,
+        **_BREAKDOWN_PARAMS,
+        **day_binds,
+    }
     out = _fetch(
-        engine, _tools_vs_performance_sql(where, rep_where), {**binds, **params, **rep_params, **quota_params(scope)}
+        engine,
+        _tools_vs_performance_sql(where, rep_where, days),
+        {**binds, **params, **rep_params, **quota_params(scope)},
     )
     if out.empty:
         return pd.DataFrame(columns=_TOOLS_VS_PERFORMANCE_COLUMNS)
@@ -314,18 +327,17 @@ _TOOLS_VS_PERFORMANCE_COLUMNS = [
 ]
 
 
-def _tools_vs_performance_sql(where: str, rep_where: str) -> sa.TextClause:
-    """The breakdown, the scope's closed deals per team and the team's quota, joined by team."""
+def _tools_vs_performance_sql(where: str, rep_where: str, days: str) -> sa.TextClause:
+    """The breakdown, the scope's closed deals per team (from the rollups' rows ``days``) and the
+    team's quota, joined by team."""
     return sa.text(
         f"""
         WITH bd AS ({_BREAKDOWN_SQL}),
         closed AS (
-            SELECT d.team_id,
-                   COALESCE(SUM(CASE WHEN d.outcome = 'won' THEN d.amount_cents END), 0) AS won_cents,
-                   COUNT(*) FILTER (WHERE d.outcome = 'won') AS won,
-                   COUNT(*) FILTER (WHERE d.outcome = 'lost') AS lost
-            FROM deals d
-            WHERE d.outcome IN ('won', 'lost') AND d.close_date BETWEEN :start AND :end {where}
+            SELECT d.team_id, COALESCE(SUM(d.won_cents), 0) AS won_cents, SUM(d.won_count) AS won,
+                   SUM(d.lost_count) AS lost
+            FROM {days} d
+            WHERE d.won_count + d.lost_count > 0 {where}
             GROUP BY d.team_id
         ),
         quota AS (

@@ -34,6 +34,8 @@ GOLDEN = {
     "rep_months": (3141, "7de250ac13c80849f64758a88cf5e21f"),  # rep_days per month (0016, #20)
     "deal_change_days": (4040, "f6dca2653f532aa6633d99b7d517c249"),  # the change log with kinds (0016, #20)
     "deal_pushes": (3232, "9c1b84b61f438b7eccdfaa690c8f657b"),  # derived: close-date pushes per deal (0021, #20)
+    "lead_months": (3143, "8949b0601342a9df6c9d8beab67368e2"),  # derived: leads per month, rep, team (0022, #20)
+    "lead_source_days": (6712, "372bf963a2bba22fccbf8fbf16b47fb8"),  # derived: leads per day and source (0022, #20)
     "customer_flows": (71, "3b93eb4228e6981a7a6920a86b0299bf"),  # derived from customer_days (#19, 0018)
     "customer_deal_ids": (18367, "4dafbb27e7953b0bc7b192fd17efa653"),  # derived from deal_kinds (#19, 0023)
     "rep_activity_months": (4080, "5341456e420ef0c881385c086ff38de8"),  # rep_activity_days per month (0019, #20)

@@ -12,14 +12,20 @@ from salesops import store
 from salesops.cli import main as cli
 from salesops.errors import InvalidFilter
 from salesops.scope import Scope
-from salesops.store import schema
+from salesops.store import derived, schema
 from salesops.tools import fairness
 
 JAN = Scope(start=date(2026, 1, 1), end=date(2026, 1, 10), grain="month")  # 10 days
 
 
 def _insert(engine, table, rows):
-    store.write(engine, lambda c: store.bulk_insert(c, table, pd.DataFrame(rows)), "test")
+    """Insert rows by hand, then the refresh of the derived tables every writer runs (the lead rollups)."""
+
+    def run(conn) -> None:
+        store.bulk_insert(conn, table, pd.DataFrame(rows))
+        derived.refresh_derived(conn, {table.name})
+
+    store.write(engine, run, "test")
 
 
 def _rep(rep_id, team, fte=1.0, hired=date(2020, 1, 1), ramp=0, role="AE", active=True):

@@ -48,6 +48,8 @@ def _legacy_store(url: str) -> dict[str, int]:
             "open_deal_touches",
             "deal_duplicates",
             "deal_pushes",
+            "lead_months",
+            "lead_source_days",
             "rep_months",
             "deal_change_days",
             "customer_flows",
