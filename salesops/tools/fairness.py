@@ -280,7 +280,10 @@ def gini_by_group(frame: pd.DataFrame, keys: list[str], value: str) -> pd.DataFr
 #: z = eligible reps who got no lead and r_j the rank among reps with leads,
 #: Σ i·x_(i) = z · leads + Σ r_j · x_j. That avoids building and ranking the whole rep × month pool.
 #: The counts of the window's whole months come from ``lead_months``, those of a partial last month
-#: from ``leads`` (:mod:`salesops.store.lead_tables`).
+#: from ``leads`` (:mod:`salesops.store.lead_tables`). The ranks come from one sort of every (month,
+#: team, rep) row by month, team and leads: a rep's rank in its (month, team) is its position minus
+#: the group's first position plus 1, so Σ r_j · x_j = Σ pos_j · x_j − (first − 1) · leads (ties in
+#: any order give the same sum) — one sort instead of a window per (month, team).
 _TREND_SQL = """
     WITH months AS (
         SELECT CAST(m AS DATE) AS month
@@ -305,11 +308,11 @@ _TREND_SQL = """
         GROUP BY 1, 2
     ),
     l_n AS (
-        SELECT c.month, c.team_id, COUNT(*) AS n_l, SUM(c.leads) AS leads, SUM(c.leads * c.rk) AS rx,
+        SELECT c.month, c.team_id, COUNT(*) AS n_l, SUM(c.leads) AS leads,
+               SUM(c.leads * c.pos) - (MIN(c.pos) - 1) * SUM(c.leads) AS rx,
                COUNT(e.rep_id) AS l_in_e
         FROM (
-            SELECT month, team_id, rep_id, leads,
-                   ROW_NUMBER() OVER (PARTITION BY month, team_id ORDER BY leads) AS rk
+            SELECT month, team_id, rep_id, leads, ROW_NUMBER() OVER (ORDER BY month, team_id, leads) AS pos
             FROM counts WHERE team_id IS NOT NULL
         ) c
         LEFT JOIN elig e ON e.rep_id = c.rep_id AND e.team_id = c.team_id
