@@ -19,9 +19,13 @@ ROLES = ("all", "AE", "SDR")
 def cohort_of(hire_date: pd.Series, ramp_months: pd.Series, as_of: date) -> pd.Series:
     """Tenure cohort at ``as_of``: ramping (calendar month since hire < ramp_months, as quotas ramp),
     first_year (hired less than a year before), veteran (otherwise, or hire date unknown)."""
-    hire = pd.to_datetime(hire_date)
-    months = (as_of.year - hire.dt.year) * 12 + (as_of.month - hire.dt.month)
-    ramping = months < ramp_months.astype(float)
-    first_year = hire > pd.Timestamp(as_of) - pd.DateOffset(years=1)
-    out = np.where(ramping.fillna(False), "ramping", np.where(first_year.fillna(False), "first_year", "veteran"))
+    hire = pd.to_datetime(hire_date).to_numpy()  # datetime64, NaT where unknown
+    known = ~np.isnat(hire)
+    # calendar months from the hire month to as_of's month (numpy months count from January 1970)
+    months = (as_of.year * 12 + as_of.month - 1) - (hire.astype("datetime64[M]").astype(np.int64) + 1970 * 12)
+    with np.errstate(invalid="ignore"):
+        ramping = known & (months < ramp_months.to_numpy(dtype=float))
+    year_ago = (pd.Timestamp(as_of) - pd.DateOffset(years=1)).to_datetime64()
+    first_year = known & (hire > year_ago)
+    out = np.where(ramping, "ramping", np.where(first_year, "first_year", "veteran"))
     return pd.Series(out, index=hire_date.index)

@@ -169,18 +169,26 @@ def _per_rep(stats: pd.DataFrame, sums: np.ndarray) -> pd.DataFrame:
     # rows holds a fraction (quota sits on the current team's row), so this sum is exact.
     codes = pd.factorize(stats["rep_id"])[0]
     starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
-    out = stats[["rep_id", *_REP_ATTRS]].take(starts).reset_index(drop=True)
+    summed = np.add.reduceat(sums, starts, axis=0)
+    # Built column by column from the first row of each block (a frame of column selections and a
+    # concat cost more than the sums at thousands of reps).
+    out = pd.DataFrame(
+        {
+            "rep_id": stats["rep_id"].array.take(starts),
+            **{name: summed[:, j] for j, name in enumerate(_BOTH_SUMS)},
+            **{col: stats[col].array.take(starts) for col in _REP_ATTRS},
+        }
+    )
     for col in ("home_team", "home_team_name"):  # differ within a rep only for reps without a team
         if stats[col].isna().any():
             out[col] = stats.groupby("rep_id", sort=True)[col].first().to_numpy()
-    summed = pd.DataFrame(np.add.reduceat(sums, starts, axis=0), columns=_BOTH_SUMS)
-    return pd.concat([out[["rep_id"]], summed, out[_REP_ATTRS]], axis=1)
+    return out
 
 
 def board_rows(stats: pd.DataFrame, scope: Scope) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The rows every ranking starts from: one per rep (current team, cohort, the team win rate
     its flag compares with, its team's median attainment) and one per team at the time (reps)."""
-    sums = stats[_BOTH_SUMS].to_numpy(dtype=float)
+    sums = np.column_stack([stats[c].to_numpy(dtype=float) for c in _BOTH_SUMS]).reshape(len(stats), len(_BOTH_SUMS))
     at = {name: j for j, name in enumerate(_BOTH_SUMS)}
     if len(stats):
         reps = _per_rep(stats, sums)
@@ -232,9 +240,8 @@ def trend_cube(trend: pd.DataFrame, key: str, keys: pd.Series, n_periods: int) -
     """The trend sums per ``key`` (rep_id or team_id) in the order of ``keys``: an array
     (keys, periods, :data:`SUMS`), NaN where the key has nothing in a period, 0 for sums not asked."""
     n = len(keys)
-    cube = np.full((n, n_periods, len(SUMS)), np.nan)
     if not len(trend) or not n:
-        return cube
+        return np.full((n, n_periods, len(SUMS)), np.nan)
     cols = [c for c in SUMS if c in trend.columns]
     codes, uniques = pd.factorize(trend[key])
     pos = np.append(pd.Index(keys).get_indexer(uniques), -1)[codes]  # code -1 (no team) -> -1
