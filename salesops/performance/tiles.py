@@ -181,10 +181,12 @@ def _window_branches(scopes: tuple[Scope, ...], where: str, rep_where: str, act_
         )
         parts["quota"].append(f"SELECT {i} AS w, quota_cents FROM ({quota_total(rep_where, f'qs{i}', f'qe{i}')}) x")  # noqa: S608
         # Open at the window's end: open_at's two disjoint halves, so the closed half prunes by date.
-        for half in open_at_parts(f":e{i}", "d"):
+        # The still-open half reads the scope's open deals, scanned once for every window (opn).
+        still_open, closed_after = open_at_parts(f":e{i}", "d")
+        for rows in (f"opn d WHERE {still_open}", f"deals d WHERE {closed_after} {where}"):
             parts["pipe"].append(
                 f"SELECT {i} AS w, d.outcome, d.amount_cents, d.probability_bp, d.close_date <= :qe{i} AS due "  # noqa: S608
-                f"FROM deals d WHERE {half} {where}"
+                f"FROM {rows}"
             )
         # Head count: the scope's active reps hired by the window's end (n = 0) and everyone who
         # logged an activity in the window (n = their count).
@@ -220,10 +222,16 @@ def _kpis_sql(u: dict, where: str) -> str:
             GROUP BY w
         ),
         quota AS ({u["quota"]}),
+        -- the scope's open deals, read once for every window's still-open half and the average
+        opn AS MATERIALIZED (
+            SELECT d.outcome, d.created_date, d.close_date, d.amount_cents, d.probability_bp
+            FROM deals d
+            WHERE d.outcome = 'open' {where}
+        ),
         avg_prob AS (
             SELECT SUM(CAST(d.amount_cents AS NUMERIC(38, 0)) * d.probability_bp) / NULLIF(SUM(d.amount_cents), 0) AS bp
-            FROM deals d
-            WHERE d.outcome = 'open' AND d.amount_cents IS NOT NULL AND d.probability_bp IS NOT NULL {where}
+            FROM opn d
+            WHERE d.amount_cents IS NOT NULL AND d.probability_bp IS NOT NULL
         ),
         pipe AS (
             SELECT x.w,
