@@ -36,11 +36,15 @@ _STORED_PER = """WITH cur AS (
         FROM cur JOIN customer_years cy ON cy.customer_id = cur.customer_id AND cy.year = :y
     )"""
 
-#: ``per`` when no purchase day is after :asof: the stored years up to :y are all there is to count.
-_WHOLE_PER = """WITH per AS (
-        SELECT cohort, year - cohort + 1 AS yr, won_cents AS cents, base_cents AS base
-        FROM customer_years WHERE year <= :y
-    )"""
+#: The retention rows when no purchase day is after :asof: the stored years up to :y are all there
+#: is to count, already summed per cohort and year in ``cohort_years`` (what :func:`_retention_sql`
+#: computes from them).
+_WHOLE = """
+    SELECT c.cohort, c.customers, c.base_cents, y.year - y.cohort + 1 AS yr, y.revenue_cents, y.kept_cents
+    FROM cohort_years c
+    LEFT JOIN cohort_years y ON y.cohort = c.cohort AND y.year > y.cohort AND y.year <= :y
+    WHERE c.year = c.cohort AND c.year <= :y
+"""
 
 
 def _purchases_after(conn: Connection, as_of: date) -> bool:
@@ -86,10 +90,11 @@ def revenue_retention_sql(engine: Engine, scope: Scope, as_of: date) -> pd.DataF
     with engine.connect() as conn:
         if fast._stored(scope, "company"):
             params = {"y": as_of.year, "y0": date(as_of.year, 1, 1)}
-            per = _STORED_PER if _purchases_after(conn, as_of) else _WHOLE_PER
+            sql = _retention_sql(_STORED_PER) if _purchases_after(conn, as_of) else _WHOLE
         else:
             per, params = _computed_per(scope)
-        got = conn.execute(sa.text(_retention_sql(per)), {"asof": as_of, **params}).fetchall()
+            sql = _retention_sql(per)
+        got = conn.execute(sa.text(sql), {"asof": as_of, **params}).fetchall()
     # Plain Python over a few dozen rows: a pandas block per cohort (astype, dropna, set_index)
     # cost more than the query.
     heads: dict[int, tuple[int, int]] = {}

@@ -128,17 +128,16 @@ def accounts_at_risk_top_sql(engine: Engine, scope: Scope, as_of: date, n: int) 
 def _risk_sums(scope: Scope) -> str:
     """The CTE ``s``: per customer who bought in (:two_ago, :asof], the last and prior 12 months'
     revenue, the last purchase day and the usual cycle on it, by the customer's key ``ck``. Stored
-    scope: one scan of ``customer_days`` grouped by its integer ``customer_key`` (the cycle is stored per day; the last day up to :asof is the one whose next
-    purchase, if any, comes after :asof). Other scopes: from the scope's purchase days (``w``, ``ev``)."""
+    scope: the spans of ``customer_risk_spans`` holding :asof (one per customer: a filter, no
+    group-by). Other scopes: from the scope's purchase days (``w``, ``ev``)."""
     sums = """SUM(CASE WHEN {d} > :year_ago THEN {c} ELSE 0 END) AS last_12m_cents,
                SUM(CASE WHEN {d} <= :year_ago THEN {c} ELSE 0 END) AS prior_12m_cents,
                MAX({d}) AS last_purchase"""
     if fast._stored(scope, "company"):
-        return f"""s AS (
-        SELECT customer_key AS ck, {sums.format(d="day", c="won_cents")},
-               MAX(CASE WHEN next_day IS NULL OR next_day > :asof THEN cycle_days END) AS cycle
-        FROM customer_days WHERE customer_key IS NOT NULL AND day > :two_ago AND day <= :asof GROUP BY 1
-    )"""  # noqa: S608 - our fragments; values bound
+        return """s AS (
+        SELECT customer_key AS ck, last_12m_cents, prior_12m_cents, last_purchase, cycle_days AS cycle
+        FROM customer_risk_spans WHERE valid_from <= :asof AND (valid_to IS NULL OR valid_to > :asof)
+    )"""
     return f"""s0 AS (
         SELECT customer_id AS ck, {sums.format(d="close_date", c="amount_cents")}
         FROM w WHERE customer_id IS NOT NULL AND close_date > :two_ago GROUP BY 1
@@ -155,12 +154,13 @@ def _risk_sql(scope: Scope, as_of: date) -> tuple[str, dict]:
     their binds."""
     from salesops.customers import risk
 
-    base, params = fast._base(scope, "company")
+    stored = fast._stored(scope, "company")
+    base, params = ("WITH ", {}) if stored else fast._base(scope, "company")  # (the spans need no days)
     where, rparams = scope_filter(scope, "o")
-    sql = f"""{base},
+    sql = f"""{base}{"" if stored else ","}
     {_risk_sums(scope)},
     st AS (
-        SELECT {"o.customer_key" if fast._stored(scope, "company") else "o.customer_id"} AS ck, COUNT(*) AS stale_renewals,
+        SELECT {"o.customer_key" if stored else "o.customer_id"} AS ck, COUNT(*) AS stale_renewals,
                SUM(COALESCE(o.amount_cents, 0)) AS stale_renewal_cents
         FROM open_renewals o
         WHERE o.customer_key IS NOT NULL

@@ -11,6 +11,9 @@ table against its definition after every such write).
   (``customer_days.customer_key``), id, name and first purchase day;
 * ``customer_years`` (:data:`CUSTOMER_YEARS`): each customer's won revenue per calendar year, with
   their cohort (the year of their first purchase day) and that year's revenue;
+* ``cohort_years`` (:data:`COHORT_YEARS`, 0024): revenue retention's sums per cohort and year;
+* ``customer_risk_spans`` (:data:`CUSTOMER_RISK_SPANS`, 0024): the accounts at risk's sums per
+  customer for every span of days over which they stay the same;
 * ``cohort_quarters`` (:data:`COHORT_QUARTERS`): per cohort quarter and quarter, the first purchase
   days, purchase days and active spells ending in it;
 * ``customer_flows`` (:data:`CUSTOMER_FLOWS`, 0018): per grain (month, quarter, year) and period,
@@ -22,7 +25,7 @@ Defined on the store's metadata; :mod:`salesops.store.schema` imports this modul
 from __future__ import annotations
 
 import sqlalchemy as sa
-from sqlalchemy import BigInteger, Column, Date, Integer, PrimaryKeyConstraint, String, Table
+from sqlalchemy import BigInteger, Column, Date, Double, Integer, PrimaryKeyConstraint, String, Table
 from sqlalchemy.engine import Connection
 
 from salesops.store import schema
@@ -173,6 +176,119 @@ def refresh_cohort_quarters(conn: Connection) -> int:
     conn.execute(sa.text("DELETE FROM cohort_quarters"))
     conn.execute(sa.text(f"INSERT INTO cohort_quarters ({QUARTER_COLUMNS}) {COHORT_QUARTERS}"))  # noqa: S608 - ours
     return int(conn.execute(sa.text("SELECT COUNT(*) FROM cohort_quarters")).scalar_one())
+
+
+#: Revenue retention's sums per cohort and calendar year: derived data (``customer_years`` summed per
+#: cohort and year: customers, their cohort-year revenue, their revenue in the year and that revenue
+#: capped at each one's cohort-year revenue), rewritten by :func:`refresh_cohort_years` with the other
+#: derived tables. Retention measured when no purchase day is stored after the day it is measured at
+#: (the usual case) reads these few rows instead of every customer's years.
+cohort_years = Table(
+    "cohort_years",
+    schema.metadata,
+    Column("cohort", Integer, nullable=False),
+    Column("year", Integer, nullable=False),
+    Column("customers", BigInteger, nullable=False),  # customers of the cohort with revenue in the year
+    Column("base_cents", BigInteger, nullable=False),  # their cohort-year revenue
+    Column("revenue_cents", BigInteger, nullable=False),  # their revenue in the year
+    Column("kept_cents", BigInteger, nullable=False),  # the same, each capped at their cohort-year revenue
+    PrimaryKeyConstraint("cohort", "year"),
+)
+
+#: The rows of ``cohort_years``: ``customer_years`` summed per cohort and year.
+COHORT_YEARS = """
+SELECT cohort, year, COUNT(*) AS customers, SUM(base_cents) AS base_cents, SUM(won_cents) AS revenue_cents,
+       SUM(LEAST(won_cents, base_cents)) AS kept_cents
+FROM customer_years GROUP BY cohort, year
+"""
+COHORT_YEAR_COLUMNS = "cohort, year, customers, base_cents, revenue_cents, kept_cents"
+
+
+def refresh_cohort_years(conn: Connection) -> int:
+    """Rewrite ``cohort_years`` from ``customer_years`` (refresh it first), in the caller's
+    transaction; return its rows."""
+    conn.execute(sa.text("DELETE FROM cohort_years"))
+    conn.execute(sa.text(f"INSERT INTO cohort_years ({COHORT_YEAR_COLUMNS}) {COHORT_YEARS}"))  # noqa: S608 - ours
+    return int(conn.execute(sa.text("SELECT COUNT(*) FROM cohort_years")).scalar_one())
+
+
+#: The accounts at risk's per-customer sums for any day they are measured at: derived data, one row
+#: per customer and span of days [valid_from, valid_to) (valid_to NULL: open) over which the
+#: customer's purchases in the 24 months up to the day are the same split: revenue in the last 12
+#: months, in the 12 before, the last purchase day and the usual cycle on it. A span starts where a
+#: purchase day enters the 24 months (its day), moves from the last 12 months to the 12 before, or
+#: leaves; only spans with a purchase day in the 24 months are stored. The at-risk list of the whole
+#: company reads the spans holding its day (one row per customer: a filter, not a group-by over
+#: every purchase day). Rewritten by :func:`refresh_customer_risk_spans` with the other derived tables.
+customer_risk_spans = Table(
+    "customer_risk_spans",
+    schema.metadata,
+    Column("customer_key", Integer, nullable=False),
+    Column("valid_from", Date, nullable=False),
+    Column("valid_to", Date),  # the next span's first day (NULL: none)
+    Column("last_12m_cents", BigInteger, nullable=False),  # won in (day - 12 months, day]
+    Column("prior_12m_cents", BigInteger, nullable=False),  # won in (day - 24 months, day - 12 months]
+    Column("last_purchase", Date, nullable=False),  # the last purchase day up to the day
+    Column("cycle_days", Double),  # customer_days.cycle_days on that day
+    PrimaryKeyConstraint("customer_key", "valid_from"),
+)
+
+
+def _first_day_after(day: str, months: int) -> str:
+    """The first day x with x - ``months`` months >= ``day`` (as the at-risk binds compute a day
+    ``months`` months back: a month end is clamped, so 29 Feb + 12 months, 28 Feb, is one day short)."""
+    ahead = f"CAST({day} + INTERVAL '{months} months' AS DATE)"
+    return (
+        f"CASE WHEN CAST({ahead} - INTERVAL '{months} months' AS DATE) < {day} "
+        f"THEN CAST({ahead} + INTERVAL '1 day' AS DATE) ELSE {ahead} END"
+    )
+
+
+#: The rows of ``customer_risk_spans``: each purchase day adds its revenue to the last 12 months on its
+#: day, moves it to the 12 before when 12 months have passed, and removes it after 24; running sums
+#: of those changes per customer, one row per day on which something changes.
+CUSTOMER_RISK_SPANS = f"""
+WITH ev AS (
+    SELECT customer_key, day AS x, won_cents AS d_last, 0 AS d_prior, 1 AS d_n, day AS entered
+    FROM customer_days WHERE customer_key IS NOT NULL
+    UNION ALL
+    SELECT customer_key, {_first_day_after("day", 12)}, -won_cents, won_cents, 0, CAST(NULL AS DATE)
+    FROM customer_days WHERE customer_key IS NOT NULL
+    UNION ALL
+    SELECT customer_key, {_first_day_after("day", 24)}, 0, -won_cents, -1, CAST(NULL AS DATE)
+    FROM customer_days WHERE customer_key IS NOT NULL
+),
+per AS (
+    SELECT customer_key, x, SUM(d_last) AS d_last, SUM(d_prior) AS d_prior, SUM(d_n) AS d_n, MAX(entered) AS entered
+    FROM ev GROUP BY customer_key, x
+),
+run AS (
+    SELECT customer_key, x AS valid_from, LEAD(x) OVER (PARTITION BY customer_key ORDER BY x) AS valid_to,
+           SUM(d_last) OVER w AS last_12m_cents, SUM(d_prior) OVER w AS prior_12m_cents, SUM(d_n) OVER w AS n,
+           MAX(entered) OVER w AS last_purchase
+    FROM per WINDOW w AS (PARTITION BY customer_key ORDER BY x ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+)
+SELECT run.customer_key, run.valid_from, run.valid_to, run.last_12m_cents, run.prior_12m_cents, run.last_purchase,
+       c.cycle_days
+FROM run JOIN customer_days c ON c.customer_key = run.customer_key AND c.day = run.last_purchase
+WHERE run.n > 0
+"""  # noqa: S608 - our fragments only
+RISK_SPAN_COLUMNS = "customer_key, valid_from, valid_to, last_12m_cents, prior_12m_cents, last_purchase, cycle_days"
+
+
+def refresh_customer_risk_spans(conn: Connection) -> int:
+    """Rewrite ``customer_risk_spans`` from ``customer_days`` (refresh it first), in the caller's
+    transaction; return its rows. Written in valid_from order (DuckDB skips the spans starting after
+    the day asked for)."""
+    conn.execute(sa.text("DELETE FROM customer_risk_spans"))
+    conn.execute(
+        sa.text(
+            f"INSERT INTO customer_risk_spans ({RISK_SPAN_COLUMNS}) {CUSTOMER_RISK_SPANS} ORDER BY valid_from, customer_key"  # noqa: S608
+        )
+    )
+    if conn.dialect.name == "postgresql":
+        conn.execute(sa.text("ANALYZE customer_risk_spans"))
+    return int(conn.execute(sa.text("SELECT COUNT(*) FROM customer_risk_spans")).scalar_one())
 
 
 #: The per-period customer flows' counts: derived data, per grain and period (by the date each count

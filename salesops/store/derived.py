@@ -13,7 +13,7 @@ that can change them, so readers get them without recomputing.
   what the company-wide Customers figures are computed from.
 * ``customer_deal_ids`` (:mod:`salesops.store.customer_tables`, right after ``deal_kinds``): each
   customer's deal ids, in customer order: the drill-down's deals of a few customers.
-* ``customer_keys``, ``customer_years``, ``cohort_quarters`` and ``customer_flows``
+* ``customer_keys``, ``customer_years`` (and ``cohort_years`` over it), ``cohort_quarters`` and ``customer_flows``
   (:mod:`salesops.store.customer_tables`, right after ``customer_days``): one row per customer
   (number, id, name, first purchase day), its revenue per customer and calendar year, the cohort
   grid's counts per cohort and quarter, and the per-period flows' counts per grain and period — the
@@ -50,9 +50,11 @@ from sqlalchemy.engine import Connection
 from salesops.store import health_tables, lead_tables, period_tables, rollups
 from salesops.store.customer_tables import (
     refresh_cohort_quarters,
+    refresh_cohort_years,
     refresh_customer_deal_ids,
     refresh_customer_flows,
     refresh_customer_keys,
+    refresh_customer_risk_spans,
     refresh_customer_years,
 )
 from salesops.store.sql import WON_KINDS_CTE, WON_KINDS_READ, business_sql, deal_kind_sql, purchase_day_sql
@@ -213,6 +215,8 @@ def refresh_derived(conn: Connection, changed: Iterable[str] | None = None) -> d
         counts["customer_days"] = refresh_customer_days(conn)
         counts["customer_keys"] = refresh_customer_keys(conn)
         counts["customer_years"] = refresh_customer_years(conn)
+        counts["cohort_years"] = refresh_cohort_years(conn)
+        counts["customer_risk_spans"] = refresh_customer_risk_spans(conn)
         counts["cohort_quarters"] = refresh_cohort_quarters(conn)
         counts["customer_flows"] = refresh_customer_flows(conn)
         counts["open_renewals"] = refresh_open_renewals(conn)

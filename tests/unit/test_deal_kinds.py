@@ -17,13 +17,17 @@ from salesops import ingest, store
 from salesops.store import migrate, schema
 from salesops.store.customer_tables import (
     COHORT_QUARTERS,
+    COHORT_YEAR_COLUMNS,
+    COHORT_YEARS,
     CUSTOMER_DEAL_IDS,
     CUSTOMER_FLOWS,
     CUSTOMER_KEYS,
+    CUSTOMER_RISK_SPANS,
     CUSTOMER_YEARS,
     FLOW_COLUMNS,
     KEY_COLUMNS,
     QUARTER_COLUMNS,
+    RISK_SPAN_COLUMNS,
     YEAR_COLUMNS,
 )
 from salesops.store.derived import ACCOUNT_ROOTS, CUSTOMER_DAYS, DAY_COLUMNS, OPEN_RENEWALS, RENEWAL_COLUMNS
@@ -94,6 +98,22 @@ def _assert_keys_current(engine) -> pd.DataFrame:
     return stored
 
 
+def _assert_cohort_years_current(engine) -> pd.DataFrame:
+    """cohort_years equals COHORT_YEARS evaluated now (over customer_years, checked above)."""
+    key = ("cohort", "year")
+    stored = _frame(engine, f"SELECT {COHORT_YEAR_COLUMNS} FROM cohort_years", key)  # noqa: S608 - constant
+    pd.testing.assert_frame_equal(stored, _frame(engine, COHORT_YEARS, key)[stored.columns])
+    return stored
+
+
+def _assert_risk_spans_current(engine) -> pd.DataFrame:
+    """customer_risk_spans equals CUSTOMER_RISK_SPANS evaluated now (over customer_days, checked above)."""
+    key = ("customer_key", "valid_from")
+    stored = _frame(engine, f"SELECT {RISK_SPAN_COLUMNS} FROM customer_risk_spans", key)  # noqa: S608 - constant
+    pd.testing.assert_frame_equal(stored, _frame(engine, CUSTOMER_RISK_SPANS, key)[stored.columns])
+    return stored
+
+
 def _assert_deal_ids_current(engine) -> pd.DataFrame:
     """customer_deal_ids equals CUSTOMER_DEAL_IDS evaluated now (over deal_kinds, checked above)."""
     key = ("customer_id", "deal_id")
@@ -126,6 +146,8 @@ def _assert_current(engine) -> pd.DataFrame:
     _assert_keys_current(engine)
     _assert_flows_current(engine)
     _assert_years_current(engine)
+    _assert_cohort_years_current(engine)
+    _assert_risk_spans_current(engine)
     _assert_quarters_current(engine)
     _assert_renewals_current(engine)
     _assert_roots_current(engine)
@@ -419,6 +441,85 @@ def test_migration_0023_stores_each_customers_deals_and_the_renewals_customer_nu
         ("D005", "name:acme", "1"), ("D006", "name:cede", "None"),
     ]  # fmt: skip
     engine.dispose()
+
+
+def test_migration_0024_sums_retention_per_cohort_and_year(new_store_url):
+    """A store at 0019 with no cohort_years gets it from 0024: Acme (500 in 2024, 800 in 2025) and Beta
+    (1,000 in 2024, 200 in 2025) make cohort 2024: 2 customers, base 1,500; in 2025 revenue 1,000 of
+    which 700 kept (Acme capped at its 500); Cede (300 in 2025) cohort 2025."""
+    engine = store.open_store(new_store_url("at0019"))
+    _org(engine)
+    rows = [
+        ("Acme", 500, date(2024, 3, 1)), ("Acme", 800, date(2025, 3, 1)), ("Beta", 1000, date(2024, 6, 1)),
+        ("Beta", 200, date(2025, 6, 1)), ("Cede", 300, date(2025, 7, 1)),
+    ]  # fmt: skip
+    insert(
+        engine,
+        schema.deals,
+        [{**deal(n, "R1", "T1", "won", cents, day), "account": name} for n, (name, cents, day) in enumerate(rows)],
+    )
+    with engine.begin() as conn:
+        conn.execute(sa.text("DROP TABLE cohort_years"))
+        conn.execute(sa.text("UPDATE alembic_version SET version_num = '0019'"))
+    with engine.begin() as conn:
+        command.upgrade(migrate._config(conn), "head")
+    _assert_current(engine)
+    assert _texts(_assert_cohort_years_current(engine), *COHORT_YEAR_COLUMNS.split(", ")) == [
+        ("2024", "2024", "2", "1500", "1500", "1500"), ("2024", "2025", "2", "1500", "1000", "700"),
+        ("2025", "2025", "1", "300", "300", "300"),
+    ]  # fmt: skip
+    engine.dispose()
+
+
+def test_the_risk_spans_move_a_leap_day_purchase_when_the_binds_do(empty_engine):
+    """Acme buys 500 on 29 Feb 2024 and 100 on 1 Sep 2024: its spans by hand (the leap day moves to
+    the prior 12 months on 1 Mar 2025, as 28 Feb 2025 - 12 months is 28 Feb 2024, and leaves on
+    1 Mar 2026; the last span ends when the September purchase leaves), and the accounts at risk
+    read from them equal the pandas reference on the days around each change."""
+    from salesops import customers
+    from salesops.customers import fast_risk
+    from salesops.scope import Scope
+
+    _org(empty_engine)
+    rows = [(500, date(2024, 2, 29)), (100, date(2024, 9, 1))]
+    insert(
+        empty_engine,
+        schema.deals,
+        [{**deal(n, "R1", "T1", "won", cents, day), "account": "Acme"} for n, (cents, day) in enumerate(rows)],
+    )
+    spans = _assert_risk_spans_current(empty_engine)
+    cols = RISK_SPAN_COLUMNS.split(", ")[1:]
+    gap = f"{(date(2024, 9, 1) - date(2024, 2, 29)).days}.0"  # the usual cycle: days, as a float
+    assert _texts(spans, *cols) == [
+        ("2024-02-29", "2024-09-01", "500", "0", "2024-02-29", "None"),
+        ("2024-09-01", "2025-03-01", "600", "0", "2024-09-01", gap),
+        ("2025-03-01", "2025-09-01", "100", "500", "2024-09-01", gap),
+        ("2025-09-01", "2026-03-01", "0", "600", "2024-09-01", gap),
+        ("2026-03-01", "2026-09-01", "0", "100", "2024-09-01", gap),
+    ]  # fmt: skip
+    days = [
+        date(2025, 2, 28),
+        date(2025, 3, 1),
+        date(2025, 9, 1),
+        date(2026, 2, 28),
+        date(2026, 3, 1),
+        date(2026, 9, 1),
+    ]
+    for as_of in days:
+        scope = Scope(start=date(as_of.year, 1, 1), end=as_of)
+        want = customers.accounts_at_risk(
+            customers.load_won(empty_engine, scope), customers.open_renewals(empty_engine, scope), as_of
+        )
+        got = fast_risk.accounts_at_risk_sql(empty_engine, scope, as_of)
+        pd.testing.assert_frame_equal(got, want, check_dtype=False, obj=str(as_of))
+    assert (
+        len(
+            fast_risk.accounts_at_risk_sql(
+                empty_engine, Scope(start=date(2025, 1, 1), end=date(2025, 9, 1)), date(2025, 9, 1)
+            )
+        )
+        == 1
+    )
 
 
 def test_a_store_without_the_flows_table_gets_it_on_its_next_write(empty_engine):

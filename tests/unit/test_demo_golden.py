@@ -38,6 +38,8 @@ GOLDEN = {
     "lead_source_days": (6712, "372bf963a2bba22fccbf8fbf16b47fb8"),  # derived: leads per day and source (0022, #20)
     "customer_flows": (71, "3b93eb4228e6981a7a6920a86b0299bf"),  # derived from customer_days (#19, 0018)
     "customer_deal_ids": (18367, "4dafbb27e7953b0bc7b192fd17efa653"),  # derived from deal_kinds (#19, 0023)
+    "cohort_years": (10, "d54bd6644bab76b0c5f0ff7a962230bd"),  # derived from customer_years (#19, 0024)
+    "customer_risk_spans": (11349, "e88dcfa538a0529bc2f523c84d22f108"),  # derived from customer_days (#19, 0024)
     "rep_activity_months": (4080, "5341456e420ef0c881385c086ff38de8"),  # rep_activity_days per month (0019, #20)
     "deal_changes": (4040, "b8651ef6365714dd2b39645eb7490309"),  # + the planted pushes (#14)
     "deal_stage_history": (87052, "819e78ce25aa73a81257d9a5b0ece8db"),  # + the planted deals (#14)
