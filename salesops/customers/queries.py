@@ -127,18 +127,17 @@ def customer_deals_listed(
     database counts and cuts, so a drill-down over thousands of customers never fetches millions of rows."""
     if not customer_ids:
         return DealsListed(pd.DataFrame(columns=DEAL_COLUMNS), 0)
-    where, params = scope_filter(scope, "c")
-    # The customers' deal ids first, in scope (customer_deal_ids, in customer order: a few row groups;
-    # its copies of the deal's rep, team and create date), then only those deals, by id alone (a
-    # filter on the deals as well made DuckDB scan them all instead of using the primary key).
+    where, params = scope_filter(scope, "d")
+    # The customers' deal ids first (customer_deal_ids, in customer order: a few row groups), then
+    # only those deals.
     sql = f"""
         SELECT d.deal_id, d.name, d.account, COALESCE(t.name, d.team_id, '') AS team,
                COALESCE(r.name, d.rep_id) AS rep, d.product,
                COALESCE(d.deal_type, '') AS deal_type, d.stage, d.outcome, d.amount_cents,
                d.created_date, d.close_date, COUNT(*) OVER () AS total_rows
-        FROM (SELECT c.deal_id FROM customer_deal_ids c WHERE c.customer_id IN :ids AND c.created_date <= :end {where}) k
-        JOIN deals d ON d.deal_id = k.deal_id
+        FROM (SELECT deal_id FROM customer_deal_ids WHERE customer_id IN :ids) k JOIN deals d ON d.deal_id = k.deal_id
         LEFT JOIN reps r ON r.rep_id = d.rep_id LEFT JOIN teams t ON t.team_id = d.team_id
+        WHERE d.created_date <= :end {where}
         ORDER BY d.close_date DESC NULLS LAST, d.deal_id
         {"LIMIT :limit" if limit is not None else ""}
     """  # noqa: S608 - our fragments; values bound

@@ -39,30 +39,20 @@ customer_deal_ids = Table(
     schema.metadata,
     Column("customer_id", String, nullable=False),
     Column("deal_id", String, nullable=False),
-    # The deal's rep, team and create date, copied (0024): the drill-down's scope filter applies here,
-    # so the deals are then looked up by id alone (DuckDB reads them through the primary key).
-    Column("rep_id", String),
-    Column("team_id", String),
-    Column("created_date", Date),
     PrimaryKeyConstraint("customer_id", "deal_id"),
 )
 
-#: The rows of ``customer_deal_ids``: every deal of ``deal_kinds`` that has a customer, with its rep,
-#: team and create date.
-CUSTOMER_DEAL_IDS = """
-SELECT k.customer_id, k.deal_id, d.rep_id, d.team_id, d.created_date
-FROM deal_kinds k JOIN deals d ON d.deal_id = k.deal_id WHERE k.customer_id IS NOT NULL
-"""
-DEAL_ID_COLUMNS = "customer_id, deal_id, rep_id, team_id, created_date"
+#: The rows of ``customer_deal_ids``: every deal of ``deal_kinds`` that has a customer.
+CUSTOMER_DEAL_IDS = "SELECT customer_id, deal_id FROM deal_kinds WHERE customer_id IS NOT NULL"
 
 
 def refresh_customer_deal_ids(conn: Connection) -> int:
-    """Rewrite ``customer_deal_ids`` from ``deal_kinds`` and the deals (refresh it first), in the
-    caller's transaction; return its rows. Written in customer order (DuckDB skips the other row groups)."""
+    """Rewrite ``customer_deal_ids`` from ``deal_kinds`` (refresh it first), in the caller's
+    transaction; return its rows. Written in customer order (DuckDB skips the other row groups)."""
     conn.execute(sa.text("DELETE FROM customer_deal_ids"))
     conn.execute(
         sa.text(
-            f"INSERT INTO customer_deal_ids ({DEAL_ID_COLUMNS}) {CUSTOMER_DEAL_IDS} ORDER BY k.customer_id, k.deal_id"
+            f"INSERT INTO customer_deal_ids (customer_id, deal_id) {CUSTOMER_DEAL_IDS} ORDER BY customer_id, deal_id"
         )  # noqa: S608
     )
     if conn.dialect.name == "postgresql":

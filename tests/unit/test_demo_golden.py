@@ -37,10 +37,7 @@ GOLDEN = {
     "lead_months": (3143, "8949b0601342a9df6c9d8beab67368e2"),  # derived: leads per month, rep, team (0022, #20)
     "lead_source_days": (6712, "372bf963a2bba22fccbf8fbf16b47fb8"),  # derived: leads per day and source (0022, #20)
     "customer_flows": (71, "3b93eb4228e6981a7a6920a86b0299bf"),  # derived from customer_days (#19, 0018)
-    "customer_deal_ids": (
-        18367,
-        "c210d0c5658612dc0989c6d6408db89e",
-    ),  # derived from deal_kinds (#19, 0023; + rep, team, created 0024)
+    "customer_deal_ids": (18367, "4dafbb27e7953b0bc7b192fd17efa653"),  # derived from deal_kinds (#19, 0023)
     "cohort_years": (10, "d54bd6644bab76b0c5f0ff7a962230bd"),  # derived from customer_years (#19, 0024)
     "customer_risk_spans": (11349, "e88dcfa538a0529bc2f523c84d22f108"),  # derived from customer_days (#19, 0024)
     "rep_activity_months": (4080, "5341456e420ef0c881385c086ff38de8"),  # rep_activity_days per month (0019, #20)

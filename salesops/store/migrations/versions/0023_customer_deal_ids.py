@@ -39,11 +39,7 @@ def upgrade() -> None:
             sa.Column("deal_id", sa.String(), nullable=False),
             sa.PrimaryKeyConstraint("customer_id", "deal_id"),
         )
-    found = bind.execute(
-        sa.text("SELECT column_name FROM information_schema.columns WHERE table_name = 'customer_deal_ids'")
-    )
-    if "created_date" in {r[0] for r in found}:
-        refresh_customer_deal_ids(bind)  # else revision 0024 adds the copied columns this code writes, and fills it
+    refresh_customer_deal_ids(bind)
     refresh_open_renewals(bind)
 
 

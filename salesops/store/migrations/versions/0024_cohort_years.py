@@ -2,9 +2,7 @@
 calendar year, from customer_years), which retention reads when no purchase day is stored after the
 day it is measured at, instead of summing every customer's years; and customer_risk_spans (the
 accounts at risk's per-customer sums for every span of days over which they stay the same), which the
-at-risk list reads for its day instead of grouping every purchase day of 24 months; and
-customer_deal_ids gains copies of each deal's rep, team and create date (the drill-down filters its
-scope there and then looks the deals up by id alone).
+at-risk list reads for its day instead of grouping every purchase day of 24 months.
 
 Revision ID: 0024
 Revises: 0019
@@ -19,7 +17,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from salesops.store.customer_tables import refresh_cohort_years, refresh_customer_deal_ids, refresh_customer_risk_spans
+from salesops.store.customer_tables import refresh_cohort_years, refresh_customer_risk_spans
 
 revision = "0024"
 down_revision = "0019"
@@ -52,20 +50,10 @@ def upgrade() -> None:
             sa.Column("cycle_days", sa.Double(), nullable=True),
             sa.PrimaryKeyConstraint("customer_key", "valid_from"),
         )
-    found = bind.execute(  # information_schema: the inspector's get_columns fails on DuckDB
-        sa.text("SELECT column_name FROM information_schema.columns WHERE table_name = 'customer_deal_ids'")
-    )
-    have = {r[0] for r in found}
-    for name, kind in (("rep_id", sa.String()), ("team_id", sa.String()), ("created_date", sa.Date())):
-        if name not in have:
-            op.add_column("customer_deal_ids", sa.Column(name, kind, nullable=True))
-    refresh_customer_deal_ids(bind)
     refresh_cohort_years(bind)
     refresh_customer_risk_spans(bind)
 
 
 def downgrade() -> None:
-    for name in ("rep_id", "team_id", "created_date"):
-        op.drop_column("customer_deal_ids", name)
     op.drop_table("customer_risk_spans")
     op.drop_table("cohort_years")
