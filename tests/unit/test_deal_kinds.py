@@ -444,10 +444,10 @@ def test_migration_0023_stores_each_customers_deals_and_the_renewals_customer_nu
 
 
 def test_migration_0024_sums_retention_per_cohort_and_year(new_store_url):
-    """A store at 0019 with no cohort_years gets it from 0024: Acme (500 in 2024, 800 in 2025) and Beta
+    """A store at 0022 with no cohort_years gets it from 0024: Acme (500 in 2024, 800 in 2025) and Beta
     (1,000 in 2024, 200 in 2025) make cohort 2024: 2 customers, base 1,500; in 2025 revenue 1,000 of
     which 700 kept (Acme capped at its 500); Cede (300 in 2025) cohort 2025."""
-    engine = store.open_store(new_store_url("at0019"))
+    engine = store.open_store(new_store_url("at0022"))
     _org(engine)
     rows = [
         ("Acme", 500, date(2024, 3, 1)), ("Acme", 800, date(2025, 3, 1)), ("Beta", 1000, date(2024, 6, 1)),
@@ -460,7 +460,7 @@ def test_migration_0024_sums_retention_per_cohort_and_year(new_store_url):
     )
     with engine.begin() as conn:
         conn.execute(sa.text("DROP TABLE cohort_years"))
-        conn.execute(sa.text("UPDATE alembic_version SET version_num = '0019'"))
+        conn.execute(sa.text("UPDATE alembic_version SET version_num = '0022'"))
     with engine.begin() as conn:
         command.upgrade(migrate._config(conn), "head")
     _assert_current(engine)

@@ -5,7 +5,7 @@ accounts at risk's per-customer sums for every span of days over which they stay
 at-risk list reads for its day instead of grouping every purchase day of 24 months.
 
 Revision ID: 0024
-Revises: 0019
+Revises: 0022
 Create Date: 2026-12-02
 
 Derived (salesops.store.customer_tables.COHORT_YEARS, CUSTOMER_RISK_SPANS): this revision creates the
@@ -20,7 +20,7 @@ from alembic import op
 from salesops.store.customer_tables import refresh_cohort_years, refresh_customer_risk_spans
 
 revision = "0024"
-down_revision = "0019"
+down_revision = "0022"
 branch_labels = None
 depends_on = None
 
