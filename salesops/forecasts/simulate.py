@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from salesops.forecasts.history_asof import History, past_periods, runrate_history, training_rows
-from salesops.forecasts.runrate import SEASON_LEN, RunRate, draw_runrate, fit_runrate
+from salesops.forecasts.runrate import SEASON_LEN, RunRate, add_runrate_draws, fit_runrate
 from salesops.forecasts.winprob import WinModel, fit_win_model
 
 #: Simulated periods per outlook.
@@ -127,7 +127,7 @@ def simulate(
     sums = _draw_pipeline(hist.open_deals(as_of) if not closed else [], cells, end, model, rng, sims)
     draws = sums.draws
     rr_codes = _codes(cells, rr.cells) if len(rr.cells) else np.zeros(0, dtype=int)
-    draws += _sum_by(rr_codes, draw_runrate(rr, rng, sims), n)
+    add_runrate_draws(rr, rng, draws, rr_codes)  # rr cells are distinct: one sum each, as before
     won_cells = _sum_by(_codes(cells, won), won["cents"].to_numpy(dtype=float), n) if len(won) else np.zeros(n)
     draws += won_cells[:, None]
     frame = cells.assign(

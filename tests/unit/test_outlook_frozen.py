@@ -113,8 +113,9 @@ def test_the_hand_sized_outlooks_and_backtests_are_unchanged(org):  # noqa: F811
 
 
 def test_slicing_the_open_deals_draws_exactly_the_same(org, monkeypatch):  # noqa: F811 - the fixture imported above
-    """Deals read 7 at a time and drawn 3 at a time: the same draws, pipeline and counts as all at once."""
-    from salesops.forecasts import asof, simulate
+    """Deals read 7 at a time, drawn 3 at a time, run-rates 1 cell at a time: the same draws,
+    pipeline and counts as all at once."""
+    from salesops.forecasts import asof, runrate, simulate
 
     def run():
         hist = History(org)
@@ -122,9 +123,10 @@ def test_slicing_the_open_deals_draws_exactly_the_same(org, monkeypatch):  # noq
 
     whole = run()
     monkeypatch.setattr(simulate, "DRAW_ROWS", 3)
+    monkeypatch.setattr(runrate, "DRAW_CELLS", 1)
     monkeypatch.setattr(asof, "CHUNK_ROWS", 7)
     monkeypatch.setattr(asof.open_pipeline_chunks, "__defaults__", (7,))
     sliced = run()
-    assert whole.cells["open_deals"].sum() > 7
+    assert whole.cells["open_deals"].sum() > 7 and len(whole.runrate.cells) > 1
     assert (whole.draws == sliced.draws).all()
     pd.testing.assert_frame_equal(whole.cells, sliced.cells)
