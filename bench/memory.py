@@ -46,16 +46,17 @@ def child_build(scale: str, db: Path) -> dict:
     """Build the demo at ``scale`` into ``db`` (replaced); seconds, peak MB and row counts."""
     import logging
 
-    from salesops import demo, store
+    from salesops import config, demo, store
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
     logging.getLogger("salesops.demo").info("peak so far %.0f MB", _peak_mb())
     db.unlink(missing_ok=True)
     Path(f"{db}.wal").unlink(missing_ok=True)
-    engine = store.open_store(f"duckdb:///{db}")
-    t = time.perf_counter()
-    summary = demo.build_demo(engine, seed=7, scale=scale, today=TODAY)
-    seconds = time.perf_counter() - t
+    with config.build_memory():  # as `python -m salesops demo` builds
+        engine = store.open_store(f"duckdb:///{db}")
+        t = time.perf_counter()
+        summary = demo.build_demo(engine, seed=7, scale=scale, today=TODAY)
+        seconds = time.perf_counter() - t
     engine.dispose()
     counts = summary.counts
     return {"seconds": seconds, "peak_mb": _peak_mb(), "what": f"build {scale}", "counts": counts}

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 
@@ -75,7 +77,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "SALESOPS_DUCKDB_MEMORY",
         "",
-        "DuckDB memory_limit (e.g. 2GB); empty means a quarter of the machine's memory, 512MB to 4GB.",
+        "DuckDB memory_limit (e.g. 2GB); empty means a sixth of the machine's memory, 512MB to 2GB "
+        "(the demo build: a quarter, 512MB to 4GB).",
     ),
     Setting(
         "SALESOPS_DUCKDB_THREADS",
@@ -224,22 +227,44 @@ def _total_memory_bytes() -> int:
 
 
 def duckdb_memory_limit() -> str:
-    """DuckDB's ``memory_limit``: the setting, else a quarter of the machine, between 512MB and 4GB.
+    """DuckDB's ``memory_limit``: the setting, else :func:`default_duckdb_memory`.
 
     DuckDB's own default is 80%, which leaves the app, its forecast workers and pandas no room (a
     large demo build grew to 24 GB and was killed); past the limit DuckDB spills sorts, joins and
-    uncommitted rows to its temp directory instead of growing. 4GB at most: a large build then
-    stays near 5 GB in all, and more buys the app nothing (its queries aggregate in a stream).
+    uncommitted rows to its temp directory instead of growing.
     """
     raw = get("SALESOPS_DUCKDB_MEMORY").strip()
     if raw:
         if not re.fullmatch(r"\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)", raw, flags=re.IGNORECASE):
             raise BadSetting(
                 f"SALESOPS_DUCKDB_MEMORY={raw!r} is not a memory size.",
-                "Use a number and a unit, such as 2GB or 512MB, or unset it for a quarter of the machine.",
+                "Use a number and a unit, such as 2GB or 512MB, or unset it for a sixth of the machine (at most 2GB).",
             )
         return raw.replace(" ", "")
-    return f"{min(4096, max(512, int(_total_memory_bytes() / 4 / 1024**2)))}MB"
+    return default_duckdb_memory()
+
+
+def default_duckdb_memory(build: bool = False) -> str:
+    """The limit when SALESOPS_DUCKDB_MEMORY is unset: a sixth of the machine between 512MB and 2GB
+    for the app, imports and commands (a 10M-row import then peaks under 3 GB in all: issue #21);
+    for the demo build (``build``, budget 6 GB) a quarter between 512MB and 4GB, since its publish
+    holds the new tables' key indexes in memory (about 1.4 GB at 10M deals) and cannot spill them."""
+    share, cap = (4, 4096) if build else (6, 2048)
+    return f"{min(cap, max(512, int(_total_memory_bytes() / share / 1024**2)))}MB"
+
+
+@contextmanager
+def build_memory() -> Iterator[str]:
+    """Inside: the demo build's default DuckDB limit for connections opened meanwhile, unless
+    SALESOPS_DUCKDB_MEMORY is set (the user's value wins); yields the limit in force."""
+    if get("SALESOPS_DUCKDB_MEMORY").strip():
+        yield duckdb_memory_limit()
+        return
+    os.environ["SALESOPS_DUCKDB_MEMORY"] = default_duckdb_memory(build=True)
+    try:
+        yield duckdb_memory_limit()
+    finally:
+        os.environ.pop("SALESOPS_DUCKDB_MEMORY", None)
 
 
 def duckdb_threads() -> int:

@@ -45,11 +45,14 @@ def register(subs) -> None:
 
 
 def run_demo(args: argparse.Namespace) -> int:
+    with config.build_memory():  # the build's own DuckDB default (config.default_duckdb_memory)
+        engine = store.open_store(args.db)
+        if args.if_missing and store.table_counts(engine)["deals"] > 0:
+            print("The store already has data; left as it is.")
+            return 0
+        summary = demo.build_demo(engine, seed=args.seed, scale=args.scale)
+        engine.dispose()  # connections made later (the outlooks below) take the app's limit
     engine = store.open_store(args.db)
-    if args.if_missing and store.table_counts(engine)["deals"] > 0:
-        print("The store already has data; left as it is.")
-        return 0
-    summary = demo.build_demo(engine, seed=args.seed, scale=args.scale)
     summary.counts["review_snapshots"] = review.take_demo_history(engine, summary.today)
     print(f"Built the {summary.scale} demo (seed {summary.seed}, up to {summary.today}):")
     for table, n in summary.counts.items():

@@ -90,13 +90,13 @@ def add_runrate_draws(rr: RunRate, rng: np.random.Generator, into: np.ndarray, c
     """Add each cell's run-rate draws (as :func:`draw_runrate`) to row ``codes[i]`` of ``into``
     (rows × sims), :data:`DRAW_CELLS` cells at a time: at 40,000 reps a whole cells × sims array is
     640 MB, and its arithmetic made three of them. ``codes`` are distinct, so each row gets one sum."""
-    cells, sims = rr.cells, into.shape[1]
+    cells, sims = rr.cells, int(into.shape[1])
     if len(cells) == 0:
         return
     teams = pd.Index(pd.unique(cells["team_id"]))
-    common = rng.standard_normal(sims)
+    common = rng.standard_normal(size=(sims,))
     own = rng.standard_normal((len(teams), sims))
-    z: np.ndarray = np.sqrt(SHARED) * common[None, :] + np.sqrt(1 - SHARED) * own
+    z = np.sqrt(SHARED) * common[None, :] + np.sqrt(1 - SHARED) * own
     team_of = teams.get_indexer(cells["team_id"])
     point = cells["point"].to_numpy(dtype=float)[:, None]
     sd = cells["sd"].to_numpy(dtype=float)[:, None]

@@ -29,15 +29,36 @@ def test_today_can_be_pinned(monkeypatch):
     assert config.today().isoformat() == "2025-03-31"
 
 
+def test_the_default_duckdb_memory_is_a_sixth_capped_at_2gb_and_the_build_a_quarter_capped_at_4gb(monkeypatch):
+    """By hand: 6 GB → 1024MB (build 1536MB); 24 GB → 2048MB cap (build 4096MB cap); 2 GB → 512MB floor."""
+    monkeypatch.delenv("SALESOPS_DUCKDB_MEMORY", raising=False)
+    for gib, app, build in ((6, "1024MB", "1536MB"), (24, "2048MB", "4096MB"), (2, "512MB", "512MB")):
+        monkeypatch.setattr(config, "_total_memory_bytes", lambda g=gib: g * 1024**3)
+        assert (config.duckdb_memory_limit(), config.default_duckdb_memory(build=True)) == (app, build)
+
+
+def test_the_demo_build_takes_its_own_default_unless_the_setting_is_given(monkeypatch):
+    """build_memory: unset → the build's default inside, the app's after; set → the user's value throughout."""
+    monkeypatch.setattr(config, "_total_memory_bytes", lambda: 24 * 1024**3)
+    monkeypatch.delenv("SALESOPS_DUCKDB_MEMORY", raising=False)
+    with config.build_memory() as limit:
+        assert limit == "4096MB" == config.duckdb_memory_limit()
+    assert config.duckdb_memory_limit() == "2048MB"
+    monkeypatch.setenv("SALESOPS_DUCKDB_MEMORY", "3GB")
+    with config.build_memory() as limit:
+        assert limit == "3GB"
+    assert config.duckdb_memory_limit() == "3GB"
+
+
 def test_duckdb_memory_and_threads_come_from_the_settings(monkeypatch):
-    """SALESOPS_DUCKDB_MEMORY/THREADS reach every DuckDB connection; unset, a quarter of the machine (512MB–4GB)."""
+    """SALESOPS_DUCKDB_MEMORY/THREADS reach every DuckDB connection; unset, a sixth of the machine (512MB–2GB)."""
     import sqlalchemy as sa
 
     from salesops.store import make_engine
 
     monkeypatch.delenv("SALESOPS_DUCKDB_MEMORY", raising=False)
     total_mb = config._total_memory_bytes() / 1024**2
-    assert config.duckdb_memory_limit() == f"{min(4096, max(512, int(total_mb / 4)))}MB"
+    assert config.duckdb_memory_limit() == f"{min(2048, max(512, int(total_mb / 6)))}MB"
     monkeypatch.setattr(config, "_total_memory_bytes", lambda: 1024**3)
     assert config.duckdb_memory_limit() == "512MB"  # a small VM still gets a workable limit
     monkeypatch.setenv("SALESOPS_DUCKDB_MEMORY", "1GB")
