@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 from datetime import date, timedelta
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -319,7 +320,7 @@ def _accounts_behind(
 
     if figure not in FIGURES:
         raise ValueError(f"unknown figure {figure!r}")
-    rows, params, stored = _behind_rows(scope, figure)
+    ctes, params, stored = _behind_rows(scope, figure)
     # Stored: ``customer_id`` is the integer customer_key (the id order: the same cut and ties); ids,
     # names, first and last purchase (up to :hi) read for the rows returned only. Computed: names
     # read for the rows returned only.
@@ -338,7 +339,7 @@ def _accounts_behind(
     )
     # The count is a scalar subquery over the (materialised) rows: a window count over every row
     # cost more than the count.
-    sql = f"""{rows},
+    sql = f"""{ctes},
     top AS (
         SELECT r.*, (SELECT COUNT(*) FROM r) AS total FROM r
         {"ORDER BY won_cents DESC, customer_id LIMIT :n" if n is not None else ""}
@@ -358,15 +359,41 @@ def _accounts_behind(
         return got[BEHIND_COLUMNS].reset_index(drop=True), total
     # At most n rows: plain lists (a frame's astype and date conversions cost more than the rows).
     with engine.connect() as conn:
-        result = conn.execute(sa.text(sql), binds)
-        cols = {c: i for i, c in enumerate(result.keys())}
-        rows = result.fetchall()
+        result = None
+        if stored and figure == "active" and (pd.Timestamp(start) + pd.DateOffset(months=12)).date() > binds["hi"]:
+            result = conn.execute(sa.text(_ACTIVE_TOP), binds)
+            cols = {c: i for i, c in enumerate(result.keys())}
+            rows = result.fetchall()
+            if len(rows) < n or rows[-1][cols["won_cents"]] <= 0:
+                result = None  # fewer than n buyers in the period: the customers who bought nothing count too
+        if result is None:
+            result = conn.execute(sa.text(sql), binds)
+            cols = {c: i for i, c in enumerate(result.keys())}
+            rows = result.fetchall()
     if not rows:
         return pd.DataFrame(columns=BEHIND_COLUMNS), 0
     pick = {c: [row[cols[c]] for row in rows] for c in BEHIND_COLUMNS}
-    types = {"won_cents": "int64", "deals": "int64", "first_purchase": object, "last_purchase": object}
+    types: dict[str, Any] = {"won_cents": "int64", "deals": "int64", "first_purchase": object, "last_purchase": object}
     frame = pd.DataFrame({c: np.array(v, dtype=types[c]) if c in types else v for c, v in pick.items()})
     return frame, int(rows[0][cols["total"]])
+
+
+#: The first :n active customers at :hi by revenue in [:lo, :hi] when the period is shorter than 12
+#: months: each customer who bought in it is active at its end (their last purchase in it is at most
+#: 12 months back, with no later one by then), so when the :n-th of them won more than nothing, no
+#: customer who bought nothing in the period is among the first :n. Only the buyers are summed (not
+#: every active customer joined to the sums); the active ones are counted apart.
+_ACTIVE_TOP = """WITH per AS (
+        SELECT customer_key, SUM(won_cents) AS won_cents, SUM(deals) AS deals, MAX(day) AS last_purchase
+        FROM customer_days WHERE customer_key IS NOT NULL AND day BETWEEN :lo AND :hi GROUP BY 1
+    ),
+    top AS (SELECT * FROM per ORDER BY won_cents DESC, customer_key LIMIT :n)
+    SELECT k.customer_id, k.customer, top.won_cents, top.deals, k.first_day AS first_purchase, top.last_purchase,
+           (SELECT COUNT(*) FROM customer_days
+            WHERE customer_key IS NOT NULL AND day <= :hi AND :hi < active_until) AS total
+    FROM top JOIN customer_keys k ON k.customer_key = top.customer_key
+    ORDER BY top.won_cents DESC, k.customer_id
+"""
 
 
 def prospects_sql(engine: Engine, as_of: date) -> int:

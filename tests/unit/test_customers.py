@@ -370,3 +370,21 @@ def test_the_drill_down_deals_are_cut_at_the_limit_and_counted_in_full(engine):
     whole = customers.customer_deals(engine, ["A"], scope)
     assert len(whole) == 4 and list(whole.columns) == list(listed.rows.columns)
     assert customers.customer_deals_listed(engine, [], scope).total == 0
+
+
+def test_the_drill_downs_first_active_accounts_read_from_the_buyers_equal_the_computed_ones(demo_engine, monkeypatch):
+    """On the demo, the first 5 and 50 active customers of the last two quarters (by revenue in the
+    quarter: read from the quarter's buyers when enough of them bought) and their count equal those
+    computed from the deals; with more rows asked for than buyers, the same."""
+    from salesops.customers import fast
+
+    as_of = date(2026, 11, 24)
+    trend = customers.trend_scope(Scope(start=date(2026, 1, 1), end=as_of, grain="quarter"))
+    for start, end in trend.periods()[-2:]:
+        for n in (5, 50, 100_000):
+            monkeypatch.undo()
+            read = fast.accounts_behind_top_sql(demo_engine, trend, start, end, as_of, "active", n)
+            monkeypatch.setattr(fast, "_stored", lambda scope, by: False)
+            live = fast.accounts_behind_top_sql(demo_engine, trend, start, end, as_of, "active", n)
+            pd.testing.assert_frame_equal(read[0], live[0], obj=f"{start} top {n}")
+            assert read[1] == live[1] > len(read[0]) or n == 100_000
