@@ -28,7 +28,7 @@ import sqlalchemy as sa
 from sqlalchemy import BigInteger, Column, Date, Double, Integer, PrimaryKeyConstraint, String, Table
 from sqlalchemy.engine import Connection
 
-from salesops.store import schema
+from salesops.store import rollups, schema
 
 #: Each customer's deals: derived data (``deal_kinds`` rows with a customer), rewritten by
 #: :func:`refresh_customer_deal_ids` right after ``deal_kinds``. The drill-down reads the deal ids of
@@ -173,9 +173,7 @@ QUARTER_COLUMNS = "cohort, quarter, firsts, starts, untils"
 def refresh_cohort_quarters(conn: Connection) -> int:
     """Rewrite ``cohort_quarters`` from ``customer_days`` (refresh it first), in the caller's
     transaction; return its rows."""
-    conn.execute(sa.text("DELETE FROM cohort_quarters"))
-    conn.execute(sa.text(f"INSERT INTO cohort_quarters ({QUARTER_COLUMNS}) {COHORT_QUARTERS}"))  # noqa: S608 - ours
-    return int(conn.execute(sa.text("SELECT COUNT(*) FROM cohort_quarters")).scalar_one())
+    return rollups.rewrite(conn, "cohort_quarters", QUARTER_COLUMNS, COHORT_QUARTERS, order="cohort, quarter")
 
 
 #: Revenue retention's sums per cohort and calendar year: derived data (``customer_years`` summed per
@@ -207,9 +205,7 @@ COHORT_YEAR_COLUMNS = "cohort, year, customers, base_cents, revenue_cents, kept_
 def refresh_cohort_years(conn: Connection) -> int:
     """Rewrite ``cohort_years`` from ``customer_years`` (refresh it first), in the caller's
     transaction; return its rows."""
-    conn.execute(sa.text("DELETE FROM cohort_years"))
-    conn.execute(sa.text(f"INSERT INTO cohort_years ({COHORT_YEAR_COLUMNS}) {COHORT_YEARS}"))  # noqa: S608 - ours
-    return int(conn.execute(sa.text("SELECT COUNT(*) FROM cohort_years")).scalar_one())
+    return rollups.rewrite(conn, "cohort_years", COHORT_YEAR_COLUMNS, COHORT_YEARS, order="cohort, year")
 
 
 #: The accounts at risk's per-customer sums for any day they are measured at: derived data, one row
