@@ -128,9 +128,11 @@ def page_calls(engine, today: date, forecasts: bool = True) -> dict[str, dict[st
             "tool_results (all rounds, then the round)": lambda: results.of_round(
                 results.tool_results(engine), last_round
             ),
-            "team_breakdown": lambda: results.team_breakdown(engine, last_round),
             "tool_themes": lambda: themes.tool_themes(engine, last_round, "dialer", "dislikes"),
-            "tools_vs_performance": lambda: results.tools_vs_performance(engine, sc, last_round),
+            # the page reads the breakdown once: its By team tab, and beside the performance
+            "team_breakdown + tools_vs_performance": lambda: results.beside_performance(
+                results.team_breakdown(engine, last_round), results.team_performance(engine, sc), sc
+            ),
             "rep_fairness + team_summary": lambda: fairness.team_summary(fairness.rep_fairness(engine, sc, "capacity")),
             "fairness_trend": lambda: fairness.fairness_trend(engine, sc),
         },

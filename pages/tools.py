@@ -228,7 +228,8 @@ with tabs[1]:
     if round_id is None:
         widgets.empty_state("survey answers")
     else:
-        perf = loaders.tools_vs_performance(scope, round_id)
+        # the By team tab's cached breakdown beside the scope's team figures (one survey read, not two)
+        perf = results.beside_performance(loaders.team_breakdown(round_id), loaders.team_performance(scope), scope)
         st.info(
             "Correlation, not cause: teams that like a tool may sell more for other reasons (segment, "
             "tenure, territory), and a small number of teams makes any pattern fragile. Use this to ask "

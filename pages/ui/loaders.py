@@ -190,7 +190,7 @@ tool_results = cached(results.tool_results)
 team_breakdown = cached(results.team_breakdown)
 group_results = cached(results.group_results)
 tool_themes = cached(themes.tool_themes)
-tools_vs_performance = cached(results.tools_vs_performance)
+team_performance = cached(results.team_performance)
 rep_fairness = cached(fairness.rep_fairness)
 fairness_trend = cached(fairness.fairness_trend)
 # ---- customers --------------------------------------------------------------------------------

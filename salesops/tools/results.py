@@ -278,36 +278,59 @@ def tools_vs_performance(engine: Engine, scope: Scope, round_id: str) -> pd.Data
 
     Columns: tool_id, tool, team_id, team, answers, mean_satisfaction, csat, shown, won_cents,
     quota_cents, attainment, win_rate. Survey scores follow :func:`team_breakdown` (suppression
-    included); performance is the scope's (won deals by close date in the range, by the deal's
-    team; quota of the team's current reps over the scope's quota window). Correlation, not cause.
+    included); performance is the scope's (:func:`team_performance`). Correlation, not cause.
     A manager gets their teams' rows only; a rep none (no team's figures but their own are theirs).
-    One statement: the breakdown, the closed deals (one scan) and the quota, joined by team.
+    :func:`beside_performance` of the two reads: a page that shows the breakdown too passes its own.
     """
-    # a manager's rows are their teams'; a rep sees no team's performance (team rows, rep_col=None)
-    viewer = scope.viewer
-    restricted = viewer is not None and viewer.role in ("manager", "rep")
-    rep_col = None if viewer is not None and viewer.role == "rep" else "rep_id"
+    return beside_performance(team_breakdown(engine, round_id), team_performance(engine, scope), scope)
+
+
+_TEAM_PERFORMANCE_COLUMNS = ["team_id", "won_cents", "quota_cents", "won", "lost"]
+
+
+def team_performance(engine: Engine, scope: Scope) -> pd.DataFrame:
+    """Per team of the scope: won revenue and won/lost deals closed in the range, and quota.
+
+    Columns: team_id, won_cents (int), quota_cents (float: prorated), won, lost (floats). Won
+    deals by close date in the range, by the deal's team; quota of the team's current reps over the
+    scope's quota window; every team with either. A manager gets their teams only, a rep no row
+    (the restriction is in the SQL). One statement: the closed deals from the rollups (the range's
+    whole months from rep_months, its edge days from rep_days:
+    :func:`salesops.store.period_tables.rep_day_rows`, the same integers) and the quota, by team.
+    """
+    # a rep sees no team's performance (team rows, rep_col=None)
+    rep_col = None if scope.viewer is not None and scope.viewer.role == "rep" else "rep_id"
     where, params = scope_filter(scope, alias="d", rep_col=rep_col)
     rep_where, rep_params = scope_filter(scope, alias="r", rep_col=rep_col)
-    scoped = bool(scope.team_id or scope.region) or restricted  # only teams whose performance is read
-    # The closed deals per team are summed from the rollups: the range's whole months from rep_months,
-    # its edge days from rep_days (salesops.store.period_tables.rep_day_rows), the same integers.
     days, day_binds = rep_day_rows(scope.start, scope.end, "month", prefix="w")
-    binds = {
-        "start": scope.start,
-        "end": scope.end,
-        "round": round_id,
-        "scoped": scoped,
-        **_BREAKDOWN_PARAMS,
-        **day_binds,
-    }
-    out = _fetch(
-        engine,
-        _tools_vs_performance_sql(where, rep_where, days),
-        {**binds, **params, **rep_params, **quota_params(scope)},
-    )
+    binds = {"start": scope.start, "end": scope.end, **day_binds, **params, **rep_params, **quota_params(scope)}
+    out = _fetch(engine, _team_performance_sql(where, rep_where, days), binds)
+    if out.empty:
+        return pd.DataFrame(columns=_TEAM_PERFORMANCE_COLUMNS)
+    return out[_TEAM_PERFORMANCE_COLUMNS]
+
+
+def beside_performance(breakdown: pd.DataFrame, performance: pd.DataFrame, scope: Scope) -> pd.DataFrame:
+    """:func:`tools_vs_performance` from a :func:`team_breakdown` and a :func:`team_performance` frame.
+
+    Every breakdown row with its team's performance (none: no deal closed, no quota); when the
+    scope has a team, a region or a restricted viewer (manager, rep), only the rows of the teams
+    :func:`team_performance` returned (a team with no team_id is nobody's).
+    """
+    if breakdown.empty:
+        return pd.DataFrame(columns=_TOOLS_VS_PERFORMANCE_COLUMNS)
+    viewer = scope.viewer
+    scoped = bool(scope.team_id or scope.region) or (viewer is not None and viewer.role in ("manager", "rep"))
+    rows = breakdown[["tool_id", "tool", "team_id", "team", "answers", "mean_satisfaction", "csat", "shown"]]
+    if scoped:
+        teams = performance["team_id"].dropna()
+        rows = rows[rows["team_id"].notna() & rows["team_id"].isin(teams)]
+    # A left join on team_id in which a missing team matches a missing team (IS NOT DISTINCT FROM).
+    out = rows.merge(performance, on="team_id", how="left", sort=False).reset_index(drop=True)
     if out.empty:
         return pd.DataFrame(columns=_TOOLS_VS_PERFORMANCE_COLUMNS)
+    out["won"] = out["won"].astype(float)
+    out["lost"] = out["lost"].astype(float)
     return _with_rates(out)[_TOOLS_VS_PERFORMANCE_COLUMNS]
 
 
@@ -327,13 +350,11 @@ _TOOLS_VS_PERFORMANCE_COLUMNS = [
 ]
 
 
-def _tools_vs_performance_sql(where: str, rep_where: str, days: str) -> sa.TextClause:
-    """The breakdown, the scope's closed deals per team (from the rollups' rows ``days``) and the
-    team's quota, joined by team."""
+def _team_performance_sql(where: str, rep_where: str, days: str) -> sa.TextClause:
+    """The scope's closed deals per team (from the rollups' rows ``days``) and the team's quota."""
     return sa.text(
         f"""
-        WITH bd AS ({_BREAKDOWN_SQL}),
-        closed AS (
+        WITH closed AS (
             SELECT d.team_id, COALESCE(SUM(d.won_cents), 0) AS won_cents, SUM(d.won_count) AS won,
                    SUM(d.lost_count) AS lost
             FROM {days} d
@@ -345,18 +366,12 @@ def _tools_vs_performance_sql(where: str, rep_where: str, days: str) -> sa.TextC
             FROM ({QUOTA_IN_WINDOW}) qw JOIN reps r USING (rep_id)
             WHERE 1 = 1 {rep_where}
             GROUP BY r.team_id
-        ),
-        perf AS (
-            SELECT COALESCE(c.team_id, q.team_id) AS team_id, CAST(COALESCE(c.won_cents, 0) AS BIGINT) AS won_cents,
-                   COALESCE(c.won, 0) AS won, COALESCE(c.lost, 0) AS lost,
-                   CAST(COALESCE(q.quota_cents, 0) AS DOUBLE PRECISION) AS quota_cents
-            FROM closed c FULL OUTER JOIN quota q USING (team_id)
         )
-        SELECT bd.tool_id, bd.tool, bd.team_id, bd.team, bd.answers, bd.mean_satisfaction, bd.csat, bd.shown,
-               p.won_cents, p.quota_cents, CAST(p.won AS DOUBLE PRECISION) AS won, CAST(p.lost AS DOUBLE PRECISION) AS lost
-        FROM bd LEFT JOIN perf p ON p.team_id IS NOT DISTINCT FROM bd.team_id
-        WHERE NOT :scoped OR bd.team_id IN (SELECT team_id FROM perf)
-        ORDER BY bd.tool, bd.team_id
+        SELECT COALESCE(c.team_id, q.team_id) AS team_id, CAST(COALESCE(c.won_cents, 0) AS BIGINT) AS won_cents,
+               CAST(COALESCE(q.quota_cents, 0) AS DOUBLE PRECISION) AS quota_cents,
+               CAST(COALESCE(c.won, 0) AS DOUBLE PRECISION) AS won,
+               CAST(COALESCE(c.lost, 0) AS DOUBLE PRECISION) AS lost
+        FROM closed c FULL OUTER JOIN quota q USING (team_id)
         """  # noqa: S608 - only our own SQL fragments are spliced in; every value is bound
     )
 

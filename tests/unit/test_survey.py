@@ -318,3 +318,22 @@ def test_group_results_add_teams_up_and_hide_a_group_that_would_give_a_team_away
     assert not leaky["shown"] and pd.isna(leaky["csat"]) and "worked out" in leaky["note"]
     small = results.group_results(e, "B", ["T3"]).iloc[0]
     assert not small["shown"] and "fewer than 5" in small["note"]
+
+
+def test_tools_beside_performance_for_one_team_are_that_teams_rows_of_the_company_view(demo_engine):
+    """The page joins its cached breakdown to the scope's team figures: a team's view is exactly its rows of the
+    company view (scores and money alike), and the team figures read alone are the same numbers."""
+    from salesops.scope import Scope
+
+    company = Scope.current(date(2026, 11, 24), "quarter")
+    everyone = results.tools_vs_performance(demo_engine, company, "2026-H2")
+    team = everyone["team_id"].dropna().iloc[0]
+    scope = Scope.current(date(2026, 11, 24), "quarter", team_id=team)
+    mine = results.tools_vs_performance(demo_engine, scope, "2026-H2")
+    expected = everyone[everyone["team_id"] == team].reset_index(drop=True)
+    pd.testing.assert_frame_equal(mine, expected, check_exact=True)
+    perf = results.team_performance(demo_engine, scope)
+    assert perf["team_id"].tolist() == [team]
+    assert int(perf["won_cents"].iloc[0]) == int(expected["won_cents"].iloc[0])
+    page = results.beside_performance(results.team_breakdown(demo_engine, "2026-H2"), perf, scope)
+    pd.testing.assert_frame_equal(page, mine, check_exact=True)
