@@ -25,7 +25,7 @@ from salesops.errors import AccessDenied
 from salesops.performance.queries import OPEN_AT_END_PARTS, binds, closed_cte, quota_total, window_days
 from salesops.scope import Scope
 from salesops.store.period_tables import rep_day_rows
-from salesops.store.probability import weighted_cents_sql
+from salesops.store.probability import weighted_cents_of, weighted_products_sql
 from salesops.store.rollups import won_avg_sql
 from salesops.store.sql import attainment, open_at_parts, scope_filter, win_rate
 
@@ -181,13 +181,13 @@ def _window_branches(scopes: tuple[Scope, ...], where: str, rep_where: str, act_
         )
         parts["quota"].append(f"SELECT {i} AS w, quota_cents FROM ({quota_total(rep_where, f'qs{i}', f'qe{i}')}) x")  # noqa: S608
         # Open at the window's end: open_at's two disjoint halves, so the closed half prunes by date.
-        # The still-open half reads the scope's open deals, scanned once for every window (opn).
-        still_open, closed_after = open_at_parts(f":e{i}", "d")
-        for rows in (f"opn d WHERE {still_open}", f"deals d WHERE {closed_after} {where}"):
-            parts["pipe"].append(
-                f"SELECT {i} AS w, d.outcome, d.amount_cents, d.probability_bp, d.close_date <= :qe{i} AS due "  # noqa: S608
-                f"FROM {rows}"
-            )
+        # The still-open half is summed for every window in one pass over the scope's open deals
+        # (opn, :func:`_open_sums`); here, the closed half: deals closed after the window's end.
+        _still_open, closed_after = open_at_parts(f":e{i}", "d")
+        parts["pipe"].append(
+            f"SELECT {i} AS w, d.amount_cents, d.close_date <= :qe{i} AS due "  # noqa: S608 - see above
+            f"FROM deals d WHERE {closed_after} {where}"
+        )
         # Head count: the scope's active reps hired by the window's end (n = 0) and everyone who
         # logged an activity in the window (n = their count).
         parts["heads"].append(
@@ -203,7 +203,36 @@ def _window_branches(scopes: tuple[Scope, ...], where: str, rep_where: str, act_
     return {k: " UNION ALL ".join(v) for k, v in parts.items()}, values
 
 
-def _kpis_sql(u: dict, where: str) -> str:
+def _open_sums(windows: int, where: str) -> str:
+    """One pass over the scope's open deals (``where``: the scope filter, alias d): one row ``s`` with,
+    per window ``i``, the amount (``o{i}``), the amount due by the window's quota end (``d{i}``) and
+    the summed products amount × probability (``p{i}``, :func:`weighted_products_sql`) of the open
+    deals created by the window's end — the still-open half of the deals open at its end — and
+    their average probability (``bp_num`` ÷ ``bp_den``: the products over the amounts of the deals
+    with a probability; a deal without an amount adds nothing to either). A FILTER per window, so
+    the open deals are read once, not once per window."""
+    products = weighted_products_sql("d.amount_cents", "d.probability_bp")
+    sums = ", ".join(
+        f"SUM(d.amount_cents) FILTER (WHERE d.created_date <= :e{i}) AS o{i}, "
+        f"SUM(d.amount_cents) FILTER (WHERE d.created_date <= :e{i} AND d.close_date <= :qe{i}) AS d{i}, "
+        f"{products} FILTER (WHERE d.created_date <= :e{i}) AS p{i}"
+        for i in range(windows)
+    )
+    return (
+        f"SELECT {products} AS bp_num, SUM(d.amount_cents) FILTER (WHERE d.probability_bp IS NOT NULL) AS bp_den, "  # noqa: S608 - our fragments
+        f"{sums} FROM deals d WHERE d.outcome = 'open' {where}"
+    )
+
+
+def _open_rows(windows: int) -> str:
+    """The sums of :func:`_open_sums` (``s``) as one row per window: w, open_cents, due_cents, products."""
+    return " UNION ALL ".join(
+        f"SELECT {i} AS w, o{i} AS open_cents, d{i} AS due_cents, p{i} AS products FROM s"  # noqa: S608 - numbers
+        for i in range(windows)
+    )
+
+
+def _kpis_sql(u: dict, where: str, windows: int) -> str:
     """The KPI statement over the windows' branches ``u`` (see :func:`_window_branches`).
 
     One SQL statement, long because every tile is one CTE of it (a range join against a table of
@@ -222,25 +251,25 @@ def _kpis_sql(u: dict, where: str) -> str:
             GROUP BY w
         ),
         quota AS ({u["quota"]}),
-        -- the scope's open deals, read once for every window's still-open half and the average
-        opn AS MATERIALIZED (
-            SELECT d.outcome, d.created_date, d.close_date, d.amount_cents, d.probability_bp
-            FROM deals d
-            WHERE d.outcome = 'open' {where}
-        ),
-        avg_prob AS (
-            SELECT SUM(CAST(d.amount_cents AS NUMERIC(38, 0)) * d.probability_bp) / NULLIF(SUM(d.amount_cents), 0) AS bp
-            FROM opn d
-            WHERE d.amount_cents IS NOT NULL AND d.probability_bp IS NOT NULL
+        -- the scope's open deals, summed once for every window's still-open half and the average
+        s AS ({_open_sums(windows, where)}),
+        avg_prob AS (SELECT bp_num / NULLIF(bp_den, 0) AS bp FROM s),
+        open_pipe AS ({_open_rows(windows)}),
+        -- the closed half's sums per window; its deals weigh the open deals' average probability
+        closed_pipe AS (
+            SELECT x.w, SUM(x.amount_cents) AS open_cents, SUM(x.amount_cents) FILTER (WHERE x.due) AS due_cents,
+                   SUM(CAST(COALESCE(x.amount_cents, 0) AS NUMERIC(38, 0))) AS amounts
+            FROM ({u["pipe"]}) x
+            GROUP BY x.w
         ),
         pipe AS (
-            SELECT x.w,
-                   COALESCE(SUM(x.amount_cents), 0) AS open_cents,
-                   COALESCE(SUM(x.amount_cents) FILTER (WHERE x.due), 0) AS due_cents,
-                   {weighted_cents_sql("x.amount_cents", "CASE WHEN x.outcome = 'open' THEN x.probability_bp ELSE ap.bp END")}
-                       AS weighted_cents
-            FROM ({u["pipe"]}) x CROSS JOIN avg_prob ap
-            GROUP BY x.w
+            SELECT win.w,
+                   COALESCE(o.open_cents, 0) + COALESCE(c.open_cents, 0) AS open_cents,
+                   COALESCE(o.due_cents, 0) + COALESCE(c.due_cents, 0) AS due_cents,
+                   {weighted_cents_of("COALESCE(o.products, 0) + COALESCE(c.amounts * ap.bp, 0)")} AS weighted_cents
+            FROM win CROSS JOIN avg_prob ap
+            LEFT JOIN open_pipe o ON o.w = win.w
+            LEFT JOIN closed_pipe c ON c.w = win.w
         ),
         heads AS (
             SELECT w, COUNT(*) AS reps, SUM(n) AS activities
@@ -276,7 +305,9 @@ def _kpis_for(engine: Engine, scopes: tuple[Scope, ...]) -> list[Kpis]:
     act_where, act_params = scope_filter(first, alias="a")
     branches, values = _window_branches(scopes, where, rep_where, act_where)
     with engine.connect() as conn:
-        rows = conn.execute(sa.text(_kpis_sql(branches, where)), {**values, **params, **rep_params, **act_params}).all()
+        rows = conn.execute(
+            sa.text(_kpis_sql(branches, where, len(scopes))), {**values, **params, **rep_params, **act_params}
+        ).all()
     return [_kpis_from(row) for row in rows]
 
 

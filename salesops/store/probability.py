@@ -40,5 +40,16 @@ def weighted_cents_sql(amount: str, bp: str) -> str:
 
     ``amount`` and ``bp`` are SQL expressions (cents and basis points; NULL counts as 0).
     """
-    total = f"SUM(CAST(COALESCE({amount}, 0) AS NUMERIC(38, 0)) * COALESCE({bp}, 0))"
-    return round_half_up(f"CAST({total} AS NUMERIC(38, 4)) / {SCALE}")
+    return weighted_cents_of(weighted_products_sql(amount, bp))
+
+
+def weighted_products_sql(amount: str, bp: str) -> str:
+    """SQL: the summed products of :func:`weighted_cents_sql` (cents × basis points), not yet
+    divided: partial sums of disjoint rows add up to the whole one, for :func:`weighted_cents_of`."""
+    return f"SUM(CAST(COALESCE({amount}, 0) AS NUMERIC(38, 0)) * COALESCE({bp}, 0))"
+
+
+def weighted_cents_of(products: str) -> str:
+    """SQL: summed products (:func:`weighted_products_sql`, or a sum of them) in whole cents: divided
+    once, half up, as :func:`weighted_cents_sql`."""
+    return round_half_up(f"CAST({products} AS NUMERIC(38, 4)) / {SCALE}")
