@@ -168,40 +168,13 @@ def suppress(answers: Sequence[int], minimum: int = MIN_ANSWERS) -> list[str]:
 
 
 _BREAKDOWN_COLUMNS = ["tool_id", "tool", "team_id", "team", "answers", *_SCORES, "shown", "note"]
-#: Per tool and team of one round, with :func:`suppress` applied per tool in SQL. Sorted by
-#: (answers, row order), the small groups come first and every complementary one follows them, so
-#: the hidden groups are the first h: h = 0 without a small group, else the first rank from the
-#: number of small groups on at which 2 or more groups holding ``minimum`` answers are hidden (or
-#: all of them).
+#: Per tool and team of one round: the scores, named, in the order the page lists them.
 _BREAKDOWN_SQL = f"""
-    WITH agg AS ({_AGG.format(team_col=", s.team_id", team_group=", s.team_id")}),
-    named AS (
-        SELECT a.tool_id, t.name AS tool, a.team_id, COALESCE(tm.name, a.team_id, 'no team') AS team,
-               a.answers, a.csat, a.nps, a.mean_satisfaction, a.mean_ease,
-               ROW_NUMBER() OVER (PARTITION BY a.tool_id ORDER BY a.answers, a.team_id) AS rk,
-               SUM(a.answers) OVER (
-                   PARTITION BY a.tool_id ORDER BY a.answers, a.team_id ROWS UNBOUNDED PRECEDING
-               ) AS cum,
-               COUNT(*) FILTER (WHERE a.answers < :min_answers) OVER (PARTITION BY a.tool_id) AS small,
-               COUNT(*) OVER (PARTITION BY a.tool_id) AS n
-        FROM agg a JOIN tools t USING (tool_id) LEFT JOIN teams tm USING (team_id)
-    ),
-    cut AS (
-        SELECT *,
-               CASE WHEN small = 0 THEN 0
-                    ELSE COALESCE(MIN(CASE WHEN rk >= small AND rk >= 2 AND cum >= :min_answers THEN rk END)
-                                  OVER (PARTITION BY tool_id), n) END AS hidden
-        FROM named
-    )
-    SELECT tool_id, tool, team_id, team, CAST(answers AS BIGINT) AS answers,
-           CASE WHEN rk > hidden THEN csat END AS csat,
-           CASE WHEN rk > hidden THEN nps END AS nps,
-           CASE WHEN rk > hidden THEN mean_satisfaction END AS mean_satisfaction,
-           CASE WHEN rk > hidden THEN mean_ease END AS mean_ease,
-           rk > hidden AS shown,
-           CASE WHEN rk > hidden THEN '' WHEN answers < :min_answers THEN :small_note ELSE :complement_note END
-               AS note
-    FROM cut
+    WITH agg AS ({_AGG.format(team_col=", s.team_id", team_group=", s.team_id")})
+    SELECT a.tool_id, t.name AS tool, a.team_id, COALESCE(tm.name, a.team_id, 'no team') AS team,
+           CAST(a.answers AS BIGINT) AS answers, a.csat, a.nps, a.mean_satisfaction, a.mean_ease
+    FROM agg a JOIN tools t USING (tool_id) LEFT JOIN teams tm USING (team_id)
+    ORDER BY tool, team_id
 """  # noqa: S608 - only our own fragments are spliced in; the round is bound
 _BREAKDOWN_PARAMS = {
     "min_answers": MIN_ANSWERS,
@@ -210,17 +183,55 @@ _BREAKDOWN_PARAMS = {
 }
 
 
+def _hidden_by_suppression(tool_ids: pd.Series, team_ids: pd.Series, answers: np.ndarray) -> np.ndarray:
+    """Per row, hidden by :func:`suppress` applied per tool (True: hidden), for every tool at once.
+
+    Within a tool, sorted by (answers, team id; no team last) the small groups come first and every
+    complementary one follows them, so the hidden groups are the first h: h = 0 without a small group,
+    else the first rank from the number of small groups on at which 2 or more groups holding
+    ``MIN_ANSWERS`` answers are hidden (or all of them). Vectorised over the breakdown's rows (one per
+    tool and team), a few thousand at most: a sort, cumulative sums and per-tool minimums.
+    """
+    tool_codes, _ = pd.factorize(tool_ids)
+    team_codes, _ = pd.factorize(team_ids, sort=True)
+    team_codes = np.where(team_codes < 0, len(team_codes), team_codes)  # no team sorts last
+    order = np.lexsort((team_codes, answers, tool_codes))
+    tools, n_answers = tool_codes[order], answers[order]
+    k = int(tool_codes.max()) + 1 if len(tool_codes) else 0
+    counts = np.bincount(tools, minlength=k)
+    starts = np.cumsum(counts) - counts
+    rank = np.arange(len(order)) - starts[tools] + 1
+    running = np.cumsum(n_answers)
+    cum = running - (running - n_answers)[starts][tools]  # answers of the tool's groups up to this one
+    small = np.bincount(tools, weights=n_answers < MIN_ANSWERS, minlength=k).astype("int64")
+    # the first rank from the number of small groups on, and from 2 on, holding MIN_ANSWERS hidden
+    enough = (rank >= small[tools]) & (rank >= 2) & (cum >= MIN_ANSWERS)
+    first = counts.copy()  # none such: every group is hidden
+    np.minimum.at(first, tools[enough], rank[enough])
+    hidden_count = np.where(small == 0, 0, first)
+    hidden = np.empty(len(order), dtype=bool)
+    hidden[order] = rank <= hidden_count[tools]
+    return hidden
+
+
 def team_breakdown(engine: Engine, round_id: str) -> pd.DataFrame:
     """Per tool and team of one round: scores with small and complementary suppression applied.
 
     Columns: tool_id, tool, team_id, team, answers, csat, nps, mean_satisfaction, mean_ease,
-    shown (bool), note. Suppression is decided per tool over all its teams (:func:`suppress`).
+    shown (bool), note. Suppression is decided per tool over all its teams (:func:`suppress`); the
+    scores are aggregated in SQL, the suppression worked out on the aggregated rows.
     """
-    sql = sa.text(f"{_BREAKDOWN_SQL} ORDER BY tool, team_id")  # noqa: S608 - our own constant SQL
-    frame = _fetch(engine, sql, {"round": round_id, **_BREAKDOWN_PARAMS})
+    frame = _fetch(engine, sa.text(_BREAKDOWN_SQL), {"round": round_id})
     if frame.empty:
         return pd.DataFrame(columns=_BREAKDOWN_COLUMNS)
-    frame["shown"] = frame["shown"].astype(bool)
+    answers = frame["answers"].to_numpy("int64")
+    hidden = _hidden_by_suppression(frame["tool_id"], frame["team_id"], answers)
+    for col in _SCORES:
+        frame[col] = frame[col].astype(float).where(~hidden)
+    frame["shown"] = ~hidden
+    small_note, complement_note = str(_BREAKDOWN_PARAMS["small_note"]), str(_BREAKDOWN_PARAMS["complement_note"])
+    note = np.where(~hidden, "", np.where(answers < MIN_ANSWERS, small_note, complement_note))
+    frame["note"] = pd.array(note, dtype=frame["tool"].dtype)
     return frame[_BREAKDOWN_COLUMNS]
 
 

@@ -168,6 +168,24 @@ def test_no_small_group_can_be_worked_out_by_subtracting_from_the_total():
             assert len(hidden) >= 2 and sum(hidden) >= 5, answers
 
 
+def test_the_breakdowns_vectorised_suppression_is_suppress_per_tool():
+    """For many random breakdowns of several tools (ties, a group without a team, tools in any order), the rows
+    team_breakdown hides are exactly those suppress() hides per tool, its groups listed by team id (no team last)."""
+    rng = random.Random(11)
+    for _ in range(500):
+        rows = []
+        for tool in rng.sample(["crm", "dialer", "email", "notes"], rng.randint(1, 4)):
+            teams = rng.sample([f"T{i}" for i in range(9)], rng.randint(1, 8)) + ([None] if rng.random() < 0.3 else [])
+            rows += [(tool, team, rng.randint(1, 12)) for team in teams]
+        rng.shuffle(rows)
+        frame = pd.DataFrame(rows, columns=["tool_id", "team_id", "answers"])
+        hidden = results._hidden_by_suppression(frame["tool_id"], frame["team_id"], frame["answers"].to_numpy())
+        for _tool, g in frame.assign(hidden=hidden).groupby("tool_id"):
+            g = g.assign(key=g["team_id"].fillna("\uffff")).sort_values("key")
+            expected = [s != "" for s in results.suppress(g["answers"].tolist())]
+            assert g["hidden"].tolist() == expected, g
+
+
 def test_team_breakdown_applies_complementary_suppression_to_the_subtraction_case(empty_engine):
     """CRM answered by T1 (6), T2 (7) and T3 (3): T3 hidden as small and T1 as its complement, so
     total − T2 gives only T1+T3 together (9 answers), never T3 alone."""
