@@ -3,7 +3,7 @@ complementary suppression, and satisfaction beside each team's performance.
 
 Per tool: CSAT (% of satisfaction 4–5), NPS (% 9–10 minus % 0–6 of "would recommend"), mean ease,
 answers and response rate (answers ÷ links sent). Privacy: fewer than ``MIN_ANSWERS`` answers show
-no scores, and team breakdowns use complementary suppression (:func:`suppress`).
+no scores, and team breakdowns use complementary suppression (:func:`~salesops.tools.suppression.suppress`).
 """
 
 from __future__ import annotations
@@ -22,6 +22,8 @@ from salesops.store.period_tables import rep_day_rows
 from salesops.store.sql import QUOTA_IN_WINDOW, quota_params, scope_filter
 from salesops.store.sql import attainment as attainment_of
 from salesops.store.sql import win_rate as win_rate_of
+from salesops.tools.suppression import hidden_by_suppression, safe_split
+from salesops.tools.suppression import suppress as suppress  # re-exported: results.suppress, as docs/TOOLS.md names it
 from salesops.tools.survey import FALL_CSAT, FALL_MEAN, MIN_ANSWERS, UnknownRound
 
 _SCORES = ("csat", "nps", "mean_satisfaction", "mean_ease")
@@ -147,26 +149,6 @@ def of_round(results: pd.DataFrame, round_id: str | None) -> pd.DataFrame:
     return results[results["round_id"] == round_id].reset_index(drop=True)
 
 
-def suppress(answers: Sequence[int], minimum: int = MIN_ANSWERS) -> list[str]:
-    """Which groups of one breakdown to hide, given each group's answer count.
-
-    Returns, per group, "" (shown), "small" (fewer than ``minimum`` answers) or "complementary"
-    (hidden only so that a small group cannot be worked out by subtracting the shown groups from
-    the total). Rule: hide every small group; then, while the hidden groups are exactly one, or
-    together hold fewer than ``minimum`` answers, also hide the smallest group still shown.
-    """
-    status = ["small" if n < minimum else "" for n in answers]
-    order = sorted(range(len(answers)), key=lambda i: (answers[i], i))
-    while True:
-        hidden = [i for i, s in enumerate(status) if s]
-        if not hidden or (len(hidden) >= 2 and sum(answers[i] for i in hidden) >= minimum):
-            return status
-        shown = [i for i in order if not status[i]]
-        if not shown:
-            return status
-        status[shown[0]] = "complementary"
-
-
 _BREAKDOWN_COLUMNS = ["tool_id", "tool", "team_id", "team", "answers", *_SCORES, "shown", "note"]
 #: Per tool and team of one round: the scores, named, in the order the page lists them.
 _BREAKDOWN_SQL = f"""
@@ -183,49 +165,18 @@ _BREAKDOWN_PARAMS = {
 }
 
 
-def _hidden_by_suppression(tool_ids: pd.Series, team_ids: pd.Series, answers: np.ndarray) -> np.ndarray:
-    """Per row, hidden by :func:`suppress` applied per tool (True: hidden), for every tool at once.
-
-    Within a tool, sorted by (answers, team id; no team last) the small groups come first and every
-    complementary one follows them, so the hidden groups are the first h: h = 0 without a small group,
-    else the first rank from the number of small groups on at which 2 or more groups holding
-    ``MIN_ANSWERS`` answers are hidden (or all of them). Vectorised over the breakdown's rows (one per
-    tool and team), a few thousand at most: a sort, cumulative sums and per-tool minimums.
-    """
-    tool_codes, _ = pd.factorize(tool_ids)
-    team_codes, _ = pd.factorize(team_ids, sort=True)
-    team_codes = np.where(team_codes < 0, len(team_codes), team_codes)  # no team sorts last
-    order = np.lexsort((team_codes, answers, tool_codes))
-    tools, n_answers = tool_codes[order], answers[order]
-    k = int(tool_codes.max()) + 1 if len(tool_codes) else 0
-    counts = np.bincount(tools, minlength=k)
-    starts = np.cumsum(counts) - counts
-    rank = np.arange(len(order)) - starts[tools] + 1
-    running = np.cumsum(n_answers)
-    cum = running - (running - n_answers)[starts][tools]  # answers of the tool's groups up to this one
-    small = np.bincount(tools, weights=n_answers < MIN_ANSWERS, minlength=k).astype("int64")
-    # the first rank from the number of small groups on, and from 2 on, holding MIN_ANSWERS hidden
-    enough = (rank >= small[tools]) & (rank >= 2) & (cum >= MIN_ANSWERS)
-    first = counts.copy()  # none such: every group is hidden
-    np.minimum.at(first, tools[enough], rank[enough])
-    hidden_count = np.where(small == 0, 0, first)
-    hidden = np.empty(len(order), dtype=bool)
-    hidden[order] = rank <= hidden_count[tools]
-    return hidden
-
-
 def team_breakdown(engine: Engine, round_id: str) -> pd.DataFrame:
     """Per tool and team of one round: scores with small and complementary suppression applied.
 
     Columns: tool_id, tool, team_id, team, answers, csat, nps, mean_satisfaction, mean_ease,
-    shown (bool), note. Suppression is decided per tool over all its teams (:func:`suppress`); the
+    shown (bool), note. Suppression is decided per tool over all its teams (:func:`~salesops.tools.suppression.suppress`); the
     scores are aggregated in SQL, the suppression worked out on the aggregated rows.
     """
     frame = _fetch(engine, sa.text(_BREAKDOWN_SQL), {"round": round_id})
     if frame.empty:
         return pd.DataFrame(columns=_BREAKDOWN_COLUMNS)
     answers = frame["answers"].to_numpy("int64")
-    hidden = _hidden_by_suppression(frame["tool_id"], frame["team_id"], answers)
+    hidden = hidden_by_suppression(frame["tool_id"], frame["team_id"], answers)
     for col in _SCORES:
         frame[col] = frame[col].astype(float).where(~hidden)
     frame["shown"] = ~hidden
@@ -236,12 +187,6 @@ def team_breakdown(engine: Engine, round_id: str) -> pd.DataFrame:
 
 
 _GROUP_COLUMNS = ["tool_id", "tool", "teams", "answers", *_SCORES, "shown", "note"]
-
-
-def _safe_split(hidden_answers: list[int], minimum: int = MIN_ANSWERS) -> bool:
-    """A part of the company whose teams hidden by :func:`team_breakdown` cannot be worked out from it:
-    none hidden, or 2 or more holding ``minimum`` answers together (the complementary rule)."""
-    return not hidden_answers or (len(hidden_answers) >= 2 and sum(hidden_answers) >= minimum)
 
 
 def group_results(engine: Engine, round_id: str, team_ids: Sequence[str]) -> pd.DataFrame:
@@ -268,7 +213,7 @@ def group_results(engine: Engine, round_id: str, team_ids: Sequence[str]) -> pd.
         n = int(mine["answers"].sum())
         hidden_in = [int(a) for a, ok in zip(mine["answers"], mine["shown"]) if not ok]
         hidden_out = [int(a) for a, ok in zip(g.loc[~inside, "answers"], g.loc[~inside, "shown"]) if not ok]
-        ok = n >= MIN_ANSWERS and _safe_split(hidden_in) and _safe_split(hidden_out)
+        ok = n >= MIN_ANSWERS and safe_split(hidden_in) and safe_split(hidden_out)
         scores = {k: (float((mine[k] * mine["answers"]).sum() / n) if ok else None) for k in _SCORES}
         note = (
             ""

@@ -13,7 +13,7 @@ import pytest
 from salesops import store
 from salesops.cli import main as cli
 from salesops.store import schema
-from salesops.tools import answers, results, themes
+from salesops.tools import answers, results, suppression, themes
 from salesops.tools.survey import Answer, InvalidAnswer, UnknownRound
 
 _IDS = (f"{i:06d}" for i in itertools.count())
@@ -179,7 +179,7 @@ def test_the_breakdowns_vectorised_suppression_is_suppress_per_tool():
             rows += [(tool, team, rng.randint(1, 12)) for team in teams]
         rng.shuffle(rows)
         frame = pd.DataFrame(rows, columns=["tool_id", "team_id", "answers"])
-        hidden = results._hidden_by_suppression(frame["tool_id"], frame["team_id"], frame["answers"].to_numpy())
+        hidden = suppression.hidden_by_suppression(frame["tool_id"], frame["team_id"], frame["answers"].to_numpy())
         for _tool, g in frame.assign(hidden=hidden).groupby("tool_id"):
             g = g.assign(key=g["team_id"].fillna("\uffff")).sort_values("key")
             expected = [s != "" for s in results.suppress(g["answers"].tolist())]
