@@ -57,10 +57,10 @@ def week_review(engine: Engine, scope: Scope, limit: int | None = None) -> WeekR
     """Every deal created, won, lost, pushed, pulled in or re-valued in the scope's review week:
     the totals per kind and the first ``limit`` changes (all of them when None).
 
-    One statement: the week's events are gathered once, then counted and listed. The logged changes
-    come from ``deal_change_days`` (kind, size and the deal's columns stored: no join to every deal);
-    the created, won and lost deals' wide columns (name, account, stage) are read for the listed rows
-    alone, among the deals created or closed in the week (DuckDB reads only those days' row groups).
+    One statement: the week's events are gathered once, then counted and listed. The created, won
+    and lost deals come from ``deal_event_days`` and the logged changes from ``deal_change_days``
+    (each with its kind and the deal's columns stored, in day order: the week's rows alone are read,
+    no deal's dates are tested).
     """
     start, end = week_of(scope)
     where, params = scope_filter(scope, alias="d")
@@ -90,7 +90,7 @@ def week_review(engine: Engine, scope: Scope, limit: int | None = None) -> WeekR
     return WeekReview(counts, listed)
 
 
-#: The deal columns listed with an event (``deal_change_days`` carries copies of them).
+#: The deal columns listed with an event (``deal_event_days`` and ``deal_change_days`` carry copies of them).
 _WIDE = ("name", "account", "rep_id", "team_id", "stage", "outcome")
 
 
@@ -102,38 +102,20 @@ def _week_sql(where: str) -> sa.TextClause:
         "CAST(NULL AS VARCHAR) AS old_value, CAST(NULL AS VARCHAR) AS new_value, "
         "CAST(NULL AS BIGINT) AS days_moved, CAST(NULL AS BIGINT) AS amount_change_cents"
     )
-    nulls = "CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), CAST(NULL AS BIGINT), CAST(NULL AS BIGINT)"
-    # the wide columns of a listed event: the stored copy for a change, the deal's own otherwise
-    wide = ", ".join(f"CASE WHEN t.kind IN ('created', 'won', 'lost') THEN w.{c} ELSE t.{c} END AS {c}" for c in _WIDE)
+    wide = ", ".join(f"d.{c}" for c in _WIDE)
     return sa.text(
         f"""
         WITH ev AS MATERIALIZED (
-            SELECT 'created' AS kind, d.created_date AS "on", d.deal_id, d.amount_cents, {no_wide}, {nulls_named}
-            FROM deals d WHERE d.created_date BETWEEN :start AND :end {where}
+            SELECT d.kind, d.day AS "on", d.deal_id, d.amount_cents, {wide}, {nulls_named}
+            FROM deal_event_days d WHERE d.day BETWEEN :start AND :end {where}
             UNION ALL
-            SELECT d.outcome, d.close_date, d.deal_id, d.amount_cents, {no_wide}, {nulls}
-            FROM deals d WHERE d.outcome IN ('won', 'lost') AND d.close_date BETWEEN :start AND :end {where}
-            UNION ALL
-            SELECT d.kind, d.changed_at, d.deal_id, d.amount_cents, {", ".join(f"d.{c}" for c in _WIDE)},
+            SELECT d.kind, d.changed_at, d.deal_id, d.amount_cents, {wide},
                    d.old_value, d.new_value, d.days_moved, d.amount_change_cents
             FROM deal_change_days d
             WHERE d.changed_at BETWEEN :start AND :end {where}
         ),
         cnt AS (SELECT kind, COUNT(*) AS deals, COALESCE(SUM(amount_cents), 0) AS amount_sum FROM ev GROUP BY kind),
-        top AS MATERIALIZED (SELECT * FROM ev ORDER BY CASE kind {order} END, "on", deal_id LIMIT :limit),
-        w AS (
-            SELECT deal_id, {", ".join(_WIDE)} FROM deals
-            WHERE created_date BETWEEN :start AND :end AND deal_id IN (SELECT deal_id FROM top)
-            UNION
-            SELECT deal_id, {", ".join(_WIDE)} FROM deals
-            WHERE outcome IN ('won', 'lost') AND close_date BETWEEN :start AND :end
-              AND deal_id IN (SELECT deal_id FROM top)
-        ),
-        listed AS (
-            SELECT t.kind, t."on", t.deal_id, {wide}, t.amount_cents, t.old_value, t.new_value, t.days_moved,
-                   t.amount_change_cents
-            FROM top t LEFT JOIN w ON w.deal_id = t.deal_id
-        )
+        top AS MATERIALIZED (SELECT * FROM ev ORDER BY CASE kind {order} END, "on", deal_id LIMIT :limit)
         SELECT * FROM (
         SELECT 0 AS part, kind, NULL AS "on", NULL AS deal_id, {no_wide}, CAST(NULL AS VARCHAR) AS rep,
                amount_sum AS amount_cents, {nulls_named}, deals
@@ -141,7 +123,7 @@ def _week_sql(where: str) -> sa.TextClause:
         UNION ALL
         SELECT 1, l.kind, l."on", l.deal_id, {", ".join(f"l.{c}" for c in _WIDE)}, r.name, l.amount_cents,
                l.old_value, l.new_value, l.days_moved, l.amount_change_cents, NULL
-        FROM listed l LEFT JOIN reps r ON r.rep_id = l.rep_id
+        FROM top l LEFT JOIN reps r ON r.rep_id = l.rep_id
         ) u
         ORDER BY part, CASE kind {order} END, "on", deal_id
         """  # noqa: S608 - kinds and columns are this module's constants, filter from scope_filter, values bound

@@ -30,7 +30,8 @@ that can change them, so readers get them without recomputing.
   the deals whose close date was pushed (with how many times);
 * ``rep_months`` (rep_days per month), ``rep_activity_months`` (rep_activity_days per month),
   ``deal_change_days`` (the logged changes with their kind and
-  deal) and the quotas' ``period_end`` (:mod:`salesops.store.period_tables`);
+  deal), ``deal_event_days`` (each deal on its created and close days) and the quotas'
+  ``period_end`` (:mod:`salesops.store.period_tables`);
 * ``lead_months`` and ``lead_source_days`` (:mod:`salesops.store.lead_tables`): the leads per month,
   rep and team, and per day and source.
 
@@ -205,7 +206,7 @@ def refresh_derived(conn: Connection, changed: Iterable[str] | None = None) -> d
     activities (:mod:`salesops.store.rollups`) is rewritten only when activities changed, the others
     when deals, accounts or the stage history did; the open deals' last touch
     (:mod:`salesops.store.health_tables`) whole when deals or the stage history changed, else for the
-    deals an activities import noted; ``rep_days`` and ``rep_months`` when deals did,
+    deals an activities import noted; ``rep_days``, ``rep_months`` and ``deal_event_days`` when deals did,
     ``deal_change_days`` and ``deal_pushes`` when deals or their change log did, the lead rollups when leads did, the quotas' period ends when quotas did."""
     tables = SOURCES if changed is None else SOURCES & set(changed)
     counts: dict[str, int] = {}
@@ -225,6 +226,7 @@ def refresh_derived(conn: Connection, changed: Iterable[str] | None = None) -> d
         counts["rep_days"] = rollups.refresh_rep_days(conn)
         counts["deal_duplicates"] = health_tables.refresh_duplicates(conn)
         counts["rep_months"] = period_tables.refresh_rep_months(conn)
+        counts["deal_event_days"] = period_tables.refresh_event_days(conn)
     if tables & {"deals", "deal_changes"}:
         counts["deal_change_days"] = period_tables.refresh_change_days(conn)
         counts["deal_pushes"] = health_tables.refresh_pushes(conn)

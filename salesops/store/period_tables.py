@@ -1,4 +1,4 @@
-"""Stored tables of revisions 0016 and 0019, each the stored result of one definition over the raw tables,
+"""Stored tables of revisions 0016, 0019 and 0025, each the stored result of one definition over the raw tables,
 rewritten in the transaction of every write that can change it (:func:`salesops.store.derived.refresh_derived`):
 
 * ``rep_months`` (:data:`REP_MONTHS`): ``rep_days`` summed per calendar month, rep and team (the
@@ -9,6 +9,10 @@ rewritten in the transaction of every write that can change it (:func:`salesops.
   something (pushed, pulled in, amount up / down), with its kind and size and the changed deal's rep,
   team, current amount, name, account, stage and outcome copied: the review week reads its days
   without joining every deal;
+* ``deal_event_days`` (:data:`EVENT_DAYS`, revision 0025): every deal on its created day (kind
+  ``created``) and, won or lost, on its close day (kind ``won`` / ``lost``), with the deal's rep,
+  team, current amount, name, account, stage and outcome copied, in day order: the review week reads
+  its created, won and lost deals from a few adjacent rows instead of testing every deal's dates;
 * ``rep_activity_months`` (:func:`activity_months_sql`, revision 0019): ``rep_activity_days``
   summed per calendar month, rep and team, read like ``rep_months`` (:func:`rep_day_rows` with
   ``source="activities"``); an activities import rewrites only the months it touched;
@@ -65,6 +69,21 @@ deal_change_days = Table(
     Column("days_moved", BigInteger),
     Column("amount_change_cents", BigInteger),
 )
+#: Every deal created, won or lost, on its day (revision 0025): :data:`EVENT_DAYS`.
+deal_event_days = Table(
+    "deal_event_days",
+    schema.metadata,
+    Column("day", Date, nullable=False),
+    Column("kind", String, nullable=False),  # created, won or lost
+    Column("deal_id", String, nullable=False),
+    Column("rep_id", String, nullable=False),
+    Column("team_id", String),
+    Column("amount_cents", BigInteger),
+    Column("name", String),
+    Column("account", String),
+    Column("stage", String),
+    Column("outcome", String),
+)
 #: ``rep_activity_days`` per calendar month (revision 0019): :func:`activity_months_sql`.
 rep_activity_months = Table(
     "rep_activity_months",
@@ -74,7 +93,12 @@ rep_activity_months = Table(
     Column("team_id", String),
     Column("activities", BigInteger, nullable=False),
 )
-for _table, _col in ((rep_months, "month"), (deal_change_days, "changed_at"), (rep_activity_months, "month")):
+for _table, _col in (
+    (rep_months, "month"),
+    (deal_change_days, "changed_at"),
+    (rep_activity_months, "month"),
+    (deal_event_days, "day"),
+):
     Index(f"ix_{_table.name}_{_col}", _table.c[_col]).ddl_if(dialect="postgresql")
 
 _SUMS = ", ".join(DAY_SUMS)
@@ -84,6 +108,19 @@ SELECT CAST(date_trunc('month', day) AS DATE) AS month, rep_id, team_id,
        {", ".join(f"SUM({c}) AS {c}" for c in DAY_SUMS)}
 FROM rep_days
 GROUP BY CAST(date_trunc('month', day) AS DATE), rep_id, team_id
+"""  # noqa: S608 - our constants
+
+
+_COPIES = ", ".join(DEAL_COPIES)
+#: The one definition of ``deal_event_days``: each deal on its created day (kind ``created``; a
+#: deal without a created date has no such day) and each won or lost deal on its close day (kind
+#: its outcome; without a close date, none), with the deal's current columns.
+EVENT_DAYS = f"""
+SELECT created_date AS day, 'created' AS kind, deal_id, {_COPIES}
+FROM deals WHERE created_date IS NOT NULL
+UNION ALL
+SELECT close_date AS day, outcome AS kind, deal_id, {_COPIES}
+FROM deals WHERE outcome IN ('won', 'lost') AND close_date IS NOT NULL
 """  # noqa: S608 - our constants
 
 
@@ -159,6 +196,11 @@ def refresh_activity_months(conn: Connection, months: list[date] | None = None) 
 def refresh_change_days(conn: Connection) -> int:
     """Rewrite ``deal_change_days`` from the deals and their logged changes, in day order; return its rows."""
     return _rewrite(conn, deal_change_days, change_days_sql(conn), "changed_at, deal_id, kind")
+
+
+def refresh_event_days(conn: Connection) -> int:
+    """Rewrite ``deal_event_days`` from the deals, in day order; return its rows."""
+    return _rewrite(conn, deal_event_days, EVENT_DAYS, "day, kind, deal_id")
 
 
 def refresh_quota_ends(conn: Connection) -> int:

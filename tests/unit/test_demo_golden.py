@@ -33,6 +33,7 @@ GOLDEN = {
     "deal_duplicates": (2, "08a6e19fd9454c8f093ebe9d9757e180"),  # derived: the duplicate check's rows (0017, #20)
     "rep_months": (3141, "7de250ac13c80849f64758a88cf5e21f"),  # rep_days per month (0016, #20)
     "deal_change_days": (4040, "f6dca2653f532aa6633d99b7d517c249"),  # the change log with kinds (0016, #20)
+    "deal_event_days": (35306, "711697791c71b418b0785209cbc210f4"),  # deals on created / close days (0025, #20)
     "deal_pushes": (3232, "9c1b84b61f438b7eccdfaa690c8f657b"),  # derived: close-date pushes per deal (0021, #20)
     "lead_months": (3143, "8949b0601342a9df6c9d8beab67368e2"),  # derived: leads per month, rep, team (0022, #20)
     "lead_source_days": (6712, "372bf963a2bba22fccbf8fbf16b47fb8"),  # derived: leads per day and source (0022, #20)

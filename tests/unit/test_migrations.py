@@ -57,6 +57,7 @@ def _legacy_store(url: str) -> dict[str, int]:
             "rep_activity_months",
             "cohort_years",
             "customer_risk_spans",
+            "deal_event_days",
         ):  # users, audit_log and the derived tables: the demo writes them (forecast_backtests: counted)
             table = schema.metadata.tables[name].to_metadata(then)
             for column in table.columns:

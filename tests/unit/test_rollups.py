@@ -135,14 +135,41 @@ def _norm_changes(frame: pd.DataFrame) -> pd.DataFrame:
     return out.sort_values(["changed_at", "deal_id", "kind", "old_value"]).reset_index(drop=True)
 
 
+_EVENT_COLS = [c.name for c in period_tables.deal_event_days.columns]
+
+
+def _norm_events(frame: pd.DataFrame) -> pd.DataFrame:
+    out = frame[_EVENT_COLS].copy()
+    out["day"] = pd.to_datetime(out["day"]).dt.strftime("%Y-%m-%d")
+    out["amount_cents"] = pd.to_numeric(out["amount_cents"]).astype("Int64")
+    for col in _EVENT_COLS[1:]:
+        if col != "amount_cents":
+            out[col] = out[col].astype(object).where(out[col].notna(), None)
+    return out.sort_values(["day", "kind", "deal_id"]).reset_index(drop=True)
+
+
+def _expected_event_days(engine) -> pd.DataFrame:
+    """Each deal on its created day (kind created) and, won or lost, on its close day (kind its
+    outcome), with its current rep, team, amount, name, account, stage and outcome — in pandas."""
+    deals = _read(engine, "SELECT * FROM deals")
+    created = deals[deals["created_date"].notna()].assign(day=lambda f: f["created_date"], kind="created")
+    closed = deals[deals["outcome"].isin(["won", "lost"]) & deals["close_date"].notna()]
+    closed = closed.assign(day=closed["close_date"], kind=closed["outcome"])
+    return _norm_events(pd.concat([created, closed], ignore_index=True))
+
+
 def _assert_period_tables(engine, days: pd.DataFrame) -> None:
-    """rep_months, deal_change_days and every quota's period end equal their definitions, worked out in pandas."""
+    """rep_months, deal_change_days, deal_event_days and every quota's period end equal their
+    definitions, worked out in pandas."""
     months = _norm(
         _read(engine, "SELECT month AS day, rep_id, team_id, " + ", ".join(_DAY_SUMS) + " FROM rep_months"), _DAY_SUMS
     )
     pd.testing.assert_frame_equal(months, _expected_rep_months(days))
     pd.testing.assert_frame_equal(
         _norm_changes(_read(engine, "SELECT * FROM deal_change_days")), _expected_change_days(engine)
+    )
+    pd.testing.assert_frame_equal(
+        _norm_events(_read(engine, "SELECT * FROM deal_event_days")), _expected_event_days(engine)
     )
     quotas = _read(engine, "SELECT period_type, period_start, period_end FROM quotas")
     step = {"week": pd.DateOffset(days=7), "month": pd.DateOffset(months=1), "quarter": pd.DateOffset(months=3)}
@@ -321,6 +348,30 @@ def test_migration_0019_creates_and_fills_the_activity_months_of_an_existing_sto
         ("2025-01-01", 2),
         ("2025-03-01", 1),
     ]
+    engine.dispose()
+
+
+def test_migration_0025_creates_and_fills_the_deal_event_days_of_an_existing_store(new_store_url):
+    """A store at revision 0024 (no deal_event_days) with a won deal and an open one gets the table
+    created and filled by revision 0025: three rows (two created, one won)."""
+    engine = store.open_store(new_store_url("at0024"))
+    _org(engine)
+    insert(
+        engine,
+        schema.deals,
+        [deal(1, "R1", "T1", "won", 500, date(2025, 1, 9)), deal(2, "R2", "T2", "open", 70, date(2025, 3, 31))],
+    )
+    with engine.begin() as conn:
+        conn.execute(sa.text("DROP TABLE deal_event_days"))
+        conn.execute(sa.text("UPDATE alembic_version SET version_num = '0024'"))
+        assert migrate.status(conn).state == "behind"
+    with engine.begin() as conn:
+        command.upgrade(migrate._config(conn), "head")
+    _assert_current(engine)
+    events = _read(engine, "SELECT kind, deal_id FROM deal_event_days ORDER BY deal_id, kind")
+    assert sorted(zip(events["kind"], events["deal_id"])) == sorted(
+        [("created", "D001"), ("won", "D001"), ("created", "D002")]
+    )
     engine.dispose()
 
 
