@@ -18,6 +18,7 @@ library imported and the warm-up started before the first visit) on a free loopb
 * the server's resident memory (RSS), the Streamlit process plus every process it started
   (forecast workers, their fork server), idle after the walk;
 * the floor: ``bench/floor_app.py`` (a title, one KPI tile and a slider, no data) on its own server,
+  and the same with the comp page's tiles, chart and table (``?with=comp``),
   measured the same way in the same run, so the table shows what Streamlit and Chromium cost alone.
 
 Everything is bounded: every wait has a timeout and the whole run has ``--deadline`` seconds.
@@ -317,6 +318,7 @@ def _measure_page(context, base: str, spec, rep: int, teams: list, res: Results,
 
 
 FLOOR = ("floor", "/", "Floor", FIGURE)
+FLOOR_COMP = ("floor", "/?with=comp", "Floor", FIGURE)
 
 
 def floor_walk(browser, base: str, rep: int, res: Results, t_ms: float) -> None:
@@ -334,6 +336,12 @@ def floor_walk(browser, base: str, rep: int, res: Results, t_ms: float) -> None:
         if rep > 0:
             res.add(
                 "floor (bare Streamlit page) › slider to new figure", slider_move(page, t_ms, "Shown:", "floor_value")
+            )
+            # The comp slider's floor: the same slider redrawing the comp page's tiles, chart and table.
+            _, _, comp_page = visit(context, base, FLOOR_COMP, t_ms)
+            res.add(
+                "floor with the comp page's tiles, chart and table › slider to new figure",
+                slider_move(comp_page, t_ms, "Shown:", "floor_value"),
             )
     finally:
         context.close()
@@ -415,7 +423,10 @@ def render(res: Results, reps: int, db_label: str, started: datetime, command: s
         "",
         "Times in ms from navigation start (pages) or from the click/key press; memory in MB. The *floor* rows are",
         "`bench/floor_app.py` (a title, one KPI tile and a slider; no data, no sidebar, no library) served and",
-        "measured the same way in the same run: what Streamlit and Chromium alone cost on this machine.",
+        "measured the same way in the same run: what Streamlit and Chromium alone cost on this machine. The",
+        "*floor with the comp page's tiles, chart and table* is the same app with `?with=comp`: the slider also",
+        "redraws the Compensation simulator's widgets, tiles, 25-bin histogram and 10-column per-rep table, made from the",
+        "slider with numpy (no library, no store): the least the comp slider can cost with those on screen.",
         *res.notes,
     ]
     return "\n".join(lines) + "\n"

@@ -177,7 +177,17 @@ def show_payouts(plan: comp.CompPlan) -> None:
     st.altair_chart(comp_charts.payout_distribution_chart(payouts), width="stretch")
     if hide:
         st.info("Individual pay is hidden in presentation mode.", icon=":material/visibility_off:")
+    else:
+        st.caption("Each rep's pay under this plan: the **Per rep** tab (it follows the sliders too).")
+
+
+def show_per_rep(plan: comp.CompPlan) -> None:
+    """The per-rep payout table and its CSV: a tab of its own, so a slider move on Payouts redraws the
+    cost tiles and the chart only (the table is the larger part of a move's redraw: BENCHMARKS.md)."""
+    if hide:
+        st.info("Individual pay is hidden in presentation mode.", icon=":material/visibility_off:")
         return
+    payouts = comp_engine.compute_payouts(plan, attainment, fraction)
     st.dataframe(
         comp_summary.payout_table(payouts, TEAM_NAMES),
         hide_index=True,
@@ -372,23 +382,28 @@ def simulator() -> None:
     with right:
         # Only the open tab runs: a slider move recomputes the payouts, not the hidden what-if, plan B's
         # payouts and three plan documents. The tab is in the URL, so a link reopens it.
-        tabs = st.tabs(["Payouts", "What-if", "Compare", "Plan document", "Save"], key="comp_tab", bind="query-params")
+        tabs = st.tabs(
+            ["Payouts", "Per rep", "What-if", "Compare", "Plan document", "Save"], key="comp_tab", bind="query-params"
+        )
         if tabs[0].open:
             with tabs[0]:
                 show_payouts(plan)
         if tabs[1].open:
             with tabs[1]:
-                what_if(plan)
+                show_per_rep(plan)
         if tabs[2].open:
             with tabs[2]:
+                what_if(plan)
+        if tabs[3].open:
+            with tabs[3]:
                 other = pick_other_plan()
                 if other is not None:
                     compare(plan, other)
-        if tabs[3].open:
-            with tabs[3]:
-                plan_document(plan)
         if tabs[4].open:
             with tabs[4]:
+                plan_document(plan)
+        if tabs[5].open:
+            with tabs[5]:
                 if hide:
                     st.info("Saving is off in presentation mode.", icon=":material/visibility_off:")
                 elif not scope.viewer or not scope.viewer.is_staff:

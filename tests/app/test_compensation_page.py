@@ -35,7 +35,26 @@ def test_the_page_shows_plan_cost_rates_and_the_distribution(comp_page):
     assert _metric(at, "Cost ÷ revenue").endswith("%")
     assert _metric(at, "Effective rate").endswith("%")
     assert len(at.get("vega_lite_chart")) >= 1
-    assert len(at.dataframe) >= 1  # the per-rep table
+    assert len(at.dataframe) == 0  # the per-rep table is its own tab: a slider move redraws less
+    assert any("**Per rep** tab" in c.value for c in at.caption)
+
+
+def test_the_per_rep_tab_shows_each_reps_pay_and_follows_the_sliders(comp_page):
+    """The Per rep tab: one row per rep with a quota in the view, named (no raw ids), and the 50/50 split
+    changes the rows' variable pay as it changes the Payouts tab's total."""
+    at = comp_page
+    at.session_state["comp_tab"] = "Per rep"
+    at.run()
+    assert not at.exception
+    (table,) = at.dataframe
+    frame = table.value
+    assert len(frame) > 10 and {"Rep", "Team", "Variable pay"} <= set(frame.columns)
+    assert not frame["Rep"].str.match(r"^R\d{4}$").any()  # names, not ids
+    assert not any(m.label.startswith("Plan cost") for m in at.metric)  # only the open tab runs
+    before = frame["Variable pay"].sum()
+    at.slider(key="comp_split").set_value(50).run()
+    after = at.dataframe[0].value["Variable pay"].sum()
+    assert after != before
 
 
 def test_moving_the_split_slider_changes_the_totals(comp_page):
@@ -114,6 +133,9 @@ def test_presentation_mode_hides_individual_pay(comp_page):
     assert _metric(at, "Plan cost").startswith("$")
     assert any("hidden in presentation mode" in i.value for i in at.info)
     assert not any(s.key == "comp_whatif_att" for s in at.slider)
+    at.session_state["comp_tab"] = "Per rep"
+    at.run()
+    assert len(at.dataframe) == 0 and any("hidden in presentation mode" in i.value for i in at.info)
 
 
 def test_an_empty_store_shows_the_empty_state(monkeypatch, tmp_path):

@@ -128,7 +128,7 @@ VIEWS = {
     "performance": [[], [("selectbox", "grain", "month")], [("selectbox", "team", "T05")]],
     "leaderboards": [[], [("selectbox", "grain", "month")]],
     "forecasts": [[]],
-    "compensation": [[]],
+    "compensation": [[], [("state", "comp_tab", "Per rep")]],
     "tools": [[], [("selectbox", "team", "T05")], [("selectbox", "region", "EMEA")]],
     "data": [[], *[[("selectbox", "data_health_check", c)] for c in ("missing_amount", "no_quota", "quota_no_rep")]],
     "customers": [[]],
@@ -144,7 +144,10 @@ def test_no_raw_value_reaches_a_page(app_env, page):
         if page != "home":
             at.switch_page(f"pages/{page}.py").run()
         for kind, key, value in view:
-            getattr(at, kind)(key=key).set_value(value)
+            if kind == "state":  # a tab (bound to the URL), opened as a click would
+                at.session_state[key] = value
+            else:
+                getattr(at, kind)(key=key).set_value(value)
         at.run()
         problems += sweep(at, f"{page}{view or ''}")
         for toggle in at.toggle:

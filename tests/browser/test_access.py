@@ -51,8 +51,8 @@ def test_no_or_unknown_email_sees_nothing(proxy_server, as_user, email):
 def test_a_rep_sees_exactly_their_own_pay(proxy_server, as_user):
     """rep@example.com: the payouts table and its CSV hold one rep (R0001), and no Data page."""
     page = as_user("rep@example.com")
-    page.goto(f"{proxy_server}/compensation?team=T05")
-    wait_for_app(page, "Total variable pay:")
+    page.goto(f"{proxy_server}/compensation?team=T05&comp_tab=Per+rep")
+    wait_for_app(page, "Download payouts (CSV, cents)")
     assert "Signed in as rep@example.com" in page.inner_text("section[data-testid=stSidebar]")
     payouts = _download(page, "Download payouts (CSV, cents)")
     assert payouts["rep_id"].tolist() == ["R0001"]
@@ -64,8 +64,8 @@ def test_a_rep_sees_exactly_their_own_pay(proxy_server, as_user):
 def test_a_manager_sees_only_their_teams_reps(proxy_server, as_user):
     """manager@example.com (team T01): payouts and the leaderboard CSV hold T01's reps only."""
     page = as_user("manager@example.com")
-    page.goto(f"{proxy_server}/compensation")
-    wait_for_app(page, "Total variable pay:")
+    page.goto(f"{proxy_server}/compensation?comp_tab=Per+rep")
+    wait_for_app(page, "Download payouts (CSV, cents)")
     payouts = _download(page, "Download payouts (CSV, cents)")
     assert len(payouts) > 3 and set(payouts["team_id"]) == {"T01"}
     page.goto(f"{proxy_server}/leaderboards")
@@ -118,7 +118,7 @@ def _downloads(page) -> list[tuple[str, bytes]]:
 # the tabs after the first that each page opens for the walk (the first is open on arrival)
 TABS = {
     "/leaderboards": ("Why behind", "Side by side"),
-    "/compensation": ("What-if", "Compare", "Plan document"),
+    "/compensation": ("Per rep", "What-if", "Compare", "Plan document"),
     "/tools": ("Tools and performance", "Lead fairness"),
 }
 
@@ -197,8 +197,8 @@ def test_each_role_walks_every_page_and_download(proxy_server, as_user, roster, 
     for path in PAGES:
         page.goto(f"{proxy_server}{path}")
         wait_for_app(page, f"Signed in as {email}")
-        if path == "/compensation" and role != "viewer":  # the payouts are drawn last
-            wait_for_app(page, "Download payouts (CSV, cents)")
+        if path == "/compensation" and role != "viewer":  # the cost line is drawn after the tiles
+            wait_for_app(page, "Total variable pay:")
         if path == "/performance":  # the week's changes are drawn last (once missed under load)
             wait_for_app(page, "Download changes")
         tabs = () if (path == "/compensation" and role == "viewer") else TABS.get(path, ())
@@ -233,7 +233,7 @@ def test_each_role_walks_every_page_and_download(proxy_server, as_user, roster, 
     assert {"leaderboard_reps.csv", "changes_2026-11-23.csv", "lead-fairness.csv"} <= set(seen)
     if role != "viewer":
         assert "payouts.csv" in seen
-        assert {"What-if", "Compare", "Plan document"} <= set(tabs_seen)
+        assert {"Per rep", "What-if", "Compare", "Plan document"} <= set(tabs_seen)
         assert {n.rsplit(".", 1)[1] for n in seen if not n.endswith(".csv")} == {"md", "html", "json"}
     assert len(own_team) > 3
     page.goto(f"{proxy_server}/data")

@@ -56,6 +56,8 @@ def test_the_payouts_download_is_the_plan_on_screen_after_a_slider_move(server, 
         wait_for_app(page, TOTAL)
         _press_until_the_total_moves(page, page.locator('.st-key-comp_split input[type="range"]'), "ArrowLeft")
         shown = _total(page).split("·")[0].split("$")[1].strip().replace(",", "")
+        page.get_by_role("tab", name="Per rep", exact=True).click()  # the table and its CSV: a tab of their own
+        wait_for_app(page, "Download payouts (CSV, cents)")
         with page.expect_download() as got:
             page.get_by_role("button", name="Download payouts (CSV, cents)").click()
         frame = pd.read_csv(io.BytesIO(got.value.path().read_bytes()))
