@@ -68,6 +68,7 @@ def page_calls(engine, today: date, forecasts: bool = True) -> dict[str, dict[st
         # once per data version when missing, in a child process so the app's peak memory is not its.
         warm_outlooks_apart(engine, today)
         agreement.grain_agreement(engine, "company", None, today, quarter)  # stored when missing (and the monthly fit)
+    trend_teams = fairness.most_uneven(fairness.team_summary(fairness.rep_fairness(engine, sc, "capacity")))
     calls: dict[str, dict[str, Callable]] = {
         "home": {
             "load_teams": lambda: queries.load_teams(engine),
@@ -134,7 +135,8 @@ def page_calls(engine, today: date, forecasts: bool = True) -> dict[str, dict[st
                 results.team_breakdown(engine, last_round), results.team_performance(engine, sc), sc
             ),
             "rep_fairness + team_summary": lambda: fairness.team_summary(fairness.rep_fairness(engine, sc, "capacity")),
-            "fairness_trend": lambda: fairness.fairness_trend(engine, sc),
+            # the five most uneven teams of the period, as the page charts them
+            "fairness_trend": lambda: fairness.fairness_trend(engine, sc, fairness.TREND_MONTHS, trend_teams),
         },
         "data › Data health": {
             "health_report": lambda: health.health_report(engine, today),

@@ -345,9 +345,9 @@ with tabs[2]:
             tables.show(reps, FAIRNESS_REP_COLUMNS, key="tools_reps_table", height=400)
             if not present:
                 widgets.csv_download(reps, "lead-fairness.csv", key="tools_fair_csv")
-        trend = loaders.fairness_trend(scope)
-        top = teams["team_id"].head(5).tolist()
-        st.altair_chart(tools_charts.gini_trend_chart(trend[trend["team_id"].isin(top)]), width="stretch")
+        # only the charted teams' trend is read (which roles get leads still comes from every team)
+        trend = loaders.fairness_trend(scope, fairness.TREND_MONTHS, fairness.most_uneven(teams))
+        st.altair_chart(tools_charts.gini_trend_chart(trend), width="stretch")
         st.caption(
             "Trend: the 12 months up to the period's end, for the five most uneven teams. Quality-adjusted "
             "ratio weighs each lead by its source's historical conversion to won, so a rep handed only weak "

@@ -96,6 +96,7 @@ def steps(today: date) -> dict[str, Callable[[str, int], object]]:
     from salesops.forecasts import model as forecast
     from salesops.forecasts import targets
     from salesops.scope import Scope
+    from salesops.tools import fairness
 
     # The view local mode's viewer (the admin at the machine) gets: the same cache keys as its pages.
     sc = replace(Scope.current(today, "quarter"), viewer=access.LOCAL)
@@ -152,8 +153,9 @@ def steps(today: date) -> dict[str, Callable[[str, int], object]]:
     def tools(u: str, v: int) -> None:
         ld.load_rounds.warm(u, v)
         ld.tool_results.warm(u, v)
-        ld.rep_fairness.warm(u, v, sc, "capacity")
-        ld.fairness_trend.warm(u, v, sc)
+        teams = fairness.team_summary(ld.rep_fairness.warm(u, v, sc, "capacity"))
+        if len(teams):  # the page charts the trend of the most uneven teams
+            ld.fairness_trend.warm(u, v, sc, fairness.TREND_MONTHS, fairness.most_uneven(teams))
 
     def model_choice(u: str, v: int) -> None:
         """Last: each forecast series' model choice by backtest, when not stored at this data version

@@ -41,6 +41,8 @@ FLAG_SIGMAS = 2.0
 WEIGHTINGS = ("capacity", "equal")
 #: Months of history the monthly trend shows (up to the scope's end).
 TREND_MONTHS = 12
+#: Teams the page's trend charts: the most uneven of the period (:func:`most_uneven`).
+TREND_TEAMS = 5
 
 
 def gini(values: Sequence[float]) -> float | None:
@@ -249,6 +251,11 @@ def team_summary(reps: pd.DataFrame) -> pd.DataFrame:
     return out.sort_values(["gini", "team_id"], ascending=[False, True]).reset_index(drop=True)
 
 
+def most_uneven(teams: pd.DataFrame, n: int = TREND_TEAMS) -> tuple[str, ...]:
+    """The first ``n`` teams of a :func:`team_summary` frame (most uneven first): the trend's teams."""
+    return tuple(str(t) for t in teams["team_id"].head(n))
+
+
 def gini_of_groups(codes: np.ndarray, values: np.ndarray, n: np.ndarray, k: int) -> np.ndarray:
     """Gini of ``values`` per group code 0..k-1 (``n``: rows per group); 0.0 when a group's total is 0.
 
@@ -301,6 +308,7 @@ _TREND_SQL = """
     elig AS (
         SELECT r.rep_id, r.team_id, r.hire_date FROM reps r
         WHERE r.active AND r.role IN (SELECT DISTINCT r.role FROM counts c JOIN reps r USING (rep_id)) {rep_where}
+              {only_r}
     ),
     e_n AS (
         SELECT m.month, e.team_id, COUNT(*) AS n_e
@@ -313,7 +321,7 @@ _TREND_SQL = """
                COUNT(e.rep_id) AS l_in_e
         FROM (
             SELECT month, team_id, rep_id, leads, ROW_NUMBER() OVER (ORDER BY month, team_id, leads) AS pos
-            FROM counts WHERE team_id IS NOT NULL
+            FROM counts WHERE team_id IS NOT NULL {only_c}
         ) c
         LEFT JOIN elig e ON e.rep_id = c.rep_id AND e.team_id = c.team_id
              AND (e.hire_date IS NULL OR e.hire_date < c.month + INTERVAL '1 month')
@@ -334,19 +342,31 @@ _TREND_SQL = """
 """
 
 
-def fairness_trend(engine: Engine, scope: Scope, months: int = TREND_MONTHS) -> pd.DataFrame:
+def fairness_trend(
+    engine: Engine, scope: Scope, months: int = TREND_MONTHS, team_ids: Sequence[str] | None = None
+) -> pd.DataFrame:
     """Gini of leads per eligible rep, per team and month, for the ``months`` months up to the scope's end.
 
     Columns: month (first day), team_id, team, reps, leads, gini. Eligibility per month as in
     :func:`rep_fairness` (current team membership, hired by the month's end, plus anyone who got a
     lead for the team that month). The Gini is computed in SQL with the rank formula of :func:`gini`.
+    ``team_ids``: only these teams' rows (the page charts the five most uneven teams), the same rows
+    as in the whole trend — which roles receive leads is still read from every team of the scope.
     """
     end = scope.end
     first = _add_months(end.replace(day=1), -(months - 1))
     lead_where, lp = scope_filter(scope, alias="l")
     rep_where, rp = scope_filter(scope, alias="r")
-    sql = sa.text(_TREND_SQL.format(lead_where=lead_where, rep_where=rep_where))  # noqa: S608 - our own fragments
-    binds = {"first": first, "end": end, **month_and_edge_binds(first, end, "lm"), **lp, **rp}
+    only_c, only_r, op = "", "", {}
+    if team_ids is not None:
+        names = [f"trend_team_{i}" for i in range(len(team_ids))]
+        listed = ", ".join(f":{n}" for n in names)
+        only_c, only_r = (f"AND team_id IN ({listed})", f"AND r.team_id IN ({listed})") if names else ("AND 1 = 0",) * 2
+        op = dict(zip(names, team_ids))
+    sql = sa.text(  # noqa: S608 - our own fragments; every value is bound
+        _TREND_SQL.format(lead_where=lead_where, rep_where=rep_where, only_c=only_c, only_r=only_r)
+    )
+    binds = {"first": first, "end": end, **month_and_edge_binds(first, end, "lm"), **lp, **rp, **op}
     out = _fetch(engine, sql, binds)
     cols = ["month", "team_id", "team", "reps", "leads", "gini"]
     if out.empty:

@@ -202,6 +202,20 @@ def test_the_trend_gives_a_gini_per_team_and_month(leads_engine):
     assert set(tr["month"]) >= {date(2025, 6, 1), date(2026, 1, 1)}
 
 
+def test_the_trend_of_a_few_teams_is_their_rows_of_the_whole_trend(leads_engine, demo_engine):
+    """The page reads the trend of the five most uneven teams only: the same rows as the whole trend's for
+    those teams (eligible roles still from every team), whatever teams are asked, none or unknown ones."""
+    for engine, scope in ((leads_engine, JAN), (demo_engine, Scope.current(date(2026, 11, 24), "quarter"))):
+        whole = fairness.fairness_trend(engine, scope)
+        top = fairness.most_uneven(fairness.team_fairness(engine, scope))
+        assert len(top) == min(fairness.TREND_TEAMS, whole["team_id"].nunique())
+        for ids in (top, top[-2:], (top[0], "no such team")):
+            expected = whole[whole["team_id"].isin(ids)].reset_index(drop=True)
+            got = fairness.fairness_trend(engine, scope, fairness.TREND_MONTHS, ids)
+            pd.testing.assert_frame_equal(got, expected, check_exact=True)
+        assert fairness.fairness_trend(engine, scope, fairness.TREND_MONTHS, ()).empty
+
+
 def test_the_demo_lopsided_team_shows_with_its_two_favourite_reps(demo_engine):
     """T05 Seattle Mid-Market: highest Gini this quarter, and two reps flagged with too many leads."""
     scope = Scope.current(date(2026, 11, 24), "quarter")
