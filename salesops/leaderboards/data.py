@@ -7,10 +7,12 @@ ranking then never touches the database again.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
+import pyarrow.compute as pc
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
@@ -92,17 +94,28 @@ def load_board_data(
         **params,
         **rep_params,
     }
-    with engine.connect() as conn:
-        ranges = [(scope.start, scope.end), (prev.start, prev.end)]
-        days, day_binds = ranges_day_rows(ranges, prefix="st")
-        act_days, act_binds = ranges_day_rows(ranges, prefix="sa", source="activities")
-        res = conn.execute(sa.text(stats_sql(where, rep_where, days, act_days)), {**binds, **day_binds, **act_binds})
-        stats = _frame(res)
+    ranges = [(scope.start, scope.end), (prev.start, prev.end)]
+    days, day_binds = ranges_day_rows(ranges, prefix="st", signed=True)
+    act_days, act_binds = ranges_day_rows(ranges, prefix="sa", source="activities", signed=True)
+
+    def read_trend() -> tuple[pd.DataFrame, tuple[str, ...]]:
+        with engine.connect() as conn:
+            return trend_frame(conn, query_scope, periods, parts, where, params, rep_where, rep_params)
+
+    # The two statements are independent: the trend runs on a second connection while the sums
+    # are read and summed per rep and team here (the database works without holding Python's lock).
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="salesops-board") as pool:
+        trend_job = pool.submit(read_trend)
+        with engine.connect() as conn:
+            res = conn.execute(
+                sa.text(stats_sql(where, rep_where, days, act_days)), {**binds, **day_binds, **act_binds}
+            )
+            stats = _frame(res)
         for col in SUMS:
             for sfx in ("_c", "_p"):
                 stats[f"{col}{sfx}"] = stats[f"{col}{sfx}"].astype(float)
-        trend, labels = trend_frame(conn, query_scope, periods, parts, where, params, rep_where, rep_params)
-    rep_rows, team_rows = board_rows(stats, scope)
+        rep_rows, team_rows = board_rows(stats, scope)
+        trend, labels = trend_job.result()
     return BoardData(
         scope=scope,
         stats=stats,
@@ -160,6 +173,17 @@ _BOTH_SUMS = [f"{c}{s}" for c in SUMS for s in ("_c", "_p")]
 _REP_ATTRS = ["name", "role", "hire_date", "ramp_months", "home_team", "home_team_name"]
 
 
+def _positions(values: pd.Series, keys: pd.Series) -> np.ndarray:
+    """The position of each of ``values`` in ``keys`` (unique), -1 where absent or missing: pandas'
+    get_indexer, hashed by Arrow when both are Arrow strings (DuckDB's results; pandas compares
+    those as Python objects, tens of milliseconds at tens of thousands of reps)."""
+    va, ka = getattr(values.array, "_pa_array", None), getattr(keys.array, "_pa_array", None)
+    if va is not None and ka is not None and not keys.hasnans:
+        found = pc.index_in(va, value_set=ka.combine_chunks())  # null where absent or missing
+        return pc.fill_null(found, -1).to_numpy().astype(np.int64)
+    return pd.Index(keys).get_indexer(values)
+
+
 def _per_rep(stats: pd.DataFrame, sums: np.ndarray) -> pd.DataFrame:
     """Sum the (rep, team-at-the-time) rows into one row per rep (attributes: first non-null)."""
     if stats["rep_id"].isna().any() or not stats["rep_id"].is_monotonic_increasing:
@@ -169,7 +193,8 @@ def _per_rep(stats: pd.DataFrame, sums: np.ndarray) -> pd.DataFrame:
     # rows holds a fraction (quota sits on the current team's row), so this sum is exact.
     codes = pd.factorize(stats["rep_id"])[0]
     starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
-    summed = np.add.reduceat(sums, starts, axis=0)
+    # most reps have one row: their sums are that row's (a block of one sums to itself)
+    summed = sums if len(starts) == len(sums) else np.add.reduceat(sums, starts, axis=0)
     # Built column by column from the first row of each block (a frame of column selections and a
     # concat cost more than the sums at thousands of reps).
     out = pd.DataFrame(
@@ -214,11 +239,11 @@ def board_rows(stats: pd.DataFrame, scope: Scope) -> tuple[pd.DataFrame, pd.Data
     teams["reps"] = np.bincount(tcodes[active], minlength=len(first)).astype(int)
     # Flag baseline: the other reps' deals in the rep's current team (team at the time of each
     # deal); the rest of the board when that team has none. It does not depend on the confidence.
-    home = pd.Index(teams["team_id"]).get_indexer(reps["team_id"])
+    home = _positions(reps["team_id"], teams["team_id"])
     team_won = np.append(team_sums[:, at["won_count_c"]], 0.0)[home]  # home -1 (no rows): 0
     team_closed = team_won + np.append(team_sums[:, at["lost_count_c"]], 0.0)[home]
     own = (stats["team_id"] == stats["home_team"]).to_numpy(dtype=bool)
-    rcodes = pd.Index(reps["rep_id"]).get_indexer(stats["rep_id"])
+    rcodes = _positions(stats["rep_id"], reps["rep_id"])
     own_won = np.bincount(rcodes[own], weights=sums[own, at["won_count_c"]], minlength=len(reps))
     own_lost = np.bincount(rcodes[own], weights=sums[own, at["lost_count_c"]], minlength=len(reps))
     won_rest = team_won - own_won
@@ -243,22 +268,26 @@ def trend_cube(trend: pd.DataFrame, key: str, keys: pd.Series, n_periods: int) -
     if not len(trend) or not n:
         return np.full((n, n_periods, len(SUMS)), np.nan)
     cols = [c for c in SUMS if c in trend.columns]
-    codes, uniques = pd.factorize(trend[key])
-    pos = np.append(pd.Index(keys).get_indexer(uniques), -1)[codes]  # code -1 (no team) -> -1
+    pos = _positions(trend[key], keys)  # no team -> -1
     ok = pos >= 0
     flat = pos[ok] * n_periods + trend["idx"].to_numpy(dtype=np.int64)[ok]
     values = trend[cols].to_numpy(dtype=float)[ok]
     filled = np.zeros((n * n_periods, len(SUMS)))  # sums not asked for stay 0
     present = np.zeros(n * n_periods, dtype=bool)
+    at = [SUMS.index(c) for c in cols]
     if key == "team_id":  # many reps per team: pandas sums them in row (rep) order, as before
         summed = pd.DataFrame(values).groupby(flat, sort=False).sum()
         cells = summed.index.to_numpy()
         present[cells] = True
-        for j, c in enumerate(cols):
-            filled[cells, SUMS.index(c)] = summed[j].to_numpy()
+        for j, c in enumerate(at):
+            filled[cells, c] = summed[j].to_numpy()
+    elif len(flat) < 2 or bool((flat[1:] > flat[:-1]).all()):
+        # one row per cell (a rep in one team in the period): the cell is that row (0 + v, as summed)
+        present[flat] = True
+        filled[flat[:, None], np.asarray(at)[None, :]] = values + 0.0
     else:  # a rep's few rows hold integers and one fraction per cell: any order is exact
         present = np.bincount(flat, minlength=n * n_periods) > 0
-        for j, c in enumerate(cols):
-            filled[:, SUMS.index(c)] = np.bincount(flat, weights=values[:, j], minlength=n * n_periods)
+        for j, c in enumerate(at):
+            filled[:, c] = np.bincount(flat, weights=values[:, j], minlength=n * n_periods)
     filled[~present] = np.nan
     return filled.reshape(n, n_periods, len(SUMS))

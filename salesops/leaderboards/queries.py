@@ -18,7 +18,7 @@ from salesops.leaderboards.metrics import SUMS, TREND_PERIODS, check_metric
 from salesops.scope import Scope, period_label, period_start, shift
 from salesops.store.dialect import DOUBLE, unnest_series
 from salesops.store.engine import result_frame as _frame
-from salesops.store.period_tables import rep_day_rows
+from salesops.store.period_tables import COUNTS, rep_day_rows
 from salesops.store.sql import (
     PERIOD_STEP,
     WON_KINDS,
@@ -88,7 +88,8 @@ _DEAL_ROLLED = tuple(_DEAL_SUMS.values())
 def stats_sql(where: str, rep_where: str, days: str, act_days: str) -> str:
     """The board's sums per (rep, team at the time) for the current (``_c``) and previous (``_p``)
     range; ``days`` / ``act_days`` are :func:`salesops.store.period_tables.ranges_day_rows` of the
-    deals / activities over the two ranges (0 the current, 1 the previous)."""
+    deals / activities over the two ranges (0 the current, 1 the previous), signed: a (rep, team)
+    has a range's rows where its signed count there is above 0."""
     both = ("_c", "_p")
     deal = {}
     acts = {}
@@ -112,19 +113,21 @@ def stats_sql(where: str, rep_where: str, days: str, act_days: str) -> str:
         WITH ev AS (
             SELECT rep_id, team_id, {_select(deal, both)}
             FROM (
-                SELECT rng, rep_id, team_id, {", ".join(f"SUM({c}) AS {c}" for c in _DEAL_ROLLED)}
+                SELECT rng, rep_id, team_id, {", ".join(f"SUM(sgn * {c}) AS {c}" for c in _DEAL_ROLLED)}
                 FROM {days} d
                 WHERE 1 = 1 {where}
                 GROUP BY rng, rep_id, team_id
+                HAVING SUM(sgn * ({COUNTS["deals"]})) > 0
             ) d
             GROUP BY rep_id, team_id
             UNION ALL
             SELECT rep_id, team_id, {_select(acts, both)}
             FROM (
-                SELECT rng, rep_id, team_id, SUM(activities) AS activities
+                SELECT rng, rep_id, team_id, SUM(sgn * activities) AS activities
                 FROM {act_days} a
                 WHERE 1 = 1 {where}
                 GROUP BY rng, rep_id, team_id
+                HAVING SUM(sgn * activities) > 0
             ) a
             GROUP BY rep_id, team_id
             UNION ALL

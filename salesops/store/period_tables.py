@@ -230,6 +230,47 @@ def months_and_edge_days(start: date, end: date) -> tuple[tuple[date, date] | No
     return (first, last_month), edges
 
 
+def _month_end(day: date) -> date:
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+
+
+def months_and_signed_days(start: date, end: date) -> tuple[tuple[date, date] | None, list[tuple[int, date, date]]]:
+    """Like :func:`months_and_edge_days`, but a partial month at an edge is read whole from the
+    month table, less the days outside [start, end] (sign -1), where those are fewer than the days
+    inside (sign +1): a range to yesterday reads its last month whole less the days still to come
+    (usually none). Returns the whole months (first month's first day, last one's) or None, and
+    (sign, first day, last day) day ranges: per rep and team, month rows plus the signed days' sums
+    are the sums of the days [start, end]."""
+    first, last = start.replace(day=1), end.replace(day=1)
+    months: list[date] = []
+    days: list[tuple[int, date, date]] = []
+    if first == last:  # one month, possibly cut at both ends
+        inside = (end - start).days + 1
+        if _month_end(end).day - inside < inside:
+            months = [first]
+            if start > first:
+                days.append((-1, first, start - timedelta(days=1)))
+            if end < _month_end(end):
+                days.append((-1, end + timedelta(days=1), _month_end(end)))
+        else:
+            days.append((1, start, end))
+        return ((months[0], months[0]) if months else None), days
+    lo, hi = first, last  # months read whole, if any
+    if start > first:  # the first month is cut: its days inside, or the month less those before
+        if start.day - 1 < (_month_end(start) - start).days + 1:
+            days.append((-1, first, start - timedelta(days=1)))
+        else:
+            days.append((1, start, _month_end(start)))
+            lo = _month_end(start) + timedelta(days=1)
+    if end < _month_end(end):  # the last month is cut
+        if (_month_end(end) - end).days < end.day:
+            days.append((-1, end + timedelta(days=1), _month_end(end)))
+        else:
+            days.append((1, last, end))
+            hi = (last - timedelta(days=1)).replace(day=1)
+    return ((lo, hi) if lo <= hi else None), days
+
+
 def _minus(hull: tuple[date, date], ranges: list[tuple[date, date]]) -> list[tuple[date, date]]:
     """The day ranges of ``hull`` that fall in none of ``ranges`` (in day order)."""
     gaps, at = [], hull[0]
@@ -242,23 +283,29 @@ def _minus(hull: tuple[date, date], ranges: list[tuple[date, date]]) -> list[tup
     return gaps
 
 
-def ranges_day_rows(ranges: list[tuple[date, date]], prefix: str = "rr", source: str = "deals") -> tuple[str, dict]:
+def ranges_day_rows(
+    ranges: list[tuple[date, date]], prefix: str = "rr", source: str = "deals", signed: bool = False
+) -> tuple[str, dict]:
     """``rep_days`` rows of the days from the first range's start to the last one's end, each
     tagged ``rng``: the number of the range it falls in (a day in two ranges comes once per range),
     -1 for the days in none (their rows carry no sum into any range, but they are rows of the
     span). Each part reads its whole months from ``rep_months`` and its edge days from ``rep_days``
     (:func:`rep_day_rows`): per range and per rep, team the same integer sums as ``rep_days`` rows
-    of the span split by date, over a fraction of the rows."""
+    of the span split by date, over a fraction of the rows. ``signed``: :func:`rep_day_rows`'
+    signed rows (a ``sgn`` column after ``rng``)."""
     hull = (min(lo for lo, _ in ranges), max(hi for _, hi in ranges))
     tagged = [*enumerate(ranges), *((-1, gap) for gap in _minus(hull, ranges))]
     parts, binds = [], {}
     for j, (tag, (lo, hi)) in enumerate(tagged):
-        rows, more = rep_day_rows(lo, hi, "month", prefix=f"{prefix}{j}", source=source)
+        rows, more = rep_day_rows(lo, hi, "month", prefix=f"{prefix}{j}", source=source, signed=signed)
         parts.append(f"SELECT {tag} AS rng, x.* FROM {rows} x")  # noqa: S608 - our fragments
         binds.update(more)
     return "(" + " UNION ALL ".join(parts) + ")", binds
 
 
+#: Per rollup, a sum that is 1 or more on every day row (a row counts a deal won, lost or created,
+#: or an activity): a rep and team has rows in a window when its signed sum there is above 0.
+COUNTS = {"deals": "won_count + lost_count + created_count", "activities": "activities"}
 #: The day and month tables of each rollup, and their sums.
 ROLLUPS = {
     "deals": ("rep_days", "rep_months", DAY_SUMS),
@@ -266,7 +313,9 @@ ROLLUPS = {
 }
 
 
-def rep_day_rows(start: date, end: date, grain: str, prefix: str = "rd", source: str = "deals") -> tuple[str, dict]:
+def rep_day_rows(
+    start: date, end: date, grain: str, prefix: str = "rd", source: str = "deals", signed: bool = False
+) -> tuple[str, dict]:
     """``rep_days`` rows (``rep_activity_days`` for ``source="activities"``) of the days [start, end]
     for sums per ``grain`` period (or over the whole window): an SQL relation with the day table's
     columns (day, rep_id, team_id and the sums) and its binds.
@@ -276,20 +325,33 @@ def rep_day_rows(start: date, end: date, grain: str, prefix: str = "rd", source:
     first day, so it falls in the same period) and only the days at the window's edges from the day
     table: the sums per period are the same integers. Weeks straddle months, so a weekly grain
     reads the day table alone.
+
+    ``signed``: a leading ``sgn`` column (1, or -1 for a row to take away), and a month cut at an
+    edge is read whole less its days outside the window when those are fewer
+    (:func:`months_and_signed_days`): sums are then ``SUM(sgn * column)``, and a rep and team
+    has a row of the window when ``SUM(sgn * count) > 0`` (each day row counts one deal or
+    activity or more: :data:`COUNTS`).
     """
     day_table, month_table, sums = ROLLUPS[source]
     cols = ", ".join(sums)
-    months, edges = (None, [(start, end)]) if grain == "week" else months_and_edge_days(start, end)
+    if grain == "week":
+        months, days = None, [(1, start, end)]
+    elif signed:
+        months, days = months_and_signed_days(start, end)
+    else:
+        whole, edges = months_and_edge_days(start, end)
+        months, days = whole, [(1, lo, hi) for lo, hi in edges]
+    sgn = (lambda n: f"{n} AS sgn, ") if signed else (lambda n: "")
     parts, binds = [], {}
     if months is not None:
         parts.append(
-            f"SELECT month AS day, rep_id, team_id, {cols} FROM {month_table} "  # noqa: S608 - our names
+            f"SELECT {sgn(1)}month AS day, rep_id, team_id, {cols} FROM {month_table} "  # noqa: S608 - our names
             f"WHERE month BETWEEN :{prefix}_m0 AND :{prefix}_m1"
         )
         binds[f"{prefix}_m0"], binds[f"{prefix}_m1"] = months
-    for i, (lo, hi) in enumerate(edges):
+    for i, (sign, lo, hi) in enumerate(days):
         parts.append(
-            f"SELECT day, rep_id, team_id, {cols} FROM {day_table} "  # noqa: S608 - our names
+            f"SELECT {sgn(sign)}day, rep_id, team_id, {cols} FROM {day_table} "  # noqa: S608 - our names
             f"WHERE day BETWEEN :{prefix}_{i}a AND :{prefix}_{i}b"
         )
         binds[f"{prefix}_{i}a"], binds[f"{prefix}_{i}b"] = lo, hi

@@ -582,16 +582,21 @@ def test_rep_day_rows_sum_per_period_as_rep_days(demo_engine, start, end, grain)
         ([(date(2026, 1, 1), date(2026, 3, 31)), (date(2026, 2, 1), date(2026, 4, 30))], {0, 1}),  # overlapping
     ],
 )
-def test_ranges_day_rows_tag_each_range_and_the_days_between(demo_engine, ranges, tags):
+@pytest.mark.parametrize("signed", [False, True])
+def test_ranges_day_rows_tag_each_range_and_the_days_between(demo_engine, ranges, tags, signed):
     """Per range, rep and team the tagged rows sum as rep_days over the range's days; the days in no
-    range of the span come tagged -1, with the same rows per rep and team as rep_days there."""
-    days, binds = period_tables.ranges_day_rows(ranges)
-    sums = ", ".join(f"SUM({c}) AS {c}" for c in DAY_SUMS)
+    range of the span come tagged -1, with the same rows per rep and team as rep_days there (signed:
+    the rows whose signed count is above 0)."""
+    days, binds = period_tables.ranges_day_rows(ranges, signed=signed)
+    sgn = "sgn * " if signed else ""
+    signed_sums = ", ".join(f"SUM({sgn}{c}) AS {c}" for c in DAY_SUMS)
+    having = f"HAVING SUM(sgn * ({period_tables.COUNTS['deals']})) > 0" if signed else ""
     got = store.read_frame(
         demo_engine,
-        sa.text(f"SELECT rng, rep_id, team_id, {sums} FROM {days} x GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"),
+        sa.text(f"SELECT rng, rep_id, team_id, {signed_sums} FROM {days} x GROUP BY 1, 2, 3 {having} ORDER BY 1, 2, 3"),
         binds,
     )
+    sums = ", ".join(f"SUM({c}) AS {c}" for c in DAY_SUMS)
     cases = " ".join(f"WHEN day BETWEEN :s{i} AND :e{i} THEN {i}" for i in range(len(ranges)))
     expect = "UNION ALL".join(
         f" SELECT {i} AS rng, * FROM rep_days WHERE day BETWEEN :s{i} AND :e{i} " for i in range(len(ranges))
@@ -611,6 +616,87 @@ def test_ranges_day_rows_tag_each_range_and_the_days_between(demo_engine, ranges
         },
     )
     assert set(want["rng"]) == tags
+    pd.testing.assert_frame_equal(got, want)
+
+
+def test_signed_days_read_a_cut_month_whole_less_the_fewer_days_outside():
+    """By hand: a month cut at an edge is read as the month less the days outside the range when
+    those are fewer than the days inside; else as the days inside."""
+    split = period_tables.months_and_signed_days
+    d = date
+    # quarter to date: October whole, November less the days still to come
+    assert split(d(2026, 10, 1), d(2026, 11, 24)) == (
+        (d(2026, 10, 1), d(2026, 11, 1)),
+        [(-1, d(2026, 11, 25), d(2026, 11, 30))],
+    )
+    assert split(d(2026, 3, 1), d(2026, 3, 10)) == (None, [(1, d(2026, 3, 1), d(2026, 3, 10))])
+    assert split(d(2026, 3, 3), d(2026, 3, 29)) == (
+        (d(2026, 3, 1), d(2026, 3, 1)),
+        [(-1, d(2026, 3, 1), d(2026, 3, 2)), (-1, d(2026, 3, 30), d(2026, 3, 31))],
+    )
+    assert split(d(2026, 2, 20), d(2026, 4, 5)) == (
+        (d(2026, 3, 1), d(2026, 3, 1)),
+        [(1, d(2026, 2, 20), d(2026, 2, 28)), (1, d(2026, 4, 1), d(2026, 4, 5))],
+    )
+    assert split(d(2026, 4, 1), d(2026, 6, 30)) == ((d(2026, 4, 1), d(2026, 6, 1)), [])
+
+
+def test_signed_days_count_every_day_of_the_range_once():
+    """Over many ranges, the months read whole plus the signed day ranges count each day of the
+    range once and no other day."""
+    split = period_tables.months_and_signed_days
+    start = date(2024, 1, 1)
+    for offset in range(0, 800, 7):
+        for length in (0, 1, 5, 12, 20, 27, 29, 30, 31, 45, 61, 95, 370):
+            lo = start + pd.Timedelta(days=offset).to_pytimedelta()
+            hi = lo + pd.Timedelta(days=length).to_pytimedelta()
+            months, days = split(lo, hi)
+            count: dict = {}
+            if months is not None:
+                for day in pd.date_range(months[0], pd.Timestamp(months[1]) + pd.offsets.MonthEnd(0)).date:
+                    count[day] = count.get(day, 0) + 1
+            for sign, a, b in days:
+                assert a <= b
+                for day in pd.date_range(a, b).date:
+                    count[day] = count.get(day, 0) + sign
+            assert {k for k, v in count.items() if v} == set(pd.date_range(lo, hi).date), (lo, hi)
+            assert all(v in (0, 1) for v in count.values()), (lo, hi)
+
+
+@pytest.mark.parametrize("source", ["deals", "activities"])
+@pytest.mark.parametrize(
+    ("start", "end", "grain"),
+    [
+        (date(2025, 1, 1), date(2026, 11, 24), "quarter"),
+        (date(2026, 7, 1), date(2026, 8, 24), "quarter"),
+        (date(2026, 3, 3), date(2026, 3, 29), "month"),
+        (date(2024, 1, 1), date(2026, 6, 27), "year"),
+        (date(2026, 10, 5), date(2026, 11, 24), "week"),
+    ],
+)
+def test_signed_rep_day_rows_sum_per_period_as_the_day_table(demo_engine, source, start, end, grain):
+    """Signed rows summed per rep, team and period equal the day table over the same days, and the
+    (rep, team, period) with a signed count above 0 are those with day rows there."""
+    day_table, _, sums = period_tables.ROLLUPS[source]
+    days, binds = period_tables.rep_day_rows(start, end, grain, source=source, signed=True)
+    per = f"CAST(date_trunc('{grain}', day) AS DATE)"
+    got = store.read_frame(
+        demo_engine,
+        sa.text(
+            f"SELECT rep_id, team_id, {per} AS p, {', '.join(f'SUM(sgn * {c}) AS {c}' for c in sums)} "
+            f"FROM {days} x GROUP BY 1, 2, 3 HAVING SUM(sgn * ({period_tables.COUNTS[source]})) > 0 ORDER BY 1, 2, 3"
+        ),
+        binds,
+    )
+    want = store.read_frame(
+        demo_engine,
+        sa.text(
+            f"SELECT rep_id, team_id, {per} AS p, {', '.join(f'SUM({c}) AS {c}' for c in sums)} "
+            f"FROM {day_table} WHERE day BETWEEN :a AND :b GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"
+        ),
+        {"a": start, "b": end},
+    )
+    assert len(want) > 0
     pd.testing.assert_frame_equal(got, want)
 
 
