@@ -22,6 +22,7 @@ Method and the figures' definitions: docs/FORECASTS.md ("The outlook").
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date
 
 import numpy as np
@@ -82,17 +83,51 @@ def series_keys(cells: pd.DataFrame, by: str, teams: pd.DataFrame) -> pd.Series:
     return cells["team_id"].map(region).fillna("(no region)").astype(str)
 
 
-def aggregate(sim: Simulation, by: str, teams: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
-    """Per series of ``by``: won, pipeline, runrate, open_deals (frame) and summed draws (series × sims)."""
+#: Series whose summed draws are held at a time (SERIES_BLOCK × sims floats, 32 MB at 2,000 sims),
+#: and cells read at a time to make them: at 40,000 reps the rep level's whole series × sims array
+#: was 640 MB, and calibrating and taking percentiles of it made three more (issue #21).
+SERIES_BLOCK = 2000
+CELL_CHUNK = 2000
+
+
+def series_sums(sim: Simulation, by: str, teams: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
+    """Per series of ``by`` (sorted): won, pipeline, runrate, open_deals; and each cell's series row."""
     keys = series_keys(sim.cells, by, teams)
     names = sorted(keys.unique())
     codes = pd.Index(names).get_indexer(keys)
-    draws = np.zeros((len(names), sim.draws.shape[1]))
-    np.add.at(draws, codes, sim.draws)
     sums = (
         sim.cells.assign(series=keys.to_numpy()).groupby("series")[["won", "pipeline", "runrate", "open_deals"]].sum()
     )
-    return sums.reindex(names).reset_index(), draws
+    return sums.reindex(names).reset_index(), codes
+
+
+def draw_blocks(sim: Simulation, codes: np.ndarray, n: int) -> Iterator[tuple[int, int, np.ndarray]]:
+    """(first, last + 1, draws) of the series :data:`SERIES_BLOCK` at a time: each series' draws are
+    the sum of its cells' draws in cell order (``np.add.at`` adds row by row, so a block holds exactly
+    the rows of the whole sum), read :data:`CELL_CHUNK` cells at a time (no copy of every cell)."""
+    sims = sim.draws.shape[1]
+    for lo in range(0, n, SERIES_BLOCK):
+        hi = min(n, lo + SERIES_BLOCK)
+        block = np.zeros((hi - lo, sims))
+        for first in range(0, len(codes), CELL_CHUNK):
+            part = codes[first : first + CELL_CHUNK]
+            mine = (part >= lo) & (part < hi)
+            if mine.all():
+                np.add.at(block, part - lo, sim.draws[first : first + CELL_CHUNK])
+            elif mine.any():
+                np.add.at(block, part[mine] - lo, sim.draws[first : first + CELL_CHUNK][mine])
+        yield lo, hi, block
+
+
+def aggregate(sim: Simulation, by: str, teams: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
+    """Per series of ``by``: won, pipeline, runrate, open_deals (frame) and summed draws (series × sims).
+
+    The whole array at once (tests; the outlook and its backtest read :func:`draw_blocks`)."""
+    sums, codes = series_sums(sim, by, teams)
+    draws = np.zeros((len(sums), sim.draws.shape[1]))
+    for lo, hi, block in draw_blocks(sim, codes, len(sums)):
+        draws[lo:hi] = block
+    return sums, draws
 
 
 def _quotas(engine: Engine, by: str, start: date, end: date) -> dict[str, int]:
@@ -152,12 +187,20 @@ def chance_label(p: float | None) -> str:
 
 def summarise(engine: Engine, sim: Simulation, by: str, scale: float, teams: pd.DataFrame) -> pd.DataFrame:
     """The :data:`COLUMNS` rows of one simulation at level ``by`` with calibration factor ``scale``."""
-    sums, draws = aggregate(sim, by, teams)
+    sums, codes = series_sums(sim, by, teams)
     names = sums["series"].tolist()
-    cal = draws if sim.closed else calibrated(draws, sums["won"].to_numpy(dtype=float), scale)
-    pct = np.percentile(cal, [10, 50, 90, 50, 30, 10], axis=1) if len(names) else np.zeros((6, 0))
+    won = sums["won"].to_numpy(dtype=float)
     quotas = _quotas(engine, by, sim.start, sim.end)
     quota = [quotas.get(n) for n in names]
+    pct = np.zeros((6, len(names)))
+    chances: list[float | None] = [None] * len(names)
+    for lo, hi, block in draw_blocks(sim, codes, len(names)):  # row by row, so blocks give the whole's values
+        cal = block if sim.closed else calibrated(block, won[lo:hi], scale)
+        pct[:, lo:hi] = np.percentile(cal, [10, 50, 90, 50, 30, 10], axis=1)
+        for i in range(lo, hi):
+            q = quota[i]
+            if q is not None:
+                chances[i] = chance(cal[i - lo], q, float(won[i]), sim.closed)
     frame = pd.DataFrame(
         {
             "period": label_of(sim.kind, sim.start),
@@ -174,10 +217,7 @@ def summarise(engine: Engine, sim: Simulation, by: str, scale: float, teams: pd.
             "p50_cents": np.round(pct[1]).astype("int64"),
             "p90_cents": np.round(pct[2]).astype("int64"),
             "quota_cents": pd.array(quota, dtype="Int64"),
-            "chance_of_quota": [
-                None if q is None else chance(cal[i], q, float(sums["won"].iloc[i]), sim.closed)
-                for i, q in enumerate(quota)
-            ],
+            "chance_of_quota": chances,
             "target_50_cents": np.round(pct[3]).astype("int64"),
             "target_70_cents": np.round(pct[4]).astype("int64"),
             "target_90_cents": np.round(pct[5]).astype("int64"),
@@ -202,9 +242,25 @@ def outlook(
     ``scale``: the calibration factor of the P10–P90 range; by default the backtest's
     (:func:`salesops.forecasts.calibrate.calibration_for`). Columns: :data:`COLUMNS`.
     """
+    return outlooks(engine, period, (by,), as_of, scale=scale, seed=seed, hist=hist)[by]
+
+
+def outlooks(
+    engine: Engine,
+    period: str,
+    levels: tuple[str, ...],
+    as_of: date | None = None,
+    *,
+    scale: float | None = None,
+    seed: int = 0,
+    hist: History | None = None,
+) -> dict[str, pd.DataFrame]:
+    """:func:`outlook` of ``period`` at each of ``levels`` from ONE simulation (each level's rows are
+    exactly what :func:`outlook` gives for it alone: the simulation does not depend on the level)."""
     from salesops.forecasts.calibrate import calibration_for
 
-    check_outlook_by(by)
+    for by in levels:
+        check_outlook_by(by)
     kind, start, end = parse_period(period)
     as_of = as_of or date.today()
     if as_of < start - pd.Timedelta(days=366).to_pytimedelta():
@@ -214,5 +270,9 @@ def outlook(
         )
     hist = hist or History(engine)
     sim = simulate(hist, kind, start, end, as_of, seed=seed)
-    factor = scale if scale is not None else calibration_for(engine, kind, by, as_of, hist=hist)
-    return summarise(engine, sim, by, factor, _teams(engine))
+    teams = _teams(engine)
+    out = {}
+    for by in levels:
+        factor = scale if scale is not None else calibration_for(engine, kind, by, as_of, hist=hist)
+        out[by] = summarise(engine, sim, by, factor, teams)
+    return out

@@ -50,7 +50,7 @@ def backtest_points(
     hist: History, kind: str, as_of: date, periods: int | None = None, levels: tuple[str, ...] = LEVELS
 ) -> pd.DataFrame:
     """The backtest rows (:data:`POINT_COLUMNS`) of the periods that had ended by ``as_of``."""
-    from salesops.forecasts.outlook import _teams, aggregate
+    from salesops.forecasts.outlook import _teams, draw_blocks, series_sums
 
     teams = _teams(hist.engine)
     current = period_start(as_of, kind)
@@ -63,10 +63,13 @@ def backtest_points(
             if sim.model.rows == 0:  # nothing to learn from yet: not a fair test of the method
                 continue
             for by in levels:
-                sums, draws = aggregate(sim, by, teams)
+                sums, codes = series_sums(sim, by, teams)
                 if len(sums) == 0:
                     continue
-                pct = np.percentile(draws, [10, 50, 90], axis=1)
+                pct, mean = np.zeros((3, len(sums))), np.zeros(len(sums))
+                for lo, hi, block in draw_blocks(sim, codes, len(sums)):  # row by row: blocks give the whole's values
+                    pct[:, lo:hi] = np.percentile(block, [10, 50, 90], axis=1)
+                    mean[lo:hi] = block.mean(axis=1)
                 rows.append(
                     pd.DataFrame(
                         {
@@ -76,7 +79,7 @@ def backtest_points(
                             "by": by,
                             "series": sums["series"],
                             "won": sums["won"].to_numpy(dtype=float),
-                            "mean": draws.mean(axis=1),
+                            "mean": mean,
                             "p10": pct[0],
                             "p50": pct[1],
                             "p90": pct[2],

@@ -130,3 +130,13 @@ def test_slicing_the_open_deals_draws_exactly_the_same(org, monkeypatch):  # noq
     assert whole.cells["open_deals"].sum() > 7 and len(whole.runrate.cells) > 1
     assert (whole.draws == sliced.draws).all()
     pd.testing.assert_frame_equal(whole.cells, sliced.cells)
+
+
+def test_series_summed_a_block_at_a_time_give_the_recorded_outlooks(org, monkeypatch):  # noqa: F811 - the fixture imported above
+    """Series summed 2 at a time from cells read 3 at a time (the rep level in several blocks, the
+    company from several cell chunks): every outlook and backtest still matches the recorded one."""
+    from salesops.forecasts import outlook as outlook_mod
+
+    monkeypatch.setattr(outlook_mod, "SERIES_BLOCK", 2)
+    monkeypatch.setattr(outlook_mod, "CELL_CHUNK", 3)
+    _check("org", org)
