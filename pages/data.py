@@ -1,7 +1,6 @@
 """Data: import a CRM export (upload, column mapping, validation report, confirm) and the import log."""
 
 import hashlib
-import threading
 
 import pandas as pd
 import streamlit as st
@@ -9,7 +8,7 @@ import streamlit as st
 from pages.ui import loaders, shell, widgets
 from salesops import audit, config, health, ingest
 from salesops import format as fmt
-from salesops.forecasts import choice, outlook_cache
+from salesops.forecasts import apart, outlook_cache
 from salesops.ingest.presets import PRESET_NAMES
 from salesops.ingest.spec import SPECS, TABLES, BadImportOption
 
@@ -29,9 +28,10 @@ st.caption(
 
 
 def _compute_ahead(engine, table: str, today) -> None:
-    """(Background thread) the new data's outlooks, then each series' model choice (minutes)."""
-    outlook_cache.warm_after_import(engine, table, today)
-    choice.warm_after_import(engine, table, today)
+    """The new data's outlooks, then each series' model choice (minutes), computed in a child process
+    (salesops.forecasts.apart: never in the app's, whose memory they would outgrow at scale)."""
+    if table in outlook_cache.OUTLOOK_TABLES and config.warmup_enabled():
+        apart.start(engine, today, ("quarter", "month"), choice=config.model_choice_ahead())
 
 
 def show_report(report: ingest.ImportReport) -> None:
@@ -221,9 +221,9 @@ def importer() -> None:
             + (f" Created reps: {e(', '.join(done.created_reps))}." if done.created_reps else "")
             + (f" Created teams: {e(', '.join(done.created_teams))}." if done.created_teams else "")
         )
-        # The forecast outlooks of the new data, then each series' model choice, computed ahead in the
-        # background (SALESOPS_WARMUP, SALESOPS_MODEL_CHOICE), so the Forecasts page only reads them.
-        threading.Thread(target=_compute_ahead, args=(engine, done.table, widgets.today()), daemon=True).start()
+        # The forecast outlooks of the new data, then each series' model choice, computed ahead in a
+        # child process (SALESOPS_WARMUP, SALESOPS_MODEL_CHOICE), so the Forecasts page only reads them.
+        _compute_ahead(engine, done.table, widgets.today())
         st.session_state["data_upload_generation"] = generation + 1
         st.rerun()  # so "data as of" and every cached figure follow the import at once
 

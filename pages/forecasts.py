@@ -6,12 +6,12 @@ import streamlit as st
 from pages.ui import loaders, shell, tables, widgets
 from salesops import access
 from salesops import format as fmt
-from salesops.errors import InvalidFilter
+from salesops.errors import InvalidFilter, NotComputedYet
+from salesops.forecasts import apart, outlook_cache, targets
 from salesops.forecasts import charts as forecast_charts
 from salesops.forecasts import choice as choice_mod
 from salesops.forecasts import model as forecast
 from salesops.forecasts import outlook as outlook_mod
-from salesops.forecasts import outlook_cache, targets
 from salesops.forecasts import service as forecast_store
 
 scope = shell.page("Forecasts")
@@ -161,6 +161,34 @@ def track_record(choice) -> None:
         )
 
 
+def outlook_waiting(kind: str, period: str) -> None:
+    """The outlook is not stored for this data yet: it is computed in a child process (never in the
+    app's: salesops.forecasts.apart); say so, and rerun the page once it is stored."""
+    job = loaders.compute_apart(today, (kind,))
+    if job is None:
+        if loaders.outlooks_missing(today, kind):  # a store without deals: nothing to compute from
+            st.info(f"No won deals, open pipeline or history for {period} yet.", icon=":material/info:")
+            return
+        st.rerun()  # stored meanwhile
+    if job.failed:
+        st.warning(
+            f"{fmt.md_escape(job.message(f'The {period} outlook'))}. In a terminal, "
+            f"`python -m salesops outlook --period {period}` computes it and shows any error.",
+            icon=":material/warning:",
+        )
+        return
+    st.info(job.message(f"The {period} outlook"), icon=":material/hourglass_top:")
+
+    @st.fragment(run_every=apart.POLL_SECONDS)
+    def poll() -> None:
+        """Every few seconds: once this period is stored (a child computing the quarter and the month
+        stores the quarter first) or the child has ended (failed), the whole page reruns."""
+        if not job.running or not loaders.outlooks_missing(today, kind):
+            st.rerun()
+
+    poll()
+
+
 @st.fragment
 def outlook_section() -> None:
     """The quarter's (or month's) outlook for this view and the level below it, with its track record."""
@@ -177,7 +205,13 @@ def outlook_section() -> None:
         or "quarter"
     )
     period = outlook_cache.current_period(kind, today)
-    mine = loaders.outlook(period, by, today)
+    lower = OUTLOOK_LEVEL[by]
+    try:
+        mine = loaders.outlook(period, by, today)
+        rows = loaders.outlook(period, lower, today)
+    except NotComputedYet:
+        outlook_waiting(kind, period)
+        return
     if series is not None:
         mine = mine[mine["series"] == series]
     if len(mine) == 0 or int(mine["expected_cents"].sum()) == 0:
@@ -195,8 +229,6 @@ def outlook_section() -> None:
         f"({fmt.dollars(row['runrate_expected_cents'])}). Suggested targets: {fmt.dollars(row['target_70_cents'])} is "
         f"reached 7 times in 10, {fmt.dollars(row['target_90_cents'])} 9 times in 10."
     )
-    lower = OUTLOOK_LEVEL[by]
-    rows = loaders.outlook(period, lower, today)
     if by != "company":
         members = loaders.outlook_members(by, series, lower)
         rows = rows[rows["series"].isin(members)]

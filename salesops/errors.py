@@ -81,3 +81,8 @@ class InvalidUser(AccessError):
 
 class OpenBindRefused(AccessError):
     """Local mode (everyone is admin) on an address others can reach."""
+
+
+class NotComputedYet(SalesopsError):
+    """A derived result (an outlook, the model choice) is not stored at this data version yet: it is
+    computed apart (salesops.forecasts.apart), never by the app while a page waits."""

@@ -22,7 +22,7 @@ from salesops import performance as metrics
 from salesops.access import NOBODY, Viewer
 from salesops.comp import queries as comp_store
 from salesops.errors import StoreError
-from salesops.forecasts import agreement, choice, outlook_cache, pipeline, targets
+from salesops.forecasts import agreement, apart, choice, outlook_cache, pipeline, targets
 from salesops.forecasts import service as forecast_store
 from salesops.format import md_escape
 from salesops.leaderboards import diagnosis
@@ -164,7 +164,29 @@ forecast_series = cached(forecast_store.forecast_series)
 forecast_all = cached(forecast_store.forecast_all)
 pipeline_by_period = cached(pipeline.pipeline_by_period)
 target_outlook = cached(targets.target_outlook)
-outlook = cached(outlook_cache.cached_outlook)
+#: Stored outlooks only: a missing one raises NotComputedYet (never cached) and the page has it
+#: computed apart (compute_apart), since one outlook at 10M deals needs more than the app's memory.
+outlook = cached(outlook_cache.stored_outlook)
+
+
+def outlooks_missing(as_of, kind: str) -> bool:
+    """Whether any outlook of the current ``kind`` period is not stored yet (one indexed read, not cached:
+    a waiting page asks every few seconds)."""
+    try:
+        return bool(outlook_cache.missing_outlooks(engine(), as_of, (kind,)))
+    except Exception as exc:  # noqa: BLE001 - a database error is shown; anything else re-raised
+        stop_on_store_error(exc)
+        raise
+
+
+def compute_apart(as_of, kinds: tuple[str, ...]) -> apart.Job | None:
+    """:func:`salesops.forecasts.apart.start` on the app's engine (not cached: it starts or reports
+    the child computing the missing outlooks; None when they are all stored)."""
+    try:
+        return apart.start(engine(), as_of, kinds, choice=config.model_choice_ahead())
+    except Exception as exc:  # noqa: BLE001 - a database error is shown; anything else re-raised
+        stop_on_store_error(exc)
+        raise
 
 
 def model_choice(as_of, by: str, series: str) -> choice.ModelChoice | None:

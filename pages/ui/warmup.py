@@ -11,8 +11,10 @@ runs one daemon thread that, without blocking the page being served:
    holds it before anyone opens that page;
 4. for an organisation of up to ``TEAMS_WARMED`` teams, each team's Home and Team performance
    tiles, so picking a team in the sidebar finds its figures cached;
-5. last, when the store has no model choice at this data version (SALESOPS_MODEL_CHOICE), each
-   forecast series' model chosen by backtest (:mod:`salesops.forecasts.choice`, minutes).
+5. last, when the store lacks this quarter's or month's outlooks at this data version, or the
+   model choice (SALESOPS_MODEL_CHOICE: each forecast series' model chosen by backtest,
+   :mod:`salesops.forecasts.choice`), starts the child process that computes them
+   (:mod:`salesops.forecasts.apart`: minutes at scale, and more memory than the app's budget).
 
 Each step is independent: a failure (an empty store, a page whose defaults cannot be derived) is
 logged and skipped; the page then computes it on its own, as without the warm-up. Set
@@ -158,12 +160,13 @@ def steps(today: date) -> dict[str, Callable[[str, int], object]]:
             ld.fairness_trend.warm(u, v, sc, fairness.TREND_MONTHS, fairness.most_uneven(teams))
 
     def model_choice(u: str, v: int) -> None:
-        """Last: each forecast series' model choice by backtest, when not stored at this data version
-        (a store built without it: minutes of Prophet fits on the worker pool; SALESOPS_MODEL_CHOICE)."""
-        from salesops.forecasts import choice
+        """Last: the outlooks and each forecast series' model choice by backtest (SALESOPS_MODEL_CHOICE),
+        when not stored at this data version, computed in a child process (a store built without
+        them: minutes of simulations and Prophet fits, never in the app's process)."""
+        from salesops.forecasts import apart
 
-        if config.model_choice_ahead():
-            choice.warm_if_missing(ld.engine_for(u), today)
+        if config.warmup_enabled():
+            apart.start(ld.engine_for(u), today, ("quarter", "month"), choice=config.model_choice_ahead())
 
     return {
         "home": home,

@@ -1,10 +1,13 @@
 """Outlooks stored per data version, and computed ahead (after the demo build and an import).
 
-:func:`cached_outlook` is what the page and the weekly review read: the rows of
+:func:`stored_outlook` is what the Forecasts page reads: the rows of
 :func:`salesops.forecasts.outlook.outlook` from ``forecast_cache`` when they were stored at the
-current data version, else computed and stored. :func:`warm_outlooks` computes the current quarter
-and month for the company, every region and every team (the backtest they are calibrated by comes
-first, once), so the page only reads.
+current data version, else :class:`~salesops.errors.NotComputedYet` (the page then has them
+computed in a child process: :mod:`salesops.forecasts.apart`; at 10M deals one outlook needs more
+memory than the app's budget). :func:`cached_outlook` computes a missing one in the caller's process
+(the CLI, the benchmark). :func:`warm_outlooks` computes the current quarter and month at every level
+(one simulation per period; the backtest they are calibrated by comes first, once), so the page only
+reads.
 
 Written with a plain transaction, not ``store.write``, for the reason given in
 :mod:`salesops.forecasts.cache`: derived data must not bump the data version.
@@ -22,13 +25,15 @@ from sqlalchemy.engine import Engine
 
 from salesops import config, store
 from salesops.access import Viewer, may_see_series
+from salesops.errors import NotComputedYet
 from salesops.forecasts.cache import read_current, write_current
 from salesops.forecasts.history_asof import History, label_of
-from salesops.forecasts.outlook import COLUMNS, outlook
+from salesops.forecasts.outlook import COLUMNS, OUTLOOK_BY, outlook, outlooks
 from salesops.forecasts.outlook_backtest import BACKTEST_VERSION
 from salesops.scope import period_start
 
-WARM_LEVELS = ("company", "region", "team")
+#: Every level: the page shows the level below its view's (a team's reps), so none is computed on demand.
+WARM_LEVELS = OUTLOOK_BY
 
 
 def _key(period: str, by: str, as_of: date) -> str:
@@ -74,6 +79,29 @@ def cached_outlook(
     return visible_rows(engine, frame, by, viewer)
 
 
+def stored_outlook(engine: Engine, period: str, by: str, as_of: date, viewer: Viewer | None = None) -> pd.DataFrame:
+    """The stored rows of :func:`cached_outlook` (only those ``viewer`` may see); raises
+    :class:`~salesops.errors.NotComputedYet` when they are not stored at this data version (never
+    computes: :func:`salesops.forecasts.apart.start` has them computed in a child process)."""
+    key = _key(period, by, as_of)
+    stored = read_current(engine, [key])
+    if key not in stored:
+        raise NotComputedYet(
+            f"The {by} outlook of {period} is not computed for this data yet.",
+            "It is computed in the background (python -m salesops outlook computes one in the terminal).",
+        )
+    return visible_rows(engine, _frame(stored[key]), by, viewer)
+
+
+def missing_outlooks(
+    engine: Engine, as_of: date, kinds: tuple[str, ...], levels: tuple[str, ...] = WARM_LEVELS
+) -> list[tuple[str, str]]:
+    """The (period, level) outlooks of the current ``kinds`` not stored at this data version."""
+    wanted = [(current_period(kind, as_of), by) for kind in kinds for by in levels]
+    stored = read_current(engine, [_key(p, by, as_of) for p, by in wanted])
+    return [(p, by) for p, by in wanted if _key(p, by, as_of) not in stored]
+
+
 def visible_rows(engine: Engine, frame: pd.DataFrame, by: str, viewer: Viewer | None) -> pd.DataFrame:
     """The outlook rows of level ``by`` that ``viewer`` may see: company, region and team rows as
     :func:`~salesops.access.may_see_series`; rep rows (a rep's own money) for staff, a manager's
@@ -109,16 +137,27 @@ def members(engine: Engine, by: str, series: str | None, lower: str) -> list[str
     return [str(v) for v in store.read_frame(engine, sa.text(sql), params).iloc[:, 0]]
 
 
-def warm_outlooks(engine: Engine, as_of: date, kinds: tuple[str, ...] = ("quarter", "month")) -> list[str]:
-    """Compute and store the current quarter's and month's outlooks at :data:`WARM_LEVELS`; their labels."""
+def warm_outlooks(
+    engine: Engine,
+    as_of: date,
+    kinds: tuple[str, ...] = ("quarter", "month"),
+    levels: tuple[str, ...] = WARM_LEVELS,
+    even_empty: bool = False,
+) -> list[str]:
+    """Compute and store the current quarter's and month's outlooks at ``levels`` (those not stored
+    yet, from one simulation per period); the periods' labels. A store without won deals gets none,
+    unless ``even_empty`` (the app's child: the page then reads the empty outlook, as it is)."""
     hist = History(engine)
-    if not hist.has_won():
+    if not even_empty and not hist.has_won():
         return []
     done = []
     for kind in kinds:
         period = current_period(kind, as_of)
-        for by in WARM_LEVELS:
-            cached_outlook(engine, period, by, as_of, hist=hist)
+        missing = tuple(by for p, by in missing_outlooks(engine, as_of, (kind,), levels) if p == period)
+        if missing:
+            version = store.data_version(engine)
+            for by, frame in outlooks(engine, period, missing, as_of, hist=hist).items():
+                _write(engine, _key(period, by, as_of), version, frame)
         done.append(period)
     return done
 

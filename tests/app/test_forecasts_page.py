@@ -111,3 +111,40 @@ def test_an_empty_store_shows_how_to_load_data(monkeypatch, tmp_path):
     at.switch_page("pages/forecasts.py").run()
     assert not at.exception, at.exception
     assert any("python -m salesops demo" in i.value for i in at.info)
+
+
+@pytest.fixture
+def month_outlooks_removed(demo_engine):
+    """The demo stores the quarter's outlooks only; this month's, computed by a test, are removed after it."""
+    import sqlalchemy as sa
+
+    from salesops.store.schema import forecast_cache
+
+    def remove() -> None:
+        with demo_engine.begin() as conn:
+            conn.execute(sa.delete(forecast_cache).where(forecast_cache.c.cache_key.like("outlook|%|2026-11|%")))
+
+    remove()
+    yield
+    remove()
+
+
+def test_a_missing_outlook_is_computed_apart_while_the_page_says_so(month_outlooks_removed, demo_engine, app):
+    """The month's outlook is not stored: the page says it is being computed (about how long, no figure),
+    a child process computes it, and the next run shows it."""
+    from salesops.forecasts import apart
+
+    app.switch_page("pages/forecasts.py").run()
+    app.button_group(key="outlook_kind").set_value("month").run()
+    assert not app.exception, app.exception
+    waiting = [i.value for i in app.info if "being computed in the background" in i.value]
+    assert waiting and waiting[0].startswith("The 2026-11 outlook is being computed") and "about 1 minute" in waiting[0]
+    assert "Low (P10)" not in _metrics(app)  # no figure while it is computed, nor its chart
+    assert not any("won so far, expected pipeline" in c.proto.spec for c in app.get("vega_lite_chart"))
+    job = apart.current(demo_engine)  # the app's job for this store (same URL)
+    assert job is not None and job.wait(240) == 0, job.error()
+    app.run()
+    assert not app.exception, app.exception
+    assert not [i for i in app.info if "being computed" in i.value]
+    assert _metrics(app)["Expected (P50)"].startswith("$")
+    assert any("The company, 2026-11 as of 2026-11-24" in c.value for c in app.caption)
