@@ -27,9 +27,7 @@ st.caption(
     + (f"{updated:%d %b %Y %H:%M}" if updated else "— (no data loaded yet)")
 )
 
-now = loaders.headline(scope)
-prev = loaders.headline(scope.previous())
-last_year = loaders.headline(scope.last_year())
+now, prev, last_year = loaders.compare_headline(scope)  # the previous period and last year: one statement
 
 if now.won_count + now.lost_count == 0 and now.open_pipeline_cents == 0 and now.quota_cents == 0:
     widgets.empty_state("deals or quotas")

@@ -72,11 +72,7 @@ def page_calls(engine, today: date, forecasts: bool = True) -> dict[str, dict[st
     calls: dict[str, dict[str, Callable]] = {
         "home": {
             "load_teams": lambda: queries.load_teams(engine),
-            "headline×3": lambda: (
-                metrics.headline(engine, sc),
-                metrics.headline(engine, sc.previous()),
-                metrics.headline(engine, sc.last_year()),
-            ),
+            "headline×3": lambda: metrics.compare_headline(engine, sc),
             "headline_trend": lambda: metrics.headline_trend(engine, sc, 8),
             "pipeline_flag_share": lambda: health.pipeline_flag_share(engine, sc, today),
         },

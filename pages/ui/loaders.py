@@ -145,6 +145,7 @@ last_updated = cached(store.last_updated)
 load_teams = cached(queries.load_teams)
 # ---- performance ------------------------------------------------------------------------------
 headline = cached(metrics.headline)
+compare_headline = cached(metrics.compare_headline)
 company_headline = cached(metrics.company_headline)
 headline_trend = cached(metrics.headline_trend)
 compare_kpis = cached(metrics.compare_kpis)

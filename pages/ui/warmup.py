@@ -105,8 +105,7 @@ def steps(today: date) -> dict[str, Callable[[str, int], object]]:
     horizon = forecast.default_horizon(today, "week")
 
     def home_view(u: str, v: int, scope: Scope) -> None:
-        for s in (scope, scope.previous(), scope.last_year()):
-            ld.headline.warm(u, v, s)
+        ld.compare_headline.warm(u, v, scope)
         ld.headline_trend.warm(u, v, scope, 8)
 
     def home(u: str, v: int) -> None:

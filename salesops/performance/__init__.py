@@ -25,7 +25,16 @@ from salesops.performance.attainment import (
 from salesops.performance.business import BUSINESS_COLUMNS, business_by_team
 from salesops.performance.deals import DEAL_COLUMNS, rep_deals
 from salesops.performance.pacing import HISTORY_MONTHS, Pacing, pacing
-from salesops.performance.tiles import DEFINITIONS, Headline, Kpis, company_headline, compare_kpis, headline, kpis
+from salesops.performance.tiles import (
+    DEFINITIONS,
+    Headline,
+    Kpis,
+    company_headline,
+    compare_headline,
+    compare_kpis,
+    headline,
+    kpis,
+)
 from salesops.performance.trend import BY, PERIOD_COLUMNS, check_by, headline_trend, metrics_by_period
 
 __all__ = [
@@ -50,6 +59,7 @@ __all__ = [
     "business_by_team",
     "check_by",
     "company_headline",
+    "compare_headline",
     "compare_kpis",
     "headline",
     "headline_trend",

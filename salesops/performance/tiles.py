@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from salesops.errors import AccessDenied
-from salesops.performance.queries import OPEN_AT_END_PARTS, binds, closed_cte, quota_total, window_days
+from salesops.performance.queries import closed_cte, quota_total
 from salesops.scope import Scope
 from salesops.store.period_tables import rep_day_rows
 from salesops.store.probability import weighted_cents_of, weighted_products_sql
@@ -85,31 +85,64 @@ def headline(engine: Engine, scope: Scope) -> Headline:
     * open pipeline: amount of the deals open at the end of the range (today's open deals when the
       range ends today).
     """
-    where, rep_where, params = binds(scope)
-    days, day_binds = window_days(scope)
+    return _headlines(engine, (scope,))[0]
+
+
+def compare_headline(engine: Engine, scope: Scope) -> tuple[Headline, Headline, Headline]:
+    """:func:`headline` for the scope, the previous period and the same period last year (the home
+    page's tiles and their deltas) — one statement, the scope's open deals read once for the three."""
+    now, prev, last_year = _headlines(engine, (scope, scope.previous(), scope.last_year()))
+    return now, prev, last_year
+
+
+def _headlines(engine: Engine, scopes: tuple[Scope, ...]) -> list[Headline]:
+    """:func:`headline` of several date windows of the same team/region/viewer, in one statement.
+
+    Per window: the closed deals from the rollups (:func:`closed_cte`), the quota (:func:`quota_total`)
+    and the deals open at its end as open_at's two halves (:func:`open_at_parts`): the closed
+    half (closed after the end, a range on close_date) per window, the still-open half summed for
+    every window in one pass over the scope's open deals (a FILTER per window). Only window numbers,
+    numbered bind names and our own fragments are spliced; every value is a bind.
+    """
+    where, params = scope_filter(scopes[0])
+    rep_where, rep_params = scope_filter(scopes[0], alias="r")
+    values: dict = {**params, **rep_params}
+    still_open, rows = [], []
+    for i, sc in enumerate(scopes):
+        days, day_binds = rep_day_rows(sc.start, sc.end, "month", prefix=f"w{i}")
+        values.update({f"e{i}": sc.end, f"qs{i}": sc.quota_start, f"qe{i}": sc.quota_end, **day_binds})
+        _open, closed_after = open_at_parts(f":e{i}")
+        still_open.append(f"SUM(amount_cents) FILTER (WHERE created_date <= :e{i}) AS o{i}")
+        rows.append(
+            f"""SELECT {i} AS w, c.won_cents, c.won_count, c.lost_count, q.quota_cents,
+                   COALESCE(s.o{i}, 0)
+                   + COALESCE((SELECT SUM(amount_cents) FROM deals WHERE {closed_after} {where}), 0) AS open_cents
+            FROM ({closed_cte(where, days)}) c, ({quota_total(rep_where, f"qs{i}", f"qe{i}")}) q, s"""  # noqa: S608
+        )
     sql = sa.text(
         f"""
-        WITH closed AS ({closed_cte(where, days)}),
-        pipe AS (
-            SELECT COALESCE(SUM(amount_cents), 0) AS open_cents
-            FROM ({" UNION ALL ".join(f"SELECT amount_cents FROM deals WHERE {half} {where}" for half in OPEN_AT_END_PARTS)}) o
-        ),
-        quota AS ({quota_total(rep_where)})
-        SELECT * FROM closed, pipe, quota
+        WITH s AS (SELECT {", ".join(still_open)} FROM deals WHERE outcome = 'open' {where})
+        {" UNION ALL ".join(rows)}
+        ORDER BY w
         """  # noqa: S608 - our fragments only, values bound
     )
     with engine.connect() as conn:
-        row = conn.execute(sql, {**params, **day_binds}).one()
-    won, quota = whole(row.won_cents), whole(row.quota_cents)
-    return Headline(
-        won_cents=won,
-        quota_cents=quota,
-        attainment=attainment(won, quota),
-        won_count=int(row.won_count),
-        lost_count=int(row.lost_count),
-        win_rate=win_rate(int(row.won_count), int(row.lost_count)),
-        open_pipeline_cents=whole(row.open_cents),
-    )
+        result = conn.execute(sql, values).all()
+    out = []
+    for row in result:
+        won, quota = whole(row.won_cents), whole(row.quota_cents)
+        out.append(
+            Headline(
+                won_cents=won,
+                quota_cents=quota,
+                attainment=attainment(won, quota),
+                won_count=int(row.won_count),
+                lost_count=int(row.lost_count),
+                win_rate=win_rate(int(row.won_count), int(row.lost_count)),
+                open_pipeline_cents=whole(row.open_cents),
+            )
+        )
+    return out
 
 
 # ---- the performance page's tiles ----------------------------------------------------------------

@@ -189,6 +189,19 @@ def test_headline_agrees_with_the_kpis(org):
     assert h.open_pipeline_cents == k.open_pipeline_cents == 5_700_000
 
 
+def test_compare_headline_is_the_headline_of_each_window(org, demo_engine):
+    """The home page's one statement for three windows gives each window's own headline, and agrees with the
+    KPI tiles of the previous period and last year (Q1 2026: $30k open at its end, no closed deal)."""
+    now, prev, last_year = metrics.compare_headline(org, Q2)
+    assert (now, prev, last_year) == tuple(metrics.headline(org, s) for s in (Q2, Q2.previous(), Q2.last_year()))
+    k_prev = metrics.compare_kpis(org, Q2)[1]
+    assert (prev.won_cents, prev.open_pipeline_cents) == (k_prev.won_cents, k_prev.open_pipeline_cents)
+    for grain in ("week", "month", "quarter", "year"):
+        scope = Scope.current(date(2026, 11, 24), grain, team_id="T05")
+        expected = tuple(metrics.headline(demo_engine, s) for s in (scope, scope.previous(), scope.last_year()))
+        assert metrics.compare_headline(demo_engine, scope) == expected
+
+
 def test_compare_kpis_gives_the_previous_period_and_last_year(org):
     """Q1 2026 has no closed deal but $30k open at its end (deals 1 and 5); Q2 2025 is empty."""
     now, prev, last_year = metrics.compare_kpis(org, Q2)

@@ -40,7 +40,7 @@ def warmed_app(demo_url):
 @pytest.mark.parametrize(
     ("page", "loaders"),
     [
-        ("app.py", ("headline", "headline_trend", "load_teams")),
+        ("app.py", ("compare_headline", "headline_trend", "load_teams")),
         (
             "pages/performance.py",
             ("compare_kpis", "pacing", "attainment_by_team", "attainment_by_rep", "funnel", "rep_deals"),
@@ -116,5 +116,5 @@ def test_a_team_picked_in_the_sidebar_after_the_warm_up_is_a_cache_hit(warmed_ap
     assert not at.exception, at.exception
     assert " ".join(c.value for c in at.caption).startswith("T05,")
     after = _entries()
-    grew = [n for n in after if after[n] != warmed[n] and n.endswith((".headline", ".headline_trend"))]
+    grew = [n for n in after if after[n] != warmed[n] and n.endswith((".compare_headline", ".headline_trend"))]
     assert not grew, grew
