@@ -7,7 +7,6 @@ ranking then never touches the database again.
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -98,24 +97,14 @@ def load_board_data(
     days, day_binds = ranges_day_rows(ranges, prefix="st", signed=True)
     act_days, act_binds = ranges_day_rows(ranges, prefix="sa", source="activities", signed=True)
 
-    def read_trend() -> tuple[pd.DataFrame, tuple[str, ...]]:
-        with engine.connect() as conn:
-            return trend_frame(conn, query_scope, periods, parts, where, params, rep_where, rep_params)
-
-    # The two statements are independent: the trend runs on a second connection while the sums
-    # are read and summed per rep and team here (the database works without holding Python's lock).
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="salesops-board") as pool:
-        trend_job = pool.submit(read_trend)
-        with engine.connect() as conn:
-            res = conn.execute(
-                sa.text(stats_sql(where, rep_where, days, act_days)), {**binds, **day_binds, **act_binds}
-            )
-            stats = _frame(res)
+    with engine.connect() as conn:
+        res = conn.execute(sa.text(stats_sql(where, rep_where, days, act_days)), {**binds, **day_binds, **act_binds})
+        stats = _frame(res)
         for col in SUMS:
             for sfx in ("_c", "_p"):
                 stats[f"{col}{sfx}"] = stats[f"{col}{sfx}"].astype(float)
-        rep_rows, team_rows = board_rows(stats, scope)
-        trend, labels = trend_job.result()
+        trend, labels = trend_frame(conn, query_scope, periods, parts, where, params, rep_where, rep_params)
+    rep_rows, team_rows = board_rows(stats, scope)
     return BoardData(
         scope=scope,
         stats=stats,
