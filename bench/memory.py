@@ -52,7 +52,7 @@ def child_build(scale: str, db: Path) -> dict:
     logging.getLogger("salesops.demo").info("peak so far %.0f MB", _peak_mb())
     db.unlink(missing_ok=True)
     Path(f"{db}.wal").unlink(missing_ok=True)
-    with config.build_memory():  # as `python -m salesops demo` builds
+    with config.build_memory(scale):  # as `python -m salesops demo` builds
         engine = store.open_store(f"duckdb:///{db}")
         t = time.perf_counter()
         summary = demo.build_demo(engine, seed=7, scale=scale, today=TODAY)

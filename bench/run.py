@@ -102,7 +102,7 @@ def prepare_store(scale: str, path: Path):
     if built not in (label, f"{label}: derived tables"):
         engine.dispose()
         t = time.perf_counter()
-        with config.build_memory():  # as `python -m salesops demo` builds (its key indexes need the room)
+        with config.build_memory(scale):  # as `python -m salesops demo` builds (its key indexes need the room)
             builder = store.open_store(url)
             demo.build_demo(builder, seed=7, scale=scale, today=TODAY)
             builder.dispose()

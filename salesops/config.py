@@ -244,23 +244,31 @@ def duckdb_memory_limit() -> str:
     return default_duckdb_memory()
 
 
-def default_duckdb_memory(build: bool = False) -> str:
+#: The demo build's DuckDB limit at most, per scale (MB): what its publish needs, the tables' key
+#: indexes held whole in memory (about 0.5 GB at medium, 1.4 GB at large), plus room to sort. At
+#: medium a 1 GB limit keeps the whole build under its 1.5 GB budget (BENCHMARKS.md, "Memory at
+#: scale"); a larger one only lets DuckDB cache more (2.1 GB at 4 GB).
+BUILD_CAP_MB = {"small": 1024, "medium": 1024, "large": 4096}
+
+
+def default_duckdb_memory(build: bool = False, scale: str = "large") -> str:
     """The limit when SALESOPS_DUCKDB_MEMORY is unset: a sixth of the machine between 512MB and 2GB
     for the app, imports and commands (a 10M-row import then peaks under 3 GB in all: issue #21);
-    for the demo build (``build``, budget 6 GB) a quarter between 512MB and 4GB, since its publish
-    holds the new tables' key indexes in memory (about 1.4 GB at 10M deals) and cannot spill them."""
-    share, cap = (4, 4096) if build else (6, 2048)
+    for the demo build (``build``, budget 6 GB at large) a quarter between 512MB and the scale's cap
+    (:data:`BUILD_CAP_MB`), since its publish holds the new tables' key indexes in memory and cannot
+    spill them."""
+    share, cap = (4, BUILD_CAP_MB.get(scale, BUILD_CAP_MB["large"])) if build else (6, 2048)
     return f"{min(cap, max(512, int(_total_memory_bytes() / share / 1024**2)))}MB"
 
 
 @contextmanager
-def build_memory() -> Iterator[str]:
-    """Inside: the demo build's default DuckDB limit for connections opened meanwhile, unless
-    SALESOPS_DUCKDB_MEMORY is set (the user's value wins); yields the limit in force."""
+def build_memory(scale: str = "large") -> Iterator[str]:
+    """Inside: the demo build's default DuckDB limit for ``scale`` for connections opened meanwhile,
+    unless SALESOPS_DUCKDB_MEMORY is set (the user's value wins); yields the limit in force."""
     if get("SALESOPS_DUCKDB_MEMORY").strip():
         yield duckdb_memory_limit()
         return
-    os.environ["SALESOPS_DUCKDB_MEMORY"] = default_duckdb_memory(build=True)
+    os.environ["SALESOPS_DUCKDB_MEMORY"] = default_duckdb_memory(build=True, scale=scale)
     try:
         yield duckdb_memory_limit()
     finally:

@@ -45,7 +45,7 @@ def register(subs) -> None:
 
 
 def run_demo(args: argparse.Namespace) -> int:
-    with config.build_memory():  # the build's own DuckDB default (config.default_duckdb_memory)
+    with config.build_memory(args.scale):  # the build's own DuckDB default (config.default_duckdb_memory)
         engine = store.open_store(args.db)
         if args.if_missing and store.table_counts(engine)["deals"] > 0:
             print("The store already has data; left as it is.")

@@ -35,7 +35,7 @@ from salesops.errors import DuplicateKey
 from salesops.store import schema
 from salesops.store.derived import refresh_derived
 from salesops.store.engine import bulk_insert, write
-from salesops.store.staging import Spool, stage_table
+from salesops.store.staging import Spool, release_freed_memory, stage_table
 
 #: Progress of a build (each batch, each table published): silent unless the caller configures logging
 #: (bench/memory.py does, so a long build shows where it is and where it failed).
@@ -88,9 +88,42 @@ def _publish(conn: Connection, table: sa.Table, staged: sa.Table) -> None:
     cols = ", ".join(f'"{c.name}"' for c in table.columns)
     if table.name in _KEY_BY_QUERY:
         _recreate_without_key(conn, table)
-    raw.execute(f'INSERT INTO "{table.name}" ({cols}) SELECT {cols} FROM "{staged.name}" ORDER BY {order}').fetchall()  # noqa: S608 - schema names
+    insert = f'INSERT INTO "{table.name}" ({cols}) SELECT {cols} FROM "{staged.name}"'  # noqa: S608 - schema names
+    for where, binds in _pieces(raw, table, staged):
+        raw.execute(f"{insert} {where} ORDER BY {order}", binds).fetchall()
     if table.name in _KEY_BY_QUERY:
         _check_key(conn, table)
+
+
+#: Rows per INSERT of the publish: a larger table goes in pieces of contiguous ranges of its first
+#: sort column, so DuckDB sorts a piece, not the whole table, within its memory limit (the rows and
+#: their order are the same).
+PUBLISH_PIECE_ROWS = 1_000_000
+
+
+def _pieces(raw, table: sa.Table, staged: sa.Table) -> list[tuple[str, list]]:
+    """(WHERE clause, binds) per piece of the publish: one piece (no WHERE) for a table of up to
+    PUBLISH_PIECE_ROWS rows or whose first sort column may be NULL; else ranges of that column cut
+    at its quantiles, in order (the last range open-ended)."""
+    first = _SORT_KEYS[table.name].split(",")[0].strip()
+    n = raw.execute(f'SELECT COUNT(*) FROM "{staged.name}"').fetchone()[0]  # noqa: S608 - schema names
+    if n <= PUBLISH_PIECE_ROWS or table.columns[first].nullable:
+        return [("", [])]
+    k = -(-n // PUBLISH_PIECE_ROWS)
+    qs = [i / k for i in range(1, k)]
+    cuts = sorted(set(raw.execute(f'SELECT quantile_disc("{first}", ?) FROM "{staged.name}"', [qs]).fetchone()[0]))  # noqa: S608
+    bounds = [None, *cuts, None]
+    out = []
+    for lo, hi in zip(bounds, bounds[1:], strict=False):
+        conds, binds = [], []
+        if lo is not None:
+            conds.append(f'"{first}" >= ?')
+            binds.append(lo)
+        if hi is not None:
+            conds.append(f'"{first}" < ?')
+            binds.append(hi)
+        out.append(("WHERE " + " AND ".join(conds), binds))
+    return out
 
 
 def _recreate_without_key(conn: Connection, table: sa.Table) -> None:
@@ -238,11 +271,13 @@ def _stream_batches(conn: Connection, batches: _Batches, teams: pd.DataFrame) ->
             for name, rows in batches.load(batch, build_rep_months(batch_reps, batches.today)).items():
                 counts[name] += _stage(conn, spools, name, rows)
             log.info("batch %d of %d staged", b // BATCH_TEAMS + 1, -(-len(team_ids) // BATCH_TEAMS))
+            release_freed_memory()  # the batch's frames are gone: hand their pages back before the next
         # The planted data-health flaws: new records on top of the generated ones, before the date-order publish.
         staged = {name: spool.open(conn) for name, spool in spools.items()}
         planted = plant_flaws(conn, staged or _tables(), batches.today, lambda n, f: _stage(conn, spools, n, f))
         for name, n in planted.items():
             counts[name] = counts.get(name, 0) + n
+        release_freed_memory()  # the publish is DuckDB's: Python's freed heap goes back to the system first
         for name, spool in spools.items():
             spool.drop(conn)
             _publish(conn, schema.metadata.tables[name], spool.open(conn))  # the planted rows too

@@ -35,6 +35,9 @@ def test_the_default_duckdb_memory_is_a_sixth_capped_at_2gb_and_the_build_a_quar
     for gib, app, build in ((6, "1024MB", "1536MB"), (24, "2048MB", "4096MB"), (2, "512MB", "512MB")):
         monkeypatch.setattr(config, "_total_memory_bytes", lambda g=gib: g * 1024**3)
         assert (config.duckdb_memory_limit(), config.default_duckdb_memory(build=True)) == (app, build)
+        assert config.default_duckdb_memory(build=True, scale="medium") == min(
+            build, "1024MB", key=lambda v: int(v[:-2])
+        )
 
 
 def test_the_demo_build_takes_its_own_default_unless_the_setting_is_given(monkeypatch):
@@ -43,6 +46,9 @@ def test_the_demo_build_takes_its_own_default_unless_the_setting_is_given(monkey
     monkeypatch.delenv("SALESOPS_DUCKDB_MEMORY", raising=False)
     with config.build_memory() as limit:
         assert limit == "4096MB" == config.duckdb_memory_limit()
+    assert config.duckdb_memory_limit() == "2048MB"
+    with config.build_memory("medium") as limit:  # medium's key indexes need far less (BUILD_CAP_MB)
+        assert limit == "1024MB" == config.duckdb_memory_limit()
     assert config.duckdb_memory_limit() == "2048MB"
     monkeypatch.setenv("SALESOPS_DUCKDB_MEMORY", "3GB")
     with config.build_memory() as limit:
