@@ -140,7 +140,16 @@ def measure_app(db: Path) -> dict:
     chromium = browser.CHROMIUM
     res, _ = browser.run(1, [p[0] for p in browser.PAGES], db, 1200.0, chromium)
     idle = [v for k, v in res.rss_mb.items() if "idle" in k]
-    return {"seconds": None, "peak_mb": idle[0] if idle else None, "what": "app", "pages": res.first_visit}
+    alone = [v for k, v in res.rss_mb.items() if "alone" in k]
+    for note in res.notes:  # the processes of the tree, each with its peak (stderr: not the JSON result)
+        print(note.strip(), file=sys.stderr)
+    return {
+        "seconds": None,
+        "peak_mb": idle[0] if idle else None,
+        "what": "app",
+        "pages": res.first_visit,
+        "app_alone_peak_mb": alone[0] if alone else None,
+    }
 
 
 def _hwm_mb(pid: int) -> float | None:
@@ -202,6 +211,8 @@ def row(result: dict, command: str, load: tuple[float, float, float]) -> str:
     counts = result.get("counts")
     if counts:
         note = f"{counts.get('deals', 0):,} deals, {counts.get('activities', 0):,} activities"
+    if result.get("app_alone_peak_mb") is not None:
+        note = f"app process alone: {result['app_alone_peak_mb']:,.0f} MB peak over the run (the rest: processes it started)"
     if result.get("added") is not None:
         note = f"{result['added']:,} deals added from a CSV read in chunks; {result.get('base_mb', 0):,.0f} MB before"
     return (
