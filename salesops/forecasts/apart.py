@@ -51,10 +51,11 @@ CHILD_DUCKDB_MEMORY = "768MB"
 #: The child waits this long (at least) for its turn at a DuckDB file the app is using.
 CHILD_LOCK_WAIT = 600
 #: The estimate shown while waiting: seconds per period kind, fixed and per million deals, and the
-#: model choice's (Prophet fits). Measured on this project's bench machine (notes in docs/FORECASTS.md).
+#: model choice's (Prophet fits). Measured on the bench machine (2 cores, busy), a quarter's outlooks
+#: at every level: 10 s at 18k deals, 350-680 s at 985k, about 30 min at 9.8M (docs/FORECASTS.md).
 SECONDS_PER_KIND = 20.0
-SECONDS_PER_KIND_PER_MILLION_DEALS = 120.0
-CHOICE_SECONDS = 180.0
+SECONDS_PER_KIND_PER_MILLION_DEALS = 240.0
+CHOICE_SECONDS = 300.0
 
 
 @dataclass(eq=False)
