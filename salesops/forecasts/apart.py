@@ -27,6 +27,7 @@ import hashlib
 import math
 import os
 import re
+import signal
 import subprocess
 import sys
 import tempfile
@@ -187,7 +188,13 @@ def _spawn(url: str, as_of: date, kinds: tuple[str, ...], choice: bool, version:
     root = Path(__file__).resolve().parents[2]  # where `salesops` is importable from, as in the app
     with log.open("wb") as out:
         process = subprocess.Popen(  # noqa: S603 - our own module, arguments built here
-            args, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env, cwd=root
+            args,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env=env,
+            cwd=root,
+            start_new_session=True,  # a group of its own: stopping it stops its Prophet workers too
         )
     minutes = estimate_minutes(deals, kinds, choice)
     return Job(url, tuple(kinds), choice, version, minutes, deals, time.monotonic(), process, log)
@@ -217,4 +224,7 @@ def _stop_children() -> None:
     """The app stopping stops its children (a restarted app starts them again when needed)."""
     for job in list(_JOBS.values()):
         if job.running:
-            job.process.terminate()
+            try:  # the child and the forecast worker pool it started (orphans otherwise)
+                os.killpg(job.process.pid, signal.SIGTERM)
+            except (OSError, AttributeError):  # gone meanwhile, or no process groups (Windows)
+                job.process.terminate()
