@@ -48,21 +48,22 @@ rep_months = Table(
 
 #: The columns of ``deal_change_days`` after the deal's copied ones.
 CHANGE_COLUMNS = ("kind", "old_value", "new_value", "days_moved", "amount_change_cents")
-#: The deal columns ``deal_change_days`` carries (the deal's current values).
+#: The deal columns ``deal_change_days`` and ``deal_event_days`` carry (the deal's current values).
 DEAL_COPIES = ("rep_id", "team_id", "amount_cents", "name", "account", "stage", "outcome")
+
+
+def _deal_copies() -> list[Column]:
+    """The :data:`DEAL_COPIES` columns of a day table (each table needs its own Column objects)."""
+    kinds = {"rep_id": String, "team_id": String, "amount_cents": BigInteger}
+    return [Column(c, kinds.get(c, String), nullable=c != "rep_id") for c in DEAL_COPIES]
+
 
 deal_change_days = Table(
     "deal_change_days",
     schema.metadata,
     Column("changed_at", Date, nullable=False),
     Column("deal_id", String, nullable=False),
-    Column("rep_id", String, nullable=False),
-    Column("team_id", String),
-    Column("amount_cents", BigInteger),
-    Column("name", String),
-    Column("account", String),
-    Column("stage", String),
-    Column("outcome", String),
+    *_deal_copies(),
     Column("kind", String, nullable=False),
     Column("old_value", String),
     Column("new_value", String),
@@ -76,13 +77,7 @@ deal_event_days = Table(
     Column("day", Date, nullable=False),
     Column("kind", String, nullable=False),  # created, won or lost
     Column("deal_id", String, nullable=False),
-    Column("rep_id", String, nullable=False),
-    Column("team_id", String),
-    Column("amount_cents", BigInteger),
-    Column("name", String),
-    Column("account", String),
-    Column("stage", String),
-    Column("outcome", String),
+    *_deal_copies(),
 )
 #: ``rep_activity_days`` per calendar month (revision 0019): :func:`activity_months_sql`.
 rep_activity_months = Table(
