@@ -112,7 +112,7 @@ def attainment_by_team(engine: Engine, scope: Scope) -> pd.DataFrame:
         WITH q AS ({REP_QUOTA}),
         rep_won AS (
             SELECT rep_id, SUM(won_cents) AS won_cents FROM {days} x
-            WHERE won_count > 0 GROUP BY rep_id
+            GROUP BY rep_id HAVING SUM(won_count) > 0
         ),
         qt AS (
             SELECT r.team_id, SUM(q.quota_cents) AS quota_cents,

@@ -9,10 +9,10 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from salesops.performance.queries import OPEN_AT_END, binds, quota_total
+from salesops.performance.queries import OPEN_AT_END_PARTS, binds, quota_total, window_days
 from salesops.performance.tiles import whole
 from salesops.scope import Scope
-from salesops.store.period_tables import rep_day_rows
+from salesops.store.period_tables import window_rows
 from salesops.store.sql import attainment, win_rate
 
 #: Months of closed deals before a period's start that give the "historical win rate" for pacing.
@@ -47,13 +47,15 @@ def pacing(engine: Engine, scope: Scope, today: date) -> Pacing:
     """
     where, rep_where, params = binds(scope)
     hist_start = (pd.Timestamp(scope.quota_start) - pd.DateOffset(months=HISTORY_MONTHS)).date()
-    # the history's whole months from rep_months, its edge days from rep_days (the same sums)
-    hist_days, hist_binds = rep_day_rows(hist_start, scope.quota_start - timedelta(days=1), "month", prefix="h")
+    # the range's and the history's months from rep_months, less or plus their edge days (signed sums)
+    days, day_binds = window_days(scope)
+    hist_days, hist_binds = window_rows(hist_start, scope.quota_start - timedelta(days=1), prefix="h")
+    still_open, closed_after = OPEN_AT_END_PARTS
     sql = sa.text(
         f"""
         WITH won AS (
-            SELECT COALESCE(SUM(won_cents), 0) AS won_cents FROM rep_days
-            WHERE day BETWEEN :start AND :end {where}
+            SELECT COALESCE(SUM(won_cents), 0) AS won_cents FROM {days} x
+            WHERE 1 = 1 {where}
         ),
         hist AS (
             -- closed in the HISTORY_MONTHS before the quota window (the rollups rep_months, rep_days)
@@ -61,16 +63,22 @@ def pacing(engine: Engine, scope: Scope, today: date) -> Pacing:
             FROM {hist_days} h
             WHERE 1 = 1 {where}
         ),
+        -- the deals open at the range's end (open_at's two disjoint halves) due by the quota end
         due AS (
-            SELECT COALESCE(SUM(amount_cents), 0) AS due_cents FROM deals
-            WHERE {OPEN_AT_END} AND close_date <= CAST(:q_end AS DATE) {where}
+            SELECT COALESCE(SUM(amount_cents), 0) AS due_cents FROM (
+                SELECT amount_cents FROM deals
+                WHERE {still_open} AND close_date <= CAST(:q_end AS DATE) {where}
+                UNION ALL
+                SELECT amount_cents FROM deals
+                WHERE {closed_after} AND close_date <= CAST(:q_end AS DATE) {where}
+            ) x
         ),
         quota AS ({quota_total(rep_where)})
         SELECT * FROM won, hist, due, quota
         """  # noqa: S608 - our fragments only, values bound
     )
     with engine.connect() as conn:
-        row = conn.execute(sql, {**params, **hist_binds}).one()
+        row = conn.execute(sql, {**params, **day_binds, **hist_binds}).one()
     won, quota, due = whole(row.won_cents), whole(row.quota_cents), whole(row.due_cents)
     att = attainment(won, quota)
     remaining = max(quota - won, 0)

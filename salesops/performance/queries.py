@@ -10,7 +10,7 @@ from __future__ import annotations
 import pandas as pd
 
 from salesops.scope import Scope
-from salesops.store.period_tables import rep_day_rows
+from salesops.store.period_tables import window_rows
 from salesops.store.sql import (
     PERIOD_STEP,
     open_at,
@@ -49,10 +49,11 @@ def result_frame(result) -> pd.DataFrame:
 
 
 def window_days(scope: Scope) -> tuple[str, dict]:
-    """The rollup rows of the scope's range [start, end] and their binds: its whole months from
-    ``rep_months``, its edge days from ``rep_days`` (:func:`salesops.store.period_tables.rep_day_rows`),
-    for sums over the whole range (:func:`closed_cte`, :func:`closed_by`)."""
-    return rep_day_rows(scope.start, scope.end, "month", prefix="w")
+    """The rollup rows of the scope's range [start, end] and their binds: its months from
+    ``rep_months``, less or plus the days at its edges from ``rep_days``, each sum signed
+    (:func:`salesops.store.period_tables.window_rows`), for sums over the whole range
+    (:func:`closed_cte`, :func:`closed_by`)."""
+    return window_rows(scope.start, scope.end, prefix="w")
 
 
 def closed_cte(where: str, days: str) -> str:
@@ -77,13 +78,15 @@ def quota_total(rep_where: str, lo: str = "q_start", hi: str = "q_end") -> str:
 
 def closed_by(key: str, where: str, days: str) -> str:
     """Won revenue, won and lost counts per ``key`` (rep_id or team_id) of deals closed in the range
-    of ``days`` (:func:`window_days`), summed from the rollups; only keys with a deal won or lost."""
+    of ``days`` (:func:`window_days`), summed from the rollups; only keys with a deal won or lost
+    (their summed counts above 0: the rows are signed)."""
     return f"""
             SELECT {key}, SUM(won_cents) AS won_cents, SUM(won_count) AS won_count,
                    SUM(lost_count) AS lost_count
             FROM {days} x
-            WHERE won_count + lost_count > 0 {where}
+            WHERE 1 = 1 {where}
             GROUP BY {key}
+            HAVING SUM(won_count + lost_count) > 0
     """  # noqa: S608 - key is "rep_id" or "team_id" from this package; where from scope_filter
 
 

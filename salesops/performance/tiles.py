@@ -24,7 +24,7 @@ from sqlalchemy.engine import Engine
 from salesops.errors import AccessDenied
 from salesops.performance.queries import closed_cte, quota_total
 from salesops.scope import Scope
-from salesops.store.period_tables import rep_day_rows
+from salesops.store.period_tables import window_rows
 from salesops.store.probability import weighted_cents_of, weighted_products_sql
 from salesops.store.rollups import won_avg_sql
 from salesops.store.sql import attainment, open_at_parts, scope_filter, win_rate
@@ -109,7 +109,7 @@ def _headlines(engine: Engine, scopes: tuple[Scope, ...]) -> list[Headline]:
     values: dict = {**params, **rep_params}
     still_open, rows = [], []
     for i, sc in enumerate(scopes):
-        days, day_binds = rep_day_rows(sc.start, sc.end, "month", prefix=f"w{i}")
+        days, day_binds = window_rows(sc.start, sc.end, prefix=f"w{i}")
         values.update({f"e{i}": sc.end, f"qs{i}": sc.quota_start, f"qe{i}": sc.quota_end, **day_binds})
         _open, closed_after = open_at_parts(f":e{i}")
         still_open.append(f"SUM(amount_cents) FILTER (WHERE created_date <= :e{i}) AS o{i}")
@@ -205,8 +205,8 @@ def _window_branches(scopes: tuple[Scope, ...], where: str, rep_where: str, act_
     for i, sc in enumerate(scopes):
         values.update({f"s{i}": sc.start, f"e{i}": sc.end, f"qs{i}": sc.quota_start, f"qe{i}": sc.quota_end})
         parts["win"].append(f"SELECT {i} AS w")
-        # the window's whole months from rep_months, its edge days from rep_days (the same sums)
-        days, day_binds = rep_day_rows(sc.start, sc.end, "month", prefix=f"c{i}")
+        # the window's months from rep_months, less or plus its edge days from rep_days (signed sums)
+        days, day_binds = window_rows(sc.start, sc.end, prefix=f"c{i}")
         values.update(day_binds)
         parts["closed"].append(
             f"SELECT {i} AS w, d.won_cents, d.won_count, d.won_amounts, d.won_cycle_days, d.lost_count "  # noqa: S608 - see above
@@ -227,11 +227,11 @@ def _window_branches(scopes: tuple[Scope, ...], where: str, rep_where: str, act_
             f"SELECT {i} AS w, r.rep_id, 0 AS n FROM reps r "  # noqa: S608 - see above
             f"WHERE r.active AND (r.hire_date IS NULL OR r.hire_date <= :e{i}) {rep_where}"
         )
-        acts, act_binds = rep_day_rows(sc.start, sc.end, "month", prefix=f"a{i}", source="activities")
+        acts, act_binds = window_rows(sc.start, sc.end, prefix=f"a{i}", source="activities")
         values.update(act_binds)
         parts["heads"].append(
             f"SELECT {i} AS w, a.rep_id, SUM(a.activities) AS n FROM {acts} a "  # noqa: S608 - see above
-            f"WHERE 1 = 1 {act_where} GROUP BY a.rep_id"
+            f"WHERE 1 = 1 {act_where} GROUP BY a.rep_id HAVING SUM(a.activities) > 0"
         )
     return {k: " UNION ALL ".join(v) for k, v in parts.items()}, values
 

@@ -308,6 +308,19 @@ ROLLUPS = {
 }
 
 
+def window_rows(start: date, end: date, prefix: str = "wr", source: str = "deals") -> tuple[str, dict]:
+    """The day table's rows of the days [start, end] for sums over the whole window, read signed
+    (:func:`rep_day_rows` with ``signed``: whole months less the few days outside the window), each sum
+    already multiplied by its sign: an SQL relation with the day table's columns (day, rep_id,
+    team_id and the sums) and its binds. ``SUM(column)`` over it, per rep and team or in total, is
+    the integer sum of the window's day rows. A rep and team had rows in the window when its summed
+    count (:data:`COUNTS`) is above 0: test that with HAVING, not a filter on single rows (a row
+    taken away carries negative sums)."""
+    rows, binds = rep_day_rows(start, end, "month", prefix=prefix, source=source, signed=True)
+    sums = ", ".join(f"sgn * {c} AS {c}" for c in ROLLUPS[source][2])
+    return f"(SELECT day, rep_id, team_id, {sums} FROM {rows} s)", binds  # noqa: S608 - our fragments
+
+
 def rep_day_rows(
     start: date, end: date, grain: str, prefix: str = "rd", source: str = "deals", signed: bool = False
 ) -> tuple[str, dict]:

@@ -239,6 +239,19 @@ def test_attainment_by_team_and_the_share_of_reps_at_quota(org):
     assert list(only_west["team_id"]) == ["T2"]
 
 
+def test_a_window_cut_before_its_months_end_leaves_out_the_days_after_it(org):
+    """1–29 Apr is read as April from the month rollups less 30 Apr: D's only deal (won 30 Apr, $1k)
+    is out of every figure, and D (no quota) is not listed."""
+    april = Scope(date(2026, 4, 1), date(2026, 4, 29), "month")
+    k = metrics.kpis(org, april)
+    assert (k.won_count, k.won_cents, k.lost_count) == (2, 3_000_000, 0)  # deals 1 and 5
+    assert (k.activities, k.reps) == (2, 4)  # a0 (A, 2 Apr) and a4 (C, 3 Apr); all four reps hired
+    assert "D" not in set(metrics.attainment_by_rep(org, april)["rep_id"])
+    teams = metrics.attainment_by_team(org, april).set_index("team_id")
+    assert teams.loc["T1", "won_cents"] == 3_000_000 and teams.loc["T2", "won_count"] == 0
+    assert metrics.pacing(org, april, date(2026, 4, 29)).won_cents == 3_000_000
+
+
 def test_the_attainment_distribution_counts_reps_with_quota_only(org):
     """A (67 %), B (40 %) and C (133 %) fall in three buckets; one of three at quota is below 60–70 %."""
     dist = metrics.attainment_distribution(metrics.attainment_by_rep(org, Q2))
