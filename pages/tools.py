@@ -33,28 +33,29 @@ if ops:
     tab_names.append("Survey rounds")
 tabs = st.tabs(tab_names, key="tools_tab", bind="query-params")
 
-round_id = None
-if len(answered):
-    with tabs[0]:
-        # the newest round with enough answers to show scores; a newer one still filling up is named
-        enough = answered[answered["answered"] >= survey.MIN_ANSWERS]
-        first = enough["round_id"].iloc[0] if len(enough) else answered["round_id"].iloc[0]
-        newest = round_list.iloc[0]
-        if newest["answered"] < survey.MIN_ANSWERS and newest["status"] == "open":
-            st.info(
-                f"{fmt.md_escape(newest['name'])} is in progress: {int(newest['answered'])} answer(s), results at "
-                f"{survey.MIN_ANSWERS}.",
-                icon=":material/hourglass_top:",
-            )
-        round_id = st.selectbox(
-            "Survey round",
-            answered["round_id"].tolist(),
-            index=answered["round_id"].tolist().index(first),
-            key="tools_round",
-            bind="query-params",
-            format_func=round_label,
-            help="Rounds with at least one answer, newest first.",
+
+def pick_round() -> str | None:
+    """The survey round the first two tabs show: the open one of them draws the picker (same key, so the
+    pick carries over between them, and a link's round holds on either); None when no round has answers."""
+    first = results.default_round(round_list)  # the newest with scores to show; a newer one filling up is named
+    if first is None:
+        return None
+    newest = round_list.iloc[0]
+    if newest["answered"] < survey.MIN_ANSWERS and newest["status"] == "open":
+        st.info(
+            f"{fmt.md_escape(newest['name'])} is in progress: {int(newest['answered'])} answer(s), results at "
+            f"{survey.MIN_ANSWERS}.",
+            icon=":material/hourglass_top:",
         )
+    return st.selectbox(
+        "Survey round",
+        answered["round_id"].tolist(),
+        index=answered["round_id"].tolist().index(first),
+        key="tools_round",
+        bind="query-params",
+        format_func=round_label,
+        help="Rounds with at least one answer, newest first.",
+    )
 
 
 FAIRNESS_REP_COLUMNS = {
@@ -144,7 +145,8 @@ def region_tiles(round_id: str, region: str) -> None:
 
 
 # ---- survey results --------------------------------------------------------------------------
-with tabs[0]:
+def survey_results() -> None:
+    round_id = pick_round()
     if round_id is None:
         widgets.empty_state("survey answers")
     else:
@@ -197,7 +199,7 @@ with tabs[0]:
         c1, c2 = st.columns([2, 1])
         tool_ids = scores["tool_id"].tolist()
         tool_names = dict(zip(scores["tool_id"], scores["tool"]))
-        worst = scores.sort_values("mean_satisfaction", na_position="last")["tool_id"].iloc[0]
+        worst = results.least_liked(scores)
         tool_id = c1.selectbox(
             "Tool", tool_ids, index=tool_ids.index(worst), key="tools_theme_tool", format_func=tool_names.get
         )
@@ -223,8 +225,10 @@ with tabs[0]:
             )
             st.caption("Themes are frequent words and phrases; comments are shown as typed, as plain text.")
 
+
 # ---- tools and performance ------------------------------------------------------------------
-with tabs[1]:
+def tools_and_performance() -> None:
+    round_id = pick_round()
     if round_id is None:
         widgets.empty_state("survey answers")
     else:
@@ -278,8 +282,9 @@ with tabs[1]:
                 key="tools_perf_table",
             )
 
+
 # ---- lead fairness --------------------------------------------------------------------------
-with tabs[2]:
+def lead_fairness() -> None:
     weighting = st.segmented_control(
         "Fair share",
         ["capacity", "equal"],
@@ -384,71 +389,75 @@ def open_round(engine) -> None:
 
 
 # ---- survey rounds (ops) --------------------------------------------------------------------
-if ops:
-    with tabs[3]:
-        st.subheader("Rounds")
-        if len(round_list):
-            tables.show(
-                round_list,
-                {
-                    "name": "Round",
-                    "opens_on": None,
-                    "closes_on": None,
-                    "status": None,
-                    "tools": None,
-                    "links": None,
-                    "answered": None,
-                    "round_id": fmt.Col("Round ID", help="The id the CLI takes (python -m salesops survey …)."),
-                },
-                key="tools_rounds_table",
-            )
-        else:
-            st.caption("No survey round yet.")
-        tools = loaders.load_tools()
-        teams_all = loaders.load_teams()
-        team_names_all = dict(zip(teams_all["team_id"], teams_all["name"]))
-        with st.form("tools_new_round"):
-            st.markdown("**Open a new round** — one private link per active rep; answers are anonymous.")
-            name = st.text_input("Name", value=f"Tool survey {widgets.today():%B %Y}", key="tools_new_name")
-            picked = st.multiselect(
-                "Tools",
-                tools["tool_id"].tolist(),
-                default=tools["tool_id"].tolist(),
-                format_func=dict(zip(tools["tool_id"], tools["name"])).get,
-                key="tools_new_tools",
-            )
-            d1, d2 = st.columns(2)
-            opens = d1.date_input("Opens", value=widgets.today(), key="tools_new_opens")
-            closes = d2.date_input("Closes", value=widgets.today() + timedelta(days=21), key="tools_new_closes")
-            only = st.multiselect(
-                "Only these teams (empty: all)",
-                teams_all["team_id"].tolist(),
-                format_func=dict(zip(teams_all["team_id"], teams_all["name"])).get,
-                key="tools_new_teams",
-            )
-            st.form_submit_button(
-                "Open round",
-                key="tools_open_round",
-                icon=":material/send:",
-                on_click=open_round,
-                args=(loaders.engine(),),
-            )
-        outcome = st.session_state.pop("tools_open_outcome", None)
-        if outcome:
-            (st.success if outcome[0] == "ok" else st.error)(fmt.md_escape(outcome[1]))
-        fresh = st.session_state.get("tools_new_links")
-        if fresh:
-            rid, links = fresh
-            st.subheader("Links of the new round")
-            st.warning(
-                "Download the link list now and send each rep their own link: it is shown this once. The "
-                "store keeps no name with a link, so no one — admins included — can list the links again or "
-                "see who has answered; afterwards this page shows counts only.",
-                icon=":material/key:",
-            )
-            widgets.csv_download(
-                links, f"survey-links-{rid}.csv", key="tools_links_csv", label="Download the links (CSV)"
-            )
-            if st.button("I have the links — forget them", key="tools_links_forget"):
-                st.session_state.pop("tools_new_links", None)
-                st.rerun()
+def survey_rounds() -> None:
+    st.subheader("Rounds")
+    if len(round_list):
+        tables.show(
+            round_list,
+            {
+                "name": "Round",
+                "opens_on": None,
+                "closes_on": None,
+                "status": None,
+                "tools": None,
+                "links": None,
+                "answered": None,
+                "round_id": fmt.Col("Round ID", help="The id the CLI takes (python -m salesops survey …)."),
+            },
+            key="tools_rounds_table",
+        )
+    else:
+        st.caption("No survey round yet.")
+    tools = loaders.load_tools()
+    teams_all = loaders.load_teams()
+    with st.form("tools_new_round"):
+        st.markdown("**Open a new round** — one private link per active rep; answers are anonymous.")
+        st.text_input("Name", value=f"Tool survey {widgets.today():%B %Y}", key="tools_new_name")
+        st.multiselect(
+            "Tools",
+            tools["tool_id"].tolist(),
+            default=tools["tool_id"].tolist(),
+            format_func=dict(zip(tools["tool_id"], tools["name"])).get,
+            key="tools_new_tools",
+        )
+        d1, d2 = st.columns(2)
+        d1.date_input("Opens", value=widgets.today(), key="tools_new_opens")
+        d2.date_input("Closes", value=widgets.today() + timedelta(days=21), key="tools_new_closes")
+        st.multiselect(
+            "Only these teams (empty: all)",
+            teams_all["team_id"].tolist(),
+            format_func=dict(zip(teams_all["team_id"], teams_all["name"])).get,
+            key="tools_new_teams",
+        )
+        st.form_submit_button(
+            "Open round",
+            key="tools_open_round",
+            icon=":material/send:",
+            on_click=open_round,
+            args=(loaders.engine(),),
+        )
+    outcome = st.session_state.pop("tools_open_outcome", None)
+    if outcome:
+        (st.success if outcome[0] == "ok" else st.error)(fmt.md_escape(outcome[1]))
+    fresh = st.session_state.get("tools_new_links")
+    if fresh:
+        rid, links = fresh
+        st.subheader("Links of the new round")
+        st.warning(
+            "Download the link list now and send each rep their own link: it is shown this once. The "
+            "store keeps no name with a link, so no one — admins included — can list the links again or "
+            "see who has answered; afterwards this page shows counts only.",
+            icon=":material/key:",
+        )
+        widgets.csv_download(links, f"survey-links-{rid}.csv", key="tools_links_csv", label="Download the links (CSV)")
+        if st.button("I have the links — forget them", key="tools_links_forget"):
+            st.session_state.pop("tools_new_links", None)
+            st.rerun()
+
+
+# Only the open tab runs, its queries included (a fresh visit draws the survey results alone); the tab is
+# in the URL, so a link reopens it.
+for tab, draw in zip(tabs, (survey_results, tools_and_performance, lead_fairness, survey_rounds)):
+    if tab.open:
+        with tab:
+            draw()

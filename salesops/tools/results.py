@@ -149,6 +149,23 @@ def of_round(results: pd.DataFrame, round_id: str | None) -> pd.DataFrame:
     return results[results["round_id"] == round_id].reset_index(drop=True)
 
 
+def default_round(rounds: pd.DataFrame) -> str | None:
+    """The round the results open on: the newest with at least ``MIN_ANSWERS`` answers (scores to show),
+    else the newest with any answer; None when no round has one. ``rounds``: newest first, with
+    ``round_id`` and ``answered`` (:func:`salesops.tools.rounds.load_rounds`)."""
+    answered = rounds[rounds["answered"] > 0] if len(rounds) else rounds
+    if answered.empty:
+        return None
+    enough = answered[answered["answered"] >= MIN_ANSWERS]
+    return (enough if len(enough) else answered)["round_id"].iloc[0]
+
+
+def least_liked(scores: pd.DataFrame) -> str:
+    """The tool of a round's scores (:func:`of_round`) with the lowest mean satisfaction, a tool without
+    one last: the comments open on it."""
+    return scores.sort_values("mean_satisfaction", na_position="last")["tool_id"].iloc[0]
+
+
 _BREAKDOWN_COLUMNS = ["tool_id", "tool", "team_id", "team", "answers", *_SCORES, "shown", "note"]
 #: Per tool and team of one round: the scores, named, in the order the page lists them.
 _BREAKDOWN_SQL = f"""

@@ -6,7 +6,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from pages.ui import shell
-from tests.conftest import ROOT
+from tests.conftest import ROOT, open_each_tab
 
 
 def _run(monkeypatch, email: str | None, script: str = "app.py") -> AppTest:
@@ -91,6 +91,12 @@ def test_every_page_runs_for_each_role(app_env, monkeypatch, email):
         assert not at.exception, (script, at.exception)
         refused = script == "pages/data.py"
         assert (at.title[0].value == "Not available") == refused, script
+        if script == "pages/tools.py":  # its tabs run only when open: each one, in turn
+            opened = []
+            for tab in open_each_tab(at, "tools_tab"):
+                assert not at.exception, (script, tab, at.exception)
+                opened.append(tab)
+            assert opened == ["Tools and performance", "Lead fairness"]  # no Survey rounds for these roles
 
 
 def test_a_rep_opens_the_leaderboards_side_by_side_and_why_behind(app_env, monkeypatch):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, open_each_tab
 
 PAGES = ["pages/performance.py", "pages/leaderboards.py", "pages/tools.py", "pages/customers.py"]
 
@@ -18,6 +18,18 @@ def test_presentation_mode_shows_tables_as_text_not_grids(app_env, page):
     assert len(at.dataframe) > 0
     at.toggle(key="present").set_value(True).run()
     assert not at.exception
+    _static_tables_only(at, page)
+    if page == "pages/tools.py":  # its tabs run only when open: each one, in turn, has its tables as text
+        opened = []
+        for tab in open_each_tab(at, "tools_tab"):
+            _static_tables_only(at, page)
+            opened.append(tab)
+        assert opened == ["Tools and performance", "Lead fairness"]  # no Survey rounds on a shared screen
+
+
+def _static_tables_only(at: AppTest, page: str) -> None:
+    """The page as run has tables as text (with no raw values) and no data grid."""
+    assert not at.exception, at.exception
     assert len(at.dataframe) == (1 if page == "pages/customers.py" else 0)  # the customers drill-down keeps its picker
     assert len(at.table) > 0
     for table in at.table:

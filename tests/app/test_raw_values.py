@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, open_each_tab
 
 RAW_WORDS = re.compile(r"(?<![\w-])(None|nan|NaN|NaT|<NA>)(?![\w-])")
 # ids of the demo and of imports: teams T01, reps R0003, survey rounds R20261201-e92c40
@@ -155,4 +155,7 @@ def test_no_raw_value_reaches_a_page(app_env, page):
                 continue
             toggle.set_value(not toggle.value).run()
             problems += sweep(at, f"{page}{view or ''} toggle {toggle.key}")
+        if page == "tools":  # its tabs run only when open: sweep each one, in turn
+            for tab in open_each_tab(at, "tools_tab"):
+                problems += sweep(at, f"{page}{view or ''} tab {tab}")
     assert not problems, "\n".join(dict.fromkeys(problems))

@@ -10,6 +10,7 @@ from salesops import format as fmt
 from salesops import store
 from salesops.store import schema, sql
 from salesops.tools import results
+from salesops.tools import rounds as round_store
 from tests.conftest import ROOT, TODAY
 
 
@@ -23,6 +24,14 @@ def tools(app):
 
 def _frames(at) -> list[pd.DataFrame]:
     return [d.value for d in at.dataframe]
+
+
+def _open(at, tab: str) -> AppTest:
+    """Open ``tab`` (only the open tab runs, as a click on it does) and rerun."""
+    at.session_state["tools_tab"] = tab
+    at.run()
+    assert not at.exception, at.exception
+    return at
 
 
 def test_the_page_shows_survey_results_with_the_falling_dialer_flagged(tools):
@@ -60,6 +69,7 @@ def test_picking_an_older_round_changes_the_figures(tools):
 
 def test_tools_and_performance_sits_beside_a_correlation_not_cause_note(tools):
     """The second tab says 'correlation, not cause' and shows satisfaction with attainment per team."""
+    _open(tools, "Tools and performance")
     assert any("Correlation, not cause" in i.value for i in tools.info)
     perf = next(f for f in _frames(tools) if "attainment" in f.columns and "mean_satisfaction" in f.columns)
     assert len(perf) == 11 and perf["attainment"].notna().all()
@@ -69,6 +79,7 @@ def test_tools_and_performance_sits_beside_a_correlation_not_cause_note(tools):
 
 def test_lead_fairness_shows_the_lopsided_team_first(tools):
     """Seattle Mid-Market (T05) is the most uneven team, and its reps are listed as far from fair share."""
+    _open(tools, "Lead fairness")
     tiles = {m.label: m.value for m in tools.metric}
     assert tiles["Most uneven team"] == "Seattle Mid-Market"
     assert float(tiles["Its Gini"]) > 0.4
@@ -84,12 +95,41 @@ def test_the_team_filter_narrows_lead_fairness_and_the_survey_tiles_to_that_team
     its own, and the tools-and-performance table shows that team only, saying so."""
     tools.selectbox(key="team").set_value("T03").run()
     assert not tools.exception
-    labels = {m.label: m.value for m in tools.metric}
-    assert labels["Team"] == "Atlanta SMB" and "Most uneven team" not in labels
     assert any(c.value.startswith("Tiles: Atlanta SMB only") for c in tools.caption)
+    labels = {m.label: m.value for m in _open(tools, "Lead fairness").metric}
+    assert labels["Team"] == "Atlanta SMB" and "Most uneven team" not in labels
+    _open(tools, "Tools and performance")
     perf = next(f for f in _frames(tools) if "attainment" in f.columns and "mean_satisfaction" in f.columns)
     assert set(perf["team"]) == {"Atlanta SMB"}  # tools and performance follow the sidebar team too
     assert any(c.value.startswith("The sidebar's team only: 1 team.") for c in tools.caption)
+
+
+def test_only_the_open_tab_runs(tools):
+    """A visit draws the survey results alone: no tools-beside-performance, fairness or rounds content until
+    its tab is opened; then that tab's content only."""
+    assert not any("Correlation, not cause" in i.value for i in tools.info)
+    assert not any(m.label == "Most uneven team" for m in tools.metric)
+    assert not any(s.key == "tools_weighting" for s in tools.segmented_control)
+    assert not any(t.key == "tools_new_name" for t in tools.text_input)
+    _open(tools, "Lead fairness")
+    assert any(m.label == "Most uneven team" for m in tools.metric)
+    assert not any(m.label == "CRM" for m in tools.metric)  # the survey tiles did not run
+    assert not any(s.key == "tools_round" for s in tools.selectbox)
+    _open(tools, "Survey rounds")
+    assert any(t.key == "tools_new_name" for t in tools.text_input)
+    assert not any(m.label == "Most uneven team" for m in tools.metric)
+
+
+def test_the_round_picked_on_the_results_holds_on_tools_and_performance(tools, demo_engine):
+    """The round is picked on either of the first two tabs (one widget, one key): a pick on the results
+    tab is the round the tools-and-performance tab opens on, after a visit to a tab without it."""
+    tools.selectbox(key="tools_round").set_value("2026-H1").run()
+    assert not tools.exception
+    _open(tools, "Lead fairness")
+    _open(tools, "Tools and performance")
+    assert tools.selectbox(key="tools_round").value == "2026-H1"
+    listed = round_store.load_rounds(demo_engine).set_index("round_id")
+    assert any(f"mean satisfaction in {listed.loc['2026-H1', 'name']}" in c.value for c in tools.caption)
 
 
 def test_the_survey_tab_opens_on_a_round_with_scores_to_show(tools):
@@ -152,6 +192,8 @@ def ops_app(monkeypatch, tmp_path):
 def test_ops_open_a_round_and_download_the_links_once(ops_app):
     """Opening a round offers its 3 links once, as a download; no table of links or of who answered, ever."""
     assert any("No survey answers" in i.value for i in ops_app.info)  # empty state before any round
+    _open(ops_app, "Survey rounds")
+    assert any(c.value == "No survey round yet." for c in ops_app.caption)
     ops_app.text_input(key="tools_new_name").set_value("Pilot round")
     ops_app.multiselect(key="tools_new_tools").set_value(["dialer"])
     ops_app.button(key="tools_open_round").click().run()
@@ -170,6 +212,7 @@ def test_ops_open_a_round_and_download_the_links_once(ops_app):
 
 def test_ops_a_bad_round_is_explained_on_the_page(ops_app):
     """Opening a round with no tools shows the reason instead of failing."""
+    _open(ops_app, "Survey rounds")
     ops_app.multiselect(key="tools_new_tools").set_value([])
     ops_app.button(key="tools_open_round").click().run()
     assert not ops_app.exception

@@ -355,3 +355,21 @@ def test_tools_beside_performance_for_one_team_are_that_teams_rows_of_the_compan
     assert int(perf["won_cents"].iloc[0]) == int(expected["won_cents"].iloc[0])
     page = results.beside_performance(results.team_breakdown(demo_engine, "2026-H2"), perf, scope)
     pd.testing.assert_frame_equal(page, mine, check_exact=True)
+
+
+def test_the_results_open_on_the_newest_round_with_scores_to_show():
+    """Newest first: a newer round with fewer than five answers is passed over for one with five; with none
+    at five, the newest answered round; with no answer at all (or no round), none."""
+    rounds = pd.DataFrame({"round_id": ["R3", "R2", "R1"], "answered": [4, 5, 9]})
+    assert results.default_round(rounds) == "R2"
+    assert results.default_round(rounds.assign(answered=[0, 3, 2])) == "R2"
+    assert results.default_round(rounds.assign(answered=[0, 0, 0])) is None
+    assert results.default_round(rounds.iloc[:0]) is None
+
+
+def test_the_least_liked_tool_has_the_lowest_mean_satisfaction_and_an_unscored_one_comes_last():
+    """The comments open on the lowest mean satisfaction; a hidden (NaN) score never wins."""
+    scores = pd.DataFrame({"tool_id": ["crm", "dialer", "video"], "mean_satisfaction": [float("nan"), 3.4, 2.9]})
+    assert results.least_liked(scores) == "video"
+    assert results.least_liked(scores.iloc[:2]) == "dialer"
+    assert results.least_liked(scores.iloc[:1]) == "crm"
