@@ -95,10 +95,11 @@ def steps(today: date) -> dict[str, Callable[[str, int], object]]:
     from pages.ui import loaders as ld
     from salesops import access
     from salesops import leaderboards as lb
+    from salesops.errors import NotComputedYet
     from salesops.forecasts import model as forecast
-    from salesops.forecasts import targets
+    from salesops.forecasts import outlook_cache, targets
     from salesops.scope import Scope
-    from salesops.tools import fairness
+    from salesops.tools import fairness, results
 
     # The view local mode's viewer (the admin at the machine) gets: the same cache keys as its pages.
     sc = replace(Scope.current(today, "quarter"), viewer=access.LOCAL)
@@ -107,15 +108,18 @@ def steps(today: date) -> dict[str, Callable[[str, int], object]]:
     def home_view(u: str, v: int, scope: Scope) -> None:
         ld.compare_headline.warm(u, v, scope)
         ld.headline_trend.warm(u, v, scope, 8)
+        ld.pipeline_flag_share.warm(u, v, scope, today)  # Home's and Team performance's health note
 
     def home(u: str, v: int) -> None:
         ld.load_teams.warm(u, v)
+        ld.last_updated.warm(u, v)
         home_view(u, v, sc)
 
     def performance(u: str, v: int) -> None:
         ld.compare_kpis.warm(u, v, sc)
         ld.pacing.warm(u, v, sc, today)
         teams = ld.attainment_by_team.warm(u, v, sc)
+        ld.business_by_team.warm(u, v, sc)
         ld.attainment_by_rep.warm(u, v, sc)
         ld.funnel_by_team.warm(u, v, sc)
         ld.week_review.warm(u, v, sc, 500)
@@ -146,14 +150,26 @@ def steps(today: date) -> dict[str, Callable[[str, int], object]]:
         if window in targets.window_labels(result):
             ld.target_outlook.warm(u, v, "company", None, "week", horizon, None, today, window, 0.7)
             ld.grain_agreement.warm(u, v, "company", None, today, window, None)  # fits the monthly view too
+        period = outlook_cache.current_period("quarter", today)  # the outlook: the company's and its regions'
+        try:
+            ld.outlook.warm(u, v, period, "company", today)
+            ld.outlook.warm(u, v, period, "region", today)
+        except NotComputedYet:  # not stored yet: computed apart (the last step), the page waits for it
+            pass
 
     def compensation(u: str, v: int) -> None:
         ld.load_attainment.warm(u, v, sc)
         ld.list_plans.warm(u, v)
 
     def tools(u: str, v: int) -> None:
-        ld.load_rounds.warm(u, v)
-        ld.tool_results.warm(u, v)
+        round_id = results.default_round(ld.load_rounds.warm(u, v))
+        history = ld.tool_results.warm(u, v)
+        if round_id is not None:  # the page opens on Survey results: the round's teams and comments too
+            ld.team_breakdown.warm(u, v, round_id)
+            scores = results.of_round(history, round_id)
+            if len(scores):
+                ld.tool_themes.warm(u, v, round_id, results.least_liked(scores), "dislikes")
+        # the Lead fairness tab (run when opened)
         teams = fairness.team_summary(ld.rep_fairness.warm(u, v, sc, "capacity"))
         if len(teams):  # the page charts the trend of the most uneven teams
             ld.fairness_trend.warm(u, v, sc, fairness.TREND_MONTHS, fairness.most_uneven(teams))
