@@ -18,12 +18,14 @@ It logs "warm-up finished" (logger ``salesops``) when the caches are full.
 
 from __future__ import annotations
 
+import ast
 import gc
 import importlib
 import logging
 import sys
 import threading
 import time
+from pathlib import Path
 
 #: Imported before the server starts: the library every page uses, and its heavy dependencies.
 PRELOAD = (
@@ -41,6 +43,7 @@ PRELOAD = (
     "salesops.customers",
     "salesops.ingest",
 )
+ROOT = Path(__file__).resolve().parents[2]
 #: How long the warm-up waits for Streamlit's runtime before giving up (s); the first visit then warms.
 RUNTIME_WAIT_S = 120.0
 
@@ -75,6 +78,7 @@ def warm_when_ready(wait_s: float = RUNTIME_WAIT_S) -> bool:
 
     log = logging.getLogger("salesops")
     started = time.monotonic()
+    import_page_modules()
     try:
         loaders.engine_for(config.db_url())
     except Exception:  # noqa: BLE001 - the first page shows the store's error to the user
@@ -91,7 +95,7 @@ def settle_heap() -> int:
     """Collect the start-up's garbage now, then freeze what is left (``gc.freeze``); returns the number
     of objects frozen.
 
-    The imports and the warm-up leave some millions of long-lived objects (Altair's schema, pandas,
+    The imports and the warm-up leave ~200,000 long-lived objects (the small demo) (Altair's schema, pandas,
     Prophet …) that the garbage collector had not yet walked: its next full collection came during the
     first page run, 0.2-0.4 s inside Home's first visit on the bench machine (a ``gc.callbacks`` log of
     a served walk), and every later full collection walked them all again. Frozen, they are left out of
@@ -101,6 +105,36 @@ def settle_heap() -> int:
     gc.collect()
     gc.freeze()
     return gc.get_freeze_count()
+
+
+def page_modules(root: Path = ROOT) -> list[str]:
+    """Every module the app's pages import at their top (``app.py`` and ``pages/*.py``, read with ``ast``):
+    ``from salesops.forecasts import charts`` names ``salesops.forecasts`` and ``salesops.forecasts.charts``."""
+    names: dict[str, None] = {}
+    for path in [root / "app.py", *sorted((root / "pages").glob("*.py"))]:
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            if isinstance(node, ast.Import):
+                names.update(dict.fromkeys(alias.name for alias in node.names))
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                names[node.module] = None
+                names.update(dict.fromkeys(f"{node.module}.{alias.name}" for alias in node.names))
+    return list(names)
+
+
+def import_page_modules() -> list[str]:
+    """Import what the pages import (:func:`page_modules`), so no first page run pays for an import
+    (``salesops.forecasts.charts``, ``pages.ui.shell`` …: 1-10 ms each in a profile of first visits);
+    returns the modules imported. A name that is not a module (a class, a constant) is skipped."""
+    done = []
+    for name in page_modules():
+        if name in sys.modules:
+            continue
+        try:
+            importlib.import_module(name)
+        except ImportError:  # `from package import function`: not a module
+            continue
+        done.append(name)
+    return done
 
 
 def prime_first_run() -> None:

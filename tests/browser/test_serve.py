@@ -62,3 +62,18 @@ def test_settling_the_heap_freezes_what_the_start_up_left():
         assert gc.get_count()[2] == 0
     finally:
         gc.unfreeze()
+
+
+def test_the_launcher_imports_every_module_a_page_imports():
+    """page_modules reads the pages' imports (a chart module named in a from-import included); after
+    import_page_modules each one that is a module is loaded, and the names that are not are skipped."""
+    import sys
+
+    from pages.ui import serve
+
+    names = serve.page_modules()
+    assert {"pages.ui.shell", "salesops.forecasts.charts", "salesops.comp.document", "altair"} <= set(names)
+    assert "salesops.errors.NotComputedYet" in names  # a class: not imported, no error
+    serve.import_page_modules()
+    assert {"pages.ui.shell", "salesops.forecasts.charts", "salesops.comp.document"} <= set(sys.modules)
+    assert serve.import_page_modules() == []  # all loaded now
