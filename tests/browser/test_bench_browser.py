@@ -35,6 +35,7 @@ def test_the_browser_benchmark_times_a_page_the_team_change_and_the_server_memor
     assert re.search(r"Load average \(1 min\) during the run: \d", text)
     assert f"Reproduce: `python bench/browser.py --reps 1 --pages home --out {out} --deadline 240`" in text
     assert "The first visit was made once the server log said the warm-up finished" in text
+    assert "Chromium's own first page (the floor app on a throwaway server, not counted)" in text
     floor = re.search(r"\| floor \(bare Streamlit page\) › first KPI tile or chart \| ([\d,]+) \|", text)
     assert floor and int(floor.group(1).replace(",", "")) > 0  # the bare page, measured in the same run
 
