@@ -95,8 +95,8 @@ def settle_heap() -> int:
     """Collect the start-up's garbage now, then freeze what is left (``gc.freeze``); returns the number
     of objects frozen.
 
-    The imports and the warm-up leave ~200,000 long-lived objects (the small demo) (Altair's schema, pandas,
-    Prophet …) that the garbage collector had not yet walked: its next full collection came during the
+    The imports and the warm-up leave ~200,000 long-lived objects on the small demo (Altair's schema,
+    pandas, Prophet …) that the garbage collector had not yet walked: its next full collection came during the
     first page run, 0.2-0.4 s inside Home's first visit on the bench machine (a ``gc.callbacks`` log of
     a served walk), and every later full collection walked them all again. Frozen, they are left out of
     every collection (reference counting still frees any that is dropped); objects made later are
