@@ -104,8 +104,9 @@ def series_sums(sim: Simulation, by: str, teams: pd.DataFrame) -> tuple[pd.DataF
 def draw_blocks(sim: Simulation, codes: np.ndarray, n: int) -> Iterator[tuple[int, int, np.ndarray]]:
     """(first, last + 1, draws) of the series :data:`SERIES_BLOCK` at a time: each series' draws are
     the sum of its cells' draws in cell order (``np.add.at`` adds row by row, so a block holds exactly
-    the rows of the whole sum), read :data:`CELL_CHUNK` cells at a time (no copy of every cell)."""
-    sims = sim.draws.shape[1]
+    the rows of the whole sum), made :data:`CELL_CHUNK` cells at a time (:meth:`Simulation.rows`:
+    no array of every cell)."""
+    sims = sim.sims
     for lo in range(0, n, SERIES_BLOCK):
         hi = min(n, lo + SERIES_BLOCK)
         block = np.zeros((hi - lo, sims))
@@ -113,9 +114,9 @@ def draw_blocks(sim: Simulation, codes: np.ndarray, n: int) -> Iterator[tuple[in
             part = codes[first : first + CELL_CHUNK]
             mine = (part >= lo) & (part < hi)
             if mine.all():
-                np.add.at(block, part - lo, sim.draws[first : first + CELL_CHUNK])
+                np.add.at(block, part - lo, sim.rows(first, first + len(part)))
             elif mine.any():
-                np.add.at(block, part[mine] - lo, sim.draws[first : first + CELL_CHUNK][mine])
+                np.add.at(block, part[mine] - lo, sim.rows(first, first + len(part))[mine])
         yield lo, hi, block
 
 
@@ -124,7 +125,7 @@ def aggregate(sim: Simulation, by: str, teams: pd.DataFrame) -> tuple[pd.DataFra
 
     The whole array at once (tests; the outlook and its backtest read :func:`draw_blocks`)."""
     sums, codes = series_sums(sim, by, teams)
-    draws = np.zeros((len(sums), sim.draws.shape[1]))
+    draws = np.zeros((len(sums), sim.sims))
     for lo, hi, block in draw_blocks(sim, codes, len(sums)):
         draws[lo:hi] = block
     return sums, draws

@@ -90,16 +90,35 @@ def add_runrate_draws(rr: RunRate, rng: np.random.Generator, into: np.ndarray, c
     """Add each cell's run-rate draws (as :func:`draw_runrate`) to row ``codes[i]`` of ``into``
     (rows × sims), :data:`DRAW_CELLS` cells at a time: at 40,000 reps a whole cells × sims array is
     640 MB, and its arithmetic made three of them. ``codes`` are distinct, so each row gets one sum."""
-    cells, sims = rr.cells, int(into.shape[1])
-    if len(cells) == 0:
+    if len(rr.cells) == 0:
         return
-    teams = pd.Index(pd.unique(cells["team_id"]))
+    shocks = runrate_shocks(rr, rng, int(into.shape[1]))
+    for first in range(0, len(rr.cells), DRAW_CELLS):
+        part = np.arange(first, min(len(rr.cells), first + DRAW_CELLS))
+        np.add.at(into, codes[part], runrate_values(rr, shocks, part))
+
+
+@dataclass(frozen=True, eq=False)
+class Shocks:
+    """The run-rate's standardised draws: one row per team (``z``, teams × sims: a company-wide
+    shock shared by every team plus the team's own), and each run-rate cell's team row."""
+
+    z: np.ndarray
+    team_of: np.ndarray
+
+
+def runrate_shocks(rr: RunRate, rng: np.random.Generator, sims: int) -> Shocks:
+    """The :class:`Shocks` of ``rr``'s teams, drawn from ``rng`` (what :func:`add_runrate_draws` draws)."""
+    teams = pd.Index(pd.unique(rr.cells["team_id"]))
     common = rng.standard_normal(size=(sims,))
     own = rng.standard_normal((len(teams), sims))
     z = np.sqrt(SHARED) * common[None, :] + np.sqrt(1 - SHARED) * own
-    team_of = teams.get_indexer(cells["team_id"])
-    point = cells["point"].to_numpy(dtype=float)[:, None]
-    sd = cells["sd"].to_numpy(dtype=float)[:, None]
-    for first in range(0, len(cells), DRAW_CELLS):
-        part = slice(first, first + DRAW_CELLS)
-        np.add.at(into, codes[part], np.clip(point[part] + sd[part] * z[team_of[part]], 0, None))
+    return Shocks(z, teams.get_indexer(rr.cells["team_id"]))
+
+
+def runrate_values(rr: RunRate, shocks: Shocks, rows: np.ndarray) -> np.ndarray:
+    """The run-rate draws (len(rows) × sims) of the cells at positions ``rows`` of ``rr.cells``:
+    each value is computed on its own, so any subset gives exactly the whole's values."""
+    point = rr.cells["point"].to_numpy(dtype=float)[rows, None]
+    sd = rr.cells["sd"].to_numpy(dtype=float)[rows, None]
+    return np.clip(point + sd * shocks.z[shocks.team_of[rows]], 0, None)

@@ -9,14 +9,14 @@ region sum to the region and the regions to the company, and the expected values
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
 
 from salesops.forecasts.history_asof import History, past_periods, runrate_history, training_rows
-from salesops.forecasts.runrate import SEASON_LEN, RunRate, add_runrate_draws, fit_runrate
+from salesops.forecasts.runrate import SEASON_LEN, RunRate, Shocks, fit_runrate, runrate_shocks, runrate_values
 from salesops.forecasts.winprob import WinModel, fit_win_model
 
 #: Simulated periods per outlook.
@@ -29,17 +29,45 @@ _CELL = ["team_id", "rep_id"]
 @dataclass(frozen=True, eq=False)
 class Simulation:
     """Per cell (team_id, rep_id): won so far, expected pipeline and run-rate, open deals; and the
-    simulated period totals ``draws`` (cells × sims, cents, won so far included)."""
+    simulated period totals (cells × sims, cents, won so far included), read a range of cells at a
+    time with :meth:`rows` (:attr:`draws` makes the whole array: small data only).
+
+    What is held is the simulated pipeline per cell (``pipeline_draws``: whole cents, 32-bit when
+    every cell's open amounts fit, half the memory of the totals) and the run-rate's shocks; a
+    cell's totals are made from them when read, with the same arithmetic as the whole array had."""
 
     kind: str
     start: date
     end: date
     as_of: date
     cells: pd.DataFrame  # team_id, rep_id, won, pipeline, runrate, open_deals
-    draws: np.ndarray
+    pipeline_draws: np.ndarray  # cells × sims
     closed: bool
     model: WinModel
     runrate: RunRate
+    shocks: Shocks | None = None  # the run-rate's (None without run-rate cells)
+    runrate_row: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # per cell, or -1
+
+    @property
+    def sims(self) -> int:
+        return int(self.pipeline_draws.shape[1])
+
+    def rows(self, first: int, last: int) -> np.ndarray:
+        """The simulated totals of cells ``first`` … ``last - 1`` (float cents, cells × sims): the
+        pipeline's whole cents (exact in a float), plus the run-rate, plus what is already won."""
+        out = self.pipeline_draws[first:last].astype(np.float64)
+        if self.shocks is not None:
+            rr = self.runrate_row[first:last]
+            mine = np.flatnonzero(rr >= 0)
+            if len(mine):
+                out[mine] += runrate_values(self.runrate, self.shocks, rr[mine])
+        out += self.cells["won"].to_numpy(dtype=float)[first:last, None]
+        return out
+
+    @property
+    def draws(self) -> np.ndarray:
+        """Every cell's totals at once (tests and small data; the outlook reads :meth:`rows`)."""
+        return self.rows(0, len(self.cells))
 
 
 def _cell_codes(frames: list[pd.DataFrame]) -> pd.DataFrame:
@@ -70,6 +98,29 @@ def open_deals_in_play(snap: pd.DataFrame, end: date) -> pd.DataFrame:
 
 
 @dataclass
+class _Open:
+    """The open deals a simulation draws, in deal order, a few numbers each: cell, probability of
+    being won inside the period, amount (cents, 0 when unknown); in slices of at most DRAW_ROWS."""
+
+    codes: list[np.ndarray] = field(default_factory=list)
+    p: list[np.ndarray] = field(default_factory=list)
+    amount: list[np.ndarray] = field(default_factory=list)
+
+
+def _read_open(chunks: Iterable[pd.DataFrame], cells: pd.DataFrame, end: date, model: WinModel) -> _Open:
+    """Every open deal's cell, probability and amount, read before anything is drawn: the store's
+    query is done (and its memory let go) before the cells × sims draws are made."""
+    out = _Open()
+    for chunk in chunks:
+        for first in range(0, len(chunk), DRAW_ROWS):
+            snap = open_deals_in_play(chunk.iloc[first : first + DRAW_ROWS], end)
+            out.p.append(model.predict(snap))
+            out.amount.append(snap["amount_cents"].astype("Float64").fillna(0).to_numpy(dtype=float))
+            out.codes.append(_codes(cells, snap))
+    return out
+
+
+@dataclass
 class _Sums:
     """Per cell, summed a slice of deals at a time: simulated pipeline (cells × sims), expected
     pipeline, open deals. ``np.add.at`` adds row by row in order, so slices sum exactly as the whole."""
@@ -79,28 +130,30 @@ class _Sums:
     open_deals: np.ndarray
 
 
-def _draw_pipeline(
-    chunks: Iterable[pd.DataFrame], cells: pd.DataFrame, end: date, model: WinModel, rng: np.random.Generator, sims: int
-) -> _Sums:
+def _draws_dtype(deals: _Open, n: int) -> type:
+    """int32 when every amount is whole and each cell's open amounts add up (in absolute value) to
+    less than 2^31 cents: then no partial sum of a cell's won pipeline leaves the int32 range, and
+    each equals, as a float, the float sum the draws had (whole numbers below 2^53 add exactly)."""
+    if not deals.amount:
+        return np.int32
+    amount = np.concatenate(deals.amount)
+    if not np.array_equal(amount, np.round(amount)):
+        return np.float64
+    totals = np.bincount(np.concatenate(deals.codes), weights=np.abs(amount), minlength=n)
+    return np.int32 if totals.max(initial=0.0) < 2**31 - 1 else np.float64
+
+
+def _draw_pipeline(deals: _Open, n: int, rng: np.random.Generator, sims: int) -> _Sums:
     """Each open deal a Bernoulli draw per simulation, a slice of deals at a time (the draws of a
     slice are ``rows × sims``; the generator's stream is the same however it is sliced)."""
-    n = len(cells)
-    out = _Sums(np.zeros((n, sims)), np.zeros(n), np.zeros(n))
-    for chunk in chunks:
-        for first in range(0, len(chunk), DRAW_ROWS):
-            _draw_slice(open_deals_in_play(chunk.iloc[first : first + DRAW_ROWS], end), cells, model, rng, out)
+    dtype = _draws_dtype(deals, n)
+    out = _Sums(np.zeros((n, sims), dtype=dtype), np.zeros(n), np.zeros(n))
+    for codes, p, amount in zip(deals.codes, deals.p, deals.amount, strict=True):
+        hits = rng.random((len(p), sims)) < p[:, None]
+        np.add.at(out.draws, codes, hits * amount.astype(dtype)[:, None])
+        np.add.at(out.pipeline, codes, p * amount)
+        np.add.at(out.open_deals, codes, np.ones(len(p)))
     return out
-
-
-def _draw_slice(snap: pd.DataFrame, cells: pd.DataFrame, model: WinModel, rng: np.random.Generator, out: _Sums) -> None:
-    """Add one slice of deals' draws, expected pipeline and count to ``out`` (rows × sims floats at a time)."""
-    p = model.predict(snap)
-    amount = snap["amount_cents"].astype("Float64").fillna(0).to_numpy(dtype=float)
-    codes = _codes(cells, snap)
-    hits = rng.random((len(snap), out.draws.shape[1])) < p[:, None]
-    np.add.at(out.draws, codes, hits * amount[:, None])
-    np.add.at(out.pipeline, codes, p * amount)
-    np.add.at(out.open_deals, codes, np.ones(len(snap)))
 
 
 def simulate(
@@ -124,19 +177,23 @@ def simulate(
     )
     cells = _cell_codes([won, open_cells, rr.cells])
     n = len(cells)
-    sums = _draw_pipeline(hist.open_deals(as_of) if not closed else [], cells, end, model, rng, sims)
-    draws = sums.draws
+    deals = _read_open(hist.open_deals(as_of) if not closed else [], cells, end, model)
+    sums = _draw_pipeline(deals, n, rng, sims)
+    del deals
     rr_codes = _codes(cells, rr.cells) if len(rr.cells) else np.zeros(0, dtype=int)
-    add_runrate_draws(rr, rng, draws, rr_codes)  # rr cells are distinct: one sum each, as before
+    # The run-rate's shocks are drawn after every deal, as when they were added to the whole array;
+    # each cell's run-rate draws are made from them when its totals are read (Simulation.rows).
+    shocks = runrate_shocks(rr, rng, sims) if len(rr.cells) else None
+    runrate_row = np.full(n, -1, dtype=np.int64)
+    runrate_row[rr_codes] = np.arange(len(rr_codes))  # rr cells are distinct: one run-rate row each
     won_cells = _sum_by(_codes(cells, won), won["cents"].to_numpy(dtype=float), n) if len(won) else np.zeros(n)
-    draws += won_cells[:, None]
     frame = cells.assign(
         won=won_cells,
         pipeline=sums.pipeline,
         runrate=_sum_by(rr_codes, rr.cells["point"].to_numpy(dtype=float), n),
         open_deals=sums.open_deals.astype(int),
     )
-    return Simulation(kind, start, end, as_of, frame, draws, closed, model, rr)
+    return Simulation(kind, start, end, as_of, frame, sums.draws, closed, model, rr, shocks, runrate_row)
 
 
 def as_of_points(kind: str, start: date, end: date) -> dict[str, date]:
