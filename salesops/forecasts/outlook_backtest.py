@@ -59,7 +59,7 @@ def backtest_points(
         end = period_end(p, kind)
         actual = {by: _actuals(hist, p, end, by, teams) for by in levels}
         for point, day in as_of_points(kind, p, end).items():
-            # The last point's simulation let go first: its cells × sims draws (640 MB at 40,000 reps)
+            # The last point's simulation let go first: its cells × sims draws (317 MB at 39,601 cells)
             # and the next one's are never alive together.
             sim = None
             sim = simulate(hist, kind, p, end, day, seed=p.toordinal())

@@ -18,6 +18,7 @@ import pandas as pd
 from salesops.forecasts.history_asof import History, past_periods, runrate_history, training_rows
 from salesops.forecasts.runrate import SEASON_LEN, RunRate, Shocks, fit_runrate, runrate_shocks, runrate_values
 from salesops.forecasts.winprob import WinModel, fit_win_model
+from salesops.store.staging import release_freed_memory
 
 #: Simulated periods per outlook.
 SIMS = 2000
@@ -160,6 +161,7 @@ def simulate(
     hist: History, kind: str, start: date, end: date, as_of: date, seed: int = 0, sims: int = SIMS
 ) -> Simulation:
     """Simulate the period [start, end] as seen on ``as_of`` (see the module docstring)."""
+    release_freed_memory()  # the last simulation's arrays: pages the next one's query and draws can use
     rng = np.random.default_rng(seed)
     closed = as_of >= end
     won = hist.won_cells(start, min(as_of, end))
@@ -178,6 +180,7 @@ def simulate(
     cells = _cell_codes([won, open_cells, rr.cells])
     n = len(cells)
     deals = _read_open(hist.open_deals(as_of) if not closed else [], cells, end, model)
+    release_freed_memory()  # the slices' frames, before the draws are made
     sums = _draw_pipeline(deals, n, rng, sims)
     del deals
     rr_codes = _codes(cells, rr.cells) if len(rr.cells) else np.zeros(0, dtype=int)

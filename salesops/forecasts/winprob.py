@@ -75,11 +75,10 @@ class WinModel:
         if len(keys) == 0:
             return np.zeros(0)
         overall = float(np.mean(list(self.base.values()))) if self.base else 0.0
-        base = keys["in_period"].map(self.base).astype(float).fillna(overall)
-        pairs = pd.Series(list(zip(keys["in_period"], keys["stage"])), index=keys.index)
-        stage = pairs.map(self.stage).astype(float).fillna(base)
-        triples = pd.Series(list(zip(keys["in_period"], keys["stage"], keys["age"])), index=keys.index)
-        return triples.map(self.cell).astype(float).fillna(stage).to_numpy()
+        base = keys["in_period"].map(self.base).astype(float).fillna(overall).to_numpy()
+        columns = [keys["in_period"].to_numpy(), keys["stage"].to_numpy(), keys["age"].to_numpy()]
+        stage = _looked_up(self.stage, columns[:2], base)
+        return _looked_up(self.cell, columns, stage)
 
     def predict(self, deals: pd.DataFrame) -> np.ndarray:
         """P(won inside the period) for deals with in_period, stage, age_in_stage, team_id, rep_id."""
@@ -89,6 +88,18 @@ class WinModel:
         p = p * deals["team_id"].map(self.team).fillna(1.0).to_numpy(dtype=float)
         p = p * deals["rep_id"].map(self.rep).fillna(1.0).to_numpy(dtype=float)
         return np.clip(p * self.season, P_MIN, P_MAX)
+
+
+def _looked_up(table: dict[tuple, float], columns: list[np.ndarray], parent: np.ndarray) -> np.ndarray:
+    """``table``'s rate of each row's key (the row's values of ``columns``), ``parent`` where it has
+    none: a dict lookup per row, made with an index (a tuple per row was 200 MB at 1.6M training rows)."""
+    if not table:
+        return parent.astype(float)
+    index = pd.MultiIndex.from_tuples(list(table))
+    rates = np.fromiter(table.values(), dtype=float, count=len(table))
+    at = index.get_indexer(pd.MultiIndex.from_arrays(columns))
+    found = rates[np.maximum(at, 0)]
+    return np.where((at >= 0) & ~np.isnan(found), found, parent)
 
 
 def _shrunk(wins: pd.Series, n: pd.Series, parent: pd.Series) -> pd.Series:

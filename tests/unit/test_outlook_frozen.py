@@ -16,6 +16,7 @@ import json
 import os
 from datetime import date
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -140,3 +141,30 @@ def test_series_summed_a_block_at_a_time_give_the_recorded_outlooks(org, monkeyp
     monkeypatch.setattr(outlook_mod, "SERIES_BLOCK", 2)
     monkeypatch.setattr(outlook_mod, "CELL_CHUNK", 3)
     _check("org", org)
+
+
+def test_the_pipeline_kept_in_32_bit_whole_cents_gives_the_float_totals(org, monkeypatch):  # noqa: F811 - the fixture imported above
+    """The simulated pipeline kept as int32 cents (what fits) and as floats (the old array): the same
+    totals bit for bit, the same pipeline and counts; a cell whose open amounts could pass 2^31 cents
+    keeps floats."""
+    from salesops.forecasts import simulate
+
+    def run():
+        hist = History(org)
+        return simulate.simulate(hist, "quarter", date(2026, 10, 1), date(2026, 12, 31), AS_OF, seed=5, sims=40)
+
+    dtype_of = simulate._draws_dtype
+    small = run()
+    assert small.pipeline_draws.dtype == np.int32 and small.pipeline_draws.any()
+    monkeypatch.setattr(simulate, "_draws_dtype", lambda deals, n: np.float64)
+    floats = run()
+    assert floats.pipeline_draws.dtype == np.float64
+    assert (
+        np.array_equal(small.draws, floats.draws) and (small.draws.view(np.int64) == floats.draws.view(np.int64)).all()
+    )
+    pd.testing.assert_frame_equal(small.cells, floats.cells)
+
+    big = simulate._Open([np.array([0, 0])], [np.array([0.5, 0.5])], [np.array([2.0**30, 2.0**30])])
+    assert dtype_of(big, 1) == np.float64
+    assert dtype_of(simulate._Open([np.array([0])], [np.array([0.5])], [np.array([10.5])]), 1) == np.float64
+    assert dtype_of(simulate._Open([np.array([0])], [np.array([0.5])], [np.array([2.0**30])]), 1) == np.int32
