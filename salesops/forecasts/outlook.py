@@ -83,11 +83,12 @@ def series_keys(cells: pd.DataFrame, by: str, teams: pd.DataFrame) -> pd.Series:
     return cells["team_id"].map(region).fillna("(no region)").astype(str)
 
 
-#: Series whose summed draws are held at a time (SERIES_BLOCK × sims floats, 32 MB at 2,000 sims),
-#: and cells read at a time to make them: at 40,000 reps the rep level's whole series × sims array
-#: was 640 MB, and calibrating and taking percentiles of it made three more (issue #21).
-SERIES_BLOCK = 2000
-CELL_CHUNK = 2000
+#: Series whose summed draws are held at a time (SERIES_BLOCK × sims floats, 16 MB at 2,000 sims),
+#: and cells read at a time to make them (each read makes its totals and run-rate draws: a few
+#: arrays of that size): at 40,000 reps the rep level's whole series × sims array was 640 MB, and
+#: calibrating and taking percentiles of it made three more (issue #21).
+SERIES_BLOCK = 1000
+CELL_CHUNK = 1000
 
 
 def series_sums(sim: Simulation, by: str, teams: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
