@@ -27,6 +27,7 @@ from sqlalchemy.engine import Engine
 
 from salesops.performance.queries import result_frame
 from salesops.scope import Scope
+from salesops.store.lead_tables import lead_stage_rows
 from salesops.store.schema import LEAD_STAGES
 from salesops.store.sql import scope_filter
 
@@ -107,13 +108,17 @@ def _wide(engine: Engine, scope: Scope) -> pd.DataFrame:
         for stage, names in zip(LEAD_STAGES, reached)
     )
     team_where, params = scope_filter(scope, alias="t", rep_col=None)
-    h_start, _h_end = history_window(scope)
+    h_start, h_end = history_window(scope)
+    # the range's leads (cur) and its history's, per team and stage, from the monthly lead rollup
+    cur, cur_binds = lead_stage_rows(scope.start, scope.end, "fc", "TRUE")
+    hist, hist_binds = lead_stage_rows(h_start, h_end, "fh", "FALSE")
     sql = sa.text(
         f"""
         WITH lc AS (
-            SELECT COALESCE(team_id, '') AS team_id, furthest_stage, created_at >= :start AS cur, COUNT(*) AS n
-            FROM leads WHERE created_at BETWEEN :h_start AND :end
+            SELECT COALESCE(team_id, '') AS team_id, furthest_stage, tag AS cur, SUM(sgn * n) AS n
+            FROM (SELECT * FROM {cur} c UNION ALL SELECT * FROM {hist} h) x
             GROUP BY 1, 2, 3
+            HAVING SUM(sgn * n) > 0
         ),
         la AS (
             SELECT team_id, GROUPING(team_id) AS total, COUNT(*) FILTER (WHERE cur) AS cur_groups, {stage_sums}
@@ -148,7 +153,7 @@ def _wide(engine: Engine, scope: Scope) -> pd.DataFrame:
         """  # noqa: S608 - stage names from schema.LEAD_STAGES, filter from scope_filter, values bound
     )
     with engine.connect() as conn:
-        res = conn.execute(sql, {"start": scope.start, "end": scope.end, "h_start": h_start, **params})
+        res = conn.execute(sql, {"start": scope.start, "end": scope.end, **cur_binds, **hist_binds, **params})
         return result_frame(res)
 
 

@@ -239,6 +239,7 @@ def refresh_derived(conn: Connection, changed: Iterable[str] | None = None) -> d
         counts["open_deal_touches"] = health_tables.refresh_touches(conn, whole=whole)
     if "leads" in tables:
         counts.update(lead_tables.refresh_lead_tables(conn))
+        counts["lead_stage_months"] = lead_tables.refresh_lead_stage_months(conn)
     if "quotas" in tables:
         period_tables.refresh_quota_ends(conn)  # a column of the source, not a table of its own
     return counts

@@ -37,6 +37,7 @@ GOLDEN = {
     "deal_pushes": (3232, "9c1b84b61f438b7eccdfaa690c8f657b"),  # derived: close-date pushes per deal (0021, #20)
     "lead_months": (3143, "8949b0601342a9df6c9d8beab67368e2"),  # derived: leads per month, rep, team (0022, #20)
     "lead_source_days": (6712, "372bf963a2bba22fccbf8fbf16b47fb8"),  # derived: leads per day and source (0022, #20)
+    "lead_stage_months": (2024, "f97eee6a13020583f916e474ac7620c1"),  # leads per month, team, stage (0026, #20)
     "customer_flows": (71, "3b93eb4228e6981a7a6920a86b0299bf"),  # derived from customer_days (#19, 0018)
     "customer_deal_ids": (18367, "4dafbb27e7953b0bc7b192fd17efa653"),  # derived from deal_kinds (#19, 0023)
     "cohort_years": (10, "d54bd6644bab76b0c5f0ff7a962230bd"),  # derived from customer_years (#19, 0024)

@@ -1,4 +1,4 @@
-"""The lead rollups (lead_months, lead_source_days) equal their definition — the leads counted here
+"""The lead rollups (lead_months, lead_source_days, lead_stage_months) equal their definition — the leads counted here
 in pandas, apart from the SQL that fills them — after the demo build, leads imports (new leads, and
 leads moved to another rep, month and stage), a refused import, deletes and the migration that creates
 them for an existing store; and their rows by hand on a small organisation."""
@@ -18,10 +18,11 @@ from tests.builders import insert, rep
 
 _MONTHS = ["month", "rep_id", "team_id", "leads"]
 _SOURCES = ["day", "source", "leads", "won"]
+_STAGES = ["month", "team_id", "furthest_stage", "leads"]
 
 
-def _read(engine, sql: str) -> pd.DataFrame:
-    return store.read_frame(engine, sa.text(sql))
+def _read(engine, sql: str, binds: dict | None = None) -> pd.DataFrame:
+    return store.read_frame(engine, sa.text(sql), binds)
 
 
 def _norm(frame: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
@@ -39,7 +40,8 @@ def _norm(frame: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
 
 
 def _assert_current(engine) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Both tables equal the leads counted in pandas; returns them (normalised)."""
+    """The three tables equal the leads counted in pandas; returns lead_months and lead_source_days
+    (normalised)."""
     leads = _read(engine, "SELECT rep_id, team_id, source, created_at, furthest_stage FROM leads")
     leads["team_id"] = leads["team_id"].astype(object).where(leads["team_id"].notna(), "")
     created = pd.to_datetime(leads["created_at"])
@@ -51,6 +53,10 @@ def _assert_current(engine) -> tuple[pd.DataFrame, pd.DataFrame]:
     got_sources = _norm(_read(engine, "SELECT * FROM lead_source_days"), _SOURCES)
     pd.testing.assert_frame_equal(got_months, _norm(months, _MONTHS))
     pd.testing.assert_frame_equal(got_sources, _norm(sources, _SOURCES))
+    stages = leads.assign(month=created.dt.to_period("M").dt.to_timestamp())
+    stages = stages.groupby(["month", "team_id", "furthest_stage"]).size().rename("leads").reset_index()
+    got_stages = _norm(_read(engine, "SELECT * FROM lead_stage_months"), _STAGES)
+    pd.testing.assert_frame_equal(got_stages, _norm(stages, _STAGES))
     return got_months, got_sources
 
 
@@ -161,4 +167,57 @@ def test_migration_0022_creates_and_fills_the_lead_rollups_of_an_existing_store(
     months, sources = _assert_current(engine)
     assert months.values.tolist() == [["2025-01-01", "R1", "T1", 1]]
     assert sources.values.tolist() == [["2025-01-05", "Web", 2, 1]]
+    engine.dispose()
+
+
+def test_the_stage_months_by_hand_and_a_window_read_from_them(empty_engine):
+    """By hand: T1 has 2 January leads (won, mql) and 1 on 10 Feb (sql), T2 1 January lead; the rows
+    of 6 Jan – 10 Feb read January less 1–5 Jan, plus 1–10 Feb from the leads: per team and stage,
+    the window's counts (L1 and L2 on 5 Jan are out)."""
+    _org(empty_engine)
+    ingest.import_frame(
+        empty_engine,
+        "leads",
+        _leads_file(
+            ("L1", "R1", "Web", "2025-01-05", "won"),
+            ("L2", "R1", "Web", "2025-01-05", "mql"),
+            ("L3", "R1", "Referral", "2025-02-10", "sql"),
+            ("L4", "R2", "Web", "2025-01-20", "lead"),
+        ),
+    )
+    _assert_current(empty_engine)
+    stages = _norm(_read(empty_engine, "SELECT * FROM lead_stage_months"), _STAGES)
+    assert stages.values.tolist() == [
+        ["2025-01-01", "T1", "mql", 1],
+        ["2025-01-01", "T1", "won", 1],
+        ["2025-01-01", "T2", "lead", 1],
+        ["2025-02-01", "T1", "sql", 1],
+    ]
+    rows, binds = lead_tables.lead_stage_rows(date(2025, 1, 6), date(2025, 2, 10), "w", "0")
+    got = _read(
+        empty_engine,
+        f"SELECT team_id, furthest_stage, SUM(sgn * n) AS n FROM {rows} x GROUP BY 1, 2 HAVING SUM(sgn * n) > 0",
+        binds,
+    ).sort_values(["team_id", "furthest_stage"])
+    assert got.astype({"n": "int64"}).values.tolist() == [["T1", "sql", 1], ["T2", "lead", 1]]
+
+
+def test_migration_0026_creates_and_fills_the_lead_stage_months_of_an_existing_store(new_store_url):
+    """A store at revision 0025 (no lead_stage_months) with two leads gets the table filled by 0026."""
+    engine = store.open_store(new_store_url("at0025"))
+    _org(engine)
+    leads = [
+        dict(lead_id="L1", rep_id="R1", team_id="T1", source="Web", created_at=date(2025, 1, 5), furthest_stage="won"),
+        dict(lead_id="L2", rep_id=None, team_id=None, source="Web", created_at=date(2025, 1, 9), furthest_stage="won"),
+    ]
+    insert(engine, schema.leads, leads)
+    with engine.begin() as conn:
+        conn.execute(sa.text("DROP TABLE lead_stage_months"))
+        conn.execute(sa.text("UPDATE alembic_version SET version_num = '0025'"))
+        assert migrate.status(conn).state == "behind"
+    with engine.begin() as conn:
+        command.upgrade(migrate._config(conn), "head")
+    _assert_current(engine)
+    stages = _norm(_read(engine, "SELECT * FROM lead_stage_months"), _STAGES)
+    assert stages.values.tolist() == [["2025-01-01", "", "won", 1], ["2025-01-01", "T1", "won", 1]]
     engine.dispose()

@@ -58,6 +58,7 @@ def _legacy_store(url: str) -> dict[str, int]:
             "cohort_years",
             "customer_risk_spans",
             "deal_event_days",
+            "lead_stage_months",
         ):  # users, audit_log and the derived tables: the demo writes them (forecast_backtests: counted)
             table = schema.metadata.tables[name].to_metadata(then)
             for column in table.columns:
