@@ -29,7 +29,8 @@ from salesops.leaderboards.metrics import (
 from salesops.leaderboards.queries import parts_of, stats_sql, trend_frame
 from salesops.scope import Scope
 from salesops.store.engine import result_frame as _frame
-from salesops.store.period_tables import ranges_day_rows
+from salesops.store.grain_tables import one_period, quota_in_period
+from salesops.store.period_tables import ranges_weighted_rows
 from salesops.store.sql import quota_params, scope_filter
 
 
@@ -94,11 +95,16 @@ def load_board_data(
         **rep_params,
     }
     ranges = [(scope.start, scope.end), (prev.start, prev.end)]
-    days, day_binds = ranges_day_rows(ranges, prefix="st", signed=True)
-    act_days, act_binds = ranges_day_rows(ranges, prefix="sa", source="activities", signed=True)
+    days, day_binds = ranges_weighted_rows(ranges, prefix="st")
+    act_days, act_binds = ranges_weighted_rows(ranges, prefix="sa", source="activities")
+    # a quota window of one whole quarter or year (a period to date) reads the stored quota per period
+    windows = ((binds["q_start"], binds["q_end"]), (binds["pq_start"], binds["pq_end"]))
+    stored = all(one_period(lo, hi, scope.grain) for lo, hi in windows)
+    quotas = (quota_in_period(scope.grain, "q_start"), quota_in_period(scope.grain, "pq_start")) if stored else None
 
     with engine.connect() as conn:
-        res = conn.execute(sa.text(stats_sql(where, rep_where, days, act_days)), {**binds, **day_binds, **act_binds})
+        sql = stats_sql(where, rep_where, days, act_days, quotas)
+        res = conn.execute(sa.text(sql), {**binds, **day_binds, **act_binds})
         stats = _frame(res)
         for col in SUMS:
             for sfx in ("_c", "_p"):

@@ -18,7 +18,8 @@ from salesops.leaderboards.metrics import SUMS, TREND_PERIODS, check_metric
 from salesops.scope import Scope, period_label, period_start, shift
 from salesops.store.dialect import DOUBLE, unnest_series
 from salesops.store.engine import result_frame as _frame
-from salesops.store.period_tables import COUNTS, rep_day_rows
+from salesops.store.grain_tables import PERIOD_GRAINS
+from salesops.store.period_tables import COUNTS, period_rows, rep_day_rows
 from salesops.store.sql import (
     PERIOD_STEP,
     WON_KINDS,
@@ -85,11 +86,13 @@ _DEAL_SUMS = {
 _DEAL_ROLLED = tuple(_DEAL_SUMS.values())
 
 
-def stats_sql(where: str, rep_where: str, days: str, act_days: str) -> str:
+def stats_sql(where: str, rep_where: str, days: str, act_days: str, quotas: tuple[str, str] | None = None) -> str:
     """The board's sums per (rep, team at the time) for the current (``_c``) and previous (``_p``)
-    range; ``days`` / ``act_days`` are :func:`salesops.store.period_tables.ranges_day_rows` of the
-    deals / activities over the two ranges (0 the current, 1 the previous), signed: a (rep, team)
-    has a range's rows where its signed count there is above 0."""
+    range; ``days`` / ``act_days`` are :func:`salesops.store.period_tables.ranges_weighted_rows` of the
+    deals / activities over the two ranges (``w0`` the current, ``w1`` the previous, ``wh`` their
+    hull): a (rep, team) has a row where it has rollup rows in the hull. ``quotas``: the relations of
+    the current and previous quota per rep (rep_id, quota_cents), :func:`salesops.store.sql.quota_in_window`
+    over :q_start/:q_end and :pq_start/:pq_end when None."""
     both = ("_c", "_p")
     deal = {}
     acts = {}
@@ -97,39 +100,32 @@ def stats_sql(where: str, rep_where: str, days: str, act_days: str) -> str:
     for n, s in enumerate(both):
         # the rollups' rows: won/lost by close date, created by created date, activities
         for col, rolled in _DEAL_SUMS.items():
-            deal[f"{col}{s}"] = f"COALESCE(SUM(CASE WHEN rng = {n} THEN {rolled} END), 0)"
-        acts[f"activities{s}"] = f"COALESCE(SUM(CASE WHEN rng = {n} THEN activities END), 0)"
+            deal[f"{col}{s}"] = f"SUM(w{n} * {rolled})"
+        acts[f"activities{s}"] = f"SUM(w{n} * activities)"
         for col, kind in KIND_SUMS.items():
             kinds[f"{col}{s}"] = (
                 f"COALESCE(SUM(CASE WHEN k.kind = '{kind}' AND {_in('k.close_date', s)} THEN k.amount_cents END), 0)"
             )
+    cur_q, prev_q = quotas or (quota_in_window("q_start", "q_end"), quota_in_window("pq_start", "pq_end"))
     quota = {"quota_cents_c": "COALESCE(qc.quota_cents, 0)", "quota_cents_p": "COALESCE(qp.quota_cents, 0)"}
-    # The hull of both ranges [:h_start, :h_end]: the deal and activity sums from the rows of
-    # ``days`` / ``act_days`` tagged per range (whole months from rep_months / rep_activity_months),
-    # the won kinds in one scan split by CASE sums. A (rep, team) with rows only between the ranges
-    # has a row of zeros, from any of them.
+    # The hull of both ranges [:h_start, :h_end]: the deal and activity sums from the weighted rows
+    # of ``days`` / ``act_days`` (each range's sums and the hull's count from one read of each
+    # piece), the won kinds in one scan split by CASE sums. A (rep, team) with rows only between the
+    # ranges has a row of zeros, from any of them.
     # Only fragments written in this module are spliced in; every value is a bound parameter.
     return f"""
         WITH ev AS (
             SELECT rep_id, team_id, {_select(deal, both)}
-            FROM (
-                SELECT rng, rep_id, team_id, {", ".join(f"SUM(sgn * {c}) AS {c}" for c in _DEAL_ROLLED)}
-                FROM {days} d
-                WHERE 1 = 1 {where}
-                GROUP BY rng, rep_id, team_id
-                HAVING SUM(sgn * ({COUNTS["deals"]})) > 0
-            ) d
+            FROM {days} d
+            WHERE 1 = 1 {where}
             GROUP BY rep_id, team_id
+            HAVING SUM(wh * ({COUNTS["deals"]})) > 0
             UNION ALL
             SELECT rep_id, team_id, {_select(acts, both)}
-            FROM (
-                SELECT rng, rep_id, team_id, SUM(sgn * activities) AS activities
-                FROM {act_days} a
-                WHERE 1 = 1 {where}
-                GROUP BY rng, rep_id, team_id
-                HAVING SUM(sgn * activities) > 0
-            ) a
+            FROM {act_days} a
+            WHERE 1 = 1 {where}
             GROUP BY rep_id, team_id
+            HAVING SUM(wh * activities) > 0
             UNION ALL
             SELECT k.rep_id, k.team_id, {_select(kinds, both)}
             FROM {_KINDS_FROM}
@@ -139,8 +135,8 @@ def stats_sql(where: str, rep_where: str, days: str, act_days: str) -> str:
             UNION ALL
             SELECT r.rep_id, r.team_id, {_select(quota, both)}
             FROM reps r
-            LEFT JOIN ({quota_in_window("q_start", "q_end")}) qc ON qc.rep_id = r.rep_id
-            LEFT JOIN ({quota_in_window("pq_start", "pq_end")}) qp ON qp.rep_id = r.rep_id
+            LEFT JOIN ({cur_q}) qc ON qc.rep_id = r.rep_id
+            LEFT JOIN ({prev_q}) qp ON qp.rep_id = r.rep_id
             WHERE (qc.quota_cents > 0 OR qp.quota_cents > 0) {rep_where}
         ),
         agg AS (
@@ -175,56 +171,80 @@ def _trend_sql(
     grain: str,
     days: str = "rep_days",
     act_days: str = "rep_activity_days",
+    whole: tuple[str, str] | None = None,
 ) -> str:
-    """The trend statement; ``days`` / ``act_days`` are the relations of rep_days /
-    rep_activity_days rows over [:t_start, :t_end] (:func:`salesops.store.period_tables.rep_day_rows`:
-    whole months from rep_months / rep_activity_months)."""
+    """The trend statement; ``days`` / ``act_days`` are the signed rows of the rollups over the
+    periods read from them, up to :t_end (:func:`salesops.store.period_tables.rep_day_rows` with
+    ``signed``: whole years, quarters and months from the period and month tables, a cut period less
+    its days outside): a (rep, team) has a part's row in a period where its signed count there is
+    above 0. ``whole``: the deals' and activities' stored rows of the whole periods before those
+    (:func:`salesops.store.period_tables.period_rows`: one row per rep, team and period), read as
+    they are."""
     one = ("",)
     cols = _trend_cols(parts)
-    closed = {c: f"SUM({c})" for c in ("won_cents", "won_count", "lost_count")}
-    created = {"pipeline_cents": "SUM(created_cents)", "created_count": "SUM(created_count)"}
-    acts = {"activities": "SUM(activities)"}
+    closed = {c: f"SUM(sgn * {c})" for c in ("won_cents", "won_count", "lost_count")}
+    created = {"pipeline_cents": "SUM(sgn * created_cents)", "created_count": "SUM(sgn * created_count)"}
+    acts = {"activities": "SUM(sgn * activities)"}
     kinds = {
         col: f"COALESCE(SUM(CAST(k.amount_cents AS DOUBLE PRECISION)) FILTER (WHERE k.kind = '{kind}'), 0)"
         for col, kind in KIND_SUMS.items()
     }
-    quota = {"quota_cents": "SUM(q.quota_cents)"}
+    quota = {"quota_cents": "q.quota_cents" if grain in PERIOD_GRAINS else "SUM(q.quota_cents)"}
     periods = ", ".join(f"({i}, CAST(:ps{i} AS DATE), CAST(:pe{i} AS DATE))" for i in range(n_periods))
-    selects = {
-        # the rollups' rows that hold such deals / activities (day rows, or month rows for whole months)
-        "closed": f"""
-            SELECT rep_id, team_id, {period_start_sql("day", grain)} AS period_start, {_select(closed, one, cols)}
-            FROM {days} x
-            WHERE won_count + lost_count > 0 {where}
-            GROUP BY 1, 2, 3""",  # noqa: S608 - our fragments; values bound
-        "created": f"""
-            SELECT rep_id, team_id, {period_start_sql("day", grain)} AS period_start, {_select(created, one, cols)}
-            FROM {days} x
-            WHERE created_count > 0 {where}
-            GROUP BY 1, 2, 3""",  # noqa: S608 - our fragments; values bound
-        "acts": f"""
-            SELECT rep_id, team_id, {period_start_sql("day", grain)} AS period_start, {_select(acts, one, cols)}
-            FROM {act_days} x
+    per = period_start_sql("day", grain)
+    plain = {
+        "closed": ({c: c for c in closed}, "won_count + lost_count"),
+        "created": ({"pipeline_cents": "created_cents", "created_count": "created_count"}, "created_count"),
+        "acts": ({"activities": "activities"}, "activities"),
+    }
+
+    def rolled(part: str, sums: dict[str, str], relation: str) -> str:
+        """A part's rows per (rep, team, period): the whole periods' stored rows where they count
+        something, then the signed rows summed."""
+        exprs, count = plain[part]
+        stored = ""
+        if whole is not None:
+            stored = f"""
+            SELECT rep_id, team_id, day AS period_start, {_select(exprs, one, cols)}
+            FROM {whole[1] if part == "acts" else whole[0]} x
+            WHERE {count} > 0 {where}
+            UNION ALL"""  # noqa: S608 - our fragments; values bound
+        return f"""{stored}
+            SELECT rep_id, team_id, {per} AS period_start, {_select(sums, one, cols)}
+            FROM {relation} x
             WHERE 1 = 1 {where}
-            GROUP BY 1, 2, 3""",  # noqa: S608 - our fragments; values bound
+            GROUP BY 1, 2, 3
+            HAVING SUM(sgn * ({count})) > 0"""  # noqa: S608 - our fragments; values bound
+
+    selects = {
+        # the rollups' rows of such deals / activities, per period
+        "closed": rolled("closed", closed, days),
+        "created": rolled("created", created, days),
+        "acts": rolled("acts", acts, act_days),
         # every won deal (kind set), so a period with won deals of neither kind shows 0, not nothing
         "kinds": f"""
             SELECT k.rep_id, k.team_id, {period_start_sql("k.close_date", grain)} AS period_start, {_select(kinds, one, cols)}
             FROM {_KINDS_FROM}
             WHERE k.close_date BETWEEN :t_start AND :t_end {where}
             GROUP BY 1, 2, 3""",  # noqa: S608 - our fragments; values bound
+        # the stored quota is one row per rep and period already: as it is (a sum of one row)
         "quota": f"""
             SELECT r.rep_id, r.team_id, q.period_start, {_select(quota, one, cols)}
             FROM q JOIN reps r ON r.rep_id = q.rep_id
             WHERE 1 = 1 {rep_where}
-            GROUP BY 1, 2, 3""",  # noqa: S608 - our fragments; values bound
+            {"" if grain in PERIOD_GRAINS else "GROUP BY 1, 2, 3"}""",  # noqa: S608 - our fragments; values bound
     }
     ev = " UNION ALL ".join(selects[p] for p in ALL_PARTS if p in parts)
-    # Per-period quota: store.sql's proration (the share of a quota row's days that falls in the
-    # period), for every period at once.
-    return f"""
-        WITH periods AS (SELECT * FROM (VALUES {periods}) p(idx, period_start, period_end)),
-        q AS (
+    if grain in PERIOD_GRAINS:
+        # the stored quota per rep and period (grain_tables.rep_period_quotas: the same proration)
+        q = f"""
+            SELECT rep_id, period_start, quota_cents FROM rep_period_quotas
+            WHERE grain = '{grain}' AND period_start BETWEEN CAST(:t_start AS DATE) AND CAST(:ps{n_periods - 1} AS DATE)
+        """  # noqa: S608 - our constants; dates bound
+    else:
+        # Per-period quota: store.sql's proration (the share of a quota row's days that falls in
+        # the period), for every period at once.
+        q = f"""
             SELECT qx.rep_id, p.period_start, {prorated_quota("p.period_start", "p.period_end", alias="qx")} AS quota_cents
             FROM (
                 -- each quota row with the start of every grain period it overlaps: an equi-join
@@ -233,7 +253,10 @@ def _trend_sql(
                 FROM ({quota_rows("t_start", "t_qend")}) qr
             ) qx
             JOIN periods p ON p.period_start = qx.ps
-        ),
+        """  # noqa: S608 - our fragments; values bound
+    return f"""
+        WITH periods AS (SELECT * FROM (VALUES {periods}) p(idx, period_start, period_end)),
+        q AS ({q}),
         ev AS ({ev})
         SELECT ev.rep_id, ev.team_id, p.idx, {", ".join(f"SUM(ev.{c}) AS {c}" for c in cols)}
         FROM ev JOIN periods p ON p.period_start = ev.period_start
@@ -256,9 +279,19 @@ def trend_frame(
     binds = {"grain": scope.grain, "t_start": windows[0][0], "t_end": scope.end, "t_qend": windows[-1][1]}
     for i, (s, e) in enumerate(windows):
         binds[f"ps{i}"], binds[f"pe{i}"] = s, e
-    days, day_binds = rep_day_rows(windows[0][0], scope.end, scope.grain)
-    act_days, act_binds = rep_day_rows(windows[0][0], scope.end, scope.grain, prefix="ra", source="activities")
-    sql = _trend_sql(conn, where, rep_where, len(windows), parts, scope.grain, days, act_days)
+    # The periods before the last are whole: their stored rows (one per rep, team and period) as
+    # they are; the last one, cut at the scope's end, signed rows summed per rep and team.
+    first, grain = windows[0][0], scope.grain
+    whole = None
+    if grain != "week" and len(windows) > 1:
+        first = windows[-1][0]
+        whole_days, whole_binds = period_rows(grain, windows[0][0], windows[-2][0], prefix="tw")
+        whole_acts, acts_binds = period_rows(grain, windows[0][0], windows[-2][0], prefix="ta", source="activities")
+        whole = (whole_days, whole_acts)
+        binds.update({**whole_binds, **acts_binds})
+    days, day_binds = rep_day_rows(first, scope.end, grain, signed=True)
+    act_days, act_binds = rep_day_rows(first, scope.end, grain, prefix="ra", source="activities", signed=True)
+    sql = _trend_sql(conn, where, rep_where, len(windows), parts, grain, days, act_days, whole)
     res = conn.execute(sa.text(sql), {**binds, **day_binds, **act_binds, **params, **rep_params})
     trend = _frame(res)
     for col in trend.columns[3:]:

@@ -32,6 +32,8 @@ that can change them, so readers get them without recomputing.
   ``deal_change_days`` (the logged changes with their kind and
   deal), ``deal_event_days`` (each deal on its created and close days) and the quotas'
   ``period_end`` (:mod:`salesops.store.period_tables`);
+* ``rep_periods`` and ``rep_activity_periods`` (rep_months and rep_activity_months per quarter and
+  year) and ``rep_period_quotas`` (the quota per rep, quarter and year) (:mod:`salesops.store.grain_tables`);
 * ``lead_months`` and ``lead_source_days`` (:mod:`salesops.store.lead_tables`): the leads per month,
   rep and team, and per day and source.
 
@@ -48,7 +50,7 @@ from collections.abc import Iterable
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from salesops.store import health_tables, lead_tables, period_tables, rollups
+from salesops.store import grain_tables, health_tables, lead_tables, period_tables, rollups
 from salesops.store.customer_tables import (
     refresh_cohort_quarters,
     refresh_cohort_years,
@@ -206,8 +208,8 @@ def refresh_derived(conn: Connection, changed: Iterable[str] | None = None) -> d
     activities (:mod:`salesops.store.rollups`) is rewritten only when activities changed, the others
     when deals, accounts or the stage history did; the open deals' last touch
     (:mod:`salesops.store.health_tables`) whole when deals or the stage history changed, else for the
-    deals an activities import noted; ``rep_days``, ``rep_months`` and ``deal_event_days`` when deals did,
-    ``deal_change_days`` and ``deal_pushes`` when deals or their change log did, the lead rollups when leads did, the quotas' period ends when quotas did."""
+    deals an activities import noted; ``rep_days``, ``rep_months``, ``rep_periods`` and ``deal_event_days`` when deals did,
+    ``deal_change_days`` and ``deal_pushes`` when deals or their change log did, the lead rollups when leads did, the quotas' period ends and ``rep_period_quotas`` when quotas did."""
     tables = SOURCES if changed is None else SOURCES & set(changed)
     counts: dict[str, int] = {}
     if tables & _CUSTOMER_SOURCES:
@@ -226,6 +228,7 @@ def refresh_derived(conn: Connection, changed: Iterable[str] | None = None) -> d
         counts["rep_days"] = rollups.refresh_rep_days(conn)
         counts["deal_duplicates"] = health_tables.refresh_duplicates(conn)
         counts["rep_months"] = period_tables.refresh_rep_months(conn)
+        counts["rep_periods"] = grain_tables.refresh_rep_periods(conn)
         counts["deal_event_days"] = period_tables.refresh_event_days(conn)
     if tables & {"deals", "deal_changes"}:
         counts["deal_change_days"] = period_tables.refresh_change_days(conn)
@@ -234,6 +237,7 @@ def refresh_derived(conn: Connection, changed: Iterable[str] | None = None) -> d
         months = rollups.touched_months(conn)  # before the day refresh drops the import's note
         counts["rep_activity_days"] = rollups.refresh_activity_days(conn)
         counts["rep_activity_months"] = period_tables.refresh_activity_months(conn, months)
+        counts["rep_activity_periods"] = grain_tables.refresh_activity_periods(conn, months)
     if tables & {"deals", "deal_stage_history", "activities"}:
         whole = bool(tables & {"deals", "deal_stage_history"})
         counts["open_deal_touches"] = health_tables.refresh_touches(conn, whole=whole)
@@ -242,4 +246,5 @@ def refresh_derived(conn: Connection, changed: Iterable[str] | None = None) -> d
         counts["lead_stage_months"] = lead_tables.refresh_lead_stage_months(conn)
     if "quotas" in tables:
         period_tables.refresh_quota_ends(conn)  # a column of the source, not a table of its own
+        counts["rep_period_quotas"] = grain_tables.refresh_period_quotas(conn)
     return counts

@@ -33,6 +33,7 @@ from sqlalchemy import BigInteger, Column, Date, Index, String, Table
 from sqlalchemy.engine import Connection
 
 from salesops.store import schema
+from salesops.store.cover import LEVELS, Piece, next_unit, signed_cover, units_of
 from salesops.store.dialect import try_cast
 from salesops.store.rollups import DAY_SUMS, rewrite
 from salesops.store.sql import QUOTA_PERIOD_END
@@ -225,87 +226,97 @@ def months_and_edge_days(start: date, end: date) -> tuple[tuple[date, date] | No
     return (first, last_month), edges
 
 
-def _month_end(day: date) -> date:
-    return (day.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
-
-
 def months_and_signed_days(start: date, end: date) -> tuple[tuple[date, date] | None, list[tuple[int, date, date]]]:
-    """Like :func:`months_and_edge_days`, but a partial month at an edge is read whole from the
-    month table, less the days outside [start, end] (sign -1), where those are fewer than the days
-    inside (sign +1): a range to yesterday reads its last month whole less the days still to come
-    (usually none). Returns the whole months (first month's first day, last one's) or None, and
-    (sign, first day, last day) day ranges: per rep and team, month rows plus the signed days' sums
-    are the sums of the days [start, end]."""
-    first, last = start.replace(day=1), end.replace(day=1)
-    months: list[date] = []
-    days: list[tuple[int, date, date]] = []
-    if first == last:  # one month, possibly cut at both ends
-        inside = (end - start).days + 1
-        if _month_end(end).day - inside < inside:
-            months = [first]
-            if start > first:
-                days.append((-1, first, start - timedelta(days=1)))
-            if end < _month_end(end):
-                days.append((-1, end + timedelta(days=1), _month_end(end)))
+    """The days [start, end] as :func:`~salesops.store.cover.signed_cover` down from months: the whole
+    months (first month's first day, last one's) or None, and the signed (sign, first day, last day)
+    day ranges — a month cut at an edge read whole less its days outside where those are fewer."""
+    months, days = None, []
+    for sign, level, lo, hi in signed_cover(start, end, "month"):
+        if level == "month":  # one run of whole months at most, added
+            months = (lo, hi)
         else:
-            days.append((1, start, end))
-        return ((months[0], months[0]) if months else None), days
-    lo, hi = first, last  # months read whole, if any
-    if start > first:  # the first month is cut: its days inside, or the month less those before
-        if start.day - 1 < (_month_end(start) - start).days + 1:
-            days.append((-1, first, start - timedelta(days=1)))
-        else:
-            days.append((1, start, _month_end(start)))
-            lo = _month_end(start) + timedelta(days=1)
-    if end < _month_end(end):  # the last month is cut
-        if (_month_end(end) - end).days < end.day:
-            days.append((-1, end + timedelta(days=1), _month_end(end)))
-        else:
-            days.append((1, last, end))
-            hi = (last - timedelta(days=1)).replace(day=1)
-    return ((lo, hi) if lo <= hi else None), days
-
-
-def _minus(hull: tuple[date, date], ranges: list[tuple[date, date]]) -> list[tuple[date, date]]:
-    """The day ranges of ``hull`` that fall in none of ``ranges`` (in day order)."""
-    gaps, at = [], hull[0]
-    for lo, hi in sorted(ranges):
-        if lo > at:
-            gaps.append((at, min(lo - timedelta(days=1), hull[1])))
-        at = max(at, hi + timedelta(days=1))
-    if at <= hull[1]:
-        gaps.append((at, hull[1]))
-    return gaps
-
-
-def ranges_day_rows(
-    ranges: list[tuple[date, date]], prefix: str = "rr", source: str = "deals", signed: bool = False
-) -> tuple[str, dict]:
-    """``rep_days`` rows of the days from the first range's start to the last one's end, each
-    tagged ``rng``: the number of the range it falls in (a day in two ranges comes once per range),
-    -1 for the days in none (their rows carry no sum into any range, but they are rows of the
-    span). Each part reads its whole months from ``rep_months`` and its edge days from ``rep_days``
-    (:func:`rep_day_rows`): per range and per rep, team the same integer sums as ``rep_days`` rows
-    of the span split by date, over a fraction of the rows. ``signed``: :func:`rep_day_rows`'
-    signed rows (a ``sgn`` column after ``rng``)."""
-    hull = (min(lo for lo, _ in ranges), max(hi for _, hi in ranges))
-    tagged = [*enumerate(ranges), *((-1, gap) for gap in _minus(hull, ranges))]
-    parts, binds = [], {}
-    for j, (tag, (lo, hi)) in enumerate(tagged):
-        rows, more = rep_day_rows(lo, hi, "month", prefix=f"{prefix}{j}", source=source, signed=signed)
-        parts.append(f"SELECT {tag} AS rng, x.* FROM {rows} x")  # noqa: S608 - our fragments
-        binds.update(more)
-    return "(" + " UNION ALL ".join(parts) + ")", binds
+            days.append((sign, lo, hi))
+    return months, days
 
 
 #: Per rollup, a sum that is 1 or more on every day row (a row counts a deal won, lost or created,
 #: or an activity): a rep and team has rows in a window when its signed sum there is above 0.
 COUNTS = {"deals": "won_count + lost_count + created_count", "activities": "activities"}
-#: The day and month tables of each rollup, and their sums.
+#: The day, month and period tables of each rollup, and their sums.
 ROLLUPS = {
-    "deals": ("rep_days", "rep_months", DAY_SUMS),
-    "activities": ("rep_activity_days", "rep_activity_months", ("activities",)),
+    "deals": ("rep_days", "rep_months", "rep_periods", DAY_SUMS),
+    "activities": ("rep_activity_days", "rep_activity_months", "rep_activity_periods", ("activities",)),
 }
+
+
+def _piece_rows(piece: Piece, source: str, key: str, head: str = "") -> tuple[str, dict]:
+    """The rows of one piece's table (``source``'s rollup at its level) as ``head`` (leading
+    columns, our SQL), day (the period's or the day's first day), rep_id, team_id and the sums; its
+    binds named after ``key``."""
+    _, level, lo, hi = piece
+    day_table, month_table, period_table, sums = ROLLUPS[source]
+    cols = ", ".join(sums)
+    binds: dict[str, date | str] = {f"{key}a": lo, f"{key}b": hi}
+    # our table names and fragments; values bound
+    if level == "day":
+        sql = f"SELECT {head}day, rep_id, team_id, {cols} FROM {day_table} WHERE day BETWEEN :{key}a AND :{key}b"  # noqa: S608
+    elif level == "month":
+        sql = (
+            f"SELECT {head}month AS day, rep_id, team_id, {cols} FROM {month_table} "  # noqa: S608
+            f"WHERE month BETWEEN :{key}a AND :{key}b"
+        )
+    else:
+        binds[f"{key}g"] = level
+        sql = (
+            f"SELECT {head}period_start AS day, rep_id, team_id, {cols} FROM {period_table} "  # noqa: S608
+            f"WHERE grain = :{key}g AND period_start BETWEEN :{key}a AND :{key}b"
+        )
+    return sql, binds
+
+
+def period_rows(level: str, first: date, last: date, prefix: str = "pr", source: str = "deals") -> tuple[str, dict]:
+    """The stored rows of the whole ``level`` periods (month, quarter or year) starting ``first`` to
+    ``last``: one per rep, team and period (day: its first day, rep_id, team_id, the sums of
+    ``source``'s rollup), and their binds."""
+    if level not in LEVELS[:-1]:
+        raise ValueError(f"no stored rows per {level}")
+    sql, binds = _piece_rows((1, level, first, last), source, f"{prefix}_", "")
+    return f"({sql})", binds
+
+
+def ranges_weighted_rows(
+    ranges: list[tuple[date, date]], prefix: str = "rr", source: str = "deals"
+) -> tuple[str, dict]:
+    """The rollup rows that sum, per rep and team, to each of ``ranges`` and to their hull (first
+    start to last end), each piece of table read once: an SQL relation with the weight columns
+    ``w0`` … (one per range) and ``wh`` (the hull), then day, rep_id, team_id and the sums (of
+    ``source``'s rollup, :data:`ROLLUPS`), and its binds. Range i's sums are ``SUM(w<i> * column)``;
+    a rep and team has rows in the hull where ``SUM(wh * count) > 0`` (:data:`COUNTS`: each day row
+    counts one deal or activity or more). The ranges and the hull are each :func:`signed_cover`."""
+    hull = (min(lo for lo, _ in ranges), max(hi for _, hi in ranges))
+    # each piece's periods (days) apart, with their weight per range and the hull
+    weights: dict[tuple[str, date], list[int]] = {}
+    for k, (lo, hi) in enumerate([*ranges, hull]):
+        for sign, level, a, b in signed_cover(lo, hi):
+            for unit in units_of(level, a, b):
+                weights.setdefault((level, unit), [0] * (len(ranges) + 1))[k] += sign
+    # then runs of adjacent periods (days) of one level with the same weights, read as one piece
+    runs: list[tuple[str, date, date, list[int]]] = []
+    for (level, unit), ws in sorted(weights.items(), key=lambda x: (LEVELS.index(x[0][0]), x[0][1])):
+        if not any(ws):
+            continue
+        if runs and runs[-1][0] == level and runs[-1][3] == ws and next_unit(level, runs[-1][2]) == unit:
+            runs[-1] = (level, runs[-1][1], unit, ws)
+        else:
+            runs.append((level, unit, unit, ws))
+    names = [*(f"w{i}" for i in range(len(ranges))), "wh"]
+    parts, binds = [], {}
+    for j, (level, a, b, ws) in enumerate(runs):
+        head = "".join(f"{w} AS {n}, " for w, n in zip(ws, names))  # our integers
+        sql, more = _piece_rows((1, level, a, b), source, f"{prefix}{j}", head)
+        parts.append(sql)
+        binds.update(more)
+    return "(" + " UNION ALL ".join(parts) + ")", binds
 
 
 def window_rows(start: date, end: date, prefix: str = "wr", source: str = "deals") -> tuple[str, dict]:
@@ -317,7 +328,7 @@ def window_rows(start: date, end: date, prefix: str = "wr", source: str = "deals
     count (:data:`COUNTS`) is above 0: test that with HAVING, not a filter on single rows (a row
     taken away carries negative sums)."""
     rows, binds = rep_day_rows(start, end, "month", prefix=prefix, source=source, signed=True)
-    sums = ", ".join(f"sgn * {c} AS {c}" for c in ROLLUPS[source][2])
+    sums = ", ".join(f"sgn * {c} AS {c}" for c in ROLLUPS[source][-1])
     return f"(SELECT day, rep_id, team_id, {sums} FROM {rows} s)", binds  # noqa: S608 - our fragments
 
 
@@ -334,33 +345,24 @@ def rep_day_rows(
     table: the sums per period are the same integers. Weeks straddle months, so a weekly grain
     reads the day table alone.
 
-    ``signed``: a leading ``sgn`` column (1, or -1 for a row to take away), and a month cut at an
-    edge is read whole less its days outside the window when those are fewer
-    (:func:`months_and_signed_days`): sums are then ``SUM(sgn * column)``, and a rep and team
-    has a row of the window when ``SUM(sgn * count) > 0`` (each day row counts one deal or
-    activity or more: :data:`COUNTS`).
+    ``signed``: a leading ``sgn`` column (1, or -1 for a row to take away), the window read as
+    :func:`signed_cover` down from ``grain`` (whole years and quarters from the period tables too,
+    a cut period whole less its days outside where that reads fewer rows): sums are then
+    ``SUM(sgn * column)``, and a rep and team has a row of the window when ``SUM(sgn * count) > 0``
+    (each day row counts one deal or activity or more: :data:`COUNTS`).
     """
-    day_table, month_table, sums = ROLLUPS[source]
-    cols = ", ".join(sums)
-    if grain == "week":
-        months, days = None, [(1, start, end)]
-    elif signed:
-        months, days = months_and_signed_days(start, end)
+    if signed:
+        pieces = list(signed_cover(start, end, grain))
+    elif grain == "week":
+        pieces = [(1, "day", start, end)]
     else:
         whole, edges = months_and_edge_days(start, end)
-        months, days = whole, [(1, lo, hi) for lo, hi in edges]
-    sgn = (lambda n: f"{n} AS sgn, ") if signed else (lambda n: "")
+        pieces = [(1, "day", lo, hi) for lo, hi in edges]
+        if whole is not None:
+            pieces.insert(0, (1, "month", *whole))
     parts, binds = [], {}
-    if months is not None:
-        parts.append(
-            f"SELECT {sgn(1)}month AS day, rep_id, team_id, {cols} FROM {month_table} "  # noqa: S608 - our names
-            f"WHERE month BETWEEN :{prefix}_m0 AND :{prefix}_m1"
-        )
-        binds[f"{prefix}_m0"], binds[f"{prefix}_m1"] = months
-    for i, (sign, lo, hi) in enumerate(days):
-        parts.append(
-            f"SELECT {sgn(sign)}day, rep_id, team_id, {cols} FROM {day_table} "  # noqa: S608 - our names
-            f"WHERE day BETWEEN :{prefix}_{i}a AND :{prefix}_{i}b"
-        )
-        binds[f"{prefix}_{i}a"], binds[f"{prefix}_{i}b"] = lo, hi
+    for i, piece in enumerate(pieces):
+        sql, more = _piece_rows(piece, source, f"{prefix}_{i}", f"{piece[0]} AS sgn, " if signed else "")
+        parts.append(sql)
+        binds.update(more)
     return "(" + " UNION ALL ".join(parts) + ")", binds

@@ -417,4 +417,4 @@ audit_log = Table(
 )
 
 # Derived tables on this metadata: rollups, customer_tables, health_tables, period_tables modules.
-from salesops.store import customer_tables, health_tables, period_tables, rollups  # noqa: E402,F401
+from salesops.store import customer_tables, grain_tables, health_tables, period_tables, rollups  # noqa: E402,F401

@@ -59,6 +59,9 @@ def _legacy_store(url: str) -> dict[str, int]:
             "customer_risk_spans",
             "deal_event_days",
             "lead_stage_months",
+            "rep_periods",
+            "rep_activity_periods",
+            "rep_period_quotas",
         ):  # users, audit_log and the derived tables: the demo writes them (forecast_backtests: counted)
             table = schema.metadata.tables[name].to_metadata(then)
             for column in table.columns:

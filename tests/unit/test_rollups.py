@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import command
 
 from salesops import ingest, store
-from salesops.store import derived, migrate, period_tables, rollups, schema
+from salesops.store import derived, grain_tables, migrate, period_tables, rollups, schema
 from salesops.store.rollups import DAY_SUMS
 from tests.builders import deal, insert, rep
 
@@ -194,7 +194,78 @@ def _assert_current(engine) -> tuple[pd.DataFrame, pd.DataFrame]:
     by_month = expected_acts.assign(day=expected_acts["day"].str[:7] + "-01")
     want = _norm(by_month.groupby(_KEY, as_index=False)[["activities"]].sum(), ["activities"])
     pd.testing.assert_frame_equal(_norm(act_months, ["activities"]), want)
+    _assert_grain_tables(engine, days, expected_acts)
     return days, acts
+
+
+def _per_period(days: pd.DataFrame, sums: list[str]) -> pd.DataFrame:
+    """Day rows (ISO days) summed per grain (quarter, year), period start, rep and team."""
+    day = pd.to_datetime(days["day"])
+    frames = []
+    for grain, start in (
+        ("quarter", day.dt.to_period("Q").dt.start_time),
+        ("year", day.dt.to_period("Y").dt.start_time),
+    ):
+        frames.append(days.assign(grain=grain, day=start.dt.strftime("%Y-%m-%d")))
+    both = pd.concat(frames, ignore_index=True).groupby(["grain", *_KEY], as_index=False)[sums].sum()
+    return _norm_periods(both, sums)
+
+
+def _norm_periods(frame: pd.DataFrame, sums: list[str]) -> pd.DataFrame:
+    out = frame[["grain", *_KEY, *sums]].copy()
+    out["day"] = pd.to_datetime(out["day"]).dt.strftime("%Y-%m-%d")
+    out["team_id"] = out["team_id"].astype(object).where(out["team_id"].notna(), "")
+    for col in ("grain", "day", "rep_id"):
+        out[col] = out[col].astype(object)
+    for col in sums:
+        out[col] = out[col].astype("int64")
+    return out.sort_values(["grain", *_KEY]).reset_index(drop=True)
+
+
+def _expected_period_quotas(engine) -> pd.DataFrame:
+    """Each quota row prorated by day onto every quarter and year it overlaps, summed per grain,
+    period and rep — in pandas."""
+    quotas = _read(engine, "SELECT rep_id, period_start, period_end, amount_cents FROM quotas")
+    rows = []
+    for rep_id, start, end, cents in zip(
+        quotas["rep_id"],
+        pd.to_datetime(quotas["period_start"]),
+        pd.to_datetime(quotas["period_end"]),
+        quotas["amount_cents"],
+    ):
+        for grain, freq in (("quarter", "Q"), ("year", "Y")):
+            for period in pd.period_range(start.to_period(freq), end.to_period(freq)):
+                lo, hi = max(start, period.start_time.normalize()), min(end, period.end_time.normalize())
+                share = float(cents) * ((hi - lo).days + 1) / ((end - start).days + 1)
+                rows.append((grain, period.start_time.strftime("%Y-%m-%d"), rep_id, share))
+    frame = pd.DataFrame(rows, columns=["grain", "day", "rep_id", "quota_cents"])
+    frame = (
+        frame.groupby(["grain", "day", "rep_id"], as_index=False)["quota_cents"].sum().astype({"quota_cents": float})
+    )
+    for col in ("grain", "day", "rep_id"):
+        frame[col] = frame[col].astype(object)
+    return frame.sort_values(["grain", "day", "rep_id"]).reset_index(drop=True)
+
+
+def _assert_grain_tables(engine, days: pd.DataFrame, acts: pd.DataFrame) -> None:
+    """rep_periods, rep_activity_periods (0027) equal the raw deals and activities per quarter and
+    year, rep and team; rep_period_quotas the quota rows prorated onto each quarter and year."""
+    periods = _read(
+        engine, "SELECT grain, period_start AS day, rep_id, team_id, " + ", ".join(_DAY_SUMS) + " FROM rep_periods"
+    )
+    pd.testing.assert_frame_equal(_norm_periods(periods, _DAY_SUMS), _per_period(days, _DAY_SUMS))
+    act_periods = _read(
+        engine, "SELECT grain, period_start AS day, rep_id, team_id, activities FROM rep_activity_periods"
+    )
+    pd.testing.assert_frame_equal(_norm_periods(act_periods, ["activities"]), _per_period(acts, ["activities"]))
+    quotas = _read(engine, "SELECT grain, period_start AS day, rep_id, quota_cents FROM rep_period_quotas")
+    quotas["day"] = pd.to_datetime(quotas["day"]).dt.strftime("%Y-%m-%d")
+    quotas["quota_cents"] = quotas["quota_cents"].astype(float)
+    for col in ("grain", "day", "rep_id"):
+        quotas[col] = quotas[col].astype(object)
+    got = quotas.sort_values(["grain", "day", "rep_id"]).reset_index(drop=True)
+    # the same prorated shares, summed in another order: equal to the last bits of a double
+    pd.testing.assert_frame_equal(got, _expected_period_quotas(engine), check_exact=False, rtol=1e-12)
 
 
 def test_the_demo_build_fills_the_rollups_with_the_raw_sums(demo_engine):
@@ -375,6 +446,47 @@ def test_migration_0025_creates_and_fills_the_deal_event_days_of_an_existing_sto
     engine.dispose()
 
 
+def test_migration_0027_creates_and_fills_the_period_tables_of_an_existing_store(new_store_url):
+    """A store at revision 0026 (no rep_periods, rep_activity_periods, rep_period_quotas) with a won
+    deal, an activity and a monthly quota gets the tables created and filled by revision 0027: the
+    win in Q1 and 2025, the activity likewise, the quota of 900 in its quarter and year."""
+    engine = store.open_store(new_store_url("at0026"))
+    _org(engine)
+    insert(engine, schema.deals, [deal(1, "R1", "T1", "won", 500, date(2025, 1, 9))])
+    ingest.import_frame(engine, "activities", _acts_file(("A1", "R2", "call", "2025-05-02")))
+    ingest.import_frame(
+        engine,
+        "quotas",
+        pd.DataFrame(
+            [("R1", "month", "2025-02-01", "900")], columns=["rep_id", "period_type", "period_start", "amount"]
+        ),
+    )
+    with engine.begin() as conn:
+        for table in ("rep_periods", "rep_activity_periods", "rep_period_quotas"):
+            conn.execute(sa.text(f"DROP TABLE {table}"))
+        conn.execute(sa.text("UPDATE alembic_version SET version_num = '0026'"))
+        assert migrate.status(conn).state == "behind"
+    with engine.begin() as conn:
+        command.upgrade(migrate._config(conn), "head")
+    _assert_current(engine)
+    won = _read(engine, "SELECT grain, period_start, rep_id, won_count FROM rep_periods ORDER BY grain")
+    assert [(g, str(p), r, int(n)) for g, p, r, n in won.values.tolist()] == [
+        ("quarter", "2025-01-01", "R1", 1),
+        ("year", "2025-01-01", "R1", 1),
+    ]
+    acts = _read(engine, "SELECT grain, period_start, activities FROM rep_activity_periods ORDER BY grain")
+    assert [(g, str(p), int(n)) for g, p, n in acts.values.tolist()] == [
+        ("quarter", "2025-04-01", 1),
+        ("year", "2025-01-01", 1),
+    ]
+    quota = _read(engine, "SELECT grain, period_start, quota_cents FROM rep_period_quotas ORDER BY grain")
+    assert [(g, str(p), float(q)) for g, p, q in quota.values.tolist()] == [
+        ("quarter", "2025-01-01", 90_000.0),
+        ("year", "2025-01-01", 90_000.0),
+    ]
+    engine.dispose()
+
+
 def test_an_activities_import_rewrites_only_the_activity_rollup(empty_engine, monkeypatch):
     """Importing activities does not rewrite the deal-derived tables; a deals import does."""
     calls: list[str] = []
@@ -406,6 +518,7 @@ def test_an_activities_import_rewrites_only_the_days_it_touches(empty_engine, mo
     spy = lambda conn, table, *a: whole.append(table) or real(conn, table, *a)  # noqa: E731
     monkeypatch.setattr(rollups, "rewrite", spy)
     monkeypatch.setattr(period_tables, "rewrite", spy)
+    monkeypatch.setattr(grain_tables, "rewrite", spy)
     ingest.import_frame(
         empty_engine,
         "activities",
@@ -418,7 +531,7 @@ def test_an_activities_import_rewrites_only_the_days_it_touches(empty_engine, mo
     assert _row(acts, "2025-01-20", "R1") == [1] and _row(acts, "2025-01-20", "R2") == [1]
     assert "2025-01-03" not in set(acts["day"])
     store.write(empty_engine, lambda conn: derived.refresh_derived(conn, {"activities"}), "test whole")
-    assert whole == ["rep_activity_days", "rep_activity_months"]
+    assert whole == ["rep_activity_days", "rep_activity_months", "rep_activity_periods"]
     pd.testing.assert_frame_equal(_assert_current(empty_engine)[1], acts)
 
 
@@ -574,90 +687,104 @@ def test_rep_day_rows_sum_per_period_as_rep_days(demo_engine, start, end, grain)
     pd.testing.assert_frame_equal(got, want)
 
 
+@pytest.mark.parametrize("source", ["deals", "activities"])
 @pytest.mark.parametrize(
-    ("ranges", "tags"),
+    "ranges",
     [
-        ([(date(2026, 10, 1), date(2026, 11, 24)), (date(2026, 7, 1), date(2026, 8, 24))], {-1, 0, 1}),  # QTD
-        ([(date(2025, 12, 15), date(2026, 1, 20)), (date(2025, 11, 8), date(2025, 12, 14))], {0, 1}),  # year end
-        ([(date(2026, 1, 1), date(2026, 3, 31)), (date(2026, 2, 1), date(2026, 4, 30))], {0, 1}),  # overlapping
+        [(date(2026, 10, 1), date(2026, 11, 24)), (date(2026, 7, 1), date(2026, 8, 24))],  # QTD: a gap between
+        [(date(2025, 12, 15), date(2026, 1, 20)), (date(2025, 11, 8), date(2025, 12, 14))],  # year end
+        [(date(2026, 1, 1), date(2026, 3, 31)), (date(2026, 2, 1), date(2026, 4, 30))],  # overlapping
+        [(date(2026, 1, 1), date(2026, 11, 24)), (date(2025, 1, 1), date(2025, 11, 24))],  # YTD
     ],
 )
-@pytest.mark.parametrize("signed", [False, True])
-def test_ranges_day_rows_tag_each_range_and_the_days_between(demo_engine, ranges, tags, signed):
-    """Per range, rep and team the tagged rows sum as rep_days over the range's days; the days in no
-    range of the span come tagged -1, with the same rows per rep and team as rep_days there (signed:
-    the rows whose signed count is above 0)."""
-    days, binds = period_tables.ranges_day_rows(ranges, signed=signed)
-    sgn = "sgn * " if signed else ""
-    signed_sums = ", ".join(f"SUM({sgn}{c}) AS {c}" for c in DAY_SUMS)
-    having = f"HAVING SUM(sgn * ({period_tables.COUNTS['deals']})) > 0" if signed else ""
+def test_ranges_weighted_rows_sum_to_each_range_and_the_hull(demo_engine, source, ranges):
+    """Per rep and team the weighted rows sum, per range, as the day table over the range's days,
+    and the reps and teams whose hull count is above 0 are those with day rows in the hull (first
+    start to last end, the days between the ranges included)."""
+    day_table, _, _, sums = period_tables.ROLLUPS[source]
+    rows, binds = period_tables.ranges_weighted_rows(ranges, source=source)
+    n = range(len(ranges))
+    weighted = ", ".join(f"CAST(SUM(w{i} * {c}) AS BIGINT) AS {c}_{i}" for c in sums for i in n)
     got = store.read_frame(
         demo_engine,
-        sa.text(f"SELECT rng, rep_id, team_id, {signed_sums} FROM {days} x GROUP BY 1, 2, 3 {having} ORDER BY 1, 2, 3"),
+        sa.text(
+            f"SELECT rep_id, team_id, {weighted} FROM {rows} x GROUP BY 1, 2 "
+            f"HAVING SUM(wh * ({period_tables.COUNTS[source]})) > 0 ORDER BY 1, 2"
+        ),
         binds,
     )
-    sums = ", ".join(f"SUM({c}) AS {c}" for c in DAY_SUMS)
-    cases = " ".join(f"WHEN day BETWEEN :s{i} AND :e{i} THEN {i}" for i in range(len(ranges)))
-    expect = "UNION ALL".join(
-        f" SELECT {i} AS rng, * FROM rep_days WHERE day BETWEEN :s{i} AND :e{i} " for i in range(len(ranges))
+    split = ", ".join(
+        f"CAST(SUM(CASE WHEN day BETWEEN :s{i} AND :e{i} THEN {c} ELSE 0 END) AS BIGINT) AS {c}_{i}"
+        for c in sums
+        for i in n
     )
-    lo, hi = min(s for s, _ in ranges), max(e for _, e in ranges)
-    between = f" SELECT -1 AS rng, * FROM rep_days WHERE day BETWEEN :lo AND :hi AND CASE {cases} ELSE -1 END = -1"
     want = store.read_frame(
         demo_engine,
         sa.text(
-            f"SELECT rng, rep_id, team_id, {sums} FROM ({expect} UNION ALL {between}) x GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"
+            f"SELECT rep_id, team_id, {split} FROM {day_table} WHERE day BETWEEN :lo AND :hi GROUP BY 1, 2 ORDER BY 1, 2"
         ),
         {
-            "lo": lo,
-            "hi": hi,
+            "lo": min(s for s, _ in ranges),
+            "hi": max(e for _, e in ranges),
             **{f"s{i}": s for i, (s, _) in enumerate(ranges)},
             **{f"e{i}": e for i, (_, e) in enumerate(ranges)},
         },
     )
-    assert set(want["rng"]) == tags
+    assert len(want) > 0
     pd.testing.assert_frame_equal(got, want)
 
 
-def test_signed_days_read_a_cut_month_whole_less_the_fewer_days_outside():
-    """By hand: a month cut at an edge is read as the month less the days outside the range when
-    those are fewer than the days inside; else as the days inside."""
-    split = period_tables.months_and_signed_days
+def test_signed_cover_reads_a_cut_period_whole_less_the_fewer_days_outside():
+    """By hand: a quarter to date is the quarter less December and the days still to come in
+    November; a cut month is the month less its days outside when those are fewer, else its days;
+    a whole quarter is one row; below a weekly or monthly top no coarser period is read."""
+    cover = lambda *a: list(period_tables.signed_cover(*a))  # noqa: E731 - a local shorthand
     d = date
-    # quarter to date: October whole, November less the days still to come
-    assert split(d(2026, 10, 1), d(2026, 11, 24)) == (
-        (d(2026, 10, 1), d(2026, 11, 1)),
-        [(-1, d(2026, 11, 25), d(2026, 11, 30))],
-    )
-    assert split(d(2026, 3, 1), d(2026, 3, 10)) == (None, [(1, d(2026, 3, 1), d(2026, 3, 10))])
-    assert split(d(2026, 3, 3), d(2026, 3, 29)) == (
-        (d(2026, 3, 1), d(2026, 3, 1)),
-        [(-1, d(2026, 3, 1), d(2026, 3, 2)), (-1, d(2026, 3, 30), d(2026, 3, 31))],
-    )
-    assert split(d(2026, 2, 20), d(2026, 4, 5)) == (
-        (d(2026, 3, 1), d(2026, 3, 1)),
-        [(1, d(2026, 2, 20), d(2026, 2, 28)), (1, d(2026, 4, 1), d(2026, 4, 5))],
-    )
-    assert split(d(2026, 4, 1), d(2026, 6, 30)) == ((d(2026, 4, 1), d(2026, 6, 1)), [])
+    assert cover(d(2026, 10, 1), d(2026, 11, 24)) == [
+        (1, "quarter", d(2026, 10, 1), d(2026, 10, 1)),
+        (-1, "month", d(2026, 12, 1), d(2026, 12, 1)),
+        (-1, "day", d(2026, 11, 25), d(2026, 11, 30)),
+    ]
+    assert cover(d(2026, 7, 1), d(2026, 8, 24)) == [
+        (1, "quarter", d(2026, 7, 1), d(2026, 7, 1)),
+        (-1, "month", d(2026, 9, 1), d(2026, 9, 1)),
+        (-1, "day", d(2026, 8, 25), d(2026, 8, 31)),
+    ]
+    assert cover(d(2026, 3, 1), d(2026, 3, 10)) == [(1, "day", d(2026, 3, 1), d(2026, 3, 10))]
+    assert cover(d(2026, 3, 3), d(2026, 3, 29)) == [
+        (1, "month", d(2026, 3, 1), d(2026, 3, 1)),
+        (-1, "day", d(2026, 3, 1), d(2026, 3, 2)),
+        (-1, "day", d(2026, 3, 30), d(2026, 3, 31)),
+    ]
+    assert cover(d(2026, 4, 1), d(2026, 6, 30)) == [(1, "quarter", d(2026, 4, 1), d(2026, 4, 1))]
+    assert cover(d(2025, 1, 1), d(2026, 11, 24), "quarter") == [
+        (1, "quarter", d(2025, 1, 1), d(2026, 10, 1)),
+        (-1, "month", d(2026, 12, 1), d(2026, 12, 1)),
+        (-1, "day", d(2026, 11, 25), d(2026, 11, 30)),
+    ]
+    assert cover(d(2026, 4, 1), d(2026, 6, 30), "month") == [(1, "month", d(2026, 4, 1), d(2026, 6, 1))]
+    assert cover(d(2026, 10, 5), d(2026, 11, 24), "week") == [(1, "day", d(2026, 10, 5), d(2026, 11, 24))]
 
 
-def test_signed_days_count_every_day_of_the_range_once():
-    """Over many ranges, the months read whole plus the signed day ranges count each day of the
-    range once and no other day."""
-    split = period_tables.months_and_signed_days
+def _last_day(level: str, first: date) -> date:
+    months = {"year": 12, "quarter": 3, "month": 1}[level]
+    return (pd.Timestamp(first) + pd.DateOffset(months=months) - pd.Timedelta(days=1)).date()
+
+
+@pytest.mark.parametrize("top", ["year", "quarter", "month"])
+def test_signed_cover_counts_every_day_of_the_range_once(top):
+    """Over many ranges, the signed pieces count each day of the range once and no other day, and
+    no piece is coarser than the top level."""
     start = date(2024, 1, 1)
-    for offset in range(0, 800, 7):
-        for length in (0, 1, 5, 12, 20, 27, 29, 30, 31, 45, 61, 95, 370):
+    for offset in range(0, 800, 11):
+        for length in (0, 1, 5, 12, 20, 27, 29, 30, 31, 45, 61, 95, 200, 370, 500):
             lo = start + pd.Timedelta(days=offset).to_pytimedelta()
             hi = lo + pd.Timedelta(days=length).to_pytimedelta()
-            months, days = split(lo, hi)
             count: dict = {}
-            if months is not None:
-                for day in pd.date_range(months[0], pd.Timestamp(months[1]) + pd.offsets.MonthEnd(0)).date:
-                    count[day] = count.get(day, 0) + 1
-            for sign, a, b in days:
-                assert a <= b
-                for day in pd.date_range(a, b).date:
+            for sign, level, a, b in period_tables.signed_cover(lo, hi, top):
+                assert a <= b and period_tables.LEVELS.index(level) >= period_tables.LEVELS.index(top)
+                last = b if level == "day" else _last_day(level, b)
+                for day in pd.date_range(a, last).date:
                     count[day] = count.get(day, 0) + sign
             assert {k for k, v in count.items() if v} == set(pd.date_range(lo, hi).date), (lo, hi)
             assert all(v in (0, 1) for v in count.values()), (lo, hi)
@@ -677,7 +804,7 @@ def test_signed_days_count_every_day_of_the_range_once():
 def test_signed_rep_day_rows_sum_per_period_as_the_day_table(demo_engine, source, start, end, grain):
     """Signed rows summed per rep, team and period equal the day table over the same days, and the
     (rep, team, period) with a signed count above 0 are those with day rows there."""
-    day_table, _, sums = period_tables.ROLLUPS[source]
+    day_table, _, _, sums = period_tables.ROLLUPS[source]
     days, binds = period_tables.rep_day_rows(start, end, grain, source=source, signed=True)
     per = f"CAST(date_trunc('{grain}', day) AS DATE)"
     got = store.read_frame(
@@ -700,17 +827,35 @@ def test_signed_rep_day_rows_sum_per_period_as_the_day_table(demo_engine, source
     pd.testing.assert_frame_equal(got, want)
 
 
-def test_the_days_of_a_span_in_no_range_by_hand():
-    """By hand: the gap between two ranges, none for touching or overlapping ranges."""
-    minus = period_tables._minus
-    d = date
-    assert minus(
-        (d(2026, 7, 1), d(2026, 11, 24)), [(d(2026, 10, 1), d(2026, 11, 24)), (d(2026, 7, 1), d(2026, 8, 24))]
-    ) == [(d(2026, 8, 25), d(2026, 9, 30))]
-    assert (
-        minus((d(2026, 1, 1), d(2026, 4, 30)), [(d(2026, 1, 1), d(2026, 3, 31)), (d(2026, 2, 1), d(2026, 4, 30))]) == []
+@pytest.mark.parametrize("source", ["deals", "activities"])
+@pytest.mark.parametrize(
+    ("level", "first", "last"),
+    [
+        ("quarter", date(2025, 1, 1), date(2026, 7, 1)),
+        ("year", date(2024, 1, 1), date(2025, 1, 1)),
+        ("month", date(2026, 1, 1), date(2026, 6, 1)),
+    ],
+)
+def test_period_rows_are_the_day_table_per_whole_period(demo_engine, source, level, first, last):
+    """The stored rows of whole periods are one per rep, team and period, and equal the day table
+    summed per period over the same days."""
+    day_table, _, _, sums = period_tables.ROLLUPS[source]
+    rows, binds = period_tables.period_rows(level, first, last, source=source)
+    cols = ", ".join(f"CAST({c} AS BIGINT) AS {c}" for c in sums)
+    got = store.read_frame(
+        demo_engine, sa.text(f"SELECT rep_id, team_id, day AS p, {cols} FROM {rows} x ORDER BY 1, 2, 3"), binds
     )
-    assert (
-        minus((d(2026, 1, 1), d(2026, 1, 31)), [(d(2026, 1, 1), d(2026, 1, 10)), (d(2026, 1, 11), d(2026, 1, 31))])
-        == []
+    end = (
+        pd.Timestamp(last) + pd.DateOffset(months={"year": 12, "quarter": 3, "month": 1}[level]) - pd.Timedelta(days=1)
+    ).date()
+    per = f"CAST(date_trunc('{level}', day) AS DATE)"
+    summed = ", ".join(f"CAST(SUM({c}) AS BIGINT) AS {c}" for c in sums)
+    want = store.read_frame(
+        demo_engine,
+        sa.text(
+            f"SELECT rep_id, team_id, {per} AS p, {summed} FROM {day_table} WHERE day BETWEEN :a AND :b GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"
+        ),
+        {"a": first, "b": end},
     )
+    assert len(want) > 0
+    pd.testing.assert_frame_equal(got, want)
