@@ -76,6 +76,12 @@ _SHARED_FROM_DICT = classmethod(_from_dict)
 speed_up_altair()
 
 
+TEAM_LABEL_LIMIT = 280
+"""Legend label width (px) for team names: Vega's default 160 cut "San Francisco Enterprise" on the
+screen-share's larger font."""
+TEAM_LEGEND = alt.Legend(labelLimit=TEAM_LABEL_LIMIT)
+
+
 def team_scale(team_ids: Sequence[str], names: Sequence[str] | None = None) -> alt.Scale:
     """Colour scale giving each team its fixed palette colour (by sorted team id)."""
     ids = sorted(team_ids)

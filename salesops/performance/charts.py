@@ -6,7 +6,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-import salesops.charts  # noqa: F401 - its one Altair set-up (speed_up_altair) applies to every chart
+from salesops.charts import TEAM_LABEL_LIMIT  # importing it also applies its one Altair set-up (speed_up_altair)
 from salesops.performance.funnel import STAGE_LABELS
 
 
@@ -36,7 +36,7 @@ def funnel_chart(frame: pd.DataFrame) -> alt.LayerChart | alt.FacetChart:
     bars = base.mark_bar().encode(
         y=y,
         y2=alt.datum(low),  # a log scale has no 0: the bars rise from the axis' lowest tick
-        color=alt.Color("team:N", title=None, sort=None, legend=alt.Legend(orient="top")),
+        color=alt.Color("team:N", title=None, sort=None, legend=alt.Legend(orient="top", labelLimit=TEAM_LABEL_LIMIT)),
         tooltip=[
             alt.Tooltip("team:N", title="Team"),
             alt.Tooltip("label:N", title="Stage"),

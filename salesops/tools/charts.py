@@ -8,7 +8,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from salesops.charts import BAD, GOOD, NEUTRAL, TARGET, TEAM_PALETTE, team_scale
+from salesops.charts import BAD, GOOD, NEUTRAL, TARGET, TEAM_LEGEND, TEAM_PALETTE, team_scale
 
 
 def csat_trend_chart(results: pd.DataFrame) -> alt.Chart:
@@ -86,7 +86,7 @@ def satisfaction_vs_performance_chart(frame: pd.DataFrame, tool: str) -> alt.Cha
         .encode(
             x=alt.X("mean_satisfaction:Q", title=f"Mean satisfaction with {tool} (1–5)", scale=alt.Scale(zero=False)),
             y=alt.Y("attainment:Q", title="Attainment (%)", axis=alt.Axis(format="%")),
-            color=alt.Color("team:N", title="Team", scale=team_scale(all_teams, names)),
+            color=alt.Color("team:N", title="Team", scale=team_scale(all_teams, names), legend=TEAM_LEGEND),
             tooltip=[
                 "team",
                 "answers",
@@ -155,7 +155,7 @@ def gini_trend_chart(trend: pd.DataFrame) -> alt.Chart:
         .encode(
             x=alt.X("yearmonth(month):T", title="Month"),
             y=alt.Y("gini:Q", title="Gini (0 = even, 1 = one rep gets all)", scale=alt.Scale(domain=[0, 1])),
-            color=alt.Color("team:N", title="Team", scale=team_scale(all_teams, names)),
+            color=alt.Color("team:N", title="Team", scale=team_scale(all_teams, names), legend=TEAM_LEGEND),
             tooltip=[
                 "team",
                 alt.Tooltip("yearmonth(month):T", title="month"),
