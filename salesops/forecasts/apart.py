@@ -105,6 +105,13 @@ class Job:
             waited = int(time.monotonic() - self.started)
             so_far = f"{waited // 60} min {waited % 60:02d} s" if waited >= 60 else f"{waited} s"
             unit = "minute" if self.minutes == 1 else "minutes"
+            if waited > self.minutes * 60:  # a busy machine (other work, a large store): say so, not a stale figure
+                return (
+                    f"{what} is being computed in the background, apart from the app. It is taking longer than "
+                    f"the usual {self.minutes} {unit} for {self.deals:,} deals (running for {so_far}): the "
+                    "machine is busy or slower than the one it was measured on. It goes on; this part of the "
+                    "page refreshes when it is ready."
+                )
             return (
                 f"{what} is being computed in the background, apart from the app: about {self.minutes} {unit} "
                 f"for {self.deals:,} deals (running for {so_far}). This part of the page refreshes when it is ready."

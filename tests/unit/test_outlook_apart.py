@@ -66,3 +66,49 @@ def test_a_child_that_fails_is_reported_and_not_started_again_at_the_same_data_v
 def test_the_wait_is_estimated_in_whole_minutes_from_the_store_size(deals, kinds, choice, minutes):
     """estimate_minutes: at least one minute, growing with the deals, the kinds and the model choice."""
     assert apart.estimate_minutes(deals, kinds, choice) == minutes
+
+
+def _running_job(tmp_path, minutes: int, waited: float) -> apart.Job:
+    import subprocess
+    import sys
+    import time
+
+    process = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    return apart.Job(
+        url="duckdb:///x.duckdb",
+        kinds=("quarter",),
+        choice=False,
+        version=1,
+        minutes=minutes,
+        deals=985_000,
+        started=time.monotonic() - waited,
+        process=process,
+        log=tmp_path / "child.log",
+    )
+
+
+@pytest.mark.parametrize(
+    ("waited", "expected"),
+    [
+        (
+            125,
+            "The 2026-Q4 outlook is being computed in the background, apart from the app: about 5 minutes for "
+            "985,000 deals (running for 2 min 05 s). This part of the page refreshes when it is ready.",
+        ),
+        (
+            301,
+            "The 2026-Q4 outlook is being computed in the background, apart from the app. It is taking longer "
+            "than the usual 5 minutes for 985,000 deals (running for 5 min 01 s): the machine is busy or slower "
+            "than the one it was measured on. It goes on; this part of the page refreshes when it is ready.",
+        ),
+    ],
+)
+def test_a_wait_past_its_estimate_says_it_is_taking_longer(tmp_path, waited, expected):
+    """Within the estimate the page gives it; past it (a busy machine: 37 min for a 30 min estimate at
+    10M deals), it says the run takes longer than usual rather than showing an estimate already passed."""
+    job = _running_job(tmp_path, 5, waited)
+    try:
+        assert job.message("The 2026-Q4 outlook") == expected
+    finally:
+        job.process.kill()
+        job.process.wait()
