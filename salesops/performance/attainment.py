@@ -9,7 +9,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from salesops.performance.queries import RAMPING, REP_QUOTA, binds, closed_by, window_days
+from salesops.performance.queries import RAMPING, binds, closed_by, scope_quota, window_days
 from salesops.scope import Scope
 from salesops.store.engine import result_frame as fast_result_frame
 from salesops.store.sql import attainment, scope_filter, win_rate
@@ -65,7 +65,7 @@ def attainment_by_rep(engine: Engine, scope: Scope) -> pd.DataFrame:
     days, day_binds = window_days(scope)
     sql = sa.text(
         f"""
-        WITH q AS ({REP_QUOTA}),
+        WITH q AS ({scope_quota(scope)}),
         w AS ({closed_by("rep_id", "", days)})
         SELECT r.rep_id, r.name, r.team_id, t.name AS team, t.region, r.role, {RAMPING} AS ramping,
                CAST(COALESCE(w.won_cents, 0) AS BIGINT) AS won_cents,
@@ -109,7 +109,7 @@ def attainment_by_team(engine: Engine, scope: Scope) -> pd.DataFrame:
     days, day_binds = window_days(scope)
     sql = sa.text(
         f"""
-        WITH q AS ({REP_QUOTA}),
+        WITH q AS ({scope_quota(scope)}),
         rep_won AS (
             SELECT rep_id, SUM(won_cents) AS won_cents FROM {days} x
             GROUP BY rep_id HAVING SUM(won_count) > 0

@@ -73,7 +73,7 @@ def pacing(engine: Engine, scope: Scope, today: date) -> Pacing:
                 WHERE {closed_after} AND close_date <= CAST(:q_end AS DATE) {where}
             ) x
         ),
-        quota AS ({quota_total(rep_where)})
+        quota AS ({quota_total(rep_where, scope.quota_start, scope.quota_end)})
         SELECT * FROM won, hist, due, quota
         """  # noqa: S608 - our fragments only, values bound
     )

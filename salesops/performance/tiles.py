@@ -117,7 +117,7 @@ def _headlines(engine: Engine, scopes: tuple[Scope, ...]) -> list[Headline]:
             f"""SELECT {i} AS w, c.won_cents, c.won_count, c.lost_count, q.quota_cents,
                    COALESCE(s.o{i}, 0)
                    + COALESCE((SELECT SUM(amount_cents) FROM deals WHERE {closed_after} {where}), 0) AS open_cents
-            FROM ({closed_cte(where, days)}) c, ({quota_total(rep_where, f"qs{i}", f"qe{i}")}) q, s"""  # noqa: S608
+            FROM ({closed_cte(where, days)}) c, ({quota_total(rep_where, sc.quota_start, sc.quota_end, f"qs{i}", f"qe{i}")}) q, s"""  # noqa: S608
         )
     sql = sa.text(
         f"""
@@ -212,7 +212,8 @@ def _window_branches(scopes: tuple[Scope, ...], where: str, rep_where: str, act_
             f"SELECT {i} AS w, d.won_cents, d.won_count, d.won_amounts, d.won_cycle_days, d.lost_count "  # noqa: S608 - see above
             f"FROM {days} d WHERE 1 = 1 {where}"
         )
-        parts["quota"].append(f"SELECT {i} AS w, quota_cents FROM ({quota_total(rep_where, f'qs{i}', f'qe{i}')}) x")  # noqa: S608
+        quota = quota_total(rep_where, sc.quota_start, sc.quota_end, f"qs{i}", f"qe{i}")
+        parts["quota"].append(f"SELECT {i} AS w, quota_cents FROM ({quota}) x")  # noqa: S608 - our fragment
         # Open at the window's end: open_at's two disjoint halves, so the closed half prunes by date.
         # The still-open half is summed for every window in one pass over the scope's open deals
         # (opn, :func:`_open_sums`); here, the closed half: deals closed after the window's end.
