@@ -8,7 +8,8 @@ launcher is what ``make run`` starts:
 1. it imports the library's heavy modules (never ``pages.ui``: its cached loaders must be declared
    once Streamlit's runtime exists);
 2. it starts Streamlit's own command line in this process, exactly ``streamlit run app.py <options>``;
-3. a background thread waits for Streamlit's runtime (``st.runtime.exists()``), then creates the
+3. a background thread waits for Streamlit's runtime (``st.runtime.exists()``), compiles every page
+   script into Streamlit's script cache (:func:`compile_page_scripts`), then creates the
    app's engine, which starts the warm-up — so every page's default view is computing while the
    server waits for its first visitor — and, once it has finished, collects the start-up's garbage and
    freezes the rest (:func:`settle_heap`), so a first page run does not pay for that collection.
@@ -79,6 +80,7 @@ def warm_when_ready(wait_s: float = RUNTIME_WAIT_S) -> bool:
     log = logging.getLogger("salesops")
     started = time.monotonic()
     import_page_modules()
+    compile_page_scripts()
     try:
         loaders.engine_for(config.db_url())
     except Exception:  # noqa: BLE001 - the first page shows the store's error to the user
@@ -134,6 +136,35 @@ def import_page_modules() -> list[str]:
         except ImportError:  # `from package import function`: not a module
             continue
         done.append(name)
+    return done
+
+
+def page_scripts(root: Path = ROOT) -> list[Path]:
+    """The scripts Streamlit runs as pages: ``app.py`` (Home) and every ``pages/*.py`` (its ``pages/`` mode)."""
+    return [root / "app.py", *(p for p in sorted((root / "pages").glob("*.py")) if p.name != "__init__.py")]
+
+
+def compile_page_scripts(cache=None) -> int:
+    """Compile every page script into Streamlit's own script cache (``Runtime._script_cache``) before anyone
+    visits; returns the number compiled. Streamlit compiles a page on its first run in the process (reading
+    the file, its "magic" AST rewrite, ``compile``) and keeps the bytecode: without this, each page's first
+    visit paid it. A Streamlit without that cache, or no runtime yet: nothing is compiled (the first visit
+    compiles, as before)."""
+    if cache is None:
+        try:
+            from streamlit import runtime
+
+            cache = runtime.get_instance()._script_cache
+        except (ImportError, AttributeError, RuntimeError):
+            return 0
+    done = 0
+    for path in page_scripts():
+        try:
+            cache.get_bytecode(str(path))
+        except Exception:  # noqa: BLE001 - a page that does not compile shows its error on its own visit
+            logging.getLogger("salesops").warning("warm-up: %s could not be compiled", path, exc_info=True)
+            continue
+        done += 1
     return done
 
 

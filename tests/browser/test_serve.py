@@ -77,3 +77,17 @@ def test_the_launcher_imports_every_module_a_page_imports():
     serve.import_page_modules()
     assert {"pages.ui.shell", "salesops.forecasts.charts", "salesops.comp.document"} <= set(sys.modules)
     assert serve.import_page_modules() == []  # all loaded now
+
+
+def test_the_launcher_compiles_every_page_script_into_streamlits_cache():
+    """compile_page_scripts fills a script cache with app.py and each pages/*.py, as Streamlit's own
+    ScriptCache keys them (the absolute path): a page's first run then finds its bytecode."""
+    from streamlit.runtime.scriptrunner.script_cache import ScriptCache
+
+    from pages.ui import serve
+
+    cache = ScriptCache()
+    scripts = serve.page_scripts()
+    assert serve.compile_page_scripts(cache) == len(scripts) >= 9
+    assert {str(serve.ROOT / "app.py"), str(serve.ROOT / "pages" / "performance.py")} <= set(cache._cache)
+    assert not any(p.name == "__init__.py" for p in scripts)
