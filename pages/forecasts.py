@@ -221,6 +221,7 @@ def outlook_section() -> None:
     picked, method = model_tiles(
         row, loaders.model_choice(today, by, row["series"]) if kind == "quarter" else None, kind
     )
+    widgets.let_tiles_show("forecasts")  # a first visit: the tiles on screen before the charts' code loads
     st.caption(
         ("The outlook (the chart below) of " if method != "outlook" else "")
         + f"{fmt.md_escape(row['label'])}, {period} as of {today} (the period is partial): won so far "

@@ -110,6 +110,7 @@ tile(
     prev.activities_per_rep,
     last_year.activities_per_rep,
 )
+widgets.let_tiles_show("performance")  # a first visit: the tiles on screen before the charts' code loads
 widgets.pipeline_health_note(*loaders.pipeline_flag_share(scope, widgets.today()))
 
 # ---- pacing ---------------------------------------------------------------------------------------

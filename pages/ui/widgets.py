@@ -1,7 +1,8 @@
-"""Small drawing helpers every page uses: the CSV download and the empty state."""
+"""Small drawing helpers every page uses: the CSV download, the empty state, the tiles' head start."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from datetime import date
 
@@ -9,6 +10,28 @@ import pandas as pd
 import streamlit as st
 
 from salesops import config, export
+
+#: How long a page's first run in a browser session waits once its headline tiles are drawn (s): see
+#: :func:`let_tiles_show`.
+TILES_PAUSE_S = 0.25
+
+
+def let_tiles_show(page: str) -> None:
+    """On the first run of ``page`` in this browser session, wait :data:`TILES_PAUSE_S` after its
+    headline tiles, so the browser shows them before the charts and tables below arrive.
+
+    A fresh browser loads each kind of element's code the first time it meets one (Streamlit's
+    frontend loads them lazily: the tile, the chart, the table …) and, while new kinds keep arriving,
+    holds back showing those already loaded: the tiles of Team performance appeared only after the
+    whole page had streamed in and been laid out (a Chromium trace of a first visit; 2.9 s to the first
+    tile under load, 1.5 s with the tiles given this head start). Later runs in the session (a filter
+    change, a slider) have that code loaded, so they do not wait.
+    """
+    key = f"_tiles_shown_{page}"
+    if st.session_state.get(key):
+        return
+    st.session_state[key] = True
+    time.sleep(TILES_PAUSE_S)
 
 
 def today() -> date:
