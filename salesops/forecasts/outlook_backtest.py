@@ -34,6 +34,8 @@ LEVELS = ("company", "region", "team", "rep")
 #: Bump when the backtest's method changes, so stored results from older code are not reused.
 BACKTEST_VERSION = 1
 POINT_COLUMNS = ["period", "point", "as_of", "by", "series", "won", "mean", "p10", "p50", "p90", "actual", "score"]
+#: Backtest rows made JSON at a time when stored (at 10M deals 800k rows: the whole as Python lists was +450 MB).
+PAYLOAD_ROWS = 50_000
 
 
 def _actuals(hist: History, start: date, end: date, by: str, teams: pd.DataFrame) -> pd.Series:
@@ -101,6 +103,21 @@ def _key(kind: str, as_of: date) -> str:
     return f"outlook-backtest|b{BACKTEST_VERSION}|{kind}|{as_of.isoformat()}"
 
 
+def payload_json(points: pd.DataFrame) -> str:
+    """The stored text of backtest rows: ``json.dumps`` of their columns as lists (``as_of`` as ISO
+    dates), the same text made :data:`PAYLOAD_ROWS` rows of a column at a time (a list's JSON is its
+    parts' JSON joined by ", "), so the rows are never all Python objects at once."""
+    columns = []
+    for col in points.columns:
+        parts = []
+        for lo in range(0, len(points), PAYLOAD_ROWS):
+            part = points[col].iloc[lo : lo + PAYLOAD_ROWS]
+            values = [d.isoformat() for d in part] if col == "as_of" else part.to_frame().to_dict(orient="list")[col]
+            parts.append(json.dumps(values)[1:-1])
+        columns.append(f"{json.dumps(col)}: [{', '.join(parts)}]")
+    return "{" + ", ".join(columns) + "}"
+
+
 def backtest_cached(engine: Engine, kind: str, as_of: date, hist: History | None = None) -> pd.DataFrame:
     """:func:`backtest_points` for every level, read from ``forecast_backtests`` when stored at this
     data version (a table of its own: see salesops.store.schema.forecast_backtests)."""
@@ -118,8 +135,7 @@ def backtest_cached(engine: Engine, kind: str, as_of: date, hist: History | None
             return frame[POINT_COLUMNS]
         return pd.DataFrame({c: [] for c in POINT_COLUMNS})
     points = backtest_points(hist or History(engine), kind, as_of)
-    data = points.assign(as_of=[d.isoformat() for d in points["as_of"]]).to_dict(orient="list")
-    row = {"cache_key": key, "data_version": version, "created_at": datetime.now(), "payload": json.dumps(data)}
+    row = {"cache_key": key, "data_version": version, "created_at": datetime.now(), "payload": payload_json(points)}
     try:
         with engine.begin() as conn:
             stale = (forecast_backtests.c.cache_key == key) | (forecast_backtests.c.data_version < version)

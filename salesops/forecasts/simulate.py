@@ -18,6 +18,7 @@ import pandas as pd
 from salesops.forecasts.history_asof import History, past_periods, runrate_history, training_rows
 from salesops.forecasts.runrate import SEASON_LEN, RunRate, Shocks, fit_runrate, runrate_shocks, runrate_values
 from salesops.forecasts.winprob import WinModel, fit_win_model
+from salesops.store.dialect import let_go
 from salesops.store.staging import release_freed_memory
 
 #: Simulated periods per outlook.
@@ -168,9 +169,11 @@ def simulate(
     open_cells = hist.open_cells(as_of) if not closed else pd.DataFrame({"team_id": [], "rep_id": []})
     periods = past_periods(kind, start, as_of)
     same = {p for p in periods if p.month == start.month}
-    model = (
-        fit_win_model(training_rows(hist, kind, start, as_of), same) if not closed else fit_win_model(pd.DataFrame())
-    )
+    rows = training_rows(hist, kind, start, as_of) if not closed else pd.DataFrame()
+    let_go(hist.engine)  # DuckDB's query memory, before the fit
+    release_freed_memory()  # and the snapshot slices' frames
+    model = fit_win_model(rows, same)
+    del rows
     rr_periods = past_periods(kind, start, as_of, 2 * SEASON_LEN[kind])
     rr = (
         fit_runrate(runrate_history(hist, kind, start, as_of, len(rr_periods)), rr_periods, kind)
@@ -180,6 +183,7 @@ def simulate(
     cells = _cell_codes([won, open_cells, rr.cells])
     n = len(cells)
     deals = _read_open(hist.open_deals(as_of) if not closed else [], cells, end, model)
+    let_go(hist.engine)  # and before the draws
     release_freed_memory()  # the slices' frames, before the draws are made
     sums = _draw_pipeline(deals, n, rng, sims)
     del deals

@@ -142,6 +142,14 @@ def _is_duckdb_file(engine: Engine) -> bool:
     return db not in ("", ":memory:") and not db.startswith((":memory:", "md:"))
 
 
+def let_go(engine: Engine) -> None:
+    """Close a DuckDB file's pooled connections now, and with them the memory DuckDB kept from its
+    queries (up to its memory limit), before a long computation in Python; the next query opens the
+    file again. In-memory DuckDB (closing would lose the data) and PostgreSQL: nothing to do."""
+    if engine.dialect.name == DUCKDB and _is_duckdb_file(engine):
+        engine.pool.dispose()
+
+
 #: A DuckDB file is closed this long after its last connection was handed back (between two
 #: requests of the app), so a CLI import or snapshot can take its turn.
 IDLE_RELEASE_SECONDS = 1.0

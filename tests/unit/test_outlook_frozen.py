@@ -168,3 +168,21 @@ def test_the_pipeline_kept_in_32_bit_whole_cents_gives_the_float_totals(org, mon
     assert dtype_of(big, 1) == np.float64
     assert dtype_of(simulate._Open([np.array([0])], [np.array([0.5])], [np.array([10.5])]), 1) == np.float64
     assert dtype_of(simulate._Open([np.array([0])], [np.array([0.5])], [np.array([2.0**30])]), 1) == np.int32
+
+
+def test_the_backtest_payload_made_in_parts_is_the_whole_text(org, monkeypatch):  # noqa: F811 - the fixture imported above
+    """The stored backtest text made 7 rows (or 1) of a column at a time is exactly ``json.dumps``
+    of the columns as lists, as it was made before (NaN, no rows and non-ASCII text too)."""
+    from salesops.forecasts import outlook_backtest as bt
+
+    def whole(points: pd.DataFrame) -> str:
+        return json.dumps(points.assign(as_of=[d.isoformat() for d in points["as_of"]]).to_dict(orient="list"))
+
+    points = bt.backtest_points(History(org), "quarter", AS_OF)
+    odd = points.head(3).assign(series=["Zoë", 'a"b', "c"], score=[float("nan"), 0.5, -1e-300])
+    frames = [points, odd, points.head(0)]
+    assert len(points) > 7
+    for rows in (bt.PAYLOAD_ROWS, 7, 1):
+        monkeypatch.setattr(bt, "PAYLOAD_ROWS", rows)
+        for frame in frames:
+            assert bt.payload_json(frame) == whole(frame)
