@@ -237,3 +237,24 @@ def test_a_cli_import_waits_for_the_app_to_hand_the_file_over(tmp_path):
     assert done.returncode == 0, done.stderr
     assert store.table_counts(engine)["reps"] == 3
     engine.dispose()
+
+
+def test_let_go_closes_a_duckdb_files_connections_and_leaves_other_stores_alone(new_store_url, store_kind):
+    """let_go (before the outlook's long computations) closes a DuckDB file's pooled connections,
+    and the next query opens it again; PostgreSQL's pool and an in-memory DuckDB (its data lives
+    in the connection) are left as they are."""
+    from salesops.store.dialect import let_go
+
+    engine = store.open_store(new_store_url())
+    memory = sa.create_engine("duckdb:///:memory:")
+    with memory.connect() as conn:
+        conn.execute(sa.text("CREATE TABLE t AS SELECT 1 AS x"))
+        conn.commit()
+    version = store.data_version(engine)
+    let_go(engine)
+    let_go(memory)
+    assert (engine.pool.checkedin() == 0) == (store_kind == "duckdb")
+    assert store.data_version(engine) == version
+    with memory.connect() as conn:
+        assert conn.execute(sa.text("SELECT x FROM t")).scalar_one() == 1
+    engine.dispose()
