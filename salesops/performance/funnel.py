@@ -42,12 +42,6 @@ HISTORY_WINDOWS = 4
 #: Steps judged against the team's own history as well as the company.
 HISTORY_STEPS = ("won",)
 
-#: The deals created in the range [:start, :end], with their team, current amount and outcome: their
-#: rows of ``deal_event_days`` (revision 0025: every deal with a created date on that day, kind
-#: ``created``, with the deal's columns copied, in day order), so only the range's rows are read,
-#: not every deal's created date.
-_CREATED_IN_RANGE = "deal_event_days WHERE kind = 'created' AND day BETWEEN :start AND :end"
-
 #: The flag text per step (the step is named by the stage it leads to).
 _FLAG = {
     "mql": "leads not becoming MQLs",
@@ -137,7 +131,7 @@ def _wide(engine: Engine, scope: Scope) -> pd.DataFrame:
             SELECT COALESCE(team_id, '') AS team_id, GROUPING(COALESCE(team_id, '')) AS total,
                    COALESCE(SUM(amount_cents), 0) AS opp_cents,
                    COALESCE(SUM(amount_cents) FILTER (WHERE outcome = 'won'), 0) AS won_cents
-            FROM {_CREATED_IN_RANGE}
+            FROM deals WHERE created_date BETWEEN :start AND :end
             GROUP BY ROLLUP (COALESCE(team_id, ''))
         ),
         x AS (
