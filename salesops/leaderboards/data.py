@@ -28,7 +28,7 @@ from salesops.leaderboards.metrics import (
 )
 from salesops.leaderboards.queries import parts_of, stats_sql, trend_frame
 from salesops.scope import Scope
-from salesops.store.engine import result_frame as _frame
+from salesops.store.engine import arrow_result_frame as _frame
 from salesops.store.grain_tables import one_period, quota_in_period
 from salesops.store.period_tables import ranges_weighted_rows
 from salesops.store.sql import quota_params, scope_filter

@@ -17,7 +17,7 @@ from salesops.errors import InvalidFilter
 from salesops.leaderboards.metrics import SUMS, TREND_PERIODS, check_metric
 from salesops.scope import Scope, period_label, period_start, shift
 from salesops.store.dialect import DOUBLE, unnest_series
-from salesops.store.engine import result_frame as _frame
+from salesops.store.engine import arrow_result_frame as _frame
 from salesops.store.grain_tables import PERIOD_GRAINS
 from salesops.store.period_tables import COUNTS, period_rows, rep_day_rows
 from salesops.store.sql import (

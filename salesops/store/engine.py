@@ -329,6 +329,13 @@ def result_frame(result) -> pd.DataFrame:
     return pd.DataFrame(dict(zip(keys, map(list, zip(*rows)))))
 
 
+def arrow_result_frame(result) -> pd.DataFrame:
+    """:func:`result_frame` read through Arrow on DuckDB (:func:`salesops.store.dialect.arrow_frame`:
+    the same frame, faster for many string values); results without DECIMAL columns only."""
+    fast = dialect.arrow_frame(result)
+    return fast if fast is not None else result_frame(result)
+
+
 def fetch_frame(engine: Engine, stmt, params: dict | None = None) -> pd.DataFrame:
     """Run a SELECT and return :func:`result_frame` of it (the fast read for aggregates)."""
     with engine.connect() as conn:
