@@ -6,6 +6,7 @@
 """
 
 from salesops.store.engine import (
+    arrow_result_frame,
     bulk_insert,
     data_version,
     explain_error,
@@ -21,6 +22,7 @@ from salesops.store.engine import (
 )
 
 __all__ = [
+    "arrow_result_frame",
     "bulk_insert",
     "data_version",
     "explain_error",

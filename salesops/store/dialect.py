@@ -348,7 +348,12 @@ def arrow_frame(result: Any) -> pd.DataFrame | None:
         warnings.filterwarnings("ignore", "Arrow output on a DB-API result", UserWarning)
         table = cursor.to_arrow_reader().read_all()
     cols = [c.cast(pa.timestamp("us")) if pa.types.is_date(c.type) else c for c in table.columns]
-    return pa.table(cols, names=table.column_names).to_pandas()
+    frame = pa.table(cols, names=table.column_names).to_pandas()
+    if not len(frame):  # fetch_df gives an empty string column as object
+        for name, col in zip(table.column_names, cols, strict=True):
+            if pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
+                frame[name] = frame[name].astype(object)
+    return frame
 
 
 def lock_schema(conn: Connection) -> None:

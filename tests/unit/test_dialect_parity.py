@@ -128,3 +128,17 @@ def test_sums_and_averages_come_back_as_numbers_not_decimals(empty_engine):
         ).one()
     assert row.s == 5 and isinstance(row.s, int)
     assert row.a == 2.5 and isinstance(row.a, float)
+
+
+@pytest.mark.parametrize("where", ["TRUE", "FALSE"])
+def test_the_arrow_read_gives_the_same_frame_as_the_plain_read(empty_engine, where):
+    """store.arrow_result_frame (Arrow on DuckDB) and store.result_frame give the same columns,
+    dtypes and values: strings with nulls, dates (with a null), whole numbers, doubles; and no rows."""
+    sql = f"""SELECT * FROM (VALUES
+                ('a', CAST(NULL AS VARCHAR), CAST('2026-01-31' AS DATE), CAST(1 AS INTEGER), CAST(0.5 AS DOUBLE PRECISION)),
+                ('b', 'x', CAST(NULL AS DATE), CAST(2 AS INTEGER), CAST(NULL AS DOUBLE PRECISION))
+              ) t(s, n, d, i, f) WHERE {where} ORDER BY s"""  # noqa: S608 - our constants
+    with empty_engine.connect() as conn:
+        plain = store.result_frame(conn.execute(sa.text(sql)))
+        arrow = store.arrow_result_frame(conn.execute(sa.text(sql)))
+    pd.testing.assert_frame_equal(arrow, plain)  # PostgreSQL: no Arrow read, the plain one
