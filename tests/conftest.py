@@ -163,6 +163,18 @@ def app(app_env):
 # ---- browser ---------------------------------------------------------------------------------
 
 
+@pytest.fixture
+def tile_pauses(monkeypatch) -> list[float]:
+    """The pauses ``widgets.let_tiles_show`` makes, recorded instead of slept (a page test's list)."""
+    from types import SimpleNamespace
+
+    from pages.ui import widgets
+
+    slept: list[float] = []
+    monkeypatch.setattr(widgets, "time", SimpleNamespace(sleep=slept.append))
+    return slept
+
+
 def open_each_tab(at, key: str):
     """Open each tab after the first of the page's one tab block ``key`` (bound to the URL), as a click would
     (only the open tab runs): yields each label once the page has run with it open, then reopens the first.

@@ -150,18 +150,14 @@ def test_a_missing_outlook_is_computed_apart_while_the_page_says_so(month_outloo
     assert any("The company, 2026-11 as of 2026-11-24" in c.value for c in app.caption)
 
 
-def test_the_outlook_tiles_get_a_head_start_on_the_first_run_only(app, monkeypatch):
+def test_the_outlook_tiles_get_a_head_start_on_the_first_run_only(app, tile_pauses):
     """widgets.let_tiles_show: the first run in a session waits once the outlook's tiles are drawn; the
     outlook's own rerun (the month picked) does not wait again."""
-    from types import SimpleNamespace
-
     from pages.ui import widgets
 
-    slept: list[float] = []
-    monkeypatch.setattr(widgets, "time", SimpleNamespace(sleep=slept.append))
     app.switch_page("pages/forecasts.py").run()
     assert not app.exception, app.exception
-    assert slept == [widgets.TILES_PAUSE_S]
+    assert tile_pauses == [widgets.TILES_PAUSE_S]
     app.button_group(key="outlook_kind").set_value("month").run()
     assert not app.exception, app.exception
-    assert slept == [widgets.TILES_PAUSE_S]
+    assert tile_pauses == [widgets.TILES_PAUSE_S]

@@ -92,18 +92,14 @@ def test_an_empty_store_shows_the_empty_state(monkeypatch, tmp_path):
     assert any("python -m salesops demo" in i.value for i in at.info)
 
 
-def test_a_sessions_first_run_of_the_page_gives_the_tiles_a_head_start_once(app, monkeypatch):
+def test_a_sessions_first_run_of_the_page_gives_the_tiles_a_head_start_once(app, tile_pauses):
     """widgets.let_tiles_show: the page's first run in a browser session waits once its eight tiles are
     drawn; a later run in the same session (a team picked) does not wait."""
-    from types import SimpleNamespace
-
     from pages.ui import widgets
 
-    slept: list[float] = []
-    monkeypatch.setattr(widgets, "time", SimpleNamespace(sleep=slept.append))
     app.switch_page("pages/performance.py").run()
     assert not app.exception, app.exception
-    assert slept == [widgets.TILES_PAUSE_S]
+    assert tile_pauses == [widgets.TILES_PAUSE_S]
     app.selectbox(key="team").set_value("T05").run()
     assert not app.exception, app.exception
-    assert slept == [widgets.TILES_PAUSE_S]
+    assert tile_pauses == [widgets.TILES_PAUSE_S]
