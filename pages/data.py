@@ -241,7 +241,7 @@ def data_health() -> None:
         "An open deal is stale after this many days without a stage change or activity",
         min_value=1,
         max_value=3650,
-        value=30,
+        value=health.STALE_DAYS,
         step=1,
         key="stale_days",
         bind="query-params",  # a shared link opens the section with the same threshold

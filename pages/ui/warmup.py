@@ -93,7 +93,7 @@ def run(url: str) -> list[str]:
 def steps(today: date) -> dict[str, Callable[[str, int], object]]:
     """Per page, the loader calls of its default view, as ``step(url, version)``."""
     from pages.ui import loaders as ld
-    from salesops import access
+    from salesops import access, health
     from salesops import leaderboards as lb
     from salesops.errors import NotComputedYet
     from salesops.forecasts import model as forecast
@@ -174,6 +174,14 @@ def steps(today: date) -> dict[str, Callable[[str, int], object]]:
         if len(teams):  # the page charts the trend of the most uneven teams
             ld.fairness_trend.warm(u, v, sc, fairness.TREND_MONTHS, fairness.most_uneven(teams))
 
+    def data(u: str, v: int) -> None:
+        """The Data page (staff only): its Data health section at the default stale period, the first
+        check's records, and the import log; the import form itself reads nothing."""
+        report = ld.health_report.warm(u, v, today, health.STALE_DAYS)
+        if not report.by_team.empty:
+            ld.records_to_fix.warm(u, v, today, health.STALE_DAYS, report.checks[0])
+        ld.import_history.warm(u, v)
+
     def model_choice(u: str, v: int) -> None:
         """Last: the outlooks and each forecast series' model choice by backtest (SALESOPS_MODEL_CHOICE),
         when not stored at this data version, computed in a child process (a store built without
@@ -190,6 +198,7 @@ def steps(today: date) -> dict[str, Callable[[str, int], object]]:
         "forecasts": forecasts,
         "compensation": compensation,
         "tools": tools,
+        "data": data,
         "each team": each_team,
         "model choice": model_choice,
     }

@@ -6,7 +6,7 @@
   counted in SQL, never every flag in memory.
 """
 
-from salesops.health.checks import CHECKS, FLAG_COLUMNS, LABELS, HealthSettings, find_flags, flags_sql
+from salesops.health.checks import CHECKS, FLAG_COLUMNS, LABELS, STALE_DAYS, HealthSettings, find_flags, flags_sql
 from salesops.health.summary import (
     MAX_LISTED_RECORDS,
     HealthReport,
@@ -25,6 +25,7 @@ __all__ = [
     "HealthSettings",
     "LABELS",
     "MAX_LISTED_RECORDS",
+    "STALE_DAYS",
     "find_flags",
     "flag_counts",
     "flagged_share",

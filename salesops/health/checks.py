@@ -52,12 +52,16 @@ LABELS = {
 DEAL_CHECKS = ("stale", "past_close", "pushed", "missing_amount", "duplicate", "import_warning")
 
 
+#: An open deal is stale after this many days without a stage change or activity (the Data page's default).
+STALE_DAYS = 30
+
+
 @dataclass(frozen=True, kw_only=True)
 class HealthSettings:
     """What counts as a problem: ``stale_days`` without a stage change or activity; ``pushes`` close-date pushes."""
 
     today: date
-    stale_days: int = 30
+    stale_days: int = STALE_DAYS
     pushes: int = 3
 
 

@@ -21,7 +21,15 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from salesops import store
-from salesops.health.checks import CHECKS, DEAL_CHECKS, FLAG_COLUMNS, HealthSettings, flags_sql, query_params
+from salesops.health.checks import (
+    CHECKS,
+    DEAL_CHECKS,
+    FLAG_COLUMNS,
+    STALE_DAYS,
+    HealthSettings,
+    flags_sql,
+    query_params,
+)
 from salesops.scope import Scope
 from salesops.store.sql import scope_filter
 
@@ -197,7 +205,7 @@ class HealthReport:
         return [c for c in CHECKS if c in found]
 
 
-def health_report(engine: Engine, today: date, stale_days: int = 30) -> HealthReport:
+def health_report(engine: Engine, today: date, stale_days: int = STALE_DAYS) -> HealthReport:
     """The data-health report as of ``today`` with ``stale_days`` as the stale period."""
     settings = HealthSettings(today=today, stale_days=stale_days)
     counts, flagged = _counts_and_flagged(engine, settings)
@@ -240,6 +248,6 @@ def records_to_fix(
     return shown.assign(team=shown["team"].fillna(NO_TEAM)), total
 
 
-def pipeline_flag_share(engine: Engine, scope: Scope, today: date, stale_days: int = 30) -> tuple[float, int]:
+def pipeline_flag_share(engine: Engine, scope: Scope, today: date, stale_days: int = STALE_DAYS) -> tuple[float, int]:
     """:func:`flagged_share` with plain arguments (what a page's cached loader passes)."""
     return flagged_share(engine, scope, HealthSettings(today=today, stale_days=stale_days))

@@ -52,6 +52,7 @@ def warmed_app(demo_url):
         ("pages/forecasts.py", ("forecast_series", "pipeline_by_period", "target_outlook")),
         ("pages/tools.py", ("load_rounds", "tool_results", "team_breakdown", "tool_themes")),
         ("pages/compensation.py", ("load_attainment", "list_plans")),
+        ("pages/data.py", ("health_report", "records_to_fix", "import_history")),
     ],
 )  # fmt: skip
 def test_a_first_visit_after_the_warm_up_computes_nothing_new(warmed_app, page, loaders):
