@@ -68,6 +68,7 @@ def page_calls(engine, today: date, forecasts: bool = True) -> dict[str, dict[st
         # once per data version when missing, in a child process so the app's peak memory is not its.
         warm_outlooks_apart(engine, today)
         agreement.grain_agreement(engine, "company", None, today, quarter)  # stored when missing (and the monthly fit)
+    tiles: dict = {}  # the performance page's last compare_kpis result, which it hands to pacing
     trend_teams = fairness.most_uneven(fairness.team_summary(fairness.rep_fairness(engine, sc, "capacity")))
     calls: dict[str, dict[str, Callable]] = {
         "home": {
@@ -77,8 +78,9 @@ def page_calls(engine, today: date, forecasts: bool = True) -> dict[str, dict[st
             "pipeline_flag_share": lambda: health.pipeline_flag_share(engine, sc, today),
         },
         "performance": {
-            "compare_kpis": lambda: metrics.compare_kpis(engine, sc),
-            "pacing": lambda: metrics.pacing(engine, sc, today),
+            "compare_kpis": lambda: tiles.update(now=metrics.compare_kpis(engine, sc)) or tiles["now"],
+            # the page hands pacing the range's tiles (compare_kpis' first, the call before)
+            "pacing": lambda: metrics.pacing(engine, sc, today, tiles["now"][0]),
             "attainment_by_team": lambda: metrics.attainment_by_team(engine, sc),
             "attainment_by_rep": lambda: metrics.attainment_by_rep(engine, sc),
             "business_by_team": lambda: metrics.business_by_team(engine, sc),

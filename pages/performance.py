@@ -115,7 +115,7 @@ widgets.pipeline_health_note(*loaders.pipeline_flag_share(scope, widgets.today()
 
 # ---- pacing ---------------------------------------------------------------------------------------
 st.subheader("Pacing")
-pace = loaders.pacing(scope, widgets.today())
+pace = loaders.pacing(scope, widgets.today(), now)  # its won, quota and due: the tiles' own figures
 cols = st.columns(4)
 cols[0].metric(
     "Attainment",

@@ -116,8 +116,7 @@ def steps(today: date) -> dict[str, Callable[[str, int], object]]:
         home_view(u, v, sc)
 
     def performance(u: str, v: int) -> None:
-        ld.compare_kpis.warm(u, v, sc)
-        ld.pacing.warm(u, v, sc, today)
+        ld.pacing.warm(u, v, sc, today, ld.compare_kpis.warm(u, v, sc)[0])
         teams = ld.attainment_by_team.warm(u, v, sc)
         ld.business_by_team.warm(u, v, sc)
         ld.attainment_by_rep.warm(u, v, sc)
@@ -137,8 +136,7 @@ def steps(today: date) -> dict[str, Callable[[str, int], object]]:
         for team_id in teams["team_id"]:
             scope = replace(sc, team_id=team_id)
             home_view(u, v, scope)
-            ld.compare_kpis.warm(u, v, scope)
-            ld.pacing.warm(u, v, scope, today)
+            ld.pacing.warm(u, v, scope, today, ld.compare_kpis.warm(u, v, scope)[0])
 
     def leaderboards(u: str, v: int) -> None:
         ld.load_board_data.warm(u, v, sc, lb.trend_metrics("attainment", lb.DEFAULT_WEIGHTS))

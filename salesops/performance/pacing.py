@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from salesops.performance.queries import OPEN_AT_END_PARTS, binds, quota_total, window_days
-from salesops.performance.tiles import whole
+from salesops.performance.tiles import Kpis, whole
 from salesops.scope import Scope
 from salesops.store.period_tables import window_rows
 from salesops.store.sql import attainment, win_rate
@@ -36,7 +36,7 @@ class Pacing:
     pipeline_gap_cents: int | None
 
 
-def pacing(engine: Engine, scope: Scope, today: date) -> Pacing:
+def pacing(engine: Engine, scope: Scope, today: date, kpis: Kpis | None = None) -> Pacing:
     """On track or not, and the pipeline still needed at the historical win rate.
 
     * elapsed share: days of the quota window (the whole grain periods) up to ``today``;
@@ -44,12 +44,18 @@ def pacing(engine: Engine, scope: Scope, today: date) -> Pacing:
     * projected: won ÷ elapsed share (the run rate carried to the period's end);
     * historical win rate: won ÷ (won + lost) of deals closed in the 12 months before the window;
     * pipeline needed: remaining quota ÷ historical win rate; gap: needed − open pipeline due.
+
+    ``kpis``: the same scope's :func:`~salesops.performance.tiles.kpis` (the first of
+    :func:`~salesops.performance.tiles.compare_kpis`), when the caller has it: its won revenue, quota and
+    open pipeline due are these same figures (the same definitions over the same rows), so only the
+    historical win rate is read.
     """
+    if kpis is not None:
+        return _pacing_of(engine, scope, today, kpis.won_cents, kpis.quota_cents, kpis.open_due_cents)
     where, rep_where, params = binds(scope)
-    hist_start = (pd.Timestamp(scope.quota_start) - pd.DateOffset(months=HISTORY_MONTHS)).date()
     # the range's and the history's months from rep_months, less or plus their edge days (signed sums)
     days, day_binds = window_days(scope)
-    hist_days, hist_binds = window_rows(hist_start, scope.quota_start - timedelta(days=1), prefix="h")
+    hist, hist_binds = _hist_sql(scope, where)
     still_open, closed_after = OPEN_AT_END_PARTS
     sql = sa.text(
         f"""
@@ -57,12 +63,7 @@ def pacing(engine: Engine, scope: Scope, today: date) -> Pacing:
             SELECT COALESCE(SUM(won_cents), 0) AS won_cents FROM {days} x
             WHERE 1 = 1 {where}
         ),
-        hist AS (
-            -- closed in the HISTORY_MONTHS before the quota window (the rollups rep_months, rep_days)
-            SELECT COALESCE(SUM(won_count), 0) AS hist_won, COALESCE(SUM(lost_count), 0) AS hist_lost
-            FROM {hist_days} h
-            WHERE 1 = 1 {where}
-        ),
+        hist AS ({hist}),
         -- the deals open at the range's end (open_at's two disjoint halves) due by the quota end
         due AS (
             SELECT COALESCE(SUM(amount_cents), 0) AS due_cents FROM (
@@ -80,9 +81,34 @@ def pacing(engine: Engine, scope: Scope, today: date) -> Pacing:
     with engine.connect() as conn:
         row = conn.execute(sql, {**params, **day_binds, **hist_binds}).one()
     won, quota, due = whole(row.won_cents), whole(row.quota_cents), whole(row.due_cents)
+    return _pacing_from(scope, today, won, quota, due, int(row.hist_won), int(row.hist_lost))
+
+
+def _hist_sql(scope: Scope, where: str) -> tuple[str, dict]:
+    """The historical win rate's counts: deals won and lost in the HISTORY_MONTHS before the quota
+    window (the rollups rep_months, rep_days), as an SQL SELECT of hist_won, hist_lost, and its binds."""
+    hist_start = (pd.Timestamp(scope.quota_start) - pd.DateOffset(months=HISTORY_MONTHS)).date()
+    hist_days, hist_binds = window_rows(hist_start, scope.quota_start - timedelta(days=1), prefix="h")
+    return (
+        f"SELECT COALESCE(SUM(won_count), 0) AS hist_won, COALESCE(SUM(lost_count), 0) AS hist_lost "  # noqa: S608
+        f"FROM {hist_days} h WHERE 1 = 1 {where}",
+        hist_binds,
+    )
+
+
+def _pacing_of(engine: Engine, scope: Scope, today: date, won: int, quota: int, due: int) -> Pacing:
+    """:func:`pacing` from the scope's won revenue, quota and open pipeline due already read."""
+    where, _rep_where, params = binds(scope)
+    hist, hist_binds = _hist_sql(scope, where)
+    with engine.connect() as conn:
+        row = conn.execute(sa.text(hist), {**params, **hist_binds}).one()
+    return _pacing_from(scope, today, won, quota, due, int(row.hist_won), int(row.hist_lost))
+
+
+def _pacing_from(scope: Scope, today: date, won: int, quota: int, due: int, hist_won: int, hist_lost: int) -> Pacing:
     att = attainment(won, quota)
     remaining = max(quota - won, 0)
-    rate = win_rate(int(row.hist_won), int(row.hist_lost))
+    rate = win_rate(hist_won, hist_lost)
     elapsed = scope.elapsed_share(today)
     needed = None if not rate else int(round(remaining / rate))
     return Pacing(
