@@ -29,6 +29,7 @@ The organisation (Q2 2026 = 1 Apr – 30 Jun, 91 days):
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
 
 import pandas as pd
@@ -297,6 +298,26 @@ def test_pacing_mid_quarter_is_behind_and_says_how_much_pipeline_is_needed(org):
     assert p.pipeline_needed_cents == 13_200_000
     # open on 15 May and expected by 30 Jun: deals 4 ($6k), 6 ($30k), 7 ($8k)
     assert p.open_due_cents == 4_400_000 and p.pipeline_gap_cents == 8_800_000
+
+
+def test_pacing_from_the_tiles_equals_pacing_on_its_own(org):
+    """The page hands pacing the range's tiles (compare_kpis' first): the same won revenue, quota and
+    due pipeline as pacing reads itself, so the same result, for a range to date, a whole past period
+    and a cut month; a tile with other figures would show (so the figures are the tiles', not re-read)."""
+    today = date(2026, 5, 15)
+    for scope in (
+        Scope(date(2026, 4, 1), date(2026, 5, 15), "quarter"),
+        Scope(date(2026, 1, 1), date(2026, 3, 31), "quarter"),
+        Scope(date(2026, 4, 1), date(2026, 4, 29), "month"),
+        Scope(date(2026, 4, 1), date(2026, 5, 15), "quarter", region="West"),
+    ):
+        now = metrics.compare_kpis(org, scope)[0]
+        assert metrics.pacing(org, scope, today, now) == metrics.pacing(org, scope, today)
+    scope = Scope(date(2026, 4, 1), date(2026, 5, 15), "quarter")
+    other = dataclasses.replace(metrics.kpis(org, scope), won_cents=0, quota_cents=7_500_000, open_due_cents=0)
+    p = metrics.pacing(org, scope, today, other)
+    assert (p.won_cents, p.remaining_quota_cents, p.open_due_cents) == (0, 7_500_000, 0)
+    assert p.historical_win_rate == pytest.approx(1 / 3) and p.pipeline_needed_cents == 22_500_000
 
 
 def test_rep_deals_lists_the_deals_behind_the_number(org):
