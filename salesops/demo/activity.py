@@ -6,6 +6,8 @@ from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from salesops.demo.org import LEAD_SOURCES, LOPSIDED_ROUTING_TEAM, SEASONALITY, STALLED_FUNNEL_TEAM, ScaleSpec
 from salesops.store import schema
@@ -87,16 +89,29 @@ def build_activities(rng, reps: pd.DataFrame, today: date, per_week: float) -> p
     idx = np.repeat(np.arange(len(reps)), counts)
     n = len(idx)
     span = (t0 - hire).dt.days.to_numpy()[idx]
-    when = hire.to_numpy()[idx] + pd.to_timedelta((rng.random(n) * span).astype(int), unit="D")
+    # Days since the rep's (clipped) hire date, as whole days: the dates as one datetime64 column, not
+    # a Python date per row (~100M rows at large; the store's DATE column takes them as they are).
+    days = (rng.random(n) * span).astype(int)
+    when = hire.to_numpy().astype("datetime64[D]")[idx] + days.astype("timedelta64[D]")
     ae_types = np.array(["call", "email", "meeting", "demo"])
     is_sdr = sdr[idx]
-    t_ae = ae_types[rng.choice(4, n, p=[0.3, 0.4, 0.2, 0.1])]
-    t_sdr = ae_types[rng.choice(4, n, p=[0.5, 0.45, 0.05, 0.0])]
+    t_ae = rng.choice(4, n, p=[0.3, 0.4, 0.2, 0.1])
+    t_sdr = rng.choice(4, n, p=[0.5, 0.45, 0.05, 0.0])
+    # Repeated labels as categoricals (codes into the reps' own values): no string per row.
+    team_codes, team_names = pd.factorize(reps["team_id"])
     return pd.DataFrame(
         {
-            "rep_id": reps["rep_id"].to_numpy()[idx],
-            "team_id": reps["team_id"].to_numpy()[idx],
-            "type": np.where(is_sdr, t_sdr, t_ae),
-            "occurred_at": pd.to_datetime(when).date,
+            "rep_id": pd.Categorical.from_codes(idx, categories=pd.Index(reps["rep_id"])),
+            "team_id": pd.Categorical.from_codes(team_codes[idx], categories=team_names),
+            "type": pd.Categorical.from_codes(np.where(is_sdr, t_sdr, t_ae), categories=ae_types),
+            "occurred_at": when,
         }
     )
+
+
+def numbered_ids(prefix: str, start: int, n: int, width: int) -> pd.Series:
+    """``n`` ids ``prefix`` + the numbers from ``start`` zero-padded to ``width`` digits (``f"{prefix}{i:0{width}d}"``),
+    made by Arrow in one pass instead of a Python string per row."""
+    numbers = pc.cast(pa.array(np.arange(start, start + n, dtype=np.int64)), pa.string())
+    ids = pc.binary_join_element_wise(prefix, pc.utf8_lpad(numbers, width=width, padding="0"), "")
+    return pd.Series(ids, dtype=pd.StringDtype("pyarrow", na_value=np.nan))

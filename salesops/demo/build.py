@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from salesops import config
-from salesops.demo.activity import build_activities, build_leads
+from salesops.demo.activity import build_activities, build_leads, numbered_ids
 from salesops.demo.customers import CustomerBook
 from salesops.demo.deals import build_deals
 from salesops.demo.flaws import plant_flaws
@@ -73,8 +73,17 @@ _KEY_BY_QUERY = ("deal_stage_history",)
 
 
 def _spools() -> dict[str, Spool]:
-    """A spool per big table: its batches kept in files until the publish reads them (DuckDB: see Spool)."""
-    return {name: Spool(stage_table(schema.metadata.tables[name], name="_demo_")) for name in _SORT_KEYS}
+    """A spool per big table: its batches kept in files until the publish reads them (DuckDB: see Spool).
+
+    Each batch's file is sorted by the table's sort key: the publish reads the files once per piece
+    (a range of the first sort column, see _pieces), and in sorted files DuckDB skips the row groups
+    outside the range (their min/max) instead of reading every row of every file for every piece —
+    ~100 pieces of 1M rows for the large demo's activities. The published rows and their order are
+    the same (ORDER BY at publish)."""
+    return {
+        name: Spool(stage_table(schema.metadata.tables[name], name="_demo_"), order=order)
+        for name, order in _SORT_KEYS.items()
+    }
 
 
 def _publish(conn: Connection, table: sa.Table, staged: sa.Table) -> None:
@@ -378,11 +387,7 @@ class _Batches:
         acts = build_activities(
             rng, reps[reps.team_id.isin(batch)].reset_index(drop=True), self.today, self.spec.activities_per_rep_week
         )
-        acts.insert(
-            0,
-            "activity_id",
-            pd.Series(np.arange(self.act_no + 1, self.act_no + 1 + len(acts))).map("A{:09d}".format).to_numpy(),
-        )
+        acts.insert(0, "activity_id", numbered_ids("A", self.act_no + 1, len(acts), 9))
         self.act_no += len(acts)
         return {
             "deals": deals,

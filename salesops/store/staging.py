@@ -91,8 +91,11 @@ class Spool:
     (or leaving the ``with`` block, however it is left) removes the directory.
     """
 
-    def __init__(self, definition: sa.Table) -> None:
+    def __init__(self, definition: sa.Table, order: str = "") -> None:
         self.definition = definition
+        #: Columns (SQL, our own names) each file's rows are sorted by: a reader filtering on the first
+        #: then skips the files' row groups outside its range (their min/max) instead of reading them all.
+        self.order = order
         self.files: list[Path] = []
         self._dir = tempfile.TemporaryDirectory(prefix="salesops-stage-")
         self._scratch = sa.create_engine("duckdb:///:memory:")
@@ -120,7 +123,10 @@ class Spool:
             bulk_insert(self._conn, self.definition, frame)
             raw = self._conn.connection.driver_connection
             assert raw is not None  # noqa: S101 - a live connection always has its driver connection
-            raw.execute(f"COPY \"{self.definition.name}\" TO '{_quoted(path)}' (FORMAT parquet)")
+            rows = f'"{self.definition.name}"'
+            if self.order:
+                rows = f"(SELECT * FROM {rows} ORDER BY {self.order})"  # noqa: S608 - schema names
+            raw.execute(f"COPY {rows} TO '{_quoted(path)}' (FORMAT parquet)")
         except BaseException:
             self._conn.rollback()  # the table goes with it; the error raised is the first one
             raise
