@@ -244,27 +244,17 @@ def _open_sums(windows: int, where: str) -> str:
     deals created by the window's end — the still-open half of the deals open at its end — and
     their average probability (``bp_num`` ÷ ``bp_den``: the products over the amounts of the deals
     with a probability; a deal without an amount adds nothing to either). A FILTER per window, so
-    the open deals are read once, not once per window.
-
-    The amounts are summed per probability first (``g``, a few dozen rows), and the products taken
-    of those sums: amount × probability summed over deals equals, exactly in integers, each
-    probability × the sum of its deals' amounts, and the 38-digit products are then a few dozen
-    instead of one per open deal (the costliest step of the statement). A ``p{i}`` is 0 rather than
-    NULL when no deal is created by the window's end; it is only read through COALESCE(…, 0)."""
-    products = weighted_products_sql("g.a", "g.bp")
+    the open deals are read once, not once per window."""
+    products = weighted_products_sql("d.amount_cents", "d.probability_bp")
     sums = ", ".join(
         f"SUM(d.amount_cents) FILTER (WHERE d.created_date <= :e{i}) AS o{i}, "
-        f"SUM(d.amount_cents) FILTER (WHERE d.created_date <= :e{i} AND d.close_date <= :qe{i}) AS d{i}"
-        for i in range(windows)
-    )
-    totals = ", ".join(
-        f"SUM(g.o{i}) AS o{i}, SUM(g.d{i}) AS d{i}, {weighted_products_sql(f'g.o{i}', 'g.bp')} AS p{i}"
+        f"SUM(d.amount_cents) FILTER (WHERE d.created_date <= :e{i} AND d.close_date <= :qe{i}) AS d{i}, "
+        f"{products} FILTER (WHERE d.created_date <= :e{i}) AS p{i}"
         for i in range(windows)
     )
     return (
-        f"SELECT {products} AS bp_num, SUM(g.a) FILTER (WHERE g.bp IS NOT NULL) AS bp_den, {totals} "  # noqa: S608 - our fragments
-        f"FROM (SELECT d.probability_bp AS bp, SUM(d.amount_cents) AS a, {sums} "
-        f"FROM deals d WHERE d.outcome = 'open' {where} GROUP BY d.probability_bp) g"
+        f"SELECT {products} AS bp_num, SUM(d.amount_cents) FILTER (WHERE d.probability_bp IS NOT NULL) AS bp_den, "  # noqa: S608 - our fragments
+        f"{sums} FROM deals d WHERE d.outcome = 'open' {where}"
     )
 
 
@@ -302,7 +292,7 @@ def _kpis_sql(u: dict, where: str, windows: int) -> str:
         -- the closed half's sums per window; its deals weigh the open deals' average probability
         closed_pipe AS (
             SELECT x.w, SUM(x.amount_cents) AS open_cents, SUM(x.amount_cents) FILTER (WHERE x.due) AS due_cents,
-                   CAST(SUM(COALESCE(x.amount_cents, 0)) AS NUMERIC(38, 0)) AS amounts
+                   SUM(CAST(COALESCE(x.amount_cents, 0) AS NUMERIC(38, 0))) AS amounts
             FROM ({u["pipe"]}) x
             GROUP BY x.w
         ),
