@@ -148,6 +148,12 @@ class History:
     def open_cells(self, as_of: date) -> pd.DataFrame:
         return open_cells(self.engine, as_of)
 
+    def forget(self, periods_from: date | None = None) -> None:
+        """Let go of the kept snapshot counts of the periods starting on or after ``periods_from``
+        (every one when None): what a backtest will not ask for again (each is read again if asked)."""
+        for key in [k for k in self._groups if periods_from is None or k[1] >= periods_from]:
+            del self._groups[key]
+
     def snapshot_groups(self, snap: date, period: date, end: date, as_of: date) -> pd.DataFrame:
         """The deals open on ``snap``, labelled for the period [period, end] and counted by
         :data:`GROUP_KEYS`: n, won_in_period (won in [max(period, snap + 1), end]) and won_later

@@ -158,6 +158,7 @@ def warm_outlooks(
             version = store.data_version(engine)
             for by, frame in outlooks(engine, period, missing, as_of, hist=hist).items():
                 _write(engine, _key(period, by, as_of), version, frame)
+        hist.forget()  # this kind's snapshot counts: the next kind's periods never ask for them
         done.append(period)
     return done
 
