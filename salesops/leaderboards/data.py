@@ -106,9 +106,9 @@ def load_board_data(
         sql = stats_sql(where, rep_where, days, act_days, quotas)
         res = conn.execute(sa.text(sql), {**binds, **day_binds, **act_binds})
         stats = _frame(res)
-        for col in SUMS:
-            for sfx in ("_c", "_p"):
-                stats[f"{col}{sfx}"] = stats[f"{col}{sfx}"].astype(float)
+        for col in (f"{c}{sfx}" for c in SUMS for sfx in ("_c", "_p")):
+            if stats[col].dtype != np.float64:  # DuckDB's DOUBLE is already (a copy costs at scale)
+                stats[col] = stats[col].astype(float)
         trend, labels = trend_frame(conn, query_scope, periods, parts, where, params, rep_where, rep_params)
     rep_rows, team_rows = board_rows(stats, scope)
     return BoardData(

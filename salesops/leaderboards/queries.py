@@ -295,7 +295,8 @@ def trend_frame(
     res = conn.execute(sa.text(sql), {**binds, **day_binds, **act_binds, **params, **rep_params})
     trend = _frame(res)
     for col in trend.columns[3:]:
-        trend[col] = trend[col].astype(float)
+        if trend[col].dtype != "float64":  # DuckDB's DOUBLE is already (a copy costs at scale)
+            trend[col] = trend[col].astype(float)
     return trend, tuple(period_label(s, scope.grain) for s, _ in windows)
 
 

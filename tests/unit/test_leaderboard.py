@@ -390,3 +390,28 @@ def test_a_few_deals_are_not_judged_on_attainment_either(small):
     """In the small fixture C is at 50 % against a team median of 100 % but has 1 closed deal: no flag."""
     board = lb.board(small, Q2).set_index("rep_id")
     assert (board.flag != "").sum() == 0
+
+
+def test_a_rep_or_team_missing_from_the_tables_is_shown_by_its_id(small):
+    """A won deal of rep X (not in reps) in team T9 (not in teams), and one of A in T9: X's row has
+    its id as name, role "", no hire date, ramp 0 and T9 as its current team; T9 is named by its id."""
+    insert(
+        small,
+        schema.deals,
+        [deal(20, "X", "T9", "won", 1_000, date(2026, 5, 2)), deal(21, "A", "T9", "won", 2_000, date(2026, 5, 3))],
+    )
+    stats = lb.load_board_data(small, Q2).stats.set_index(["rep_id", "team_id"])
+    x = stats.loc[("X", "T9")]
+    assert (x["name"], x["role"], x["ramp_months"], x["home_team"], x["team_name"], x["home_team_name"]) == (
+        "X",
+        "",
+        0,
+        "T9",
+        "T9",
+        "T9",
+    )
+    assert pd.isna(x["hire_date"]) and x["won_cents_c"] == 1_000
+    a = stats.loc[("A", "T9")]
+    assert (a["name"], a["home_team"], a["team_name"], a["home_team_name"]) == ("Rep A", "T1", "T9", "East team")
+    assert a["won_cents_c"] == 2_000 and stats.loc[("A", "T1"), "won_cents_c"] == 30_000
+    assert stats.index.tolist() == sorted(stats.index.tolist())
