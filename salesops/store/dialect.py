@@ -250,18 +250,24 @@ def _pg_on_connect(dbapi_conn: Any, _record: Any) -> None:
     dbapi_conn.adapters.register_loader("numeric", _NumericLoader)
 
 
-#: Fragments of the errors raised when two writers meet; the write is tried again.
+#: Fragments of the errors raised when two writers meet; the write is tried again. DuckDB reports
+#: all of its transaction errors as "TransactionContext Error", a commit that failed for want of memory
+#: or disk among them, so only its conflict messages are listed: "Conflict on update!", "Conflict on
+#: tuple deletion!", "Catalog write-write conflict on …", and the duplicate key a commit meets when two
+#: writers inserted the same key at once (the retry re-reads what the other one wrote).
 _RETRYABLE = (
     "Conflict on",
-    "TransactionContext Error",
     "write-write conflict",
+    "Failed to commit: PRIMARY KEY or UNIQUE constraint violation",
     "could not serialize access",
     "deadlock detected",
 )
 
 
 def is_retryable(exc: BaseException) -> bool:
-    """True when ``exc`` is two concurrent writers meeting (the write is safe to run again)."""
+    """True when ``exc`` is two concurrent writers meeting (the write is safe to run again); not for
+    any other failed commit (out of memory, a full disk), which a retry would only repeat, at the cost
+    of running the whole write again."""
     return any(s in str(exc) for s in _RETRYABLE)
 
 

@@ -258,3 +258,111 @@ def test_let_go_closes_a_duckdb_files_connections_and_leaves_other_stores_alone(
     with memory.connect() as conn:
         assert conn.execute(sa.text("SELECT x FROM t")).scalar_one() == 1
     engine.dispose()
+
+
+def _real_duckdb_conflicts(tmp_path) -> list[BaseException]:
+    """The errors DuckDB itself raises when two transactions meet: the same row updated, the same
+    row deleted, the same table created, the same key inserted (this one at the second commit)."""
+    import duckdb
+
+    db = duckdb.connect(str(tmp_path / "conflicts.duckdb"))
+    db.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, v INTEGER)")
+    db.execute("INSERT INTO t VALUES (1, 1), (2, 2)")
+    a, b = db.cursor(), db.cursor()
+    steps = [
+        ("UPDATE t SET v = 9 WHERE id = 1", "UPDATE t SET v = 8 WHERE id = 1"),
+        ("DELETE FROM t WHERE id = 2", "DELETE FROM t WHERE id = 2"),
+        ("CREATE TABLE u (x INTEGER)", "CREATE TABLE u (x INTEGER)"),
+        ("INSERT INTO t VALUES (5, 1)", "INSERT INTO t VALUES (5, 2)"),
+    ]
+    errors: list[BaseException] = []
+    for first, second in steps:
+        a.execute("BEGIN")
+        b.execute("BEGIN")
+        a.execute(first)
+        try:
+            b.execute(second)
+            a.execute("COMMIT")
+            b.execute("COMMIT")
+        except duckdb.Error as exc:
+            errors.append(exc)
+            for cur in (a, b):
+                try:
+                    cur.execute("ROLLBACK")
+                except duckdb.Error:
+                    pass
+        else:  # pragma: no cover - DuckDB always refuses one of the two
+            pytest.fail(f"no conflict for {second}")
+    db.close()
+    return errors
+
+
+def test_real_write_conflicts_are_retried_and_other_failed_commits_are_not(tmp_path):
+    """Every conflict DuckDB raises between two writers is worth one more try; a commit that failed
+    for another reason (out of memory, a full disk) — also a "TransactionContext Error" — is not."""
+    from salesops.store import dialect
+
+    conflicts = _real_duckdb_conflicts(tmp_path)
+    assert len(conflicts) == 4
+    assert all("TransactionContext Error" in str(exc) for exc in conflicts)
+    assert all(dialect.is_retryable(exc) for exc in conflicts), [str(e) for e in conflicts]
+    for text in (
+        "TransactionContext Error: Failed to commit: Out of Memory Error: could not allocate block of size 256.0 KiB",
+        "TransactionContext Error: Failed to commit: IO Error: No space left on device",
+        "TransactionContext Error: Current transaction is aborted (please ROLLBACK)",
+    ):
+        assert not dialect.is_retryable(Exception(text)), text
+    # PostgreSQL's own conflict messages stay retryable.
+    assert dialect.is_retryable(Exception("could not serialize access due to concurrent update"))
+    assert dialect.is_retryable(Exception("deadlock detected"))
+
+
+def test_a_commit_that_fails_for_want_of_memory_runs_once_and_writes_nothing(empty_engine):
+    """The whole write is not run again (a build would take its full time once more, then fail on the
+    keys the first try left in memory); the error reaches the caller and nothing lands."""
+    calls = []
+    version = store.data_version(empty_engine)
+
+    def failing_commit(conn):
+        calls.append(1)
+        conn.execute(sa.insert(schema.tools).values(tool_id="x", name="X", category="c"))
+        raise sa.exc.DBAPIError(
+            "COMMIT",
+            {},
+            Exception("TransactionContext Error: Failed to commit: Out of Memory Error: could not allocate"),
+        )
+
+    with pytest.raises(sa.exc.DBAPIError):
+        store.write(empty_engine, failing_commit, "t")
+    assert calls == [1]
+    assert store.table_counts(empty_engine)["tools"] == 0
+    assert store.data_version(empty_engine) == version
+
+
+def test_a_real_update_conflict_is_retried_until_it_lands(tmp_path):
+    """Two sessions read one row, then both update it (DuckDB): the loser's conflict is retried, it
+    reads the winner's value, and both updates land."""
+    import threading
+
+    engine = store.open_store(f"duckdb:///{tmp_path / 'conflict.duckdb'}")
+    store.write(engine, lambda c: c.execute(sa.insert(schema.tools).values(tool_id="x", name="0", category="c")), "t")
+    barrier = threading.Barrier(2)
+    attempts: dict[str, int] = {}
+
+    def bump(conn):
+        me = threading.current_thread().name
+        attempts[me] = attempts.get(me, 0) + 1
+        current = conn.execute(sa.select(schema.tools.c.name).where(schema.tools.c.tool_id == "x")).scalar_one()
+        if attempts[me] == 1:
+            barrier.wait(timeout=10)  # both have read "0" before either writes
+        conn.execute(sa.update(schema.tools).where(schema.tools.c.tool_id == "x").values(name=str(int(current) + 1)))
+
+    threads = [threading.Thread(target=store.write, args=(engine, bump, "t"), name=f"s{i}") for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    with engine.connect() as conn:
+        assert conn.execute(sa.select(schema.tools.c.name)).scalar_one() == "2"
+    assert sum(attempts.values()) >= 3
+    engine.dispose()
