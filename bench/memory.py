@@ -18,6 +18,7 @@ average and the command), so the section keeps every run that was made.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import re
@@ -163,15 +164,34 @@ def _hwm_mb(pid: int) -> float | None:
     return None
 
 
+#: Numbers this process's runs, so two runs in one second still get their own log.
+_RUNS = itertools.count(1)
+
+
 def _in_child(args: list[str], timeout: float) -> dict:
     """Run this script's child command in a fresh process; its JSON result (or the failure).
 
     The parent samples the child's peak (VmHWM) every second, so a run stopped by the timeout (or
     killed) still reports the peak it had reached and how long it ran.
     """
-    cmd = [sys.executable, __file__, "--child", *args]
+    return _run_logged([sys.executable, __file__, "--child", *args], args[0], timeout)
+
+
+def _run_logged(cmd: list[str], name: str, timeout: float) -> dict:
+    """Run ``cmd``, sampling its peak; its last stdout line as JSON, or the failure with its log."""
     t = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # The child's progress (a build logs each batch and table) and any traceback go straight to a file
+    # of this run's own: a pipe read only at the end would stall a child that logs more than the pipe
+    # holds, and one shared file would mix two runs' logs.
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    log = Path(tempfile.gettempdir()) / f"salesops-memory-{name}-{stamp}-{os.getpid()}-{next(_RUNS)}.log"
+    with log.open("w") as log_file:
+        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=log_file, text=True)
+        return _watch(proc, t, timeout, log)
+
+
+def _watch(proc: subprocess.Popen, t: float, timeout: float, log: Path) -> dict:
+    """Sample the child's peak until it ends or the timeout stops it; its JSON result or the failure."""
     peak = 0.0
     while proc.poll() is None and time.perf_counter() - t < timeout:
         peak = max(peak, _hwm_mb(proc.pid) or 0.0)
@@ -180,10 +200,13 @@ def _in_child(args: list[str], timeout: float) -> dict:
         proc.kill()
         proc.wait()
         secs = time.perf_counter() - t
-        return {"error": f"stopped after the {timeout:.0f} s timeout, unfinished", "seconds": secs, "peak_mb": peak}
-    out, err = proc.communicate()
-    log = Path(tempfile.gettempdir()) / f"salesops-memory-{args[0]}.log"
-    log.write_text(err)  # the child's progress (a build logs each batch and table) and any traceback
+        return {
+            "error": f"stopped after the {timeout:.0f} s timeout, unfinished (log: {log})",
+            "seconds": secs,
+            "peak_mb": peak,
+        }
+    out, _ = proc.communicate()
+    err = log.read_text()
     if proc.returncode != 0:
         why = "killed (out of memory?)" if proc.returncode < 0 else f"exit {proc.returncode}"
         return {
