@@ -21,6 +21,7 @@ from salesops.performance.attainment import (
     attainment_by_team,
     attainment_distribution,
     buckets,
+    rep_order,
 )
 from salesops.performance.business import BUSINESS_COLUMNS, business_by_team
 from salesops.performance.deals import DEAL_COLUMNS, rep_deals
@@ -67,4 +68,5 @@ __all__ = [
     "metrics_by_period",
     "pacing",
     "rep_deals",
+    "rep_order",
 ]

@@ -11,6 +11,7 @@ from sqlalchemy.engine import Engine
 
 from salesops.performance.queries import RAMPING, binds, closed_by, scope_quota, window_days
 from salesops.scope import Scope
+from salesops.store.engine import arrow_result_frame
 from salesops.store.engine import result_frame as fast_result_frame
 from salesops.store.sql import attainment, scope_filter, win_rate
 
@@ -53,6 +54,20 @@ def _ratios(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
+def rep_order(frame: pd.DataFrame) -> np.ndarray:
+    """The row positions of a rep frame in :func:`attainment_by_rep`'s order: attainment highest
+    first (none last), then won revenue highest first, then rep_id — the order of
+    ``sort_values(["attainment", "won_cents", "rep_id"], ascending=[False, False, True],
+    na_position="last")``, from one np.lexsort (its last key sorts first; NaN sorts last)."""
+    return np.lexsort(
+        (
+            frame["rep_id"].to_numpy(dtype=object),
+            -frame["won_cents"].to_numpy(dtype="int64"),
+            -frame["attainment"].to_numpy(dtype="float64"),
+        )
+    )
+
+
 def attainment_by_rep(engine: Engine, scope: Scope) -> pd.DataFrame:
     """Won revenue against quota per rep in scope (by the rep's current team).
 
@@ -80,20 +95,21 @@ def attainment_by_rep(engine: Engine, scope: Scope) -> pd.DataFrame:
         """  # noqa: S608 - our fragments only, values bound
     )
     with engine.connect() as conn:
-        # DuckDB hands the whole result over (a rep per row: thousands at scale); the sums are
-        # BIGINT so they arrive as int64 on every store
-        frame = fast_result_frame(conn.execute(sql, {**params, **day_binds}))
+        # DuckDB hands the whole result over through Arrow (a rep per row: thousands at scale, no
+        # Python string per value); the sums are BIGINT so they arrive as int64 on every store
+        frame = arrow_result_frame(conn.execute(sql, {**params, **day_binds}))
     if frame.empty:
         return pd.DataFrame(columns=REP_COLUMNS)
     frame["ramping"] = frame["ramping"].astype(bool)
     frame = _ratios(frame)
     frame["bucket"] = buckets(frame["attainment"])
-    frame = frame.sort_values(["attainment", "won_cents", "rep_id"], ascending=[False, False, True], na_position="last")
+    # sorted and in REP_COLUMNS order in one copy
+    frame = frame.iloc[rep_order(frame), [frame.columns.get_loc(c) for c in REP_COLUMNS]].reset_index(drop=True)
     if scope.viewer is not None and not scope.viewer.sees_individual_money:
         # The screen-share account: attainment and counts, no one's money.
         frame["won_cents"] = frame["quota_cents"] = pd.NA
         frame[["won_cents", "quota_cents"]] = frame[["won_cents", "quota_cents"]].astype("Int64")
-    return frame[REP_COLUMNS].reset_index(drop=True)
+    return frame
 
 
 def attainment_by_team(engine: Engine, scope: Scope) -> pd.DataFrame:

@@ -25,8 +25,8 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from salesops.performance.queries import result_frame
 from salesops.scope import Scope
+from salesops.store.engine import arrow_result_frame
 from salesops.store.lead_tables import lead_stage_rows
 from salesops.store.schema import LEAD_STAGES
 from salesops.store.sql import scope_filter
@@ -129,8 +129,8 @@ def _wide(engine: Engine, scope: Scope) -> pd.DataFrame:
         l AS (SELECT * FROM la WHERE total = 1 OR cur_groups > 0),
         d AS (
             SELECT COALESCE(team_id, '') AS team_id, GROUPING(COALESCE(team_id, '')) AS total,
-                   COALESCE(SUM(amount_cents), 0) AS opp_cents,
-                   COALESCE(SUM(amount_cents) FILTER (WHERE outcome = 'won'), 0) AS won_cents
+                   CAST(COALESCE(SUM(amount_cents), 0) AS BIGINT) AS opp_cents,
+                   CAST(COALESCE(SUM(amount_cents) FILTER (WHERE outcome = 'won'), 0) AS BIGINT) AS won_cents
             FROM deals WHERE created_date BETWEEN :start AND :end
             GROUP BY ROLLUP (COALESCE(team_id, ''))
         ),
@@ -154,14 +154,15 @@ def _wide(engine: Engine, scope: Scope) -> pd.DataFrame:
     )
     with engine.connect() as conn:
         res = conn.execute(sql, {"start": scope.start, "end": scope.end, **cur_binds, **hist_binds, **params})
-        return result_frame(res)
+        return arrow_result_frame(res)  # no DECIMAL column: the sums are BIGINT
 
 
 def _long(wide: pd.DataFrame, history: dict[str, np.ndarray]) -> pd.DataFrame:
     """One row per team and stage from the one-row-per-team frame, with conversions and flags.
 
     Column arithmetic over a teams × stages array (no per-row Python: a large org has hundreds of
-    teams); only the few flagged rows have their text formatted one by one.
+    teams); only the few flagged rows have their text formatted one by one. The flags are worked
+    out on the arrays, and the frame is built once, in FUNNEL_COLUMNS order.
     """
     stages = list(LEAD_STAGES)
     n, k = len(wide), len(stages)
@@ -180,21 +181,10 @@ def _long(wide: pd.DataFrame, history: dict[str, np.ndarray]) -> pd.DataFrame:
     team_ids = wide["team_id"].to_numpy(dtype=object)
     is_company = team_ids == COMPANY
     company_step = step[is_company][0] if is_company.any() else np.full(k, np.nan)
-    own = np.vstack([history.get(t, np.full(k, np.nan)) for t in team_ids])
-    frame = pd.DataFrame(
-        {
-            "team_id": np.repeat(team_ids, k),
-            "team": np.repeat(wide["team"].to_numpy(dtype=object), k),
-            "stage": np.tile(np.array(stages, dtype=object), n),
-            "label": np.tile(np.array([STAGE_LABELS[st] for st in stages], dtype=object), n),
-            "count": counts.ravel(),
-            "value_cents": value.ravel(),
-            "step_conversion": step.ravel(),
-            "overall_conversion": overall.ravel(),
-            "company_step_conversion": np.tile(company_step, n),
-            "history_step_conversion": own.ravel(),
-        }
-    )
+    none = np.full(k, np.nan)
+    own = np.vstack([history.get(t, none) for t in team_ids])
+    stage_col = np.tile(np.array(stages, dtype=object), n)
+    step_col, company_col, mine = step.ravel(), np.tile(company_step, n), own.ravel()
     # Flags: a team's step converting below LOW_FACTOR × the company's, with enough leads entering.
     company_leads = counts[is_company, 0].sum()
     teams_with_leads = int(((counts[:, 0] > 0) & ~is_company).sum())
@@ -203,26 +193,32 @@ def _long(wide: pd.DataFrame, history: dict[str, np.ndarray]) -> pd.DataFrame:
         np.repeat(~is_company, k)
         & (np.tile(np.arange(k), n) > 0)
         & (entering.ravel() >= MIN_ENTERING)
-        & ~np.isnan(frame["step_conversion"].to_numpy())
-        & ~np.isnan(frame["company_step_conversion"].to_numpy())
-        & (frame["step_conversion"].to_numpy() < LOW_FACTOR * frame["company_step_conversion"].to_numpy())
+        & ~np.isnan(step_col)
+        & ~np.isnan(company_col)
+        & (step_col < LOW_FACTOR * company_col)
     )
     # The close step: also below the team's own trailing conversion (when it has one).
-    mine = frame["history_step_conversion"].to_numpy()
-    judged = np.isin(frame["stage"].to_numpy(), HISTORY_STEPS) & ~np.isnan(mine)
-    low &= ~judged | (frame["step_conversion"].to_numpy() < LOW_FACTOR * np.where(judged, mine, 0))
+    judged = np.isin(stage_col, HISTORY_STEPS) & ~np.isnan(mine)
+    low &= ~judged | (step_col < LOW_FACTOR * np.where(judged, mine, 0))
     flags = np.full(n * k, "", dtype=object)
     team_leads = np.repeat(counts[:, 0], k)
     for i in np.flatnonzero(low):
-        flags[i] = _flag_text(
-            frame["stage"].iat[i],
-            frame["step_conversion"].iat[i],
-            frame["company_step_conversion"].iat[i],
-            team_leads[i] >= leads_per_team,
-            mine[i],
-        )
-    frame["flag"] = flags
-    return frame[FUNNEL_COLUMNS]
+        flags[i] = _flag_text(stage_col[i], step_col[i], company_col[i], team_leads[i] >= leads_per_team, mine[i])
+    return pd.DataFrame(
+        {
+            "team_id": np.repeat(team_ids, k),
+            "team": np.repeat(wide["team"].to_numpy(dtype=object), k),
+            "stage": stage_col,
+            "label": np.tile(np.array([STAGE_LABELS[st] for st in stages], dtype=object), n),
+            "count": counts.ravel(),
+            "value_cents": value.ravel(),
+            "step_conversion": step_col,
+            "overall_conversion": overall.ravel(),
+            "company_step_conversion": company_col,
+            "history_step_conversion": mine,
+            "flag": flags,
+        }
+    )
 
 
 def _flag_text(stage: str, step: float, company: float, plenty_of_leads: bool, own: float) -> str:

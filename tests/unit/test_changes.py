@@ -67,6 +67,31 @@ def test_a_team_filter_keeps_only_that_teams_deals_and_limit_cuts_the_list(org):
     assert len(changes.week_review(org, WEEK, limit=2).changes) == 2
 
 
+def test_a_week_of_deals_created_and_won_without_a_logged_change(org):
+    """Mon 27 Apr – Fri 1 May 2026: deals 4 and 6 created on 1 May ($6k, $30k), deal 10 won on 30 Apr ($1k)
+    and deal 2 on 1 May (no amount). No change was logged: the old and new values are empty (None)."""
+    review = changes.week_review(org, Scope(date(2026, 4, 1), date(2026, 5, 1), "month"))
+    listed = review.changes
+    assert list(zip(listed["kind"], listed["deal_id"])) == [
+        ("created", "4"),
+        ("created", "6"),
+        ("won", "10"),
+        ("won", "2"),
+    ]
+    assert listed["on"].tolist() == [date(2026, 5, 1), date(2026, 5, 1), date(2026, 4, 30), date(2026, 5, 1)]
+    assert listed["amount_cents"].tolist()[:3] == [600_000, 3_000_000, 100_000] and pd.isna(
+        listed["amount_cents"].iloc[3]
+    )
+    assert listed["rep"].tolist() == ["Ben", "Cat", "Dan", "Ann"]
+    for col in ("old_value", "new_value"):  # object None, as a text column without a value always read
+        assert listed[col].dtype == object and listed[col].tolist() == [None] * 4
+    assert listed["days_moved"].isna().all() and listed["amount_change_cents"].isna().all()
+    counts = review.counts.set_index("kind")
+    assert counts.loc["created"].tolist() == [2, 3_600_000]
+    assert counts.loc["won"].tolist() == [2, 100_000]  # deal 2's missing amount adds nothing
+    assert counts.loc[["lost", "pushed", "pulled in", "amount up", "amount down"], "deals"].sum() == 0
+
+
 def test_a_week_with_no_changes_is_an_empty_list(org):
     """The first week of April 2025 saw nothing: empty frame, all counts zero."""
     quiet = Scope(date(2025, 4, 1), date(2025, 4, 6), "week")

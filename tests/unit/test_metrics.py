@@ -267,6 +267,39 @@ def test_the_attainment_distribution_counts_reps_with_quota_only(org):
     assert dist.share_at_or_above == pytest.approx(1 / 3) and dist.verdict == "below"
 
 
+def test_the_rep_order_is_attainment_then_won_then_rep_id_with_no_quota_last():
+    """Hand-built ties: b, c and e at 50 % (c won most; b and e tie on won too, so b before e), a at 120 %
+    first, z without quota last."""
+    frame = pd.DataFrame(
+        {
+            "rep_id": pd.Series(["b", "z", "c", "a", "e"], dtype="str"),
+            "won_cents": [10, 0, 20, 5, 10],
+            "attainment": [0.5, float("nan"), 0.5, 1.2, 0.5],
+        }
+    )
+    assert list(frame["rep_id"].iloc[metrics.rep_order(frame)]) == ["a", "c", "b", "e", "z"]
+
+
+def test_the_rep_order_is_the_order_of_sorting_by_the_three_columns():
+    """On many ties, NaN attainments and shuffled ids, rep_order gives sort_values' order exactly."""
+    import numpy as np
+
+    rng = np.random.default_rng(7)
+    n = 400
+    attainment = rng.choice([0.0, 0.25, 0.5, 1.0, 1.5, float("nan")], n)
+    frame = pd.DataFrame(
+        {
+            "rep_id": pd.Series([f"R{i:03d}" for i in rng.permutation(n)], dtype="str"),
+            "won_cents": rng.choice([0, 100, 250, 1_000], n).astype("int64"),
+            "attainment": attainment,
+        }
+    )
+    expected = frame.sort_values(
+        ["attainment", "won_cents", "rep_id"], ascending=[False, False, True], na_position="last"
+    ).index.to_numpy()
+    assert metrics.rep_order(frame).tolist() == expected.tolist()
+
+
 @pytest.mark.parametrize(
     ("attainment", "bucket"),
     [
