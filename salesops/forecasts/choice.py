@@ -22,7 +22,7 @@ from __future__ import annotations
 import json
 import threading
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import numpy as np
@@ -98,33 +98,65 @@ def run_prophet(tasks: list[tuple], workers: int | None = None) -> list[dict[str
     return run_batch(prophet_task, tasks, workers)
 
 
-def _now(won: pd.DataFrame, as_of: date) -> tuple[date, dict[str, float]]:
-    """This quarter's seasonal naive (won to date + last year's rest of the quarter) and the Prophet
-    task's as-of (the end of the last complete month: monthly Prophet sees whole months only)."""
+def _now(as_of: date, won: int, last_year: int) -> tuple[date, dict[str, float]]:
+    """This quarter's seasonal naive (``won`` to date + ``last_year``: what was won over the rest of
+    the quarter a year earlier, :func:`_last_year_rest`; cents) and the Prophet task's as-of (the end
+    of the last complete month: monthly Prophet sees whole months only)."""
     start = period_start(as_of, "quarter")
-    end = period_end(start, "quarter")
-    days = pd.to_datetime(won["close_date"]).dt.date if len(won) else pd.Series([], dtype=object)
-    cents = won["amount_cents"].astype(float) if len(won) else pd.Series([], dtype=float)
-    so_far = float(cents[(days >= start) & (days <= as_of)].sum())
-    ly = (days > _year_before(as_of)) & (days <= _year_before(end))
     month_end = (pd.Timestamp(as_of).to_period("M").to_timestamp() - pd.Timedelta(days=1)).date()
     return max(month_end, start - pd.Timedelta(days=1).to_pytimedelta()), {
-        "won": so_far,
-        "naive": so_far + float(cents[ly].sum()),
+        "won": float(won),
+        "naive": float(won) + float(last_year),
     }
+
+
+def _last_year_rest(as_of: date) -> tuple[date, date]:
+    """The days a year before the rest of ``as_of``'s quarter: from the day after ``as_of`` a year
+    earlier to the quarter's end a year earlier (both included)."""
+    end = period_end(period_start(as_of, "quarter"), "quarter")
+    return _year_before(as_of) + timedelta(days=1), _year_before(end)
 
 
 def _year_before(day: date) -> date:
     return (pd.Timestamp(day) - pd.DateOffset(years=1)).date()
 
 
-def _won_of(hist: History, by: str, series: str, regions: dict) -> pd.DataFrame:
-    won = hist.won
+def _parts(cells: pd.DataFrame, by: str, names: list[str], regions: dict) -> dict[str, pd.DataFrame]:
+    """The rows of ``cells`` (per team_id and rep_id) of each series in ``names`` of level ``by``,
+    matched as a won deal is: every row for the company, by its team's region, by its team's or
+    rep's id as text. A series without a row is left out."""
     if by == "company":
-        return won
+        return dict.fromkeys(names, cells)
     if by == "region":
-        return won[won["team_id"].map(regions) == series]
-    return won[won[{"team": "team_id", "rep": "rep_id"}[by]].astype(str) == series]
+        label = cells["team_id"].map(regions)
+    else:
+        label = cells[{"team": "team_id", "rep": "rep_id"}[by]].astype(object).astype(str)
+    wanted = set(names)
+    return {s: g for s, g in cells.groupby(label, sort=False) if s in wanted}
+
+
+def series_inputs(
+    hist: History, keys: list[tuple[str, str]], regions: dict, as_of: date
+) -> tuple[dict[tuple[str, str], pd.Series], dict[tuple[str, str], tuple[date, dict[str, float]]]]:
+    """Each series' monthly won revenue (:func:`salesops.forecasts.scorecard.monthly_of`) and this
+    quarter's :func:`_now`, in ``keys`` order, from three aggregates the database makes (won revenue
+    per team, rep and month; won to date this quarter and over the rest of it a year earlier, per
+    team and rep): the memory needed grows with reps × months, not with the won deals (issue #21)."""
+    start = period_start(as_of, "quarter")
+    frames = (hist.won_months, hist.won_cells(start, as_of), hist.won_cells(*_last_year_rest(as_of)))
+    ys, now = {}, {}
+    for by in dict.fromkeys(k[0] for k in keys):
+        names = [k[1] for k in keys if k[0] == by]
+        months, so_far, last_year = (_parts(f, by, names, regions) for f in frames)
+        for name in names:
+            k = (by, name)
+            ys[k] = scorecard.monthly_of_cells(months.get(name, frames[0].head(0)))
+            now[k] = _now(as_of, _cents(so_far.get(name)), _cents(last_year.get(name)))
+    return {k: ys[k] for k in keys}, {k: now[k] for k in keys}
+
+
+def _cents(cells: pd.DataFrame | None) -> int:
+    return 0 if cells is None else int(pd.to_numeric(cells["cents"]).sum())
 
 
 def _score(g: pd.DataFrame, level: pd.DataFrame, with_prophet: bool) -> list[dict]:
@@ -168,10 +200,8 @@ def compute_choices(
         return pd.DataFrame({c: [] for c in COLUMNS})
     regions = dict(zip(*_teams(engine)[["team_id", "region"]].T.values))
     keys = list(dict.fromkeys(zip(bt["by"], bt["series"])))
-    won = {k: _won_of(hist, k[0], k[1], regions) for k in keys}
-    ys = {k: scorecard.monthly_of(w) for k, w in won.items()}
+    ys, now = series_inputs(hist, keys, regions, as_of)
     fitted = prophet_series(ys, limit)
-    now = {k: _now(won[k], as_of) for k in keys}
     starts = {p: parse_period(p)[1] for p in bt["period"].unique()}
     mine = bt[[k in fitted for k in zip(bt["by"], bt["series"])]]
     tasks: list[tuple] = [

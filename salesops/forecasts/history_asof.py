@@ -41,6 +41,12 @@ _OUTCOMES_SQL = sa.text(
     "SELECT deal_id, rep_id, team_id, outcome, amount_cents, created_date, close_date FROM deals WHERE outcome = 'won'"
 )
 _HAS_WON_SQL = sa.text("SELECT 1 FROM deals WHERE outcome = 'won' LIMIT 1")
+_WON_MONTHS_SQL = sa.text(
+    "SELECT team_id, rep_id, CAST(date_trunc('month', close_date) AS DATE) AS month, "
+    "CAST(SUM(COALESCE(amount_cents, 0)) AS BIGINT) AS cents FROM deals "
+    "WHERE outcome = 'won' AND close_date IS NOT NULL "
+    "GROUP BY team_id, rep_id, CAST(date_trunc('month', close_date) AS DATE) ORDER BY month, team_id, rep_id"
+)
 _WON_CELLS_SQL = sa.text(
     "SELECT team_id, rep_id, CAST(SUM(COALESCE(amount_cents, 0)) AS BIGINT) AS cents FROM deals "
     "WHERE outcome = 'won' AND close_date >= :lo AND close_date <= :hi GROUP BY team_id, rep_id"
@@ -93,8 +99,8 @@ class History:
 
     @cached_property
     def won(self) -> pd.DataFrame:
-        """Every won deal, read on first use: only the model choice's monthly series read it (not
-        bounded: they are per-series Prophet inputs); the outlook reads aggregates."""
+        """Every won deal, read on first use (not bounded: one row a won deal, for bench scripts);
+        the outlook, the scorecard and the model choice read aggregates (:attr:`won_months`)."""
         won = store.read_frame(self.engine, _OUTCOMES_SQL)
         if len(won):
             won["close_date"] = pd.to_datetime(won["close_date"])
@@ -103,6 +109,22 @@ class History:
             for col in ("deal_id", "rep_id", "team_id"):
                 won[col] = won[col].astype(object)
         return won
+
+    @cached_property
+    def won_months(self) -> pd.DataFrame:
+        """Revenue won per (team, rep) cell and calendar month, read on first use: team_id, rep_id,
+        month (the month's first day, a Timestamp), cents (int64: the won deals' amounts, a missing
+        amount as 0; deals without a close date left out). One GROUP BY in the database: reps ×
+        months rows however many deals (the monthly series of the model choice and the scorecard)."""
+        cells = store.fetch_frame(self.engine, _WON_MONTHS_SQL)
+        ids = {c: cells[c].astype(object).where(cells[c].notna(), np.nan) for c in ("team_id", "rep_id")}
+        return pd.DataFrame(
+            {
+                **ids,  # objects, a missing id as NaN (as in :attr:`won`)
+                "month": pd.to_datetime(cells["month"]),
+                "cents": pd.to_numeric(cells["cents"]).astype("int64"),
+            }
+        )
 
     def won_between(self, start: date, end: date, created_after: date | None = None) -> pd.DataFrame:
         """Won deals closed in [start, end] (and created after ``created_after`` when given), from :attr:`won`."""

@@ -33,14 +33,16 @@ METHODS = ("outlook", "Prophet alone", "seasonal naive")
 
 
 def monthly_won(hist: History, series: str, by: str = "team", regions: dict | None = None) -> pd.Series:
-    """Won revenue per month (index: month start) of the company ('company'), a team or a region."""
+    """Won revenue per month (index: month start) of the company ('company'), a team or a region,
+    from the won revenue per cell and month summed in the database (:attr:`History.won_months`)."""
+    cells = hist.won_months
     if series == "company":
-        won = hist.won
+        pass
     elif by == "region":
-        won = hist.won[hist.won["team_id"].map(regions or {}) == series]
+        cells = cells[cells["team_id"].map(regions or {}) == series]
     else:
-        won = hist.won[hist.won["team_id"] == series]
-    return monthly_of(won)
+        cells = cells[cells["team_id"] == series]
+    return monthly_of_cells(cells)
 
 
 def monthly_of(won: pd.DataFrame) -> pd.Series:
@@ -50,6 +52,12 @@ def monthly_of(won: pd.DataFrame) -> pd.Series:
     months = pd.to_datetime(won["close_date"]).dt.to_period("M").dt.to_timestamp()
     s = won["amount_cents"].groupby(months.to_numpy()).sum().astype(float)
     return s.reindex(pd.date_range(s.index.min(), s.index.max(), freq="MS"), fill_value=0.0)
+
+
+def monthly_of_cells(cells: pd.DataFrame) -> pd.Series:
+    """:func:`monthly_of` of the won deals summed per month in ``cells`` (month, cents: rows of
+    :attr:`History.won_months`): the same series, the sums of sums being exact in integer cents."""
+    return monthly_of(pd.DataFrame({"close_date": cells["month"], "amount_cents": cells["cents"]}))
 
 
 def baselines(

@@ -12,7 +12,9 @@ import sqlalchemy as sa
 
 from salesops.cli.main import main
 from salesops.forecasts import choice
-from salesops.store.schema import forecast_cache
+from salesops.forecasts.history_asof import History
+from salesops.store.schema import deals, forecast_cache, reps, teams
+from tests.builders import deal, insert, rep
 from tests.conftest import TODAY
 
 
@@ -105,18 +107,109 @@ def test_prophet_is_fitted_only_where_the_history_allows_largest_first():
     assert "fewer than 3 months in 4" in choice._why_not(ys[("rep", "sparse")], 40)
 
 
-def test_this_quarters_seasonal_naive_is_won_so_far_plus_last_years_rest():
-    """Won to date (inside the quarter) + last year's won from the day after to the quarter's end."""
-    won = pd.DataFrame(
-        {
-            "close_date": [date(2026, 10, 5), date(2026, 11, 24), date(2026, 11, 25), date(2025, 11, 24)]
-            + [date(2025, 11, 25), date(2025, 12, 31), date(2026, 1, 1)],
-            "amount_cents": [100, 200, 999, 5000, 30, 40, 7000],
-        }
+def test_this_quarters_seasonal_naive_is_won_so_far_plus_last_years_rest(empty_engine):
+    """Won to date (inside the quarter) + last year's won from the day after to the quarter's end,
+    summed in the database per team and rep, then per series; lost and open deals count for nothing."""
+    insert(
+        empty_engine,
+        teams,
+        [dict(team_id="T1", name="Alpha", region="North"), dict(team_id="T2", name="Beta", region="South")],
     )
-    prophet_as_of, now = choice._now(won, date(2026, 11, 24))
-    assert prophet_as_of == date(2026, 10, 31)  # monthly Prophet sees complete months only
-    assert now == {"won": 300.0, "naive": 300.0 + 30 + 40}
+    insert(empty_engine, reps, [rep("R1", "T1"), rep("R2", "T2")])
+    closes = [date(2026, 10, 5), date(2026, 11, 24), date(2026, 11, 25), date(2025, 11, 24)]
+    closes += [date(2025, 11, 25), date(2025, 12, 31), date(2026, 1, 1)]
+    rows = [
+        deal(n, "R1", "T1", "won", a, c) for n, (a, c) in enumerate(zip([100, 200, 999, 5000, 30, 40, 7000], closes))
+    ]
+    rows += [
+        deal(10, "R2", "T2", "won", 11, date(2026, 11, 1)),
+        deal(11, "R2", "T2", "won", 4, date(2025, 12, 1)),
+        deal(12, "R2", "T2", "lost", 500, date(2026, 11, 2)),
+        deal(13, "R2", "T2", "open", 600, date(2026, 11, 20)),
+    ]
+    insert(empty_engine, deals, rows)
+    keys = [
+        ("company", "company"),
+        ("region", "North"),
+        ("region", "South"),
+        ("team", "T1"),
+        ("rep", "R2"),
+        ("rep", "R9"),
+    ]
+    regions = {"T1": "North", "T2": "South"}
+    _, now = choice.series_inputs(History(empty_engine), keys, regions, date(2026, 11, 24))
+    assert list(now) == keys
+    assert {k: v[0] for k, v in now.items()} == dict.fromkeys(keys, date(2026, 10, 31))  # complete months only
+    assert now[("team", "T1")][1] == {"won": 300.0, "naive": 300.0 + 30 + 40}
+    assert now[("region", "North")][1] == now[("team", "T1")][1]
+    assert now[("rep", "R2")][1] == now[("region", "South")][1] == {"won": 11.0, "naive": 11.0 + 4}
+    assert now[("company", "company")][1] == {"won": 311.0, "naive": 311.0 + 30 + 40 + 4}
+    assert now[("rep", "R9")][1] == {"won": 0.0, "naive": 0.0}  # no deals: nothing won
+
+
+def test_each_series_monthly_won_revenue_is_summed_in_the_database(empty_engine):
+    """History.won_months: won cents per team, rep and month (a missing amount as 0, a deal without a
+    team counted for its rep and the company); each series' months from its first to its last won
+    month, gaps as 0, as the won deals themselves give them (scorecard.monthly_of)."""
+    insert(
+        empty_engine,
+        teams,
+        [dict(team_id=t, name=t, region=r) for t, r in (("T1", "North"), ("T2", "North"), ("T3", "South"))],
+    )
+    insert(empty_engine, reps, [rep("R1", "T1"), rep("R2", "T1"), rep("R3", "T2"), rep("R4", "T3"), rep("R5", "T3")])
+    rows = [
+        deal(1, "R1", "T1", "won", 100, date(2026, 1, 10)),
+        deal(2, "R1", "T1", "won", 50, date(2026, 1, 31)),
+        deal(3, "R1", "T1", "won", None, date(2026, 3, 5)),
+        deal(4, "R1", "T1", "lost", 999, date(2026, 2, 10)),
+        deal(5, "R1", "T1", "open", 999, date(2026, 2, 20)),
+        deal(6, "R2", "T1", "won", 7, date(2026, 2, 1)),
+        deal(7, "R3", "T2", "won", 20, date(2025, 12, 15)),
+        deal(8, "R4", "T3", "won", 1000, date(2026, 3, 31)),
+        deal(9, "R5", None, "won", 3, date(2026, 2, 14)),
+    ]
+    insert(empty_engine, deals, rows)
+    hist = History(empty_engine)
+    got = hist.won_months
+    assert got["cents"].dtype == "int64"
+    cells = {
+        (r.team_id if isinstance(r.team_id, str) else None, r.rep_id, r.month.date(), r.cents) for r in got.itertuples()
+    }
+    assert cells == {
+        ("T1", "R1", date(2026, 1, 1), 150),
+        ("T1", "R1", date(2026, 3, 1), 0),
+        ("T1", "R2", date(2026, 2, 1), 7),
+        ("T2", "R3", date(2025, 12, 1), 20),
+        ("T3", "R4", date(2026, 3, 1), 1000),
+        (None, "R5", date(2026, 2, 1), 3),
+    }
+    keys = [("company", "company"), ("region", "North"), ("region", "South"), ("team", "T1"), ("team", "T3")]
+    keys += [("rep", "R1"), ("rep", "R5"), ("rep", "R9")]
+    regions = {"T1": "North", "T2": "North", "T3": "South"}
+    ys, _ = choice.series_inputs(hist, keys, regions, date(2026, 2, 14))
+    assert list(ys) == keys
+
+    def months(y: pd.Series) -> list[tuple[str, float]]:
+        return [(f"{day:%Y-%m}", value) for day, value in y.items()]
+
+    expected = {
+        ("company", "company"): [("2025-12", 20.0), ("2026-01", 150.0), ("2026-02", 10.0), ("2026-03", 1000.0)],
+        ("region", "North"): [("2025-12", 20.0), ("2026-01", 150.0), ("2026-02", 7.0), ("2026-03", 0.0)],
+        ("region", "South"): [("2026-03", 1000.0)],
+        ("team", "T1"): [("2026-01", 150.0), ("2026-02", 7.0), ("2026-03", 0.0)],
+        ("team", "T3"): [("2026-03", 1000.0)],
+        ("rep", "R1"): [("2026-01", 150.0), ("2026-02", 0.0), ("2026-03", 0.0)],  # February: no won deal
+        ("rep", "R5"): [("2026-02", 3.0)],
+        ("rep", "R9"): [],  # no won deal: no months
+    }
+    assert {k: months(y) for k, y in ys.items()} == expected
+    assert all(y.dtype == float for y in ys.values())
+    # the scorecard's series are the same sums (its teams matched by id, its regions by team)
+    from salesops.forecasts.scorecard import monthly_won
+
+    assert months(monthly_won(hist, "company")) == expected[("company", "company")]
+    assert months(monthly_won(hist, "T1")) == expected[("team", "T1")]
+    assert months(monthly_won(hist, "North", "region", regions)) == expected[("region", "North")]
 
 
 @pytest.fixture
