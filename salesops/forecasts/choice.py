@@ -121,18 +121,19 @@ def _year_before(day: date) -> date:
     return (pd.Timestamp(day) - pd.DateOffset(years=1)).date()
 
 
-def _parts(cells: pd.DataFrame, by: str, names: list[str], regions: dict) -> dict[str, pd.DataFrame]:
-    """The rows of ``cells`` (per team_id and rep_id) of each series in ``names`` of level ``by``,
-    matched as a won deal is: every row for the company, by its team's region, by its team's or
-    rep's id as text. A series without a row is left out."""
+def _rows(cells: pd.DataFrame, by: str, names: list[str], regions: dict) -> dict[str, Any]:
+    """The positions in ``cells`` (rows per team_id and rep_id) of each series in ``names`` of level
+    ``by``, matched as a won deal is: every row for the company, by its team's region, by its team's
+    or rep's id as text. A series without a row is left out. Positions, not the rows: at 40,000 reps
+    a frame per series took hundreds of MB."""
     if by == "company":
-        return dict.fromkeys(names, cells)
+        return dict.fromkeys(names, slice(None))
     if by == "region":
         label = cells["team_id"].map(regions)
     else:
         label = cells[{"team": "team_id", "rep": "rep_id"}[by]].astype(object).astype(str)
     wanted = set(names)
-    return {s: g for s, g in cells.groupby(label, sort=False) if s in wanted}
+    return {s: pos for s, pos in cells.groupby(label, sort=False).indices.items() if s in wanted}
 
 
 def series_inputs(
@@ -143,20 +144,19 @@ def series_inputs(
     per team, rep and month; won to date this quarter and over the rest of it a year earlier, per
     team and rep): the memory needed grows with reps × months, not with the won deals (issue #21)."""
     start = period_start(as_of, "quarter")
-    frames = (hist.won_months, hist.won_cells(start, as_of), hist.won_cells(*_last_year_rest(as_of)))
+    months = hist.won_months
+    so_far, last_year = hist.won_cells(start, as_of), hist.won_cells(*_last_year_rest(as_of))
+    cents = [pd.to_numeric(f["cents"]).to_numpy("int64") for f in (so_far, last_year)]
     ys, now = {}, {}
     for by in dict.fromkeys(k[0] for k in keys):
         names = [k[1] for k in keys if k[0] == by]
-        months, so_far, last_year = (_parts(f, by, names, regions) for f in frames)
+        rows = [_rows(f, by, names, regions) for f in (months, so_far, last_year)]
         for name in names:
-            k = (by, name)
-            ys[k] = scorecard.monthly_of_cells(months.get(name, frames[0].head(0)))
-            now[k] = _now(as_of, _cents(so_far.get(name)), _cents(last_year.get(name)))
+            pos = rows[0].get(name)
+            ys[(by, name)] = scorecard.monthly_of_cells(months.iloc[pos] if pos is not None else months.head(0))
+            won, ly = (int(c[r[name]].sum()) if name in r else 0 for c, r in zip(cents, rows[1:], strict=True))
+            now[(by, name)] = _now(as_of, won, ly)
     return {k: ys[k] for k in keys}, {k: now[k] for k in keys}
-
-
-def _cents(cells: pd.DataFrame | None) -> int:
-    return 0 if cells is None else int(pd.to_numeric(cells["cents"]).sum())
 
 
 def _score(g: pd.DataFrame, level: pd.DataFrame, with_prophet: bool) -> list[dict]:
