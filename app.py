@@ -64,6 +64,7 @@ cols[3].metric(
     fmt.money(now.open_pipeline_cents),
     help=DEFINITIONS["Open pipeline"],
 )
+widgets.let_tiles_show("home")  # a first visit: the tiles on screen before the chart's code loads
 if scope.viewer is not None and scope.viewer.role == "manager":  # their teams above; the company's totals here
     co = loaders.company_headline(scope)
     st.caption(

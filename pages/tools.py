@@ -168,6 +168,7 @@ def survey_results() -> None:
             region_tiles(round_id, scope.region)
         else:
             company_tiles(scores)
+        widgets.let_tiles_show("tools")  # a first visit: the tiles on screen before the charts' code loads
         st.altair_chart(tools_charts.csat_trend_chart(history[history["shown"].astype(bool)]), width="stretch")
         table = scores.assign(fell=scores["fell"].map({True: "fell", False: ""}))
         tables.show(
