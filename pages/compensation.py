@@ -158,7 +158,6 @@ def show_payouts(plan: comp.CompPlan) -> None:
         f"{cost.at_or_above_quota}/{cost.reps}",
         help="Reps at or above 100% attainment, of all reps shown.",
     )
-    widgets.let_tiles_show("compensation")  # a first visit: the tiles on screen before the chart's code loads
     if partial:
         share = scope.elapsed_share(widgets.today())
         ahead = comp_summary.summarize_payouts(

@@ -261,7 +261,6 @@ def board_section() -> None:
                 placeholder=fmt.MISSING,
                 key="lb_reps",
             )
-        widgets.let_tiles_show("leaderboards")  # a first visit: the board on screen before the rest loads
         with st.container(key="lb_team_board"):
             st.subheader("Teams", anchor=False)
             _partial_caption("team")

@@ -25,9 +25,9 @@ def let_tiles_show(page: str) -> None:
     holds back showing those already loaded: the tiles of Team performance appeared only after the
     whole page had streamed in and been laid out (a Chromium trace of a first visit; 2.9 s to the first
     tile under load, 1.5 s with the tiles given this head start). Later runs in the session (a filter
-    change, a slider) have that code loaded, so they do not wait. Every page whose first figure is a
-    row of tiles (Home, Team performance, Forecasts, Compensation, Sales tools) or a table (the
-    Leaderboards' rep board) calls it once that figure is drawn.
+    change, a slider) have that code loaded, so they do not wait. Home, Team performance, Forecasts and
+    Sales tools call it after their tiles. On Compensation (after its tiles) and Leaderboards (after the
+    rep board) it gave no steady gain in two quiet old/new pairs (BENCHMARKS.md), so they do not.
     """
     key = f"_tiles_shown_{page}"
     if st.session_state.get(key):

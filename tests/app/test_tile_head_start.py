@@ -1,5 +1,5 @@
-"""widgets.let_tiles_show on every page whose first figure is a row of tiles or the board: a browser
-session's first run of the page waits once, after them; later runs in the session do not."""
+"""widgets.let_tiles_show on Home and Sales tools (Team performance and Forecasts have their own tests): a
+browser session's first run of the page waits once, after its tiles; later runs in the session do not."""
 
 from __future__ import annotations
 
@@ -13,9 +13,7 @@ from tests.conftest import ROOT
     "script, page",
     [
         ("app.py", "home"),
-        ("pages/compensation.py", "compensation"),
         ("pages/tools.py", "tools"),
-        ("pages/leaderboards.py", "leaderboards"),
     ],
 )
 def test_a_sessions_first_run_of_a_page_gives_its_first_figures_a_head_start_once(app_env, tile_pauses, script, page):
