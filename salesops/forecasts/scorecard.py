@@ -36,12 +36,9 @@ def monthly_won(hist: History, series: str, by: str = "team", regions: dict | No
     """Won revenue per month (index: month start) of the company ('company'), a team or a region,
     from the won revenue per cell and month summed in the database (:attr:`History.won_months`)."""
     cells = hist.won_months
-    if series == "company":
-        pass
-    elif by == "region":
-        cells = cells[cells["team_id"].map(regions or {}) == series]
-    else:
-        cells = cells[cells["team_id"] == series]
+    if series != "company":
+        team_of = cells["team_id"].map(regions or {}) if by == "region" else cells["team_id"]
+        cells = cells[team_of == series]
     return monthly_of_cells(cells)
 
 
