@@ -77,7 +77,7 @@ trend = loaders.headline_trend(scope, 8)
 frame = trend.assign(won=trend.won_cents / 100, quota=trend.quota_cents / 100)
 if partial and len(frame):
     frame.loc[frame.index[-1], "period"] = f"{frame['period'].iloc[-1]} (to date)"
-st.altair_chart(
+widgets.chart(
     charts.trend_chart(
         frame,
         "period",

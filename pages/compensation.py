@@ -174,7 +174,7 @@ def show_payouts(plan: comp.CompPlan) -> None:
         f"Total variable pay: {fmt.dollars(cost.variable_cents)} · base salaries {fmt.dollars(cost.base_cents)} · "
         f"won revenue {fmt.dollars(cost.revenue_cents)} · {cost.capped_reps} rep(s) capped"
     )
-    st.altair_chart(comp_charts.payout_distribution_chart(payouts), width="stretch")
+    widgets.chart(comp_charts.payout_distribution_chart(payouts), width="stretch")
     if hide:
         st.info("Individual pay is hidden in presentation mode.", icon=":material/visibility_off:")
     else:
@@ -264,7 +264,7 @@ def what_if(plan: comp.CompPlan) -> None:
             team_attainment=Fraction(team_pct, 100),
             period_fraction=fraction,
         )
-        st.altair_chart(
+        widgets.chart(
             comp_charts.payout_curve_chart(
                 curve, (att_pct / 100, payout.variable_cents / 100), "Their pay along the plan"
             ),
@@ -290,7 +290,7 @@ def compare(plan: comp.CompPlan, other: comp.CompPlan) -> None:
         help=f"A: {fmt.pct(ca.effective_rate, 1)}",
     )
     diff = comp_summary.compare_payouts(a, b)
-    st.altair_chart(comp_charts.compare_chart(diff), width="stretch")
+    widgets.chart(comp_charts.compare_chart(diff), width="stretch")
     if hide:
         st.info("Individual pay is hidden in presentation mode.", icon=":material/visibility_off:")
         return

@@ -51,9 +51,9 @@ st.caption(
 # ---- per period ---------------------------------------------------------------------------------
 left, right = st.columns(2)
 left.markdown("**Won revenue: new business and existing customers**", help=D["Existing customer revenue"])
-left.altair_chart(charts.revenue_split_chart(view.periods), width="stretch")
+widgets.chart_in(left, charts.revenue_split_chart(view.periods), width="stretch")
 right.markdown("**Customers gained and lost** (line: active)", help=D["Lost customers"])
-right.altair_chart(charts.flows_chart(view.periods), width="stretch")
+widgets.chart_in(right, charts.flows_chart(view.periods), width="stretch")
 
 
 @st.fragment
@@ -118,7 +118,9 @@ else:
             },
             key="cust_retention",
         )
-    rcol.altair_chart(charts.retention_chart(ret[ret["complete"]] if ret["complete"].any() else ret), width="stretch")
+    widgets.chart_in(
+        rcol, charts.retention_chart(ret[ret["complete"]] if ret["complete"].any() else ret), width="stretch"
+    )
     if not present:
         widgets.csv_download(ret, "revenue_retention.csv", key="cust_csv_retention")
 
@@ -126,7 +128,7 @@ st.subheader("Cohorts: customers active by quarter of first purchase", help=D["C
 if view.grid.empty:
     widgets.empty_state("customers")
 else:
-    st.altair_chart(charts.cohort_chart(view.grid), width="stretch")
+    widgets.chart(charts.cohort_chart(view.grid), width="stretch")
 
 # ---- concentration and risk -----------------------------------------------------------------------
 c = view.concentration

@@ -235,7 +235,7 @@ def outlook_section() -> None:
         rows = rows[rows["series"].isin(members)]
     if len(rows) == 0:
         st.caption(f"Your role does not see the {lower} outlooks inside this view; the total above is the whole view.")
-    st.altair_chart(
+    widgets.chart(
         forecast_charts.outlook_chart(
             pd.concat([mine, rows]), f"{period}: won so far, expected pipeline and run-rate, P10–P90"
         ),
@@ -307,7 +307,7 @@ for note in result.notes:
 pipeline = loaders.pipeline_by_period(by, series, grain, int(horizon), today)
 left, right = st.columns([2, 1])
 with left:
-    st.altair_chart(
+    widgets.chart(
         forecast_charts.forecast_chart(
             result.history, result.forecast, pipeline, f"Won revenue per {grain}: actual, forecast and 80% interval"
         ),
@@ -339,9 +339,9 @@ with right:
         help=f"Mean absolute percentage error over the {acc.mape_points} backtest periods whose actual is not near zero.",
     )
     m4.metric(
-        "80% interval coverage",
+        "80% coverage",
         fmt.pct(acc.coverage),
-        help="Share of actual outcomes that fell inside the 80% interval; well calibrated is about 80%.",
+        help="80% interval coverage: the share of actual outcomes that fell inside the 80% interval; well calibrated is about 80%.",
     )
     if acc.beats_naive is False:
         st.warning(result.verdict, icon=":material/warning:")
@@ -355,7 +355,7 @@ with right:
     )
 
 if len(result.backtest):
-    st.altair_chart(
+    widgets.chart(
         forecast_charts.backtest_chart(result.backtest, result.history, "Past forecasts against what happened"),
         width="stretch",
         key="forecast_backtest_chart",

@@ -332,7 +332,7 @@ def why_section(reps: pd.DataFrame) -> None:
         if d.funnel.empty:
             st.caption("No closed deals in this range: no funnel to compare.")
         else:
-            st.altair_chart(leaderboard_charts.funnel_chart(d.funnel, d.name), width="stretch")
+            widgets.chart(leaderboard_charts.funnel_chart(d.funnel, d.name), width="stretch")
             pct_cols = {c: d.funnel[c] * 100 for c in ("conv_rep", "conv_team")}
             st.dataframe(
                 d.funnel.assign(**pct_cols),
@@ -421,7 +421,7 @@ def compare_section(reps: pd.DataFrame) -> None:
     if kind == "money":
         trend = trend.assign(value=trend["value"] / 100)
     axis_format = {"pct": ".0%", "money": "$,.3~s"}.get(kind, ",.0f")
-    st.altair_chart(leaderboard_charts.compare_chart(trend, lb.METRICS[which].label, axis_format), width="stretch")
+    widgets.chart(leaderboard_charts.compare_chart(trend, lb.METRICS[which].label, axis_format), width="stretch")
 
 
 if present:

@@ -190,11 +190,16 @@ with right:
         alt.value(charts.GOOD),
         alt.value(charts.NEUTRAL),
     )
-    st.altair_chart(
+    widgets.chart(
         alt.Chart(dist.buckets)
         .mark_bar()
         .encode(
-            x=alt.X("bucket:N", sort=None, title="Attainment pace (to date ÷ elapsed)" if partial else "Attainment"),
+            x=alt.X(
+                "bucket:N",
+                sort=None,
+                title="Attainment pace (to date ÷ elapsed)" if partial else "Attainment",
+                axis=alt.Axis(labelAngle=0),  # upright: turned labels took most of the side column's height
+            ),
             y=alt.Y("reps:Q", title="Reps"),
             color=colour,
             tooltip=["bucket", "reps", alt.Tooltip("share:Q", format=".0%")],
@@ -292,7 +297,7 @@ else:
             format_func=lambda t: team_names.get(t, t),
         )
         both = fun[fun["team_id"].isin([chosen, funnel.COMPANY])]
-        st.altair_chart(perf_charts.funnel_chart(both), width="stretch")
+        widgets.chart(perf_charts.funnel_chart(both), width="stretch")
         tables.show(
             both,
             {

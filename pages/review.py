@@ -70,16 +70,15 @@ st.caption(f"{agenda.scope_label} · week {agenda.week_label} (to {agenda.as_of:
 if step == 1:
     st.html(render.standing_html(agenda.standing))
     if agenda.standing is not None:
-        height = 300 if present else 280
         left, right = st.columns(2)
-        wf = review_charts.waterfall_chart(agenda.standing.waterfall, height=height)
+        wf = review_charts.waterfall_chart(agenda.standing.waterfall, height=280)
         with left:
             if wf is None:
                 st.info(agenda.standing.waterfall.message or "No comparison.", icon=":material/info:")
             else:
-                st.altair_chart(wf, key="rv_waterfall")
-        trend = review_charts.outlook_trend_chart(agenda.standing.trend, height=height)
+                widgets.chart(wf, key="rv_waterfall")
+        trend = review_charts.outlook_trend_chart(agenda.standing.trend, height=280)
         if trend is not None:
-            right.altair_chart(trend, key="rv_trend")
+            widgets.chart_in(right, trend, key="rv_trend")
 else:
     st.html(render.STEP_HTML[step](agenda))

@@ -169,7 +169,7 @@ def survey_results() -> None:
         else:
             company_tiles(scores)
         widgets.let_tiles_show("tools")  # a first visit: the tiles on screen before the charts' code loads
-        st.altair_chart(tools_charts.csat_trend_chart(history[history["shown"].astype(bool)]), width="stretch")
+        widgets.chart(tools_charts.csat_trend_chart(history[history["shown"].astype(bool)]), width="stretch")
         table = scores.assign(fell=scores["fell"].map({True: "fell", False: ""}))
         tables.show(
             table,
@@ -189,7 +189,7 @@ def survey_results() -> None:
 
         st.subheader("By team")
         breakdown = loaders.team_breakdown(round_id)
-        st.altair_chart(tools_charts.satisfaction_heatmap(breakdown), width="stretch")
+        widgets.chart(tools_charts.satisfaction_heatmap(breakdown), width="stretch")
         st.caption(
             f"Privacy: a team with fewer than {survey.MIN_ANSWERS} answers shows no scores, and when that would "
             "leave one hidden team (or hidden teams with fewer than 5 answers together) the next-smallest team is "
@@ -260,7 +260,7 @@ def tools_and_performance() -> None:
             corr = results.satisfaction_correlation(perf)
             tools_list = corr["tool"].tolist() or perf["tool"].unique().tolist()
             tool = st.selectbox("Tool", tools_list, key="tools_perf_tool")
-            st.altair_chart(tools_charts.satisfaction_vs_performance_chart(perf, tool), width="stretch")
+            widgets.chart(tools_charts.satisfaction_vs_performance_chart(perf, tool), width="stretch")
             tables.show(
                 corr,
                 {
@@ -321,14 +321,14 @@ def lead_fairness() -> None:
         )
         left, right = st.columns(2)
         with left:
-            st.altair_chart(tools_charts.gini_chart(teams.head(25)), width="stretch")
+            widgets.chart(tools_charts.gini_chart(teams.head(25)), width="stretch")
         with right:
             team_ids = teams["team_id"].tolist()
             team_names = dict(zip(teams["team_id"], teams["team"]))
             pick = st.selectbox(
                 "Team", team_ids, key="tools_fair_team", format_func=team_names.get, help="Most uneven first."
             )
-            st.altair_chart(
+            widgets.chart(
                 tools_charts.leads_vs_fair_share_chart(reps[reps["team_id"] == pick], team_names[pick]),
                 width="stretch",
             )
@@ -353,7 +353,7 @@ def lead_fairness() -> None:
                 widgets.csv_download(reps, "lead-fairness.csv", key="tools_fair_csv")
         # only the charted teams' trend is read (which roles get leads still comes from every team)
         trend = loaders.fairness_trend(scope, fairness.TREND_MONTHS, fairness.most_uneven(teams))
-        st.altair_chart(tools_charts.gini_trend_chart(trend), width="stretch")
+        widgets.chart(tools_charts.gini_trend_chart(trend), width="stretch")
         st.caption(
             "Trend: the 12 months up to the period's end, for the five most uneven teams. Quality-adjusted "
             "ratio weighs each lead by its source's historical conversion to won, so a rep handed only weak "

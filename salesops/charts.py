@@ -82,6 +82,32 @@ screen-share's larger font."""
 TEAM_LEGEND = alt.Legend(labelLimit=TEAM_LABEL_LIMIT)
 
 
+PRESENT_SCALE = 21 / 16
+"""How much taller a chart is drawn in presentation mode. The screen-share's type is 21 px against 16
+(``pages.ui.shell.PRESENTATION_CSS``) and Streamlit sizes a chart's titles, axes and legends from it,
+while a chart's height holds those too: at the same height the plot came out a third smaller, and CSAT by
+round lost its title's first letter, its axis title's ends and its sixth tool's legend entry."""
+
+LABEL_LIMIT = 280
+"""Widest label (px) on a y axis or in a legend before it is cut with "…": Streamlit's theme cut team
+names such as "New York Mid-Market" on the satisfaction heatmap and "Open pipeline (expected)" on the
+outlook's legend. x-axis labels keep their limits, set where a chart needs them (neighbours could overlap)."""
+
+
+def for_screen(chart: alt.TopLevelMixin, presenting: bool) -> alt.TopLevelMixin:
+    """``chart`` as a page draws it: y-axis and legend labels up to :data:`LABEL_LIMIT`, and in
+    presentation mode a fixed height (pixels or a step per row) :data:`PRESENT_SCALE` times taller."""
+    out = chart.configure_axisY(labelLimit=LABEL_LIMIT).configure_legend(labelLimit=LABEL_LIMIT)
+    if not presenting:
+        return out
+    height = getattr(chart, "height", alt.Undefined)
+    if isinstance(height, alt.Step):
+        return out.properties(height=alt.Step(round(height.step * PRESENT_SCALE)))
+    if isinstance(height, (int, float)) and not isinstance(height, bool):
+        return out.properties(height=round(height * PRESENT_SCALE))
+    return out
+
+
 def team_scale(team_ids: Sequence[str], names: Sequence[str] | None = None) -> alt.Scale:
     """Colour scale giving each team its fixed palette colour (by sorted team id)."""
     ids = sorted(team_ids)
@@ -117,7 +143,11 @@ def trend_chart(
     series = [to_date if partial and i == len(labels) - 1 else done for i in range(len(labels))]
     data = frame.assign(series=series, target_label="Quota")
     domain, colours = [done, *([to_date] if partial else [])], [TEAM_PALETTE[0], *([PARTIAL] if partial else [])]
-    base = alt.Chart(data).encode(x=alt.X(f"{x}:N", sort=labels, title=x_title, axis=alt.Axis(labelAngle=0)))
+    # A label with a note ("2026-Q4 (to date)") goes on two lines: on one it was cut to "2026-Q4 (to …".
+    cut = "indexof(datum.label, ' (')"
+    two_lines = f"{cut} > 0 ? [slice(datum.label, 0, {cut}), slice(datum.label, {cut} + 1)] : datum.label"
+    axis = alt.Axis(labelAngle=0, labelExpr=two_lines)
+    base = alt.Chart(data).encode(x=alt.X(f"{x}:N", sort=labels, title=x_title, axis=axis))
     bars = base.mark_bar().encode(
         y=alt.Y(f"{y}:Q", axis=money_axis(y_title)),
         color=alt.Color("series:N", title=None, scale=alt.Scale(domain=domain, range=colours), sort=domain),

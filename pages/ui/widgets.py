@@ -5,11 +5,12 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from datetime import date
+from typing import Any
 
 import pandas as pd
 import streamlit as st
 
-from salesops import config, export
+from salesops import charts, config, export
 
 #: How long a page's first run in a browser session waits once its headline tiles are drawn (s): see
 #: :func:`let_tiles_show`.
@@ -43,6 +44,17 @@ def today() -> date:
 def presentation() -> bool:
     """True in presentation mode: large type, fewer controls, individual pay hidden."""
     return bool(st.session_state.get("present", False))
+
+
+def chart(figure: Any, **kwargs: Any) -> Any:
+    """``st.altair_chart`` of ``figure`` as this screen should show it (:func:`salesops.charts.for_screen`:
+    labels uncut, and taller in presentation mode so its large type leaves the plot its room)."""
+    return chart_in(st, figure, **kwargs)
+
+
+def chart_in(where: Any, figure: Any, **kwargs: Any) -> Any:
+    """:func:`chart` in a column or container (``where``)."""
+    return where.altair_chart(charts.for_screen(figure, presentation()), **kwargs)
 
 
 def csv_download(frame: pd.DataFrame, file_name: str, key: str, label: str = "Download CSV") -> None:

@@ -72,35 +72,50 @@ def cohort_chart(grid: pd.DataFrame) -> alt.Chart:
         alt.Chart(grid)
         .mark_rect()
         .encode(
-            x=alt.X("quarters_after:O", title="quarters since the first won deal"),
-            y=alt.Y("cohort:N", title="first won", sort=None),
-            color=alt.Color("share:Q", scale=alt.Scale(domain=[0, 1], scheme="blues"), legend=alt.Legend(format=".0%")),
+            x=alt.X("quarters_after:O", title="Quarters since the first won deal", axis=alt.Axis(labelAngle=0)),
+            y=alt.Y("cohort:N", title="First won", sort=None),
+            color=alt.Color(
+                "share:Q",
+                scale=alt.Scale(domain=[0, 1], scheme="blues"),
+                legend=alt.Legend(format=".0%", title="Share active"),
+            ),
             tooltip=[
-                alt.Tooltip("cohort:N", title="first won"),
-                alt.Tooltip("quarter:N", title="quarter"),
-                alt.Tooltip("customers:Q", title="customers in cohort"),
-                alt.Tooltip("active:Q", title="active"),
-                alt.Tooltip("share:Q", format=".0%", title="share active"),
+                alt.Tooltip("cohort:N", title="First won"),
+                alt.Tooltip("quarter:N", title="Quarter"),
+                alt.Tooltip("customers:Q", title="Customers in cohort"),
+                alt.Tooltip("active:Q", title="Active"),
+                alt.Tooltip("share:Q", format=".0%", title="Share active"),
             ],
         )
         .properties(height=alt.Step(14))
     )
 
 
+MEASURES = {"nrr": "Net (NRR)", "grr": "Gross (GRR)"}
+
+
 def retention_chart(retention: pd.DataFrame) -> alt.Chart:
     """Net and gross revenue retention per cohort and customer-year, as lines."""
     long = retention.melt(id_vars=["cohort", "year"], value_vars=["nrr", "grr"], var_name="measure", value_name="v")
-    long["measure"] = long["measure"].map({"nrr": "net", "grr": "gross"})
+    long["measure"] = long["measure"].map(MEASURES)
     long["cohort"] = long["cohort"].astype(str)
     return (
         alt.Chart(long.dropna(subset=["v"]))
         .mark_line(point=True)
         .encode(
-            x=alt.X("year:O", title="year (1 = the cohort's own year)", axis=alt.Axis(labelAngle=0)),
-            y=alt.Y("v:Q", axis=alt.Axis(format=".0%"), title="revenue retention"),
-            color=alt.Color("cohort:N", legend=alt.Legend(title="cohort")),
-            strokeDash=alt.StrokeDash("measure:N", legend=alt.Legend(title=None)),
-            tooltip=["cohort", "year", "measure", alt.Tooltip("v:Q", format=".0%", title="retention")],
+            x=alt.X("year:O", title="Year (1 = the cohort's own year)", axis=alt.Axis(labelAngle=0)),
+            y=alt.Y("v:Q", axis=alt.Axis(format=".0%"), title="Revenue retention"),
+            color=alt.Color("cohort:N", legend=alt.Legend(title="Cohort")),
+            # Which line is which is in the title: a legend drew net and gross as the same dot.
+            strokeDash=alt.StrokeDash(
+                "measure:N", scale=alt.Scale(domain=list(MEASURES.values()), range=[[1, 0], [5, 3]]), legend=None
+            ),
+            tooltip=[
+                alt.Tooltip("cohort:N", title="Cohort"),
+                alt.Tooltip("year:O", title="Year"),
+                alt.Tooltip("measure:N", title="Measure"),
+                alt.Tooltip("v:Q", format=".0%", title="Retention"),
+            ],
         )
-        .properties(height=260)
+        .properties(height=260, title="Revenue retention: solid = net (NRR), dashed = gross (GRR)")
     )

@@ -68,5 +68,9 @@ def outlook_trend_chart(trend: pd.DataFrame, height: int = 260) -> alt.Chart | N
         .encode(y="Quota:Q")
     )
     return (band + p50 + won + quota).properties(
-        height=height, title="This quarter week by week: P50 (band P10–P90), won so far (dotted), quota (dashed)"
+        height=height,
+        # Two lines: on one it was cut at half the screen's width.
+        title=alt.TitleParams(
+            ["This quarter week by week:", "P50 (band P10–P90), won so far (dotted), quota (dashed)"]
+        ),
     )

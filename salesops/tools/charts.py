@@ -49,7 +49,7 @@ def satisfaction_heatmap(breakdown: pd.DataFrame) -> alt.Chart:
     frame["mean_satisfaction"] = frame["mean_satisfaction"].astype(float)
     frame["label"] = [f"{v:.1f}" if s else "hidden" for v, s in zip(frame["mean_satisfaction"], frame["shown"])]
     base = alt.Chart(frame).encode(
-        x=alt.X("tool:N", title="Tool", axis=alt.Axis(labelAngle=0)), y=alt.Y("team:N", title="Team")
+        x=alt.X("tool:N", title="Tool", axis=alt.Axis(labelAngle=0, labelLimit=200)), y=alt.Y("team:N", title="Team")
     )
     rect = base.mark_rect().encode(
         color=alt.condition(

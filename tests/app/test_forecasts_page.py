@@ -21,7 +21,7 @@ def test_the_page_shows_the_forecast_the_track_record_and_the_target(app):
     assert app.title[0].value == "Forecasts"
     assert len(app.get("vega_lite_chart")) >= 2
     figures = _metrics(app)
-    for label in ("WAPE", "MASE", "MAPE", "80% interval coverage", "Quota", "Chance of reaching quota"):
+    for label in ("WAPE", "MASE", "MAPE", "80% coverage", "Quota", "Chance of reaching quota"):
         assert label in figures, label
     assert figures["WAPE"].endswith("%")
     assert "Pipeline-weighted" in figures and figures["Suggested target (P70)"].startswith("$")

@@ -26,5 +26,5 @@ def test_switching_team_shows_that_teams_forecast_chart_and_accuracy(server, pag
     wait_for_app(page)
     assert charts.first.locator("canvas, svg").count() >= 1
     body = page.locator('[data-testid="stMain"]').inner_text()
-    assert "80% interval coverage" in body and "Chance of reaching quota" in body
+    assert "80% coverage" in body and "Chance of reaching quota" in body
     assert "baseline for team Seattle Mid-Market" in body
