@@ -64,12 +64,16 @@ _SORT_KEYS = {
 }
 
 #: Tables whose key a DuckDB build checks with a query instead of keeping it as an index. DuckDB's
-#: key index (an ART) must sit in memory whole while rows are inserted in a transaction: 1.3 GB per
-#: 10M rows of this three-column key (6 GB for the large demo's 47M rows, more than the whole build's
-#: budget), and 20 times the table's own size on disk. Only the demo build writes this table (no
-#: import or page does), so on DuckDB it is created without the key and the build refuses duplicates
-#: itself (:func:`_check_key`). PostgreSQL's key is a disk index and stays.
-_KEY_BY_QUERY = ("deal_stage_history",)
+#: key index (an ART) must sit in memory whole while rows are inserted in a transaction, and cannot
+#: spill: 1.3 GB per 10M rows of deal_stage_history's three-column key (6 GB for the large demo's
+#: 47M rows, more than the whole build's budget, and 20 times the table's own size on disk), about
+#: 40 bytes an activity_id (~4 GB for the ~100M activities of 16.7 a rep-week). So on DuckDB these
+#: are created without the key and the build refuses duplicates itself (:func:`_check_key`).
+#: Only the build writes deal_stage_history; activity imports write into either shape (a store
+#: built before keeps the key): ``salesops.ingest.write.merge_stage`` upserts on the key where the
+#: table has it, else updates the changed rows and inserts the new ones. PostgreSQL's key is a disk
+#: index and stays.
+_KEY_BY_QUERY = ("deal_stage_history", "activities")
 
 
 def _spools() -> dict[str, Spool]:

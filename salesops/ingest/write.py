@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from salesops import store
+from salesops.errors import DuplicateKey
 from salesops.ingest.report import ImportReport
 from salesops.ingest.validate import Plan
 from salesops.store import derived, health_tables, rollups, schema
@@ -59,23 +60,108 @@ def merge_stage(conn: Connection, table: sa.Table, stage: sa.Table, provided: tu
         rollups.note_touched_days(conn, stg, on, diff)
         health_tables.note_touched_deals(conn, stg, on, diff)  # and the open deals' last touch, for these deals
     if added or updated:
-        sets = [f'"{col}" = EXCLUDED."{col}"' for col in compare]
-        if keep_team:
-            sets.append(
-                f'"team_id" = CASE WHEN {tgt}."rep_id" = EXCLUDED."rep_id" THEN {tgt}."team_id" ELSE EXCLUDED."team_id" END'
-            )
-        conflict = f"ON CONFLICT ({', '.join(key)}) DO " + (f"UPDATE SET {', '.join(sets)}" if sets else "NOTHING")
-        col_list = ", ".join(f'"{col}"' for col in cols)
-        s_list = ", ".join(f's."{col}"' for col in cols)
+        if has_key(conn, table):
+            _upsert_on_key(conn, table, stg, key, cols, compare, on, diff, keep_team)
+        else:
+            _update_then_insert(conn, table, stg, key, cols, compare, on, diff, keep_team, int(added), int(updated))
+    return int(added), int(updated)
+
+
+def has_key(conn: Connection, table: sa.Table) -> bool:
+    """Whether ``table`` has its primary key in the database. The DuckDB demo build makes its biggest
+    tables without it (``salesops.demo.build._KEY_BY_QUERY``); a store built before keeps it."""
+    if conn.dialect.name == "duckdb":  # duckdb_engine cannot reflect keys
+        found = conn.execute(
+            sa.text(
+                "SELECT COUNT(*) FROM duckdb_constraints() WHERE table_name = :t "
+                "AND schema_name = current_schema() AND constraint_type = 'PRIMARY KEY'"
+            ),
+            {"t": table.name},
+        ).scalar_one()
+        return bool(found)
+    return bool(sa.inspect(conn).get_pk_constraint(table.name)["constrained_columns"])
+
+
+def _upsert_on_key(
+    conn: Connection,
+    table: sa.Table,
+    stg: str,
+    key: list[str],
+    cols: list[str],
+    compare: list[str],
+    on: str,
+    diff: str,
+    keep_team: bool,
+) -> None:
+    """The new and changed staged rows written by one INSERT … ON CONFLICT on the table's key."""
+    tgt = f'"{table.name}"'
+    sets = [f'"{col}" = EXCLUDED."{col}"' for col in compare]
+    if keep_team:
+        sets.append(
+            f'"team_id" = CASE WHEN {tgt}."rep_id" = EXCLUDED."rep_id" THEN {tgt}."team_id" ELSE EXCLUDED."team_id" END'
+        )
+    conflict = f"ON CONFLICT ({', '.join(key)}) DO " + (f"UPDATE SET {', '.join(sets)}" if sets else "NOTHING")
+    col_list = ", ".join(f'"{col}"' for col in cols)
+    s_list = ", ".join(f's."{col}"' for col in cols)
+    conn.execute(
+        sa.text(
+            f"""INSERT INTO {tgt} ({col_list})
+                SELECT {s_list} FROM {stg} s LEFT JOIN {tgt} t ON {on}
+                WHERE t."{key[0]}" IS NULL OR ({diff})
+                {conflict}"""  # noqa: S608 - schema identifiers only
+        )
+    )
+
+
+def _update_then_insert(
+    conn: Connection,
+    table: sa.Table,
+    stg: str,
+    key: list[str],
+    cols: list[str],
+    compare: list[str],
+    on: str,
+    diff: str,
+    keep_team: bool,
+    added: int,
+    updated: int,
+) -> None:
+    """The same write for a table without its key in the database: the changed rows updated from
+    the stage (the same SET as the upsert's, keep_team's CASE too), then the new rows inserted.
+
+    The stage's keys must be unique (an import refuses duplicate ids before it writes); they are
+    checked again here, as nothing else would stop a second row with the same key."""
+    keys = ", ".join(f'"{k}"' for k in key)
+    dup = conn.execute(
+        sa.text(f"SELECT {keys} FROM {stg} GROUP BY {keys} HAVING COUNT(*) > 1 LIMIT 1")  # noqa: S608
+    ).first()
+    if dup is not None:
+        shown = ", ".join(str(v) for v in dup)
+        raise DuplicateKey(
+            f"Two rows to write to {table.name} have the same key ({shown}); nothing was written.",
+            "Keep one row per id in the file and import it again.",
+        )
+    tgt = f'"{table.name}"'
+    sets = [f'"{col}" = s."{col}"' for col in compare]
+    if keep_team:
+        sets.append('"team_id" = CASE WHEN t."rep_id" = s."rep_id" THEN t."team_id" ELSE s."team_id" END')
+    if sets and updated:
         conn.execute(
             sa.text(
-                f"""INSERT INTO {tgt} ({col_list})
-                    SELECT {s_list} FROM {stg} s LEFT JOIN {tgt} t ON {on}
-                    WHERE t."{key[0]}" IS NULL OR ({diff})
-                    {conflict}"""  # noqa: S608 - schema identifiers only
+                f"UPDATE {tgt} AS t SET {', '.join(sets)} FROM {stg} s WHERE {on} AND ({diff})"  # noqa: S608
             )
         )
-    return int(added), int(updated)
+    if not added:
+        return
+    col_list = ", ".join(f'"{col}"' for col in cols)
+    s_list = ", ".join(f's."{col}"' for col in cols)
+    conn.execute(
+        sa.text(
+            f"""INSERT INTO {tgt} ({col_list})
+                SELECT {s_list} FROM {stg} s LEFT JOIN {tgt} t ON {on}
+                WHERE t."{key[0]}" IS NULL"""  # noqa: S608 - schema identifiers only
+        )
+    )
 
 
 def write_plan(engine: Engine, plan: Plan, progress: Progress | None) -> ImportReport:

@@ -7,19 +7,24 @@ from datetime import date
 import pandas as pd
 import pytest
 import sqlalchemy as sa
+from psycopg.errors import UniqueViolation
 
+from salesops.demo.activity import numbered_ids
 from salesops.demo.build import _check_key, _recreate_without_key
 from salesops.demo.customers import CustomerBook
 from salesops.errors import DuplicateKey
 from salesops.store import schema
 
-#: Table -> its key column, each checked by the database after the demo's publish.
+#: Table -> its key column, each checked by the database after the demo's publish (activities on
+#: PostgreSQL only: on DuckDB the build checks its key, see test_the_build_refuses_a_duplicate_activity_id).
 KEYED = {"deals": "deal_id", "activities": "activity_id", "leads": "lead_id", "accounts": "account_id"}
 
 
 @pytest.mark.parametrize("table", sorted(KEYED))
 def test_a_duplicate_id_is_refused_after_the_publish(demo_engine, table):
     """Copying an existing row of a published big table again fails on its primary key, on either store."""
+    if table == "activities" and demo_engine.dialect.name == "duckdb":
+        pytest.skip("DuckDB's activities have no key index: the build checks their ids (test below)")
     key = KEYED[table]
     copy = sa.text(f"INSERT INTO {table} SELECT * FROM {table} WHERE {key} = (SELECT MIN({key}) FROM {table})")  # noqa: S608
     with pytest.raises(sa.exc.DBAPIError, match="(?i)duplicate|unique|primary key"):
@@ -40,18 +45,49 @@ def _key(engine: sa.Engine, table: str) -> list[str]:
     return list(found or [])
 
 
-def test_stage_history_key_is_checked_by_the_build_on_duckdb(demo_engine):
-    """On DuckDB deal_stage_history has no key index after the build (PostgreSQL keeps it), and no duplicates."""
-    expected = [] if demo_engine.dialect.name == "duckdb" else ["deal_id", "stage", "entered_at"]
-    assert _key(demo_engine, "deal_stage_history") == expected
+#: The tables the DuckDB build publishes without their key, and their key columns.
+CHECKED = {"deal_stage_history": ["deal_id", "stage", "entered_at"], "activities": ["activity_id"]}
+
+
+@pytest.mark.parametrize("table", sorted(CHECKED))
+def test_the_big_keys_are_checked_by_the_build_on_duckdb(demo_engine, table):
+    """On DuckDB deal_stage_history and activities have no key index after the build (PostgreSQL keeps
+    it), and no duplicates."""
+    expected = [] if demo_engine.dialect.name == "duckdb" else CHECKED[table]
+    assert _key(demo_engine, table) == expected
+    keys = ", ".join(CHECKED[table])
     with demo_engine.connect() as conn:
         dup = conn.execute(
-            sa.text(
-                "SELECT COUNT(*) FROM (SELECT deal_id, stage, entered_at FROM deal_stage_history "
-                "GROUP BY deal_id, stage, entered_at HAVING COUNT(*) > 1) AS d"
-            )
+            sa.text(f"SELECT COUNT(*) FROM (SELECT {keys} FROM {table} GROUP BY {keys} HAVING COUNT(*) > 1) AS d")  # noqa: S608
         ).scalar_one()
-    assert dup == 0
+        total = conn.execute(sa.text(f"SELECT COUNT(*) FROM {table}")).scalar_one()  # noqa: S608
+    assert dup == 0 and total > 0
+
+
+def test_the_build_refuses_a_duplicate_activity_id(empty_engine, monkeypatch):
+    """A generator bug giving two activities one id stops the build and writes nothing: on DuckDB the
+    build's own check (DuplicateKey naming the id), on PostgreSQL the table's key."""
+    from salesops import demo
+    from salesops.demo import build
+
+    def repeating(prefix: str, start: int, n: int, width: int) -> pd.Series:
+        ids = numbered_ids(prefix, start, n, width)
+        if start == 1 and n > 1:  # the first batch: its last activity gets its first one's id
+            ids.iloc[-1] = ids.iloc[0]
+        return ids
+
+    monkeypatch.setattr(build, "numbered_ids", repeating)
+    expected = (
+        pytest.raises(DuplicateKey, match=r"2 rows of activities with the same key \(A000000001\)")
+        if empty_engine.dialect.name == "duckdb"
+        else pytest.raises((sa.exc.IntegrityError, UniqueViolation), match=r"(?i)duplicate key.*activities_pkey")
+    )
+    with expected:
+        demo.build_demo(empty_engine, seed=7, scale="small", today=date(2026, 11, 24))
+    with empty_engine.connect() as conn:
+        left = {t: conn.execute(sa.text(f"SELECT COUNT(*) FROM {t}")).scalar_one() for t in ("activities", "deals")}  # noqa: S608
+    assert left == {"activities": 0, "deals": 0}
+    assert _key(empty_engine, "activities") == ["activity_id"]  # a new store's table, as it was
 
 
 @pytest.mark.store("duckdb")
