@@ -143,23 +143,25 @@ st.subheader("Attainment")
 teams = loaders.attainment_by_team(scope)
 reps = loaders.attainment_by_rep(scope)
 dist = metrics.attainment_distribution(reps, elapsed_share if partial else 1.0)
+# The team table takes the page's width: beside the reps' chart it scrolled sideways, cutting the
+# attainment bar's figure and hiding win rate and reps at quota on a 1440-px screen.
+tables.show(
+    teams,
+    {
+        "team": None,
+        "region": None,
+        "won_cents": fmt.Col("Won", "money", D["Won revenue"]),
+        "quota_cents": fmt.Col("Quota", "money", D["Quota"]),
+        "attainment": fmt.Col("Attainment", "progress", D["Attainment"]),
+        "win_rate": fmt.Col("Win rate", "pct", D["Win rate"]),
+        "share_at_quota": fmt.Col("Reps at quota", "pct", D["Reps at quota"]),
+    },
+    key="perf_teams_table",
+)
+if not present:
+    widgets.csv_download(teams, "attainment_by_team.csv", key="perf_csv_teams", label="Download team attainment")
 left, right = st.columns([3, 2])
 with left:
-    tables.show(
-        teams,
-        {
-            "team": None,
-            "region": None,
-            "won_cents": fmt.Col("Won", "money", D["Won revenue"]),
-            "quota_cents": fmt.Col("Quota", "money", D["Quota"]),
-            "attainment": fmt.Col("Attainment", "progress", D["Attainment"]),
-            "win_rate": fmt.Col("Win rate", "pct", D["Win rate"]),
-            "share_at_quota": fmt.Col("Reps at quota", "pct", D["Reps at quota"]),
-        },
-        key="perf_teams_table",
-    )
-    if not present:
-        widgets.csv_download(teams, "attainment_by_team.csv", key="perf_csv_teams", label="Download team attainment")
     business = loaders.business_by_team(scope)
     st.markdown("**New business and existing customers**", help=CD["Existing customer revenue"])
     tables.show(

@@ -8,6 +8,7 @@ column config (a sparkline, a progress bar with its own range).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -74,6 +75,8 @@ def prepare(frame: pd.DataFrame, columns: Sequence[str] | Mapping[str, Spec]) ->
         if rule.kind == "money":
             dollars = pd.to_numeric(col, errors="coerce").astype("Float64") / 100
             col = (dollars.abs() + 0.5).apply(np.floor) * np.sign(dollars)  # half a dollar rounds up, as on paper
+        elif rule.kind in ("pct", "pct1"):
+            col = as_shown_rate(col, 1 if rule.kind == "pct1" else 0)
         elif rule.kind == "check":
             col = col.astype("boolean")
         elif rule.kind == "date":
@@ -81,6 +84,19 @@ def prepare(frame: pd.DataFrame, columns: Sequence[str] | Mapping[str, Spec]) ->
         out[name] = col
         config[name] = _config(rule)
     return out, config
+
+
+def as_shown_rate(col: pd.Series, digits: int) -> pd.Series:
+    """Rates rounded as ``format.pct`` rounds them, for a percent column of the data grid.
+
+    The grid cuts a percentage's extra digits toward zero (Streamlit's number format: 0.747 showed as
+    74%, -0.747 as -74%), while tiles, printed tables and presentation mode round (75%): the same team's
+    share read 74% on one screen and 75% on the other. Rounded here first, the cut has nothing left to
+    cut; the billionth added away from zero keeps a figure such as 0.29 (0.28999… in binary) whole.
+    """
+    values = pd.to_numeric(col, errors="coerce").astype("Float64")
+    shown = [pd.NA if pd.isna(v) else float(f"{v * 100:.{digits}f}") / 100 + math.copysign(1e-9, v) for v in values]
+    return pd.Series(shown, index=col.index, dtype="Float64")
 
 
 def text_table(frame: pd.DataFrame, columns: Sequence[str] | Mapping[str, Spec]) -> pd.DataFrame:

@@ -32,3 +32,20 @@ def test_height_shows_every_row_of_an_eleven_team_table():
     assert tables.height_for(11) == 12 * tables.ROW_PX + 3
     assert tables.height_for(400) == (tables.MAX_FULL_ROWS + 1) * tables.ROW_PX + 3
     assert fmt.MISSING == "—"
+
+
+def test_a_percent_cell_reads_the_same_in_the_grid_as_on_a_tile():
+    """The grid cuts extra digits toward zero (0.747 read 74%) where tiles round (75%): the shown rate
+    is rounded first, so cutting it gives the tile's figure, negatives and one-decimal columns too."""
+    frame = pd.DataFrame({"share": [0.747, 0.29, -0.747, 0.5056, 0.2449, None], "rate": [0.12345] * 5 + [None]})
+    shown, _ = tables.prepare(frame, {"share": fmt.Col("Share", "pct"), "rate": fmt.Col("Rate", "pct1")})
+
+    def cut(x: float, digits: int) -> str:  # what the grid does with a value: x100, cut toward zero
+        scaled = int(x * 100 * 10**digits) / 10**digits
+        return f"{scaled:.{digits}f}%"
+
+    grid = [cut(v, 0) for v in shown["share"].iloc[:5]]
+    assert grid == ["75%", "29%", "-75%", "51%", "24%"]
+    assert grid == [fmt.pct(v) for v in frame["share"].iloc[:5]]
+    assert cut(shown["rate"].iloc[0], 1) == fmt.pct(0.12345, 1) == "12.3%"
+    assert pd.isna(shown["share"].iloc[5]) and pd.isna(shown["rate"].iloc[5])
