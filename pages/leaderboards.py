@@ -243,9 +243,10 @@ def board_section() -> None:
                 "Band", help="Attainment band (others' figures are private)"
             ),
             "trend": st.column_config.LineChartColumn(
-                f"{m.label}, last {len(data.periods)} {scope.grain}s",
+                "Trend",  # the whole title in its help: at this width "Attainment %, last 8 quarters" was cut
                 width=84,
-                help=f"The last {scope.grain} is to date ({PARTIAL_NOTE})." if partial else None,
+                help=f"{m.label}, last {len(data.periods)} {scope.grain}s."
+                + (f" The last {scope.grain} is to date ({PARTIAL_NOTE})." if partial else ""),
             ),
             m.label: st.column_config.TextColumn(m.label, width=72),
         }
