@@ -19,7 +19,7 @@ scope = shell.page("Compensation")
 st.title("Compensation")
 fraction = comp_store.period_fraction(scope)
 st.caption(
-    f"{fmt.md_escape(scope.label())} · pay for {len(scope.periods())} {scope.grain}(s) = {fraction} of the yearly plan, "
+    f"{fmt.md_escape(scope.label())} · pay for {fmt.count(len(scope.periods()), scope.grain)} = {fraction} of the yearly plan, "
     "on won revenue against quota in this view"
 )
 
@@ -172,7 +172,7 @@ def show_payouts(plan: comp.CompPlan) -> None:
         )
     st.caption(
         f"Total variable pay: {fmt.dollars(cost.variable_cents)} · base salaries {fmt.dollars(cost.base_cents)} · "
-        f"won revenue {fmt.dollars(cost.revenue_cents)} · {cost.capped_reps} rep(s) capped"
+        f"won revenue {fmt.dollars(cost.revenue_cents)} · {fmt.count(cost.capped_reps, 'rep')} capped"
     )
     widgets.chart(comp_charts.payout_distribution_chart(payouts), width="stretch")
     if hide:

@@ -50,7 +50,13 @@ def show_report(report: ingest.ImportReport) -> None:
     if report.ok:
         st.success(
             f"{report.rows_read:,} rows are valid and ready to import into **{report.table}**"
-            + (f" ({report.warning_total:,} warning(s) below are imported and recorded)." if report.warnings else "."),
+            + (
+                f" ({fmt.count(report.warning_total, 'warning')} below "
+                + ("is" if report.warning_total == 1 else "are")
+                + " imported and recorded)."
+                if report.warnings
+                else "."
+            ),
             icon=":material/check_circle:",
         )
         if report.created_teams:
@@ -60,7 +66,8 @@ def show_report(report: ingest.ImportReport) -> None:
     else:
         kinds = ", ".join(f"{kind.replace('_', ' ')}: {n:,}" for kind, n in report.problem_counts)
         st.error(
-            f"**{report.problem_total:,} error(s) in {report.rows_rejected:,} row(s) — nothing will be imported.** "
+            f"**{fmt.count(report.problem_total, 'error')} in {fmt.count(report.rows_rejected, 'row')} — nothing will be "
+            "imported.** "
             f"{kinds}. Fix the file, change the mapping, or add stage rules, and it is checked again."
             + (" Strict mode is on: warnings count as errors." if report.strict else ""),
             icon=":material/error:",
@@ -68,7 +75,7 @@ def show_report(report: ingest.ImportReport) -> None:
     if report.warnings:
         kinds = ", ".join(f"{kind.replace('_', ' ')}: {n:,}" for kind, n in report.warning_counts)
         st.warning(
-            f"**{report.warning_total:,} warning(s)**: the file reads as meant but the CRM data looks wrong ({kinds}). "
+            f"**{fmt.count(report.warning_total, 'warning')}**: the file reads as meant but the CRM data looks wrong ({kinds}). "
             "These rows import; each warning is recorded and listed under Data health. "
             "Tick *Strict* to reject the file instead.",
             icon=":material/warning:",

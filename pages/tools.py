@@ -43,7 +43,7 @@ def pick_round() -> str | None:
     newest = round_list.iloc[0]
     if newest["answered"] < survey.MIN_ANSWERS and newest["status"] == "open":
         st.info(
-            f"{fmt.md_escape(newest['name'])} is in progress: {int(newest['answered'])} answer(s), results at "
+            f"{fmt.md_escape(newest['name'])} is in progress: {fmt.count(int(newest['answered']), 'answer')}, results at "
             f"{survey.MIN_ANSWERS}.",
             icon=":material/hourglass_top:",
         )

@@ -54,6 +54,11 @@ def dollars(cents: int | float | None) -> str:
     return f"${round(cents / 100):,}"
 
 
+def count(n: int, noun: str, plural: str | None = None) -> str:
+    """A count with its noun in the right number: "1 quarter", "3 quarters", "1,204 rows" (never "(s)")."""
+    return f"{n:,} {noun if n == 1 else plural or noun + 's'}"
+
+
 def pct(x: float | None, digits: int = 0) -> str:
     """A rate (0.27) as "27%"; "—" for none."""
     return MISSING if x is None or _missing(x) else f"{x * 100:.{digits}f}%"

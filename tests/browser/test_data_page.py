@@ -26,7 +26,7 @@ def test_uploading_a_bad_then_a_good_export_reports_and_imports(server, page, tm
     wait_for_app(page, "Import into")
     page.locator(".st-key-data_file input[type=file]").set_input_files(str(bad))
     wait_for_app(page, "nothing will be imported")
-    assert "1 error(s) in 1 row(s)" in page.get_by_test_id("stAlertContentError").first.inner_text()
+    assert "1 error in 1 row" in page.get_by_test_id("stAlertContentError").first.inner_text()
     assert page.locator(".st-key-data_confirm").count() == 0
 
     page.locator(".st-key-data_file input[type=file]").set_input_files(str(good))

@@ -87,3 +87,11 @@ def test_reps_are_judged_on_pace_in_a_partial_period():
 def test_a_cell_reads_as_text_by_its_kind(value, kind, text):
     """cell_text: whole dollars from cents, whole percentages, counts with separators, "—" for missing."""
     assert fmt.cell_text(value, kind) == text
+
+
+def test_a_count_names_its_noun_in_the_right_number():
+    assert fmt.count(1, "quarter") == "1 quarter"
+    assert fmt.count(3, "quarter") == "3 quarters"
+    assert fmt.count(0, "rep") == "0 reps"
+    assert fmt.count(1204, "row") == "1,204 rows"
+    assert fmt.count(2, "person", "people") == "2 people"
