@@ -50,7 +50,12 @@ POLL_SECONDS = 5
 #: the child's own arrays need the rest of its budget. At 10M deals one outlook (every level, one
 #: simulation) peaked at 1,216 MB with 768MB and 1,072 MB with 512MB, in the same time (217 and 221 s
 #: side by side): DuckDB fills its limit on the as-of pipeline's window over 47M stage-history rows.
-CHILD_DUCKDB_MEMORY = "512MB"
+#: 256MB with one thread (below): the quarter's outlooks with their backtest at 10M deals had
+#: peaked at 1,335 MB with 512MB and two threads (docs/FORECASTS.md, "Computed apart from the app").
+CHILD_DUCKDB_MEMORY = "256MB"
+#: The child's DuckDB threads when SALESOPS_DUCKDB_THREADS is unset: one, so DuckDB's per-thread
+#: buffers do not add to its limit, and the app (which has every CPU) keeps one core for its pages.
+CHILD_DUCKDB_THREADS = "1"
 #: The child waits this long (at least) for its turn at a DuckDB file the app is using.
 CHILD_LOCK_WAIT = 600
 #: The estimate shown while waiting: seconds per period kind, fixed and per million deals, and the
@@ -190,6 +195,8 @@ def _spawn(url: str, as_of: date, kinds: tuple[str, ...], choice: bool, version:
     env = dict(os.environ)
     if not env.get("SALESOPS_DUCKDB_MEMORY", "").strip():
         env["SALESOPS_DUCKDB_MEMORY"] = CHILD_DUCKDB_MEMORY
+    if not env.get("SALESOPS_DUCKDB_THREADS", "").strip():
+        env["SALESOPS_DUCKDB_THREADS"] = CHILD_DUCKDB_THREADS
     env["SALESOPS_LOCK_WAIT"] = str(max(CHILD_LOCK_WAIT, config.lock_wait()))
     name = hashlib.sha1(url.encode()).hexdigest()[:12]
     log = Path(tempfile.gettempdir()) / f"salesops-forecasts-{name}.log"

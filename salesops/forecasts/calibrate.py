@@ -73,10 +73,18 @@ def loo_coverage(points: pd.DataFrame, judged: np.ndarray | None = None, nominal
 def calibration_for(engine: Engine, kind: str, by: str, as_of: date, hist=None) -> float:
     """The calibration factor of the ``by`` outlooks of ``kind`` periods, from the (cached) backtest
     as of ``as_of`` (1.0 when the history is too short for one)."""
+    return calibrations_for(engine, kind, (by,), as_of, hist=hist)[by]
+
+
+def calibrations_for(engine: Engine, kind: str, levels: tuple[str, ...], as_of: date, hist=None) -> dict[str, float]:
+    """:func:`calibration_for` of each of ``levels`` from ONE read of the (cached) backtest: at 10M
+    deals its stored text is ~106 MB, and each read of it as Python objects took hundreds of MB
+    (issue #21), so the outlook's levels no longer read it once each."""
     from salesops.forecasts.outlook_backtest import backtest_cached
 
     points = backtest_cached(engine, kind, as_of, hist=hist)
-    level = points[points["by"] == by] if len(points) else points
-    if len(level) == 0:
-        return 1.0
-    return conformal_scale(level["score"].to_numpy())
+    factors = {}
+    for by in levels:
+        level = points[points["by"] == by] if len(points) else points
+        factors[by] = 1.0 if len(level) == 0 else conformal_scale(level["score"].to_numpy())
+    return factors

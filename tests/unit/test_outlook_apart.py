@@ -59,6 +59,25 @@ def test_a_child_that_fails_is_reported_and_not_started_again_at_the_same_data_v
     )
 
 
+#: A child that prints the DuckDB settings it would open the store with.
+SETTINGS = "from salesops import config; print(config.duckdb_memory_limit(), config.duckdb_threads())"
+
+
+@pytest.mark.parametrize(
+    ("memory", "threads", "expected"),
+    [("", "", "256MB 1"), ("1GB", "", "1GB 1"), ("", "2", "256MB 2"), ("768MB", "3", "768MB 3")],
+)
+def test_the_child_opens_duckdb_with_256mb_and_one_thread_unless_set(tmp_path, monkeypatch, memory, threads, expected):
+    """The child's DuckDB limit and threads: 256MB and 1 when SALESOPS_DUCKDB_MEMORY/THREADS are unset
+    (the quarter's outlooks at 10M deals then stay under the 1 GB budget), the user's values when set."""
+    monkeypatch.setenv("SALESOPS_DUCKDB_MEMORY", memory)
+    monkeypatch.setenv("SALESOPS_DUCKDB_THREADS", threads)
+    monkeypatch.setattr(apart.tempfile, "gettempdir", lambda: str(tmp_path))
+    job = apart._spawn("duckdb:///x.duckdb", AS_OF, ("quarter",), False, 1, 10, SETTINGS)
+    assert job.wait(60) == 0, job.log.read_text()
+    assert job.log.read_text().split("\n")[0] == expected
+
+
 @pytest.mark.parametrize(
     ("deals", "kinds", "choice", "minutes"),
     [(18_000, ("quarter",), False, 1), (985_000, ("quarter",), False, 5), (9_800_000, ("quarter", "month"), True, 85)],

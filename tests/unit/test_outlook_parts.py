@@ -112,3 +112,27 @@ def test_forgetting_snapshot_counts_changes_nothing_but_what_is_kept(org):  # no
     pd.testing.assert_frame_equal(
         bt.backtest_points(History(org), "month", AS_OF), bt.backtest_points(kept, "month", AS_OF)
     )
+
+
+def test_the_stored_text_parsed_a_column_at_a_time_is_the_whole_json_frame(org):  # noqa: F811 - the fixture imported above
+    """payload_frame(text) is exactly pd.DataFrame(json.loads(text)) (values, dtypes, order): the
+    org's backtest text, its empty frame, JSON written with other blanks, nulls and NaN; a text that
+    is not an object of lists is refused."""
+    import pytest
+
+    from salesops.forecasts import outlook_backtest as bt
+
+    points = bt.backtest_points(History(org), "quarter", AS_OF)
+    texts = [
+        bt.payload_json(points),
+        bt.payload_json(points.head(0)),
+        "{}",
+        ' {\n "a" : [ 1 , 2 ] ,"b":["x", null],\t"c": [NaN, 2.5] } ',
+        json.dumps({"period": ["2026-Q3"], "won": [0.0]}, indent=2),
+    ]
+    for text in texts:
+        pd.testing.assert_frame_equal(bt.payload_frame(text), pd.DataFrame(json.loads(text)), check_exact=True)
+    assert len(bt.payload_frame(texts[0])) == len(points) > 0
+    for bad in ('["a"]', '{"a": [1] "b": [2]}', '{"a" [1]}'):
+        with pytest.raises(ValueError):
+            bt.payload_frame(bad)
