@@ -64,6 +64,12 @@ def pct(x: float | None, digits: int = 0) -> str:
     return MISSING if x is None or _missing(x) else f"{x * 100:.{digits}f}%"
 
 
+def shown_rate(x: float, digits: int = 0) -> float:
+    """The rate :func:`pct` shows, as a number (0.747 -> 0.75 at 0 digits), a billionth away from zero so
+    that a display which cuts extra digits (the data grid) cannot fall below it: 0.29 is 0.28999… in binary."""
+    return float(f"{x * 100:.{digits}f}") / 100 + math.copysign(1e-9, x)
+
+
 def elapsed(done_days: int, total_days: int, unit: str) -> str:
     """How far a period is: "day 1 of 31" for a month or week, "67% of the quarter elapsed" otherwise."""
     if done_days >= total_days:

@@ -8,7 +8,6 @@ column config (a sparkline, a progress bar with its own range).
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -92,10 +91,10 @@ def as_shown_rate(col: pd.Series, digits: int) -> pd.Series:
     The grid cuts a percentage's extra digits toward zero (Streamlit's number format: 0.747 showed as
     74%, -0.747 as -74%), while tiles, printed tables and presentation mode round (75%): the same team's
     share read 74% on one screen and 75% on the other. Rounded here first, the cut has nothing left to
-    cut; the billionth added away from zero keeps a figure such as 0.29 (0.28999… in binary) whole.
+    cut (``format.shown_rate``: the rate ``format.pct`` shows).
     """
     values = pd.to_numeric(col, errors="coerce").astype("Float64")
-    shown = [pd.NA if pd.isna(v) else float(f"{v * 100:.{digits}f}") / 100 + math.copysign(1e-9, v) for v in values]
+    shown = [pd.NA if pd.isna(v) else fmt.shown_rate(float(v), digits) for v in values]
     return pd.Series(shown, index=col.index, dtype="Float64")
 
 
