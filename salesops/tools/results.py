@@ -18,6 +18,7 @@ from sqlalchemy.engine import Engine
 from salesops import store
 from salesops.scope import Scope
 from salesops.store.engine import fetch_frame as _fetch
+from salesops.store.grain_tables import PERIOD_GRAINS, one_period, quota_in_period
 from salesops.store.period_tables import rep_day_rows
 from salesops.store.sql import QUOTA_IN_WINDOW, quota_params, scope_filter
 from salesops.store.sql import attainment as attainment_of
@@ -267,17 +268,19 @@ def team_performance(engine: Engine, scope: Scope) -> pd.DataFrame:
     Columns: team_id, won_cents (int), quota_cents (float: prorated), won, lost (floats). Won
     deals by close date in the range, by the deal's team; quota of the team's current reps over the
     scope's quota window; every team with either. A manager gets their teams only, a rep no row
-    (the restriction is in the SQL). One statement: the closed deals from the rollups (the range's
-    whole months from rep_months, its edge days from rep_days:
-    :func:`salesops.store.period_tables.rep_day_rows`, the same integers) and the quota, by team.
+    (the restriction is in the SQL). One statement: the closed deals from the rollups, the range
+    read as signed pieces of them (:func:`salesops.store.period_tables.rep_day_rows` with ``signed``:
+    a quarter to date is the quarter's row in ``rep_periods`` less the days still to come, the same
+    integers), and the quota, by team (:func:`_rep_quota`: the stored quota per rep and period when
+    the quota window is one whole quarter or year).
     """
     # a rep sees no team's performance (team rows, rep_col=None)
     rep_col = None if scope.viewer is not None and scope.viewer.role == "rep" else "rep_id"
     where, params = scope_filter(scope, alias="d", rep_col=rep_col)
     rep_where, rep_params = scope_filter(scope, alias="r", rep_col=rep_col)
-    days, day_binds = rep_day_rows(scope.start, scope.end, "month", prefix="w")
+    days, day_binds = rep_day_rows(scope.start, scope.end, "year", prefix="w", signed=True)
     binds = {"start": scope.start, "end": scope.end, **day_binds, **params, **rep_params, **quota_params(scope)}
-    out = _fetch(engine, _team_performance_sql(where, rep_where, days), binds)
+    out = _fetch(engine, _team_performance_sql(where, rep_where, days, _rep_quota(scope)), binds)
     if out.empty:
         return pd.DataFrame(columns=_TEAM_PERFORMANCE_COLUMNS)
     return out[_TEAM_PERFORMANCE_COLUMNS]
@@ -323,20 +326,33 @@ _TOOLS_VS_PERFORMANCE_COLUMNS = [
 ]
 
 
-def _team_performance_sql(where: str, rep_where: str, days: str) -> sa.TextClause:
-    """The scope's closed deals per team (from the rollups' rows ``days``) and the team's quota."""
+def _rep_quota(scope: Scope) -> str:
+    """Quota per rep over the scope's quota window [:q_start, :q_end]: rep_id, quota_cents —
+    :data:`~salesops.store.sql.QUOTA_IN_WINDOW`, read from the stored ``rep_period_quotas``
+    (:func:`~salesops.store.grain_tables.quota_in_period`: the same prorated rows summed and rounded
+    per rep) when the window is exactly one stored quarter or year."""
+    for grain in PERIOD_GRAINS:
+        if one_period(scope.quota_start, scope.quota_end, grain):
+            return quota_in_period(grain, "q_start")
+    return QUOTA_IN_WINDOW
+
+
+def _team_performance_sql(where: str, rep_where: str, days: str, rep_quota: str) -> sa.TextClause:
+    """The scope's closed deals per team (from the rollups' signed rows ``days``: a team has closed
+    deals where its summed count of them is above 0) and the team's quota (``rep_quota`` per rep)."""
     return sa.text(
         f"""
         WITH closed AS (
-            SELECT d.team_id, COALESCE(SUM(d.won_cents), 0) AS won_cents, SUM(d.won_count) AS won,
-                   SUM(d.lost_count) AS lost
+            SELECT d.team_id, COALESCE(SUM(d.sgn * d.won_cents), 0) AS won_cents, SUM(d.sgn * d.won_count) AS won,
+                   SUM(d.sgn * d.lost_count) AS lost
             FROM {days} d
-            WHERE d.won_count + d.lost_count > 0 {where}
+            WHERE 1 = 1 {where}
             GROUP BY d.team_id
+            HAVING SUM(d.sgn * (d.won_count + d.lost_count)) > 0
         ),
         quota AS (
             SELECT r.team_id, SUM(qw.quota_cents) AS quota_cents
-            FROM ({QUOTA_IN_WINDOW}) qw JOIN reps r USING (rep_id)
+            FROM ({rep_quota}) qw JOIN reps r USING (rep_id)
             WHERE 1 = 1 {rep_where}
             GROUP BY r.team_id
         )

@@ -373,3 +373,59 @@ def test_the_least_liked_tool_has_the_lowest_mean_satisfaction_and_an_unscored_o
     assert results.least_liked(scores) == "video"
     assert results.least_liked(scores.iloc[:2]) == "dialer"
     assert results.least_liked(scores.iloc[:1]) == "crm"
+
+
+def test_team_performance_sums_the_closed_deals_and_quota_of_each_team_by_hand(empty_engine):
+    """T1: R1 won 100.00 on 5 Oct and 50.00 on 20 Nov, R3 lost one on 24 Nov, R2 won 30.00 for T1 on
+    10 Oct (the deal's team counts), R1 won 999.00 on 25 Nov (after the range, inside the quarter: read
+    as the quarter less its days to come); T2: R2 won on 30 Sep and lost on 2 Dec (both outside).
+    Quota of the reps' current team: R1 100.00 a month Oct–Dec, R3 100.00 in November, R2 900.00 for
+    the quarter. Quarter to 24 Nov: T1 180.00 won, 3 won, 1 lost, quota 400.00; T2 nothing closed,
+    quota 900.00. The whole quarter adds the 25 Nov win and T2's December loss. 15 Oct–24 Nov by month
+    (quota window Oct–Nov, prorated): T1 50.00, 1 won, 1 lost, quota 300.00; T2 quota 900.00 × 61/92
+    = 596.7391… -> 596.74."""
+    from salesops.scope import Scope
+    from tests.builders import deal, insert, monthly_quota, rep
+
+    e = empty_engine
+    insert(e, schema.teams, [dict(team_id=t, name=f"Team {t}", region="R") for t in ("T1", "T2")])
+    insert(e, schema.reps, [rep("R1", "T1"), rep("R2", "T2"), rep("R3", "T1")])
+    insert(
+        e,
+        schema.deals,
+        [
+            deal(1, "R1", "T1", "won", 10_000, date(2026, 10, 5)),
+            deal(2, "R1", "T1", "won", 5_000, date(2026, 11, 20)),
+            deal(3, "R3", "T1", "lost", 7_000, date(2026, 11, 24)),
+            deal(4, "R1", "T1", "won", 99_900, date(2026, 11, 25)),
+            deal(5, "R2", "T2", "won", 4_000, date(2026, 9, 30)),
+            deal(6, "R2", "T2", "lost", 6_000, date(2026, 12, 2)),
+            deal(7, "R2", "T1", "won", 3_000, date(2026, 10, 10)),
+        ],
+    )
+    insert(
+        e,
+        schema.quotas,
+        [
+            *monthly_quota("R1", (10, 11, 12)),
+            *monthly_quota("R3", (11,)),
+            dict(rep_id="R2", period_type="quarter", period_start=date(2026, 10, 1), amount_cents=90_000),
+        ],
+    )
+
+    def perf(scope: Scope) -> list[list]:
+        out = results.team_performance(e, scope).sort_values("team_id")
+        return [[t, int(w), float(q), float(n), float(lost)] for t, w, q, n, lost in out.itertuples(index=False)]
+
+    assert perf(Scope.current(date(2026, 11, 24), "quarter")) == [
+        ["T1", 18_000, 40_000.0, 3.0, 1.0],
+        ["T2", 0, 90_000.0, 0.0, 0.0],
+    ]
+    assert perf(Scope(date(2026, 10, 1), date(2026, 12, 31), "quarter")) == [
+        ["T1", 117_900, 40_000.0, 4.0, 1.0],
+        ["T2", 0, 90_000.0, 0.0, 1.0],
+    ]
+    assert perf(Scope(date(2026, 10, 15), date(2026, 11, 24), "month")) == [
+        ["T1", 5_000, 30_000.0, 1.0, 1.0],
+        ["T2", 0, 59_674.0, 0.0, 0.0],
+    ]
