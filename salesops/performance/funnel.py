@@ -28,6 +28,7 @@ from sqlalchemy.engine import Engine
 from salesops.scope import Scope
 from salesops.store.engine import arrow_result_frame
 from salesops.store.lead_tables import lead_stage_rows
+from salesops.store.period_tables import window_rows
 from salesops.store.schema import LEAD_STAGES
 from salesops.store.sql import scope_filter
 
@@ -94,7 +95,8 @@ def _history(wide: pd.DataFrame) -> dict[str, np.ndarray]:
 def _wide(engine: Engine, scope: Scope) -> pd.DataFrame:
     """One row per team in scope plus the company (team_id 'company'): stage counts of the leads
     created in the range (``n_<stage>``) and in its :func:`history_window` (``h_<stage>``), and the
-    value of the deals created in the range.
+    value of the deals created in the range and of those of them won (the rollups' created_cents
+    and created_won_cents over the range, :func:`~salesops.store.period_tables.window_rows`).
 
     A team is listed when it has leads or deals in the range. The leads of the range and of its
     history are one scan (the two windows are adjacent), grouped by team, furthest stage and window
@@ -112,6 +114,7 @@ def _wide(engine: Engine, scope: Scope) -> pd.DataFrame:
     # the range's leads (cur) and its history's, per team and stage, from the monthly lead rollup
     cur, cur_binds = lead_stage_rows(scope.start, scope.end, "fc", "TRUE")
     hist, hist_binds = lead_stage_rows(h_start, h_end, "fh", "FALSE")
+    deals, deal_binds = window_rows(scope.start, scope.end, prefix="fd")
     sql = sa.text(
         f"""
         WITH lc AS (
@@ -127,11 +130,19 @@ def _wide(engine: Engine, scope: Scope) -> pd.DataFrame:
         ),
         -- the range's leads: the company row and the teams with a lead in the range
         l AS (SELECT * FROM la WHERE total = 1 OR cur_groups > 0),
+        -- the deals created in the range per team (those with one: a signed count above 0), from the
+        -- rollups: their amount (created_cents) and the amount of those won since (created_won_cents)
+        dt AS (
+            SELECT team_id, SUM(created_cents) AS opp, SUM(created_won_cents) AS won
+            FROM {deals} x
+            GROUP BY team_id
+            HAVING SUM(created_count) > 0
+        ),
         d AS (
             SELECT COALESCE(team_id, '') AS team_id, GROUPING(COALESCE(team_id, '')) AS total,
-                   CAST(COALESCE(SUM(amount_cents), 0) AS BIGINT) AS opp_cents,
-                   CAST(COALESCE(SUM(amount_cents) FILTER (WHERE outcome = 'won'), 0) AS BIGINT) AS won_cents
-            FROM deals WHERE created_date BETWEEN :start AND :end
+                   CAST(COALESCE(SUM(opp), 0) AS BIGINT) AS opp_cents,
+                   CAST(COALESCE(SUM(won), 0) AS BIGINT) AS won_cents
+            FROM dt
             GROUP BY ROLLUP (COALESCE(team_id, ''))
         ),
         x AS (
@@ -153,7 +164,7 @@ def _wide(engine: Engine, scope: Scope) -> pd.DataFrame:
         """  # noqa: S608 - stage names from schema.LEAD_STAGES, filter from scope_filter, values bound
     )
     with engine.connect() as conn:
-        res = conn.execute(sql, {"start": scope.start, "end": scope.end, **cur_binds, **hist_binds, **params})
+        res = conn.execute(sql, {**cur_binds, **hist_binds, **deal_binds, **params})
         return arrow_result_frame(res)  # no DECIMAL column: the sums are BIGINT
 
 

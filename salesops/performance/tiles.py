@@ -24,9 +24,9 @@ from sqlalchemy.engine import Engine
 from salesops.errors import AccessDenied
 from salesops.performance.queries import closed_cte, quota_total
 from salesops.scope import Scope
-from salesops.store.period_tables import window_rows
+from salesops.store.period_tables import prefix_rows, window_rows
 from salesops.store.probability import weighted_cents_of, weighted_products_sql
-from salesops.store.rollups import won_avg_sql
+from salesops.store.rollups import CLOSED_PIPE, won_avg_sql
 from salesops.store.sql import attainment, open_at_parts, scope_filter, win_rate
 
 #: The definition of every metric, word for word as in docs/METRICS.md and the tiles' help.
@@ -100,9 +100,11 @@ def _headlines(engine: Engine, scopes: tuple[Scope, ...]) -> list[Headline]:
 
     Per window: the closed deals from the rollups (:func:`closed_cte`), the quota (:func:`quota_total`)
     and the deals open at its end as open_at's two halves (:func:`open_at_parts`): the closed
-    half (closed after the end, a range on close_date) per window, the still-open half summed for
+    half (closed after the end) per window from the rollups' closed pipeline summed over every day
+    up to the end (:func:`~salesops.store.period_tables.prefix_rows`), the still-open half summed for
     every window in one pass over the scope's open deals (a FILTER per window). Only window numbers,
-    numbered bind names and our own fragments are spliced; every value is a bind.
+    numbered bind names and our own fragments are spliced; every value is a bind. The open deals are
+    read from ``open_deal_touches`` (the open deals alone, revision 0028).
     """
     where, params = scope_filter(scopes[0])
     rep_where, rep_params = scope_filter(scopes[0], alias="r")
@@ -111,17 +113,19 @@ def _headlines(engine: Engine, scopes: tuple[Scope, ...]) -> list[Headline]:
     for i, sc in enumerate(scopes):
         days, day_binds = window_rows(sc.start, sc.end, prefix=f"w{i}")
         values.update({f"e{i}": sc.end, f"qs{i}": sc.quota_start, f"qe{i}": sc.quota_end, **day_binds})
-        _open, closed_after = open_at_parts(f":e{i}")
+        # the closed half: the rollups' closed pipeline summed over every day up to the end
+        pipe, pipe_binds = prefix_rows(sc.end, prefix=f"p{i}")
+        values.update(pipe_binds)
         still_open.append(f"SUM(amount_cents) FILTER (WHERE created_date <= :e{i}) AS o{i}")
         rows.append(
             f"""SELECT {i} AS w, c.won_cents, c.won_count, c.lost_count, q.quota_cents,
                    COALESCE(s.o{i}, 0)
-                   + COALESCE((SELECT SUM(amount_cents) FROM deals WHERE {closed_after} {where}), 0) AS open_cents
+                   + COALESCE((SELECT SUM({CLOSED_PIPE}) FROM {pipe} x WHERE 1 = 1 {where}), 0) AS open_cents
             FROM ({closed_cte(where, days)}) c, ({quota_total(rep_where, sc.quota_start, sc.quota_end, f"qs{i}", f"qe{i}")}) q, s"""  # noqa: S608
         )
     sql = sa.text(
         f"""
-        WITH s AS (SELECT {", ".join(still_open)} FROM deals WHERE outcome = 'open' {where})
+        WITH s AS (SELECT {", ".join(still_open)} FROM open_deal_touches WHERE 1 = 1 {where})
         {" UNION ALL ".join(rows)}
         ORDER BY w
         """  # noqa: S608 - our fragments only, values bound
@@ -195,13 +199,13 @@ def _window_branches(scopes: tuple[Scope, ...], where: str, rep_where: str, act_
 
     Every figure is read per window with the window's own dates as plain range filters (closed
     deals from the rollups rep_months and rep_days, activities from rep_activity_months and
-    rep_activity_days, open deals,
-    quota rows),
-    so each scan is pruned to its window. Only window
-    numbers, numbered bind names and our own fragments are spliced; every value is a bind.
+    rep_activity_days, the deals closed after the window's end from the rollups' closed pipeline up
+    to it and, of them, those due by the quota end from a range of the deals' close dates, quota
+    rows), so each scan is pruned to its window. Only window numbers, numbered bind names and our
+    own fragments are spliced; every value is a bind.
     """
     values: dict = {}
-    parts: dict[str, list[str]] = {"win": [], "closed": [], "quota": [], "pipe": [], "heads": []}
+    parts: dict[str, list[str]] = {"win": [], "closed": [], "quota": [], "pipe": [], "due": [], "heads": []}
     for i, sc in enumerate(scopes):
         values.update({f"s{i}": sc.start, f"e{i}": sc.end, f"qs{i}": sc.quota_start, f"qe{i}": sc.quota_end})
         parts["win"].append(f"SELECT {i} AS w")
@@ -214,13 +218,18 @@ def _window_branches(scopes: tuple[Scope, ...], where: str, rep_where: str, act_
         )
         quota = quota_total(rep_where, sc.quota_start, sc.quota_end, f"qs{i}", f"qe{i}")
         parts["quota"].append(f"SELECT {i} AS w, quota_cents FROM ({quota}) x")  # noqa: S608 - our fragment
-        # Open at the window's end: open_at's two disjoint halves, so the closed half prunes by date.
-        # The still-open half is summed for every window in one pass over the scope's open deals
-        # (opn, :func:`_open_sums`); here, the closed half: deals closed after the window's end.
+        # Open at the window's end: open_at's two disjoint halves. The still-open half is summed for
+        # every window in one pass over the scope's open deals (s, :func:`_open_sums`); the closed
+        # half (deals closed after the window's end) is the rollups' closed pipeline summed over
+        # every day up to the end (CLOSED_PIPE), and of it the deals due by the quota end are those
+        # closed by then: a range of close dates after the end, read from the deals.
+        pipe, pipe_binds = prefix_rows(sc.end, prefix=f"p{i}")
+        values.update(pipe_binds)
+        parts["pipe"].append(f"SELECT {i} AS w, d.{CLOSED_PIPE} AS cents FROM {pipe} d WHERE 1 = 1 {where}")  # noqa: S608
         _still_open, closed_after = open_at_parts(f":e{i}", "d")
-        parts["pipe"].append(
-            f"SELECT {i} AS w, d.amount_cents, d.close_date <= :qe{i} AS due "  # noqa: S608 - see above
-            f"FROM deals d WHERE {closed_after} {where}"
+        parts["due"].append(
+            f"SELECT {i} AS w, d.amount_cents FROM deals d "  # noqa: S608 - see above
+            f"WHERE {closed_after} AND d.close_date <= :qe{i} {where}"
         )
         # Head count: the scope's active reps hired by the window's end (n = 0) and everyone who
         # logged an activity in the window (n = their count).
@@ -244,7 +253,8 @@ def _open_sums(windows: int, where: str) -> str:
     deals created by the window's end — the still-open half of the deals open at its end — and
     their average probability (``bp_num`` ÷ ``bp_den``: the products over the amounts of the deals
     with a probability; a deal without an amount adds nothing to either). A FILTER per window, so
-    the open deals are read once, not once per window."""
+    the open deals are read once, not once per window, from ``open_deal_touches`` (the open deals
+    alone, with their created date and probability: revision 0028) rather than every deal."""
     products = weighted_products_sql("d.amount_cents", "d.probability_bp")
     sums = ", ".join(
         f"SUM(d.amount_cents) FILTER (WHERE d.created_date <= :e{i}) AS o{i}, "
@@ -254,7 +264,7 @@ def _open_sums(windows: int, where: str) -> str:
     )
     return (
         f"SELECT {products} AS bp_num, SUM(d.amount_cents) FILTER (WHERE d.probability_bp IS NOT NULL) AS bp_den, "  # noqa: S608 - our fragments
-        f"{sums} FROM deals d WHERE d.outcome = 'open' {where}"
+        f"{sums} FROM open_deal_touches d WHERE 1 = 1 {where}"
     )
 
 
@@ -290,11 +300,11 @@ def _kpis_sql(u: dict, where: str, windows: int) -> str:
         avg_prob AS (SELECT bp_num / NULLIF(bp_den, 0) AS bp FROM s),
         open_pipe AS ({_open_rows(windows)}),
         -- the closed half's sums per window; its deals weigh the open deals' average probability
+        closed_open AS (SELECT x.w, SUM(x.cents) AS open_cents FROM ({u["pipe"]}) x GROUP BY x.w),
+        closed_due AS (SELECT x.w, SUM(x.amount_cents) AS due_cents FROM ({u["due"]}) x GROUP BY x.w),
         closed_pipe AS (
-            SELECT x.w, SUM(x.amount_cents) AS open_cents, SUM(x.amount_cents) FILTER (WHERE x.due) AS due_cents,
-                   SUM(CAST(COALESCE(x.amount_cents, 0) AS NUMERIC(38, 0))) AS amounts
-            FROM ({u["pipe"]}) x
-            GROUP BY x.w
+            SELECT win.w, co.open_cents, cd.due_cents, CAST(co.open_cents AS NUMERIC(38, 0)) AS amounts
+            FROM win LEFT JOIN closed_open co ON co.w = win.w LEFT JOIN closed_due cd ON cd.w = win.w
         ),
         pipe AS (
             SELECT win.w,

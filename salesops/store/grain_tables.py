@@ -75,14 +75,20 @@ def _per_grain(select: str) -> str:
     return " UNION ALL ".join(select.format(grain=f"'{g}'", start=period_start_sql("month", g)) for g in PERIOD_GRAINS)
 
 
-#: The one definition of ``rep_periods``: ``rep_months`` summed per quarter and year, rep and team.
-REP_PERIODS = _per_grain(
-    f"""
+def rep_periods_sql(sums: tuple[str, ...] = DAY_SUMS) -> str:
+    """The one definition of ``rep_periods``: ``rep_months`` summed per quarter and year, rep and
+    team (its ``sums``: all but in a revision before 0028, :func:`salesops.store.rollups.stored_sums`)."""
+    return _per_grain(
+        f"""
 SELECT {{grain}} AS grain, {{start}} AS period_start, rep_id, team_id,
-       {", ".join(f"SUM({c}) AS {c}" for c in DAY_SUMS)}
+       {", ".join(f"SUM({c}) AS {c}" for c in sums)}
 FROM rep_months
 GROUP BY {{start}}, rep_id, team_id"""  # noqa: S608 - our constants
-)
+    )
+
+
+#: The rows of ``rep_periods``.
+REP_PERIODS = rep_periods_sql()
 
 
 def activity_periods_sql(grain: str, where: str = "TRUE") -> str:
@@ -115,10 +121,11 @@ GROUP BY qx.ps, qx.rep_id"""  # noqa: S608 - our fragments
     return " UNION ALL ".join(parts)
 
 
-def refresh_rep_periods(conn: Connection) -> int:
-    """Rewrite ``rep_periods`` from ``rep_months`` (refresh it first), in period order; return its rows."""
-    cols = ", ".join(c.name for c in rep_periods.columns)
-    return rewrite(conn, "rep_periods", cols, REP_PERIODS, _ORDER)
+def refresh_rep_periods(conn: Connection, sums: tuple[str, ...] = DAY_SUMS) -> int:
+    """Rewrite ``rep_periods`` (its ``sums``: all but in a revision before 0028) from ``rep_months``
+    (refresh it first), in period order; return its rows."""
+    cols = ", ".join(("grain", "period_start", "rep_id", "team_id", *sums))
+    return rewrite(conn, "rep_periods", cols, rep_periods_sql(sums), _ORDER)
 
 
 def refresh_activity_periods(conn: Connection, months: list[date] | None = None) -> int:

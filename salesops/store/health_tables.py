@@ -3,9 +3,11 @@ recompute from every stage change, activity and deal on each page call.
 
 * ``open_deal_touches`` (:func:`touches_sql`): every **open** deal with its last touch — the latest
   of its created date, its latest stage change and its latest activity (all dates) — and the deal
-  columns the checks show (team, rep, label, amount, expected close date). The stale check
-  (:mod:`salesops.health.checks`) is its rows with a last touch before the stale period; the flagged
-  share of a pipeline (Home, Team performance) is read from it alone.
+  columns the checks show (team, rep, label, amount, expected close date), and since revision 0028
+  its created date and probability. The stale check (:mod:`salesops.health.checks`) is its rows with
+  a last touch before the stale period; the flagged share of a pipeline (Home, Team performance) is
+  read from it alone, and so are the deals still open behind the KPI tiles' and the headline's open,
+  due and weighted pipeline (:mod:`salesops.performance.tiles`).
 * ``deal_duplicates`` (:data:`DUPLICATES`): every deal sharing its account, amount and close month
   with another deal, with how many others: the duplicate check's rows.
 * ``deal_pushes`` (:data:`PUSHES`, revision 0021): every deal whose close date was pushed later,
@@ -24,7 +26,7 @@ import notes the deals it touches (:func:`note_touched_deals`) and only their ro
 from __future__ import annotations
 
 import sqlalchemy as sa
-from sqlalchemy import BigInteger, Column, Date, String, Table
+from sqlalchemy import BigInteger, Column, Date, Integer, String, Table
 from sqlalchemy.engine import Connection
 
 from salesops.store import schema
@@ -40,6 +42,10 @@ open_deal_touches = Table(
     Column("amount_cents", BigInteger),
     Column("close_date", Date),
     Column("last_touch", Date, nullable=False),
+    # the deal's created date and probability (revision 0028): the KPI tiles' and the headline's
+    # deals still open, summed from this table of open deals alone instead of testing every deal
+    Column("created_date", Date),
+    Column("probability_bp", Integer),
 )
 deal_duplicates = Table(
     "deal_duplicates",
@@ -71,7 +77,7 @@ deal_pushes = Table(
 #: The temporary table of deals an import's write of activities touched (:func:`note_touched_deals`).
 TOUCHED = "_touched_activity_deals"
 #: The columns of the tables in the order :func:`touches_sql` / :data:`DUPLICATES` give them.
-TOUCH_COLUMNS = "deal_id, team_id, rep_id, label, amount_cents, close_date, last_touch"
+TOUCH_COLUMNS = "deal_id, team_id, rep_id, label, amount_cents, close_date, last_touch, created_date, probability_bp"
 DUPLICATE_COLUMNS = "deal_id, team_id, rep_id, label, amount_cents, others, outcome, close_date"
 PUSH_COLUMNS = "deal_id, team_id, rep_id, label, amount_cents, outcome, close_date, pushes"
 
@@ -85,7 +91,8 @@ def touches_sql(only_noted: bool = False) -> str:
     return f"""
 SELECT d.deal_id, d.team_id, d.rep_id, COALESCE(d.name, d.account, d.deal_id) AS label, d.amount_cents,
        d.close_date,
-       GREATEST(d.created_date, COALESCE(s.at, d.created_date), COALESCE(a.at, d.created_date)) AS last_touch
+       GREATEST(d.created_date, COALESCE(s.at, d.created_date), COALESCE(a.at, d.created_date)) AS last_touch,
+       d.created_date, d.probability_bp
 FROM deals d
 LEFT JOIN (SELECT deal_id, MAX(entered_at) AS at FROM deal_stage_history WHERE TRUE {one} GROUP BY deal_id) s
        ON s.deal_id = d.deal_id

@@ -97,14 +97,20 @@ for _table, _col in (
 ):
     Index(f"ix_{_table.name}_{_col}", _table.c[_col]).ddl_if(dialect="postgresql")
 
-_SUMS = ", ".join(DAY_SUMS)
-#: The one definition of ``rep_months``: ``rep_days`` summed per month, rep and team.
-REP_MONTHS = f"""
+
+def rep_months_sql(sums: tuple[str, ...] = DAY_SUMS) -> str:
+    """The one definition of ``rep_months``: ``rep_days`` summed per month, rep and team (its
+    ``sums``: all but in a revision before 0028, :func:`salesops.store.rollups.stored_sums`)."""
+    return f"""
 SELECT CAST(date_trunc('month', day) AS DATE) AS month, rep_id, team_id,
-       {", ".join(f"SUM({c}) AS {c}" for c in DAY_SUMS)}
+       {", ".join(f"SUM({c}) AS {c}" for c in sums)}
 FROM rep_days
 GROUP BY CAST(date_trunc('month', day) AS DATE), rep_id, team_id
 """  # noqa: S608 - our constants
+
+
+#: The rows of ``rep_months``.
+REP_MONTHS = rep_months_sql()
 
 
 _COPIES = ", ".join(DEAL_COPIES)
@@ -165,9 +171,11 @@ def _rewrite(conn: Connection, table: Table, select: str, order: str) -> int:
     return rewrite(conn, table.name, ", ".join(c.name for c in table.columns), select, order)
 
 
-def refresh_rep_months(conn: Connection) -> int:
-    """Rewrite ``rep_months`` from ``rep_days`` (refresh it first), in month order; return its rows."""
-    return _rewrite(conn, rep_months, REP_MONTHS, "month, rep_id, team_id")
+def refresh_rep_months(conn: Connection, sums: tuple[str, ...] = DAY_SUMS) -> int:
+    """Rewrite ``rep_months`` (its ``sums``: all but in a revision before 0028) from ``rep_days``
+    (refresh it first), in month order; return its rows."""
+    cols = ", ".join(("month", "rep_id", "team_id", *sums))
+    return rewrite(conn, rep_months.name, cols, rep_months_sql(sums), "month, rep_id, team_id")
 
 
 def refresh_activity_months(conn: Connection, months: list[date] | None = None) -> int:
@@ -330,6 +338,24 @@ def window_rows(start: date, end: date, prefix: str = "wr", source: str = "deals
     rows, binds = rep_day_rows(start, end, "month", prefix=prefix, source=source, signed=True)
     sums = ", ".join(f"sgn * {c} AS {c}" for c in ROLLUPS[source][-1])
     return f"(SELECT day, rep_id, team_id, {sums} FROM {rows} s)", binds  # noqa: S608 - our fragments
+
+
+def prefix_rows(end: date, prefix: str = "pf", source: str = "deals") -> tuple[str, dict]:
+    """The day table's rows of every day up to ``end``, however far back, for sums over all of them
+    (:data:`salesops.store.rollups.CLOSED_PIPE`'s pipeline at ``end``): the years before ``end``'s
+    from the period table (one row per rep, team and year, no lower bound), and ``end``'s year up to
+    it as :func:`window_rows` (signed, each sum already multiplied by its sign). An SQL relation with
+    the day table's columns (day, rep_id, team_id and the sums) and its binds; ``SUM(column)`` over
+    it is the integer sum of the day rows up to ``end``."""
+    year = date(end.year, 1, 1)
+    rows, binds = window_rows(year, end, prefix=prefix, source=source)
+    _day, _month, period_table, sums = ROLLUPS[source]
+    binds[f"{prefix}_y"] = year
+    before = (
+        f"SELECT period_start AS day, rep_id, team_id, {', '.join(sums)} FROM {period_table} "  # noqa: S608 - ours
+        f"WHERE grain = 'year' AND period_start < :{prefix}_y"
+    )
+    return f"({before} UNION ALL SELECT * FROM {rows} y)", binds  # noqa: S608 - our fragments
 
 
 def rep_day_rows(

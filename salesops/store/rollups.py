@@ -30,11 +30,51 @@ from salesops.store.dialect import DOUBLE
 
 #: The sums of ``rep_days``: deals won that day, their amount (unknown amounts add nothing), those
 #: of them with a known amount, their days from created to close summed; deals lost that day; deals
-#: created that day and their amount (the pipeline created).
-DAY_SUMS = ("won_count", "won_cents", "won_amounts", "won_cycle_days", "lost_count", "created_count", "created_cents")
+#: created that day and their amount (the pipeline created); of the deals created that day, the
+#: amount of those won since (revision 0028: the funnel's won value); and the closed pipeline's
+#: change that day (revision 0028: :data:`CLOSED_PIPE`).
+DAY_SUMS = (
+    "won_count",
+    "won_cents",
+    "won_amounts",
+    "won_cycle_days",
+    "lost_count",
+    "created_count",
+    "created_cents",
+    "created_won_cents",
+    "closed_pipe_cents",
+)
 
-#: Rollup data on the store's metadata (revision 0013), written in day order: per day, rep and team
-#: (the row's own team at the time), the stored result of :data:`REP_DAYS` / :data:`ACTIVITY_DAYS`.
+#: ``closed_pipe_cents``, in words: each deal won or lost (with a close date) adds its amount on its
+#: created day and takes it away on its close day — a deal closed before its created date adds
+#: nothing. Summed over every day up to a date ``e``, that is the amount of the deals created by
+#: ``e`` and closed after it: the closed half of the deals open at ``e``
+#: (:func:`salesops.store.sql.open_at_parts`), read from a few stored rows per rep
+#: (:func:`salesops.store.period_tables.prefix_rows`) instead of every deal closed since.
+CLOSED_PIPE = "closed_pipe_cents"
+
+#: Each sum of :data:`DAY_SUMS` as (its SQL over a day's closed deals, grouped by close date, of
+#: the won and lost deals with a close date; its SQL over a day's created deals, grouped by created
+#: date): the one definition of each.
+_SUM_SQL = {
+    "won_count": ("COUNT(*) FILTER (WHERE outcome = 'won')", "0"),
+    "won_cents": ("COALESCE(SUM(amount_cents) FILTER (WHERE outcome = 'won'), 0)", "0"),
+    "won_amounts": ("COUNT(amount_cents) FILTER (WHERE outcome = 'won')", "0"),
+    "won_cycle_days": ("COALESCE(SUM(close_date - created_date) FILTER (WHERE outcome = 'won'), 0)", "0"),
+    "lost_count": ("COUNT(*) FILTER (WHERE outcome = 'lost')", "0"),
+    "created_count": ("0", "COUNT(*)"),
+    "created_cents": ("0", "COALESCE(SUM(amount_cents), 0)"),
+    "created_won_cents": ("0", "COALESCE(SUM(amount_cents) FILTER (WHERE outcome = 'won'), 0)"),
+    CLOSED_PIPE: (
+        "-COALESCE(SUM(amount_cents) FILTER (WHERE close_date >= created_date), 0)",
+        "COALESCE(SUM(amount_cents) FILTER (WHERE outcome IN ('won', 'lost') AND close_date >= created_date), 0)",
+    ),
+}
+assert tuple(_SUM_SQL) == DAY_SUMS  # noqa: S101 - a module invariant, checked at import
+
+#: Rollup data on the store's metadata (revision 0013, the sums of revision 0028 added), written in
+#: day order: per day, rep and team (the row's own team at the time), the stored result of
+#: :data:`REP_DAYS` / :data:`ACTIVITY_DAYS`.
 rep_days = Table(
     "rep_days",
     schema.metadata,
@@ -55,37 +95,50 @@ rep_activity_days = Table(
 for _table in (rep_days, rep_activity_days):
     Index(f"ix_{_table.name}_day", _table.c.day).ddl_if(dialect="postgresql")
 
-#: The columns of ``rep_days`` in the order :data:`REP_DAYS` gives them.
-REP_DAY_COLUMNS = (
-    "day, rep_id, team_id, won_count, won_cents, won_amounts, won_cycle_days, lost_count, created_count, created_cents"
-)
 
-#: The one definition of the per-day deal sums. A deal counts on its close date when won or lost
-#: (a close date is required; open deals' expected dates count nothing), and on its created date
-#: as created. Sums of missing amounts are 0 (an unknown amount adds nothing).
-REP_DAYS = """
-SELECT day, rep_id, team_id,
-       SUM(won_count) AS won_count, SUM(won_cents) AS won_cents, SUM(won_amounts) AS won_amounts,
-       SUM(won_cycle_days) AS won_cycle_days, SUM(lost_count) AS lost_count,
-       SUM(created_count) AS created_count, SUM(created_cents) AS created_cents
+def rep_days_sql(sums: tuple[str, ...] = DAY_SUMS) -> str:
+    """The one definition of the per-day deal sums (of ``sums``, some of :data:`DAY_SUMS`: a
+    revision fills the columns its table has). A deal counts on its close date when won or lost (a
+    close date is required; open deals' expected dates count nothing), and on its created date as
+    created. Sums of missing amounts are 0 (an unknown amount adds nothing)."""
+    closed = ", ".join(f"{_SUM_SQL[c][0]} AS {c}" for c in sums)
+    created = ", ".join(_SUM_SQL[c][1] for c in sums)
+    return f"""
+SELECT day, rep_id, team_id, {", ".join(f"SUM({c}) AS {c}" for c in sums)}
 FROM (
-    SELECT close_date AS day, rep_id, team_id,
-           COUNT(*) FILTER (WHERE outcome = 'won') AS won_count,
-           COALESCE(SUM(amount_cents) FILTER (WHERE outcome = 'won'), 0) AS won_cents,
-           COUNT(amount_cents) FILTER (WHERE outcome = 'won') AS won_amounts,
-           COALESCE(SUM(close_date - created_date) FILTER (WHERE outcome = 'won'), 0) AS won_cycle_days,
-           COUNT(*) FILTER (WHERE outcome = 'lost') AS lost_count,
-           0 AS created_count, 0 AS created_cents
+    SELECT close_date AS day, rep_id, team_id, {closed}
     FROM deals
     WHERE outcome IN ('won', 'lost') AND close_date IS NOT NULL
     GROUP BY close_date, rep_id, team_id
     UNION ALL
-    SELECT created_date, rep_id, team_id, 0, 0, 0, 0, 0, COUNT(*), COALESCE(SUM(amount_cents), 0)
+    SELECT created_date, rep_id, team_id, {created}
     FROM deals
     GROUP BY created_date, rep_id, team_id
 ) x
 GROUP BY day, rep_id, team_id
-"""
+"""  # noqa: S608 - our constants
+
+
+#: The rows of ``rep_days``.
+REP_DAYS = rep_days_sql()
+#: The columns of ``rep_days`` in the order :data:`REP_DAYS` gives them.
+REP_DAY_COLUMNS = ", ".join(("day", "rep_id", "team_id", *DAY_SUMS))
+
+
+def stored_sums(conn: Connection, *tables: str) -> tuple[str, ...]:
+    """The sums of :data:`DAY_SUMS` that every one of ``tables`` has as a column: what a revision
+    before 0028 fills (its tables were created with the sums of their day, or by the current
+    schema: a store the tests build as an older one)."""
+    rows = conn.execute(
+        sa.text(
+            "SELECT table_name, column_name FROM information_schema.columns "
+            "WHERE table_schema = current_schema() AND table_name IN :tables"
+        ).bindparams(sa.bindparam("tables", expanding=True)),
+        {"tables": list(tables)},
+    ).all()
+    have = {t: {c for tt, c in rows if tt == t} for t in tables}
+    return tuple(c for c in DAY_SUMS if all(c in have[t] for t in tables))
+
 
 #: The columns of ``rep_activity_days`` in the order :data:`ACTIVITY_DAYS` gives them.
 ACTIVITY_DAY_COLUMNS = "day, rep_id, team_id, activities"
@@ -121,9 +174,10 @@ def rewrite(conn: Connection, table: str, columns: str, select: str, order: str 
     return int(conn.execute(sa.text(f"SELECT COUNT(*) FROM {table}")).scalar_one())  # noqa: S608
 
 
-def refresh_rep_days(conn: Connection) -> int:
-    """Rewrite ``rep_days`` from the deals, in the caller's transaction; return its rows."""
-    return rewrite(conn, "rep_days", REP_DAY_COLUMNS, REP_DAYS)
+def refresh_rep_days(conn: Connection, sums: tuple[str, ...] = DAY_SUMS) -> int:
+    """Rewrite ``rep_days`` (its ``sums``: all but in a revision before 0028, :func:`stored_sums`)
+    from the deals, in the caller's transaction; return its rows."""
+    return rewrite(conn, "rep_days", ", ".join(("day", "rep_id", "team_id", *sums)), rep_days_sql(sums))
 
 
 def refresh_activity_days(conn: Connection) -> int:

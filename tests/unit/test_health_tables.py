@@ -17,7 +17,10 @@ from salesops import ingest, store
 from salesops.store import derived, health_tables, migrate, schema
 from tests.builders import deal, insert, rep
 
-_TOUCH = ["deal_id", "team_id", "rep_id", "label", "amount_cents", "close_date", "last_touch"]
+_TOUCH = [
+    "deal_id", "team_id", "rep_id", "label", "amount_cents", "close_date", "last_touch", "created_date",
+    "probability_bp",
+]  # fmt: skip
 _DUP = ["deal_id", "team_id", "rep_id", "label", "amount_cents", "others", "outcome", "close_date"]
 _PUSH = ["deal_id", "team_id", "rep_id", "label", "amount_cents", "outcome", "close_date", "pushes"]
 
@@ -30,9 +33,9 @@ def _norm(frame: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
     """Rows sorted by deal id; dates as ISO text, missing values as '' / -1, amounts as int."""
     out = frame[cols].copy()
     for col in cols:
-        if col in ("close_date", "last_touch"):
+        if col in ("close_date", "last_touch", "created_date"):
             out[col] = pd.to_datetime(out[col]).dt.strftime("%Y-%m-%d").fillna("")
-        elif col in ("amount_cents", "others", "pushes"):
+        elif col in ("amount_cents", "others", "pushes", "probability_bp"):
             out[col] = pd.to_numeric(out[col]).astype("Int64").fillna(-1).astype("int64")
         else:
             out[col] = out[col].astype(object).where(out[col].notna(), "")
@@ -52,7 +55,8 @@ def _expected(engine) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Both tables from the raw deals, stage history and activities, in pandas."""
     deals = _read(
         engine,
-        "SELECT deal_id, team_id, rep_id, name, account, amount_cents, outcome, created_date, close_date FROM deals",
+        "SELECT deal_id, team_id, rep_id, name, account, amount_cents, outcome, created_date, close_date, "
+        "probability_bp FROM deals",
     )
     deals["label"] = deals["name"].where(deals["name"].notna(), deals["account"])
     deals["label"] = deals["label"].where(deals["label"].notna(), deals["deal_id"])

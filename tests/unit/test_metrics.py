@@ -34,12 +34,14 @@ from datetime import date
 
 import pandas as pd
 import pytest
+import sqlalchemy as sa
 
 from salesops import performance as metrics
 from salesops import store
 from salesops.errors import InvalidFilter
 from salesops.scope import Scope
 from salesops.store import derived, schema
+from tests.builders import deal, insert
 
 Q2 = Scope(date(2026, 4, 1), date(2026, 6, 30), "quarter")
 
@@ -212,6 +214,50 @@ def test_compare_kpis_gives_the_previous_period_and_last_year(org):
     assert prev.weighted_pipeline_cents == 1_320_000  # both closed since: 0.44 × $30k
     assert prev.quota_cents == 0 and prev.attainment is None and prev.coverage is None
     assert last_year.won_cents == 0 and last_year.open_pipeline_cents == 0
+
+
+def test_open_pipeline_at_a_past_end_counts_the_deals_closed_since_and_never_one_closed_before_created(org):
+    """By hand, 1-15 Mar 2026 (its quota window March): open at its end were deals 1 ($20k) and 5 ($10k),
+    both closed in April, and deal 16 ($3k, created 5 Mar, won 25 Mar: due by 31 Mar); deal 17 ($2k,
+    lost on 10 Mar but created on 20 Mar, a flaw) was never open and takes nothing away. All three
+    have closed since, so they weigh the open deals' average probability today, 0.44: $14,520. At
+    25 Mar deal 16 has closed (on that day): $30k open, none of it due in March."""
+    insert(
+        org,
+        schema.deals,
+        [
+            deal(16, "B", "T1", "won", 300_000, date(2026, 3, 25), created=date(2026, 3, 5)),
+            deal(17, "A", "T1", "lost", 200_000, date(2026, 3, 10), created=date(2026, 3, 20)),
+        ],
+    )
+    k = metrics.kpis(org, Scope(date(2026, 3, 1), date(2026, 3, 15), "month"))
+    assert (k.open_pipeline_cents, k.open_due_cents, k.weighted_pipeline_cents) == (3_300_000, 300_000, 1_452_000)
+    assert metrics.headline(org, Scope(date(2026, 3, 1), date(2026, 3, 15), "month")).open_pipeline_cents == 3_300_000
+    for end in (date(2026, 3, 20), date(2026, 3, 24)):  # deal 17's created day counts nothing either
+        assert metrics.kpis(org, Scope(date(2026, 3, 1), end, "month")).open_pipeline_cents == 3_300_000
+    k = metrics.kpis(org, Scope(date(2026, 3, 1), date(2026, 3, 25), "month"))
+    assert (k.open_pipeline_cents, k.open_due_cents) == (3_000_000, 0)
+    t2 = metrics.kpis(org, Scope(date(2026, 3, 1), date(2026, 3, 15), "month", team_id="T2"))
+    assert t2.open_pipeline_cents == 0  # deals 1, 5 and 16 were T1's
+
+
+@pytest.mark.parametrize("end", [date(2024, 12, 31), date(2025, 8, 24), date(2025, 11, 24), date(2026, 2, 14)])
+@pytest.mark.parametrize("team", [None, "T05"])
+def test_the_open_and_due_pipeline_at_an_end_are_the_deals_open_then(demo_engine, end, team):
+    """On the demo, the tiles' open pipeline and its part due by the quota end equal the deals open at
+    the end (open_at, summed over the deals themselves) — the closed half read from the rollups'
+    closed pipeline — for a month to date, its previous month and the same month last year."""
+    sql = """SELECT COALESCE(SUM(amount_cents), 0) AS open_cents,
+                    COALESCE(SUM(amount_cents) FILTER (WHERE close_date <= :qe), 0) AS due_cents
+             FROM deals WHERE created_date <= :e AND (outcome = 'open' OR close_date > :e)
+                  AND (CAST(:team AS VARCHAR) IS NULL OR team_id = :team)"""
+    scope = Scope(date(end.year, end.month, 1), end, "month", team_id=team)
+    tiles = metrics.compare_kpis(demo_engine, scope)
+    heads = metrics.compare_headline(demo_engine, scope)
+    for sc, k, h in zip((scope, scope.previous(), scope.last_year()), tiles, heads):
+        raw = store.read_frame(demo_engine, sa.text(sql), {"e": sc.end, "qe": sc.quota_end, "team": team}).iloc[0]
+        assert (k.open_pipeline_cents, k.open_due_cents) == (int(raw["open_cents"]), int(raw["due_cents"]))
+        assert h.open_pipeline_cents == int(raw["open_cents"]) > 0
 
 
 def test_attainment_by_rep_labels_ramping_reps_and_reps_without_quota(org):

@@ -43,6 +43,9 @@ def _expected_rep_days(engine) -> pd.DataFrame:
     won = deals["outcome"].eq("won") & deals["close_date"].notna()
     lost = deals["outcome"].eq("lost") & deals["close_date"].notna()
     cycle = (pd.to_datetime(deals["close_date"]) - pd.to_datetime(deals["created_date"])).dt.days
+    # the closed pipeline: a deal won or lost on or after its created day adds its amount on that day
+    # and takes it away on its close day; one closed before its created day adds nothing
+    piped = (won | lost) & (cycle >= 0)
     closed = pd.DataFrame(
         {
             "day": deals["close_date"],
@@ -55,6 +58,8 @@ def _expected_rep_days(engine) -> pd.DataFrame:
             "lost_count": lost.astype(int),
             "created_count": 0,
             "created_cents": 0,
+            "created_won_cents": 0,
+            "closed_pipe_cents": -amount.where(piped, 0).fillna(0),
         }
     )[won | lost]
     created = pd.DataFrame(
@@ -65,6 +70,8 @@ def _expected_rep_days(engine) -> pd.DataFrame:
             **dict.fromkeys(_DAY_SUMS[:5], 0),
             "created_count": 1,
             "created_cents": amount.fillna(0),
+            "created_won_cents": amount.where(deals["outcome"].eq("won"), 0).fillna(0),
+            "closed_pipe_cents": amount.where(piped, 0).fillna(0),
         }
     )
     both = pd.concat([closed, created], ignore_index=True)
@@ -315,17 +322,20 @@ def test_imports_updates_and_deletes_keep_the_rollups_equal_to_the_raw_tables(em
         ),
     )
     days, _ = _assert_current(empty_engine)
-    # won_count, won_cents, won_amounts, won_cycle_days, lost_count, created_count, created_cents
-    assert _row(days, "2025-01-10", "R1") == [2, 100_000, 1, 18, 1, 0, 0]
-    assert _row(days, "2025-01-01", "R1") == [0, 0, 0, 0, 0, 3, 130_000]
-    assert _row(days, "2025-01-05", "R2") == [0, 0, 0, 0, 0, 1, 70_000]
+    # won_count, won_cents, won_amounts, won_cycle_days, lost_count, created_count, created_cents,
+    # created_won_cents, closed_pipe_cents (the closed deals' amounts in on 1 Jan, out on 10 Jan; the
+    # open deal's add nothing)
+    assert _row(days, "2025-01-10", "R1") == [2, 100_000, 1, 18, 1, 0, 0, 0, -130_000]
+    assert _row(days, "2025-01-01", "R1") == [0, 0, 0, 0, 0, 3, 130_000, 100_000, 130_000]
+    assert _row(days, "2025-01-05", "R2") == [0, 0, 0, 0, 0, 1, 70_000, 0, 0]
     assert len(days) == 3  # the open deal's expected close date counts nothing
     ingest.import_frame(
         empty_engine, "deals", _deals_file(("D1", "R1", "Closed Won", "won", "1500", "2025-01-01", "2025-01-20"))
     )
     days, _ = _assert_current(empty_engine)
-    assert _row(days, "2025-01-10", "R1") == [1, 0, 0, 9, 1, 0, 0]
-    assert _row(days, "2025-01-20", "R1") == [1, 150_000, 1, 19, 0, 0, 0]
+    assert _row(days, "2025-01-10", "R1") == [1, 0, 0, 9, 1, 0, 0, 0, -30_000]
+    assert _row(days, "2025-01-20", "R1") == [1, 150_000, 1, 19, 0, 0, 0, 0, -150_000]
+    assert _row(days, "2025-01-01", "R1") == [0, 0, 0, 0, 0, 3, 180_000, 150_000, 180_000]
     ingest.import_frame(
         empty_engine,
         "activities",
@@ -346,7 +356,8 @@ def test_imports_updates_and_deletes_keep_the_rollups_equal_to_the_raw_tables(em
 
     store.write(empty_engine, delete, "test delete")
     days, acts = _assert_current(empty_engine)
-    assert _row(days, "2025-01-10", "R1") == [1, 0, 0, 9, 0, 0, 0]
+    assert _row(days, "2025-01-10", "R1") == [1, 0, 0, 9, 0, 0, 0, 0, 0]  # D2's unknown amount adds nothing
+    assert _row(days, "2025-01-01", "R1") == [0, 0, 0, 0, 0, 2, 150_000, 150_000, 150_000]
     assert "R2" not in set(acts["rep_id"])
 
 
@@ -382,14 +393,15 @@ def test_migration_0013_creates_and_fills_the_rollups_of_an_existing_store(new_s
         [dict(activity_id="A1", rep_id="R2", team_id="T2", type="call", occurred_at=date(2025, 1, 3))],
     )
     with engine.begin() as conn:
-        conn.execute(sa.text("DROP TABLE rep_days"))
-        conn.execute(sa.text("DROP TABLE rep_activity_days"))
+        # the rollups and the deal tables built on rep_days by later revisions (0016, 0027)
+        for table in ("rep_days", "rep_activity_days", "rep_months", "rep_periods"):
+            conn.execute(sa.text(f"DROP TABLE {table}"))
         conn.execute(sa.text("UPDATE alembic_version SET version_num = '0012'"))
         assert migrate.status(conn).state == "behind"
     with engine.begin() as conn:
         command.upgrade(migrate._config(conn), "head")
     days, acts = _assert_current(engine)
-    assert _row(days, "2025-01-01", "R1") == [1, 500, 1, 0, 0, 1, 500]
+    assert _row(days, "2025-01-01", "R1") == [1, 500, 1, 0, 0, 1, 500, 500, 0]
     assert _row(acts, "2025-01-03", "R2") == [1]
     engine.dispose()
 
@@ -484,6 +496,37 @@ def test_migration_0027_creates_and_fills_the_period_tables_of_an_existing_store
         ("quarter", "2025-01-01", 90_000.0),
         ("year", "2025-01-01", 90_000.0),
     ]
+    engine.dispose()
+
+
+def test_migration_0028_adds_and_fills_the_pipeline_sums_of_an_existing_store(new_store_url):
+    """A store at revision 0027 (rep_days, rep_months and rep_periods without created_won_cents and
+    closed_pipe_cents) gets both added and filled by revision 0028: a deal won on 20 Jan created on 5
+    Jan adds its 500 on 5 Jan and takes it away on 20 Jan; an open deal adds nothing."""
+    engine = store.open_store(new_store_url("at0027"))
+    _org(engine)
+    insert(
+        engine,
+        schema.deals,
+        [
+            deal(1, "R1", "T1", "won", 500, date(2025, 1, 20), created=date(2025, 1, 5)),
+            deal(2, "R2", "T2", "open", 70, date(2025, 3, 31), created=date(2025, 1, 6)),
+        ],
+    )
+    with engine.begin() as conn:
+        for table in ("rep_days", "rep_months", "rep_periods"):
+            for col in ("created_won_cents", "closed_pipe_cents"):
+                conn.execute(sa.text(f"ALTER TABLE {table} DROP COLUMN {col}"))
+        conn.execute(sa.text("UPDATE alembic_version SET version_num = '0027'"))
+        assert migrate.status(conn).state == "behind"
+    with engine.begin() as conn:
+        assert rollups.stored_sums(conn, "rep_days", "rep_periods") == DAY_SUMS[:7]
+        command.upgrade(migrate._config(conn), "head")
+        assert rollups.stored_sums(conn, "rep_days", "rep_months", "rep_periods") == DAY_SUMS
+    days, _ = _assert_current(engine)
+    assert _row(days, "2025-01-05", "R1") == [0, 0, 0, 0, 0, 1, 500, 500, 500]
+    assert _row(days, "2025-01-20", "R1") == [1, 500, 1, 15, 0, 0, 0, 0, -500]
+    assert _row(days, "2025-01-06", "R2") == [0, 0, 0, 0, 0, 1, 70, 0, 0]
     engine.dispose()
 
 
@@ -624,8 +667,11 @@ def test_quota_imports_and_deal_changes_keep_the_period_tables_equal_to_their_de
     days, _ = _assert_current(empty_engine)
     months = _read(empty_engine, "SELECT * FROM rep_months ORDER BY month")
     assert [str(m) for m in months["month"]] == ["2025-01-01", "2025-02-01"]
-    assert list(months.iloc[0][list(DAY_SUMS)]) == [1, 100_000, 1, 9, 0, 2, 130_000]
-    assert list(months.iloc[1][list(DAY_SUMS)]) == [0, 0, 0, 0, 1, 0, 0]
+    # January: D1 won (created and closed in it), D2 created; of them D1 won since (created_won_cents),
+    # and D2 open at the month's end but closed since (closed_pipe_cents); February: D2 lost, leaving
+    # the closed pipeline
+    assert list(months.iloc[0][list(DAY_SUMS)]) == [1, 100_000, 1, 9, 0, 2, 130_000, 100_000, 30_000]
+    assert list(months.iloc[1][list(DAY_SUMS)]) == [0, 0, 0, 0, 1, 0, 0, 0, -30_000]
     sql = "SELECT kind, days_moved, amount_change_cents, amount_cents FROM deal_change_days ORDER BY changed_at"
     listed = _read(empty_engine, sql)
     assert [[None if pd.isna(v) else v for v in row] for row in listed.values.tolist()] == [
@@ -683,6 +729,24 @@ def test_rep_day_rows_sum_per_period_as_rep_days(demo_engine, start, end, grain)
     got = store.read_frame(demo_engine, sa.text(sql.format(f"{days} x")), binds)
     raw = "(SELECT * FROM rep_days WHERE day BETWEEN :a AND :b) x"
     want = store.read_frame(demo_engine, sa.text(sql.format(raw)), {"a": start, "b": end})
+    assert len(want) > 0
+    pd.testing.assert_frame_equal(got, want)
+
+
+@pytest.mark.parametrize("source", ["deals", "activities"])
+@pytest.mark.parametrize("end", [date(2023, 12, 31), date(2025, 1, 1), date(2025, 8, 24), date(2026, 11, 24)])
+def test_prefix_rows_sum_to_every_day_up_to_the_end(demo_engine, source, end):
+    """Summed per rep and team, the stored rows of every day up to ``end`` (the years before from the
+    period table, its own year signed) equal the day table's rows up to it, however far back."""
+    day_table, _, _, day_sums = period_tables.ROLLUPS[source]
+    rows, binds = period_tables.prefix_rows(end, source=source)
+    sums = ", ".join(f"SUM({c}) AS {c}" for c in day_sums)
+    count = period_tables.COUNTS[source]
+    sql = f"SELECT rep_id, team_id, {sums} FROM {{}} GROUP BY 1, 2 HAVING SUM({count}) > 0 ORDER BY 1, 2"
+    got = store.read_frame(demo_engine, sa.text(sql.format(f"{rows} x")), binds)
+    want = store.read_frame(
+        demo_engine, sa.text(sql.format(f"(SELECT * FROM {day_table} WHERE day <= :e) x")), {"e": end}
+    )
     assert len(want) > 0
     pd.testing.assert_frame_equal(got, want)
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from salesops.store.rollups import refresh_activity_days, refresh_rep_days
+from salesops.store.rollups import refresh_activity_days, refresh_rep_days, stored_sums
 
 revision = "0013"
 down_revision = "0012"
@@ -48,7 +48,7 @@ def upgrade() -> None:
         op.create_table("rep_activity_days", *_day_columns(), sa.Column("activities", sa.BigInteger(), nullable=False))
         if postgres:
             op.create_index("ix_rep_activity_days_day", "rep_activity_days", ["day"])
-    refresh_rep_days(bind)
+    refresh_rep_days(bind, stored_sums(bind, "rep_days"))  # the sums its table has (0028 adds two)
     refresh_activity_days(bind)
 
 

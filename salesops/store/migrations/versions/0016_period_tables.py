@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from alembic import op
 
 from salesops.store.period_tables import refresh_change_days, refresh_quota_ends, refresh_rep_months
+from salesops.store.rollups import stored_sums
 
 revision = "0016"
 down_revision = "0017"
@@ -67,7 +68,7 @@ def upgrade() -> None:
         if postgres:
             op.create_index("ix_deal_change_days_changed_at", "deal_change_days", ["changed_at"])
     refresh_quota_ends(bind)
-    refresh_rep_months(bind)
+    refresh_rep_months(bind, stored_sums(bind, "rep_days", "rep_months"))  # the sums both have (0028 adds two)
     refresh_change_days(bind)
 
 

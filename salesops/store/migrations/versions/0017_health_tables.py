@@ -45,6 +45,9 @@ def upgrade() -> None:
             *_deal_columns(),
             sa.Column("close_date", sa.Date(), nullable=True),
             sa.Column("last_touch", sa.Date(), nullable=False),
+            # Added by revision 0028; created here too, since the fill below is today's definition.
+            sa.Column("created_date", sa.Date(), nullable=True),
+            sa.Column("probability_bp", sa.Integer(), nullable=True),
             sa.PrimaryKeyConstraint("deal_id"),
         )
     if "deal_duplicates" not in existing:

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 from salesops.store.grain_tables import refresh_activity_periods, refresh_period_quotas, refresh_rep_periods
-from salesops.store.rollups import DAY_SUMS
+from salesops.store.rollups import stored_sums
 
 revision = "0027"
 down_revision = "0026"
@@ -26,6 +26,8 @@ branch_labels = None
 depends_on = None
 
 _KEY = ("grain", "period_start", "rep_id")
+# The revision's own copy of rollups.DAY_SUMS as they were at 0027.
+_SUMS = ("won_count", "won_cents", "won_amounts", "won_cycle_days", "lost_count", "created_count", "created_cents")
 
 
 def _key() -> list[sa.Column]:
@@ -43,7 +45,7 @@ def upgrade() -> None:
         "rep_periods": [
             *_key(),
             sa.Column("team_id", sa.String(), nullable=True),
-            *(sa.Column(c, sa.BigInteger(), nullable=False) for c in DAY_SUMS),
+            *(sa.Column(c, sa.BigInteger(), nullable=False) for c in _SUMS),
         ],
         "rep_activity_periods": [
             *_key(),
@@ -57,7 +59,7 @@ def upgrade() -> None:
             op.create_table(name, *columns)
             if bind.dialect.name == "postgresql":
                 op.create_index(f"ix_{name}_period", name, ["grain", "period_start"])
-    refresh_rep_periods(bind)
+    refresh_rep_periods(bind, stored_sums(bind, "rep_months", "rep_periods"))  # the sums both have (0028 adds two)
     refresh_activity_periods(bind)
     refresh_period_quotas(bind)
 
