@@ -63,10 +63,10 @@ def upgrade() -> None:
             )
         ).scalars()
     )
-    missing = {c: t for c, t in _TOUCH_ADDED.items() if c not in touch_columns}
-    if missing:
+    touch_missing = {c: t for c, t in _TOUCH_ADDED.items() if c not in touch_columns}
+    if touch_missing:
         op.execute(sa.text("DELETE FROM open_deal_touches"))  # refilled below
-        for col, typ in missing.items():
+        for col, typ in touch_missing.items():
             op.execute(sa.text(f"ALTER TABLE open_deal_touches ADD COLUMN {col} {typ}"))
     refresh_touches(bind)
 
