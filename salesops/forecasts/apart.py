@@ -41,6 +41,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from salesops import config, store
+from salesops.store import dialect
 
 #: What the child runs (its arguments: URL AS_OF KINDS CHOICE).
 CHILD_CODE = "from salesops.forecasts import apart; apart.run_child()"
@@ -226,6 +227,9 @@ def run_child(argv: list[str] | None = None) -> int:
     if hasattr(os, "nice"):
         os.nice(5)  # the app's pages come first on a shared machine
     engine = store.open_store(url)
+    # On DuckDB the app and the child take turns at the file: the child lets it go whenever a page
+    # waits (at its next query), so a page waits for one of its queries, not for the whole run.
+    dialect.yield_when_wanted(engine)
     try:
         warm_outlooks(engine, as_of, tuple(kinds_text.split(",")), even_empty=True)
         if with_choice == "1":
