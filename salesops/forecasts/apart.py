@@ -16,7 +16,8 @@ same child. The CLI and the benchmark compute in their own process
 (:func:`~salesops.forecasts.outlook_cache.cached_outlook`): they are such a child already.
 
 On DuckDB the child and the app take turns at the file (one process at a time, each lets it go
-after a second idle: :mod:`salesops.store.dialect`): while the child reads a snapshot, a page waits
+after a second idle: :mod:`salesops.store.dialect`; the child yields to a waiting page at its next
+checkout, :mod:`salesops.store.turns`): while the child reads a snapshot, a page waits
 up to SALESOPS_LOCK_WAIT seconds for its turn. On PostgreSQL they run side by side.
 """
 
@@ -41,7 +42,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from salesops import config, store
-from salesops.store import dialect
+from salesops.store import turns
 
 #: What the child runs (its arguments: URL AS_OF KINDS CHOICE).
 CHILD_CODE = "from salesops.forecasts import apart; apart.run_child()"
@@ -229,7 +230,7 @@ def run_child(argv: list[str] | None = None) -> int:
     engine = store.open_store(url)
     # On DuckDB the app and the child take turns at the file: the child lets it go whenever a page
     # waits (at its next query), so a page waits for one of its queries, not for the whole run.
-    dialect.yield_when_wanted(engine)
+    turns.yield_when_wanted(engine)
     try:
         warm_outlooks(engine, as_of, tuple(kinds_text.split(",")), even_empty=True)
         if with_choice == "1":

@@ -13,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 
 from salesops import store
-from salesops.store import dialect
+from salesops.store import turns
 
 # The holder: back-to-back work on the file, each step a connection held 0.3 s (a query and its
 # fetch), never idle long enough for the idle release (1 s). It counts its steps into the file
@@ -23,11 +23,11 @@ HOLDER = textwrap.dedent(
     import sys, time
     import sqlalchemy as sa
     from salesops import store
-    from salesops.store import dialect
+    from salesops.store import turns
     url, steps, yields = sys.argv[1], int(sys.argv[2]), sys.argv[3] == "1"
     engine = store.open_store(url)
     if yields:
-        dialect.yield_when_wanted(engine)
+        turns.yield_when_wanted(engine)
     with engine.begin() as conn:
         conn.execute(sa.text("CREATE TABLE steps (i INTEGER, done_at DOUBLE)"))
     print("ready", flush=True)
@@ -90,21 +90,21 @@ def test_a_yielding_holder_lets_a_waiting_program_in_at_its_next_checkout(tmp_pa
         rows = conn.execute(sa.text("SELECT COUNT(*), COUNT(DISTINCT i) FROM steps")).one()
     engine.dispose()
     assert tuple(rows) == (steps, steps)
-    assert not dialect.wanted_by_other(dialect.wanted_path(sa.create_engine(url)), time.time() + 10)
+    assert not turns.wanted_by_other(turns.wanted_path(sa.create_engine(url)), time.time() + 10)
 
 
 def test_the_wanted_file_counts_only_a_recent_touch_by_another_process(tmp_path):
     """A touch by this process (the yielder's own wait) or an old one does not count; a fresh one by
     another process does; no file or an unreadable one: nobody waits."""
     wanted = tmp_path / "x.duckdb.wanted"
-    assert not dialect.wanted_by_other(wanted)
+    assert not turns.wanted_by_other(wanted)
     wanted.write_text(str(os.getpid()))
-    assert not dialect.wanted_by_other(wanted)
+    assert not turns.wanted_by_other(wanted)
     wanted.write_text(str(os.getpid() + 1))
     touched = wanted.stat().st_mtime
-    assert dialect.wanted_by_other(wanted, touched + dialect.WANTED_FRESH_SECONDS / 2)
-    assert not dialect.wanted_by_other(wanted, touched + dialect.WANTED_FRESH_SECONDS + 0.01)
-    assert dialect.wanted_path(sa.create_engine(f"duckdb:///{tmp_path / 'x.duckdb'}")) == wanted
+    assert turns.wanted_by_other(wanted, touched + turns.WANTED_FRESH_SECONDS / 2)
+    assert not turns.wanted_by_other(wanted, touched + turns.WANTED_FRESH_SECONDS + 0.01)
+    assert turns.wanted_path(sa.create_engine(f"duckdb:///{tmp_path / 'x.duckdb'}")) == wanted
 
 
 def test_yield_when_wanted_adds_its_listener_to_a_duckdb_file_only(new_store_url, store_kind):
@@ -113,8 +113,8 @@ def test_yield_when_wanted_adds_its_listener_to_a_duckdb_file_only(new_store_url
     engine = store.open_store(new_store_url())
     memory = sa.create_engine("duckdb:///:memory:")
     before = len(engine.pool.dispatch.checkout), len(memory.pool.dispatch.checkout)
-    dialect.yield_when_wanted(engine)
-    dialect.yield_when_wanted(memory)
+    turns.yield_when_wanted(engine)
+    turns.yield_when_wanted(memory)
     after = len(engine.pool.dispatch.checkout), len(memory.pool.dispatch.checkout)
     assert after == (before[0] + (store_kind == "duckdb"), before[1])
     for e in (engine, memory):
