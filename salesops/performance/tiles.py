@@ -114,7 +114,7 @@ def _headlines(engine: Engine, scopes: tuple[Scope, ...]) -> list[Headline]:
         days, day_binds = window_rows(sc.start, sc.end, prefix=f"w{i}")
         values.update({f"e{i}": sc.end, f"qs{i}": sc.quota_start, f"qe{i}": sc.quota_end, **day_binds})
         # the closed half: the rollups' closed pipeline summed over every day up to the end
-        pipe, pipe_binds = prefix_rows(sc.end, prefix=f"p{i}")
+        pipe, pipe_binds = prefix_rows(sc.end, prefix=f"p{i}", sums=(CLOSED_PIPE,))
         values.update(pipe_binds)
         still_open.append(f"SUM(amount_cents) FILTER (WHERE created_date <= :e{i}) AS o{i}")
         rows.append(
@@ -223,7 +223,7 @@ def _window_branches(scopes: tuple[Scope, ...], where: str, rep_where: str, act_
         # half (deals closed after the window's end) is the rollups' closed pipeline summed over
         # every day up to the end (CLOSED_PIPE), and of it the deals due by the quota end are those
         # closed by then: a range of close dates after the end, read from the deals.
-        pipe, pipe_binds = prefix_rows(sc.end, prefix=f"p{i}")
+        pipe, pipe_binds = prefix_rows(sc.end, prefix=f"p{i}", sums=(CLOSED_PIPE,))
         values.update(pipe_binds)
         parts["pipe"].append(f"SELECT {i} AS w, d.{CLOSED_PIPE} AS cents FROM {pipe} d WHERE 1 = 1 {where}")  # noqa: S608
         _still_open, closed_after = open_at_parts(f":e{i}", "d")

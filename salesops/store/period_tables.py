@@ -257,13 +257,13 @@ ROLLUPS = {
 }
 
 
-def _piece_rows(piece: Piece, source: str, key: str, head: str = "") -> tuple[str, dict]:
+def _piece_rows(piece: Piece, source: str, key: str, head: str = "", cols: str | None = None) -> tuple[str, dict]:
     """The rows of one piece's table (``source``'s rollup at its level) as ``head`` (leading
-    columns, our SQL), day (the period's or the day's first day), rep_id, team_id and the sums; its
-    binds named after ``key``."""
+    columns, our SQL), day (the period's or the day's first day), rep_id, team_id and the sums (or
+    ``cols``, our SQL over them); its binds named after ``key``."""
     _, level, lo, hi = piece
     day_table, month_table, period_table, sums = ROLLUPS[source]
-    cols = ", ".join(sums)
+    cols = ", ".join(sums) if cols is None else cols
     binds: dict[str, date | str] = {f"{key}a": lo, f"{key}b": hi}
     # our table names and fragments; values bound
     if level == "day":
@@ -340,22 +340,30 @@ def window_rows(start: date, end: date, prefix: str = "wr", source: str = "deals
     return f"(SELECT day, rep_id, team_id, {sums} FROM {rows} s)", binds  # noqa: S608 - our fragments
 
 
-def prefix_rows(end: date, prefix: str = "pf", source: str = "deals") -> tuple[str, dict]:
+def prefix_rows(
+    end: date, prefix: str = "pf", source: str = "deals", sums: tuple[str, ...] | None = None
+) -> tuple[str, dict]:
     """The day table's rows of every day up to ``end``, however far back, for sums over all of them
     (:data:`salesops.store.rollups.CLOSED_PIPE`'s pipeline at ``end``): the years before ``end``'s
     from the period table (one row per rep, team and year, no lower bound), and ``end``'s year up to
-    it as :func:`window_rows` (signed, each sum already multiplied by its sign). An SQL relation with
-    the day table's columns (day, rep_id, team_id and the sums) and its binds; ``SUM(column)`` over
-    it is the integer sum of the day rows up to ``end``."""
+    it as :func:`~salesops.store.cover.signed_cover` pieces, each sum already multiplied by its sign.
+    An SQL relation of day, rep_id, team_id and ``sums`` (of ``source``'s rollup; all of them when None:
+    a caller reading one names it, so the statement carries no other) and its binds; ``SUM(column)``
+    over it is the integer sum of the day rows up to ``end``."""
     year = date(end.year, 1, 1)
-    rows, binds = window_rows(year, end, prefix=prefix, source=source)
-    _day, _month, period_table, sums = ROLLUPS[source]
-    binds[f"{prefix}_y"] = year
-    before = (
-        f"SELECT period_start AS day, rep_id, team_id, {', '.join(sums)} FROM {period_table} "  # noqa: S608 - ours
+    _day, _month, period_table, all_sums = ROLLUPS[source]
+    cols = all_sums if sums is None else sums
+    binds: dict[str, date | str] = {f"{prefix}_y": year}
+    parts = [
+        f"SELECT period_start AS day, rep_id, team_id, {', '.join(cols)} FROM {period_table} "  # noqa: S608 - ours
         f"WHERE grain = 'year' AND period_start < :{prefix}_y"
-    )
-    return f"({before} UNION ALL SELECT * FROM {rows} y)", binds  # noqa: S608 - our fragments
+    ]
+    for i, piece in enumerate(signed_cover(year, end, "year")):
+        signed = ", ".join(f"{piece[0]} * {c} AS {c}" for c in cols)  # our integers and names
+        sql, more = _piece_rows(piece, source, f"{prefix}_{i}", cols=signed)
+        parts.append(sql)
+        binds.update(more)
+    return "(" + " UNION ALL ".join(parts) + ")", binds
 
 
 def rep_day_rows(
