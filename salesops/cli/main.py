@@ -72,7 +72,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # `… | head` closed the pipe: not an error
         return 0
     except Exception as exc:  # a database error mid-command: name it (damaged, locked …), no SQL
-        err = explain_error(exc)
+        err = explain_error(exc, url=getattr(args, "db", None))  # the store the command was given
         if err is None:
             raise
         print(f"error: {err.message}", file=sys.stderr)

@@ -146,18 +146,28 @@ def _engine_options(url: sa.URL) -> dict:
     return {"connect_args": {"config": settings}}
 
 
-def explain_error(exc: BaseException, engine: Engine | None = None) -> StoreError | None:
+def explain_error(exc: BaseException, engine: Engine | None = None, url: str | None = None) -> StoreError | None:
     """A database error raised while reading or writing, as a StoreError to show; None for other errors.
 
     Pages and the CLI call this around their work so a damaged or unreachable store is named as
-    such in one sentence, never shown as SQL or a traceback.
+    such in one sentence, never shown as SQL or a traceback. The store named is ``engine``'s, else
+    ``url`` (a command's ``--db``), else SALESOPS_DB_URL's; its password hidden.
     """
     if isinstance(exc, StoreError):
         return exc
     if not isinstance(exc, DBAPIError) and type(exc).__module__.split(".")[0] not in ("duckdb", "_duckdb"):
         return None
-    url_text = engine.url.render_as_string(hide_password=True) if engine is not None else config.db_url()
-    return _explain(exc, url_text)
+    if engine is not None:
+        return _explain(exc, engine.url.render_as_string(hide_password=True))
+    return _explain(exc, _shown_url(url or config.db_url()))
+
+
+def _shown_url(url_text: str) -> str:
+    """``url_text`` as it may be shown: its password hidden (the text itself when it is no URL)."""
+    try:
+        return sa.make_url(url_text).render_as_string(hide_password=True)
+    except ArgumentError:
+        return url_text
 
 
 def make_engine(url: str | None = None) -> Engine:

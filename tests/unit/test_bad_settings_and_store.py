@@ -94,6 +94,24 @@ def test_a_damaged_store_is_named_as_damaged_in_the_cli(demo_url, tmp_path, caps
     assert "The store file is damaged: restore a backup or rebuild it" in err
     assert "SELECT" not in err and "Traceback" not in err
     assert not re.search(r"\b(host|port|server)\b", err)
+    assert url in err  # the store given with --db, not SALESOPS_DB_URL's
+
+
+def test_a_store_error_names_the_store_given_and_hides_its_password(monkeypatch):
+    """explain_error names the engine's store, else the URL given (a command's --db), else
+    SALESOPS_DB_URL's, and never shows a password."""
+    import duckdb
+
+    from salesops.store import explain_error
+
+    monkeypatch.setenv("SALESOPS_DB_URL", "duckdb:///data/default.duckdb")
+    oom = duckdb.OutOfMemoryException("Out of Memory Error: could not allocate block")
+    assert (
+        "duckdb:///data/other.duckdb ran out of memory" in explain_error(oom, url="duckdb:///data/other.duckdb").message
+    )
+    assert "duckdb:///data/default.duckdb ran out of memory" in explain_error(oom).message
+    server = explain_error(oom, url="postgresql://ops:s3cret@db.example/sales").message
+    assert "s3cret" not in server and "ops:***@db.example/sales" in server
 
 
 def test_a_bad_setting_is_shown_plainly_on_a_page(demo_url, monkeypatch):
