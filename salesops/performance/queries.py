@@ -12,7 +12,7 @@ from datetime import date
 import pandas as pd
 
 from salesops.scope import Scope
-from salesops.store.grain_tables import PERIOD_GRAINS, one_period, quota_in_period
+from salesops.store.grain_tables import quota_per_rep
 from salesops.store.period_tables import window_rows
 from salesops.store.sql import (
     PERIOD_STEP,
@@ -20,7 +20,6 @@ from salesops.store.sql import (
     open_at_parts,
     period_end_sql,
     prorated_quota,
-    quota_in_window,
     quota_params,
     quota_rows,
     scope_filter,
@@ -38,20 +37,9 @@ OPEN_AT_END = open_at(":end")
 OPEN_AT_END_PARTS = open_at_parts(":end")
 
 
-def rep_quota(lo_date: date, hi_date: date, lo: str = "q_start", hi: str = "q_end") -> str:
-    """Prorated quota per rep over the quota window [:lo, :hi] (its dates ``lo_date``, ``hi_date``):
-    rep_id, quota_cents — :func:`salesops.store.sql.quota_in_window`, read from the stored
-    ``rep_period_quotas`` (:func:`salesops.store.grain_tables.quota_in_period`: the same prorated rows
-    summed and rounded per rep) when the window is exactly one stored quarter or year."""
-    for grain in PERIOD_GRAINS:
-        if one_period(lo_date, hi_date, grain):
-            return quota_in_period(grain, lo)
-    return quota_in_window(lo, hi)
-
-
 def scope_quota(scope: Scope) -> str:
-    """:func:`rep_quota` of the scope's quota window (binds ``:q_start``, ``:q_end``: :func:`binds`)."""
-    return rep_quota(scope.quota_start, scope.quota_end)
+    """:func:`~salesops.store.grain_tables.quota_per_rep` of the scope's quota window (binds ``:q_start``, ``:q_end``: :func:`binds`)."""
+    return quota_per_rep(scope.quota_start, scope.quota_end)
 
 
 def result_frame(result) -> pd.DataFrame:
@@ -85,10 +73,10 @@ def closed_cte(where: str, days: str) -> str:
 
 def quota_total(rep_where: str, lo_date: date, hi_date: date, lo: str = "q_start", hi: str = "q_end") -> str:
     """Total quota of the reps in scope over [:lo, :hi] (the dates ``lo_date``, ``hi_date``:
-    :func:`rep_quota`): one column, quota_cents (float)."""
+    :func:`~salesops.store.grain_tables.quota_per_rep`): one column, quota_cents (float)."""
     return f"""
         SELECT COALESCE(SUM(qw.quota_cents), 0) AS quota_cents
-        FROM ({rep_quota(lo_date, hi_date, lo, hi)}) qw JOIN reps r ON r.rep_id = qw.rep_id
+        FROM ({quota_per_rep(lo_date, hi_date, lo, hi)}) qw JOIN reps r ON r.rep_id = qw.rep_id
         WHERE 1 = 1 {rep_where}
     """  # noqa: S608 - our fragments only, values bound
 

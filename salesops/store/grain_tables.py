@@ -32,7 +32,7 @@ from salesops.scope import period_end, period_start
 from salesops.store import schema
 from salesops.store.dialect import round_half_up, unnest_series
 from salesops.store.rollups import DAY_SUMS, rewrite
-from salesops.store.sql import PERIOD_STEP, period_end_sql, period_start_sql, prorated_quota
+from salesops.store.sql import PERIOD_STEP, period_end_sql, period_start_sql, prorated_quota, quota_in_window
 
 #: The grains stored per period (a month is ``rep_months``; a week straddles months).
 PERIOD_GRAINS = ("quarter", "year")
@@ -174,3 +174,15 @@ def quota_in_period(grain: str, start: str) -> str:
     FROM rep_period_quotas
     WHERE grain = '{grain}' AND period_start = CAST(:{start} AS DATE)
 """  # noqa: S608 - our constants; the date is bound
+
+
+def quota_per_rep(lo_date: date, hi_date: date, lo: str = "q_start", hi: str = "q_end") -> str:
+    """Prorated quota per rep over the quota window [:lo, :hi] (its dates ``lo_date``, ``hi_date``):
+    rep_id, quota_cents — :func:`salesops.store.sql.quota_in_window`, read from the stored
+    ``rep_period_quotas`` (:func:`quota_in_period`: the same prorated rows summed and rounded per
+    rep) when the window is exactly one stored quarter or year. The one rule every page's quota
+    reads (Team performance, Leaderboards, Tools vs performance)."""
+    for grain in PERIOD_GRAINS:
+        if one_period(lo_date, hi_date, grain):
+            return quota_in_period(grain, lo)
+    return quota_in_window(lo, hi)

@@ -18,10 +18,10 @@ from sqlalchemy.engine import Engine
 from salesops import store
 from salesops.scope import Scope
 from salesops.store.engine import fetch_frame as _fetch
-from salesops.store.grain_tables import PERIOD_GRAINS, one_period, quota_in_period
+from salesops.store.grain_tables import quota_per_rep
 from salesops.store.period_tables import rep_day_rows
-from salesops.store.sql import QUOTA_IN_WINDOW, quota_params, scope_filter
 from salesops.store.sql import attainment as attainment_of
+from salesops.store.sql import quota_params, scope_filter
 from salesops.store.sql import win_rate as win_rate_of
 from salesops.tools.suppression import hidden_by_suppression, safe_split
 from salesops.tools.suppression import suppress as suppress  # re-exported: results.suppress, as docs/TOOLS.md names it
@@ -271,7 +271,7 @@ def team_performance(engine: Engine, scope: Scope) -> pd.DataFrame:
     (the restriction is in the SQL). One statement: the closed deals from the rollups, the range
     read as signed pieces of them (:func:`salesops.store.period_tables.rep_day_rows` with ``signed``:
     a quarter to date is the quarter's row in ``rep_periods`` less the days still to come, the same
-    integers), and the quota, by team (:func:`_rep_quota`: the stored quota per rep and period when
+    integers), and the quota, by team (:func:`~salesops.store.grain_tables.quota_per_rep`: the stored quota per rep and period when
     the quota window is one whole quarter or year).
     """
     # a rep sees no team's performance (team rows, rep_col=None)
@@ -280,7 +280,9 @@ def team_performance(engine: Engine, scope: Scope) -> pd.DataFrame:
     rep_where, rep_params = scope_filter(scope, alias="r", rep_col=rep_col)
     days, day_binds = rep_day_rows(scope.start, scope.end, "year", prefix="w", signed=True)
     binds = {"start": scope.start, "end": scope.end, **day_binds, **params, **rep_params, **quota_params(scope)}
-    out = _fetch(engine, _team_performance_sql(where, rep_where, days, _rep_quota(scope)), binds)
+    out = _fetch(
+        engine, _team_performance_sql(where, rep_where, days, quota_per_rep(scope.quota_start, scope.quota_end)), binds
+    )
     if out.empty:
         return pd.DataFrame(columns=_TEAM_PERFORMANCE_COLUMNS)
     return out[_TEAM_PERFORMANCE_COLUMNS]
@@ -324,17 +326,6 @@ _TOOLS_VS_PERFORMANCE_COLUMNS = [
     "attainment",
     "win_rate",
 ]
-
-
-def _rep_quota(scope: Scope) -> str:
-    """Quota per rep over the scope's quota window [:q_start, :q_end]: rep_id, quota_cents —
-    :data:`~salesops.store.sql.QUOTA_IN_WINDOW`, read from the stored ``rep_period_quotas``
-    (:func:`~salesops.store.grain_tables.quota_in_period`: the same prorated rows summed and rounded
-    per rep) when the window is exactly one stored quarter or year."""
-    for grain in PERIOD_GRAINS:
-        if one_period(scope.quota_start, scope.quota_end, grain):
-            return quota_in_period(grain, "q_start")
-    return QUOTA_IN_WINDOW
 
 
 def _team_performance_sql(where: str, rep_where: str, days: str, rep_quota: str) -> sa.TextClause:
