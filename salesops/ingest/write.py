@@ -18,7 +18,7 @@ from salesops import store
 from salesops.errors import DuplicateKey
 from salesops.ingest.report import ImportReport
 from salesops.ingest.validate import Plan
-from salesops.store import derived, health_tables, rollups, schema
+from salesops.store import deal_notes, derived, health_tables, rollups, schema
 from salesops.store.staging import create_stage
 
 Progress = Callable[[float, str], None]
@@ -59,6 +59,8 @@ def merge_stage(conn: Connection, table: sa.Table, stage: sa.Table, provided: tu
     if (added or updated) and table.name == "activities":  # its rollup is rewritten for these days alone
         rollups.note_touched_days(conn, stg, on, diff)
         health_tables.note_touched_deals(conn, stg, on, diff)  # and the open deals' last touch, for these deals
+    if (added or updated) and table.name == "deals":  # the deal-keyed derived tables, for these deals alone
+        deal_notes.note_deals(conn, stg, on, diff)
     if added or updated:
         if has_key(conn, table):
             _upsert_on_key(conn, table, stg, key, cols, compare, on, diff, keep_team)

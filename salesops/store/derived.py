@@ -50,7 +50,7 @@ from collections.abc import Iterable
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from salesops.store import grain_tables, health_tables, lead_tables, period_tables, rollups
+from salesops.store import deal_notes, grain_tables, health_tables, lead_tables, period_tables, rollups
 from salesops.store.customer_tables import (
     refresh_cohort_quarters,
     refresh_cohort_years,
@@ -224,13 +224,20 @@ def refresh_derived(conn: Connection, changed: Iterable[str] | None = None) -> d
         counts["customer_flows"] = refresh_customer_flows(conn)
         counts["open_renewals"] = refresh_open_renewals(conn)
         counts["account_roots"] = refresh_account_roots(conn)
-    if "deals" in tables:
+    # A deals import noted the deals it wrote (salesops.store.deal_notes): the tables keyed by deal,
+    # by rep and day or by duplicate group are rewritten for those alone, unless the change log or
+    # the stage history changed too (only the demo writes those).
+    scoped = "deals" in tables and deal_notes.noted(conn) and not tables & {"deal_changes", "deal_stage_history"}
+    if scoped:
+        counts.update(deal_notes.refresh_noted(conn))
+    elif "deals" in tables:
+        deal_notes.drop_note(conn)
         counts["rep_days"] = rollups.refresh_rep_days(conn)
         counts["deal_duplicates"] = health_tables.refresh_duplicates(conn)
         counts["rep_months"] = period_tables.refresh_rep_months(conn)
         counts["rep_periods"] = grain_tables.refresh_rep_periods(conn)
         counts["deal_event_days"] = period_tables.refresh_event_days(conn)
-    if tables & {"deals", "deal_changes"}:
+    if tables & {"deals", "deal_changes"} and not scoped:
         counts["deal_change_days"] = period_tables.refresh_change_days(conn)
         counts["deal_pushes"] = health_tables.refresh_pushes(conn)
     if "activities" in tables:
@@ -238,7 +245,7 @@ def refresh_derived(conn: Connection, changed: Iterable[str] | None = None) -> d
         counts["rep_activity_days"] = rollups.refresh_activity_days(conn)
         counts["rep_activity_months"] = period_tables.refresh_activity_months(conn, months)
         counts["rep_activity_periods"] = grain_tables.refresh_activity_periods(conn, months)
-    if tables & {"deals", "deal_stage_history", "activities"}:
+    if tables & {"deals", "deal_stage_history", "activities"} and not scoped:
         whole = bool(tables & {"deals", "deal_stage_history"})
         counts["open_deal_touches"] = health_tables.refresh_touches(conn, whole=whole)
     if "leads" in tables:

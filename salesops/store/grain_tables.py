@@ -69,21 +69,27 @@ for _table in (rep_periods, rep_activity_periods, rep_period_quotas):
 _ORDER = "grain, period_start, rep_id, team_id"
 
 
-def _per_grain(select: str) -> str:
+def _per_grain(select: str, grains: tuple[str, ...] = PERIOD_GRAINS) -> str:
     """``select`` (with ``{grain}``, ``{start}`` where the grain and its period start go) once per
-    stored grain, as one UNION ALL."""
-    return " UNION ALL ".join(select.format(grain=f"'{g}'", start=period_start_sql("month", g)) for g in PERIOD_GRAINS)
+    stored grain of ``grains``, as one UNION ALL."""
+    return " UNION ALL ".join(select.format(grain=f"'{g}'", start=period_start_sql("month", g)) for g in grains)
 
 
-def rep_periods_sql(sums: tuple[str, ...] = DAY_SUMS) -> str:
-    """The one definition of ``rep_periods``: ``rep_months`` summed per quarter and year, rep and
-    team (its ``sums``: all but in a revision before 0028, :func:`salesops.store.rollups.stored_sums`)."""
+def rep_periods_sql(
+    sums: tuple[str, ...] = DAY_SUMS, grains: tuple[str, ...] = PERIOD_GRAINS, where: str = "TRUE"
+) -> str:
+    """The one definition of ``rep_periods``: ``rep_months`` summed per quarter and year (``grains``),
+    rep and team (its ``sums``: all but in a revision before 0028,
+    :func:`salesops.store.rollups.stored_sums`), of the month rows matching ``where`` (our own SQL:
+    all, or a deals import's periods and reps)."""
     return _per_grain(
         f"""
 SELECT {{grain}} AS grain, {{start}} AS period_start, rep_id, team_id,
        {", ".join(f"SUM({c}) AS {c}" for c in sums)}
 FROM rep_months
-GROUP BY {{start}}, rep_id, team_id"""  # noqa: S608 - our constants
+WHERE {where}
+GROUP BY {{start}}, rep_id, team_id""",  # noqa: S608 - our constants
+        grains,
     )
 
 

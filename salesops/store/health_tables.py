@@ -103,17 +103,24 @@ WHERE d.outcome = 'open' {this}
 """  # noqa: S608 - this module's own text
 
 
-#: The rows of ``deal_duplicates``: deals with an account, amount and close date whose account,
-#: amount and close month another deal shares, and how many others share them.
-DUPLICATES = """
+def duplicates_sql(only: str = "TRUE") -> str:
+    """The rows of ``deal_duplicates``: deals with an account, amount and close date whose account,
+    amount and close month another deal shares, and how many others share them; with ``only`` (our
+    own SQL over a deal ``x``: a deals import's groups, :mod:`salesops.store.deal_notes`), of the
+    groups of the deals it matches."""
+    return f"""
 SELECT d.deal_id, d.team_id, d.rep_id, COALESCE(d.name, d.account, d.deal_id) AS label, d.amount_cents,
        g.n - 1 AS others, d.outcome, d.close_date
 FROM deals d JOIN (
-    SELECT account, amount_cents, date_trunc('month', close_date) AS m, COUNT(*) AS n FROM deals
-    WHERE account IS NOT NULL AND amount_cents IS NOT NULL AND close_date IS NOT NULL
+    SELECT x.account, x.amount_cents, date_trunc('month', x.close_date) AS m, COUNT(*) AS n FROM deals x
+    WHERE x.account IS NOT NULL AND x.amount_cents IS NOT NULL AND x.close_date IS NOT NULL AND {only}
     GROUP BY 1, 2, 3 HAVING COUNT(*) > 1) g
   ON g.account = d.account AND g.amount_cents = d.amount_cents AND g.m = date_trunc('month', d.close_date)
-"""
+"""  # noqa: S608 - this module's own text
+
+
+#: The rows of ``deal_duplicates`` (:func:`duplicates_sql`).
+DUPLICATES = duplicates_sql()
 
 #: The rows of ``deal_pushes``: every deal with a logged close-date change to a later date (ISO
 #: dates compare as text), how many, and the deal's columns the checks show.
@@ -191,3 +198,10 @@ def note_touched_deals(conn: Connection, stage: str, on: str, changed: str) -> N
                 WHERE t.deal_id IS NOT NULL AND ({changed})"""  # noqa: S608 - ours
         )
     )
+
+
+def note_deal_ids(conn: Connection, ids: str) -> None:
+    """Note the deals ``ids`` (our own SQL: a deals import's, :mod:`salesops.store.deal_notes`) so
+    :func:`refresh_touches` with ``whole=False`` rewrites their rows alone."""
+    conn.execute(sa.text(f"CREATE TEMPORARY TABLE IF NOT EXISTS {TOUCHED} (deal_id VARCHAR)"))
+    conn.execute(sa.text(f"INSERT INTO {TOUCHED} (deal_id) SELECT DISTINCT deal_id FROM {ids} n"))  # noqa: S608

@@ -98,13 +98,15 @@ for _table, _col in (
     Index(f"ix_{_table.name}_{_col}", _table.c[_col]).ddl_if(dialect="postgresql")
 
 
-def rep_months_sql(sums: tuple[str, ...] = DAY_SUMS) -> str:
+def rep_months_sql(sums: tuple[str, ...] = DAY_SUMS, where: str = "TRUE") -> str:
     """The one definition of ``rep_months``: ``rep_days`` summed per month, rep and team (its
-    ``sums``: all but in a revision before 0028, :func:`salesops.store.rollups.stored_sums`)."""
+    ``sums``: all but in a revision before 0028, :func:`salesops.store.rollups.stored_sums`), of the
+    day rows matching ``where`` (our own SQL: all, or a deals import's months and reps)."""
     return f"""
 SELECT CAST(date_trunc('month', day) AS DATE) AS month, rep_id, team_id,
        {", ".join(f"SUM({c}) AS {c}" for c in sums)}
 FROM rep_days
+WHERE {where}
 GROUP BY CAST(date_trunc('month', day) AS DATE), rep_id, team_id
 """  # noqa: S608 - our constants
 

@@ -96,23 +96,27 @@ for _table in (rep_days, rep_activity_days):
     Index(f"ix_{_table.name}_day", _table.c.day).ddl_if(dialect="postgresql")
 
 
-def rep_days_sql(sums: tuple[str, ...] = DAY_SUMS) -> str:
+def rep_days_sql(sums: tuple[str, ...] = DAY_SUMS, only: str | None = None) -> str:
     """The one definition of the per-day deal sums (of ``sums``, some of :data:`DAY_SUMS`: a
     revision fills the columns its table has). A deal counts on its close date when won or lost (a
     close date is required; open deals' expected dates count nothing), and on its created date as
-    created. Sums of missing amounts are 0 (an unknown amount adds nothing)."""
+    created. Sums of missing amounts are 0 (an unknown amount adds nothing). With ``only`` (our own
+    SQL test with ``{day}`` and ``{rep}`` where a day and a rep id go: a deals import's (day, rep)
+    pairs, :mod:`salesops.store.deal_notes`), the rows of those days and reps alone."""
     closed = ", ".join(f"{_SUM_SQL[c][0]} AS {c}" for c in sums)
     created = ", ".join(_SUM_SQL[c][1] for c in sums)
+    on_close = f" AND {only.format(day='deals.close_date', rep='deals.rep_id')}" if only else ""
+    on_created = f"WHERE {only.format(day='deals.created_date', rep='deals.rep_id')}" if only else ""
     return f"""
 SELECT day, rep_id, team_id, {", ".join(f"SUM({c}) AS {c}" for c in sums)}
 FROM (
     SELECT close_date AS day, rep_id, team_id, {closed}
     FROM deals
-    WHERE outcome IN ('won', 'lost') AND close_date IS NOT NULL
+    WHERE outcome IN ('won', 'lost') AND close_date IS NOT NULL{on_close}
     GROUP BY close_date, rep_id, team_id
     UNION ALL
     SELECT created_date, rep_id, team_id, {created}
-    FROM deals
+    FROM deals {on_created}
     GROUP BY created_date, rep_id, team_id
 ) x
 GROUP BY day, rep_id, team_id

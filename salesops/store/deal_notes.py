@@ -1,0 +1,195 @@
+"""A deals import's note of the deals it writes, so the derived tables keyed by deal, by rep and day
+or by duplicate group are rewritten for those deals alone instead of whole (issue #21: at 10M deals
+the whole rewrite of these tables in the import's transaction ran out of memory).
+
+Before an import upserts its staged deals, :func:`note_deals` keeps in a temporary table the id of
+every deal it adds or changes, with the stored (old) values the derived rows depend on. After the
+write, :func:`refresh_noted` rewrites, in the same transaction:
+
+* ``rep_days`` for the (day, rep) pairs of those deals' old and new created and close days and reps,
+  ``rep_months`` for their (month, rep) pairs and ``rep_periods`` for their (quarter/year, rep);
+* ``deal_event_days``, ``deal_change_days``, ``deal_pushes`` and ``open_deal_touches`` for those deals;
+* ``deal_duplicates`` for the (account, amount, close month) groups their old and new values are in.
+
+Each is the table's own definition over the same rows (a pair's, a deal's or a group's rows depend on
+nothing else), so the table equals a whole rewrite; tests/unit/test_deal_notes.py checks it against
+one after adds, moves between days, reps, teams and groups, outcome changes and a chunked import.
+The customer tables (``deal_kinds`` and those built on it) are still rewritten whole: a deal's kind
+depends on every other deal of its customer.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from salesops.store import grain_tables, health_tables, period_tables, rollups
+from salesops.store.sql import period_start_sql
+
+#: The temporary table of noted deals: id and the stored values before the write (NULL when new).
+NOTED = "_noted_deals"
+_PAIRS = "_noted_rep_days"
+_MONTHS = "_noted_rep_months"
+_GROUPS = "_noted_dup_groups"
+_NOTE_COLUMNS = "deal_id, rep_id, created_date, close_date, account, amount_cents"
+
+
+def note_deals(conn: Connection, stage: str, on: str, changed: str) -> None:
+    """Before an import upserts the staged deals ``stage`` (alias s) into ``deals`` (alias t, joined
+    ``on`` their key; ``changed``: the test that a stored row differs), note the deals it adds or
+    changes with their stored values (our own SQL fragments)."""
+    conn.execute(
+        sa.text(
+            f"CREATE TEMPORARY TABLE IF NOT EXISTS {NOTED} (deal_id VARCHAR, rep_id VARCHAR, created_date DATE, "
+            "close_date DATE, account VARCHAR, amount_cents BIGINT)"
+        )
+    )
+    conn.execute(
+        sa.text(
+            f"""INSERT INTO {NOTED} ({_NOTE_COLUMNS})
+                SELECT s.deal_id, t.rep_id, t.created_date, t.close_date, t.account, t.amount_cents
+                FROM {stage} s LEFT JOIN deals t ON {on}
+                WHERE t.deal_id IS NULL OR ({changed})"""  # noqa: S608 - our names and fragments
+        )
+    )
+
+
+def noted(conn: Connection) -> bool:
+    """Whether this transaction noted deals (:func:`note_deals`)."""
+    return _has_temp(conn, NOTED)
+
+
+def drop_note(conn: Connection) -> None:
+    """Forget the note (after a whole rewrite made it moot)."""
+    if noted(conn):
+        conn.execute(sa.text(f"DROP TABLE {NOTED}"))
+
+
+def refresh_noted(conn: Connection, sums: tuple[str, ...] = rollups.DAY_SUMS) -> dict[str, int]:
+    """Rewrite the deal-keyed derived tables for the noted deals (after the write, in its
+    transaction); drop the note; return the tables' row counts."""
+    ids = f"(SELECT deal_id FROM {NOTED})"  # noqa: S608 - our names
+    _fill(
+        conn,
+        _PAIRS,
+        "day DATE, rep_id VARCHAR",
+        f"""SELECT DISTINCT day, rep_id FROM (
+                SELECT created_date AS day, rep_id FROM {NOTED} UNION ALL SELECT close_date, rep_id FROM {NOTED}
+                UNION ALL SELECT d.created_date, d.rep_id FROM deals d WHERE d.deal_id IN {ids}
+                UNION ALL SELECT d.close_date, d.rep_id FROM deals d WHERE d.deal_id IN {ids}
+            ) x WHERE day IS NOT NULL AND rep_id IS NOT NULL""",  # noqa: S608 - our names
+    )
+    _fill(
+        conn,
+        _MONTHS,
+        "month DATE, rep_id VARCHAR",
+        f"SELECT DISTINCT {period_start_sql('day', 'month')} AS month, rep_id FROM {_PAIRS}",  # noqa: S608
+    )
+    _fill(
+        conn,
+        _GROUPS,
+        "account VARCHAR, amount_cents BIGINT, m DATE",
+        f"""SELECT DISTINCT account, amount_cents, m FROM (
+                SELECT account, amount_cents, {period_start_sql("close_date", "month")} AS m FROM {NOTED}
+                UNION ALL
+                SELECT d.account, d.amount_cents, {period_start_sql("d.close_date", "month")} FROM deals d
+                WHERE d.deal_id IN {ids}
+            ) x WHERE account IS NOT NULL AND amount_cents IS NOT NULL AND m IS NOT NULL""",  # noqa: S608
+    )
+    counts = {
+        "rep_days": _rep_days(conn, sums),
+        "rep_months": _rep_months(conn, sums),
+        "rep_periods": _rep_periods(conn, sums),
+        "deal_event_days": _by_deal(conn, period_tables.deal_event_days, period_tables.EVENT_DAYS, ids),
+        "deal_duplicates": _duplicates(conn),
+        "deal_change_days": _by_deal(conn, period_tables.deal_change_days, period_tables.change_days_sql(conn), ids),
+        "deal_pushes": _by_deal(conn, health_tables.deal_pushes, health_tables.PUSHES, ids),
+    }
+    health_tables.note_deal_ids(conn, ids)
+    counts["open_deal_touches"] = health_tables.refresh_touches(conn, whole=False)
+    for table in (_PAIRS, _MONTHS, _GROUPS, NOTED):
+        conn.execute(sa.text(f"DROP TABLE {table}"))
+    return counts
+
+
+def _rep_days(conn: Connection, sums: tuple[str, ...]) -> int:
+    pair = f"EXISTS (SELECT 1 FROM {_PAIRS} n WHERE n.day = {{day}} AND n.rep_id = {{rep}})"  # noqa: S608
+    conn.execute(sa.text(f"DELETE FROM rep_days WHERE {pair.format(day='rep_days.day', rep='rep_days.rep_id')}"))  # noqa: S608 - our names
+    select = rollups.rep_days_sql(sums, only=pair)
+    cols = ", ".join(("day", "rep_id", "team_id", *sums))
+    conn.execute(sa.text(f"INSERT INTO rep_days ({cols}) {select} ORDER BY day, rep_id, team_id"))  # noqa: S608
+    return _count(conn, "rep_days")
+
+
+def _rep_months(conn: Connection, sums: tuple[str, ...]) -> int:
+    month = period_start_sql("rep_days.day", "month")
+    hit = f"EXISTS (SELECT 1 FROM {_MONTHS} n WHERE n.month = {{month}} AND n.rep_id = {{rep}}.rep_id)"  # noqa: S608
+    conn.execute(sa.text(f"DELETE FROM rep_months WHERE {hit.format(month='rep_months.month', rep='rep_months')}"))  # noqa: S608 - our names
+    select = period_tables.rep_months_sql(sums, where=hit.format(month=month, rep="rep_days"))
+    cols = ", ".join(("month", "rep_id", "team_id", *sums))
+    conn.execute(sa.text(f"INSERT INTO rep_months ({cols}) {select} ORDER BY month, rep_id, team_id"))  # noqa: S608
+    return _count(conn, "rep_months")
+
+
+def _rep_periods(conn: Connection, sums: tuple[str, ...]) -> int:
+    cols = ", ".join(("grain", "period_start", "rep_id", "team_id", *sums))
+    for g in grain_tables.PERIOD_GRAINS:
+        start = period_start_sql("n.month", g)
+        conn.execute(
+            sa.text(
+                f"""DELETE FROM rep_periods WHERE grain = :g AND EXISTS (
+                    SELECT 1 FROM {_MONTHS} n WHERE {start} = rep_periods.period_start
+                    AND n.rep_id = rep_periods.rep_id)"""  # noqa: S608 - our names
+            ),
+            {"g": g},
+        )
+        where = f"""EXISTS (SELECT 1 FROM {_MONTHS} n WHERE {start} = {period_start_sql("rep_months.month", g)}
+                    AND n.rep_id = rep_months.rep_id)"""  # noqa: S608 - our names
+        select = grain_tables.rep_periods_sql(sums, grains=(g,), where=where)
+        conn.execute(sa.text(f"INSERT INTO rep_periods ({cols}) {select}"))  # noqa: S608 - ours
+    return _count(conn, "rep_periods")
+
+
+def _by_deal(conn: Connection, table: sa.Table, select: str, ids: str) -> int:
+    """Rewrite the rows of ``table`` (its one definition, ``select``, gives its columns in order;
+    each row carries a deal_id and depends on that deal alone) for the noted deals ``ids``."""
+    cols = ", ".join(c.name for c in table.columns)
+    conn.execute(sa.text(f"DELETE FROM {table.name} WHERE deal_id IN {ids}"))  # noqa: S608 - our names
+    conn.execute(
+        sa.text(f"INSERT INTO {table.name} ({cols}) SELECT * FROM ({select}) z WHERE z.deal_id IN {ids}")  # noqa: S608
+    )
+    return _count(conn, table.name)
+
+
+def _duplicates(conn: Connection) -> int:
+    group = f"""EXISTS (SELECT 1 FROM {_GROUPS} g WHERE g.account = x.account AND g.amount_cents = x.amount_cents
+                AND g.m = {period_start_sql("x.close_date", "month")})"""  # noqa: S608 - our names
+    conn.execute(
+        sa.text(
+            f"""DELETE FROM deal_duplicates WHERE deal_id IN (SELECT deal_id FROM {NOTED})
+                OR deal_id IN (SELECT x.deal_id FROM deals x WHERE {group})"""  # noqa: S608 - our names
+        )
+    )
+    select = health_tables.duplicates_sql(only=group)
+    conn.execute(sa.text(f"INSERT INTO deal_duplicates ({health_tables.DUPLICATE_COLUMNS}) {select}"))  # noqa: S608
+    return _count(conn, "deal_duplicates")
+
+
+def _fill(conn: Connection, table: str, columns: str, select: str) -> None:
+    conn.execute(sa.text(f"CREATE TEMPORARY TABLE {table} ({columns})"))
+    conn.execute(sa.text(f"INSERT INTO {table} {select}"))  # noqa: S608 - our names
+
+
+def _count(conn: Connection, table: str) -> int:
+    if conn.dialect.name == "postgresql":
+        conn.execute(sa.text(f"ANALYZE {table}"))  # fresh statistics in the same transaction
+    return int(conn.execute(sa.text(f"SELECT COUNT(*) FROM {table}")).scalar_one())  # noqa: S608 - our names
+
+
+def _has_temp(conn: Connection, table: str) -> bool:
+    if conn.dialect.name == "postgresql":
+        return sa.inspect(conn).has_table(table)
+    found = conn.execute(
+        sa.text("SELECT COUNT(*) FROM duckdb_tables() WHERE temporary AND table_name = :t"), {"t": table}
+    )
+    return bool(found.scalar_one())

@@ -1,0 +1,155 @@
+"""A deals import rewrites the deal-keyed derived tables for the deals it writes alone
+(salesops.store.deal_notes), and each table then equals a whole rewrite: after new deals, moves
+between days, months, quarters, reps and teams, duplicate groups joined and left, an open deal won,
+a deal that stays the same, and a chunked import; a refused import leaves them as they were."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from salesops import ingest, store
+from salesops.store import deal_notes, derived, health_tables, rollups, schema
+from tests.builders import insert, rep
+
+#: The tables a deals import rewrites for its deals alone.
+SCOPED = (
+    "rep_days",
+    "rep_months",
+    "rep_periods",
+    "deal_event_days",
+    "deal_duplicates",
+    "deal_change_days",
+    "deal_pushes",
+    "open_deal_touches",
+)
+_COLS = ["deal_id", "rep_id", "account", "stage", "outcome", "amount", "created_date", "close_date"]
+
+
+def _org(engine) -> None:
+    insert(
+        engine,
+        schema.teams,
+        [dict(team_id="T1", name="One", region="North"), dict(team_id="T2", name="Two", region="South")],
+    )
+    insert(engine, schema.reps, [rep("R1", "T1"), rep("R2", "T2"), rep("R3", "T1")])
+
+
+def _file(*rows: tuple) -> pd.DataFrame:
+    return pd.DataFrame(list(rows), columns=_COLS)
+
+
+def _tables(engine) -> dict[str, pd.DataFrame]:
+    out = {}
+    with engine.connect() as conn:
+        for table in SCOPED:
+            frame = pd.read_sql_query(f"SELECT * FROM {table}", conn)  # noqa: S608 - our names
+            frame = frame.astype(str)  # dates, NULLs and numbers compared as the store gives them
+            out[table] = frame.sort_values(list(frame.columns)).reset_index(drop=True)
+    return out
+
+
+def _assert_equal_to_whole(engine) -> dict[str, pd.DataFrame]:
+    """The tables as the imports left them equal the same tables rewritten whole."""
+    scoped = _tables(engine)
+    store.write(engine, lambda conn: derived.refresh_derived(conn, {"deals"}), "test: whole rewrite")
+    whole = _tables(engine)
+    for table in SCOPED:
+        pd.testing.assert_frame_equal(scoped[table], whole[table], obj=table)
+    return whole
+
+
+@pytest.fixture
+def engine(empty_engine, monkeypatch):
+    """An organisation whose deals imports must not rewrite the deal-keyed tables whole."""
+    _org(empty_engine)
+    calls: list[str] = []
+    for mod, name in (
+        (rollups, "refresh_rep_days"),
+        (health_tables, "refresh_duplicates"),
+        (health_tables, "refresh_pushes"),
+    ):
+        real = getattr(mod, name)
+        monkeypatch.setattr(mod, name, lambda conn, _r=real, _n=name: calls.append(_n) or _r(conn))
+    empty_engine.whole_calls = calls
+    return empty_engine
+
+
+def _import(engine, frame: pd.DataFrame) -> None:
+    engine.whole_calls.clear()
+    ingest.import_frame(engine, "deals", frame)
+    assert engine.whole_calls == [], "a deals import rewrote a deal-keyed table whole"
+
+
+def test_a_deals_import_rewrites_its_deals_alone_and_equals_a_whole_rewrite(engine):
+    _import(
+        engine,
+        _file(
+            ("D1", "R1", "Acme", "Closed Won", "won", "1000", "2025-01-01", "2025-01-10"),
+            ("D2", "R1", "Acme", "Closed Won", "won", "1000", "2025-01-03", "2025-01-20"),  # D1's duplicate
+            ("D3", "R1", "Hooli", "Closed Lost", "lost", "300", "2025-01-01", "2025-01-10"),
+            ("D4", "R2", "Initech", "Prospect", "open", "700", "2025-01-05", "2025-03-31"),
+            ("D5", "R3", "Umbrella", "Closed Won", "won", "", "2025-02-01", "2025-02-10"),
+            ("D6", "R2", "Umbrella", "Closed Won", "won", "500", "2025-02-02", "2025-02-11"),
+        ),
+    )
+    whole = _assert_equal_to_whole(engine)
+    assert set(whole["deal_duplicates"]["deal_id"]) == {"D1", "D2"}
+    assert set(whole["open_deal_touches"]["deal_id"]) == {"D4"}
+    # D1 leaves its group for April (another month, quarter and day); D3 moves to R2 (team T2);
+    # D4 is won; D5 gets D6's amount (a new group); D6 unchanged; D7 is new, in 2026 (another year).
+    _import(
+        engine,
+        _file(
+            ("D1", "R1", "Acme", "Closed Won", "won", "1000", "2025-01-01", "2025-04-02"),
+            ("D3", "R2", "Hooli", "Closed Lost", "lost", "300", "2025-01-01", "2025-01-10"),
+            ("D4", "R2", "Initech", "Closed Won", "won", "900", "2025-01-05", "2025-03-15"),
+            ("D5", "R3", "Umbrella", "Closed Won", "won", "500", "2025-02-01", "2025-02-10"),
+            ("D6", "R2", "Umbrella", "Closed Won", "won", "500", "2025-02-02", "2025-02-11"),
+            ("D7", "R3", "Acme", "Prospect", "open", "250", "2026-01-05", "2026-02-01"),
+        ),
+    )
+    whole = _assert_equal_to_whole(engine)
+    assert set(whole["deal_duplicates"]["deal_id"]) == {"D5", "D6"}
+    assert set(whole["open_deal_touches"]["deal_id"]) == {"D7"}
+    days = whole["rep_days"]
+    assert set(days[days["day"] == "2025-01-10"]["rep_id"]) == {"R2"}  # D1 left, D3 moved to R2
+    assert set(days[days["day"] == "2025-01-10"]["team_id"]) == {"T2"}
+
+
+def test_a_chunked_deals_import_equals_a_whole_rewrite(engine, tmp_path):
+    path = tmp_path / "deals.csv"
+    _file(
+        *(
+            (f"D{i}", f"R{1 + i % 3}", f"Acct {i % 2}", "Closed Won", "won", "400", "2025-03-01", f"2025-03-{1 + i:02d}")
+            for i in range(7)
+        )
+    ).to_csv(path, index=False)
+    engine.whole_calls.clear()
+    ingest.import_file(engine, "deals", path, chunk_rows=2)
+    assert engine.whole_calls == []
+    _assert_equal_to_whole(engine)
+
+
+def test_a_deals_import_that_fails_after_the_scoped_rewrite_leaves_everything_and_no_note(engine, monkeypatch):
+    """The scoped rewrite runs in the import's transaction: a failure after it rolls back the deals,
+    the tables and the note alike."""
+    _import(engine, _file(("D1", "R1", "Acme", "Closed Won", "won", "1000", "2025-01-01", "2025-01-10")))
+    before = _tables(engine)
+    real = deal_notes.refresh_noted
+
+    def fail_after(conn, *args):
+        real(conn, *args)
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(deal_notes, "refresh_noted", fail_after)
+    with pytest.raises(RuntimeError, match="disk full"):
+        ingest.import_frame(
+            engine, "deals", _file(("D1", "R2", "Acme", "Closed Won", "won", "1000", "2025-01-01", "2025-02-10"))
+        )
+    after = _tables(engine)
+    for table in SCOPED:
+        pd.testing.assert_frame_equal(before[table], after[table], obj=table)
+    with engine.connect() as conn:
+        assert not deal_notes.noted(conn)
+        assert conn.exec_driver_sql("SELECT rep_id FROM deals").scalar_one() == "R1"
