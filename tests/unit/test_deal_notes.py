@@ -121,7 +121,16 @@ def test_a_chunked_deals_import_equals_a_whole_rewrite(engine, tmp_path):
     path = tmp_path / "deals.csv"
     _file(
         *(
-            (f"D{i}", f"R{1 + i % 3}", f"Acct {i % 2}", "Closed Won", "won", "400", "2025-03-01", f"2025-03-{1 + i:02d}")
+            (
+                f"D{i}",
+                f"R{1 + i % 3}",
+                f"Acct {i % 2}",
+                "Closed Won",
+                "won",
+                "400",
+                "2025-03-01",
+                f"2025-03-{1 + i:02d}",
+            )
             for i in range(7)
         )
     ).to_csv(path, index=False)
