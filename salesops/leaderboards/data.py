@@ -82,12 +82,6 @@ def load_board_data(
     prev = query_scope.previous()
     qp = quota_params(prev)
     binds = {
-        "s_c": scope.start,
-        "e_c": scope.end,
-        "s_p": prev.start,
-        "e_p": prev.end,
-        "h_start": min(scope.start, prev.start),
-        "h_end": max(scope.end, prev.end),
         **quota_params(scope),
         "pq_start": qp["q_start"],
         "pq_end": qp["q_end"],
@@ -97,14 +91,15 @@ def load_board_data(
     ranges = [(scope.start, scope.end), (prev.start, prev.end)]
     days, day_binds = ranges_weighted_rows(ranges, prefix="st")
     act_days, act_binds = ranges_weighted_rows(ranges, prefix="sa", source="activities")
+    kind_days, kind_binds = ranges_weighted_rows(ranges, prefix="sk", source="kinds")
     # a quota window of one whole quarter or year (a period to date) reads the stored quota per period
     windows = ((binds["q_start"], binds["q_end"]), (binds["pq_start"], binds["pq_end"]))
     stored = all(one_period(lo, hi, scope.grain) for lo, hi in windows)
     quotas = (quota_in_period(scope.grain, "q_start"), quota_in_period(scope.grain, "pq_start")) if stored else None
 
     with engine.connect() as conn:
-        sql = stats_sql(where, rep_where, days, act_days, quotas)
-        res = conn.execute(sa.text(sql), {**binds, **day_binds, **act_binds})
+        sql = stats_sql(where, rep_where, days, act_days, kind_days, quotas)
+        res = conn.execute(sa.text(sql), {**binds, **day_binds, **act_binds, **kind_binds})
         stats = _frame(res)
         for col in (f"{c}{sfx}" for c in SUMS for sfx in ("_c", "_p")):
             if stats[col].dtype != np.float64:  # DuckDB's DOUBLE is already (a copy costs at scale)

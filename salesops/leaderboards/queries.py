@@ -22,7 +22,6 @@ from salesops.store.grain_tables import PERIOD_GRAINS
 from salesops.store.period_tables import COUNTS, period_rows, rep_day_rows
 from salesops.store.sql import (
     PERIOD_STEP,
-    WON_KINDS,
     period_start_sql,
     prorated_quota,
     quota_in_window,
@@ -40,10 +39,6 @@ def _select(parts: Mapping[str, str], suffixes: tuple[str, ...], cols: Iterable[
             name = f"{col}{sfx}"
             out.append(f"CAST({parts.get(name, '0')} AS {DOUBLE}) AS {name}")
     return ", ".join(out)
-
-
-def _in(col: str, sfx: str) -> str:
-    return f"{col} BETWEEN :s{sfx} AND :e{sfx}"
 
 
 #: Which sums each metric needs: the trend query only scans the tables the board's metric uses.
@@ -68,11 +63,15 @@ _PART_SUMS = {
     "kinds": ("new_logo_cents", "expansion_cents"),
 }
 #: The won revenue of one stored deal kind (``deal_kinds``: the one definition of new business,
-#: renewal, expansion, shared with the Customers page): sum column -> kind.
-KIND_SUMS = {"new_logo_cents": "new_business", "expansion_cents": "expansion"}
-#: Won deals with their stored kind, for the kind sums: the stored kinds alone (WON_KINDS, which
-#: carries the deal's rep_id and team_id for the callers' unqualified filters), one window of it.
-_KINDS_FROM = f"({WON_KINDS}) k"
+#: renewal, expansion, shared with the Customers page), summed per rep, team and period in
+#: ``rep_kind_periods`` (revision 0029, :mod:`salesops.store.kind_tables`): sum column -> its
+#: stored sum and the count of such deals.
+KIND_SUMS = {
+    "new_logo_cents": ("new_logo_cents", "new_logo_count"),
+    "expansion_cents": ("expansion_cents", "expansion_count"),
+}
+#: A (rep, team) has kind sums in a range where it won deals of these kinds there.
+_KIND_COUNT = " + ".join(count for _, count in KIND_SUMS.values())
 
 
 #: The board's deal sums -> the rollup column each sums.
@@ -86,10 +85,12 @@ _DEAL_SUMS = {
 _DEAL_ROLLED = tuple(_DEAL_SUMS.values())
 
 
-def stats_sql(where: str, rep_where: str, days: str, act_days: str, quotas: tuple[str, str] | None = None) -> str:
+def stats_sql(
+    where: str, rep_where: str, days: str, act_days: str, kind_days: str, quotas: tuple[str, str] | None = None
+) -> str:
     """The board's sums per (rep, team at the time) for the current (``_c``) and previous (``_p``)
-    range; ``days`` / ``act_days`` are :func:`salesops.store.period_tables.ranges_weighted_rows` of the
-    deals / activities over the two ranges (``w0`` the current, ``w1`` the previous, ``wh`` their
+    range; ``days`` / ``act_days`` / ``kind_days`` are :func:`salesops.store.period_tables.ranges_weighted_rows` of the
+    deals / activities / won deals per kind over the two ranges (``w0`` the current, ``w1`` the previous, ``wh`` their
     hull): a (rep, team) has a row where it has rollup rows in the hull. ``quotas``: the relations of
     the current and previous quota per rep (rep_id, quota_cents), :func:`salesops.store.sql.quota_in_window`
     over :q_start/:q_end and :pq_start/:pq_end when None."""
@@ -102,16 +103,14 @@ def stats_sql(where: str, rep_where: str, days: str, act_days: str, quotas: tupl
         for col, rolled in _DEAL_SUMS.items():
             deal[f"{col}{s}"] = f"SUM(w{n} * {rolled})"
         acts[f"activities{s}"] = f"SUM(w{n} * activities)"
-        for col, kind in KIND_SUMS.items():
-            kinds[f"{col}{s}"] = (
-                f"COALESCE(SUM(CASE WHEN k.kind = '{kind}' AND {_in('k.close_date', s)} THEN k.amount_cents END), 0)"
-            )
+        for col, (rolled, _) in KIND_SUMS.items():
+            kinds[f"{col}{s}"] = f"SUM(w{n} * {rolled})"
     cur_q, prev_q = quotas or (quota_in_window("q_start", "q_end"), quota_in_window("pq_start", "pq_end"))
     quota = {"quota_cents_c": "COALESCE(qc.quota_cents, 0)", "quota_cents_p": "COALESCE(qp.quota_cents, 0)"}
-    # The hull of both ranges [:h_start, :h_end]: the deal and activity sums from the weighted rows
-    # of ``days`` / ``act_days`` (each range's sums and the hull's count from one read of each
-    # piece), the won kinds in one scan split by CASE sums. A (rep, team) with rows only between the
-    # ranges has a row of zeros, from any of them.
+    # The hull of both ranges: the deal, activity and kind sums from the weighted rows
+    # of ``days`` / ``act_days`` / ``kind_days`` (each range's sums and the hull's count from one
+    # read of each piece): a (rep, team) has a kind row where it won deals of the two kinds in the
+    # hull. A (rep, team) with rows only between the ranges has a row of zeros, from any of them.
     # Only fragments written in this module are spliced in; every value is a bound parameter.
     return f"""
         WITH ev AS (
@@ -127,11 +126,11 @@ def stats_sql(where: str, rep_where: str, days: str, act_days: str, quotas: tupl
             GROUP BY rep_id, team_id
             HAVING SUM(wh * activities) > 0
             UNION ALL
-            SELECT k.rep_id, k.team_id, {_select(kinds, both)}
-            FROM {_KINDS_FROM}
-            WHERE k.kind IN ({", ".join(f"'{k}'" for k in KIND_SUMS.values())})
-              AND k.close_date BETWEEN :h_start AND :h_end {where}
-            GROUP BY k.rep_id, k.team_id
+            SELECT rep_id, team_id, {_select(kinds, both)}
+            FROM {kind_days} k
+            WHERE 1 = 1 {where}
+            GROUP BY rep_id, team_id
+            HAVING SUM(wh * ({_KIND_COUNT})) > 0
             UNION ALL
             SELECT r.rep_id, r.team_id, {_select(quota, both)}
             FROM reps r
@@ -169,15 +168,16 @@ def _trend_sql(
     n_periods: int,
     parts: tuple[str, ...],
     grain: str,
-    days: str = "rep_days",
-    act_days: str = "rep_activity_days",
-    whole: tuple[str, str] | None = None,
+    days: str,
+    act_days: str,
+    kind_days: str,
+    whole: tuple[str, str, str] | None = None,
 ) -> str:
-    """The trend statement; ``days`` / ``act_days`` are the signed rows of the rollups over the
-    periods read from them, up to :t_end (:func:`salesops.store.period_tables.rep_day_rows` with
+    """The trend statement; ``days`` / ``act_days`` / ``kind_days`` are the signed rows of the
+    rollups (the deals, the activities, the won deals per kind) over the periods read from them, up to :t_end (:func:`salesops.store.period_tables.rep_day_rows` with
     ``signed``: whole years, quarters and months from the period and month tables, a cut period less
     its days outside): a (rep, team) has a part's row in a period where its signed count there is
-    above 0. ``whole``: the deals' and activities' stored rows of the whole periods before those
+    above 0. ``whole``: the deals', activities' and won kinds' stored rows of the whole periods before those
     (:func:`salesops.store.period_tables.period_rows`: one row per rep, team and period), read as
     they are."""
     one = ("",)
@@ -185,10 +185,7 @@ def _trend_sql(
     closed = {c: f"SUM(sgn * {c})" for c in ("won_cents", "won_count", "lost_count")}
     created = {"pipeline_cents": "SUM(sgn * created_cents)", "created_count": "SUM(sgn * created_count)"}
     acts = {"activities": "SUM(sgn * activities)"}
-    kinds = {
-        col: f"COALESCE(SUM(CAST(k.amount_cents AS DOUBLE PRECISION)) FILTER (WHERE k.kind = '{kind}'), 0)"
-        for col, kind in KIND_SUMS.items()
-    }
+    kinds = {col: f"SUM(sgn * {rolled})" for col, (rolled, _) in KIND_SUMS.items()}
     quota = {"quota_cents": "q.quota_cents" if grain in PERIOD_GRAINS else "SUM(q.quota_cents)"}
     periods = ", ".join(f"({i}, CAST(:ps{i} AS DATE), CAST(:pe{i} AS DATE))" for i in range(n_periods))
     per = period_start_sql("day", grain)
@@ -196,17 +193,22 @@ def _trend_sql(
         "closed": ({c: c for c in closed}, "won_count + lost_count"),
         "created": ({"pipeline_cents": "created_cents", "created_count": "created_count"}, "created_count"),
         "acts": ({"activities": "activities"}, "activities"),
+        # every won deal (kind set), so a period with won deals of neither kind shows 0, not nothing
+        "kinds": ({col: rolled for col, (rolled, _) in KIND_SUMS.items()}, "won_count"),
     }
+    #: each part's signed rows and stored whole-period rows (``whole``: deals, activities, kinds)
+    relations = {"closed": (days, 0), "created": (days, 0), "acts": (act_days, 1), "kinds": (kind_days, 2)}
 
-    def rolled(part: str, sums: dict[str, str], relation: str) -> str:
+    def rolled(part: str, sums: dict[str, str]) -> str:
         """A part's rows per (rep, team, period): the whole periods' stored rows where they count
         something, then the signed rows summed."""
         exprs, count = plain[part]
+        relation, at = relations[part]
         stored = ""
         if whole is not None:
             stored = f"""
             SELECT rep_id, team_id, day AS period_start, {_select(exprs, one, cols)}
-            FROM {whole[1] if part == "acts" else whole[0]} x
+            FROM {whole[at]} x
             WHERE {count} > 0 {where}
             UNION ALL"""  # noqa: S608 - our fragments; values bound
         return f"""{stored}
@@ -218,15 +220,10 @@ def _trend_sql(
 
     selects = {
         # the rollups' rows of such deals / activities, per period
-        "closed": rolled("closed", closed, days),
-        "created": rolled("created", created, days),
-        "acts": rolled("acts", acts, act_days),
-        # every won deal (kind set), so a period with won deals of neither kind shows 0, not nothing
-        "kinds": f"""
-            SELECT k.rep_id, k.team_id, {period_start_sql("k.close_date", grain)} AS period_start, {_select(kinds, one, cols)}
-            FROM {_KINDS_FROM}
-            WHERE k.close_date BETWEEN :t_start AND :t_end {where}
-            GROUP BY 1, 2, 3""",  # noqa: S608 - our fragments; values bound
+        "closed": rolled("closed", closed),
+        "created": rolled("created", created),
+        "acts": rolled("acts", acts),
+        "kinds": rolled("kinds", kinds),
         # the stored quota is one row per rep and period already: as it is (a sum of one row)
         "quota": f"""
             SELECT r.rep_id, r.team_id, q.period_start, {_select(quota, one, cols)}
@@ -287,12 +284,14 @@ def trend_frame(
         first = windows[-1][0]
         whole_days, whole_binds = period_rows(grain, windows[0][0], windows[-2][0], prefix="tw")
         whole_acts, acts_binds = period_rows(grain, windows[0][0], windows[-2][0], prefix="ta", source="activities")
-        whole = (whole_days, whole_acts)
-        binds.update({**whole_binds, **acts_binds})
+        whole_kinds, kinds_binds = period_rows(grain, windows[0][0], windows[-2][0], prefix="tk", source="kinds")
+        whole = (whole_days, whole_acts, whole_kinds)
+        binds.update({**whole_binds, **acts_binds, **kinds_binds})
     days, day_binds = rep_day_rows(first, scope.end, grain, signed=True)
     act_days, act_binds = rep_day_rows(first, scope.end, grain, prefix="ra", source="activities", signed=True)
-    sql = _trend_sql(conn, where, rep_where, len(windows), parts, grain, days, act_days, whole)
-    res = conn.execute(sa.text(sql), {**binds, **day_binds, **act_binds, **params, **rep_params})
+    kind_days, kind_binds = rep_day_rows(first, scope.end, grain, prefix="rk", source="kinds", signed=True)
+    sql = _trend_sql(conn, where, rep_where, len(windows), parts, grain, days, act_days, kind_days, whole)
+    res = conn.execute(sa.text(sql), {**binds, **day_binds, **act_binds, **kind_binds, **params, **rep_params})
     trend = _frame(res)
     for col in trend.columns[3:]:
         if trend[col].dtype != "float64":  # DuckDB's DOUBLE is already (a copy costs at scale)

@@ -7,6 +7,9 @@ that can change them, so readers get them without recomputing.
   (a parent link moves a subsidiary's deals to another customer; an earlier win makes a later one
   existing business), so the table is rewritten whole; that runs the definition once per write
   instead of once per page call.
+* ``rep_kind_periods`` (:mod:`salesops.store.kind_tables`, right after ``deal_kinds``, revision
+  0029): the won deals of ``deal_kinds`` per kind, rep, team and day, month, quarter and year — the
+  leaderboards' new-logo and expansion revenue;
 * :func:`refresh_customer_days` — ``customer_days``: the won deals of ``deal_kinds`` per customer
   and purchase day (:data:`CUSTOMER_DAYS`), with each customer's first, previous and next purchase
   day and name:
@@ -50,7 +53,7 @@ from collections.abc import Iterable
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from salesops.store import deal_notes, grain_tables, health_tables, lead_tables, period_tables, rollups
+from salesops.store import deal_notes, grain_tables, health_tables, kind_tables, lead_tables, period_tables, rollups
 from salesops.store.customer_tables import (
     refresh_cohort_quarters,
     refresh_cohort_years,
@@ -214,6 +217,7 @@ def refresh_derived(conn: Connection, changed: Iterable[str] | None = None) -> d
     counts: dict[str, int] = {}
     if tables & _CUSTOMER_SOURCES:
         counts["deal_kinds"] = refresh_deal_kinds(conn)
+        counts["rep_kind_periods"] = kind_tables.refresh_kind_periods(conn)
         counts["customer_deal_ids"] = refresh_customer_deal_ids(conn)
         counts["customer_days"] = refresh_customer_days(conn)
         counts["customer_keys"] = refresh_customer_keys(conn)

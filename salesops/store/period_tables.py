@@ -35,6 +35,7 @@ from sqlalchemy.engine import Connection
 from salesops.store import schema
 from salesops.store.cover import LEVELS, Piece, next_unit, signed_cover, units_of
 from salesops.store.dialect import try_cast
+from salesops.store.kind_tables import KIND_PERIOD_SUMS
 from salesops.store.rollups import DAY_SUMS, rewrite
 from salesops.store.sql import QUOTA_PERIOD_END
 
@@ -251,12 +252,20 @@ def months_and_signed_days(start: date, end: date) -> tuple[tuple[date, date] | 
 
 #: Per rollup, a sum that is 1 or more on every day row (a row counts a deal won, lost or created,
 #: or an activity): a rep and team has rows in a window when its signed sum there is above 0.
-COUNTS = {"deals": "won_count + lost_count + created_count", "activities": "activities"}
-#: The day, month and period tables of each rollup, and their sums.
+COUNTS = {
+    "deals": "won_count + lost_count + created_count",
+    "activities": "activities",
+    "kinds": "won_count",
+}
+#: The day, month and period tables of each rollup, and their sums. The won deals per kind
+#: (``source="kinds"``, revision 0029) are one table of every level (:mod:`salesops.store.kind_tables`).
 ROLLUPS = {
     "deals": ("rep_days", "rep_months", "rep_periods", DAY_SUMS),
     "activities": ("rep_activity_days", "rep_activity_months", "rep_activity_periods", ("activities",)),
+    "kinds": ("rep_kind_periods", "rep_kind_periods", "rep_kind_periods", KIND_PERIOD_SUMS),
 }
+#: The rollups stored as one table with a ``grain`` per level (day and month too).
+_ONE_TABLE = frozenset({"kinds"})
 
 
 def _piece_rows(piece: Piece, source: str, key: str, head: str = "", cols: str | None = None) -> tuple[str, dict]:
@@ -268,7 +277,13 @@ def _piece_rows(piece: Piece, source: str, key: str, head: str = "", cols: str |
     cols = ", ".join(sums) if cols is None else cols
     binds: dict[str, date | str] = {f"{key}a": lo, f"{key}b": hi}
     # our table names and fragments; values bound
-    if level == "day":
+    if source in _ONE_TABLE and level in ("day", "month"):
+        binds[f"{key}g"] = level
+        sql = (
+            f"SELECT {head}period_start AS day, rep_id, team_id, {cols} FROM {period_table} "  # noqa: S608
+            f"WHERE grain = :{key}g AND period_start BETWEEN :{key}a AND :{key}b"
+        )
+    elif level == "day":
         sql = f"SELECT {head}day, rep_id, team_id, {cols} FROM {day_table} WHERE day BETWEEN :{key}a AND :{key}b"  # noqa: S608
     elif level == "month":
         sql = (

@@ -37,6 +37,7 @@ GOLDEN = {
     "rep_periods": (1463, "3578ba7542f532c0e84ee6c1c0a4bdc1"),  # rep_months per quarter and year (0027, #20)
     "rep_activity_periods": (1898, "0b12576e146ab3a39d71e779d8c50c93"),  # rep_activity_months likewise (0027, #20)
     "rep_period_quotas": (1462, "91fee996db7df9b9413f3ef650381b44"),  # quota per rep, quarter, year (0027, #20)
+    "rep_kind_periods": (7981, "4b8f90934cec3e6ed23bded69d3b5d93"),  # won deals per kind, rep, day..year (0029, #20)
     "deal_pushes": (3232, "9c1b84b61f438b7eccdfaa690c8f657b"),  # derived: close-date pushes per deal (0021, #20)
     "lead_months": (3143, "8949b0601342a9df6c9d8beab67368e2"),  # derived: leads per month, rep, team (0022, #20)
     "lead_source_days": (6712, "372bf963a2bba22fccbf8fbf16b47fb8"),  # derived: leads per day and source (0022, #20)

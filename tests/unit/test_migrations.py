@@ -62,6 +62,7 @@ def _legacy_store(url: str) -> dict[str, int]:
             "rep_periods",
             "rep_activity_periods",
             "rep_period_quotas",
+            "rep_kind_periods",
         ):  # users, audit_log and the derived tables: the demo writes them (forecast_backtests: counted)
             table = schema.metadata.tables[name].to_metadata(then)
             for column in table.columns:

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import command
 
 from salesops import ingest, store
-from salesops.store import derived, grain_tables, migrate, period_tables, rollups, schema
+from salesops.store import derived, grain_tables, kind_tables, migrate, period_tables, rollups, schema
 from salesops.store.rollups import DAY_SUMS
 from tests.builders import deal, insert, rep
 
@@ -202,7 +202,54 @@ def _assert_current(engine) -> tuple[pd.DataFrame, pd.DataFrame]:
     want = _norm(by_month.groupby(_KEY, as_index=False)[["activities"]].sum(), ["activities"])
     pd.testing.assert_frame_equal(_norm(act_months, ["activities"]), want)
     _assert_grain_tables(engine, days, expected_acts)
+    _assert_kind_periods(engine)
     return days, acts
+
+
+_KIND_SUMS = list(kind_tables.KIND_PERIOD_SUMS)
+
+
+def _expected_kind_periods(engine) -> pd.DataFrame:
+    """The won deals of deal_kinds (a kind set) summed per grain (day, month, quarter, year), period
+    start, rep and team — in pandas: how many, and how many and how much of new business and of
+    expansion (an unknown amount adds 0)."""
+    won = _read(engine, "SELECT rep_id, team_id, close_date, amount_cents, kind FROM deal_kinds")
+    won = won[won["kind"].notna() & won["close_date"].notna()]
+    day = pd.to_datetime(won["close_date"])
+    cents = won["amount_cents"].fillna(0).astype("int64")
+    base = pd.DataFrame(
+        {
+            "rep_id": won["rep_id"],
+            "team_id": won["team_id"].astype(object).where(won["team_id"].notna(), ""),
+            "won_count": 1,
+            "new_logo_count": (won["kind"] == "new_business").astype("int64"),
+            "new_logo_cents": cents.where(won["kind"] == "new_business", 0),
+            "expansion_count": (won["kind"] == "expansion").astype("int64"),
+            "expansion_cents": cents.where(won["kind"] == "expansion", 0),
+        }
+    )
+    frames = [
+        base.assign(grain=grain, day=start.dt.strftime("%Y-%m-%d"))
+        for grain, start in (
+            ("day", day),
+            ("month", day.dt.to_period("M").dt.start_time),
+            ("quarter", day.dt.to_period("Q").dt.start_time),
+            ("year", day.dt.to_period("Y").dt.start_time),
+        )
+    ]
+    both = pd.concat(frames, ignore_index=True).groupby(["grain", *_KEY], as_index=False)[_KIND_SUMS].sum()
+    return _norm_periods(both, _KIND_SUMS)
+
+
+def _kind_periods(engine) -> pd.DataFrame:
+    cols = ", ".join(_KIND_SUMS)
+    got = _read(engine, f"SELECT grain, period_start AS day, rep_id, team_id, {cols} FROM rep_kind_periods")
+    return _norm_periods(got, _KIND_SUMS)
+
+
+def _assert_kind_periods(engine) -> None:
+    """rep_kind_periods (0029) equals the won deals of deal_kinds per kind, grain, period, rep and team."""
+    pd.testing.assert_frame_equal(_kind_periods(engine), _expected_kind_periods(engine))
 
 
 def _per_period(days: pd.DataFrame, sums: list[str]) -> pd.DataFrame:
@@ -924,3 +971,79 @@ def test_period_rows_are_the_day_table_per_whole_period(demo_engine, source, lev
     )
     assert len(want) > 0
     pd.testing.assert_frame_equal(got, want)
+
+
+def _kinds(engine, grain: str, rep_id: str) -> dict[str, list[int]]:
+    """rep_kind_periods' sums of one rep per period start (ISO) at ``grain``."""
+    got = _kind_periods(engine)
+    got = got[(got["grain"] == grain) & (got["rep_id"] == rep_id)]
+    return {d: [int(v) for v in row] for d, *row in got[["day", *_KIND_SUMS]].itertuples(index=False)}
+
+
+def test_the_kind_periods_follow_every_deal_whose_kind_changes(empty_engine):
+    """Figures by hand (won_count, new_logo_count, new_logo_cents, expansion_count, expansion_cents):
+    Acme's first win (10 Jan, 1000) is new business, its next (3 Feb, 500) existing, a typed
+    expansion (5 Feb, 300); a win with no account (5 Feb, amount unknown) is new business. Moving the
+    first win to 1 Mar makes the 3 Feb win — a deal not written — Acme's new business, and the moved
+    one existing; deleting the expansion takes it out."""
+    _org(empty_engine)
+    rows = [
+        deal(1, "R1", "T1", "won", 100_000, date(2025, 1, 10)) | {"account": "Acme"},
+        deal(2, "R1", "T1", "won", 50_000, date(2025, 2, 3)) | {"account": "Acme"},
+        deal(3, "R2", "T2", "won", 30_000, date(2025, 2, 5)) | {"account": "Acme", "deal_type": "Expansion"},
+        deal(4, "R1", "T1", "won", None, date(2025, 2, 5)),
+        deal(5, "R1", "T1", "lost", 9_000, date(2025, 2, 5)) | {"account": "Acme"},
+    ]
+    insert(empty_engine, schema.deals, rows)
+    _assert_current(empty_engine)
+    assert _kinds(empty_engine, "day", "R1") == {
+        "2025-01-10": [1, 1, 100_000, 0, 0],
+        "2025-02-03": [1, 0, 0, 0, 0],
+        "2025-02-05": [1, 1, 0, 0, 0],
+    }
+    assert _kinds(empty_engine, "month", "R1") == {"2025-01-01": [1, 1, 100_000, 0, 0], "2025-02-01": [2, 1, 0, 0, 0]}
+    assert _kinds(empty_engine, "quarter", "R2") == {"2025-01-01": [1, 0, 0, 1, 30_000]}
+    assert _kinds(empty_engine, "year", "R1") == {"2025-01-01": [3, 2, 100_000, 0, 0]}
+
+    def move(conn) -> None:
+        conn.execute(
+            sa.update(schema.deals).where(schema.deals.c.deal_id == "D001").values(close_date=date(2025, 3, 1))
+        )
+        derived.refresh_derived(conn, {"deals"})
+
+    store.write(empty_engine, move, "test move")
+    _assert_current(empty_engine)
+    assert _kinds(empty_engine, "month", "R1") == {"2025-02-01": [2, 2, 50_000, 0, 0], "2025-03-01": [1, 0, 0, 0, 0]}
+
+    def delete(conn) -> None:
+        conn.execute(sa.delete(schema.deals).where(schema.deals.c.deal_id == "D003"))
+        derived.refresh_derived(conn, {"deals"})
+
+    store.write(empty_engine, delete, "test delete")
+    _assert_current(empty_engine)
+    assert _kinds(empty_engine, "year", "R2") == {}
+
+
+def test_migration_0029_creates_and_fills_the_kind_periods_of_an_existing_store(new_store_url):
+    """A store at revision 0028 (no rep_kind_periods) with two won deals gets the table created and
+    filled by revision 0029: a first win of 500 (new business) and a typed expansion of 70 in 2025."""
+    engine = store.open_store(new_store_url("at0028"))
+    _org(engine)
+    insert(
+        engine,
+        schema.deals,
+        [
+            deal(1, "R1", "T1", "won", 500, date(2025, 1, 20)) | {"account": "Acme"},
+            deal(2, "R1", "T1", "won", 70, date(2025, 5, 6)) | {"account": "Acme", "deal_type": "expansion"},
+        ],
+    )
+    with engine.begin() as conn:
+        conn.execute(sa.text("DROP TABLE rep_kind_periods"))
+        conn.execute(sa.text("UPDATE alembic_version SET version_num = '0028'"))
+        assert migrate.status(conn).state == "behind"
+    with engine.begin() as conn:
+        command.upgrade(migrate._config(conn), "head")
+    _assert_current(engine)
+    assert _kinds(engine, "quarter", "R1") == {"2025-01-01": [1, 1, 500, 0, 0], "2025-04-01": [1, 0, 0, 1, 70]}
+    assert _kinds(engine, "year", "R1") == {"2025-01-01": [2, 1, 500, 1, 70]}
+    engine.dispose()
