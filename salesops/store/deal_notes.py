@@ -14,8 +14,10 @@ write, :func:`refresh_noted` rewrites, in the same transaction:
 Each is the table's own definition over the same rows (a pair's, a deal's or a group's rows depend on
 nothing else), so the table equals a whole rewrite; tests/unit/test_deal_notes.py checks it against
 one after adds, moves between days, reps, teams and groups, outcome changes and a chunked import.
-The customer tables (``deal_kinds`` and those built on it) are still rewritten whole: a deal's kind
-depends on every other deal of its customer.
+``deal_kinds`` and ``customer_deal_ids`` are rewritten (:func:`refresh_noted_kinds`, when the accounts
+did not change too) for every deal of the customers the noted deals belonged to before the write and
+belong to after it (a deal's kind depends on its customer's other won deals, and on nothing else); the
+customer tables built on them (``customer_days`` and the rest) are still rewritten whole.
 """
 
 from __future__ import annotations
@@ -24,13 +26,16 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from salesops.store import grain_tables, health_tables, period_tables, rollups
-from salesops.store.sql import period_start_sql
+from salesops.store.customer_tables import CUSTOMER_DEAL_IDS
+from salesops.store.sql import period_start_sql, won_kinds_cte
 
 #: The temporary table of noted deals: id and the stored values before the write (NULL when new).
 NOTED = "_noted_deals"
 _PAIRS = "_noted_rep_days"
 _MONTHS = "_noted_rep_months"
 _GROUPS = "_noted_dup_groups"
+_CUSTOMERS = "_noted_customers"
+_KIND_DEALS = "_noted_kind_deals"
 _NOTE_COLUMNS = "deal_id, rep_id, created_date, close_date, account, amount_cents"
 
 
@@ -63,6 +68,49 @@ def drop_note(conn: Connection) -> None:
     """Forget the note (after a whole rewrite made it moot)."""
     if noted(conn):
         conn.execute(sa.text(f"DROP TABLE {NOTED}"))
+
+
+def refresh_noted_kinds(conn: Connection) -> dict[str, int]:
+    """Rewrite ``deal_kinds`` and ``customer_deal_ids`` for the noted deals and every deal of their
+    old and new customers (after the write, before :func:`refresh_noted`; the accounts unchanged);
+    return the tables' row counts."""
+    from salesops.store.derived import deal_kinds_fill  # derived imports this module
+
+    ids = f"(SELECT deal_id FROM {NOTED})"  # noqa: S608 - our names
+    conn.execute(sa.text(f"CREATE TEMPORARY TABLE {_CUSTOMERS} (customer_id VARCHAR)"))
+    conn.execute(
+        sa.text(
+            f"""INSERT INTO {_CUSTOMERS} (customer_id) SELECT customer_id FROM deal_kinds
+                WHERE deal_id IN {ids} AND customer_id IS NOT NULL"""  # noqa: S608 - our names
+        )
+    )
+    new_customers = won_kinds_cte(f"(SELECT * FROM deals WHERE deal_id IN {ids})")  # noqa: S608 - our names
+    conn.execute(
+        sa.text(
+            f"""INSERT INTO {_CUSTOMERS} (customer_id) {new_customers}
+                SELECT customer_id FROM deal_customers WHERE customer_id IS NOT NULL"""  # noqa: S608 - ours
+        )
+    )
+    _fill(
+        conn,
+        _KIND_DEALS,
+        "deal_id VARCHAR",
+        f"""SELECT deal_id FROM {NOTED} UNION SELECT deal_id FROM deal_kinds
+            WHERE customer_id IN (SELECT customer_id FROM {_CUSTOMERS})""",  # noqa: S608 - our names
+    )
+    some = f"(SELECT deal_id FROM {_KIND_DEALS})"  # noqa: S608 - our names
+    conn.execute(sa.text(f"DELETE FROM deal_kinds WHERE deal_id IN {some}"))  # noqa: S608 - our names
+    conn.execute(sa.text(deal_kinds_fill(f"(SELECT * FROM deals WHERE deal_id IN {some})")))  # noqa: S608
+    conn.execute(sa.text(f"DELETE FROM customer_deal_ids WHERE deal_id IN {some}"))  # noqa: S608 - our names
+    conn.execute(
+        sa.text(
+            f"""INSERT INTO customer_deal_ids (customer_id, deal_id) {CUSTOMER_DEAL_IDS}
+                AND deal_id IN {some} ORDER BY customer_id, deal_id"""  # noqa: S608
+        )
+    )
+    for table in (_CUSTOMERS, _KIND_DEALS):
+        conn.execute(sa.text(f"DROP TABLE {table}"))
+    return {"deal_kinds": _count(conn, "deal_kinds"), "customer_deal_ids": _count(conn, "customer_deal_ids")}
 
 
 def refresh_noted(conn: Connection, sums: tuple[str, ...] = rollups.DAY_SUMS) -> dict[str, int]:

@@ -63,7 +63,7 @@ from salesops.store.customer_tables import (
     refresh_customer_risk_spans,
     refresh_customer_years,
 )
-from salesops.store.sql import WON_KINDS_CTE, WON_KINDS_READ, business_sql, deal_kind_sql, purchase_day_sql
+from salesops.store.sql import WON_KINDS_READ, business_sql, deal_kind_sql, purchase_day_sql, won_kinds_cte
 
 #: Tables whose rows the derived tables are computed from (only the demo writes stage history and
 #: the change log; quotas get their period end, :mod:`salesops.store.period_tables`).
@@ -74,14 +74,21 @@ _CUSTOMER_SOURCES = frozenset({"deals", "accounts", "deal_stage_history"})
 #: The copied deal columns, after deal_id, customer_id and kind.
 COPIED = ("rep_id", "team_id", "close_date", "amount_cents", "account")
 
-# Won deals first, in close-date order: a window of won deals is then a few adjacent row groups,
-# which DuckDB reads alone (min/max per row group); PostgreSQL has an index on close_date.
-_FILL = f"""INSERT INTO deal_kinds (deal_id, customer_id, kind, {", ".join(COPIED)})
-{WON_KINDS_CTE}
+
+def deal_kinds_fill(deals: str = "deals") -> str:
+    """The INSERT of ``deal_kinds``' rows for the deals of ``deals`` (:func:`~salesops.store.sql.won_kinds_cte`).
+
+    Won deals first, in close-date order: a window of won deals is then a few adjacent row groups,
+    which DuckDB reads alone (min/max per row group); PostgreSQL has an index on close_date."""
+    return f"""INSERT INTO deal_kinds (deal_id, customer_id, kind, {", ".join(COPIED)})
+{won_kinds_cte(deals)}
 SELECT dc.deal_id, dc.customer_id, wk.kind, {", ".join(f"dc.{c}" for c in COPIED)}
 FROM deal_customers dc LEFT JOIN won_kinds wk ON wk.deal_id = dc.deal_id
 ORDER BY CASE WHEN wk.kind IS NULL THEN 1 ELSE 0 END, dc.close_date, dc.deal_id
 """  # noqa: S608 - our fragments only
+
+
+_FILL = deal_kinds_fill()
 
 #: The rows of ``customer_days``, after a preamble defining ``won_kinds`` (:data:`WON_KINDS_READ`
 #: to fill the table, :data:`WON_KINDS_CTE` to check it): the won deals summed per customer and
@@ -215,10 +222,18 @@ def refresh_derived(conn: Connection, changed: Iterable[str] | None = None) -> d
     ``deal_change_days`` and ``deal_pushes`` when deals or their change log did, the lead rollups when leads did, the quotas' period ends and ``rep_period_quotas`` when quotas did."""
     tables = SOURCES if changed is None else SOURCES & set(changed)
     counts: dict[str, int] = {}
+    # A deals import noted the deals it wrote (salesops.store.deal_notes): the tables keyed by deal,
+    # by rep and day or by duplicate group are rewritten for those alone, unless the change log or
+    # the stage history changed too (only the demo writes those); the deal kinds for those deals'
+    # customers alone unless the accounts changed too.
+    scoped = "deals" in tables and deal_notes.noted(conn) and not tables & {"deal_changes", "deal_stage_history"}
     if tables & _CUSTOMER_SOURCES:
-        counts["deal_kinds"] = refresh_deal_kinds(conn)
+        if scoped and "accounts" not in tables:
+            counts.update(deal_notes.refresh_noted_kinds(conn))
+        else:
+            counts["deal_kinds"] = refresh_deal_kinds(conn)
+            counts["customer_deal_ids"] = refresh_customer_deal_ids(conn)
         counts["rep_kind_periods"] = kind_tables.refresh_kind_periods(conn)
-        counts["customer_deal_ids"] = refresh_customer_deal_ids(conn)
         counts["customer_days"] = refresh_customer_days(conn)
         counts["customer_keys"] = refresh_customer_keys(conn)
         counts["customer_years"] = refresh_customer_years(conn)
@@ -228,10 +243,6 @@ def refresh_derived(conn: Connection, changed: Iterable[str] | None = None) -> d
         counts["customer_flows"] = refresh_customer_flows(conn)
         counts["open_renewals"] = refresh_open_renewals(conn)
         counts["account_roots"] = refresh_account_roots(conn)
-    # A deals import noted the deals it wrote (salesops.store.deal_notes): the tables keyed by deal,
-    # by rep and day or by duplicate group are rewritten for those alone, unless the change log or
-    # the stage history changed too (only the demo writes those).
-    scoped = "deals" in tables and deal_notes.noted(conn) and not tables & {"deal_changes", "deal_stage_history"}
     if scoped:
         counts.update(deal_notes.refresh_noted(conn))
     elif "deals" in tables:

@@ -259,7 +259,11 @@ def customer_id_sql(d: str = "d") -> str:
 #: * ``won_kinds``: every won deal with its customer and kind: the deal type when it has one; else
 #:   new_business on the customer's first won day (and for a deal without a customer) and existing
 #:   after it.
-WON_KINDS_CTE = f"""
+def won_kinds_cte(deals: str = "deals") -> str:
+    """:data:`WON_KINDS_CTE` over the deals of ``deals`` (our own SQL: the table, or a subquery of
+    some deals holding every deal of each of their customers: a deals import's,
+    :mod:`salesops.store.deal_notes`; a deal's customer and kind depend on nothing else)."""
+    return f"""
 WITH RECURSIVE up(account_id, root_id, depth) AS (
     SELECT account_id, account_id, 0 FROM accounts
     WHERE parent_id IS NULL OR parent_id NOT IN (SELECT account_id FROM accounts)
@@ -273,7 +277,7 @@ acc_by_name AS (
 deal_links AS (
     SELECT l.*, up.root_id FROM (
         SELECT d.*, COALESCE(d.account_id, ai.account_id, an.account_id) AS link_id
-        FROM deals d
+        FROM {deals} d
         LEFT JOIN accounts ai ON ai.account_id = d.account
         LEFT JOIN acc_by_name an ON an.name_key = {name_key_sql("d.account")}
     ) l LEFT JOIN up ON up.account_id = l.link_id
@@ -295,6 +299,10 @@ won_kinds AS (
     FROM won_cust
 )
 """  # noqa: S608 - our fragments and constants only
+
+
+#: :func:`won_kinds_cte` over every deal: the one definition of a deal's customer and kind.
+WON_KINDS_CTE = won_kinds_cte()
 
 
 #: What every reader uses instead of :data:`WON_KINDS_CTE`: the same ``deal_customers`` and

@@ -14,6 +14,8 @@ from tests.builders import insert, rep
 
 #: The tables a deals import rewrites for its deals alone.
 SCOPED = (
+    "deal_kinds",
+    "customer_deal_ids",
     "rep_days",
     "rep_months",
     "rep_periods",
@@ -52,7 +54,7 @@ def _tables(engine) -> dict[str, pd.DataFrame]:
 def _assert_equal_to_whole(engine) -> dict[str, pd.DataFrame]:
     """The tables as the imports left them equal the same tables rewritten whole."""
     scoped = _tables(engine)
-    store.write(engine, lambda conn: derived.refresh_derived(conn, {"deals"}), "test: whole rewrite")
+    store.write(engine, lambda conn: derived.refresh_derived(conn, {"deals", "accounts"}), "test: whole rewrite")
     whole = _tables(engine)
     for table in SCOPED:
         pd.testing.assert_frame_equal(scoped[table], whole[table], obj=table)
@@ -65,6 +67,8 @@ def engine(empty_engine, monkeypatch):
     _org(empty_engine)
     calls: list[str] = []
     for mod, name in (
+        (derived, "refresh_deal_kinds"),
+        (derived, "refresh_customer_deal_ids"),
         (rollups, "refresh_rep_days"),
         (health_tables, "refresh_duplicates"),
         (health_tables, "refresh_pushes"),
@@ -162,3 +166,28 @@ def test_a_deals_import_that_fails_after_the_scoped_rewrite_leaves_everything_an
     with engine.connect() as conn:
         assert not deal_notes.noted(conn)
         assert conn.exec_driver_sql("SELECT rep_id FROM deals").scalar_one() == "R1"
+
+
+def _kinds(engine) -> dict[str, str]:
+    with engine.connect() as conn:
+        rows = conn.exec_driver_sql("SELECT deal_id, kind FROM deal_kinds WHERE kind IS NOT NULL").all()
+    return dict(rows)
+
+
+def test_a_deal_moving_to_another_customer_rewrites_both_customers_kinds(engine):
+    """By hand: Acme wins D1 (Jan) then D2 (Mar): new business, then existing. D1 moves to Hooli: D2
+    becomes Acme's first win (new business) and D1 Hooli's first, before Hooli's D3 (existing)."""
+    ingest.import_frame(engine, "accounts", pd.DataFrame({"account_id": ["A1", "A2"], "name": ["Acme", "Hooli"]}))
+    _import(
+        engine,
+        _file(
+            ("D1", "R1", "Acme", "Closed Won", "won", "100", "2025-01-01", "2025-01-10"),
+            ("D2", "R1", "Acme", "Closed Won", "won", "200", "2025-02-01", "2025-03-10"),
+            ("D3", "R2", "Hooli", "Closed Won", "won", "300", "2025-02-01", "2025-02-10"),
+        ),
+    )
+    assert _kinds(engine) == {"D1": "new_business", "D2": "existing", "D3": "new_business"}
+    _assert_equal_to_whole(engine)
+    _import(engine, _file(("D1", "R1", "Hooli", "Closed Won", "won", "100", "2025-01-01", "2025-01-10")))
+    assert _kinds(engine) == {"D1": "new_business", "D2": "new_business", "D3": "existing"}
+    _assert_equal_to_whole(engine)
