@@ -540,9 +540,13 @@ def test_an_import_that_changes_no_deal_does_not_rewrite_the_kinds(empty_engine,
     a changed amount rewrites it again."""
     from salesops.store import derived
 
+    from salesops.store import deal_notes
+
     calls = []
     real = derived.refresh_deal_kinds
     monkeypatch.setattr(derived, "refresh_deal_kinds", lambda conn: calls.append(1) or real(conn))
+    real_noted = deal_notes.refresh_noted_kinds  # an import rewrites the kinds of its deals' customers
+    monkeypatch.setattr(deal_notes, "refresh_noted_kinds", lambda conn: calls.append(1) or real_noted(conn))
     _org(empty_engine)
     first = _deals_file(("D1", "R1", "1000", "2025-01-01", "2025-01-10", "Acme"))
     ingest.import_frame(empty_engine, "deals", first)
