@@ -103,11 +103,11 @@ WHERE d.outcome = 'open' {this}
 """  # noqa: S608 - this module's own text
 
 
-def duplicates_sql(only: str = "TRUE") -> str:
+def duplicates_sql(only: str = "TRUE", deals: str = "TRUE") -> str:
     """The rows of ``deal_duplicates``: deals with an account, amount and close date whose account,
     amount and close month another deal shares, and how many others share them; with ``only`` (our
     own SQL over a deal ``x``: a deals import's groups, :mod:`salesops.store.deal_notes`), of the
-    groups of the deals it matches."""
+    groups of the deals it matches (and ``deals``, over a deal ``d``: those groups' deals)."""
     return f"""
 SELECT d.deal_id, d.team_id, d.rep_id, COALESCE(d.name, d.account, d.deal_id) AS label, d.amount_cents,
        g.n - 1 AS others, d.outcome, d.close_date
@@ -116,6 +116,7 @@ FROM deals d JOIN (
     WHERE x.account IS NOT NULL AND x.amount_cents IS NOT NULL AND x.close_date IS NOT NULL AND {only}
     GROUP BY 1, 2, 3 HAVING COUNT(*) > 1) g
   ON g.account = d.account AND g.amount_cents = d.amount_cents AND g.m = date_trunc('month', d.close_date)
+WHERE {deals}
 """  # noqa: S608 - this module's own text
 
 
