@@ -538,9 +538,7 @@ def test_a_store_without_the_flows_table_gets_it_on_its_next_write(empty_engine)
 def test_an_import_that_changes_no_deal_does_not_rewrite_the_kinds(empty_engine, monkeypatch):
     """Importing the same deals file twice rewrites deal_kinds once (the second changes no row);
     a changed amount rewrites it again."""
-    from salesops.store import derived
-
-    from salesops.store import deal_notes
+    from salesops.store import deal_notes, derived
 
     calls = []
     real = derived.refresh_deal_kinds
