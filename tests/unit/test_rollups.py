@@ -579,11 +579,19 @@ def test_migration_0028_adds_and_fills_the_pipeline_sums_of_an_existing_store(ne
 
 def test_an_activities_import_rewrites_only_the_activity_rollup(empty_engine, monkeypatch):
     """Importing activities does not rewrite the deal-derived tables; a deals import rewrites the deal
-    kinds whole and rep_days for its deals' days alone (salesops.store.deal_notes)."""
+    kinds of its deals' customers and the deal tables of its deals alone (salesops.store.deal_notes),
+    nothing whole."""
+    from salesops.store import deal_notes
+
     calls: list[str] = []
     real_days, real_kinds = derived.rollups.refresh_rep_days, derived.refresh_deal_kinds
     monkeypatch.setattr(derived.rollups, "refresh_rep_days", lambda conn: calls.append("days") or real_days(conn))
     monkeypatch.setattr(derived, "refresh_deal_kinds", lambda conn: calls.append("kinds") or real_kinds(conn))
+    noted_kinds, noted = deal_notes.refresh_noted_kinds, deal_notes.refresh_noted
+    monkeypatch.setattr(
+        deal_notes, "refresh_noted_kinds", lambda conn: calls.append("noted kinds") or noted_kinds(conn)
+    )
+    monkeypatch.setattr(deal_notes, "refresh_noted", lambda conn: calls.append("noted") or noted(conn))
     _org(empty_engine)
     calls.clear()
     ingest.import_frame(empty_engine, "activities", _acts_file(("A1", "R1", "call", "2025-01-02")))
@@ -591,7 +599,7 @@ def test_an_activities_import_rewrites_only_the_activity_rollup(empty_engine, mo
     ingest.import_frame(
         empty_engine, "deals", _deals_file(("D1", "R1", "Closed Won", "won", "5", "2025-01-01", "2025-01-02"))
     )
-    assert calls == ["kinds"]
+    assert calls == ["noted kinds", "noted"]
     _assert_current(empty_engine)
 
 
