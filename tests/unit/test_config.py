@@ -90,3 +90,34 @@ def test_bad_duckdb_settings_are_named_with_a_hint(monkeypatch):
     monkeypatch.setenv("SALESOPS_DUCKDB_THREADS", "0")
     with pytest.raises(BadSetting, match="positive whole number"):
         config.duckdb_threads()
+
+
+def test_the_demo_command_takes_its_review_snapshots_at_the_builds_limit(tmp_path, monkeypatch):
+    """`python -m salesops demo` builds and takes the year of review snapshots at the build's DuckDB
+    limit (at the app's 2GB the medium demo's snapshots peaked at 2.4 GB; at the build's 1GB, 1.3 GB),
+    and leaves the app's limit for what follows. The build itself is stubbed here: the limits are
+    what is checked."""
+    from datetime import date
+
+    from salesops import demo
+    from salesops.cli import review
+    from salesops.cli.main import main
+
+    monkeypatch.delenv("SALESOPS_DUCKDB_MEMORY", raising=False)
+    seen: dict[str, str] = {}
+
+    def build(engine, seed, scale):
+        seen["build"] = config.duckdb_memory_limit()
+        return demo.DemoSummary(seed=seed, scale=scale, today=date(2026, 11, 24), counts={})
+
+    def snapshots(engine, today):
+        seen["snapshots"] = config.duckdb_memory_limit()
+        return 0
+
+    monkeypatch.setattr(demo, "build_demo", build)
+    monkeypatch.setattr(review, "take_demo_history", snapshots)
+    url = f"duckdb:///{tmp_path / 'demo.duckdb'}"
+    assert main(["demo", "--scale", "medium", "--warm", "none", "--db", url]) == 0
+    build_limit = config.default_duckdb_memory(build=True, scale="medium")
+    assert seen == {"build": build_limit, "snapshots": build_limit}
+    assert config.duckdb_memory_limit() == config.default_duckdb_memory()
