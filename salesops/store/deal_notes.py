@@ -7,13 +7,15 @@ every deal it adds or changes, with the stored (old) values the derived rows dep
 write, :func:`refresh_noted` rewrites, in the same transaction:
 
 * ``rep_days`` for the (day, rep) pairs of those deals' old and new created and close days and reps,
-  ``rep_months`` for their (month, rep) pairs and ``rep_periods`` for their (quarter/year, rep);
+  ``rep_months`` for every month and rep of those pairs (reps × months: a superset of the pairs,
+  read with uncorrelated tests) and ``rep_periods`` for their (quarter/year, rep);
 * ``deal_event_days``, ``deal_change_days``, ``deal_pushes`` and ``open_deal_touches`` for those deals;
 * ``deal_duplicates`` for the (account, amount, close month) groups their old and new values are in.
 
 Each is the table's own definition over the same rows (a pair's, a deal's or a group's rows depend on
 nothing else), so the table equals a whole rewrite; tests/unit/test_deal_notes.py checks it against
-one after adds, moves between days, reps, teams and groups, outcome changes and a chunked import.
+one after adds, moves between days, reps, teams, customers and groups, outcome changes, a chunked
+import and a rollback.
 ``deal_kinds`` and ``customer_deal_ids`` are rewritten (:func:`refresh_noted_kinds`, when the accounts
 did not change too) for every deal of the customers the noted deals belonged to before the write and
 belong to after it (a deal's kind depends on its customer's other won deals, and on nothing else); the
