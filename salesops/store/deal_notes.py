@@ -29,6 +29,7 @@ from sqlalchemy.engine import Connection
 
 from salesops.store import grain_tables, health_tables, period_tables, rollups
 from salesops.store.customer_tables import CUSTOMER_DEAL_IDS
+from salesops.store.dialect import counted, has_temp_table
 from salesops.store.sql import period_start_sql, won_kinds_cte
 
 #: The temporary table of noted deals: id and the stored values before the write (NULL when new).
@@ -64,7 +65,7 @@ def note_deals(conn: Connection, stage: str, on: str, changed: str) -> None:
 
 def noted(conn: Connection) -> bool:
     """Whether this transaction noted deals (:func:`note_deals`)."""
-    return _has_temp(conn, NOTED)
+    return has_temp_table(conn, NOTED)
 
 
 def drop_note(conn: Connection) -> None:
@@ -113,7 +114,7 @@ def refresh_noted_kinds(conn: Connection) -> dict[str, int]:
     )
     for table in (_CUSTOMERS, _KIND_DEALS):
         conn.execute(sa.text(f"DROP TABLE {table}"))
-    return {"deal_kinds": _count(conn, "deal_kinds"), "customer_deal_ids": _count(conn, "customer_deal_ids")}
+    return {"deal_kinds": counted(conn, "deal_kinds"), "customer_deal_ids": counted(conn, "customer_deal_ids")}
 
 
 def refresh_noted(conn: Connection, sums: tuple[str, ...] = rollups.DAY_SUMS) -> dict[str, int]:
@@ -169,7 +170,7 @@ def _rep_days(conn: Connection, sums: tuple[str, ...]) -> int:
     select = rollups.rep_days_sql(sums, only=pair)
     cols = ", ".join(("day", "rep_id", "team_id", *sums))
     conn.execute(sa.text(f"INSERT INTO rep_days ({cols}) {select} ORDER BY day, rep_id, team_id"))  # noqa: S608
-    return _count(conn, "rep_days")
+    return counted(conn, "rep_days")
 
 
 def _rep_months(conn: Connection, sums: tuple[str, ...]) -> int:
@@ -182,7 +183,7 @@ def _rep_months(conn: Connection, sums: tuple[str, ...]) -> int:
     select = period_tables.rep_months_sql(sums, where=where)
     cols = ", ".join(("month", "rep_id", "team_id", *sums))
     conn.execute(sa.text(f"INSERT INTO rep_months ({cols}) {select} ORDER BY month, rep_id, team_id"))  # noqa: S608
-    return _count(conn, "rep_months")
+    return counted(conn, "rep_months")
 
 
 def _rep_periods(conn: Connection, sums: tuple[str, ...]) -> int:
@@ -201,7 +202,7 @@ def _rep_periods(conn: Connection, sums: tuple[str, ...]) -> int:
                     AND n.rep_id = rep_months.rep_id)"""  # noqa: S608 - our names
         select = grain_tables.rep_periods_sql(sums, grains=(g,), where=where)
         conn.execute(sa.text(f"INSERT INTO rep_periods ({cols}) {select}"))  # noqa: S608 - ours
-    return _count(conn, "rep_periods")
+    return counted(conn, "rep_periods")
 
 
 def _by_deal(conn: Connection, table: sa.Table, select: str, ids: str) -> int:
@@ -212,7 +213,7 @@ def _by_deal(conn: Connection, table: sa.Table, select: str, ids: str) -> int:
     conn.execute(
         sa.text(f"INSERT INTO {table.name} ({cols}) SELECT * FROM ({select}) z WHERE z.deal_id IN {ids}")  # noqa: S608
     )
-    return _count(conn, table.name)
+    return counted(conn, table.name)
 
 
 def _duplicates(conn: Connection) -> int:
@@ -233,24 +234,9 @@ def _duplicates(conn: Connection) -> int:
     select = health_tables.duplicates_sql(only=f"x.deal_id IN {members}", deals=f"d.deal_id IN {members}")
     conn.execute(sa.text(f"INSERT INTO deal_duplicates ({health_tables.DUPLICATE_COLUMNS}) {select}"))  # noqa: S608
     conn.execute(sa.text(f"DROP TABLE {_GROUP_DEALS}"))
-    return _count(conn, "deal_duplicates")
+    return counted(conn, "deal_duplicates")
 
 
 def _fill(conn: Connection, table: str, columns: str, select: str) -> None:
     conn.execute(sa.text(f"CREATE TEMPORARY TABLE {table} ({columns})"))
     conn.execute(sa.text(f"INSERT INTO {table} {select}"))  # noqa: S608 - our names
-
-
-def _count(conn: Connection, table: str) -> int:
-    if conn.dialect.name == "postgresql":
-        conn.execute(sa.text(f"ANALYZE {table}"))  # fresh statistics in the same transaction
-    return int(conn.execute(sa.text(f"SELECT COUNT(*) FROM {table}")).scalar_one())  # noqa: S608 - our names
-
-
-def _has_temp(conn: Connection, table: str) -> bool:
-    if conn.dialect.name == "postgresql":
-        return sa.inspect(conn).has_table(table)
-    found = conn.execute(
-        sa.text("SELECT COUNT(*) FROM duckdb_tables() WHERE temporary AND table_name = :t"), {"t": table}
-    )
-    return bool(found.scalar_one())

@@ -383,3 +383,22 @@ def lock_schema(conn: Connection) -> None:
 
 #: The advisory lock id schema changes take on PostgreSQL ("salesops" in hex digits, truncated).
 _SCHEMA_LOCK = 0x5A1E5095
+
+
+def has_temp_table(conn: Connection, name: str) -> bool:
+    """Whether this connection's transaction has the temporary table ``name`` (an import's note of
+    what it touched: :mod:`salesops.store.deal_notes`, the activity notes of the rollups and health tables)."""
+    if conn.dialect.name == "postgresql":
+        return sa.inspect(conn).has_table(name)
+    found = conn.execute(
+        sa.text("SELECT COUNT(*) FROM duckdb_tables() WHERE temporary AND table_name = :t"), {"t": name}
+    )
+    return bool(found.scalar_one())
+
+
+def counted(conn: Connection, table: str) -> int:
+    """The rows of a derived ``table`` (our name) just rewritten, with fresh PostgreSQL statistics of it
+    in the same transaction (temporary and rewritten tables get none until autovacuum)."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(sa.text(f"ANALYZE {table}"))
+    return int(conn.execute(sa.text(f"SELECT COUNT(*) FROM {table}")).scalar_one())  # noqa: S608 - our names

@@ -30,6 +30,7 @@ from sqlalchemy import BigInteger, Column, Date, Integer, String, Table
 from sqlalchemy.engine import Connection
 
 from salesops.store import schema
+from salesops.store.dialect import counted, has_temp_table
 
 #: Derived data on the store's metadata (revision 0017).
 open_deal_touches = Table(
@@ -134,24 +135,18 @@ FROM deals d JOIN (
 """
 
 
-def _count(conn: Connection, table: str) -> int:
-    if conn.dialect.name == "postgresql":
-        conn.execute(sa.text(f"ANALYZE {table}"))  # fresh statistics in the same transaction
-    return int(conn.execute(sa.text(f"SELECT COUNT(*) FROM {table}")).scalar_one())  # noqa: S608 - our names
-
-
 def refresh_duplicates(conn: Connection) -> int:
     """Rewrite ``deal_duplicates`` from the deals, in the caller's transaction; return its rows."""
     conn.execute(sa.text("DELETE FROM deal_duplicates"))
     conn.execute(sa.text(f"INSERT INTO deal_duplicates ({DUPLICATE_COLUMNS}) {DUPLICATES}"))  # noqa: S608 - ours
-    return _count(conn, "deal_duplicates")
+    return counted(conn, "deal_duplicates")
 
 
 def refresh_pushes(conn: Connection) -> int:
     """Rewrite ``deal_pushes`` from the deals and their change log, in the caller's transaction; return its rows."""
     conn.execute(sa.text("DELETE FROM deal_pushes"))
     conn.execute(sa.text(f"INSERT INTO deal_pushes ({PUSH_COLUMNS}) {PUSHES}"))  # noqa: S608 - ours
-    return _count(conn, "deal_pushes")
+    return counted(conn, "deal_pushes")
 
 
 def refresh_touches(conn: Connection, whole: bool = True) -> int:
@@ -161,7 +156,7 @@ def refresh_touches(conn: Connection, whole: bool = True) -> int:
     With ``whole=False`` after :func:`note_touched_deals` in the same transaction (an activities
     import; the deals and stage history unchanged), only the deals it noted are rewritten: a deal's
     row is the same statement over that deal's rows, so the table equals a whole rewrite."""
-    noted = _has_touched(conn)
+    noted = has_temp_table(conn, TOUCHED)
     if whole or not noted:
         conn.execute(sa.text("DELETE FROM open_deal_touches"))
         conn.execute(sa.text(f"INSERT INTO open_deal_touches ({TOUCH_COLUMNS}) {touches_sql()}"))  # noqa: S608
@@ -171,16 +166,7 @@ def refresh_touches(conn: Connection, whole: bool = True) -> int:
         conn.execute(sa.text(f"INSERT INTO open_deal_touches ({TOUCH_COLUMNS}) {touches_sql(True)}"))  # noqa: S608
     if noted:
         conn.execute(sa.text(f"DROP TABLE {TOUCHED}"))
-    return _count(conn, "open_deal_touches")
-
-
-def _has_touched(conn: Connection) -> bool:
-    if conn.dialect.name == "postgresql":
-        return sa.inspect(conn).has_table(TOUCHED)
-    found = conn.execute(
-        sa.text("SELECT COUNT(*) FROM duckdb_tables() WHERE temporary AND table_name = :t"), {"t": TOUCHED}
-    )
-    return bool(found.scalar_one())
+    return counted(conn, "open_deal_touches")
 
 
 def note_touched_deals(conn: Connection, stage: str, on: str, changed: str) -> None:

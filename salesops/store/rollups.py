@@ -26,7 +26,7 @@ from sqlalchemy import BigInteger, Column, Date, Index, String, Table
 from sqlalchemy.engine import Connection
 
 from salesops.store import schema
-from salesops.store.dialect import DOUBLE
+from salesops.store.dialect import DOUBLE, has_temp_table
 
 #: The sums of ``rep_days``: deals won that day, their amount (unknown amounts add nothing), those
 #: of them with a known amount, their days from created to close summed; deals lost that day; deals
@@ -190,7 +190,7 @@ def refresh_activity_days(conn: Connection) -> int:
     After :func:`note_touched_days` in the same transaction (an import), only the days it noted are
     rewritten: a day's rows are the same statement over that day's activities, so the table equals
     a whole rewrite, for the cost of the import's days instead of every activity."""
-    if not _has_touched(conn):
+    if not has_temp_table(conn, TOUCHED):
         return rewrite(conn, "rep_activity_days", ACTIVITY_DAY_COLUMNS, ACTIVITY_DAYS)
     days = f"IN (SELECT day FROM {TOUCHED})"  # noqa: S608 - our names
     conn.execute(sa.text(f"DELETE FROM rep_activity_days WHERE day {days}"))  # noqa: S608 - our names
@@ -203,24 +203,12 @@ def refresh_activity_days(conn: Connection) -> int:
 def touched_months(conn: Connection) -> list | None:
     """The months (first days) of the days an import noted (:func:`note_touched_days`), for the
     monthly activity table; None when none were noted (the next refresh rewrites everything)."""
-    if not _has_touched(conn):
+    if not has_temp_table(conn, TOUCHED):
         return None
     return list(
         conn.execute(
             sa.text(f"SELECT DISTINCT CAST(date_trunc('month', day) AS DATE) AS m FROM {TOUCHED} ORDER BY m")  # noqa: S608
         ).scalars()
-    )
-
-
-def _has_touched(conn: Connection) -> bool:
-    return (
-        sa.inspect(conn).has_table(TOUCHED)
-        if conn.dialect.name == "postgresql"
-        else bool(
-            conn.execute(
-                sa.text("SELECT COUNT(*) FROM duckdb_tables() WHERE temporary AND table_name = :t"), {"t": TOUCHED}
-            ).scalar_one()
-        )
     )
 
 
