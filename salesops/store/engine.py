@@ -350,3 +350,10 @@ def fetch_frame(engine: Engine, stmt, params: dict | None = None) -> pd.DataFram
     """Run a SELECT and return :func:`result_frame` of it (the fast read for aggregates)."""
     with engine.connect() as conn:
         return result_frame(conn.execute(stmt, params or {}))
+
+
+def fetch_arrow_frame(engine: Engine, stmt, params: dict | None = None) -> pd.DataFrame:
+    """Run a SELECT and return :func:`arrow_result_frame` of it (results without DECIMAL columns:
+    the same frame as :func:`fetch_frame`, faster for thousands of string values)."""
+    with engine.connect() as conn:
+        return arrow_result_frame(conn.execute(stmt, params or {}))

@@ -28,6 +28,7 @@ from sqlalchemy.engine import Engine
 
 from salesops.errors import InvalidFilter
 from salesops.scope import Scope
+from salesops.store.engine import fetch_arrow_frame
 from salesops.store.engine import fetch_frame as _fetch
 from salesops.store.lead_tables import month_and_edge_binds
 from salesops.store.sql import scope_filter
@@ -143,13 +144,14 @@ def _group_sum(codes: np.ndarray, values: np.ndarray, groups: int) -> np.ndarray
 
 
 def _rep_frame(engine: Engine, scope: Scope, weighting: str) -> pd.DataFrame:
-    """:func:`rep_fairness`'s frame: one SQL scan set (leads twice: source history, the period), then
-    vectorised per-team arithmetic in numpy on the few thousand eligible reps."""
+    """:func:`rep_fairness`'s frame: one SQL scan set (leads twice: source history, the period), read
+    through Arrow (no DECIMAL column; its thousands of names), then vectorised per-team arithmetic in
+    numpy on the few thousand eligible reps."""
     _check_weighting(weighting)
     lead_where, lp = scope_filter(scope, alias="l")
     rep_where, rp = scope_filter(scope, alias="r")
     sql = sa.text(_REP_SQL.format(lead_where=lead_where, rep_where=rep_where))  # noqa: S608 - our own fragments
-    frame = _fetch(engine, sql, {"start": scope.start, "end": scope.end, **lp, **rp})
+    frame = fetch_arrow_frame(engine, sql, {"start": scope.start, "end": scope.end, **lp, **rp})
     if frame.empty or frame["leads"].sum() == 0:
         return pd.DataFrame(columns=REP_COLUMNS)
     # Team codes (-1: no team; such rows belong to no team, as in a pandas groupby).

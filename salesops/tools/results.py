@@ -17,6 +17,7 @@ from sqlalchemy.engine import Engine
 
 from salesops import store
 from salesops.scope import Scope
+from salesops.store.engine import fetch_arrow_frame
 from salesops.store.engine import fetch_frame as _fetch
 from salesops.store.grain_tables import quota_per_rep
 from salesops.store.period_tables import rep_day_rows
@@ -190,7 +191,8 @@ def team_breakdown(engine: Engine, round_id: str) -> pd.DataFrame:
     shown (bool), note. Suppression is decided per tool over all its teams (:func:`~salesops.tools.suppression.suppress`); the
     scores are aggregated in SQL, the suppression worked out on the aggregated rows.
     """
-    frame = _fetch(engine, sa.text(_BREAKDOWN_SQL), {"round": round_id})
+    # read through Arrow: no DECIMAL column (the averages are DOUBLE), a row per tool and team
+    frame = fetch_arrow_frame(engine, sa.text(_BREAKDOWN_SQL), {"round": round_id})
     if frame.empty:
         return pd.DataFrame(columns=_BREAKDOWN_COLUMNS)
     answers = frame["answers"].to_numpy("int64")
