@@ -61,6 +61,8 @@ def merge_stage(conn: Connection, table: sa.Table, stage: sa.Table, provided: tu
         health_tables.note_touched_deals(conn, stg, on, diff)  # and the open deals' last touch, for these deals
     if (added or updated) and table.name == "deals":  # the deal-keyed derived tables, for these deals alone
         deal_notes.note_deals(conn, stg, on, diff)
+    if (added or updated) and table.name == "accounts":  # the deal kinds, for the deals these can re-link
+        deal_notes.note_accounts(conn, stg, on, diff)
     if added or updated:
         if has_key(conn, table):
             _upsert_on_key(conn, table, stg, key, cols, compare, on, diff, keep_team)

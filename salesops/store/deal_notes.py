@@ -30,10 +30,15 @@ from sqlalchemy.engine import Connection
 from salesops.store import grain_tables, health_tables, period_tables, rollups
 from salesops.store.customer_tables import CUSTOMER_DEAL_IDS
 from salesops.store.dialect import counted, has_temp_table
-from salesops.store.sql import period_start_sql, won_kinds_cte
+from salesops.store.sql import name_key_sql, period_start_sql, won_kinds_cte
 
 #: The temporary table of noted deals: id and the stored values before the write (NULL when new).
 NOTED = "_noted_deals"
+#: The temporary table of noted accounts: id and the stored name key before the write (NULL when new).
+ACCOUNTS = "_noted_accounts"
+_UNDER = "_noted_under"
+_KEYS = "_noted_keys"
+_SEEDS = "_noted_seeds"
 _PAIRS = "_noted_rep_days"
 _MONTHS = "_noted_rep_months"
 _GROUPS = "_noted_dup_groups"
@@ -68,19 +73,46 @@ def noted(conn: Connection) -> bool:
     return has_temp_table(conn, NOTED)
 
 
-def drop_note(conn: Connection) -> None:
-    """Forget the note (after a whole rewrite made it moot)."""
-    if noted(conn):
-        conn.execute(sa.text(f"DROP TABLE {NOTED}"))
+def note_accounts(conn: Connection, stage: str, on: str, changed: str) -> None:
+    """Before an import upserts the staged accounts ``stage`` (alias s) into ``accounts`` (alias t,
+    joined ``on`` their key; ``changed``: the test that a stored row differs), note the accounts it
+    adds and those whose name key or parent it changes, with their stored name key (NULL when new):
+    the accounts whose deals' customers can change (our own SQL fragments)."""
+    conn.execute(sa.text(f"CREATE TEMPORARY TABLE IF NOT EXISTS {ACCOUNTS} (account_id VARCHAR, name_key VARCHAR)"))
+    conn.execute(
+        sa.text(
+            f"""INSERT INTO {ACCOUNTS} (account_id, name_key)
+                SELECT s.account_id, t.name_key FROM {stage} s LEFT JOIN accounts t ON {on}
+                WHERE t.account_id IS NULL OR (({changed}) AND (s.name_key IS DISTINCT FROM t.name_key
+                      OR s.parent_id IS DISTINCT FROM t.parent_id))"""  # noqa: S608 - our names and fragments
+        )
+    )
+
+
+def accounts_noted(conn: Connection) -> bool:
+    """Whether this transaction noted accounts (:func:`note_accounts`)."""
+    return has_temp_table(conn, ACCOUNTS)
+
+
+def drop_notes(conn: Connection, deals: bool = True) -> None:
+    """Forget the notes of accounts and (with ``deals``) of deals, after a whole rewrite made them moot."""
+    for table in (NOTED, ACCOUNTS) if deals else (ACCOUNTS,):
+        if has_temp_table(conn, table):
+            conn.execute(sa.text(f"DROP TABLE {table}"))
 
 
 def refresh_noted_kinds(conn: Connection) -> dict[str, int]:
-    """Rewrite ``deal_kinds`` and ``customer_deal_ids`` for the noted deals and every deal of their
-    old and new customers (after the write, before :func:`refresh_noted`; the accounts unchanged);
-    return the tables' row counts."""
+    """Rewrite ``deal_kinds`` and ``customer_deal_ids`` for the deals whose customer the write can
+    have changed — the noted deals, and the deals linked to a noted account or one under it, or named
+    like one — and every deal of their old and new customers (after the write, before
+    :func:`refresh_noted`); drop the accounts' note; return the tables' row counts."""
     from salesops.store.derived import deal_kinds_fill  # derived imports this module
 
-    ids = f"(SELECT deal_id FROM {NOTED})"  # noqa: S608 - our names
+    _fill(conn, _SEEDS, "deal_id VARCHAR", _seeds(conn))
+    for table in (_UNDER, _KEYS, ACCOUNTS):
+        if has_temp_table(conn, table):
+            conn.execute(sa.text(f"DROP TABLE {table}"))
+    ids = f"(SELECT deal_id FROM {_SEEDS})"  # noqa: S608 - our names
     conn.execute(sa.text(f"CREATE TEMPORARY TABLE {_CUSTOMERS} (customer_id VARCHAR)"))
     conn.execute(
         sa.text(
@@ -99,7 +131,7 @@ def refresh_noted_kinds(conn: Connection) -> dict[str, int]:
         conn,
         _KIND_DEALS,
         "deal_id VARCHAR",
-        f"""SELECT deal_id FROM {NOTED} UNION SELECT deal_id FROM deal_kinds
+        f"""SELECT deal_id FROM {_SEEDS} UNION SELECT deal_id FROM deal_kinds
             WHERE customer_id IN (SELECT customer_id FROM {_CUSTOMERS})""",  # noqa: S608 - our names
     )
     some = f"(SELECT deal_id FROM {_KIND_DEALS})"  # noqa: S608 - our names
@@ -112,9 +144,49 @@ def refresh_noted_kinds(conn: Connection) -> dict[str, int]:
                 AND deal_id IN {some} ORDER BY customer_id, deal_id"""  # noqa: S608
         )
     )
-    for table in (_CUSTOMERS, _KIND_DEALS):
+    for table in (_SEEDS, _CUSTOMERS, _KIND_DEALS):
         conn.execute(sa.text(f"DROP TABLE {table}"))
     return {"deal_kinds": counted(conn, "deal_kinds"), "customer_deal_ids": counted(conn, "customer_deal_ids")}
+
+
+def _seeds(conn: Connection) -> str:
+    """The deals whose link or customer the write can have changed (a SELECT of deal ids).
+
+    A deal's customer (:func:`~salesops.store.sql.won_kinds_cte`) is the top-level parent of its
+    linked account — its ``account_id``, else the account whose id is its account text, else the
+    one account whose name key its text has — or its name key when none. An accounts write changes it
+    only for deals linked to an account whose chain of parents runs through a noted account (the
+    noted accounts and those under them, up to the definition's 50 levels: an account that was a
+    top-level one because its parent was missing is under the new parent), or named with a name key
+    that a noted account had or has, or that an account under one has."""
+    parts = []
+    if noted(conn):
+        parts.append(f"SELECT deal_id FROM {NOTED}")  # noqa: S608 - our names
+    if accounts_noted(conn):
+        _fill(
+            conn,
+            _UNDER,
+            "account_id VARCHAR",
+            f"""WITH RECURSIVE sub(account_id, depth) AS (
+                    SELECT account_id, 0 FROM {ACCOUNTS}
+                    UNION ALL
+                    SELECT a.account_id, sub.depth + 1 FROM accounts a JOIN sub ON a.parent_id = sub.account_id
+                    WHERE sub.depth < 50
+                ) SELECT DISTINCT account_id FROM sub""",  # noqa: S608 - our names
+        )
+        _fill(
+            conn,
+            _KEYS,
+            "name_key VARCHAR",
+            f"""SELECT name_key FROM {ACCOUNTS} WHERE name_key IS NOT NULL
+                UNION SELECT a.name_key FROM accounts a WHERE a.account_id IN (SELECT account_id FROM {_UNDER})""",  # noqa: S608
+        )
+        under = f"(SELECT account_id FROM {_UNDER})"  # noqa: S608 - our names
+        parts.append(
+            f"""SELECT deal_id FROM deals WHERE account_id IN {under} OR account IN {under}
+                OR {name_key_sql("account")} IN (SELECT name_key FROM {_KEYS})"""  # noqa: S608 - our names
+        )
+    return " UNION ".join(parts)
 
 
 def refresh_noted(conn: Connection, sums: tuple[str, ...] = rollups.DAY_SUMS) -> dict[str, int]:

@@ -226,11 +226,21 @@ def refresh_derived(conn: Connection, changed: Iterable[str] | None = None) -> d
     # by rep and day or by duplicate group are rewritten for those alone, unless the change log or
     # the stage history changed too (only the demo writes those); the deal kinds for those deals'
     # customers alone unless the accounts changed too.
-    scoped = "deals" in tables and deal_notes.noted(conn) and not tables & {"deal_changes", "deal_stage_history"}
+    # An accounts import noted the accounts it added or re-parented or renamed: the deal kinds are
+    # rewritten for the customers of the deals those can re-link alone.
+    plain = not tables & {"deal_changes", "deal_stage_history"}
+    scoped = "deals" in tables and deal_notes.noted(conn) and plain
+    kinds_scoped = (
+        plain
+        and ("deals" not in tables or scoped)
+        and ("accounts" not in tables or deal_notes.accounts_noted(conn))
+        and bool(tables & {"deals", "accounts"})
+    )
     if tables & _CUSTOMER_SOURCES:
-        if scoped and "accounts" not in tables:
+        if kinds_scoped:
             counts.update(deal_notes.refresh_noted_kinds(conn))
         else:
+            deal_notes.drop_notes(conn, deals=False)
             counts["deal_kinds"] = refresh_deal_kinds(conn)
             counts["customer_deal_ids"] = refresh_customer_deal_ids(conn)
         counts["rep_kind_periods"] = kind_tables.refresh_kind_periods(conn)
@@ -246,7 +256,7 @@ def refresh_derived(conn: Connection, changed: Iterable[str] | None = None) -> d
     if scoped:
         counts.update(deal_notes.refresh_noted(conn))
     elif "deals" in tables:
-        deal_notes.drop_note(conn)
+        deal_notes.drop_notes(conn)
         counts["rep_days"] = rollups.refresh_rep_days(conn)
         counts["deal_duplicates"] = health_tables.refresh_duplicates(conn)
         counts["rep_months"] = period_tables.refresh_rep_months(conn)

@@ -191,3 +191,69 @@ def test_a_deal_moving_to_another_customer_rewrites_both_customers_kinds(engine)
     _import(engine, _file(("D1", "R1", "Hooli", "Closed Won", "won", "100", "2025-01-01", "2025-01-10")))
     assert _kinds(engine) == {"D1": "new_business", "D2": "new_business", "D3": "existing"}
     _assert_equal_to_whole(engine)
+
+
+def _customers(engine) -> dict[str, tuple[str, str]]:
+    with engine.connect() as conn:
+        rows = conn.exec_driver_sql("SELECT deal_id, customer_id, kind FROM deal_kinds").all()
+    return {d: (c, k) for d, c, k in rows}
+
+
+def _import_accounts(engine, **columns) -> None:
+    engine.whole_calls.clear()
+    ingest.import_frame(engine, "accounts", pd.DataFrame(columns))
+    assert engine.whole_calls == [], "an accounts import rewrote the deal kinds whole"
+    _assert_equal_to_whole(engine)
+
+
+def test_an_accounts_import_rewrites_the_kinds_of_the_deals_it_relinks_alone(engine):
+    """By hand, deals imported before any account (linked later by id or name): Acme wins D1 (Jan)
+    and D4 (Apr), "A2" D2 (Feb), Globex D3, Initech D5. Each accounts import below changes the
+    customers and kinds as commented, and the tables equal a whole rewrite without one."""
+    _import(
+        engine,
+        _file(
+            ("D1", "R1", "Acme", "Closed Won", "won", "100", "2025-01-01", "2025-01-10"),
+            ("D2", "R1", "A2", "Closed Won", "won", "200", "2025-01-01", "2025-02-10"),
+            ("D3", "R2", "Globex", "Closed Won", "won", "300", "2025-01-01", "2025-03-10"),
+            ("D4", "R2", "Acme", "Closed Won", "won", "400", "2025-01-01", "2025-04-10"),
+            ("D5", "R3", "Initech", "Closed Won", "won", "500", "2025-01-01", "2025-05-10"),
+        ),
+    )
+    nb, ex = "new_business", "existing"
+    assert _customers(engine) == {
+        "D1": ("name:acme", nb), "D2": ("name:a2", nb), "D3": ("name:globex", nb), "D4": ("name:acme", ex),
+        "D5": ("name:initech", nb),
+    }  # fmt: skip
+    # New accounts: D1 and D4 link by name, D2 by id, D3 by name, D5 to Initech (its parent A9 missing).
+    _import_accounts(
+        engine,
+        account_id=["A1", "A2", "A3", "A6"],
+        name=["Acme", "Hooli", "Globex", "Initech"],
+        parent_id=[None, None, None, "A9"],
+    )
+    assert _customers(engine) == {
+        "D1": ("A1", nb), "D2": ("A2", nb), "D3": ("A3", nb), "D4": ("A1", ex), "D5": ("A6", nb),
+    }  # fmt: skip
+    # Acme moves under Hooli: its January win is Hooli's first, so D2 (February) becomes existing.
+    _import_accounts(engine, account_id=["A1"], name=["Acme"], parent_id=["A2"])
+    assert _customers(engine) == {
+        "D1": ("A2", nb), "D2": ("A2", ex), "D3": ("A3", nb), "D4": ("A2", ex), "D5": ("A6", nb),
+    }  # fmt: skip
+    # A second "acme" account: the name no longer links D1 and D4 (ambiguous), so D2 is Hooli's first again.
+    _import_accounts(engine, account_id=["A5"], name=["ACME "], parent_id=[None])
+    assert _customers(engine) == {
+        "D1": ("name:acme", nb), "D2": ("A2", nb), "D3": ("A3", nb), "D4": ("name:acme", ex), "D5": ("A6", nb),
+    }  # fmt: skip
+    # Initech's missing parent arrives (D5 counts for it) and Globex is renamed (D3 no longer links).
+    _import_accounts(
+        engine, account_id=["A9", "A3"], name=["Initech Holdings", "Globex Corp"], parent_id=[None, None]
+    )
+    assert _customers(engine) == {
+        "D1": ("name:acme", nb), "D2": ("A2", nb), "D3": ("name:globex", nb), "D4": ("name:acme", ex),
+        "D5": ("A9", nb),
+    }  # fmt: skip
+    # An industry alone changes no customer: the note is empty, nothing is rewritten, nothing is left.
+    _import_accounts(engine, account_id=["A2"], name=["Hooli"], industry=["Software"])
+    with engine.connect() as conn:
+        assert not deal_notes.accounts_noted(conn)
