@@ -182,3 +182,18 @@ def test_deal_links_are_the_same_whether_every_or_only_the_named_accounts_are_re
         ingest.import_frame(reps_engine, "deals", _deal_frame("ACME corp").assign(deal_id="X4"))
     prob = _problems(err).iloc[0]
     assert prob.kind == "ambiguous_account" and "001Hs00000AcmeAAA, 001Hs00000AcmeEUA" in prob.reason
+
+
+def test_a_parent_cycle_through_stored_accounts_is_refused(empty_engine):
+    """Stored: A under B under C, and an unrelated D. The file puts C under A (C → A → B → C, two of
+    the links stored ones) and E under D (no cycle): row 2 is refused, naming the circle."""
+    stored = {"account_id": ["A", "B", "C", "D"], "name": ["Alpha", "Beta", "Gamma", "Delta"]}
+    ingest.import_frame(empty_engine, "accounts", pd.DataFrame({**stored, "parent_id": ["B", "C", None, None]}))
+    frame = pd.DataFrame({"account_id": ["C", "E"], "name": ["Gamma", "Epsilon"], "parent_id": ["A", "D"]})
+    with pytest.raises(ingest.ImportRejected) as err:
+        ingest.import_frame(empty_engine, "accounts", frame)
+    cyc = _problems(err)
+    assert list(cyc["kind"]) == ["parent_cycle"] and list(cyc["row"]) == [2]
+    assert "C → A → B → C" in cyc["reason"].iloc[0]
+    ingest.import_frame(empty_engine, "accounts", frame.iloc[1:])  # E alone goes in
+    assert _accounts(empty_engine).loc["E", "parent_id"] == "D"
