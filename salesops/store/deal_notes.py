@@ -1,6 +1,7 @@
-"""A deals import's note of the deals it writes, so the derived tables keyed by deal, by rep and day
-or by duplicate group are rewritten for those deals alone instead of whole (issue #21: at 10M deals
-the whole rewrite of these tables in the import's transaction ran out of memory).
+"""A deals import's note of the deals it writes (and an accounts import's of its accounts), so the
+derived tables keyed by deal, by rep and day or by duplicate group are rewritten for those deals alone
+instead of whole (issue #21: at 10M deals the whole rewrite of these tables in the import's
+transaction ran out of memory).
 
 Before an import upserts its staged deals, :func:`note_deals` keeps in a temporary table the id of
 every deal it adds or changes, with the stored (old) values the derived rows depend on. After the
@@ -16,10 +17,15 @@ Each is the table's own definition over the same rows (a pair's, a deal's or a g
 nothing else), so the table equals a whole rewrite; tests/unit/test_deal_notes.py checks it against
 one after adds, moves between days, reps, teams, customers and groups, outcome changes, a chunked
 import and a rollback.
-``deal_kinds`` and ``customer_deal_ids`` are rewritten (:func:`refresh_noted_kinds`, when the accounts
-did not change too) for every deal of the customers the noted deals belonged to before the write and
-belong to after it (a deal's kind depends on its customer's other won deals, and on nothing else); the
-customer tables built on them (``customer_days`` and the rest) are still rewritten whole.
+``deal_kinds`` and ``customer_deal_ids`` are rewritten (:func:`refresh_noted_kinds`) for every deal
+of the customers the noted deals belonged to before the write and belong to after it (a deal's kind
+depends on its customer's other won deals, and on nothing else). An accounts import notes the accounts
+it adds and those whose name key or parent it changes (:func:`note_accounts`): the deals linked to
+one of them or to an account under one, or named with one of their old or new name keys, are the
+deals whose customer it can change, and their old and new customers' deals are rewritten the same way
+(tests/unit/test_deal_notes.py: new accounts, a re-parent, an ambiguous name, a missing parent
+arriving, a rename). The customer tables built on them (``customer_days`` and the rest) are still
+rewritten whole.
 """
 
 from __future__ import annotations

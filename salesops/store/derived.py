@@ -3,10 +3,11 @@ that can change them, so readers get them without recomputing.
 
 * :func:`refresh_deal_kinds` — ``deal_kinds``: each deal's customer and, for a won deal, its kind
   (:data:`salesops.store.sql.WON_KINDS_CTE`), with the deal's rep, team, close date, amount and
-  account copied so the won-deal readers need no join. Any deal or account can change any other deal's row
+  account copied so the won-deal readers need no join. A deal or account can change other deals' rows
   (a parent link moves a subsidiary's deals to another customer; an earlier win makes a later one
-  existing business), so the table is rewritten whole; that runs the definition once per write
-  instead of once per page call.
+  existing business): a write rewrites it whole, and an import for the deals of the customers its
+  deals or accounts can change alone (:mod:`salesops.store.deal_notes`); that runs the definition once
+  per write instead of once per page call.
 * ``rep_kind_periods`` (:mod:`salesops.store.kind_tables`, right after ``deal_kinds``, revision
   0029): the won deals of ``deal_kinds`` per kind, rep, team and day, month, quarter and year — the
   leaderboards' new-logo and expansion revenue;
