@@ -246,9 +246,7 @@ def test_an_accounts_import_rewrites_the_kinds_of_the_deals_it_relinks_alone(eng
         "D1": ("name:acme", nb), "D2": ("A2", nb), "D3": ("A3", nb), "D4": ("name:acme", ex), "D5": ("A6", nb),
     }  # fmt: skip
     # Initech's missing parent arrives (D5 counts for it) and Globex is renamed (D3 no longer links).
-    _import_accounts(
-        engine, account_id=["A9", "A3"], name=["Initech Holdings", "Globex Corp"], parent_id=[None, None]
-    )
+    _import_accounts(engine, account_id=["A9", "A3"], name=["Initech Holdings", "Globex Corp"], parent_id=[None, None])
     assert _customers(engine) == {
         "D1": ("name:acme", nb), "D2": ("A2", nb), "D3": ("name:globex", nb), "D4": ("name:acme", ex),
         "D5": ("A9", nb),
