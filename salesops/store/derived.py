@@ -39,7 +39,9 @@ that can change them, so readers get them without recomputing.
 * ``rep_periods`` and ``rep_activity_periods`` (rep_months and rep_activity_months per quarter and
   year) and ``rep_period_quotas`` (the quota per rep, quarter and year) (:mod:`salesops.store.grain_tables`);
 * ``lead_months`` and ``lead_source_days`` (:mod:`salesops.store.lead_tables`): the leads per month,
-  rep and team, and per day and source.
+  rep and team, and per day and source;
+* ``survey_team_scores`` (:mod:`salesops.store.survey_tables`, revision 0030): the survey answers
+  counted per round, tool and team (a submitted survey rewrites its round's rows).
 
 Writers call :func:`refresh_derived` (all of them, in order, or those of the source tables they
 changed): the demo build, and every import that writes deals, accounts or activities
@@ -65,10 +67,13 @@ from salesops.store.customer_tables import (
     refresh_customer_years,
 )
 from salesops.store.sql import WON_KINDS_READ, business_sql, deal_kind_sql, purchase_day_sql, won_kinds_cte
+from salesops.store.survey_tables import refresh_survey_scores
 
 #: Tables whose rows the derived tables are computed from (only the demo writes stage history and
 #: the change log; quotas get their period end, :mod:`salesops.store.period_tables`).
-SOURCES = frozenset({"deals", "accounts", "deal_stage_history", "activities", "deal_changes", "quotas", "leads"})
+SOURCES = frozenset(
+    {"deals", "accounts", "deal_stage_history", "activities", "deal_changes", "quotas", "leads", "survey_responses"}
+)
 #: The sources of the customer tables (deal_kinds and the tables built on it).
 _CUSTOMER_SOURCES = frozenset({"deals", "accounts", "deal_stage_history"})
 
@@ -220,7 +225,7 @@ def refresh_derived(conn: Connection, changed: Iterable[str] | None = None) -> d
     when deals, accounts or the stage history did; the open deals' last touch
     (:mod:`salesops.store.health_tables`) whole when deals or the stage history changed, else for the
     deals an activities import noted; ``rep_days``, ``rep_months``, ``rep_periods`` and ``deal_event_days`` when deals did,
-    ``deal_change_days`` and ``deal_pushes`` when deals or their change log did, the lead rollups when leads did, the quotas' period ends and ``rep_period_quotas`` when quotas did."""
+    ``deal_change_days`` and ``deal_pushes`` when deals or their change log did, the lead rollups when leads did, ``survey_team_scores`` when the survey answers did, the quotas' period ends and ``rep_period_quotas`` when quotas did."""
     tables = SOURCES if changed is None else SOURCES & set(changed)
     counts: dict[str, int] = {}
     # A deals import noted the deals it wrote (salesops.store.deal_notes): the tables keyed by deal,
@@ -277,6 +282,8 @@ def refresh_derived(conn: Connection, changed: Iterable[str] | None = None) -> d
     if "leads" in tables:
         counts.update(lead_tables.refresh_lead_tables(conn))
         counts["lead_stage_months"] = lead_tables.refresh_lead_stage_months(conn)
+    if "survey_responses" in tables:
+        counts["survey_team_scores"] = refresh_survey_scores(conn)
     if "quotas" in tables:
         period_tables.refresh_quota_ends(conn)  # a column of the source, not a table of its own
         counts["rep_period_quotas"] = grain_tables.refresh_period_quotas(conn)

@@ -416,5 +416,5 @@ audit_log = Table(
     Column("details", Text, nullable=False, default=""),
 )
 
-# Derived tables on this metadata: rollups, customer_tables, health_tables, period_tables (and kind_tables) modules.
-from salesops.store import customer_tables, grain_tables, health_tables, period_tables, rollups  # noqa: E402,F401
+# Derived tables: rollups, customer_tables, health_tables, period_tables (kind_tables), survey_tables modules.
+from salesops.store import customer_tables, grain_tables, health_tables, period_tables, rollups, survey_tables  # noqa: E402,F401,I001

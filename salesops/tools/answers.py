@@ -22,6 +22,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from salesops import config, store
 from salesops.store import schema
+from salesops.store.survey_tables import refresh_survey_scores
 from salesops.tools.survey import (
     MAX_TEXT,
     USAGE,
@@ -210,3 +211,4 @@ def _shuffle_round(conn: Connection, round_id: str) -> None:
     secrets.SystemRandom().shuffle(rows)
     conn.execute(sa.delete(responses).where(where))
     conn.execute(sa.insert(responses), rows)
+    refresh_survey_scores(conn, round_id)  # the round's counts per tool and team, in the same transaction

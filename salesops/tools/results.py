@@ -24,24 +24,21 @@ from salesops.store.period_tables import rep_day_rows
 from salesops.store.sql import attainment as attainment_of
 from salesops.store.sql import quota_params, scope_filter
 from salesops.store.sql import win_rate as win_rate_of
+from salesops.store.survey_tables import SCORES_FROM_COUNTS
 from salesops.tools.suppression import hidden_by_suppression, safe_split
 from salesops.tools.suppression import suppress as suppress  # re-exported: results.suppress, as docs/TOOLS.md names it
 from salesops.tools.survey import FALL_CSAT, FALL_MEAN, MIN_ANSWERS, UnknownRound
 
 _SCORES = ("csat", "nps", "mean_satisfaction", "mean_ease")
-#: Per (round, tool[, team]) aggregates. {team_col}/{team_group} are our own fragments.
-_AGG = """
-    SELECT s.round_id, s.tool_id{team_col},
-           COUNT(*) AS answers,
-           AVG(CASE WHEN s.satisfaction >= 4 THEN 1.0 ELSE 0.0 END) AS csat,
-           100.0 * (AVG(CASE WHEN s.recommend >= 9 THEN 1.0 ELSE 0.0 END)
-                    - AVG(CASE WHEN s.recommend <= 6 THEN 1.0 ELSE 0.0 END)) AS nps,
-           AVG(CAST(s.satisfaction AS DOUBLE PRECISION)) AS mean_satisfaction,
-           AVG(CAST(s.ease AS DOUBLE PRECISION)) AS mean_ease
-    FROM survey_responses s
+#: Per (round, tool[, team]) aggregates, summed from the answers' counts per round, tool and team
+#: (``survey_team_scores``, :mod:`salesops.store.survey_tables`: the same values as the averages over
+#: the answers). {team_col}/{team_group} are our own fragments.
+_AGG = f"""
+    SELECT s.round_id, s.tool_id{{team_col}},{SCORES_FROM_COUNTS}
+    FROM survey_team_scores s
     WHERE (CAST(:round AS VARCHAR) IS NULL OR s.round_id = :round)
-    GROUP BY s.round_id, s.tool_id{team_group}
-"""
+    GROUP BY s.round_id, s.tool_id{{team_group}}
+"""  # noqa: S608 - only our own fragments are spliced in; the round is bound
 _RESULT_COLUMNS = [
     "round_id",
     "round",
@@ -219,9 +216,9 @@ def group_results(engine: Engine, round_id: str, team_ids: Sequence[str]) -> pd.
     the teams' (exact: every score is a mean over answers). Columns: tool_id, tool, teams (with
     answers), answers, csat, nps, mean_satisfaction, mean_ease, shown, note.
     """
-    per_team = _fetch(
-        engine, sa.text(_AGG.format(team_col=", s.team_id", team_group=", s.team_id")), {"round": round_id}
-    )
+    # in tool and team order: the weighted sums below add the teams' scores in one order every time
+    by_team = _AGG.format(team_col=", s.team_id", team_group=", s.team_id") + " ORDER BY s.tool_id, s.team_id"
+    per_team = _fetch(engine, sa.text(by_team), {"round": round_id})
     if per_team.empty:
         return pd.DataFrame(columns=_GROUP_COLUMNS)
     shown = team_breakdown(engine, round_id)[["tool_id", "tool", "team_id", "shown"]]

@@ -10,17 +10,17 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from salesops import store
 from salesops.cli import main as cli
 from salesops.store import schema
 from salesops.tools import answers, results, suppression, themes
 from salesops.tools.survey import Answer, InvalidAnswer, UnknownRound
+from tests.builders import insert
 
 _IDS = (f"{i:06d}" for i in itertools.count())
 
 
 def _insert(engine, table, rows):
-    store.write(engine, lambda c: store.bulk_insert(c, table, pd.DataFrame(rows)), "test")
+    insert(engine, table, pd.DataFrame(rows))  # answers refresh their counts (survey_team_scores)
 
 
 def _answer(round_id, tool, team, sat, ease, rec, likes="", dislikes=""):
