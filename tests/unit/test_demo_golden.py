@@ -61,6 +61,7 @@ GOLDEN = {
     "import_warnings": (3, "e9a820ff84e28e53f5a0539cfaf902d0"),  # the planted close-before-create rows (#14)
     "survey_responses": (1632, "06b4ec6ee3df4b9b92c749cb59e4999e"),
     "survey_rounds": (3, "cb38ec59e2fa7a888b1d22e4880330d4"),
+    "survey_team_scores": (198, "3927aa8cf591096d4635b436f7130af0"),  # derived: answer counts (0030, #20)
     "teams": (11, "3ba85dbc875db325354f5275306b22a6"),
     "tools": (6, "af2a0292d3cd55c796ce431b0a2625c9"),
 }
