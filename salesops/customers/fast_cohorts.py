@@ -20,21 +20,62 @@ from salesops.customers import fast  # its _stored read at call time (a test swa
 from salesops.scope import Scope, period_label
 from salesops.store.customer_tables import quarter_sql
 
-#: ``per`` (cohort, yr, cents, base: one row per customer and cohort year up to :asof) from the
-#: stored years before :y and the current year's purchase days up to :asof; the cohort year's revenue
-#: is the stored one for an earlier cohort (a whole past year), the current year's own otherwise.
-_STORED_PER = """WITH cur AS (
-        SELECT customer_id, SUM(won_cents) AS cents FROM customer_days
-        WHERE customer_id IS NOT NULL AND day >= :y0 AND day <= :asof GROUP BY 1
+#: The customers with a purchase day in :asof's year after :asof, summed per cohort: their stored
+#: year :y (``customer_years``: count, revenue, cohort-year revenue, that revenue capped) and the same
+#: year up to :asof (how many bought on or before :asof that year — the previous purchase day of
+#: their first day after :asof is in the year — and their revenue less the days after, capped at
+#: their cohort-year revenue, which in their cohort year is that revenue itself). Only these
+#: customers' year differs from the stored one: the days after :asof are the last few row groups.
+_LATE = """WITH late AS (
+        SELECT customer_id, SUM(won_cents) AS after_cents,
+               MAX(CASE WHEN prev_day >= :y0 AND prev_day <= :asof THEN 1 ELSE 0 END) AS counted
+        FROM customer_days WHERE customer_id IS NOT NULL AND day > :asof AND day < :ynext GROUP BY customer_id
     ),
-    per AS (
-        SELECT cohort, year - cohort + 1 AS yr, won_cents AS cents, base_cents AS base
-        FROM customer_years WHERE year < :y
-        UNION ALL
-        SELECT cy.cohort, cy.year - cy.cohort + 1, cur.cents,
-               CASE WHEN cy.cohort = cy.year THEN cur.cents ELSE cy.base_cents END
-        FROM cur JOIN customer_years cy ON cy.customer_id = cur.customer_id AND cy.year = :y
-    )"""
+    c AS (
+        SELECT cy.cohort, cy.won_cents AS won, cy.base_cents AS base, cy.won_cents - l.after_cents AS cents,
+               l.counted
+        FROM late l JOIN customer_years cy ON cy.customer_id = l.customer_id AND cy.year = :y
+    )
+    SELECT cohort, COUNT(*), SUM(won), SUM(base), SUM(LEAST(won, base)),
+           SUM(counted), SUM(counted * cents),
+           SUM(counted * LEAST(cents, CASE WHEN cohort = :y THEN cents ELSE base END))
+    FROM c GROUP BY cohort"""
+
+#: The stored sums per cohort and year up to :y (``cohort_years``).
+_COHORT_YEARS = """SELECT cohort, year, customers, base_cents, revenue_cents, kept_cents
+    FROM cohort_years WHERE year <= :y"""
+
+
+def _stored_sums(
+    conn: Connection, as_of: date
+) -> tuple[dict[int, tuple[int, int]], dict[tuple[int, int], tuple[int, int]]]:
+    """The retention sums of the whole company measured at ``as_of`` (per cohort: customers and base;
+    per cohort and year 2, 3, ...: revenue and kept) when purchase days are stored after it:
+    ``cohort_years`` up to its year, with the sums of that year taken back to ``as_of`` for the customers who bought after it (:data:`_LATE`) — what
+    summing each customer's stored years before it and that year's purchase days up to ``as_of`` gives
+    (a cohort or year left with no customer has no row)."""
+    y = as_of.year
+    binds = {"y": y, "y0": date(y, 1, 1), "ynext": date(y + 1, 1, 1), "asof": as_of}
+    late = {int(r[0]): [int(v or 0) for v in r[1:]] for r in conn.execute(sa.text(_LATE), binds).fetchall()}
+    heads: dict[int, tuple[int, int]] = {}
+    years: dict[tuple[int, int], tuple[int, int]] = {}
+    for cohort, year, customers, base, revenue, kept in conn.execute(sa.text(_COHORT_YEARS), binds).fetchall():
+        cohort, year, customers, base, revenue, kept = map(int, (cohort, year, customers, base, revenue, kept))
+        if year == y and cohort in late:
+            n, won, bases, capped, counted, cents, cents_capped = late[cohort]
+            customers += counted - n
+            if cohort == y:
+                base += cents - bases
+            revenue += cents - won
+            kept += cents_capped - capped
+        if customers == 0:
+            continue
+        if year == cohort:
+            heads[cohort] = (customers, base)
+        else:
+            years[cohort, year - cohort + 1] = (revenue, kept)
+    return heads, years
+
 
 #: The retention rows when no purchase day is after :asof: the stored years up to :y are all there
 #: is to count, already summed per cohort and year in ``cohort_years`` (what :func:`_retention_sql`
@@ -88,21 +129,21 @@ def revenue_retention_sql(engine: Engine, scope: Scope, as_of: date) -> pd.DataF
     from salesops.customers.cohorts import RETENTION_COLUMNS
 
     with engine.connect() as conn:
-        if fast._stored(scope, "company"):
-            params = {"y": as_of.year, "y0": date(as_of.year, 1, 1)}
-            sql = _retention_sql(_STORED_PER) if _purchases_after(conn, as_of) else _WHOLE
+        # Plain Python over a few dozen rows: a pandas block per cohort (astype, dropna, set_index)
+        # cost more than the query.
+        if fast._stored(scope, "company") and _purchases_after(conn, as_of):
+            heads, years = _stored_sums(conn, as_of)
         else:
-            per, params = _computed_per(scope)
-            sql = _retention_sql(per)
-        got = conn.execute(sa.text(sql), {"asof": as_of, **params}).fetchall()
-    # Plain Python over a few dozen rows: a pandas block per cohort (astype, dropna, set_index)
-    # cost more than the query.
-    heads: dict[int, tuple[int, int]] = {}
-    years: dict[tuple[int, int], tuple[int, int]] = {}
-    for cohort, customers, base, yr, rev, kept in got:
-        heads[int(cohort)] = (int(customers), int(base))
-        if yr is not None:
-            years[int(cohort), int(yr)] = (int(rev), int(kept))
+            if fast._stored(scope, "company"):
+                sql, params = _WHOLE, {"y": as_of.year}
+            else:
+                per, params = _computed_per(scope)
+                sql = _retention_sql(per)
+            heads, years = {}, {}
+            for cohort, customers, base, yr, rev, kept in conn.execute(sa.text(sql), {"asof": as_of, **params}):
+                heads[int(cohort)] = (int(customers), int(base))
+                if yr is not None:
+                    years[int(cohort), int(yr)] = (int(rev), int(kept))
     rows = []
     for cohort in sorted(heads):
         customers, base_total = heads[cohort]
