@@ -372,6 +372,45 @@ def test_the_drill_down_deals_are_cut_at_the_limit_and_counted_in_full(engine):
     assert customers.customer_deals_listed(engine, [], scope).total == 0
 
 
+def test_the_drill_down_deals_read_by_key_equal_the_joined_ones(engine, monkeypatch):
+    """A few deals are read by the deals' primary key, more through the join: the same rows and
+    counts, with and without a limit, for one customer, several, one asked twice and an unknown one."""
+    from salesops.customers import queries
+
+    scope = Scope(start=date(2020, 1, 1), end=AS_OF)
+    asks = [["A"], ["A", "B"], ["B", "A", "S"], ["A", "A"], ["Z"], ["A", "Z"]]
+    by_key = [customers.customer_deals_listed(engine, ids, scope, limit) for ids in asks for limit in (2, None)]
+    monkeypatch.setattr(queries, "LOOKUP_MAX", 0)
+    joined = [customers.customer_deals_listed(engine, ids, scope, limit) for ids in asks for limit in (2, None)]
+    for got, ref in zip(by_key, joined, strict=True):
+        assert got.total == ref.total
+        pd.testing.assert_frame_equal(got.rows, ref.rows)
+    assert [d.total for d in by_key] == [4, 4, 7, 7, 7, 7, 4, 4, 0, 0, 4, 4]
+
+
+def test_retention_measured_before_the_last_purchase_day_equals_the_pandas_reference(engine):
+    """Measured on each day from before the first purchase to after the last (stored purchase days
+    after it: the stored year taken back to that day for the customers who bought after it, e.g.
+    Beta alone in its cohort's second year, Acme before and after the day in it, capped at its first
+    year's 1,800 only by the end of it), retention equals the reference."""
+    from datetime import timedelta
+
+    from salesops.customers import fast_cohorts
+
+    acme = [_deal(n, "T1", "won", cents, close, account="Acme", account_id="A")
+            for n, cents, close in ((21, 1200, date(2025, 2, 1)), (22, 900, date(2025, 5, 1)))]  # fmt: skip
+    insert(engine, schema.deals, acme)
+    assert fast_cohorts.revenue_retention_sql(engine, Scope(start=AS_OF, end=AS_OF), date(2025, 3, 1)).loc[
+        0, ["customers", "revenue_cents", "kept_cents"]
+    ].tolist() == [3, 1200, 1200]
+    day = date(2023, 12, 20)
+    while day <= date(2025, 6, 10):
+        scope = Scope(start=date(2023, 1, 1), end=day, grain="quarter")
+        ref = customers.revenue_retention(customers.load_won(engine, scope), day)
+        pd.testing.assert_frame_equal(fast_cohorts.revenue_retention_sql(engine, scope, day), ref, check_dtype=False)
+        day += timedelta(days=3)
+
+
 def test_the_drill_downs_first_active_accounts_read_from_the_buyers_equal_the_computed_ones(demo_engine, monkeypatch):
     """On the demo, the first 5 and 50 active customers of the last two quarters (by revenue in the
     quarter: read from the quarter's buyers when enough of them bought) and their count equal those
