@@ -72,6 +72,25 @@ def monthly_quota(rep_id: str, months: Iterable[int], cents: int = 10_000, year:
     return [dict(rep_id=rep_id, period_type="month", period_start=date(year, m, 1), amount_cents=cents) for m in months]
 
 
+def survey_answer(
+    response_id: str, round_id: str, tool: str, team: str | None, sat: int, ease: int, rec: int, likes="", dislikes=""
+) -> dict:
+    """A survey_responses row: one answer about ``tool`` from ``team`` (satisfaction, ease 1-5; recommend 0-10)."""
+    return dict(
+        response_id=response_id,
+        round_id=round_id,
+        tool_id=tool,
+        team_id=team,
+        satisfaction=sat,
+        ease=ease,
+        recommend=rec,
+        usage="daily",
+        likes=likes,
+        dislikes=dislikes,
+        submitted_on=date(2026, 5, 2),
+    )
+
+
 def invites(engine, round_id: str) -> pd.DataFrame:
     """A round's stored links (token, team_id, used) read straight from the store, for tests only:
     the library hands links out once, when the round opens (salesops.tools.rounds.open_round)."""

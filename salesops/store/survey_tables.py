@@ -21,6 +21,7 @@ from sqlalchemy import BigInteger, Column, String, Table
 from sqlalchemy.engine import Connection
 
 from salesops.store import schema
+from salesops.store.dialect import counted
 from salesops.store.rollups import rewrite
 
 survey_team_scores = Table(
@@ -75,4 +76,4 @@ def refresh_survey_scores(conn: Connection, round_id: str | None = None) -> int:
         sa.text(f"INSERT INTO survey_team_scores ({COLUMNS}) {select} ORDER BY round_id, tool_id, team_id"),  # noqa: S608
         {"r": round_id},
     )
-    return int(conn.execute(sa.text("SELECT COUNT(*) FROM survey_team_scores")).scalar_one())
+    return counted(conn, "survey_team_scores")

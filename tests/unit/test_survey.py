@@ -14,7 +14,7 @@ from salesops.cli import main as cli
 from salesops.store import schema
 from salesops.tools import answers, results, suppression, themes
 from salesops.tools.survey import Answer, InvalidAnswer, UnknownRound
-from tests.builders import insert
+from tests.builders import insert, survey_answer
 
 _IDS = (f"{i:06d}" for i in itertools.count())
 
@@ -24,19 +24,7 @@ def _insert(engine, table, rows):
 
 
 def _answer(round_id, tool, team, sat, ease, rec, likes="", dislikes=""):
-    return dict(
-        response_id="S" + next(_IDS),
-        round_id=round_id,
-        tool_id=tool,
-        team_id=team,
-        satisfaction=sat,
-        ease=ease,
-        recommend=rec,
-        usage="daily",
-        likes=likes,
-        dislikes=dislikes,
-        submitted_on=date(2026, 5, 2),
-    )
+    return survey_answer("S" + next(_IDS), round_id, tool, team, sat, ease, rec, likes, dislikes)
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from alembic import command
 from salesops import store
 from salesops.store import derived, migrate, schema
 from salesops.tools import answers, results
-from tests.builders import insert
+from tests.builders import insert, survey_answer
 from tests.unit.test_survey_submit import _answers, open_engine  # noqa: F401 - the fixture
 
 _KEY = ["round_id", "tool_id", "team_id"]
@@ -21,19 +21,7 @@ _SUMS = ["answers", "satisfied", "promoters", "detractors", "satisfaction", "eas
 
 
 def _answer(i: int, round_id: str, tool: str, team: str | None, sat: int, ease: int, rec: int) -> dict:
-    return dict(
-        response_id=f"S{round_id}{i:03d}",
-        round_id=round_id,
-        tool_id=tool,
-        team_id=team,
-        satisfaction=sat,
-        ease=ease,
-        recommend=rec,
-        usage="weekly",
-        likes="",
-        dislikes="",
-        submitted_on=pd.Timestamp("2026-01-05").date(),
-    )
+    return survey_answer(f"S{round_id}{i:03d}", round_id, tool, team, sat, ease, rec)
 
 
 def _old_answers(n: int, offset: int = 0) -> list[dict]:
