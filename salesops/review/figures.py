@@ -59,37 +59,58 @@ mean_p AS (
     SELECT COALESCE(AVG({probability}), 0) AS p FROM deals WHERE outcome = 'open' AND probability_bp IS NOT NULL
 ),
 closed AS (
-    SELECT a.as_of, d.deal_id, CASE WHEN d.outcome = 'won' THEN 1.0 ELSE 0.0 END AS w
-    FROM wk a JOIN deals d ON d.outcome IN ('won', 'lost') AND d.close_date <= a.as_of
-     AND d.close_date > a.as_of - INTERVAL '2 years'
+    SELECT d.deal_id, d.close_date, CASE WHEN d.outcome = 'won' THEN 1.0 ELSE 0.0 END AS w
+    FROM deals d
+    WHERE d.outcome IN ('won', 'lost') AND d.close_date <= (SELECT MAX(as_of) FROM wk)
+      AND d.close_date > (SELECT MIN(as_of) FROM wk) - INTERVAL '2 years'
+),
+closed_day AS (SELECT close_date, COUNT(*) AS n, SUM(w) AS won FROM closed GROUP BY close_date),
+closed_stage_day AS (
+    SELECT cl.close_date, h.stage, COUNT(*) AS n, SUM(cl.w) AS won
+    FROM closed cl JOIN (SELECT DISTINCT deal_id, stage FROM deal_stage_history) h ON h.deal_id = cl.deal_id
+    GROUP BY cl.close_date, h.stage
 ),
 stage_w AS (
-    SELECT cl.as_of, h.stage, AVG(cl.w) AS p
-    FROM closed cl JOIN (SELECT DISTINCT deal_id, stage FROM deal_stage_history) h ON h.deal_id = cl.deal_id
-    GROUP BY cl.as_of, h.stage HAVING COUNT(*) >= {min_closed}
+    SELECT a.as_of, c.stage, SUM(c.won) / SUM(c.n) AS p
+    FROM wk a JOIN closed_stage_day c ON c.close_date <= a.as_of AND c.close_date > a.as_of - INTERVAL '2 years'
+    GROUP BY a.as_of, c.stage HAVING SUM(c.n) >= {min_closed}
 ),
-all_w AS (SELECT as_of, AVG(w) AS p FROM closed GROUP BY as_of),
+all_w AS (
+    SELECT a.as_of, SUM(c.won) / SUM(c.n) AS p
+    FROM wk a JOIN closed_day c ON c.close_date <= a.as_of AND c.close_date > a.as_of - INTERVAL '2 years'
+    GROUP BY a.as_of
+),
+pool AS (
+    SELECT deal_id FROM deals
+    WHERE created_date <= (SELECT MAX(as_of) FROM wk) AND (outcome = 'open' OR close_date >= (SELECT MIN(lo) FROM wk))
+),
+close_chg AS (
+    SELECT deal_id, changed_at, CAST(old_value AS DATE) AS v,
+           LAG(changed_at) OVER (PARTITION BY deal_id ORDER BY changed_at, old_value) AS after
+    FROM deal_changes
+    WHERE field = 'close_date' AND changed_at > (SELECT MIN(prev) FROM wk) AND deal_id IN (SELECT deal_id FROM pool)
+),
+amt_chg AS (
+    SELECT deal_id, changed_at, CAST(old_value AS BIGINT) AS v,
+           LAG(changed_at) OVER (PARTITION BY deal_id ORDER BY changed_at, old_value) AS after
+    FROM deal_changes
+    WHERE field = 'amount_cents' AND changed_at > (SELECT MIN(prev) FROM wk) AND deal_id IN (SELECT deal_id FROM pool)
+),
+hist AS (
+    SELECT deal_id, stage, entered_at,
+           LAG(entered_at) OVER (PARTITION BY deal_id ORDER BY entered_at DESC, stage) AS until
+    FROM deal_stage_history
+    WHERE entered_at <= (SELECT MAX(as_of) FROM wk) AND deal_id IN (SELECT deal_id FROM pool)
+),
 cand AS (
     SELECT a.as_of, a.prev, a.q_start, a.q_end, d.deal_id, d.rep_id, d.team_id, d.created_date,
            d.outcome, d.close_date, COALESCE(d.amount_cents, 0) AS amount, d.stage, {probability_d} AS probability,
-           COALESCE((SELECT CAST(c.old_value AS DATE) FROM deal_changes c
-                     WHERE c.deal_id = d.deal_id AND c.field = 'close_date' AND c.changed_at > a.as_of
-                     ORDER BY c.changed_at, c.old_value LIMIT 1), d.close_date) AS close_now,
-           COALESCE((SELECT CAST(c.old_value AS DATE) FROM deal_changes c
-                     WHERE c.deal_id = d.deal_id AND c.field = 'close_date' AND c.changed_at > a.prev
-                     ORDER BY c.changed_at, c.old_value LIMIT 1), d.close_date) AS close_prev,
-           COALESCE((SELECT CAST(c.old_value AS BIGINT) FROM deal_changes c
-                     WHERE c.deal_id = d.deal_id AND c.field = 'amount_cents' AND c.changed_at > a.as_of
-                     ORDER BY c.changed_at, c.old_value LIMIT 1), d.amount_cents, 0) AS amt_now,
-           COALESCE((SELECT CAST(c.old_value AS BIGINT) FROM deal_changes c
-                     WHERE c.deal_id = d.deal_id AND c.field = 'amount_cents' AND c.changed_at > a.prev
-                     ORDER BY c.changed_at, c.old_value LIMIT 1), d.amount_cents, 0) AS amt_prev,
-           (SELECT h.stage FROM deal_stage_history h WHERE h.deal_id = d.deal_id AND h.entered_at <= a.as_of
-            ORDER BY h.entered_at DESC, h.stage LIMIT 1) AS stage_now,
-           (SELECT h.stage FROM deal_stage_history h WHERE h.deal_id = d.deal_id AND h.entered_at <= a.prev
-            ORDER BY h.entered_at DESC, h.stage LIMIT 1) AS stage_prev
+           COALESCE(cn.v, d.close_date) AS close_now, COALESCE(cp.v, d.close_date) AS close_prev,
+           COALESCE(an.v, d.amount_cents, 0) AS amt_now, COALESCE(ap.v, d.amount_cents, 0) AS amt_prev,
+           hn.stage AS stage_now, hp.stage AS stage_prev
     FROM wk a JOIN deals d
       ON d.created_date <= a.as_of AND (d.outcome = 'open' OR d.close_date >= a.lo)
+    {value_at}
 ),
 st AS (
     SELECT c.*,
@@ -150,6 +171,30 @@ GROUP BY GROUPING SETS ((f.as_of), (f.as_of, t.region), (f.as_of, f.team_id), (f
 """
 
 
+def _value_at() -> str:
+    """The joins that give each (date, deal) its close date, amount and stage at ``as_of`` (``*n``) and
+    at ``prev`` (``*p``): the old value of the first change after the date (ties: the smallest old
+    value), and the last stage entered on or before it (ties: the smallest stage). Each change row
+    knows the one before it (``after``), each stage row the one entered next (``until``), so exactly
+    one row (or none) matches a date."""
+    joins = [
+        f"LEFT JOIN {table} {alias} ON {alias}.deal_id = d.deal_id AND {alias}.changed_at > {day}"
+        f" AND ({alias}.after IS NULL OR {alias}.after <= {day})"
+        for alias, table, day in (
+            ("cn", "close_chg", "a.as_of"),
+            ("cp", "close_chg", "a.prev"),
+            ("an", "amt_chg", "a.as_of"),
+            ("ap", "amt_chg", "a.prev"),
+        )
+    ]
+    joins += [
+        f"LEFT JOIN hist {alias} ON {alias}.deal_id = d.deal_id AND {alias}.entered_at <= {day}"
+        f" AND ({alias}.until IS NULL OR {alias}.until > {day})"
+        for alias, day in (("hn", "a.as_of"), ("hp", "a.prev"))
+    ]
+    return "\n    ".join(joins)
+
+
 def _stage_at(side: str) -> str:
     """The deal's stage at ``as_of`` (side 'now') or ``prev``: from the history, else today's stage
     for a deal still open."""
@@ -207,6 +252,7 @@ def week_figures(engine: Engine, as_ofs: Sequence[date]) -> pd.DataFrame:
     sql = _DEAL_VALUES.format(
         asof_rows=asof_sql,
         quota_sql=quota_sql,
+        value_at=_value_at(),
         prob_now=_prob("c.stage_now"),
         cal_now=_calibrated("now"),
         cal_prev=_calibrated("prev"),

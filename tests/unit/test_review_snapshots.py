@@ -198,3 +198,92 @@ def test_the_calibrated_range_holds_the_final_result_80_percent_of_the_demo_week
         assert record.quarters == 4 and record.coverage is not None
         assert record.coverage >= 0.80, (level, record.coverage)
     engine.dispose()
+
+
+@pytest.fixture
+def staged(empty_engine, monkeypatch):
+    """Deals whose value and stage changed several times, for the values "as known then".
+
+    A stage's own win rate counts from 2 closed deals here. Closed in October: D001 won (passed
+    Qualify and Proposal), D002 lost (Qualify, Proposal), D003 lost (Qualify), D004 lost (Discovery):
+    Qualify 1/3, Proposal 1/2, Negotiate none (so the overall rate, 1 won of 4).
+    D005 (open, 800k, closes 20 Dec, stage Negotiate at 60%): amount 500k → 700k on 4 Nov, → 800k on
+    11 Nov; close 10 Jan 2027 → 20 Dec on 13 Nov; Qualify 1 Oct, Proposal 2 Nov, Negotiate 12 Nov.
+    D006 (open, 600k, closes 10 Dec, Negotiate at 40%): amount 300k → 450k on Sunday 1 Nov, → 600k on
+    3 Nov; two close-date changes on 6 Nov (old values
+    1 Dec 2026 and 5 Jan 2027: the smaller counts); Discovery 1 Oct, then Qualify and Proposal both on
+    Sunday 8 Nov (the smaller name, Proposal, counts).
+    """
+    monkeypatch.setattr(figures, "MIN_CLOSED", 2)
+    insert(empty_engine, schema.teams, [dict(team_id="T1", name="Team One", region="East", manager="M1")])
+    insert(empty_engine, schema.reps, [rep("A", "T1")])
+    insert(empty_engine, schema.quotas, monthly_quota("A", [10, 11, 12], 1_000_000))
+    rows = [
+        deal(1, "A", "T1", "won", 100_000, date(2026, 10, 10), date(2026, 9, 1)),
+        deal(2, "A", "T1", "lost", 100_000, date(2026, 10, 12), date(2026, 9, 1)),
+        deal(3, "A", "T1", "lost", 100_000, date(2026, 10, 14), date(2026, 9, 5)),
+        deal(4, "A", "T1", "lost", 100_000, date(2026, 10, 16), date(2026, 9, 10)),
+        deal(5, "A", "T1", "open", 800_000, date(2026, 12, 20), date(2026, 10, 1)),
+        deal(6, "A", "T1", "open", 600_000, date(2026, 12, 10), date(2026, 10, 1)),
+    ]
+    for r, bp in zip(rows, (10_000, 0, 0, 0, 6_000, 4_000)):
+        r["probability_bp"] = bp
+    rows[4]["stage"] = rows[5]["stage"] = "Negotiate"
+    insert(empty_engine, schema.deals, rows)
+    history = [
+        ("D001", "Qualify", date(2026, 9, 1)), ("D001", "Proposal", date(2026, 9, 15)),
+        ("D002", "Qualify", date(2026, 9, 1)), ("D002", "Proposal", date(2026, 9, 20)),
+        ("D003", "Qualify", date(2026, 9, 5)), ("D004", "Discovery", date(2026, 9, 10)),
+        ("D005", "Qualify", date(2026, 10, 1)), ("D005", "Proposal", date(2026, 11, 2)),
+        ("D005", "Negotiate", date(2026, 11, 12)),
+        ("D006", "Discovery", date(2026, 10, 1)), ("D006", "Qualify", date(2026, 11, 8)),
+        ("D006", "Proposal", date(2026, 11, 8)),
+    ]  # fmt: skip
+    insert(empty_engine, schema.deal_stage_history, [dict(deal_id=d, stage=s, entered_at=e) for d, s, e in history])
+
+    def change(deal_id, day, field, old, new):
+        return dict(deal_id=deal_id, changed_at=day, field=field, old_value=old, new_value=new)
+
+    insert(empty_engine, schema.deal_changes, [
+        change("D005", date(2026, 11, 4), "amount_cents", "500000", "700000"),
+        change("D005", date(2026, 11, 11), "amount_cents", "700000", "800000"),
+        change("D005", date(2026, 11, 13), "close_date", "2027-01-10", "2026-12-20"),
+        change("D006", date(2026, 11, 1), "amount_cents", "300000", "450000"),
+        change("D006", date(2026, 11, 3), "amount_cents", "450000", "600000"),
+        change("D006", date(2026, 11, 6), "close_date", "2027-01-05", "2026-12-10"),
+        change("D006", date(2026, 11, 6), "close_date", "2026-12-01", "2026-12-10"),
+    ])  # fmt: skip
+    return empty_engine
+
+
+def test_values_and_stages_as_known_then_from_several_changes(staged):
+    """Three Sundays in one query; each deal's amount, close date and stage are those of that date.
+
+    15 Nov: D005 800k in Q4 in Negotiate (1/4), D006 600k in Proposal (the tie; 1/2): expected
+    100k won + 200k + 300k; the week before (8 Nov) D005 was expected in Jan, so it is pulled in
+    (+200k), D006 unchanged (in Proposal since that day).
+    8 Nov: D005 at 700k (the 11 Nov change's old value) and expected 10 Jan: out of Q4; D006 in Q4,
+    in Proposal (entered that day: 1/2), 300k expected. Its week before (1 Nov): D006 expected 1 Dec
+    (the smaller of the two 6 Nov old values), at 450k (changed that day, so the 3 Nov change's old
+    value) and in Discovery (the overall 1/4): its amount moved +150k × 1/4.
+    1 Nov: D005 at 500k (the 4 Nov change's old value), expected 10 Jan; D006 450k, expected 1 Dec.
+    """
+    f = figures.week_figures(staged, [date(2026, 11, 15), date(2026, 11, 8), date(2026, 11, 1)])
+    c = {d: _row(f[f["as_of"] == d], "company", "company") for d in f["as_of"].unique()}
+    now, week, first = c[date(2026, 11, 15)], c[date(2026, 11, 8)], c[date(2026, 11, 1)]
+    assert (now["won_cents"], now["open_cents"], now["weighted_cents"]) == (100_000, 1_400_000, 480_000 + 240_000)
+    assert now["expected_cents"] == pytest.approx(100_000 + 200_000 + 300_000)
+    assert now["flow_pulled"] == pytest.approx(200_000)
+    assert [now[f"flow_{n}"] for n in ("new", "won", "lost", "pushed", "amount")] == [0, 0, 0, 0, 0]
+    assert (week["open_cents"], week["expected_cents"]) == (600_000, pytest.approx(100_000 + 300_000))
+    assert [week[f"flow_{n}"] for n in figures.FLOWS] == [0, 0, 0, 0, 0, pytest.approx(37_500)]
+    assert (first["open_cents"], first["expected_cents"]) == (450_000, pytest.approx(100_000 + 112_500))
+
+
+def test_a_stage_s_win_rate_counts_the_deals_that_passed_it(staged):
+    """Without D005's move to Negotiate it is still in Proposal on 15 Nov: Proposal's own rate, 1/2,
+    applies to it as to D006."""
+    with staged.begin() as conn:
+        conn.execute(schema.deal_stage_history.delete().where(schema.deal_stage_history.c.stage == "Negotiate"))
+    c = _row(figures.week_figures(staged, [date(2026, 11, 15)]), "company", "company")
+    assert c["expected_cents"] == pytest.approx(100_000 + 1_400_000 / 2)
