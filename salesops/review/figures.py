@@ -173,8 +173,8 @@ GROUP BY GROUPING SETS ((f.as_of), (f.as_of, t.region), (f.as_of, f.team_id), (f
 
 def _value_at() -> str:
     """The joins that give each (date, deal) its close date, amount and stage at ``as_of`` (``*n``) and
-    at ``prev`` (``*p``): the old value of the first change after the date (ties: the smallest old
-    value), and the last stage entered on or before it (ties: the smallest stage). Each change row
+    at ``prev`` (``*p``): the old value of the first change after the date (ties: the old value that
+    sorts first as text), and the last stage entered on or before it (ties: the first stage by name). Each change row
     knows the one before it (``after``), each stage row the one entered next (``until``), so exactly
     one row (or none) matches a date."""
     joins = [
