@@ -30,6 +30,9 @@ PAGES: tuple[tuple[str, ...], ...] = (
     ("compensation?comp_tab=Compare", "compensation-compare", "Compensation"),
     ("tools", "tools", "Sales tools"),
     ("tools?tools_tab=Lead+fairness", "tools-fairness", "Sales tools"),
+    ("customers", "customers", "Customers"),
+    ("review", "review", "Weekly review"),
+    ("review?present=true", "review-present", "Where we stand"),  # the screen-share view: no sidebar
     ("data", "data", "Data"),
 )
 
