@@ -51,9 +51,10 @@ def _stored_sums(
 ) -> tuple[dict[int, tuple[int, int]], dict[tuple[int, int], tuple[int, int]]]:
     """The retention sums of the whole company measured at ``as_of`` (per cohort: customers and base;
     per cohort and year 2, 3, ...: revenue and kept) when purchase days are stored after it:
-    ``cohort_years`` up to its year, with the sums of that year taken back to ``as_of`` for the customers who bought after it (:data:`_LATE`) — what
-    summing each customer's stored years before it and that year's purchase days up to ``as_of`` gives
-    (a cohort or year left with no customer has no row)."""
+    ``cohort_years`` up to its year, with the sums of that year taken back to ``as_of`` for the
+    customers who bought after it (:data:`_LATE`) — what summing each customer's stored years before
+    it and that year's purchase days up to ``as_of`` gives (a cohort or year left with no customer has
+    no row)."""
     y = as_of.year
     binds = {"y": y, "y0": date(y, 1, 1), "ynext": date(y + 1, 1, 1), "asof": as_of}
     late = {int(r[0]): [int(v or 0) for v in r[1:]] for r in conn.execute(sa.text(_LATE), binds).fetchall()}
