@@ -252,19 +252,31 @@ def _open_sums(windows: int, where: str) -> str:
     the summed products amount × probability (``p{i}``, :func:`weighted_products_sql`) of the open
     deals created by the window's end — the still-open half of the deals open at its end — and
     their average probability (``bp_num`` ÷ ``bp_den``: the products over the amounts of the deals
-    with a probability; a deal without an amount adds nothing to either). A FILTER per window, so
-    the open deals are read once, not once per window, from ``open_deal_touches`` (the open deals
-    alone, with their created date and probability: revision 0028) rather than every deal."""
-    products = weighted_products_sql("d.amount_cents", "d.probability_bp")
+    with a probability; a deal without an amount adds nothing to either). The open deals are read
+    once, not once per window, from ``open_deal_touches`` (the open deals alone, with their created
+    date and probability: revision 0028) rather than every deal.
+
+    The deals are first summed per probability and per window test (created by the end ``c{i}``,
+    due by the quota end ``q{i}``: a few dozen groups), and the windows' sums and products taken
+    from those groups with a FILTER per window: the same exact integers (amount × probability
+    summed over deals is the summed amounts × probability), without a NUMERIC(38, 0) product and
+    nine filtered sums per deal (at large, 1.2M open deals: 84 → 35 ms for this part). A test that is
+    NULL (no created or close date) is its own group and passes no FILTER, as before; a group's
+    ``a`` counts a missing amount as 0 and is never NULL, so a window with no deal gives NULL and one
+    whose deals all lack an amount gives 0, as the per-deal sums did."""
+    products = weighted_products_sql("g.a", "g.bp")
+    tests = ", ".join(f"d.created_date <= :e{i} AS c{i}, d.close_date <= :qe{i} AS q{i}" for i in range(windows))
     sums = ", ".join(
-        f"SUM(d.amount_cents) FILTER (WHERE d.created_date <= :e{i}) AS o{i}, "
-        f"SUM(d.amount_cents) FILTER (WHERE d.created_date <= :e{i} AND d.close_date <= :qe{i}) AS d{i}, "
-        f"{products} FILTER (WHERE d.created_date <= :e{i}) AS p{i}"
+        f"SUM(g.amounts) FILTER (WHERE g.c{i}) AS o{i}, "
+        f"SUM(g.amounts) FILTER (WHERE g.c{i} AND g.q{i}) AS d{i}, "
+        f"{products} FILTER (WHERE g.c{i}) AS p{i}"
         for i in range(windows)
     )
+    keys = ", ".join(str(n) for n in range(1, 2 * windows + 2))  # bp and the tests, by position
     return (
-        f"SELECT {products} AS bp_num, SUM(d.amount_cents) FILTER (WHERE d.probability_bp IS NOT NULL) AS bp_den, "  # noqa: S608 - our fragments
-        f"{sums} FROM open_deal_touches d WHERE 1 = 1 {where}"
+        f"SELECT {products} AS bp_num, SUM(g.amounts) FILTER (WHERE g.bp IS NOT NULL) AS bp_den, {sums} "  # noqa: S608 - our fragments
+        f"FROM (SELECT d.probability_bp AS bp, {tests}, SUM(d.amount_cents) AS amounts, "
+        f"SUM(COALESCE(d.amount_cents, 0)) AS a FROM open_deal_touches d WHERE 1 = 1 {where} GROUP BY {keys}) g"
     )
 
 

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import date
+from fractions import Fraction
 
 import pandas as pd
 import pytest
@@ -239,6 +240,38 @@ def test_open_pipeline_at_a_past_end_counts_the_deals_closed_since_and_never_one
     assert (k.open_pipeline_cents, k.open_due_cents) == (3_000_000, 0)
     t2 = metrics.kpis(org, Scope(date(2026, 3, 1), date(2026, 3, 15), "month", team_id="T2"))
     assert t2.open_pipeline_cents == 0  # deals 1, 5 and 16 were T1's
+
+
+def test_open_deals_summed_per_probability_keep_each_deals_amount_probability_and_missing_values(org):
+    """The still-open half is summed per probability and window test, then multiplied (tiles._open_sums):
+    by hand, Q2 with two more deals at 0.5 (deal 8's), one without an amount (0.3), one without a
+    probability (due 28 Jun) and one created after the quarter. Open at 30 Jun: 8, 9, 20, 21 (no
+    money), 22 and 11 (closed since: today's average probability, over every open deal with one)."""
+    extra = [
+        (20, "A", "T1", 1_234_567, date(2026, 9, 1), date(2026, 5, 1), 5000),
+        (21, "A", "T1", None, date(2026, 6, 20), date(2026, 5, 1), 3000),
+        (22, "C", "T2", 300_000, date(2026, 6, 28), date(2026, 6, 10), None),
+        (23, "C", "T2", 100_100, date(2026, 7, 10), date(2026, 7, 1), 3333),
+        (24, "B", "T1", 55_555, date(2026, 8, 1), date(2026, 6, 2), 5000),
+    ]
+    rows = []
+    for n, rep_id, team, cents, close, created, bp in extra:
+        row = deal(n, rep_id, team, "open", cents, close, created=created)
+        rows.append({**row, "probability_bp": bp})
+    insert(org, schema.deals, rows)
+    k = metrics.kpis(org, Q2)
+    assert k.open_pipeline_cents == 4_000_000 + 1_000_000 + 1_234_567 + 300_000 + 55_555 + 700_000
+    assert k.open_due_cents == 4_000_000 + 300_000  # deals 8 and 22 (21 has no amount)
+    num = 4_000_000 * 5000 + 1_000_000 * 2000 + (1_234_567 + 55_555) * 5000 + 100_100 * 3333
+    den = 4_000_000 + 1_000_000 + 1_234_567 + 55_555 + 100_100  # 21 adds no money, 22 no probability
+    still_open = 4_000_000 * 5000 + 1_000_000 * 2000 + (1_234_567 + 55_555) * 5000
+    exact = (Fraction(still_open) + Fraction(700_000 * num, den)) / 10_000
+    assert k.weighted_pipeline_cents == int(exact + Fraction(1, 2))  # half up
+    assert metrics.compare_kpis(org, Q2)[0] == k
+    t2 = metrics.kpis(org, dataclasses.replace(Q2, team_id="T2"))  # 9 and 22: 0.2 and none
+    assert (t2.open_pipeline_cents, t2.open_due_cents, t2.weighted_pipeline_cents) == (1_300_000, 300_000, 200_000)
+    early = metrics.kpis(org, Scope(date(2025, 1, 1), date(2025, 1, 31), "month"))  # no deal open yet
+    assert (early.open_pipeline_cents, early.open_due_cents, early.weighted_pipeline_cents) == (0, 0, 0)
 
 
 @pytest.mark.parametrize("end", [date(2024, 12, 31), date(2025, 8, 24), date(2025, 11, 24), date(2026, 2, 14)])
