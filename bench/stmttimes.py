@@ -54,4 +54,4 @@ if __name__ == "__main__":
     args = sys.argv[1:]
     if not args:
         sys.exit(__doc__)
-    main(args[0], *(args[1:2] or ["customers"]), args[2:] or None)
+    main(args[0], args[1] if len(args) > 1 else "customers", args[2:] or None)
