@@ -36,7 +36,8 @@ tiles[0].metric("Won revenue", fmt.money(won), help=D["New business revenue"])
 tiles[1].metric("Share from existing", fmt.pct(existing / won if won else None), help=D["Existing customer revenue"])
 tiles[2].metric("Active customers", f"{int(last['active']):,}", help=D["Active customers"])
 tiles[3].metric("New customers", f"{int(r['new'].sum()):,}", help=D["New customers"])
-tiles[4].metric("Returning customers", f"{int(r['returning'].sum()):,}", help=D["Returning customers"])
+# "Returning", as the table's column and the chart's legend: "Returning customers" is cut at 1366 px.
+tiles[4].metric("Returning", f"{int(r['returning'].sum()):,}", help=D["Returning customers"])
 tiles[5].metric("Lost customers", f"{int(r['lost'].sum()):,}", help=D["Lost customers"])
 st.caption(
     "Lost is known late: a customer counts as lost only once 12 months have passed without a purchase, "

@@ -35,6 +35,7 @@ def test_the_page_shows_tiles_with_their_definitions_as_help(page, app_env):
     tiles = {m.label: m for m in page.metric}
     assert {"Won revenue", "Share from existing", "Active customers", "Lost customers"} <= set(tiles)
     assert tiles["Lost customers"].help == DEFINITIONS["Lost customers"]
+    assert tiles["Returning"].help == DEFINITIONS["Returning customers"]
     assert tiles["Prospects"].help == DEFINITIONS["Prospects"]
     engine = store.open_store(app_env)
     expected = prospects_sql(engine, TODAY)
