@@ -135,9 +135,10 @@ def tool_results(engine: Engine, round_id: str | None = None) -> pd.DataFrame:
     if frame.empty:
         return pd.DataFrame(columns=_RESULT_COLUMNS)
     frame["opens_on"] = _as_dates(frame["opens_on"])
-    frame["shown"] = frame["shown"].astype(bool)
-    frame["fell"] = frame["fell"].astype(bool)
-    return of_round(frame, round_id)[_RESULT_COLUMNS]
+    for col in ("shown", "fell"):
+        if frame[col].dtype != bool:
+            frame[col] = frame[col].astype(bool)
+    return of_round(frame, round_id)  # the statement's columns are _RESULT_COLUMNS in order
 
 
 def of_round(results: pd.DataFrame, round_id: str | None) -> pd.DataFrame:
@@ -195,12 +196,12 @@ def team_breakdown(engine: Engine, round_id: str) -> pd.DataFrame:
     answers = frame["answers"].to_numpy("int64")
     hidden = hidden_by_suppression(frame["tool_id"], frame["team_id"], answers)
     for col in _SCORES:
-        frame[col] = frame[col].astype(float).where(~hidden)
+        frame[col] = np.where(hidden, np.nan, frame[col].to_numpy(float))
     frame["shown"] = ~hidden
     small_note, complement_note = str(_BREAKDOWN_PARAMS["small_note"]), str(_BREAKDOWN_PARAMS["complement_note"])
     note = np.where(~hidden, "", np.where(answers < MIN_ANSWERS, small_note, complement_note))
     frame["note"] = pd.array(note, dtype=frame["tool"].dtype)
-    return frame[_BREAKDOWN_COLUMNS]
+    return frame  # the statement's columns, then shown and note: _BREAKDOWN_COLUMNS in order
 
 
 _GROUP_COLUMNS = ["tool_id", "tool", "teams", "answers", *_SCORES, "shown", "note"]
@@ -298,14 +299,44 @@ def beside_performance(breakdown: pd.DataFrame, performance: pd.DataFrame, scope
         return pd.DataFrame(columns=_TOOLS_VS_PERFORMANCE_COLUMNS)
     viewer = scope.viewer
     scoped = bool(scope.team_id or scope.region) or (viewer is not None and viewer.role in ("manager", "rep"))
-    rows = breakdown[["tool_id", "tool", "team_id", "team", "answers", "mean_satisfaction", "csat", "shown"]]
+    rows = breakdown
     if scoped:
         teams = performance["team_id"].dropna()
-        rows = rows[rows["team_id"].notna() & rows["team_id"].isin(teams)]
-    # A left join on team_id in which a missing team matches a missing team (IS NOT DISTINCT FROM).
-    out = rows.merge(performance, on="team_id", how="left", sort=False).reset_index(drop=True)
-    if out.empty:
+        rows = rows[rows["team_id"].notna() & rows["team_id"].isin(teams)].reset_index(drop=True)
+    if rows.empty:
         return pd.DataFrame(columns=_TOOLS_VS_PERFORMANCE_COLUMNS)
+    keys = performance["team_id"]
+    if keys.duplicated().any():  # a team twice (two rows of no team): the merge repeats its rows
+        return _beside_merged(rows, performance)
+    # A left join on team_id in which a missing team matches a missing team (the Index's lookup
+    # matches NaN to NaN, as the merge does), each breakdown row to at most one performance row.
+    at = pd.Index(keys).get_indexer(rows["team_id"]) if len(keys) else np.full(len(rows), -1)
+    found = at >= 0
+    pick = np.where(found, at, 0)
+
+    def looked_up(col: str, missing: float) -> np.ndarray:
+        values = performance[col].to_numpy() if len(keys) else np.zeros(1)
+        return np.where(found, values[pick], missing)
+
+    out = rows[_BESIDE_BREAKDOWN]
+    won_cents = looked_up("won_cents", 0).astype("int64")
+    quota = looked_up("quota_cents", np.nan).astype(float)
+    quota = np.round(np.where(np.isnan(quota), 0.0, quota)).astype("int64")
+    won = looked_up("won", np.nan).astype(float)
+    lost = np.nan_to_num(looked_up("lost", np.nan).astype(float), nan=0.0)
+    if out["shown"].dtype != bool:
+        out["shown"] = out["shown"].astype(bool)
+    out["won_cents"], out["quota_cents"] = won_cents, quota
+    out["attainment"], out["win_rate"] = attainment_of(won_cents, quota), win_rate_of(won, lost)
+    return out
+
+
+_BESIDE_BREAKDOWN = ["tool_id", "tool", "team_id", "team", "answers", "mean_satisfaction", "csat", "shown"]
+
+
+def _beside_merged(rows: pd.DataFrame, performance: pd.DataFrame) -> pd.DataFrame:
+    """:func:`beside_performance`'s rows joined by a merge (a performance frame with a team twice)."""
+    out = rows[_BESIDE_BREAKDOWN].merge(performance, on="team_id", how="left", sort=False).reset_index(drop=True)
     out["won"] = out["won"].astype(float)
     out["lost"] = out["lost"].astype(float)
     return _with_rates(out)[_TOOLS_VS_PERFORMANCE_COLUMNS]
@@ -362,7 +393,8 @@ def _with_rates(out: pd.DataFrame) -> pd.DataFrame:
     won = out["won"].to_numpy(float)
     lost = np.nan_to_num(out["lost"].to_numpy(float), nan=0.0)
     attainment, win_rate = attainment_of(won_cents, quota), win_rate_of(won, lost)
-    out["shown"] = out["shown"].astype(bool)
+    if out["shown"].dtype != bool:
+        out["shown"] = out["shown"].astype(bool)
     out["won_cents"], out["quota_cents"] = won_cents, quota
     out["attainment"], out["win_rate"] = attainment, win_rate
     return out

@@ -5,12 +5,14 @@ from __future__ import annotations
 import itertools
 import json
 import random
+from dataclasses import replace
 from datetime import date
 
 import pandas as pd
 import pytest
 
 from salesops.cli import main as cli
+from salesops.scope import Scope
 from salesops.store import schema
 from salesops.tools import answers, results, suppression, themes
 from salesops.tools.survey import Answer, InvalidAnswer, UnknownRound
@@ -343,6 +345,62 @@ def test_tools_beside_performance_for_one_team_are_that_teams_rows_of_the_compan
     assert int(perf["won_cents"].iloc[0]) == int(expected["won_cents"].iloc[0])
     page = results.beside_performance(results.team_breakdown(demo_engine, "2026-H2"), perf, scope)
     pd.testing.assert_frame_equal(page, mine, check_exact=True)
+
+
+def _breakdown_rows(teams):
+    """A team_breakdown frame by hand: tool crm, one row per team (None: answers of no team)."""
+    n = len(teams)
+    return pd.DataFrame(
+        {
+            "tool_id": ["crm"] * n,
+            "tool": ["CRM"] * n,
+            "team_id": list(teams),
+            "team": [t or "no team" for t in teams],
+            "answers": [6, 7, 8, 9][:n],
+            "csat": [0.5, 0.25, 0.75, 1.0][:n],
+            "nps": [0.0] * n,
+            "mean_satisfaction": [3.5, 3.0, 4.0, 4.5][:n],
+            "mean_ease": [3.0] * n,
+            "shown": [True, True, False, True][:n],
+            "note": [""] * n,
+        }
+    )
+
+
+def test_tools_beside_performance_joins_each_team_by_hand():
+    """T1 won 300.00 of a 600.00 quota (won 3, lost 1); T2 has no performance row (no deal closed, no
+    quota): 0 cents, attainment and win rate empty; T3 a quota of 200.40 cents (rounded to 200), nothing
+    won or lost (win rate empty); the answers of no team take the no-team row (won 1 of 2, no quota).
+    Scoped to a team, only the teams the performance frame lists; a performance frame with no team twice
+    (a no-team row from the closed deals and one from the quota) repeats the no-team breakdown row."""
+    breakdown = _breakdown_rows(["T1", "T2", "T3", None])
+    perf = pd.DataFrame(
+        {
+            "team_id": ["T3", "T1", None],
+            "won_cents": [0, 30_000, 500],
+            "quota_cents": [200.4, 60_000.0, 0.0],
+            "won": [0.0, 3.0, 1.0],
+            "lost": [0.0, 1.0, 1.0],
+        }
+    )
+    company = Scope.current(date(2026, 11, 24), "quarter")
+    out = results.beside_performance(breakdown, perf, company)
+    assert list(out.columns) == results._TOOLS_VS_PERFORMANCE_COLUMNS
+    assert out["team_id"].tolist()[:3] == ["T1", "T2", "T3"] and pd.isna(out["team_id"].iloc[3])
+    assert out["won_cents"].tolist() == [30_000, 0, 0, 500] and out["won_cents"].dtype == "int64"
+    assert out["quota_cents"].tolist() == [60_000, 0, 200, 0] and out["quota_cents"].dtype == "int64"
+    att, win = out["attainment"].tolist(), out["win_rate"].tolist()
+    assert att[0] == 0.5 and pd.isna(att[1]) and att[2] == 0.0 and pd.isna(att[3])
+    assert win[0] == 0.75 and pd.isna(win[1]) and pd.isna(win[2]) and win[3] == 0.5
+    assert out["shown"].tolist() == [True, True, False, True] and out["answers"].tolist() == [6, 7, 8, 9]
+    one = results.beside_performance(breakdown, perf.iloc[1:2], replace(company, team_id="T1"))
+    assert one["team_id"].tolist() == ["T1"] and one["won_cents"].tolist() == [30_000]
+    twice = pd.concat([perf, perf.iloc[2:]], ignore_index=True).assign(won_cents=[0, 30_000, 500, 0])
+    repeated = results.beside_performance(breakdown, twice, company)
+    assert len(repeated) == 5 and repeated["won_cents"].tolist() == [30_000, 0, 0, 500, 0]
+    assert repeated["answers"].tolist() == [6, 7, 8, 9, 9]
+    empty = results.beside_performance(breakdown, perf.iloc[:0], replace(company, team_id="T9"))
+    assert empty.empty and list(empty.columns) == results._TOOLS_VS_PERFORMANCE_COLUMNS
 
 
 def test_the_results_open_on_the_newest_round_with_scores_to_show():
