@@ -307,7 +307,8 @@ def beside_performance(breakdown: pd.DataFrame, performance: pd.DataFrame, scope
         return pd.DataFrame(columns=_TOOLS_VS_PERFORMANCE_COLUMNS)
     keys = performance["team_id"]
     if keys.duplicated().any():  # a team twice (two rows of no team): the merge repeats its rows
-        return _beside_merged(rows, performance)
+        out = rows[_BESIDE_BREAKDOWN].merge(performance, on="team_id", how="left", sort=False).reset_index(drop=True)
+        return _with_rates(out.astype({"won": float, "lost": float}))[_TOOLS_VS_PERFORMANCE_COLUMNS]
     # A left join on team_id in which a missing team matches a missing team (the Index's lookup
     # matches NaN to NaN, as the merge does), each breakdown row to at most one performance row.
     at = pd.Index(keys).get_indexer(rows["team_id"]) if len(keys) else np.full(len(rows), -1)
@@ -332,14 +333,6 @@ def beside_performance(breakdown: pd.DataFrame, performance: pd.DataFrame, scope
 
 
 _BESIDE_BREAKDOWN = ["tool_id", "tool", "team_id", "team", "answers", "mean_satisfaction", "csat", "shown"]
-
-
-def _beside_merged(rows: pd.DataFrame, performance: pd.DataFrame) -> pd.DataFrame:
-    """:func:`beside_performance`'s rows joined by a merge (a performance frame with a team twice)."""
-    out = rows[_BESIDE_BREAKDOWN].merge(performance, on="team_id", how="left", sort=False).reset_index(drop=True)
-    out["won"] = out["won"].astype(float)
-    out["lost"] = out["lost"].astype(float)
-    return _with_rates(out)[_TOOLS_VS_PERFORMANCE_COLUMNS]
 
 
 _TOOLS_VS_PERFORMANCE_COLUMNS = [
