@@ -42,7 +42,7 @@ from salesops import store
 from salesops.errors import InvalidFilter
 from salesops.scope import Scope
 from salesops.store import derived, schema
-from tests.builders import deal, insert
+from tests.builders import deal, insert, rep
 
 Q2 = Scope(date(2026, 4, 1), date(2026, 6, 30), "quarter")
 
@@ -173,6 +173,40 @@ def test_kpis_of_the_company_match_the_hand_computed_values(org):
     assert k.weighted_pipeline_cents == 2_000_000 + 200_000 + 308_000
     # 6 activities in Q2 over reps A, B, C, D (all active and hired before 30 Jun)
     assert (k.activities, k.reps) == (6, 4) and k.activities_per_rep == pytest.approx(1.5)
+
+
+def test_the_head_count_takes_each_rep_once_whether_hired_active_or_logging(org):
+    """Reps per window = the scope's active reps hired by its end, plus anyone who logged an activity
+    in it, each once. Added to the organisation: E (T2, inactive) logs 2 calls in Q2, G (T2, hired
+    1 Aug 2026) logs 1 in Q2, F (T1, hired 15 Jul 2026) logs none.
+
+    * Q2 2026: A, B, C, D hired and active (A, B, C also logged) + E + G = 6 reps; 6 + 2 + 1 = 9
+      activities. T2: C, D (current team) + E, G (their calls carry T2) = 4; C's T2 call a5, E's 2,
+      G's 1 = 4 activities (C's a4 carries T1).
+    * Q1 2026 (the previous window): A, B (hired 15 Mar), C, D = 4; A's a6 (3 Mar) = 1 activity; T2:
+      C, D = 2 reps, none.
+    * Q2 2025 (last year): A, C, D hired by 30 Jun 2025 = 3 reps, no activity; T2: C, D = 2.
+    """
+    insert(
+        org,
+        schema.reps,
+        [
+            rep("E", "T2", active=False),
+            rep("F", "T1", hire=date(2026, 7, 15)),
+            rep("G", "T2", hire=date(2026, 8, 1)),
+        ],
+    )
+    calls = [("e1", "E", "2026-05-10"), ("e2", "E", "2026-06-11"), ("g1", "G", "2026-06-20")]
+    insert(
+        org,
+        schema.activities,
+        [dict(activity_id=i, rep_id=r, team_id="T2", type="call", occurred_at=_d(day)) for i, r, day in calls],
+    )
+    heads = [(k.reps, k.activities) for k in metrics.compare_kpis(org, Q2)]
+    assert heads == [(6, 9), (4, 1), (3, 0)]
+    t2 = metrics.compare_kpis(org, Scope(Q2.start, Q2.end, "quarter", team_id="T2"))
+    assert [(k.reps, k.activities) for k in t2] == [(4, 4), (2, 0), (2, 0)]
+    assert t2[0].activities_per_rep == pytest.approx(1.0)
 
 
 def test_a_team_counts_deals_by_the_team_at_the_time_and_quota_by_the_current_team(org):
@@ -344,6 +378,36 @@ def test_the_attainment_distribution_counts_reps_with_quota_only(org):
     }
     assert (dist.reps_with_quota, dist.at_or_above) == (3, 1)
     assert dist.share_at_or_above == pytest.approx(1 / 3) and dist.verdict == "below"
+
+
+def test_attainment_by_rep_labels_the_bucket_edges_and_orders_ties_by_code_point(empty_engine):
+    """attainment_by_rep's buckets and order, by hand, where a change to how they are computed (in
+    pandas or in the store) could slip: quotas of $1,000 a month (Q2: $3,000) and wins set on the
+    buckets' edges, ties on attainment and won, and ids whose code-point order ("B" < "a") is not a
+    dictionary's. Z 120 %, y 100 %, g 80 %, then c, B, a at 50 % (c won $3,000, B and a $1,500:
+    "B" before "a"), h 0 % (one loss), then the reps without quota by won: f, then d and e.
+    """
+    insert(empty_engine, schema.teams, [dict(team_id="T1", name="One", region="East", manager="M")])
+    ids = ["Z", "y", "g", "c", "B", "a", "h", "f", "d", "e"]
+    insert(empty_engine, schema.reps, [rep(r, "T1") for r in ids])
+    quota = {"Z": 100_000, "y": 100_000, "g": 100_000, "c": 200_000, "B": 100_000, "a": 100_000, "h": 100_000}
+    months = [date(2026, 4, 1), date(2026, 5, 1), date(2026, 6, 1)]
+    insert(
+        empty_engine,
+        schema.quotas,
+        [dict(rep_id=r, period_type="month", period_start=m, amount_cents=c) for r, c in quota.items() for m in months],
+    )
+    won = {"Z": 360_000, "y": 300_000, "g": 240_000, "c": 300_000, "B": 150_000, "a": 150_000}
+    won |= {"f": 90_000, "d": 50_000, "e": 50_000}
+    rows = [deal(i, r, "T1", "won", c, date(2026, 5, 1 + i)) for i, (r, c) in enumerate(won.items())]
+    insert(empty_engine, schema.deals, [*rows, deal(20, "h", "T1", "lost", 10_000, date(2026, 5, 20))])
+    frame = metrics.attainment_by_rep(empty_engine, Q2)
+    assert frame["rep_id"].tolist() == ["Z", "y", "g", "c", "B", "a", "h", "f", "d", "e"]
+    assert frame["bucket"].tolist() == [">120%", "100–120%", "80–100%"] + ["50–80%"] * 3 + ["<50%"] + ["no quota"] * 3
+    assert frame["attainment"].tolist()[:7] == [1.2, 1.0, 0.8, 0.5, 0.5, 0.5, 0.0]
+    assert frame["bucket"].tolist() == metrics.buckets(frame["attainment"]).tolist()
+    assert metrics.rep_order(frame).tolist() == list(range(len(ids)))
+    assert str(frame["bucket"].dtype) == "str"
 
 
 def test_the_rep_order_is_attainment_then_won_then_rep_id_with_no_quota_last():
