@@ -276,8 +276,13 @@ def trend_cube(trend: pd.DataFrame, key: str, keys: pd.Series, n_periods: int) -
         present[flat] = True
         filled[flat[:, None], np.asarray(at)[None, :]] = values + 0.0
     else:  # a rep's few rows hold integers and one fraction per cell: any order is exact
-        present = np.bincount(flat, minlength=n * n_periods) > 0
-        for j, c in enumerate(at):
-            filled[:, c] = np.bincount(flat, weights=values[:, j], minlength=n * n_periods)
+        counts = np.bincount(flat, minlength=n * n_periods)
+        present = counts > 0
+        # most cells have one row: the cell is that row (0 + v, as summed); the few cells of a rep
+        # in several teams in the period are summed in row order, as bincount sums them
+        many = counts[flat] > 1
+        one, cols_at = flat[~many], np.asarray(at)[None, :]
+        filled[one[:, None], cols_at] = values[~many] + 0.0
+        np.add.at(filled, (flat[many][:, None], cols_at), values[many])
     filled[~present] = np.nan
     return filled.reshape(n, n_periods, len(SUMS))

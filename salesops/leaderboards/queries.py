@@ -107,10 +107,14 @@ def stats_sql(
             kinds[f"{col}{s}"] = f"SUM(w{n} * {rolled})"
     cur_q, prev_q = quotas or (quota_in_window("q_start", "q_end"), quota_in_window("pq_start", "pq_end"))
     quota = {"quota_cents_c": "COALESCE(qc.quota_cents, 0)", "quota_cents_p": "COALESCE(qp.quota_cents, 0)"}
+    event_sums = [c for c in SUMS if c != "quota_cents"]
     # The hull of both ranges: the deal, activity and kind sums from the weighted rows
     # of ``days`` / ``act_days`` / ``kind_days`` (each range's sums and the hull's count from one
     # read of each piece): a (rep, team) has a kind row where it won deals of the two kinds in the
     # hull. A (rep, team) with rows only between the ranges has a row of zeros, from any of them.
+    # Each part fills only its own sums (0 elsewhere), so a (rep, team)'s sum is its one part's value:
+    # the quota (one row per rep with a quota, on its current team, never NULL) is put beside the
+    # summed event parts by a full join (an event row of no team has no quota), not summed with them.
     # Only fragments written in this module are spliced in; every value is a bound parameter.
     return f"""
         WITH ev AS (
@@ -131,16 +135,23 @@ def stats_sql(
             WHERE 1 = 1 {where}
             GROUP BY rep_id, team_id
             HAVING SUM(wh * ({_KIND_COUNT})) > 0
-            UNION ALL
-            SELECT r.rep_id, r.team_id, {_select(quota, both)}
+        ),
+        evs AS (
+            SELECT rep_id, team_id, {", ".join(f"SUM({c}{s}) AS {c}{s}" for c in event_sums for s in both)}
+            FROM ev GROUP BY rep_id, team_id
+        ),
+        qr AS (
+            SELECT r.rep_id, r.team_id, {_select(quota, both, ("quota_cents",))}
             FROM reps r
             LEFT JOIN ({cur_q}) qc ON qc.rep_id = r.rep_id
             LEFT JOIN ({prev_q}) qp ON qp.rep_id = r.rep_id
             WHERE (qc.quota_cents > 0 OR qp.quota_cents > 0) {rep_where}
         ),
         agg AS (
-            SELECT rep_id, team_id, {", ".join(f"SUM({c}{s}) AS {c}{s}" for c in SUMS for s in both)}
-            FROM ev GROUP BY rep_id, team_id
+            SELECT COALESCE(e.rep_id, qr.rep_id) AS rep_id, COALESCE(e.team_id, qr.team_id) AS team_id,
+                   {", ".join(f"COALESCE({'qr' if c == 'quota_cents' else 'e'}.{c}{s}, 0) AS {c}{s}" for c in SUMS for s in both)}
+            FROM evs e
+            FULL JOIN qr ON qr.rep_id = e.rep_id AND qr.team_id = e.team_id
         )
         SELECT agg.*, COALESCE(r.name, agg.rep_id) AS name, COALESCE(r.role, '') AS role,
                r.hire_date, COALESCE(r.ramp_months, 0) AS ramp_months,
@@ -231,7 +242,30 @@ def _trend_sql(
             WHERE 1 = 1 {rep_where}
             {"" if grain in PERIOD_GRAINS else "GROUP BY 1, 2, 3"}""",  # noqa: S608 - our fragments; values bound
     }
-    ev = " UNION ALL ".join(selects[p] for p in ALL_PARTS if p in parts)
+    # Each part has one row per (rep, team at the time, period) at most and fills only its own sums
+    # (0 elsewhere): a period's sum is that one row's value. The event parts are summed per
+    # (rep, team, period) only where there are several; the quota (one row per rep and period, on
+    # the rep's current team, never NULL) is put beside them by a full join on the same keys (an
+    # event row of no team has no quota), not summed with them: the same values, and at tens of
+    # thousands of reps a join of two row sets is cheaper than grouping their union.
+    events = [selects[p] for p in ALL_PARTS if p in parts and p != "quota"]
+    ev = events[0] if len(events) == 1 else ""
+    if len(events) > 1:
+        ev = f"""
+            SELECT rep_id, team_id, period_start, {", ".join(f"SUM({c}) AS {c}" for c in cols)}
+            FROM ({" UNION ALL ".join(events)}) e
+            GROUP BY rep_id, team_id, period_start"""  # noqa: S608 - our fragments; values bound
+    if "quota" in parts and events:
+        beside = ", ".join(f"COALESCE(e.{c}, 0) AS {c}" for c in cols if c != "quota_cents")
+        ev = f"""
+            SELECT COALESCE(e.rep_id, qr.rep_id) AS rep_id, COALESCE(e.team_id, qr.team_id) AS team_id,
+                   COALESCE(e.period_start, qr.period_start) AS period_start,
+                   {beside}, COALESCE(qr.quota_cents, 0) AS quota_cents
+            FROM ({ev}) e
+            FULL JOIN ({selects["quota"]}) qr
+              ON qr.rep_id = e.rep_id AND qr.team_id = e.team_id AND qr.period_start = e.period_start"""  # noqa: S608 - our fragments; values bound
+    elif "quota" in parts:
+        ev = selects["quota"]
     if grain in PERIOD_GRAINS:
         # the stored quota per rep and period (grain_tables.rep_period_quotas: the same proration)
         q = f"""
@@ -255,9 +289,8 @@ def _trend_sql(
         WITH periods AS (SELECT * FROM (VALUES {periods}) p(idx, period_start, period_end)),
         q AS ({q}),
         ev AS ({ev})
-        SELECT ev.rep_id, ev.team_id, p.idx, {", ".join(f"SUM(ev.{c}) AS {c}" for c in cols)}
+        SELECT ev.rep_id, ev.team_id, p.idx, {", ".join(f"CAST(ev.{c} AS {DOUBLE}) AS {c}" for c in cols)}
         FROM ev JOIN periods p ON p.period_start = ev.period_start
-        GROUP BY ev.rep_id, ev.team_id, p.idx
         ORDER BY ev.rep_id, ev.team_id, p.idx
     """  # noqa: S608 - identifiers and fragments are this module's constants; values are binds
 

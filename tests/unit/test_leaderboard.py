@@ -415,3 +415,30 @@ def test_a_rep_or_team_missing_from_the_tables_is_shown_by_its_id(small):
     assert (a["name"], a["home_team"], a["team_name"], a["home_team_name"]) == ("Rep A", "T1", "T9", "East team")
     assert a["won_cents_c"] == 2_000 and stats.loc[("A", "T1"), "won_cents_c"] == 30_000
     assert stats.index.tolist() == sorted(stats.index.tolist())
+
+
+def test_the_quota_stands_beside_the_deals_of_the_reps_current_team(small):
+    """The board's sums put the quota (on the rep's current team) beside the summed deals, so each
+    (rep, team at the time) keeps its own row; computed by hand from ``small`` plus: A wins 2,000 in
+    T2 (not A's team) and Q (T2) has a quota of $100 a month in Q2 and no deals.
+
+    Q2: (A, T1) won 30,000 against 30,000 (Q1's quota 30,000 too); (A, T2) won 2,000 with no quota;
+    (Q, T2) a quota of 30,000 and nothing won. The trend's last period (Q2) holds the same, and its
+    Q1 has B's one lost deal beside B's quota of 30,000 and no row of Q."""
+    insert(small, schema.reps, [rep("Q", "T2")])
+    insert(small, schema.quotas, monthly_quota("Q", [4, 5, 6]))
+    insert(small, schema.deals, [deal(30, "A", "T2", "won", 2_000, date(2026, 5, 3))])
+    data = lb.load_board_data(small, Q2)
+    stats = data.stats.set_index(["rep_id", "team_id"])
+    cols = ["won_cents_c", "won_count_c", "quota_cents_c", "quota_cents_p"]
+    assert stats.loc[("A", "T1"), cols].tolist() == [30_000, 1, 30_000, 30_000]
+    assert stats.loc[("A", "T2"), cols].tolist() == [2_000, 1, 0, 0]
+    assert stats.loc[("Q", "T2"), cols].tolist() == [0, 0, 30_000, 0]
+    last, q1 = len(data.periods) - 1, len(data.periods) - 2
+    trend = data.trend.set_index(["rep_id", "team_id", "idx"])[["won_cents", "won_count", "lost_count", "quota_cents"]]
+    assert trend.loc[("A", "T1", last)].tolist() == [30_000, 1, 0, 30_000]
+    assert trend.loc[("A", "T2", last)].tolist() == [2_000, 1, 0, 0]
+    assert trend.loc[("Q", "T2", last)].tolist() == [0, 0, 0, 30_000]
+    assert trend.loc[("B", "T1", q1)].tolist() == [0, 0, 1, 30_000]
+    assert ("Q", "T2", q1) not in trend.index
+    assert trend.index.is_unique and data.trend.equals(data.trend.sort_values(["rep_id", "team_id", "idx"]))
