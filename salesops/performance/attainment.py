@@ -11,6 +11,7 @@ from sqlalchemy.engine import Engine
 
 from salesops.performance.queries import RAMPING, binds, closed_by, scope_quota, window_days
 from salesops.scope import Scope
+from salesops.store.dialect import code_point_order
 from salesops.store.engine import arrow_result_frame
 from salesops.store.engine import result_frame as fast_result_frame
 from salesops.store.sql import attainment, scope_filter, win_rate
@@ -78,38 +79,57 @@ def attainment_by_rep(engine: Engine, scope: Scope) -> pd.DataFrame:
     """
     _, rep_where, params = binds(scope)
     days, day_binds = window_days(scope)
-    sql = sa.text(
-        f"""
-        WITH q AS ({scope_quota(scope)}),
-        w AS ({closed_by("rep_id", "", days)})
-        SELECT r.rep_id, r.name, r.team_id, t.name AS team, t.region, r.role, {RAMPING} AS ramping,
-               CAST(COALESCE(w.won_cents, 0) AS BIGINT) AS won_cents,
-               CAST(COALESCE(w.won_count, 0) AS BIGINT) AS won_count,
-               CAST(COALESCE(w.lost_count, 0) AS BIGINT) AS lost_count, COALESCE(q.quota_cents, 0) AS quota_cents
-        FROM reps r
-        LEFT JOIN teams t ON t.team_id = r.team_id
-        LEFT JOIN q ON q.rep_id = r.rep_id
-        LEFT JOIN w ON w.rep_id = r.rep_id
-        WHERE (COALESCE(q.quota_cents, 0) > 0 OR COALESCE(w.won_count, 0) + COALESCE(w.lost_count, 0) > 0)
-              {rep_where}
-        """  # noqa: S608 - our fragments only, values bound
-    )
     with engine.connect() as conn:
         # DuckDB hands the whole result over through Arrow (a rep per row: thousands at scale, no
         # Python string per value); the sums are BIGINT so they arrive as int64 on every store
-        frame = arrow_result_frame(conn.execute(sql, {**params, **day_binds}))
+        frame = arrow_result_frame(
+            conn.execute(_rep_sql(conn, scope_quota(scope), rep_where, days), {**params, **day_binds})
+        )
     if frame.empty:
         return pd.DataFrame(columns=REP_COLUMNS)
     frame["ramping"] = frame["ramping"].astype(bool)
     frame = _ratios(frame)
-    frame["bucket"] = buckets(frame["attainment"])
-    # sorted and in REP_COLUMNS order in one copy
-    frame = frame.iloc[rep_order(frame), [frame.columns.get_loc(c) for c in REP_COLUMNS]].reset_index(drop=True)
+    frame["bucket"] = frame["bucket"].astype("str")
+    frame = frame[REP_COLUMNS]  # already in rep_order's order: sorted in SQL (see _rep_sql)
     if scope.viewer is not None and not scope.viewer.sees_individual_money:
         # The screen-share account: attainment and counts, no one's money.
         frame["won_cents"] = frame["quota_cents"] = pd.NA
         frame[["won_cents", "quota_cents"]] = frame[["won_cents", "quota_cents"]].astype("Int64")
     return frame
+
+
+def _rep_sql(bind, quota_sql: str, rep_where: str, days: str) -> sa.TextClause:
+    """:func:`attainment_by_rep`'s statement: a row per rep in scope with quota or a closed deal, with
+    its :func:`buckets` label, in :func:`rep_order`'s order. The attainment both use is the one of
+    :func:`_ratios` — the won cents ÷ the quota cents (both BIGINT) as a double where the quota is
+    above 0 — so the bucket and the order are those the frame's own columns give (the same IEEE
+    division; rep_id by code point, :func:`~salesops.store.dialect.code_point_order`), without
+    labelling and reordering thousands of rows in pandas."""
+    quota, won = "COALESCE(q.quota_cents, 0)", "CAST(COALESCE(w.won_cents, 0) AS BIGINT)"
+    att = f"CASE WHEN {quota} > 0 THEN CAST({won} AS DOUBLE PRECISION) / CAST({quota} AS DOUBLE PRECISION) END"
+    labels = " ".join(f"WHEN att < CAST({hi!r} AS DOUBLE PRECISION) THEN '{label}'" for label, _lo, hi in BUCKETS[:-1])
+    return sa.text(
+        f"""
+        WITH q AS ({quota_sql}),
+        w AS ({closed_by("rep_id", "", days)}),
+        x AS (
+            SELECT r.rep_id, r.name, r.team_id, t.name AS team, t.region, r.role, {RAMPING} AS ramping,
+                   {won} AS won_cents,
+                   CAST(COALESCE(w.won_count, 0) AS BIGINT) AS won_count,
+                   CAST(COALESCE(w.lost_count, 0) AS BIGINT) AS lost_count, {quota} AS quota_cents, {att} AS att
+            FROM reps r
+            LEFT JOIN teams t ON t.team_id = r.team_id
+            LEFT JOIN q ON q.rep_id = r.rep_id
+            LEFT JOIN w ON w.rep_id = r.rep_id
+            WHERE ({quota} > 0 OR COALESCE(w.won_count, 0) + COALESCE(w.lost_count, 0) > 0)
+                  {rep_where}
+        )
+        SELECT rep_id, name, team_id, team, region, role, ramping, won_cents, won_count, lost_count, quota_cents,
+               CASE WHEN att IS NULL THEN 'no quota' {labels} ELSE '{BUCKETS[-1][0]}' END AS bucket
+        FROM x
+        ORDER BY att DESC NULLS LAST, won_cents DESC, {code_point_order(bind, "rep_id")}
+        """  # noqa: S608 - our fragments and this module's labels only, values bound
+    )
 
 
 def attainment_by_team(engine: Engine, scope: Scope) -> pd.DataFrame:

@@ -231,17 +231,18 @@ def _window_branches(scopes: tuple[Scope, ...], where: str, rep_where: str, act_
             f"SELECT {i} AS w, d.amount_cents FROM deals d "  # noqa: S608 - see above
             f"WHERE {closed_after} AND d.close_date <= :qe{i} {where}"
         )
-        # Head count: the scope's active reps hired by the window's end (n = 0) and everyone who
-        # logged an activity in the window (n = their count).
-        parts["heads"].append(
-            f"SELECT {i} AS w, r.rep_id, 0 AS n FROM reps r "  # noqa: S608 - see above
-            f"WHERE r.active AND (r.hire_date IS NULL OR r.hire_date <= :e{i}) {rep_where}"
-        )
+        # Head count: the scope's active reps hired by the window's end and everyone who logged an
+        # activity in the window (with their count), each rep once: the two sets, each one row per
+        # rep, joined on the rep (FULL JOIN: a row per rep in either), counted and their activities
+        # summed per window — no grouping of every window's reps again by window and rep.
         acts, act_binds = window_rows(sc.start, sc.end, prefix=f"a{i}", source="activities")
         values.update(act_binds)
         parts["heads"].append(
-            f"SELECT {i} AS w, a.rep_id, SUM(a.activities) AS n FROM {acts} a "  # noqa: S608 - see above
-            f"WHERE 1 = 1 {act_where} GROUP BY a.rep_id HAVING SUM(a.activities) > 0"
+            f"SELECT {i} AS w, COUNT(*) AS reps, SUM(b.n) AS activities "  # noqa: S608 - see above
+            f"FROM (SELECT r.rep_id FROM reps r "
+            f"WHERE r.active AND (r.hire_date IS NULL OR r.hire_date <= :e{i}) {rep_where}) h "
+            f"FULL JOIN (SELECT a.rep_id, SUM(a.activities) AS n FROM {acts} a "
+            f"WHERE 1 = 1 {act_where} GROUP BY a.rep_id HAVING SUM(a.activities) > 0) b ON b.rep_id = h.rep_id"
         )
     return {k: " UNION ALL ".join(v) for k, v in parts.items()}, values
 
@@ -327,11 +328,7 @@ def _kpis_sql(u: dict, where: str, windows: int) -> str:
             LEFT JOIN open_pipe o ON o.w = win.w
             LEFT JOIN closed_pipe c ON c.w = win.w
         ),
-        heads AS (
-            SELECT w, COUNT(*) AS reps, SUM(n) AS activities
-            FROM (SELECT w, rep_id, SUM(n) AS n FROM ({u["heads"]}) x GROUP BY w, rep_id) h
-            GROUP BY w
-        )
+        heads AS ({u["heads"]})
         SELECT win.w, COALESCE(c.won_cents, 0) AS won_cents, COALESCE(c.won_count, 0) AS won_count,
                COALESCE(c.lost_count, 0) AS lost_count, c.avg_deal_cents, c.avg_cycle_days,
                COALESCE(qu.quota_cents, 0) AS quota_cents, COALESCE(p.open_cents, 0) AS open_cents,

@@ -86,6 +86,13 @@ _PATTERNS = {
 }
 
 
+def code_point_order(bind: Engine | Connection | str, expr: str) -> str:
+    """``expr`` (text) in an ORDER BY sorted by code point, as Python sorts ``str`` (NumPy's sort
+    of the same strings): DuckDB compares the UTF-8 bytes, which is that order; PostgreSQL sorts
+    by the database's collation unless told ``COLLATE "C"`` (its bytes, again that order)."""
+    return f'{expr} COLLATE "C"' if name_of(bind) == POSTGRESQL else expr
+
+
 def try_cast(bind: Engine | Connection | str, expr: str, type_: str) -> str:
     """``expr`` cast to ``type_`` (a key of ``_PATTERNS``), NULL when it does not read as one.
 
