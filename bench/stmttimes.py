@@ -52,6 +52,9 @@ def main(db: str, page: str = "customers", names: list[str] | None = None) -> No
 
 if __name__ == "__main__":
     args = sys.argv[1:]
-    if not args:
+    if not args or args[0] in ("-h", "--help"):
         sys.exit(__doc__)
+    if "://" not in args[0] and not Path(args[0]).is_file():
+        # DuckDB would create an empty store of that name (``--help`` once landed in the repo as one).
+        sys.exit(f"{args[0]}: no such store file. Give a built store (or a URL); see --help.")
     main(args[0], args[1] if len(args) > 1 else "customers", args[2:] or None)
