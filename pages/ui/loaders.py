@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import inspect
 from collections.abc import Callable
+from concurrent.futures import Future
 from typing import Concatenate, ParamSpec, TypeVar
 
 import streamlit as st
@@ -29,6 +30,7 @@ from salesops.leaderboards import diagnosis
 from salesops.performance import changes, funnel
 from salesops.review import agenda as review_agenda_mod
 from salesops.review import snapshots as review_snapshots
+from salesops.store import parallel
 from salesops.store import sql as queries
 from salesops.tools import fairness, results, rounds, themes
 
@@ -111,15 +113,31 @@ def cached(fn: Callable[Concatenate[Engine, P], R]) -> Callable[P, R]:
             stop_on_store_error(exc)
             raise
 
-    def warm(url: str, version: int, *args, **kwargs):
-        """The warm-up fills the same cache entry from outside a page run (no session: URL and
-        version given); it warms local mode's view, so the viewer is the local admin."""
+    def fetch(url: str, version: int, viewer: Viewer, *args, **kwargs):
+        """The same cache entry filled from outside a page run (no session: URL, version and viewer
+        given): the warm-up's and :func:`prefetch`'s."""
         if takes_viewer:
-            kwargs["viewer"] = access.LOCAL
+            kwargs["viewer"] = viewer
         return run_cached(url, version, *args, **kwargs)
 
+    def warm(url: str, version: int, *args, **kwargs):
+        """The warm-up's: local mode's view, so the viewer is the local admin."""
+        return fetch(url, version, access.LOCAL, *args, **kwargs)
+
+    call.fetch = fetch  # type: ignore[attr-defined]
     call.warm = warm  # type: ignore[attr-defined]
     return call
+
+
+def prefetch(*calls: tuple[Callable, tuple]) -> list[Future]:
+    """Start this run's later reads at once, each ``(loader, args)`` exactly as the page calls it
+    further down (the same arguments, so the same cache entry), on the process's bounded reader pool
+    (:mod:`salesops.store.parallel`). The page then calls its loaders as before: a read already done
+    comes from the cache, one being computed is waited for (Streamlit's per-entry lock), one still
+    queued is computed by the page itself. Nothing here waits; a read that fails is left to the
+    page's own call, which shows the error. Returns the futures (for tests)."""
+    url, version, viewer = config.db_url(), _data_version(), current_viewer()
+    return parallel.start(functools.partial(loader.fetch, url, version, viewer, *args) for loader, args in calls)  # type: ignore[attr-defined]
 
 
 def later(loader: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> Callable[[], R]:

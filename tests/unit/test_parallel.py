@@ -1,0 +1,91 @@
+"""A page's independent reads run at once on a bounded pool (salesops.store.parallel, loaders.prefetch)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import date
+
+import pytest
+
+from salesops.scope import Scope
+from salesops.store import parallel
+
+
+def test_run_all_gives_each_result_in_order_and_runs_them_at_once():
+    # Three jobs that each wait for the other two: one after the other, the barrier would break.
+    meet = threading.Barrier(3, timeout=10)
+
+    def job(value):
+        def run():
+            meet.wait()
+            return value
+
+        return run
+
+    assert parallel.run_all([job("a"), job("b"), job("c")]) == ["a", "b", "c"]
+    assert parallel.run_all([]) == []
+
+
+def test_run_all_raises_the_first_failure_in_order_once_every_job_has_ended():
+    ended = []
+
+    def slow():
+        time.sleep(0.3)
+        ended.append("slow")
+        return 1
+
+    def fails(exc):
+        def run():
+            raise exc
+
+        return run
+
+    with pytest.raises(ValueError, match="second"):
+        parallel.run_all([slow, fails(ValueError("second")), fails(KeyError("third"))])
+    assert ended == ["slow"]  # not left running behind the caller
+    with pytest.raises(KeyError, match="first"):
+        parallel.run_all([fails(KeyError("first")), slow])
+    assert ended == ["slow", "slow"]
+
+
+def test_the_pool_runs_at_most_its_readers_at_once():
+    running, most = [0], [0]
+    lock = threading.Lock()
+
+    def job():
+        with lock:
+            running[0] += 1
+            most[0] = max(most[0], running[0])
+        time.sleep(0.05)
+        with lock:
+            running[0] -= 1
+
+    for future in parallel.start([job] * (parallel.READERS + 4)):
+        future.result(timeout=10)
+    assert most[0] == parallel.READERS
+
+
+def test_prefetch_fills_the_cache_entry_the_page_then_reads(monkeypatch, demo_url):
+    """The page's own call after a prefetch is a cache hit: the library function ran once, with the
+    viewer of the run and the same arguments."""
+    import streamlit as st
+
+    from pages.ui import loaders
+
+    monkeypatch.setenv("SALESOPS_DB_URL", demo_url)
+    calls = []
+
+    def probe_for_prefetch(engine, scope, n, viewer=None):
+        calls.append((scope, n, viewer))
+        return n * 2
+
+    loader = loaders.cached(probe_for_prefetch)
+    scope = Scope.current(date(2026, 11, 24), "quarter")
+    st.cache_data.clear()
+    futures = loaders.prefetch((loader, (scope, 3)))
+    assert [f.result(timeout=60) for f in futures] == [6]
+    assert loader(scope, 3) == 6
+    assert calls == [(scope, 3, loaders.current_viewer())]
+    assert loader(scope, 4) == 8  # other arguments: another entry, computed by the call itself
+    assert len(calls) == 2
