@@ -14,6 +14,7 @@ from salesops.customers.fast_risk import accounts_at_risk_sql, accounts_at_risk_
 from salesops.customers.retention import trend_scope
 from salesops.customers.risk import RISK_SHOWN, Concentration
 from salesops.scope import Scope, period_start
+from salesops.store import parallel
 
 #: The accounts the drill-down lists (those that won most in the period; the CSV download has them all).
 BEHIND_SHOWN = 1_000
@@ -37,26 +38,36 @@ class CustomerView:
 
 
 def customer_view(engine: Engine, scope: Scope, today: date) -> CustomerView:
-    """The Customers page's data for ``scope`` (company grouping; region/team via the scope)."""
+    """The Customers page's data for ``scope`` (company grouping; region/team via the scope).
+
+    Its six reads do not depend on one another: they run at once (:func:`salesops.store.parallel.run_all`,
+    each on its own connection), the figures being the same as one after the other."""
     as_of = min(scope.end, today)
     trend = trend_scope(scope)
-    periods = period_flows_sql(engine, trend, "company", as_of)
+    periods, (conc, no_account), (risk, risk_total), retention, grid, prospects = parallel.run_all(
+        [
+            lambda: period_flows_sql(engine, trend, "company", as_of),
+            lambda: concentration_sql(engine, scope, as_of),
+            lambda: accounts_at_risk_top_sql(engine, scope, as_of, RISK_SHOWN),
+            lambda: revenue_retention_sql(engine, trend, as_of),
+            lambda: cohort_grid_sql(engine, trend, as_of),
+            lambda: prospects_sql(engine, as_of),
+        ]
+    )
     first = pd.Timestamp(period_start(scope.start, trend.grain))
     in_range = periods[pd.to_datetime(periods["period_start"]) >= first].reset_index(drop=True)
-    conc, no_account = concentration_sql(engine, scope, as_of)
-    risk, risk_total = accounts_at_risk_top_sql(engine, scope, as_of, RISK_SHOWN)
     return CustomerView(
         as_of=as_of,
         trend=trend,
         periods=periods,
         in_range=in_range,
-        retention=revenue_retention_sql(engine, trend, as_of),
-        grid=cohort_grid_sql(engine, trend, as_of),
+        retention=retention,
+        grid=grid,
         concentration=conc,
         risk=risk,
         risk_total=risk_total,
         no_account_cents=no_account,
-        prospects=prospects_sql(engine, as_of),
+        prospects=prospects,
     )
 
 

@@ -11,7 +11,9 @@ The pool is the process's, shared by every session and bounded (:data:`READERS` 
 sessions opening pages add at most that many concurrent reads to their own. A page starts its later
 reads here (:func:`start`) and then reads as before: a read already done is taken from its cache, one
 still queued is computed by the page itself (the queued job then finds it cached), so a page never
-waits for the pool. :func:`run_all` is the same for a caller without a cache (the benchmark).
+waits for the pool. A library call made of independent reads runs them with :func:`run_all`, which
+takes back a read no reader has started: so it never waits on a busy pool either, and a reader may
+call it (it then runs most of the reads itself) without the pool waiting on itself.
 """
 
 from __future__ import annotations
@@ -47,23 +49,28 @@ def start(jobs: Iterable[Callable[[], object]]) -> list[Future]:
 
 
 def run_all(jobs: Sequence[Callable[[], T]]) -> list[T]:
-    """Every job's result, in order: the first runs on the calling thread while the others run on the
-    pool. When a job fails, the first failure in the jobs' order is raised once all have ended (none
-    is left running behind the caller's back)."""
+    """Every job's result, in order: the first runs on the calling thread while the others are queued
+    on the pool. Once its own job is done the caller takes back, and runs itself, each job no reader
+    has started yet (a busy pool — other sessions' reads, or a reader calling this — never leaves the
+    caller waiting on a queue). When a job fails, the first failure in the jobs' order is raised once
+    all have ended (none is left running behind the caller's back)."""
     if not jobs:
         return []
     futures = start(jobs[1:])
     results: list[T] = []
     first_error: BaseException | None = None
-    try:
-        results.append(jobs[0]())
-    except BaseException as exc:  # noqa: BLE001 - raised below, after the others have ended
-        first_error = exc
-    for future in futures:
+
+    def settle(run: Callable[[], T]) -> None:
+        nonlocal first_error
         try:
-            results.append(future.result())
+            results.append(run())
         except BaseException as exc:  # noqa: BLE001 - the first one is raised below
             first_error = first_error or exc
+            results.append(None)  # type: ignore[arg-type]
+
+    settle(jobs[0])
+    for job, future in zip(jobs[1:], futures):
+        settle(job if future.cancel() else future.result)
     if first_error is not None:
         raise first_error
     return results

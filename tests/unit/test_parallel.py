@@ -89,3 +89,29 @@ def test_prefetch_fills_the_cache_entry_the_page_then_reads(monkeypatch, demo_ur
     assert calls == [(scope, 3, loaders.current_viewer())]
     assert loader(scope, 4) == 8  # other arguments: another entry, computed by the call itself
     assert len(calls) == 2
+
+
+def test_run_all_takes_back_the_jobs_no_reader_has_started():
+    """With every reader busy, run_all runs its queued jobs on the caller instead of waiting; and a
+    reader calling run_all (the pool waiting on itself) still finishes."""
+    release = threading.Event()
+    busy = parallel.start([release.wait] * parallel.READERS)
+    try:
+        ran_on = []
+
+        def where():
+            ran_on.append(threading.current_thread().name)
+            return len(ran_on)
+
+        out: list = []
+        caller = threading.Thread(target=lambda: out.append(parallel.run_all([where, where, where])), daemon=True)
+        caller.start()
+        caller.join(10)  # waiting on the queue would hang here: fail instead
+        assert out == [[1, 2, 3]]
+        assert set(ran_on) == {caller.name}
+    finally:
+        release.set()
+    for future in busy:
+        future.result(timeout=10)
+    nested = parallel.start([lambda: sum(parallel.run_all([lambda: 1] * 5))] * (parallel.READERS + 1))
+    assert [f.result(timeout=30) for f in nested] == [5] * (parallel.READERS + 1)
