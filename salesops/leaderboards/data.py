@@ -7,6 +7,7 @@ ranking then never touches the database again.
 
 from __future__ import annotations
 
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -28,6 +29,7 @@ from salesops.leaderboards.metrics import (
 )
 from salesops.leaderboards.queries import parts_of, stats_sql, trend_frame
 from salesops.scope import Scope
+from salesops.store.dialect import shared_across_connections
 from salesops.store.engine import arrow_result_frame as _frame
 from salesops.store.grain_tables import one_period, quota_in_period
 from salesops.store.period_tables import ranges_weighted_rows
@@ -60,6 +62,11 @@ class BoardData:
     team_rows: pd.DataFrame | None = None
     rep_trend: np.ndarray | None = None
     team_trend: np.ndarray | None = None
+
+
+#: Runs the boards' trend statements beside their board statements (:func:`load_board_data`): one
+#: task per call, a few at once across sessions (more wait their turn; the database has the cores).
+_TREND_WORKERS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="salesops-board-trend")
 
 
 def load_board_data(
@@ -97,15 +104,36 @@ def load_board_data(
     stored = all(one_period(lo, hi, scope.grain) for lo, hi in windows)
     quotas = (quota_in_period(scope.grain, "q_start"), quota_in_period(scope.grain, "pq_start")) if stored else None
 
-    with engine.connect() as conn:
-        sql = stats_sql(where, rep_where, days, act_days, kind_days, quotas)
-        res = conn.execute(sa.text(sql), {**binds, **day_binds, **act_binds, **kind_binds})
-        stats = _frame(res)
-        for col in (f"{c}{sfx}" for c in SUMS for sfx in ("_c", "_p")):
-            if stats[col].dtype != np.float64:  # DuckDB's DOUBLE is already (a copy costs at scale)
-                stats[col] = stats[col].astype(float)
-        trend, labels = trend_frame(conn, query_scope, periods, parts, where, params, rep_where, rep_params)
-    rep_rows, team_rows = board_rows(stats, scope)
+    def trend_job() -> tuple[pd.DataFrame, tuple[str, ...]]:
+        with engine.connect() as conn:
+            return trend_frame(conn, query_scope, periods, parts, where, params, rep_where, rep_params)
+
+    # The trend statement runs on a connection of its own in a worker thread while this thread runs
+    # the board statement and sums its rows (the database works on both at once; DuckDB and the
+    # drivers let go of the GIL while a statement runs). This thread holds no connection while it
+    # waits for the worker, so the two never wait on each other for the engine's pool.
+    pending: Future | None = _TREND_WORKERS.submit(trend_job) if shared_across_connections(engine) else None
+    try:
+        with engine.connect() as conn:
+            sql = stats_sql(where, rep_where, days, act_days, kind_days, quotas)
+            res = conn.execute(sa.text(sql), {**binds, **day_binds, **act_binds, **kind_binds})
+            stats = _frame(res)
+            if pending is None:
+                trend, labels = trend_frame(conn, query_scope, periods, parts, where, params, rep_where, rep_params)
+    except BaseException:
+        if pending is not None:
+            pending.cancel()  # the board statement's error is the one shown, as when it ran first
+        raise
+    for col in (f"{c}{sfx}" for c in SUMS for sfx in ("_c", "_p")):
+        if stats[col].dtype != np.float64:  # DuckDB's DOUBLE is already (a copy costs at scale)
+            stats[col] = stats[col].astype(float)
+    try:
+        rep_rows, team_rows = board_rows(stats, scope)
+    finally:
+        if pending is not None:
+            # the worker's error raised here, as it was raised there (before board_rows' own, as
+            # when the trend statement ran first)
+            trend, labels = pending.result()
     return BoardData(
         scope=scope,
         stats=stats,
@@ -260,29 +288,39 @@ def trend_cube(trend: pd.DataFrame, key: str, keys: pd.Series, n_periods: int) -
     cols = [c for c in SUMS if c in trend.columns]
     pos = _positions(trend[key], keys)  # no team -> -1
     ok = pos >= 0
-    flat = pos[ok] * n_periods + trend["idx"].to_numpy(dtype=np.int64)[ok]
-    values = trend[cols].to_numpy(dtype=float)[ok]
-    filled = np.zeros((n * n_periods, len(SUMS)))  # sums not asked for stay 0
-    present = np.zeros(n * n_periods, dtype=bool)
-    at = [SUMS.index(c) for c in cols]
+    every = bool(ok.all())  # then no row is left out: the columns as they are, not copies
+    idx = trend["idx"].to_numpy(dtype=np.int64)
+    flat = pos * n_periods + idx if every else pos[ok] * n_periods + idx[ok]
+
+    def column(col: str) -> np.ndarray:
+        values = trend[col].to_numpy(dtype=float)
+        return values if every else values[ok]
+
     if key == "team_id":  # many reps per team: pandas sums them in row (rep) order, as before
-        summed = pd.DataFrame(values).groupby(flat, sort=False).sum()
+        filled = np.zeros((n * n_periods, len(SUMS)))  # sums not asked for stay 0
+        values = trend[cols].to_numpy(dtype=float)
+        summed = pd.DataFrame(values if every else values[ok]).groupby(flat, sort=False).sum()
         cells = summed.index.to_numpy()
+        present = np.zeros(n * n_periods, dtype=bool)
         present[cells] = True
-        for j, c in enumerate(at):
-            filled[cells, c] = summed[j].to_numpy()
-    elif len(flat) < 2 or bool((flat[1:] > flat[:-1]).all()):
-        # one row per cell (a rep in one team in the period): the cell is that row (0 + v, as summed)
-        present[flat] = True
-        filled[flat[:, None], np.asarray(at)[None, :]] = values + 0.0
-    else:  # a rep's few rows hold integers and one fraction per cell: any order is exact
-        counts = np.bincount(flat, minlength=n * n_periods)
-        present = counts > 0
-        # most cells have one row: the cell is that row (0 + v, as summed); the few cells of a rep
-        # in several teams in the period are summed in row order, as bincount sums them
-        many = counts[flat] > 1
-        one, cols_at = flat[~many], np.asarray(at)[None, :]
-        filled[one[:, None], cols_at] = values[~many] + 0.0
-        np.add.at(filled, (flat[many][:, None], cols_at), values[many])
-    filled[~present] = np.nan
+        for j, col in enumerate(cols):
+            filled[cells, SUMS.index(col)] = summed[j].to_numpy()
+        filled[~present] = np.nan
+        return filled.reshape(n, n_periods, len(SUMS))
+    # A rep: one row per cell (a rep in one team in the period) but for the few cells of a rep in
+    # several teams in the period, whose rows hold integers and one fraction: any order is exact.
+    # Every cell written once in one pass (0 where the rep has rows: sums not asked for; NaN where
+    # none), then each asked column put in its cells (0 + v, as summed), the few shared cells summed
+    # in row order (np.add.at).
+    counts = np.bincount(flat, minlength=n * n_periods)
+    filled = np.empty((n * n_periods, len(SUMS)))
+    filled[:] = np.where(counts > 0, 0.0, np.nan)[:, None]
+    many = counts[flat] > 1
+    shared = bool(many.any())
+    one = flat[~many] if shared else flat
+    for col in cols:
+        values, at = column(col), SUMS.index(col)
+        filled[one, at] = (values[~many] if shared else values) + 0.0
+        if shared:
+            np.add.at(filled[:, at], flat[many], values[many])
     return filled.reshape(n, n_periods, len(SUMS))

@@ -160,6 +160,13 @@ def _is_duckdb_file(engine: Engine) -> bool:
     return db not in ("", ":memory:") and not db.startswith((":memory:", "md:"))
 
 
+def shared_across_connections(engine: Engine) -> bool:
+    """True when every connection of ``engine`` reads the same database, so work may be split over
+    two threads (each with its own pooled connection): a DuckDB file (one database instance per
+    process) or PostgreSQL. An in-memory DuckDB gives each thread a database of its own."""
+    return engine.dialect.name == POSTGRESQL or (engine.dialect.name == DUCKDB and _is_duckdb_file(engine))
+
+
 def let_go(engine: Engine) -> None:
     """Close a DuckDB file's pooled connections now, and with them the memory DuckDB kept from its
     queries (up to its memory limit), before a long computation in Python; the next query opens the

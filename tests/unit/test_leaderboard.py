@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import date
 
 import numpy as np
 import pandas as pd
 import pytest
+import sqlalchemy as sa
 
 from salesops import leaderboards as lb
 from salesops.errors import InvalidFilter
+from salesops.leaderboards.metrics import SUMS
 from salesops.scope import Scope
 from salesops.store import schema
 from tests.builders import deal, insert, monthly_quota, rep
@@ -442,3 +446,97 @@ def test_the_quota_stands_beside_the_deals_of_the_reps_current_team(small):
     assert trend.loc[("B", "T1", q1)].tolist() == [0, 0, 1, 30_000]
     assert ("Q", "T2", q1) not in trend.index
     assert trend.index.is_unique and data.trend.equals(data.trend.sort_values(["rep_id", "team_id", "idx"]))
+
+
+def test_the_trend_cubes_sum_a_reps_two_teams_and_leave_empty_periods_undefined(small):
+    """The per-rep and per-team trend arrays, by hand from ``small`` plus: A wins 2,000 in T2 (not
+    A's team) in Q2 and Q (T2) has a quota of $100 a month in Q2 and no deals.
+
+    Q2 (the last period): A 30,000 in T1 + 2,000 in T2 = 32,000 from 2 won deals against A's quota
+    30,000; Q nothing won against 30,000; team T2: A's 2,000 + D's 60,000 against D's and Q's quotas
+    (60,000). Q1: Q has no row (NaN everywhere); B one lost deal against 30,000. Sums the board's
+    metric does not need (pipeline, activities, kinds) are 0 where the rep or team has a row."""
+    insert(small, schema.reps, [rep("Q", "T2")])
+    insert(small, schema.quotas, monthly_quota("Q", [4, 5, 6]))
+    insert(small, schema.deals, [deal(30, "A", "T2", "won", 2_000, date(2026, 5, 3))])
+    data = lb.load_board_data(small, Q2)
+    sums = SUMS
+    last, q1 = len(data.periods) - 1, len(data.periods) - 2
+    reps = data.rep_rows["rep_id"].tolist()
+    teams = data.team_rows["team_id"].tolist()
+
+    def at(cube, row, period):
+        return dict(zip(sums, cube[row, period].tolist(), strict=True))
+
+    zero = dict.fromkeys(sums, 0.0)
+    a_q2 = at(data.rep_trend, reps.index("A"), last)
+    assert a_q2 == {**zero, "won_cents": 32_000, "won_count": 2, "quota_cents": 30_000}
+    assert at(data.rep_trend, reps.index("Q"), last) == {**zero, "quota_cents": 30_000}
+    assert np.isnan(data.rep_trend[reps.index("Q"), q1]).all()
+    assert at(data.rep_trend, reps.index("B"), q1) == {**zero, "lost_count": 1, "quota_cents": 30_000}
+    t2_q2 = at(data.team_trend, teams.index("T2"), last)
+    assert t2_q2 == {**zero, "won_cents": 62_000, "won_count": 2, "quota_cents": 60_000}
+    assert data.rep_trend.shape == (len(reps), len(data.periods), len(sums))
+    assert data.team_trend.shape == (len(teams), len(data.periods), len(sums))
+
+
+def _fail_in_trend(calls: list):
+    """A trend_frame that records the thread it runs in and fails on the database."""
+
+    def failing(conn, *_args):
+        calls.append(threading.current_thread())
+        conn.execute(sa.text("SELECT * FROM no_such_trend_table"))
+
+    return failing
+
+
+def test_the_trend_statements_error_reaches_the_page_as_it_did_before(small, monkeypatch):
+    """The trend statement runs on a connection of its own in a worker thread (a store file or
+    PostgreSQL: every connection reads the same data); its database error is raised by
+    load_board_data and explained to the page exactly as when it ran in the caller's thread, and no
+    connection is left checked out."""
+    from salesops.leaderboards import data as lbdata
+    from salesops.store.engine import explain_error
+
+    assert lbdata.shared_across_connections(small)
+    shown = {}
+    for parallel in (True, False):
+        calls: list = []
+        monkeypatch.setattr(lbdata, "trend_frame", _fail_in_trend(calls))
+        monkeypatch.setattr(lbdata, "shared_across_connections", lambda _engine, parallel=parallel: parallel)
+        with pytest.raises(sa.exc.DBAPIError) as err:
+            lb.load_board_data(small, Q2)
+        assert "no_such_trend_table" in str(err.value)
+        assert (calls[0] is not threading.current_thread()) == parallel
+        explained = explain_error(err.value, small)
+        shown[parallel] = (type(explained), str(explained))
+        assert small.pool.checkedout() == 0
+    assert shown[True] == shown[False]
+
+
+def test_the_board_statements_error_is_the_one_shown_when_both_fail(small, monkeypatch):
+    """When the board statement fails, its error is raised (as when it ran first), whatever the
+    trend statement in the worker does; the worker's connection goes back to the pool."""
+    from salesops.leaderboards import data as lbdata
+
+    calls: list = []
+    monkeypatch.setattr(lbdata, "trend_frame", _fail_in_trend(calls))
+    monkeypatch.setattr(lbdata, "stats_sql", lambda *_args: "SELECT * FROM no_such_board_table")
+    with pytest.raises(sa.exc.DBAPIError, match="no_such_board_table"):
+        lb.load_board_data(small, Q2)
+    deadline = time.monotonic() + 10
+    while small.pool.checkedout() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert small.pool.checkedout() == 0
+
+
+def test_an_in_memory_duckdb_runs_both_statements_on_one_connection():
+    """An in-memory DuckDB gives each thread a database of its own: the board's two statements run
+    one after the other on the caller's connection there."""
+    from salesops.store.dialect import shared_across_connections
+    from salesops.store.engine import make_engine, open_store
+
+    assert not shared_across_connections(make_engine("duckdb:///:memory:"))
+    engine = open_store("duckdb:///:memory:")
+    data = lb.load_board_data(engine, Q2)
+    assert data.stats.empty and data.rep_trend.shape == (0, len(data.periods), len(SUMS))
