@@ -14,6 +14,9 @@ COHORTS = {
     "veteran": "Veterans",
 }
 ROLES = ("all", "AE", "SDR")
+#: The cohort names (codes 0, 1, 2) as pandas holds strings (Arrow strings): a rep's cohort is a take
+#: of them by code, not a conversion of tens of thousands of NumPy strings.
+_NAMES = pd.Series(["veteran", "ramping", "first_year"]).array
 
 
 def cohort_of(hire_date: pd.Series, ramp_months: pd.Series, as_of: date) -> pd.Series:
@@ -27,5 +30,5 @@ def cohort_of(hire_date: pd.Series, ramp_months: pd.Series, as_of: date) -> pd.S
         ramping = known & (months < ramp_months.to_numpy(dtype=float))
     year_ago = (pd.Timestamp(as_of) - pd.DateOffset(years=1)).to_datetime64()
     first_year = known & (hire > year_ago)
-    out = np.where(ramping, "ramping", np.where(first_year, "first_year", "veteran"))
-    return pd.Series(out, index=hire_date.index)
+    codes = np.where(ramping, 1, np.where(first_year, 2, 0))
+    return pd.Series(_NAMES.take(codes), index=hire_date.index)

@@ -202,11 +202,12 @@ def _positions(values: pd.Series, keys: pd.Series) -> np.ndarray:
     return pd.Index(keys).get_indexer(values)
 
 
-def _per_rep(stats: pd.DataFrame, sums: np.ndarray) -> pd.DataFrame:
-    """Sum the (rep, team-at-the-time) rows into one row per rep (attributes: first non-null)."""
+def _per_rep(stats: pd.DataFrame, sums: np.ndarray) -> tuple[pd.DataFrame, np.ndarray | None]:
+    """Sum the (rep, team-at-the-time) rows into one row per rep (attributes: first non-null); with
+    each stats row's rep row where the rows came ordered by rep (None otherwise)."""
     if stats["rep_id"].isna().any() or not stats["rep_id"].is_monotonic_increasing:
         by_rep = stats.groupby("rep_id", sort=True)
-        return by_rep[_BOTH_SUMS].sum().join(by_rep[_REP_ATTRS].first()).reset_index()
+        return by_rep[_BOTH_SUMS].sum().join(by_rep[_REP_ATTRS].first()).reset_index(), None
     # The statement orders by rep: a rep's rows are one block. Per column at most one of a rep's
     # rows holds a fraction (quota sits on the current team's row), so this sum is exact.
     codes = pd.factorize(stats["rep_id"])[0]
@@ -225,7 +226,7 @@ def _per_rep(stats: pd.DataFrame, sums: np.ndarray) -> pd.DataFrame:
     for col in ("home_team", "home_team_name"):  # differ within a rep only for reps without a team
         if stats[col].isna().any():
             out[col] = stats.groupby("rep_id", sort=True)[col].first().to_numpy()
-    return out
+    return out, codes  # a rep's rows are its block: block k is rep row k
 
 
 def board_rows(stats: pd.DataFrame, scope: Scope) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -233,8 +234,9 @@ def board_rows(stats: pd.DataFrame, scope: Scope) -> tuple[pd.DataFrame, pd.Data
     its flag compares with, its team's median attainment) and one per team at the time (reps)."""
     sums = np.column_stack([stats[c].to_numpy(dtype=float) for c in _BOTH_SUMS]).reshape(len(stats), len(_BOTH_SUMS))
     at = {name: j for j, name in enumerate(_BOTH_SUMS)}
+    rcodes = None  # each stats row's rep row
     if len(stats):
-        reps = _per_rep(stats, sums)
+        reps, rcodes = _per_rep(stats, sums)
     else:
         reps = pd.DataFrame(columns=["rep_id", *_BOTH_SUMS, *_REP_ATTRS])
     reps = reps.rename(columns={"home_team": "team_id", "home_team_name": "team_name"})
@@ -261,7 +263,8 @@ def board_rows(stats: pd.DataFrame, scope: Scope) -> tuple[pd.DataFrame, pd.Data
     team_won = np.append(team_sums[:, at["won_count_c"]], 0.0)[home]  # home -1 (no rows): 0
     team_closed = team_won + np.append(team_sums[:, at["lost_count_c"]], 0.0)[home]
     own = (stats["team_id"] == stats["home_team"]).to_numpy(dtype=bool)
-    rcodes = _positions(stats["rep_id"], reps["rep_id"])
+    if rcodes is None:
+        rcodes = _positions(stats["rep_id"], reps["rep_id"])
     own_won = np.bincount(rcodes[own], weights=sums[own, at["won_count_c"]], minlength=len(reps))
     own_lost = np.bincount(rcodes[own], weights=sums[own, at["lost_count_c"]], minlength=len(reps))
     won_rest = team_won - own_won
