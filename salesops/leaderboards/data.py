@@ -7,8 +7,8 @@ ranking then never touches the database again.
 
 from __future__ import annotations
 
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -29,6 +29,7 @@ from salesops.leaderboards.metrics import (
 )
 from salesops.leaderboards.queries import parts_of, stats_sql, trend_frame
 from salesops.scope import Scope
+from salesops.store import parallel
 from salesops.store.dialect import shared_across_connections
 from salesops.store.engine import arrow_result_frame as _frame
 from salesops.store.grain_tables import one_period, quota_in_period
@@ -64,9 +65,10 @@ class BoardData:
     team_trend: np.ndarray | None = None
 
 
-#: Runs the boards' trend statements beside their board statements (:func:`load_board_data`): one
-#: task per call, a few at once across sessions (more wait their turn; the database has the cores).
-_TREND_WORKERS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="salesops-board-trend")
+#: What the board statement's part of :func:`load_board_data` gives (its rows summed, or board_rows'
+#: error) and the trend statement's.
+_Board = tuple[pd.DataFrame, tuple[pd.DataFrame, pd.DataFrame] | None, Exception | None]
+_Trend = tuple[pd.DataFrame, tuple[str, ...]]
 
 
 def load_board_data(
@@ -104,46 +106,47 @@ def load_board_data(
     stored = all(one_period(lo, hi, scope.grain) for lo, hi in windows)
     quotas = (quota_in_period(scope.grain, "q_start"), quota_in_period(scope.grain, "pq_start")) if stored else None
 
-    def trend_job() -> tuple[pd.DataFrame, tuple[str, ...]]:
-        with engine.connect() as conn:
-            return trend_frame(conn, query_scope, periods, parts, where, params, rep_where, rep_params)
-
-    # The trend statement runs on a connection of its own in a worker thread while this thread runs
-    # the board statement and sums its rows (the database works on both at once; DuckDB and the
-    # drivers let go of the GIL while a statement runs). This thread holds no connection while it
-    # waits for the worker, so the two never wait on each other for the engine's pool.
-    pending: Future | None = _TREND_WORKERS.submit(trend_job) if shared_across_connections(engine) else None
-    try:
+    def board() -> _Board:
         with engine.connect() as conn:
             sql = stats_sql(where, rep_where, days, act_days, kind_days, quotas)
             res = conn.execute(sa.text(sql), {**binds, **day_binds, **act_binds, **kind_binds})
             stats = _frame(res)
-            if pending is None:
-                trend, labels = trend_frame(conn, query_scope, periods, parts, where, params, rep_where, rep_params)
-    except BaseException:
-        if pending is not None:
-            pending.cancel()  # the board statement's error is the one shown, as when it ran first
-        raise
-    for col in (f"{c}{sfx}" for c in SUMS for sfx in ("_c", "_p")):
-        if stats[col].dtype != np.float64:  # DuckDB's DOUBLE is already (a copy costs at scale)
-            stats[col] = stats[col].astype(float)
-    try:
-        rep_rows, team_rows = board_rows(stats, scope)
-    finally:
-        if pending is not None:
-            # the worker's error raised here, as it was raised there (before board_rows' own, as
-            # when the trend statement ran first)
-            trend, labels = pending.result()
+        for col in (f"{c}{sfx}" for c in SUMS for sfx in ("_c", "_p")):
+            if stats[col].dtype != np.float64:  # DuckDB's DOUBLE is already (a copy costs at scale)
+                stats[col] = stats[col].astype(float)
+        try:
+            return stats, board_rows(stats, scope), None
+        except Exception as exc:  # noqa: BLE001 - raised below, after the trend statement's own error
+            return stats, None, exc
+
+    def trend() -> _Trend:
+        with engine.connect() as conn:
+            return trend_frame(conn, query_scope, periods, parts, where, params, rep_where, rep_params)
+
+    # The two statements do not depend on each other: the trend runs on a reader thread and a
+    # connection of its own (salesops.store.parallel) while this thread runs the board statement and
+    # sums its rows. Errors as when they ran one after the other: the board statement's first, then
+    # the trend's, then board_rows'. An in-memory DuckDB (a database per thread): one after the other.
+    if shared_across_connections(engine):
+        board_out, trend_out = parallel.run_all([board, trend])
+        stats, rows, failed = cast(_Board, board_out)
+        trend_rows, labels = cast(_Trend, trend_out)
+    else:
+        stats, rows, failed = board()
+        trend_rows, labels = trend()
+    if rows is None:
+        raise failed or AssertionError("board_rows gave nothing")
+    rep_rows, team_rows = rows
     return BoardData(
         scope=scope,
         stats=stats,
-        trend=trend,
+        trend=trend_rows,
         periods=labels,
         trend_of=tuple(sorted(set(trend_of))),
         rep_rows=rep_rows,
         team_rows=team_rows,
-        rep_trend=trend_cube(trend, "rep_id", rep_rows["rep_id"], len(labels)),
-        team_trend=trend_cube(trend, "team_id", team_rows["team_id"], len(labels)),
+        rep_trend=trend_cube(trend_rows, "rep_id", rep_rows["rep_id"], len(labels)),
+        team_trend=trend_cube(trend_rows, "team_id", team_rows["team_id"], len(labels)),
     )
 
 

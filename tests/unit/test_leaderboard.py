@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 from datetime import date
 
 import numpy as np
@@ -481,7 +480,7 @@ def test_the_trend_cubes_sum_a_reps_two_teams_and_leave_empty_periods_undefined(
 
 
 def _fail_in_trend(calls: list):
-    """A trend_frame that records the thread it runs in and fails on the database."""
+    """A trend_frame that records the thread it ran in and fails on the database."""
 
     def failing(conn, *_args):
         calls.append(threading.current_thread())
@@ -491,10 +490,10 @@ def _fail_in_trend(calls: list):
 
 
 def test_the_trend_statements_error_reaches_the_page_as_it_did_before(small, monkeypatch):
-    """The trend statement runs on a connection of its own in a worker thread (a store file or
-    PostgreSQL: every connection reads the same data); its database error is raised by
-    load_board_data and explained to the page exactly as when it ran in the caller's thread, and no
-    connection is left checked out."""
+    """The trend statement runs on a connection of its own on a reader thread (a store file or
+    PostgreSQL: every connection reads the same data; salesops.store.parallel); its database error
+    is raised by load_board_data and explained to the page exactly as when the two statements ran
+    one after the other, and no connection is left checked out."""
     from salesops.leaderboards import data as lbdata
     from salesops.store.engine import explain_error
 
@@ -506,8 +505,7 @@ def test_the_trend_statements_error_reaches_the_page_as_it_did_before(small, mon
         monkeypatch.setattr(lbdata, "shared_across_connections", lambda _engine, parallel=parallel: parallel)
         with pytest.raises(sa.exc.DBAPIError) as err:
             lb.load_board_data(small, Q2)
-        assert "no_such_trend_table" in str(err.value)
-        assert (calls[0] is not threading.current_thread()) == parallel
+        assert "no_such_trend_table" in str(err.value) and calls
         explained = explain_error(err.value, small)
         shown[parallel] = (type(explained), str(explained))
         assert small.pool.checkedout() == 0
@@ -516,7 +514,7 @@ def test_the_trend_statements_error_reaches_the_page_as_it_did_before(small, mon
 
 def test_the_board_statements_error_is_the_one_shown_when_both_fail(small, monkeypatch):
     """When the board statement fails, its error is raised (as when it ran first), whatever the
-    trend statement in the worker does; the worker's connection goes back to the pool."""
+    trend statement does beside it; the trend's connection goes back to the pool."""
     from salesops.leaderboards import data as lbdata
 
     calls: list = []
@@ -524,10 +522,23 @@ def test_the_board_statements_error_is_the_one_shown_when_both_fail(small, monke
     monkeypatch.setattr(lbdata, "stats_sql", lambda *_args: "SELECT * FROM no_such_board_table")
     with pytest.raises(sa.exc.DBAPIError, match="no_such_board_table"):
         lb.load_board_data(small, Q2)
-    deadline = time.monotonic() + 10
-    while small.pool.checkedout() and time.monotonic() < deadline:
-        time.sleep(0.01)
     assert small.pool.checkedout() == 0
+
+
+def test_board_rows_error_comes_after_the_trend_statements(small, monkeypatch):
+    """board_rows ran after both statements: its error is raised when the trend statement went well,
+    the trend statement's when both failed."""
+    from salesops.leaderboards import data as lbdata
+
+    def broken(*_args):
+        raise ValueError("board_rows failed")
+
+    monkeypatch.setattr(lbdata, "board_rows", broken)
+    with pytest.raises(ValueError, match="board_rows failed"):
+        lb.load_board_data(small, Q2)
+    monkeypatch.setattr(lbdata, "trend_frame", _fail_in_trend([]))
+    with pytest.raises(sa.exc.DBAPIError, match="no_such_trend_table"):
+        lb.load_board_data(small, Q2)
 
 
 def test_an_in_memory_duckdb_runs_both_statements_on_one_connection():
