@@ -38,6 +38,24 @@ def test_the_browser_benchmark_times_a_page_the_team_change_and_the_server_memor
     assert "Chromium's own first page (the floor app on a throwaway server, not counted)" in text
     floor = re.search(r"\| floor \(bare Streamlit page\) › first KPI tile or chart \| ([\d,]+) \|", text)
     assert floor and int(floor.group(1).replace(",", "")) > 0  # the bare page, measured in the same run
+    home_floor = re.search(r"\| floor with Home's sidebar and tiles › first KPI tile or chart \| ([\d,]+) \|", text)
+    assert home_floor and int(home_floor.group(1).replace(",", "")) > 0  # Home's elements, no library
+
+
+def test_several_server_starts_report_the_median_first_visit_and_each_one():
+    """With ``--starts 3`` the first-visit column is the median of the three starts, and each is listed."""
+    from datetime import datetime
+
+    from bench import browser
+
+    res = browser.Results()
+    for ms in (1_500.0, 1_200.0, 1_300.0):
+        res.add_first("home › first KPI tile or chart", ms)
+    res.samples["home › first KPI tile or chart"] = [1_250.0, 1_350.0]
+    text = browser.render(res, 6, "test", datetime(2026, 12, 4, 14, 0), "cmd", starts=3)
+    assert "| what | first visit (median of 3 starts) | median | max | budget | ok |" in text
+    assert "| home › first KPI tile or chart | 1,300 | 1,300 | 1,350 | 1,500 | ✓ |" in text
+    assert "- home › first KPI tile or chart: 1,500 / 1,200 / 1,300" in text
 
 
 def test_the_browser_benchmark_refuses_an_unknown_page():
