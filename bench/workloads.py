@@ -87,6 +87,7 @@ def page_calls(engine, today: date, forecasts: bool = True) -> dict[str, dict[st
         # reads run at once on the reader pool (pages/ui/loaders.prefetch, salesops.store.parallel).
         "performance": {
             "compare_kpis + pacing here, five reads at once on the reader pool": lambda: parallel.run_all(
+                engine,
                 [
                     tiles_and_pacing,
                     lambda: metrics.attainment_by_team(engine, sc),
@@ -94,7 +95,7 @@ def page_calls(engine, today: date, forecasts: bool = True) -> dict[str, dict[st
                     lambda: metrics.business_by_team(engine, sc),
                     lambda: funnel.funnel(engine, sc),
                     lambda: changes.week_review(engine, sc, 500),
-                ]
+                ],
             ),
         },
         # The same reads one after the other, each timed alone (where a slow page spends its time).

@@ -32,6 +32,7 @@ from salesops.review import agenda as review_agenda_mod
 from salesops.review import snapshots as review_snapshots
 from salesops.store import parallel
 from salesops.store import sql as queries
+from salesops.store.dialect import shared_across_connections
 from salesops.tools import fairness, results, rounds, themes
 
 P = ParamSpec("P")
@@ -136,6 +137,8 @@ def prefetch(*calls: tuple[Callable, tuple]) -> list[Future]:
     comes from the cache, one being computed is waited for (Streamlit's per-entry lock), one still
     queued is computed by the page itself. Nothing here waits; a read that fails is left to the
     page's own call, which shows the error. Returns the futures (for tests)."""
+    if not shared_across_connections(engine()):  # an in-memory DuckDB: a database per thread
+        return []
     url, version, viewer = config.db_url(), _data_version(), current_viewer()
     return parallel.start(functools.partial(loader.fetch, url, version, viewer, *args) for loader, args in calls)  # type: ignore[attr-defined]
 

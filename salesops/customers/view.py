@@ -45,6 +45,7 @@ def customer_view(engine: Engine, scope: Scope, today: date) -> CustomerView:
     as_of = min(scope.end, today)
     trend = trend_scope(scope)
     periods, (conc, no_account), (risk, risk_total), retention, grid, prospects = parallel.run_all(
+        engine,
         [
             lambda: period_flows_sql(engine, trend, "company", as_of),
             lambda: concentration_sql(engine, scope, as_of),
@@ -52,7 +53,7 @@ def customer_view(engine: Engine, scope: Scope, today: date) -> CustomerView:
             lambda: revenue_retention_sql(engine, trend, as_of),
             lambda: cohort_grid_sql(engine, trend, as_of),
             lambda: prospects_sql(engine, as_of),
-        ]
+        ],
     )
     first = pd.Timestamp(period_start(scope.start, trend.grain))
     in_range = periods[pd.to_datetime(periods["period_start"]) >= first].reset_index(drop=True)

@@ -30,7 +30,6 @@ from salesops.leaderboards.metrics import (
 from salesops.leaderboards.queries import parts_of, stats_sql, trend_frame
 from salesops.scope import Scope
 from salesops.store import parallel
-from salesops.store.dialect import shared_across_connections
 from salesops.store.engine import arrow_result_frame as _frame
 from salesops.store.grain_tables import one_period, quota_in_period
 from salesops.store.period_tables import ranges_weighted_rows
@@ -127,13 +126,9 @@ def load_board_data(
     # connection of its own (salesops.store.parallel) while this thread runs the board statement and
     # sums its rows. Errors as when they ran one after the other: the board statement's first, then
     # the trend's, then board_rows'. An in-memory DuckDB (a database per thread): one after the other.
-    if shared_across_connections(engine):
-        board_out, trend_out = parallel.run_all([board, trend])
-        stats, rows, failed = cast(_Board, board_out)
-        trend_rows, labels = cast(_Trend, trend_out)
-    else:
-        stats, rows, failed = board()
-        trend_rows, labels = trend()
+    board_out, trend_out = parallel.run_all(engine, [board, trend])
+    stats, rows, failed = cast(_Board, board_out)
+    trend_rows, labels = cast(_Trend, trend_out)
     if rows is None:
         raise failed or AssertionError("board_rows gave nothing")
     rep_rows, team_rows = rows

@@ -23,6 +23,10 @@ from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TypeVar
 
+from sqlalchemy.engine import Engine
+
+from salesops.store.dialect import shared_across_connections
+
 T = TypeVar("T")
 
 #: Reader threads in the process: with the page's own thread, four reads at once — on 2 cores the
@@ -48,15 +52,16 @@ def start(jobs: Iterable[Callable[[], object]]) -> list[Future]:
     return [readers.submit(job) for job in jobs]
 
 
-def run_all(jobs: Sequence[Callable[[], T]]) -> list[T]:
-    """Every job's result, in order: the first runs on the calling thread while the others are queued
-    on the pool. Once its own job is done the caller takes back, and runs itself, each job no reader
+def run_all(engine: Engine, jobs: Sequence[Callable[[], T]]) -> list[T]:
+    """Every job's result, in order (each job reads ``engine``): the first runs on the calling thread
+    while the others are queued on the pool. An engine whose connections do not share one database
+    (an in-memory DuckDB: a database per connection) runs them one after the other on the caller. Once its own job is done the caller takes back, and runs itself, each job no reader
     has started yet (a busy pool — other sessions' reads, or a reader calling this — never leaves the
     caller waiting on a queue). When a job fails, the first failure in the jobs' order is raised once
     all have ended (none is left running behind the caller's back)."""
     if not jobs:
         return []
-    futures = start(jobs[1:])
+    futures = start(jobs[1:]) if shared_across_connections(engine) else []
     results: list[T] = []
     first_error: BaseException | None = None
 
@@ -69,8 +74,8 @@ def run_all(jobs: Sequence[Callable[[], T]]) -> list[T]:
             results.append(None)  # type: ignore[arg-type]
 
     settle(jobs[0])
-    for job, future in zip(jobs[1:], futures):
-        settle(job if future.cancel() else future.result)
+    for job, future in zip(jobs[1:], futures or [None] * (len(jobs) - 1)):
+        settle(job if future is None or future.cancel() else future.result)
     if first_error is not None:
         raise first_error
     return results

@@ -7,9 +7,14 @@ import time
 from datetime import date
 
 import pytest
+import sqlalchemy as sa
 
 from salesops.scope import Scope
 from salesops.store import parallel
+
+#: run_all splits work only over connections that share one database: a DuckDB file (never opened
+#: here: the jobs below do not read it) or PostgreSQL, not an in-memory DuckDB.
+FILE = sa.create_engine("duckdb:////nonexistent-dir/parallel.duckdb")
 
 
 def test_run_all_gives_each_result_in_order_and_runs_them_at_once():
@@ -23,8 +28,8 @@ def test_run_all_gives_each_result_in_order_and_runs_them_at_once():
 
         return run
 
-    assert parallel.run_all([job("a"), job("b"), job("c")]) == ["a", "b", "c"]
-    assert parallel.run_all([]) == []
+    assert parallel.run_all(FILE, [job("a"), job("b"), job("c")]) == ["a", "b", "c"]
+    assert parallel.run_all(FILE, []) == []
 
 
 def test_run_all_raises_the_first_failure_in_order_once_every_job_has_ended():
@@ -42,10 +47,10 @@ def test_run_all_raises_the_first_failure_in_order_once_every_job_has_ended():
         return run
 
     with pytest.raises(ValueError, match="second"):
-        parallel.run_all([slow, fails(ValueError("second")), fails(KeyError("third"))])
+        parallel.run_all(FILE, [slow, fails(ValueError("second")), fails(KeyError("third"))])
     assert ended == ["slow"]  # not left running behind the caller
     with pytest.raises(KeyError, match="first"):
-        parallel.run_all([fails(KeyError("first")), slow])
+        parallel.run_all(FILE, [fails(KeyError("first")), slow])
     assert ended == ["slow", "slow"]
 
 
@@ -104,7 +109,7 @@ def test_run_all_takes_back_the_jobs_no_reader_has_started():
             return len(ran_on)
 
         out: list = []
-        caller = threading.Thread(target=lambda: out.append(parallel.run_all([where, where, where])), daemon=True)
+        caller = threading.Thread(target=lambda: out.append(parallel.run_all(FILE, [where, where, where])), daemon=True)
         caller.start()
         caller.join(10)  # waiting on the queue would hang here: fail instead
         assert out == [[1, 2, 3]]
@@ -113,5 +118,15 @@ def test_run_all_takes_back_the_jobs_no_reader_has_started():
         release.set()
     for future in busy:
         future.result(timeout=10)
-    nested = parallel.start([lambda: sum(parallel.run_all([lambda: 1] * 5))] * (parallel.READERS + 1))
+    nested = parallel.start([lambda: sum(parallel.run_all(FILE, [lambda: 1] * 5))] * (parallel.READERS + 1))
     assert [f.result(timeout=30) for f in nested] == [5] * (parallel.READERS + 1)
+
+
+def test_an_in_memory_duckdb_runs_every_job_on_the_caller():
+    """Each connection to an in-memory DuckDB is a database of its own: a reader would read an empty one."""
+    memory = sa.create_engine("duckdb:///:memory:")
+    names = parallel.run_all(memory, [lambda: threading.current_thread().name] * 3)
+    assert names == [threading.current_thread().name] * 3
+    names = parallel.run_all(FILE, [lambda: threading.current_thread().name] * 3)
+    assert names[0] == threading.current_thread().name
+    assert all(n.startswith("salesops-read") or n == names[0] for n in names[1:])
