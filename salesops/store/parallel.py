@@ -61,7 +61,7 @@ def run_all(engine: Engine, jobs: Sequence[Callable[[], T]]) -> list[T]:
     all have ended (none is left running behind the caller's back)."""
     if not jobs:
         return []
-    futures = start(jobs[1:]) if shared_across_connections(engine) else []
+    futures: list[Future | None] = [*start(jobs[1:])] if shared_across_connections(engine) else [None] * (len(jobs) - 1)
     results: list[T] = []
     first_error: BaseException | None = None
 
@@ -74,7 +74,7 @@ def run_all(engine: Engine, jobs: Sequence[Callable[[], T]]) -> list[T]:
             results.append(None)  # type: ignore[arg-type]
 
     settle(jobs[0])
-    for job, future in zip(jobs[1:], futures or [None] * (len(jobs) - 1)):
+    for job, future in zip(jobs[1:], futures):
         settle(job if future is None or future.cancel() else future.result)
     if first_error is not None:
         raise first_error
