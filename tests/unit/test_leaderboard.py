@@ -495,14 +495,15 @@ def test_the_trend_statements_error_reaches_the_page_as_it_did_before(small, mon
     is raised by load_board_data and explained to the page exactly as when the two statements ran
     one after the other, and no connection is left checked out."""
     from salesops.leaderboards import data as lbdata
+    from salesops.store import parallel as parallel_mod
     from salesops.store.engine import explain_error
 
-    assert lbdata.shared_across_connections(small)
+    assert parallel_mod.shared_across_connections(small)
     shown = {}
     for parallel in (True, False):
         calls: list = []
         monkeypatch.setattr(lbdata, "trend_frame", _fail_in_trend(calls))
-        monkeypatch.setattr(lbdata, "shared_across_connections", lambda _engine, parallel=parallel: parallel)
+        monkeypatch.setattr(parallel_mod, "shared_across_connections", lambda _engine, parallel=parallel: parallel)
         with pytest.raises(sa.exc.DBAPIError) as err:
             lb.load_board_data(small, Q2)
         assert "no_such_trend_table" in str(err.value) and calls
