@@ -349,18 +349,19 @@ FLOOR_COMP = ("floor", "/?with=comp", "Floor", FIGURE)
 FLOOR_HOME = ("floor", "/?with=home", "Floor", FIGURE)
 
 
+def _add_visit(res: Results, rep: int, label: str, content: float, figure: float) -> None:
+    """A floor page's two times: repetition 0's as a first visit, the others' as later visits."""
+    for what, ms in (("first content", content), ("first KPI tile or chart", figure)):
+        (res.add_first if rep == 0 else res.add)(f"{label} › {what}", ms)
+
+
 def floor_walk(browser, base: str, rep: int, res: Results, t_ms: float) -> None:
     """The bare page in a fresh context: title, first KPI tile and one slider move, as for a real page;
     then Home's floor (``?with=home``) as the first page of another fresh context, as Home is."""
     context = browser.new_context(viewport={"width": 1440, "height": 900})
     try:
         content, figure, page = visit(context, base, FLOOR, t_ms)
-        for what, ms in (("first content", content), ("first KPI tile or chart", figure)):
-            key = f"floor (bare Streamlit page) › {what}"
-            if rep == 0:
-                res.add_first(key, ms)
-            else:
-                res.add(key, ms)
+        _add_visit(res, rep, "floor (bare Streamlit page)", content, figure)
         if rep > 0:
             res.add(
                 "floor (bare Streamlit page) › slider to new figure", slider_move(page, t_ms, "Shown:", "floor_value")
@@ -376,12 +377,7 @@ def floor_walk(browser, base: str, rep: int, res: Results, t_ms: float) -> None:
     context = browser.new_context(viewport={"width": 1440, "height": 900})
     try:
         content, figure, _ = visit(context, base, FLOOR_HOME, t_ms)
-        for what, ms in (("first content", content), ("first KPI tile or chart", figure)):
-            key = f"floor with Home's sidebar and tiles › {what}"
-            if rep == 0:
-                res.add_first(key, ms)
-            else:
-                res.add(key, ms)
+        _add_visit(res, rep, "floor with Home's sidebar and tiles", content, figure)
     finally:
         context.close()
 
