@@ -41,6 +41,8 @@ R = TypeVar("R")
 _VERSION_KEY = "_salesops_data_version"
 #: Session-state key of the viewer the shell resolved for this run (pages.ui.shell.resolve_viewer).
 VIEWER_KEY = "_salesops_viewer"
+#: Session-state key of the prefetches this session has started (:func:`prefetch`).
+_PREFETCHED_KEY = "_salesops_prefetched"
 
 
 def current_viewer() -> Viewer:
@@ -136,10 +138,17 @@ def prefetch(*calls: tuple[Callable, tuple]) -> list[Future]:
     (:mod:`salesops.store.parallel`). The page then calls its loaders as before: a read already done
     comes from the cache, one being computed is waited for (Streamlit's per-entry lock), one still
     queued is computed by the page itself. Nothing here waits; a read that fails is left to the
-    page's own call, which shows the error. Returns the futures (for tests)."""
+    page's own call, which shows the error. A rerun of the same view in this session (a widget
+    below, the same store and data version) queues nothing again: its reads are cached, and a
+    reader would only copy each out of the cache for nothing. Returns the futures (for tests)."""
     if not shared_across_connections(engine()):  # an in-memory DuckDB: a database per thread
         return []
     url, version, viewer = config.db_url(), _data_version(), current_viewer()
+    done = st.session_state.setdefault(_PREFETCHED_KEY, set())
+    asked = repr((url, version, viewer, [(loader.__module__, loader.__qualname__, args) for loader, args in calls]))
+    if asked in done:
+        return []
+    done.add(asked)
     return parallel.start(functools.partial(loader.fetch, url, version, viewer, *args) for loader, args in calls)  # type: ignore[attr-defined]
 
 

@@ -130,3 +130,28 @@ def test_an_in_memory_duckdb_runs_every_job_on_the_caller():
     names = parallel.run_all(FILE, [lambda: threading.current_thread().name] * 3)
     assert names[0] == threading.current_thread().name
     assert all(n.startswith("salesops-read") or n == names[0] for n in names[1:])
+
+
+def test_a_rerun_of_the_same_view_prefetches_nothing_again(monkeypatch, demo_url):
+    """A widget below the prefetch reruns the page with the same view: its reads are cached, so the
+    session queues none of them again; another view (other arguments) is prefetched."""
+    import streamlit as st
+
+    from pages.ui import loaders
+
+    monkeypatch.setenv("SALESOPS_DB_URL", demo_url)
+    ran = []
+
+    def probe_for_rerun(engine, scope, n):
+        ran.append(n)
+        return n
+
+    loader = loaders.cached(probe_for_rerun)
+    scope = Scope.current(date(2026, 11, 24), "quarter")
+    st.cache_data.clear()
+    first = loaders.prefetch((loader, (scope, 5)))
+    assert [f.result(timeout=60) for f in first] == [5]
+    assert loaders.prefetch((loader, (scope, 5))) == []
+    other = loaders.prefetch((loader, (scope, 6)))
+    assert [f.result(timeout=60) for f in other] == [6]
+    assert ran == [5, 6]
