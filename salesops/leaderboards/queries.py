@@ -107,38 +107,54 @@ def stats_sql(
             kinds[f"{col}{s}"] = f"SUM(w{n} * {rolled})"
     cur_q, prev_q = quotas or (quota_in_window("q_start", "q_end"), quota_in_window("pq_start", "pq_end"))
     quota = {"quota_cents_c": "COALESCE(qc.quota_cents, 0)", "quota_cents_p": "COALESCE(qp.quota_cents, 0)"}
-    event_sums = [c for c in SUMS if c != "quota_cents"]
     # The hull of both ranges: the deal, activity and kind sums from the weighted rows
     # of ``days`` / ``act_days`` / ``kind_days`` (each range's sums and the hull's count from one
     # read of each piece): a (rep, team) has a kind row where it won deals of the two kinds in the
     # hull. A (rep, team) with rows only between the ranges has a row of zeros, from any of them.
-    # Each part fills only its own sums (0 elsewhere), so a (rep, team)'s sum is its one part's value:
-    # the quota (one row per rep with a quota, on its current team, never NULL) is put beside the
-    # summed event parts by a full join (an event row of no team has no quota), not summed with them.
+    # Each part has one row per (rep, team) at most and fills only its own sums, so the three are
+    # put side by side by full joins on (rep, team) — a team of NULL (deals with no team) meeting
+    # NULL — rather than their union grouped again (the same values: a sum is its one part's; at
+    # tens of thousands of reps two joins cost less than regrouping). The quota (one row per rep
+    # with a quota, on its current team, never NULL) is put beside them the same way (an event row
+    # of no team has no quota), not summed with them.
     # Only fragments written in this module are spliced in; every value is a bound parameter.
+    own = {"d": _DEAL_SUMS, "a": {"activities": "activities"}, "k": KIND_SUMS}
+    fill = ", ".join(
+        f"COALESCE({alias}.{c}{s}, CAST(0 AS {DOUBLE})) AS {c}{s}"
+        for c in SUMS
+        for alias in own
+        if c in own[alias]
+        for s in both
+    )
     return f"""
-        WITH ev AS (
-            SELECT rep_id, team_id, {_select(deal, both)}
+        WITH dp AS (
+            SELECT rep_id, team_id, {_select(deal, both, _DEAL_SUMS)}
             FROM {days} d
             WHERE 1 = 1 {where}
             GROUP BY rep_id, team_id
             HAVING SUM(wh * ({COUNTS["deals"]})) > 0
-            UNION ALL
-            SELECT rep_id, team_id, {_select(acts, both)}
+        ),
+        ap AS (
+            SELECT rep_id, team_id, {_select(acts, both, ("activities",))}
             FROM {act_days} a
             WHERE 1 = 1 {where}
             GROUP BY rep_id, team_id
             HAVING SUM(wh * activities) > 0
-            UNION ALL
-            SELECT rep_id, team_id, {_select(kinds, both)}
+        ),
+        kp AS (
+            SELECT rep_id, team_id, {_select(kinds, both, KIND_SUMS)}
             FROM {kind_days} k
             WHERE 1 = 1 {where}
             GROUP BY rep_id, team_id
             HAVING SUM(wh * ({_KIND_COUNT})) > 0
         ),
         evs AS (
-            SELECT rep_id, team_id, {", ".join(f"SUM({c}{s}) AS {c}{s}" for c in event_sums for s in both)}
-            FROM ev GROUP BY rep_id, team_id
+            SELECT COALESCE(d.rep_id, a.rep_id, k.rep_id) AS rep_id, COALESCE(d.team_id, a.team_id, k.team_id) AS team_id,
+                   {fill}
+            FROM dp d
+            FULL JOIN ap a ON a.rep_id = d.rep_id AND COALESCE(a.team_id, '') = COALESCE(d.team_id, '')
+            FULL JOIN kp k
+                ON k.rep_id = COALESCE(d.rep_id, a.rep_id) AND COALESCE(k.team_id, '') = COALESCE(d.team_id, a.team_id, '')
         ),
         qr AS (
             SELECT r.rep_id, r.team_id, {_select(quota, both, ("quota_cents",))}

@@ -420,6 +420,32 @@ def test_a_rep_or_team_missing_from_the_tables_is_shown_by_its_id(small):
     assert stats.index.tolist() == sorted(stats.index.tolist())
 
 
+def test_the_deals_and_activities_of_no_team_are_one_row_of_the_rep(small):
+    """A's won deal of 4,000 and three activities, all with no team, are one (A, no team) row holding
+    both; S's one activity of no team is a row of its own beside S's five in T1 (the board's parts
+    are put side by side on the rep and team, and no team meets no team)."""
+    insert(small, schema.deals, [deal(40, "A", None, "won", 4_000, date(2026, 5, 4))])
+    acts = [
+        dict(activity_id=f"N{i}", rep_id="A", team_id=None, type="call", occurred_at=date(2026, 5, 5)) for i in range(3)
+    ]
+    acts.append(dict(activity_id="N9", rep_id="S", team_id=None, type="call", occurred_at=date(2026, 5, 6)))
+    insert(small, schema.activities, acts)
+    stats = lb.load_board_data(small, Q2).stats
+    cols = ["won_cents_c", "won_count_c", "activities_c", "quota_cents_c"]
+    no_team = stats[stats["team_id"].isna()].set_index("rep_id")
+    assert sorted(no_team.index) == ["A", "S"]
+    assert no_team.loc["A", cols].tolist() == [4_000, 1, 3, 0]
+    assert no_team.loc["S", cols].tolist() == [0, 0, 1, 0]
+    keyed = stats[stats["team_id"].notna()].set_index(["rep_id", "team_id"])
+    assert keyed.loc[("S", "T1"), "activities_c"] == 5 and keyed.loc[("A", "T1"), cols].tolist() == [
+        30_000,
+        1,
+        0,
+        30_000,
+    ]
+    assert len(stats) == len(stats.drop_duplicates(["rep_id", "team_id"]))
+
+
 def test_the_quota_stands_beside_the_deals_of_the_reps_current_team(small):
     """The board's sums put the quota (on the rep's current team) beside the summed deals, so each
     (rep, team at the time) keeps its own row; computed by hand from ``small`` plus: A wins 2,000 in
