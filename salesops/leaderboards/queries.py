@@ -118,7 +118,7 @@ def stats_sql(
     # with a quota, on its current team, never NULL) is put beside them the same way (an event row
     # of no team has no quota), not summed with them.
     # Only fragments written in this module are spliced in; every value is a bound parameter.
-    own = {"d": _DEAL_SUMS, "a": {"activities": "activities"}, "k": KIND_SUMS}
+    own: dict[str, tuple[str, ...]] = {"d": tuple(_DEAL_SUMS), "a": ("activities",), "k": tuple(KIND_SUMS)}
     fill = ", ".join(
         f"COALESCE({alias}.{c}{s}, CAST(0 AS {DOUBLE})) AS {c}{s}"
         for c in SUMS
