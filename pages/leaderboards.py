@@ -21,6 +21,7 @@ PRESENT_CSS = """
 }
 </style>
 """
+FLAG_LABELS = {"top": "Top performer", "under": "Needs help"}
 PRESENT_NAMES = {"rank": "Rank", "movement": "Move", "attainment": "Attainment", "pace": "Pace"}
 #: Presentation mode lists the top AEs only (never the bottom of the board) …
 PRESENT_TOP = 10
@@ -253,9 +254,10 @@ def board_section() -> None:
         with st.container(key="lb_rep_board"):
             st.subheader("Reps", anchor=False)
             _partial_caption("rep")
-            st.dataframe(
-                rep_view,
-                column_order=list(dict.fromkeys(rep_cols)),
+            shown = [c for c in dict.fromkeys(rep_cols) if c in rep_view.columns]
+            st.dataframe(  # only the shown columns: at tens of thousands of reps the rest weigh megabytes
+                rep_view[shown],
+                column_order=shown,
                 column_config=config,
                 hide_index=True,
                 width="stretch",
@@ -267,9 +269,10 @@ def board_section() -> None:
             _partial_caption("team")
             team_cols = ["rank", "movement", "team_name", "reps", "attainment", *(["pace"] if partial else [])]
             team_cols += ([m.label] if metric != "attainment" else []) + ["Won", "win_rate", "trend"]
+            tshown = [c for c in dict.fromkeys(team_cols) if c in team_view.columns]
             st.dataframe(
-                team_view,
-                column_order=list(dict.fromkeys(team_cols)),
+                team_view[tshown],
+                column_order=tshown,
                 column_config={**config, "team_name": "Team", "reps": st.column_config.NumberColumn("Reps")},
                 hide_index=True,
                 width="stretch",
@@ -283,15 +286,32 @@ def board_section() -> None:
     with st.container(key="lb_flags"):
         if flagged.empty and not present:
             st.caption(f"No rep is flagged. {lb.FLAG_RULE}")
-        for row in flagged.itertuples():
+        lines, more = lb.flag_lines(flagged, lb.FLAG_LINES)
+        for row in lines.itertuples():
             icon = ":material/trending_up:" if row.flag == "top" else ":material/trending_down:"
-            label = "Top performer" if row.flag == "top" else "Needs help"
             name, team, reason = (fmt.md_escape(v) for v in (row.name, row.team_name, row.reason))
             on_pace = fmt.pace(row.attainment, elapsed_share) if partial else fmt.MISSING
             to_date = (
                 f" · to date: {on_pace} ({fmt.elapsed(done, total, scope.grain)})" if on_pace != fmt.MISSING else ""
             )
-            st.markdown(f"{icon} **{label}: {name}** ({team}) — {reason}{to_date}")
+            st.markdown(f"{icon} **{FLAG_LABELS[row.flag]}: {name}** ({team}) — {reason}{to_date}")
+        if more:
+            st.caption(
+                f"{more:,} more flagged reps"
+                + ("." if present else ": every flagged rep with the reason is in the table below.")
+            )
+        if more and not present:
+            every = pd.DataFrame(
+                {
+                    "Flag": flagged["flag"].map(FLAG_LABELS),
+                    "Rep": flagged["name"],
+                    "Team": flagged["team_name"],
+                    "Why": flagged["reason"],
+                }
+            )
+            if partial:
+                every["To date"] = [fmt.pace(v, elapsed_share) for v in flagged["attainment"]]
+            st.dataframe(every, hide_index=True, width="stretch", placeholder=fmt.MISSING, key="lb_flagged")
     if not present:
         export = reps.drop(columns=["trend", *(MONEY_COLS if hide else [])])
         c1, c2 = st.columns(2)

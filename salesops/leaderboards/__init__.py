@@ -11,7 +11,15 @@
 
 from salesops.leaderboards.cohorts import COHORTS, ROLES, cohort_of
 from salesops.leaderboards.data import BoardData, load_board_data, load_rep_trend
-from salesops.leaderboards.flags import CONFIDENCES, FLAG_RULE, MIN_CLOSED_DEALS, performers, wilson_interval
+from salesops.leaderboards.flags import (
+    CONFIDENCES,
+    FLAG_LINES,
+    FLAG_RULE,
+    MIN_CLOSED_DEALS,
+    flag_lines,
+    performers,
+    wilson_interval,
+)
 from salesops.leaderboards.metrics import (
     COMPARE_METRICS,
     COMPONENTS,
@@ -45,6 +53,7 @@ __all__ = [
     "CONFIDENCES",
     "DEFAULT_METRIC",
     "DEFAULT_WEIGHTS",
+    "FLAG_LINES",
     "FLAG_RULE",
     "METRICS",
     "MIN_CLOSED_DEALS",
@@ -62,6 +71,7 @@ __all__ = [
     "competition_rank",
     "composite_score",
     "derive",
+    "flag_lines",
     "load_board_data",
     "load_rep_trend",
     "movements",

@@ -105,6 +105,20 @@ def performers(ranked: pd.DataFrame) -> pd.DataFrame:
     return out.sort_values(["_order", "rank"]).drop(columns="_order").reset_index(drop=True)
 
 
+#: Flagged reps listed one per line under the board, per flag (top first, then under, by rank); a
+#: board of thousands of reps flags hundreds: the rest are in one table.
+FLAG_LINES = 10
+
+
+def flag_lines(flagged: pd.DataFrame, per_flag: int = FLAG_LINES) -> tuple[pd.DataFrame, int]:
+    """The rows of :func:`performers` listed one per line (the first ``per_flag`` of each flag, in
+    their order) and how many flagged rows are left out of the lines."""
+    if per_flag < 0:
+        raise ValueError(f"per_flag must be 0 or more, not {per_flag}")
+    lines = flagged.groupby("flag", sort=False).head(per_flag)
+    return lines, len(flagged) - len(lines)
+
+
 def flag_columns(
     cur: dict, order: np.ndarray, base: pd.DataFrame, rows: np.ndarray, confidence: float, min_closed: int
 ) -> dict:

@@ -22,7 +22,10 @@ def _frame_with(at, column: str):
 
 
 def _reps(at):
-    return _frame_with(at, "cohort")
+    """The rep board: the frame with Rep and Flag but no Why (the flagged reps' table has that)."""
+    return next(
+        d.value for d in at.dataframe if {"Rep", "Flag"} <= set(d.value.columns) and "Why" not in d.value.columns
+    )
 
 
 def test_the_board_ranks_reps_by_attainment_and_shows_teams_beside(board):
@@ -30,7 +33,7 @@ def test_the_board_ranks_reps_by_attainment_and_shows_teams_beside(board):
     assert board.title[0].value == "Leaderboards"
     reps = _reps(board)
     assert reps["rank"].iloc[0] == 1
-    assert set(reps["rep_id"].head(3)) == {"R0001", "R0037", "R0073"}
+    assert set(reps["Rep"].head(3)) == {"Jamie Muller", "Ingrid Lee", "Ethan Price"}  # R0001, R0037, R0073
     assert len(_frame_with(board, "reps")) == 11
     assert any("Top performer" in m.value for m in board.markdown)
     assert any("Needs help" in m.value for m in board.markdown)
@@ -38,30 +41,31 @@ def test_the_board_ranks_reps_by_attainment_and_shows_teams_beside(board):
 
 def test_changing_the_metric_reorders_the_board(board):
     """Ranking by activities puts different reps first than ranking by attainment."""
-    before = _reps(board)["rep_id"].head(5).tolist()
+    before = _reps(board)["Rep"].head(5).tolist()
     board.selectbox(key="lb_metric").set_value("activities").run()
     assert not board.exception
     after = _reps(board)
-    assert after["rep_id"].head(5).tolist() != before
-    assert after["activities"].is_monotonic_decreasing
+    assert after["Rep"].head(5).tolist() != before
+    assert after["Activities"].is_monotonic_decreasing
 
 
 def test_the_composite_metric_shows_weight_sliders(board):
     """Composite shows a slider per metric; moving one re-ranks without errors."""
     board.selectbox(key="lb_metric").set_value("composite").run()
     assert board.slider(key="lb_w_attainment").value == 3
-    before = _reps(board)["rep_id"].tolist()
+    before = _reps(board)["Rep"].tolist()
     board.slider(key="lb_w_attainment").set_value(0).run()
     board.slider(key="lb_w_activities").set_value(5).run()
     assert not board.exception
-    assert _reps(board)["rep_id"].tolist() != before
+    assert _reps(board)["Rep"].tolist() != before
 
 
 def test_a_cohort_narrows_the_board(board):
     """The ramping cohort shows only ramping reps, ranked among themselves."""
     board.selectbox(key="lb_cohort").set_value("ramping").run()
+    board.pills(key="lb_more").set_value(["Cohort"]).run()
     reps = _reps(board)
-    assert len(reps) > 0 and set(reps["cohort"]) == {"ramping"}
+    assert len(reps) > 0 and set(reps["Cohort"]) == {"Ramping"}
 
 
 def test_why_behind_explains_a_struggler(board):
@@ -151,7 +155,7 @@ def test_a_quarter_to_date_says_it_is_partial_and_paces_both_boards_and_the_flag
         assert (frame.loc[quota, "pace"] - frame.loc[quota, "attainment"] * 92 / 55).abs().max() < 1e-9
     lines = [m.value for m in app.markdown if "Top performer" in m.value or "Needs help" in m.value]
     assert lines
-    reps = _reps(app).set_index("name")
+    reps = _reps(app).set_index("Rep")
     for line in lines:
         name = re.search(r"\*\*(?:Top performer|Needs help): (.+?)\*\*", line).group(1)
         expected = {
@@ -174,7 +178,7 @@ def test_a_finished_quarter_has_no_partial_note_and_no_pace(app):
 
 def _rep_board_columns(at) -> list[str]:
     """The rep board's shown columns, in order (the dataframe's column_order)."""
-    board = next(d for d in at.dataframe if "cohort" in d.value.columns)
+    board = next(d for d in at.dataframe if {"Rep", "Flag"} <= set(d.value.columns) and "Why" not in d.value.columns)
     return list(board.proto.column_order)
 
 
@@ -186,3 +190,22 @@ def test_a_metric_with_its_own_column_takes_pipelines_place_until_picked(board):
     assert "Pipeline" not in shown and "Composite score" in shown and shown[-1] in ("trend", "attainment_band")
     board.pills(key="lb_more").set_value(["Pipeline"]).run()
     assert "Pipeline" in _rep_board_columns(board)
+
+
+def test_past_the_lines_per_flag_every_flagged_rep_is_in_one_table(board, monkeypatch):
+    """With two lines per flag (the demo's year to date flags more) the page lists two of each and puts
+    every flagged rep, with the reason and its pace to date, in one table; the lines are the table's
+    first of each flag."""
+    monkeypatch.setattr("salesops.leaderboards.FLAG_LINES", 2)
+    board.run()
+    assert not board.exception
+    lines = [m.value for m in board.markdown if "Top performer" in m.value or "Needs help" in m.value]
+    every = _frame_with(board, "Why")
+    assert list(every.columns) == ["Flag", "Rep", "Team", "Why", "To date"]  # the year is partial
+    assert every["To date"].str.startswith("on pace for ").any()
+    assert len(every) > 4 and set(every["Flag"]) == {"Top performer", "Needs help"}
+    assert len(lines) == 4
+    for flag in ("Top performer", "Needs help"):
+        named = [re.search(r"\*\*.+?: (.+?)\*\*", line).group(1) for line in lines if flag in line]
+        assert named == every.loc[every["Flag"] == flag, "Rep"].head(2).tolist()
+    assert any(f"{len(every) - 4:,} more flagged reps" in c.value for c in board.caption)
