@@ -40,6 +40,9 @@ from salesops.store.sql import quota_params, scope_filter
 class BoardData:
     """What the database answered for one scope; everything else is computed from it.
 
+    ``stats`` and ``trend``, the statements' answers, are kept only when asked (``keep_answers``;
+    tests and scripts): the page caches this object pickled, and at tens of thousands of reps they
+    were two fifths of it.
     ``stats``: one row per (rep_id, team_id at the time) with ``<sum>_c``/``<sum>_p`` for the
     current and previous range (sums in :data:`SUMS`), and the rep's name, role, hire_date,
     ramp_months, home_team (current team) and team_name/home_team_name.
@@ -54,8 +57,8 @@ class BoardData:
     """
 
     scope: Scope
-    stats: pd.DataFrame
-    trend: pd.DataFrame
+    stats: pd.DataFrame | None
+    trend: pd.DataFrame | None
     periods: tuple[str, ...]
     trend_of: tuple[str, ...] = (DEFAULT_METRIC,)
     rep_rows: pd.DataFrame | None = None
@@ -71,12 +74,17 @@ _Trend = tuple[pd.DataFrame, tuple[str, ...]]
 
 
 def load_board_data(
-    engine: Engine, scope: Scope, trend_of: tuple[str, ...] = (DEFAULT_METRIC,), periods: int | None = None
+    engine: Engine,
+    scope: Scope,
+    trend_of: tuple[str, ...] = (DEFAULT_METRIC,),
+    periods: int | None = None,
+    keep_answers: bool = False,
 ) -> BoardData:
     """Run the board's two grouped queries for ``scope``: current + previous range per rep, and the
     last ``periods`` grain periods of the sums that the metrics in ``trend_of`` need
     (see :func:`trend_metrics`); ``periods`` defaults to :data:`TREND_PERIODS_BY_GRAIN`.
-    The per-rep and per-team rows every ranking starts from are summed here, once per scope."""
+    The per-rep and per-team rows every ranking starts from are summed here, once per scope; the
+    statements' own answers (``stats``, ``trend``) are kept in the result only with ``keep_answers``."""
     periods = periods or TREND_PERIODS_BY_GRAIN[scope.grain]
     if periods < 1:
         raise InvalidFilter(f"A trend of {periods} periods is empty.", "Ask for 1 period or more.")
@@ -134,8 +142,8 @@ def load_board_data(
     rep_rows, team_rows = rows
     return BoardData(
         scope=scope,
-        stats=stats,
-        trend=trend_rows,
+        stats=stats if keep_answers else None,
+        trend=trend_rows if keep_answers else None,
         periods=labels,
         trend_of=tuple(sorted(set(trend_of))),
         rep_rows=rep_rows,

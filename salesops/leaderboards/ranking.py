@@ -223,6 +223,8 @@ def _prepared(data: BoardData) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray, 
     if data.rep_rows is not None and data.team_rows is not None:
         if data.rep_trend is not None and data.team_trend is not None:
             return data.rep_rows, data.team_rows, data.rep_trend, data.team_trend
+    if data.stats is None or data.trend is None:
+        raise ValueError("a BoardData without its rows needs its answers: load_board_data(..., keep_answers=True)")
     reps, teams = board_rows(data.stats, data.scope)
     n = len(data.periods)
     return (

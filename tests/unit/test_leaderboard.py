@@ -403,7 +403,7 @@ def test_a_rep_or_team_missing_from_the_tables_is_shown_by_its_id(small):
         schema.deals,
         [deal(20, "X", "T9", "won", 1_000, date(2026, 5, 2)), deal(21, "A", "T9", "won", 2_000, date(2026, 5, 3))],
     )
-    stats = lb.load_board_data(small, Q2).stats.set_index(["rep_id", "team_id"])
+    stats = lb.load_board_data(small, Q2, keep_answers=True).stats.set_index(["rep_id", "team_id"])
     x = stats.loc[("X", "T9")]
     assert (x["name"], x["role"], x["ramp_months"], x["home_team"], x["team_name"], x["home_team_name"]) == (
         "X",
@@ -430,7 +430,7 @@ def test_the_deals_and_activities_of_no_team_are_one_row_of_the_rep(small):
     ]
     acts.append(dict(activity_id="N9", rep_id="S", team_id=None, type="call", occurred_at=date(2026, 5, 6)))
     insert(small, schema.activities, acts)
-    stats = lb.load_board_data(small, Q2).stats
+    stats = lb.load_board_data(small, Q2, keep_answers=True).stats
     cols = ["won_cents_c", "won_count_c", "activities_c", "quota_cents_c"]
     no_team = stats[stats["team_id"].isna()].set_index("rep_id")
     assert sorted(no_team.index) == ["A", "S"]
@@ -457,7 +457,7 @@ def test_the_quota_stands_beside_the_deals_of_the_reps_current_team(small):
     insert(small, schema.reps, [rep("Q", "T2")])
     insert(small, schema.quotas, monthly_quota("Q", [4, 5, 6]))
     insert(small, schema.deals, [deal(30, "A", "T2", "won", 2_000, date(2026, 5, 3))])
-    data = lb.load_board_data(small, Q2)
+    data = lb.load_board_data(small, Q2, keep_answers=True)
     stats = data.stats.set_index(["rep_id", "team_id"])
     cols = ["won_cents_c", "won_count_c", "quota_cents_c", "quota_cents_p"]
     assert stats.loc[("A", "T1"), cols].tolist() == [30_000, 1, 30_000, 30_000]
@@ -576,5 +576,42 @@ def test_an_in_memory_duckdb_runs_both_statements_on_one_connection():
 
     assert not shared_across_connections(make_engine("duckdb:///:memory:"))
     engine = open_store("duckdb:///:memory:")
-    data = lb.load_board_data(engine, Q2)
+    data = lb.load_board_data(engine, Q2, keep_answers=True)
     assert data.stats.empty and data.rep_trend.shape == (0, len(data.periods), len(SUMS))
+
+
+def test_the_flag_lines_are_the_first_of_each_flag_and_the_rest_is_counted():
+    """Five top performers and two who need help, two lines per flag: the first two of each in their
+    order (ranks 1, 2 and 8, 9), and three left for the table."""
+    flagged = pd.DataFrame(
+        {
+            "name": list("ABCDEFG"),
+            "flag": ["top"] * 5 + ["under"] * 2,
+            "rank": [1, 2, 3, 4, 5, 8, 9],
+        }
+    )
+    lines, more = lb.flag_lines(flagged, 2)
+    assert lines["name"].tolist() == ["A", "B", "F", "G"]
+    assert more == 3
+    lines, more = lb.flag_lines(flagged, lb.FLAG_LINES)  # ten a flag: every one is a line
+    assert lines["name"].tolist() == list("ABCDEFG") and more == 0
+    lines, more = lb.flag_lines(flagged.iloc[:0], 2)
+    assert lines.empty and more == 0
+    with pytest.raises(ValueError, match="per_flag"):
+        lb.flag_lines(flagged, -1)
+
+
+def test_the_board_keeps_the_statements_answers_only_when_asked(small):
+    """By default the cached board holds its summed rows and cubes, not the statements' answers; kept
+    or not, the ranking is the same, and a board with neither says what it lacks."""
+    from dataclasses import replace
+
+    lean, kept = lb.load_board_data(small, Q2), lb.load_board_data(small, Q2, keep_answers=True)
+    assert lean.stats is None and lean.trend is None
+    assert kept.stats is not None and len(kept.stats) > 0 and kept.trend is not None
+    pd.testing.assert_frame_equal(lb.rank_board(lean, "attainment"), lb.rank_board(kept, "attainment"))
+    pd.testing.assert_frame_equal(
+        lb.rank_board(replace(kept, rep_rows=None), "attainment"), lb.rank_board(kept, "attainment")
+    )
+    with pytest.raises(ValueError, match="keep_answers"):
+        lb.rank_board(replace(lean, rep_rows=None), "attainment")
