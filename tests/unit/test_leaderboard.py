@@ -615,3 +615,18 @@ def test_the_board_keeps_the_statements_answers_only_when_asked(small):
     )
     with pytest.raises(ValueError, match="keep_answers"):
         lb.rank_board(replace(lean, rep_rows=None), "attainment")
+
+
+def test_group_sums_add_whole_numbers_by_count_and_the_rest_as_pandas_does():
+    """Codes 0, 1, 0, 2 of four groups: whole numbers 1, 2, 3, 4 give 4, 2, 4 and 0 for the empty
+    group; fractions with a NaN give what pandas' groupby sum gives (NaN skipped, 0.1 + 0.3 in row
+    order), bit for bit."""
+    from salesops.leaderboards.data import _group_sums
+
+    codes = np.array([0, 1, 0, 2])
+    whole = np.array([1.0, 2.0, 3.0, 4.0])
+    frac = np.array([0.1, 0.2, 0.3, np.nan])
+    got_whole, got_frac = _group_sums([whole, frac], codes, 4)
+    assert got_whole.tolist() == [4.0, 2.0, 4.0, 0.0]
+    expected = pd.Series(frac).groupby(codes).sum().reindex(range(4), fill_value=0.0).to_numpy()
+    assert got_frac.tolist() == expected.tolist() == [0.1 + 0.3, 0.2, 0.0, 0.0]
