@@ -297,8 +297,9 @@ def board_section() -> None:
             st.markdown(f"{icon} **{FLAG_LABELS[row.flag]}: {name}** ({team}) — {reason}{to_date}")
         if more:
             st.caption(
-                f"{more:,} more flagged reps"
-                + ("." if present else ": every flagged rep with the reason is in the table below.")
+                f"{more:,} more top performers."
+                if present  # the shared screen lists top performers only
+                else f"{more:,} more flagged reps: every flagged rep with the reason is in the table below."
             )
         if more and not present:
             every = pd.DataFrame(

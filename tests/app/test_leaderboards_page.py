@@ -209,3 +209,15 @@ def test_past_the_lines_per_flag_every_flagged_rep_is_in_one_table(board, monkey
         named = [re.search(r"\*\*.+?: (.+?)\*\*", line).group(1) for line in lines if flag in line]
         assert named == every.loc[every["Flag"] == flag, "Rep"].head(2).tolist()
     assert any(f"{len(every) - 4:,} more flagged reps" in c.value for c in board.caption)
+
+
+def test_presentation_mode_past_the_lines_counts_the_other_top_performers_and_has_no_table(board, monkeypatch):
+    """On the shared screen, with two lines per flag: two Top performer lines, a count of the other
+    top performers, and neither a Needs help line nor the table of every flagged rep."""
+    monkeypatch.setattr("salesops.leaderboards.FLAG_LINES", 2)
+    board.toggle(key="present").set_value(True).run()
+    assert not board.exception
+    assert len([m for m in board.markdown if "Top performer" in m.value]) == 2
+    assert not [m for m in board.markdown if "Needs help" in m.value]
+    assert any(re.fullmatch(r"\d+ more top performers\.", c.value) for c in board.caption)
+    assert not [d for d in board.dataframe if "Why" in d.value.columns]
