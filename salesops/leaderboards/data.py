@@ -70,9 +70,7 @@ class BoardData:
 #: What the board statement's part of :func:`load_board_data` gives (its rows summed, or board_rows'
 #: error) and the trend statement's.
 _Board = tuple[pd.DataFrame, tuple[pd.DataFrame, pd.DataFrame] | None, Exception | None]
-#: (key values, cube) of :func:`trend_cube` over the trend's own keys, aligned later by :func:`_aligned`
-_Cube = tuple[pd.Series, np.ndarray]
-_Trend = tuple[pd.DataFrame, tuple[str, ...], _Cube, _Cube]
+_Trend = tuple[pd.DataFrame, tuple[str, ...]]
 
 
 def load_board_data(
@@ -130,12 +128,7 @@ def load_board_data(
 
     def trend() -> _Trend:
         with engine.connect() as conn:
-            rows, labels = trend_frame(conn, query_scope, periods, parts, where, params, rep_where, rep_params)
-        # Its cubes over its own reps and teams, on this thread while the other sums the board's rows
-        # (the caller then only puts them in the board's order): each cell summed as before.
-        reps, teams = _keys(rows, "rep_id"), _keys(rows, "team_id")
-        n = len(labels)
-        return rows, labels, (reps, trend_cube(rows, "rep_id", reps, n)), (teams, trend_cube(rows, "team_id", teams, n))
+            return trend_frame(conn, query_scope, periods, parts, where, params, rep_where, rep_params)
 
     # The two statements do not depend on each other: the trend runs on a reader thread and a
     # connection of its own (salesops.store.parallel) while this thread runs the board statement and
@@ -143,7 +136,7 @@ def load_board_data(
     # the trend's, then board_rows'. An in-memory DuckDB (a database per thread): one after the other.
     board_out, trend_out = parallel.run_all(engine, [board, trend])
     stats, rows, failed = cast(_Board, board_out)
-    trend_rows, labels, rep_cube, team_cube = cast(_Trend, trend_out)
+    trend_rows, labels = cast(_Trend, trend_out)
     if rows is None:
         raise failed or AssertionError("board_rows gave nothing")
     rep_rows, team_rows = rows
@@ -155,26 +148,9 @@ def load_board_data(
         trend_of=tuple(sorted(set(trend_of))),
         rep_rows=rep_rows,
         team_rows=team_rows,
-        rep_trend=_aligned(*rep_cube, rep_rows["rep_id"]),
-        team_trend=_aligned(*team_cube, team_rows["team_id"]),
+        rep_trend=trend_cube(trend_rows, "rep_id", rep_rows["rep_id"], len(labels)),
+        team_trend=trend_cube(trend_rows, "team_id", team_rows["team_id"], len(labels)),
     )
-
-
-def _keys(trend: pd.DataFrame, key: str) -> pd.Series:
-    """The distinct non-missing values of ``trend[key]`` in their order of appearance."""
-    return trend[key].dropna().drop_duplicates().reset_index(drop=True)
-
-
-def _aligned(keys: pd.Series, cube: np.ndarray, want: pd.Series) -> np.ndarray:
-    """``cube`` (one row per value of ``keys``) in the order of ``want``: NaN rows for values it does
-    not have, as :func:`trend_cube` over ``want`` gives (the same cells, summed the same way)."""
-    pos = _positions(want, keys)
-    if len(pos) == len(keys) and np.array_equal(pos, np.arange(len(keys))):
-        return cube  # the same keys in the same order (a board whose every rep has a trend)
-    out = np.full((len(want), *cube.shape[1:]), np.nan)
-    found = pos >= 0
-    out[found] = cube[pos[found]]
-    return out
 
 
 def load_rep_trend(engine: Engine, scope: Scope, rep_ids: tuple[str, ...], periods: int | None = None) -> pd.DataFrame:

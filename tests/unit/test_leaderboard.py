@@ -505,34 +505,6 @@ def test_the_trend_cubes_sum_a_reps_two_teams_and_leave_empty_periods_undefined(
     assert data.team_trend.shape == (len(teams), len(data.periods), len(sums))
 
 
-def test_the_trend_cubes_made_beside_the_board_are_the_cubes_over_the_boards_own_rows(small):
-    """The trend thread sums its cubes over its own reps and teams; put in the board's order they are
-    :func:`trend_cube` over the board's rows, cell for cell. Z won a deal in 2025-Q3, inside the
-    trend's eight quarters but outside Q2 and Q1: Z has trend rows and no board row, so the trend's
-    reps are not the board's and the cubes are realigned (Z left out)."""
-    from salesops.leaderboards.data import trend_cube
-
-    insert(small, schema.reps, [rep("Z", "T2")])
-    insert(small, schema.deals, [deal(31, "Z", "T2", "won", 5_000, date(2025, 8, 14))])
-    data = lb.load_board_data(small, Q2, keep_answers=True)
-    assert "Z" in set(data.trend["rep_id"]) and "Z" not in set(data.rep_rows["rep_id"])
-    n = len(data.periods)
-    np.testing.assert_array_equal(data.rep_trend, trend_cube(data.trend, "rep_id", data.rep_rows["rep_id"], n))
-    np.testing.assert_array_equal(data.team_trend, trend_cube(data.trend, "team_id", data.team_rows["team_id"], n))
-
-
-def test_aligned_puts_a_cube_in_the_wanted_order_with_undefined_rows_for_the_missing():
-    """Keys b, a, c with rows 1, 2, 3; wanted a, x, b: rows 2, NaN (x has none), 1 — and the same
-    keys in the same order give the cube itself."""
-    from salesops.leaderboards.data import _aligned
-
-    keys = pd.Series(["b", "a", "c"], dtype="string[pyarrow]")
-    cube = np.array([1.0, 2.0, 3.0]).reshape(3, 1, 1)
-    got = _aligned(keys, cube, pd.Series(["a", "x", "b"], dtype="string[pyarrow]"))
-    np.testing.assert_array_equal(got.ravel(), [2.0, np.nan, 1.0])
-    assert _aligned(keys, cube, keys.copy()) is cube
-
-
 def _fail_in_trend(calls: list):
     """A trend_frame that records the thread it ran in and fails on the database."""
 
