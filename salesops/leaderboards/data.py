@@ -284,7 +284,7 @@ def board_rows(stats: pd.DataFrame, scope: Scope) -> tuple[pd.DataFrame, pd.Data
     teams = pd.concat(
         [
             stats[["team_id"]].take(first).reset_index(drop=True),
-            pd.DataFrame(team_sums.reshape(len(first), len(_BOTH_SUMS)), columns=_BOTH_SUMS),
+            pd.DataFrame(team_sums, columns=_BOTH_SUMS),
             stats[["team_name"]].take(first).reset_index(drop=True),
         ],
         axis=1,
