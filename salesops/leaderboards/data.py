@@ -46,13 +46,15 @@ class BoardData:
     ``stats``: one row per (rep_id, team_id at the time) with ``<sum>_c``/``<sum>_p`` for the
     current and previous range (sums in :data:`SUMS`), and the rep's name, role, hire_date,
     ramp_months, home_team (current team) and team_name/home_team_name.
-    ``trend``: one row per (rep_id, team_id) with ``<sum>_<i>`` for each of the last ``periods``
-    grain periods up to the scope's end (i = 0 oldest; the last one cut at the scope's end; NaN
-    where that rep and team have nothing in the period) and ``n_<i>`` (1 where they have a row);
-    only the sums the metrics in ``trend_of`` need are there.
+    ``trend``: one row per (rep_id, team_id, idx) where that rep and team have something in the
+    period ``idx`` of the last ``periods`` grain periods up to the scope's end (0 the oldest; the
+    last one cut at the scope's end), in no particular order, with the sums the metrics in
+    ``trend_of`` need.
     ``rep_rows`` / ``team_rows``: one row per rep (current team, cohort, flag baseline) and per team
     at the time (``reps``), with the summed ``<sum>_c``/``<sum>_p``; ``rep_trend`` / ``team_trend``:
-    the trend sums in their row order as arrays (rows, periods, sums), NaN where nothing happened.
+    the trend sums in their row order as arrays (rows, periods, ``trend_sums``: the sums the
+    metrics in ``trend_of`` need, in :data:`SUMS` order), NaN where nothing happened (read them
+    with :func:`cube_columns`).
     :func:`load_board_data` fills these once per scope; :func:`rank_board` only reads them.
     """
 
@@ -65,6 +67,7 @@ class BoardData:
     team_rows: pd.DataFrame | None = None
     rep_trend: np.ndarray | None = None
     team_trend: np.ndarray | None = None
+    trend_sums: tuple[str, ...] = ()
 
 
 #: What the board statement's part of :func:`load_board_data` gives (its rows summed, or board_rows'
@@ -150,6 +153,7 @@ def load_board_data(
         team_rows=team_rows,
         rep_trend=trend_cube(trend_rows, "rep_id", rep_rows["rep_id"], len(labels)),
         team_trend=trend_cube(trend_rows, "team_id", team_rows["team_id"], len(labels)),
+        trend_sums=cube_sums(trend_rows),
     )
 
 
@@ -174,7 +178,7 @@ def load_rep_trend(engine: Engine, scope: Scope, rep_ids: tuple[str, ...], perio
         parts = parts_of(COMPARE_METRICS)
         trend, labels = trend_frame(conn, scope, periods, parts, where, params, rep_where, {**rep_params, **params})
     cube = trend_cube(trend, "rep_id", pd.Series(ids, dtype=object), len(labels))  # (rep, period, sum)
-    d = derive_arrays({c: cube[:, :, j] for j, c in enumerate(SUMS)})
+    d = derive_arrays(cube_columns(cube, cube_sums(trend)))
     counts = {"won_revenue", "deals_won", "activities", "pipeline_created"}
     blocks = []
     for m in COMPARE_METRICS:
@@ -316,13 +320,32 @@ def board_rows(stats: pd.DataFrame, scope: Scope) -> tuple[pd.DataFrame, pd.Data
     return reps, teams
 
 
+def cube_sums(trend: pd.DataFrame) -> tuple[str, ...]:
+    """The sums of :data:`SUMS` a trend frame holds (the ones its metrics need), in SUMS order: the
+    last axis of its :func:`trend_cube`."""
+    return tuple(c for c in SUMS if c in trend.columns)
+
+
+def cube_columns(cube: np.ndarray, sums: tuple[str, ...]) -> dict[str, np.ndarray]:
+    """Every sum of :data:`SUMS` as a (rows, periods) array of a :func:`trend_cube` holding ``sums``:
+    its own column where the cube holds it; for the others 0 where the row has something in the
+    period and NaN where it has nothing (as if summed over no rows of that part)."""
+    got = {c: cube[:, :, j] for j, c in enumerate(sums)}
+    if len(got) < len(SUMS):
+        blank = np.where(np.isnan(cube[:, :, 0]), np.nan, 0.0) if sums else np.full(cube.shape[:2], np.nan)
+        got.update({c: blank for c in SUMS if c not in got})
+    return got
+
+
 def trend_cube(trend: pd.DataFrame, key: str, keys: pd.Series, n_periods: int) -> np.ndarray:
     """The trend sums per ``key`` (rep_id or team_id) in the order of ``keys``: an array
-    (keys, periods, :data:`SUMS`), NaN where the key has nothing in a period, 0 for sums not asked."""
+    (keys, periods, :func:`cube_sums` of ``trend``: only the sums its metrics need), NaN where the
+    key has nothing in a period. The rows may come in any order (the statement does not sort them:
+    at tens of thousands of reps the sort cost more than this whole function)."""
     n = len(keys)
+    cols = cube_sums(trend)
     if not len(trend) or not n:
-        return np.full((n, n_periods, len(SUMS)), np.nan)
-    cols = [c for c in SUMS if c in trend.columns]
+        return np.full((n, n_periods, len(cols)), np.nan)
     pos = _positions(trend[key], keys)  # no team -> -1
     ok = pos >= 0
     every = bool(ok.all())  # then no row is left out: the columns as they are, not copies
@@ -334,25 +357,24 @@ def trend_cube(trend: pd.DataFrame, key: str, keys: pd.Series, n_periods: int) -
         return values if every else values[ok]
 
     if key == "team_id":  # many reps per team: summed per cell as pandas sums them (_group_sums)
-        filled = np.zeros((n * n_periods, len(SUMS)))  # sums not asked for stay 0
-        for col, summed in zip(cols, _group_sums([column(c) for c in cols], flat, n * n_periods), strict=True):
-            filled[:, SUMS.index(col)] = summed
+        summed = _group_sums([column(c) for c in cols], flat, n * n_periods)
+        filled = np.column_stack(summed).reshape(n * n_periods, len(cols)) if cols else np.zeros((n * n_periods, 0))
         filled[np.bincount(flat, minlength=n * n_periods) == 0] = np.nan
-        return filled.reshape(n, n_periods, len(SUMS))
+        return filled.reshape(n, n_periods, len(cols))
     # A rep: one row per cell (a rep in one team in the period) but for the few cells of a rep in
-    # several teams in the period, whose rows hold integers and one fraction: any order is exact.
-    # Every cell 0 (where the rep has rows: sums not asked for) or NaN (where none), then each asked
-    # column put in its cells (0 + v, as summed), the few shared cells summed
-    # in row order (np.add.at).
+    # several teams in the period, whose rows hold integers and at most one fraction per column (the
+    # quota sits on the current team's row): any order is exact. Every cell NaN, then each column
+    # put in the cells that have rows (0 + v, as summed; every row holds every column), the few
+    # shared cells set to 0 and summed (np.add.at).
     counts = np.bincount(flat, minlength=n * n_periods)
-    filled = np.zeros((n * n_periods, len(SUMS)))  # zeroed by the system as it is written: cheaper than a fill
-    filled[counts == 0] = np.nan
+    filled = np.full((n * n_periods, len(cols)), np.nan)
     many = counts[flat] > 1
     shared = bool(many.any())
     one = flat[~many] if shared else flat
-    for col in cols:
-        values, at = column(col), SUMS.index(col)
+    for at, col in enumerate(cols):
+        values = column(col)
         filled[one, at] = (values[~many] if shared else values) + 0.0
         if shared:
+            filled[flat[many], at] = 0.0
             np.add.at(filled[:, at], flat[many], values[many])
-    return filled.reshape(n, n_periods, len(SUMS))
+    return filled.reshape(n, n_periods, len(cols))

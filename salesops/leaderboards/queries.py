@@ -307,7 +307,6 @@ def _trend_sql(
         ev AS ({ev})
         SELECT ev.rep_id, ev.team_id, p.idx, {", ".join(f"CAST(ev.{c} AS {DOUBLE}) AS {c}" for c in cols)}
         FROM ev JOIN periods p ON p.period_start = ev.period_start
-        ORDER BY ev.rep_id, ev.team_id, p.idx
     """  # noqa: S608 - identifiers and fragments are this module's constants; values are binds
 
 
@@ -321,6 +320,10 @@ def trend_periods(scope: Scope, periods: int = TREND_PERIODS) -> list[tuple[date
 def trend_frame(
     conn, scope: Scope, periods: int, parts: tuple[str, ...], where: str, params: dict, rep_where: str, rep_params: dict
 ):
+    """The trend statement's answer: one row per (rep_id, team_id, idx) where the rep and team have
+    something in period ``idx`` of :func:`trend_periods` (its sums in the columns after the third),
+    in no particular order (nothing reads it in order: sorting it cost more than summing it), and
+    the periods' labels."""
     windows = trend_periods(scope, periods)
     binds = {"grain": scope.grain, "t_start": windows[0][0], "t_end": scope.end, "t_qend": windows[-1][1]}
     for i, (s, e) in enumerate(windows):

@@ -24,7 +24,7 @@ from sqlalchemy.engine import Engine
 from salesops import config
 from salesops.errors import InvalidFilter
 from salesops.leaderboards.cohorts import COHORTS, ROLES
-from salesops.leaderboards.data import BoardData, board_rows, load_board_data, trend_cube
+from salesops.leaderboards.data import BoardData, board_rows, cube_columns, cube_sums, load_board_data, trend_cube
 from salesops.leaderboards.flags import MIN_CLOSED_DEALS, flag_columns, wilson_interval
 from salesops.leaderboards.metrics import (
     COMPARE_METRICS,
@@ -71,10 +71,10 @@ def _composite_columns(cols: Mapping[str, np.ndarray], w: Mapping[str, float], p
     return np.where(present, 100.0 * score / total, np.nan)
 
 
-def _trend_values(cube: np.ndarray, metric: str, weights: Mapping[str, float]) -> np.ndarray:
-    """The metric per row and period from a trend cube (NaN = no value)."""
+def _trend_values(cube: np.ndarray, sums: tuple[str, ...], metric: str, weights: Mapping[str, float]) -> np.ndarray:
+    """The metric per row and period from a trend cube holding ``sums`` (NaN = no value)."""
     present = ~np.isnan(cube[:, :, 0])
-    d = derive_arrays({c: cube[:, :, j] for j, c in enumerate(SUMS)})
+    d = derive_arrays(cube_columns(cube, sums))
     if metric == "composite":
         return _composite_columns(d, weights, present)
     return np.where(present, d[METRICS[metric].column], np.nan)
@@ -172,7 +172,7 @@ def rank_board(
     numpy and pandas operations only (it runs on every rerun of the page).
     """
     w = _check_options(data, metric, weights, by, cohort, role, confidence)
-    rep_rows, team_rows, rep_trend, team_trend = _prepared(data)
+    rep_rows, team_rows, rep_trend, team_trend, trend_sums = _prepared(data)
     base, cube, key = (rep_rows, rep_trend, "rep_id") if by == "rep" else (team_rows, team_trend, "team_id")
     cur_all = derive_arrays({c: base[f"{c}_c"].to_numpy(dtype=float) for c in SUMS})
     keep = cur_all["present"].copy()
@@ -209,7 +209,7 @@ def rank_board(
     for col in _OUT_METRICS:
         v = cur[col][order]
         cols[col] = pd.Series(v).round().astype("Int64") if col in _WHOLE else v
-    cols["trend"] = _trend_lists(_trend_values(cube[rows], metric, w))
+    cols["trend"] = _trend_lists(_trend_values(cube[rows], trend_sums, metric, w))
     if by == "rep":
         cols.update(flag_columns(cur, order, base, rows, confidence, min_closed))
     viewer = data.scope.viewer
@@ -218,11 +218,12 @@ def rank_board(
     return visible_board(pd.DataFrame(cols), viewer, config.leaderboard_visibility(), by, money, own_team)
 
 
-def _prepared(data: BoardData) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray, np.ndarray]:
-    """The per-rep / per-team rows and trend cubes of ``data`` (computed here if it lacks them)."""
+def _prepared(data: BoardData) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray, np.ndarray, tuple[str, ...]]:
+    """The per-rep / per-team rows and trend cubes of ``data``, with the sums the cubes hold
+    (computed here if it lacks them)."""
     if data.rep_rows is not None and data.team_rows is not None:
         if data.rep_trend is not None and data.team_trend is not None:
-            return data.rep_rows, data.team_rows, data.rep_trend, data.team_trend
+            return data.rep_rows, data.team_rows, data.rep_trend, data.team_trend, data.trend_sums
     if data.stats is None or data.trend is None:
         raise ValueError("a BoardData without its rows needs its answers: load_board_data(..., keep_answers=True)")
     reps, teams = board_rows(data.stats, data.scope)
@@ -232,6 +233,7 @@ def _prepared(data: BoardData) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray, 
         teams,
         trend_cube(data.trend, "rep_id", reps["rep_id"], n),
         trend_cube(data.trend, "team_id", teams["team_id"], n),
+        cube_sums(data.trend),
     )
 
 
