@@ -12,6 +12,7 @@ from typing import cast
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyarrow.compute as pc
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -24,7 +25,6 @@ from salesops.leaderboards.metrics import (
     METRICS,
     SUMS,
     TREND_PERIODS_BY_GRAIN,
-    derive,
     derive_arrays,
 )
 from salesops.leaderboards.queries import parts_of, stats_sql, trend_frame
@@ -205,6 +205,11 @@ _REP_ATTRS = ["name", "role", "hire_date", "ramp_months", "home_team", "home_tea
 _EXACT = float(2**52)
 
 
+def _whole(col: np.ndarray) -> bool:
+    """Whether ``col`` holds whole numbers small enough that any order of summing them is exact."""
+    return bool(np.array_equal(col, np.trunc(col)) and float(np.abs(col).sum()) < _EXACT)
+
+
 def _group_sums(columns: list[np.ndarray], codes: np.ndarray, n: int) -> list[np.ndarray]:
     """Each column summed per code (0 … ``n`` - 1; 0 where a code has no row): pandas' groupby sum,
     which adds a group's rows in row order with Kahan's compensation. A column of whole numbers
@@ -213,7 +218,7 @@ def _group_sums(columns: list[np.ndarray], codes: np.ndarray, n: int) -> list[np
     out: list[np.ndarray] = []
     rest: list[int] = []
     for j, col in enumerate(columns):
-        if np.array_equal(col, np.trunc(col)) and float(np.abs(col).sum()) < _EXACT:
+        if _whole(col):
             out.append(np.bincount(codes, weights=col, minlength=n))
         else:
             out.append(np.empty(0))
@@ -237,29 +242,59 @@ def _positions(values: pd.Series, keys: pd.Series) -> np.ndarray:
     return pd.Index(keys).get_indexer(values)
 
 
+def _rep_blocks(ids: pd.Series) -> np.ndarray | None:
+    """Where each rep's block of rows starts if the rows come ordered by rep (no rep missing), else
+    None. On Arrow strings (DuckDB's results) by two Arrow comparisons of each row with the next:
+    pandas' is_monotonic_increasing and factorize compare them as Python objects, ~3.5 ms at tens of
+    thousands of reps."""
+    if len(ids) < 2:
+        return None if ids.isna().any() else np.arange(len(ids))
+    arr = getattr(ids.array, "_pa_array", None)
+    if arr is None:
+        if ids.isna().any() or not ids.is_monotonic_increasing:
+            return None
+        codes = pd.factorize(ids)[0]
+        return np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
+    arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+    if arr.null_count:
+        return None
+    n = len(arr)
+    prev, following = arr.slice(0, n - 1), arr.slice(1)
+    if pc.any(pc.less(following, prev)).as_py():  # binary order, as the statement's ORDER BY and Python's
+        return None
+    new = pc.not_equal(following, prev).to_numpy(zero_copy_only=False)
+    return np.flatnonzero(np.r_[True, new])
+
+
 def _per_rep(stats: pd.DataFrame, sums: np.ndarray) -> tuple[pd.DataFrame, np.ndarray | None]:
     """Sum the (rep, team-at-the-time) rows into one row per rep (attributes: first non-null); with
     each stats row's rep row where the rows came ordered by rep (None otherwise)."""
-    if stats["rep_id"].isna().any() or not stats["rep_id"].is_monotonic_increasing:
+    starts = _rep_blocks(stats["rep_id"])
+    if starts is None:
         by_rep = stats.groupby("rep_id", sort=True)
         return by_rep[_BOTH_SUMS].sum().join(by_rep[_REP_ATTRS].first()).reset_index(), None
     # The statement orders by rep: a rep's rows are one block. Per column at most one of a rep's
     # rows holds a fraction (quota sits on the current team's row), so this sum is exact.
-    codes = pd.factorize(stats["rep_id"])[0]
-    starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
-    # most reps have one row: their sums are that row's (a block of one sums to itself)
-    summed = sums if len(starts) == len(sums) else np.add.reduceat(sums, starts, axis=0)
+    codes = np.repeat(np.arange(len(starts)), np.diff(np.r_[starts, len(stats)]))
+    # most reps have one row: their sums are that row's (a block of one sums to itself), and where
+    # every rep has one row its attributes are the rows' own (no copy taken)
+    single = len(starts) == len(sums)
+    summed = sums if single else np.add.reduceat(sums, starts, axis=0)
+
+    def firsts(col: str):
+        return stats[col].array if single else stats[col].array.take(starts)
+
     # Built column by column from the first row of each block (a frame of column selections and a
     # concat cost more than the sums at thousands of reps).
     out = pd.DataFrame(
         {
-            "rep_id": stats["rep_id"].array.take(starts),
+            "rep_id": firsts("rep_id"),
             **{name: summed[:, j] for j, name in enumerate(_BOTH_SUMS)},
-            **{col: stats[col].array.take(starts) for col in _REP_ATTRS},
+            **{col: firsts(col) for col in _REP_ATTRS},
         }
     )
     for col in ("home_team", "home_team_name"):  # differ within a rep only for reps without a team
-        if stats[col].isna().any():
+        if not single and stats[col].isna().any():
             out[col] = stats.groupby("rep_id", sort=True)[col].first().to_numpy()
     return out, codes  # a rep's rows are its block: block k is rep row k
 
@@ -267,8 +302,8 @@ def _per_rep(stats: pd.DataFrame, sums: np.ndarray) -> tuple[pd.DataFrame, np.nd
 def board_rows(stats: pd.DataFrame, scope: Scope) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The rows every ranking starts from: one per rep (current team, cohort, the team win rate
     its flag compares with, its team's median attainment) and one per team at the time (reps)."""
-    columns = [stats[c].to_numpy(dtype=float) for c in _BOTH_SUMS]
-    sums = np.column_stack(columns).reshape(len(stats), len(_BOTH_SUMS))
+    sums = stats[_BOTH_SUMS].to_numpy(dtype=float).reshape(len(stats), len(_BOTH_SUMS))
+    columns = [sums[:, j] for j in range(len(_BOTH_SUMS))]
     at = {name: j for j, name in enumerate(_BOTH_SUMS)}
     rcodes = None  # each stats row's rep row
     if len(stats):
@@ -277,7 +312,7 @@ def board_rows(stats: pd.DataFrame, scope: Scope) -> tuple[pd.DataFrame, pd.Data
         reps = pd.DataFrame(columns=["rep_id", *_BOTH_SUMS, *_REP_ATTRS])
     reps = reps.rename(columns={"home_team": "team_id", "home_team_name": "team_name"})
     reps["cohort"] = cohort_of(reps["hire_date"], reps["ramp_months"], scope.end)
-    cur = derive(reps, "_c")
+    cur = derive_arrays({c: reps[f"{c}_c"].to_numpy(dtype=float) for c in SUMS})
     # Teams at the time, in id order; each team's rows summed as pandas sums them (_group_sums).
     tcodes = pd.factorize(stats["team_id"], sort=True)[0]
     has = tcodes >= 0
@@ -293,7 +328,7 @@ def board_rows(stats: pd.DataFrame, scope: Scope) -> tuple[pd.DataFrame, pd.Data
         ],
         axis=1,
     )
-    active = has & (sums[:, [at[f"{c}_c"] for c in SUMS]].sum(axis=1) > 0)  # (rep, team) rows are unique
+    active = has & (sums[:, 0::2].sum(axis=1) > 0)  # the current range's sums; (rep, team) rows are unique
     teams["reps"] = np.bincount(tcodes[active], minlength=len(first)).astype(int)
     # Flag baseline: the other reps' deals in the rep's current team (team at the time of each
     # deal); the rest of the board when that team has none. It does not depend on the confidence.
@@ -310,13 +345,19 @@ def board_rows(stats: pd.DataFrame, scope: Scope) -> tuple[pd.DataFrame, pd.Data
     all_won = float(sums[:, at["won_count_c"]].sum())
     all_closed = all_won + float(sums[:, at["lost_count_c"]].sum())
     use_board = closed_rest <= 0
-    won_rest = np.where(use_board, all_won - cur["won_count"].to_numpy(), won_rest)
-    closed_rest = np.where(use_board, all_closed - cur["closed_count"].to_numpy(), closed_rest)
+    won_rest = np.where(use_board, all_won - cur["won_count"], won_rest)
+    closed_rest = np.where(use_board, all_closed - cur["closed_count"], closed_rest)
     with np.errstate(divide="ignore", invalid="ignore"):
         reps["team_win_rate"] = np.where(closed_rest > 0, won_rest / closed_rest, np.nan)
     # Distance from the team median of attainment (reps of the same current team on the board).
-    reps["team_median_attainment"] = cur["attainment"].groupby(reps["team_id"]).transform("median")
-    reps["team_attainment_reps"] = cur["attainment"].groupby(reps["team_id"]).transform("count").astype(int)
+    # Per code of the current team, not a groupby transform on its strings (~4 ms at tens of
+    # thousands of reps); a rep of no team (a deal's rep missing from the roster): NaN and 0.
+    tc, n_teams = pd.factorize(reps["team_id"])[0], int(reps["team_id"].nunique())
+    att = cur["attainment"]
+    valid = (tc >= 0) & ~np.isnan(att)
+    medians = pd.Series(att[valid]).groupby(tc[valid]).median().reindex(range(n_teams)).to_numpy(dtype=float)
+    reps["team_median_attainment"] = np.append(medians, np.nan)[tc]
+    reps["team_attainment_reps"] = np.append(np.bincount(tc[valid], minlength=n_teams), 0)[tc].astype(int)
     return reps, teams
 
 
@@ -357,7 +398,16 @@ def trend_cube(trend: pd.DataFrame, key: str, keys: pd.Series, n_periods: int) -
         return values if every else values[ok]
 
     if key == "team_id":  # many reps per team: summed per cell as pandas sums them (_group_sums)
-        summed = _group_sums([column(c) for c in cols], flat, n * n_periods)
+        values = [column(c) for c in cols]
+        if not all(_whole(v) for v in values):
+            # A fraction (a prorated quota) sums in row order, and the statement's rows come in any
+            # order: put them in one (by cell, then rep) so that a view sums to the same bits on
+            # every run. Whole numbers (every sum at a quarter or a year of whole monthly quotas)
+            # sum exactly in any order and are not sorted.
+            ids = trend["rep_id"] if every else trend["rep_id"][ok]
+            order = np.lexsort((pd.factorize(ids, sort=True)[0], flat))
+            flat, values = flat[order], [v[order] for v in values]
+        summed = _group_sums(values, flat, n * n_periods)
         filled = np.column_stack(summed).reshape(n * n_periods, len(cols)) if cols else np.zeros((n * n_periods, 0))
         filled[np.bincount(flat, minlength=n * n_periods) == 0] = np.nan
         return filled.reshape(n, n_periods, len(cols))
@@ -372,9 +422,9 @@ def trend_cube(trend: pd.DataFrame, key: str, keys: pd.Series, n_periods: int) -
     shared = bool(many.any())
     one = flat[~many] if shared else flat
     for at, col in enumerate(cols):
-        values = column(col)
-        filled[one, at] = (values[~many] if shared else values) + 0.0
+        got = column(col)
+        filled[one, at] = (got[~many] if shared else got) + 0.0
         if shared:
             filled[flat[many], at] = 0.0
-            np.add.at(filled[:, at], flat[many], values[many])
+            np.add.at(filled[:, at], flat[many], got[many])
     return filled.reshape(n, n_periods, len(cols))

@@ -636,3 +636,45 @@ def test_group_sums_add_whole_numbers_by_count_and_the_rest_as_pandas_does():
     assert got_whole.tolist() == [4.0, 2.0, 4.0, 0.0]
     expected = pd.Series(frac).groupby(codes).sum().reindex(range(4), fill_value=0.0).to_numpy()
     assert got_frac.tolist() == expected.tolist() == [0.1 + 0.3, 0.2, 0.0, 0.0]
+
+
+def test_the_team_trend_sums_the_same_bits_whatever_order_the_trend_rows_come_in(small):
+    """Weekly quotas are prorated (fractions, summed in row order) and the trend statement does not
+    sort its rows: the team cube puts them in one order first, so any order gives the same bits."""
+    week = Scope(date(2026, 6, 22), date(2026, 6, 28), "week")
+    data = lb.load_board_data(small, week, keep_answers=True)
+    trend, teams, n = data.trend, data.team_rows["team_id"], len(data.periods)
+    assert not np.array_equal(trend["quota_cents"], np.trunc(trend["quota_cents"]))  # there are fractions
+    cube = lb.data.trend_cube(trend, "team_id", teams, n)
+    np.testing.assert_array_equal(cube, data.team_trend)
+    for seed in range(5):
+        shuffled = trend.sample(frac=1, random_state=seed).reset_index(drop=True)
+        assert np.array_equal(lb.data.trend_cube(shuffled, "team_id", teams, n), cube, equal_nan=True)
+        assert np.array_equal(
+            lb.data.trend_cube(shuffled, "rep_id", data.rep_rows["rep_id"], n), data.rep_trend, equal_nan=True
+        )
+    # by hand: T1 (A, B, C: $100 a month each) in the week of June 22-28, 7 of June's 30 days
+    t1 = cube[teams.tolist().index("T1"), n - 1, data.trend_sums.index("quota_cents")]
+    assert t1 == pytest.approx(3 * 10_000 * 7 / 30)
+
+
+def test_rep_blocks_are_found_on_arrow_and_object_strings_and_refused_out_of_order():
+    blocks = lb.data._rep_blocks
+    for dtype in ("string[pyarrow]", object):
+        assert blocks(pd.Series(["A", "A", "B", "C", "C", "C"], dtype=dtype)).tolist() == [0, 2, 3]
+        assert blocks(pd.Series(["A", "C", "B"], dtype=dtype)) is None  # not ordered: pandas' groupby
+        assert blocks(pd.Series(["A", None, "B"], dtype=dtype)) is None  # a missing rep
+        assert blocks(pd.Series(["A"], dtype=dtype)).tolist() == [0]
+        assert blocks(pd.Series([], dtype=dtype)).tolist() == []
+
+
+def test_a_rep_of_no_team_has_no_team_median_and_no_team_reps(small):
+    """A deal of a rep missing from the roster, with no team: a board row of no team (it used to
+    stop the board: a count of NaN cast to int)."""
+    insert(small, schema.deals, [deal(31, "GHOST", None, "won", 5_000, date(2026, 5, 3))])
+    reps = lb.load_board_data(small, Q2).rep_rows.set_index("rep_id")
+    ghost = reps.loc["GHOST"]
+    assert pd.isna(ghost["team_id"]) and np.isnan(ghost["team_median_attainment"])
+    assert ghost["team_attainment_reps"] == 0
+    # the others are as by hand: T1's attainments 1.0, 1.0, 0.5 -> median 1.0 over 3 reps
+    assert reps.loc["A", "team_median_attainment"] == 1.0 and reps.loc["A", "team_attainment_reps"] == 3
