@@ -24,7 +24,8 @@ from sqlalchemy.engine import Engine
 from salesops import config
 from salesops.errors import InvalidFilter
 from salesops.leaderboards.cohorts import COHORTS, ROLES
-from salesops.leaderboards.data import BoardData, board_rows, cube_columns, cube_sums, load_board_data, trend_cube
+from salesops.leaderboards.cubes import cube_columns, cube_sums, trend_cube
+from salesops.leaderboards.data import BoardData, board_rows, load_board_data
 from salesops.leaderboards.flags import MIN_CLOSED_DEALS, flag_columns, wilson_interval
 from salesops.leaderboards.metrics import (
     COMPARE_METRICS,

@@ -505,7 +505,7 @@ def test_the_trend_cubes_sum_a_reps_two_teams_and_leave_empty_periods_undefined(
     assert t2_q2 == {**zero, "won_cents": 62_000, "won_count": 2, "quota_cents": 60_000}
     assert data.rep_trend.shape == (len(reps), len(data.periods), len(sums))
     assert data.team_trend.shape == (len(teams), len(data.periods), len(sums))
-    full = lb.data.cube_columns(data.rep_trend, sums)
+    full = lb.cubes.cube_columns(data.rep_trend, sums)
     assert set(full) == set(SUMS)
     assert full["activities"][reps.index("A"), last] == 0.0 and np.isnan(full["activities"][reps.index("Q"), q1])
     assert np.isnan(full["won_cents"][reps.index("Q"), q1]) and full["pipeline_cents"][reps.index("B"), q1] == 0.0
@@ -627,12 +627,12 @@ def test_group_sums_add_whole_numbers_by_count_and_the_rest_as_pandas_does():
     """Codes 0, 1, 0, 2 of four groups: whole numbers 1, 2, 3, 4 give 4, 2, 4 and 0 for the empty
     group; fractions with a NaN give what pandas' groupby sum gives (NaN skipped, 0.1 + 0.3 in row
     order), bit for bit."""
-    from salesops.leaderboards.data import _group_sums
+    from salesops.leaderboards.cubes import group_sums
 
     codes = np.array([0, 1, 0, 2])
     whole = np.array([1.0, 2.0, 3.0, 4.0])
     frac = np.array([0.1, 0.2, 0.3, np.nan])
-    got_whole, got_frac = _group_sums([whole, frac], codes, 4)
+    got_whole, got_frac = group_sums([whole, frac], codes, 4)
     assert got_whole.tolist() == [4.0, 2.0, 4.0, 0.0]
     expected = pd.Series(frac).groupby(codes).sum().reindex(range(4), fill_value=0.0).to_numpy()
     assert got_frac.tolist() == expected.tolist() == [0.1 + 0.3, 0.2, 0.0, 0.0]
@@ -645,13 +645,13 @@ def test_the_team_trend_sums_the_same_bits_whatever_order_the_trend_rows_come_in
     data = lb.load_board_data(small, week, keep_answers=True)
     trend, teams, n = data.trend, data.team_rows["team_id"], len(data.periods)
     assert not np.array_equal(trend["quota_cents"], np.trunc(trend["quota_cents"]))  # there are fractions
-    cube = lb.data.trend_cube(trend, "team_id", teams, n)
+    cube = lb.cubes.trend_cube(trend, "team_id", teams, n)
     np.testing.assert_array_equal(cube, data.team_trend)
     for seed in range(5):
         shuffled = trend.sample(frac=1, random_state=seed).reset_index(drop=True)
-        assert np.array_equal(lb.data.trend_cube(shuffled, "team_id", teams, n), cube, equal_nan=True)
+        assert np.array_equal(lb.cubes.trend_cube(shuffled, "team_id", teams, n), cube, equal_nan=True)
         assert np.array_equal(
-            lb.data.trend_cube(shuffled, "rep_id", data.rep_rows["rep_id"], n), data.rep_trend, equal_nan=True
+            lb.cubes.trend_cube(shuffled, "rep_id", data.rep_rows["rep_id"], n), data.rep_trend, equal_nan=True
         )
     # by hand: T1 (A, B, C: $100 a month each) in the week of June 22-28, 7 of June's 30 days
     t1 = cube[teams.tolist().index("T1"), n - 1, data.trend_sums.index("quota_cents")]
