@@ -312,7 +312,8 @@ def board_rows(stats: pd.DataFrame, scope: Scope) -> tuple[pd.DataFrame, pd.Data
     # Distance from the team median of attainment (reps of the same current team on the board).
     # Per code of the current team, not a groupby transform on its strings (~4 ms at tens of
     # thousands of reps); a rep of no team (a deal's rep missing from the roster): NaN and 0.
-    tc, n_teams = pd.factorize(reps["team_id"])[0], int(reps["team_id"].nunique())
+    tc, team_ids = pd.factorize(reps["team_id"])
+    n_teams = len(team_ids)
     att = cur["attainment"]
     valid = (tc >= 0) & ~np.isnan(att)
     medians = pd.Series(att[valid]).groupby(tc[valid]).median().reindex(range(n_teams)).to_numpy(dtype=float)
